@@ -1,0 +1,207 @@
+"""The background jobs runtime (RQ).
+
+Modes (``JOBS_MODE``, chosen by ``config.Config``):
+
+- ``rq``: real Redis at ``REDIS_URL``; jobs run in ``rq worker`` processes (``make worker``), any
+  number, on any hosts sharing the database and Redis;
+- ``embedded``: fakeredis and one in-process worker thread, started with the first job, so a
+  first run needs no external service;
+- ``sync``: the job runs at once in the caller (the command line, tests).
+
+Every job runs through :func:`execute` in its own app context, and its status, progress, result
+and error are mirrored in the ``background_job`` table («Фоновые задачи»).
+"""
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import json
+import logging
+import threading
+import traceback
+from typing import Any, Optional
+
+from flask import Flask, current_app, has_app_context
+from werkzeug.utils import import_string
+
+log = logging.getLogger(__name__)
+
+_app: Optional[Flask] = None              # the app of this process (set by create_app)
+_fake_server = None
+_embedded_thread: Optional[threading.Thread] = None
+_embedded_lock = threading.Lock()
+_current_job_id: contextvars.ContextVar[Optional[int]] = contextvars.ContextVar("oms_job_id", default=None)
+
+DEFAULT_QUEUE = "default"
+DEFAULT_TIMEOUT = 6 * 3600
+
+
+def init_app(app: Flask) -> None:
+    global _app
+    _app = app
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now()
+
+
+# -- connections ----------------------------------------------------------------------------------
+def mode() -> str:
+    return current_app.config["JOBS_MODE"]
+
+
+def connection():
+    """The Redis connection of the current mode (real Redis or the process's fakeredis)."""
+    global _fake_server
+    if mode() == "rq":
+        import redis
+
+        app = current_app._get_current_object()
+        conn = app.extensions.get("oms_redis")
+        if conn is None:
+            conn = redis.Redis.from_url(app.config["REDIS_URL"])
+            app.extensions["oms_redis"] = conn
+        return conn
+    import fakeredis
+
+    if _fake_server is None:
+        _fake_server = fakeredis.FakeServer()
+    return fakeredis.FakeStrictRedis(server=_fake_server)
+
+
+def describe() -> str:
+    """One line naming the queue backend, for logs and test output."""
+    if mode() == "rq":
+        return f"Redis {current_app.config['REDIS_URL']} (rq worker)"
+    if mode() == "embedded":
+        return "fakeredis (встроенный обработчик)"
+    return "синхронно (без очереди)"
+
+
+def get_queue(name: str = DEFAULT_QUEUE):
+    from rq import Queue
+
+    return Queue(name, connection=connection(), is_async=mode() != "sync",
+                 default_timeout=DEFAULT_TIMEOUT)
+
+
+# -- enqueue and execute -----------------------------------------------------------------------
+def enqueue(func: str, *args: Any, title: str, user=None, organisation_id: Optional[int] = None,
+            queue: str = DEFAULT_QUEUE, **kwargs: Any):
+    """Create the mirror row, then put ``func(*args, **kwargs)`` on the queue.
+
+    ``func`` is a dotted path to a thin job function that calls a service.  Returns the
+    ``BackgroundJob`` row (in sync mode the job has already run).
+    """
+    from app.extensions import db
+    from app.models.job import BackgroundJob
+
+    row = BackgroundJob(func=func, title=title[:250], queue=queue,
+                        user_id=getattr(user, "id", None),
+                        organisation_id=organisation_id if organisation_id is not None
+                        else getattr(user, "organisation_id", None))
+    db.session.add(row)
+    db.session.commit()
+    job_id = row.id
+    if mode() == "embedded":
+        _ensure_embedded_worker()
+    q = get_queue(queue)
+    rq_job = q.enqueue("app.jobs.runtime.execute", job_id, func, list(args), kwargs,
+                       job_timeout=DEFAULT_TIMEOUT, result_ttl=86400, failure_ttl=7 * 86400)
+    db.session.execute(
+        BackgroundJob.__table__.update().where(BackgroundJob.id == job_id).values(rq_id=rq_job.id)
+    )
+    db.session.commit()
+    db.session.refresh(row)
+    return row
+
+
+def _process_app() -> Flask:
+    """The app to run a job in: this process's app, or a new one in an ``rq worker`` process."""
+    global _app
+    if has_app_context():
+        return current_app._get_current_object()
+    if _app is None:
+        from app import create_app
+
+        _app = create_app()
+    return _app
+
+
+def execute(job_id: int, func: str, args: list, kwargs: dict):
+    """Run one job in its own app context and mirror its life in ``background_job``."""
+    app = _process_app()
+    with app.app_context():
+        from app.extensions import db
+
+        token = _current_job_id.set(job_id)
+        _update(job_id, status="started", started_at=_now(), progress=0)
+        try:
+            result = import_string(func)(*args, **kwargs)
+        except Exception as exc:  # the error is recorded, then RQ marks the job failed
+            db.session.rollback()
+            _update(job_id, status="failed", finished_at=_now(),
+                    error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"[:20000])
+            raise
+        else:
+            _update(job_id, status="finished", finished_at=_now(), progress=100,
+                    result=json.dumps(result, ensure_ascii=False, default=str)[:20000]
+                    if result is not None else None)
+            return result
+        finally:
+            _current_job_id.reset(token)
+            db.session.remove()
+
+
+def _update(job_id: int, **values) -> None:
+    """Write to the mirror row on its own connection, visible at once whatever the job's
+    transaction is doing."""
+    from app.extensions import db
+    from app.models.job import BackgroundJob
+
+    with db.engine.begin() as conn:
+        conn.execute(BackgroundJob.__table__.update().where(BackgroundJob.id == job_id).values(**values))
+
+
+def report_progress(percent: int, message: Optional[str] = None) -> None:
+    """Called by services during a job; does nothing outside a job."""
+    job_id = _current_job_id.get()
+    if job_id is None:
+        return
+    values: dict[str, Any] = {"progress": max(0, min(100, int(percent)))}
+    if message is not None:
+        values["message"] = message[:500]
+    _update(job_id, **values)
+
+
+def current_job_id() -> Optional[int]:
+    return _current_job_id.get()
+
+
+# -- the embedded worker -----------------------------------------------------------------------
+def _ensure_embedded_worker() -> None:
+    global _embedded_thread
+    with _embedded_lock:
+        if _embedded_thread is not None and _embedded_thread.is_alive():
+            return
+        from rq.timeouts import TimerDeathPenalty
+        from rq.worker import SimpleWorker
+
+        class ThreadWorker(SimpleWorker):
+            death_penalty_class = TimerDeathPenalty
+
+            def _install_signal_handlers(self):  # signals belong to the main thread
+                pass
+
+        app = current_app._get_current_object()
+        conn = connection()
+        worker = ThreadWorker([DEFAULT_QUEUE, "documents"], connection=conn)
+
+        def run():
+            global _app
+            _app = app
+            worker.work(burst=False, logging_level="WARNING")
+
+        _embedded_thread = threading.Thread(target=run, name="oms-embedded-worker", daemon=True)
+        _embedded_thread.start()
+        log.info("embedded worker started")

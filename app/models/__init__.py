@@ -1,0 +1,5 @@
+"""Every model module is imported here so the metadata knows all tables."""
+from app.models.organisation import Organisation, Subdivision  # noqa: F401
+from app.models.user import OmsUser, SignatureRight  # noqa: F401
+from app.models.audit import AuditEvent  # noqa: F401
+from app.models.job import BackgroundJob  # noqa: F401

@@ -1,0 +1,41 @@
+"""A background job mirrored from RQ: queue, status, progress, times, error."""
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, Integer, String, Text
+
+from app.models.base import Model, utcnow
+
+JOB_QUEUED = "queued"
+JOB_STARTED = "started"
+JOB_FINISHED = "finished"
+JOB_FAILED = "failed"
+JOB_STATUS_LABELS = {
+    JOB_QUEUED: "В очереди",
+    JOB_STARTED: "Выполняется",
+    JOB_FINISHED: "Завершена",
+    JOB_FAILED: "Ошибка",
+}
+
+
+class BackgroundJob(Model):
+    __tablename__ = "background_job"
+
+    id = Column(Integer, primary_key=True)
+    rq_id = Column(String(64), unique=True)
+    queue = Column(String(40), nullable=False, default="default")
+    func = Column(String(200), nullable=False)
+    title = Column(String(250), nullable=False)
+    status = Column(String(12), nullable=False, default=JOB_QUEUED, index=True)
+    progress = Column(Integer, nullable=False, default=0)
+    message = Column(String(500))
+    error = Column(Text)
+    result = Column(Text)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    started_at = Column(DateTime)
+    finished_at = Column(DateTime)
+    user_id = Column(Integer)
+    organisation_id = Column(Integer, index=True)
+
+    @property
+    def status_label(self) -> str:
+        return JOB_STATUS_LABELS.get(self.status, self.status)

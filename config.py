@@ -1,0 +1,93 @@
+"""Settings, all from the environment (see README «Переменные окружения»).
+
+Two runtime modes, the same code:
+- embedded (default): no DATABASE_URL -> a SQLite file in ``instance/``; no REDIS_URL -> fakeredis
+  with one in-process worker thread;
+- production: DATABASE_URL=postgresql://..., REDIS_URL=redis://..., ``rq worker`` processes.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("OMS_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Heroku-style URLs name the dialect "postgres"
+        return url.replace("postgres://", "postgresql://", 1)
+    return f"sqlite:///{INSTANCE_DIR / 'oms.db'}"
+
+
+class Config:
+    # -- runtime --------------------------------------------------------------------------
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-secret-change-me-in-production")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    # "rq" (REDIS_URL set, jobs in `rq worker` processes), "embedded" (fakeredis + a worker
+    # thread) or "sync" (jobs run at once in the caller: command line and tests)
+    JOBS_MODE = os.environ.get("JOBS_MODE") or ("rq" if REDIS_URL else "embedded")
+    DATA_DIR = Path(os.environ.get("OMS_DATA_DIR", INSTANCE_DIR / "data"))
+
+    # -- the region ---------------------------------------------------------------------------
+    REGION_CODE = os.environ.get("REGION_CODE", "14")
+    REGION_OKATO = os.environ.get("REGION_OKATO", "98")
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo-Oms-2026")
+
+    # -- Flask-AppBuilder ------------------------------------------------------------------------
+    APP_NAME = "ОМС: персонифицированный учет"
+    APP_THEME = ""
+    AUTH_TYPE = AUTH_DB
+    AUTH_ROLE_ADMIN = "Администратор ТФОМС"
+    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_USER_REGISTRATION = False
+    AUTH_RATE_LIMITED = _bool("AUTH_RATE_LIMITED", True)
+    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True
+    FAB_CREATE_DB = False            # the schema comes from the Alembic migrations only
+    FAB_UPDATE_PERMS = False         # permissions are created by `oms sync-roles`, not at every start
+    FAB_API_KEY_ENABLED = True
+    FAB_API_SWAGGER_UI = True
+    FAB_SECURITY_MANAGER_CLASS = "app.security.manager.OmsSecurityManager"
+    FAB_ADD_SECURITY_PERMISSION_VIEW = False
+    FAB_ADD_SECURITY_VIEW_MENU_VIEW = False
+    FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW = False
+    FAB_INDEX_VIEW = "app.views.index.OmsIndexView"
+    MAX_FAILED_LOGINS = int(os.environ.get("MAX_FAILED_LOGINS", "5"))
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+
+    # -- forms, uploads -------------------------------------------------------------------------------
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(1024 ** 3)))  # one request
+    ARCHIVE_MAX_UNPACKED_BYTES = int(os.environ.get("ARCHIVE_MAX_UNPACKED_BYTES", str(2 * 1024 ** 3)))
+    ARCHIVE_MAX_RATIO = int(os.environ.get("ARCHIVE_MAX_RATIO", "200"))
+
+    # -- language ----------------------------------------------------------------------------------------
+    BABEL_DEFAULT_LOCALE = "ru"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Yakutsk"
+    LANGUAGES = {"ru": {"flag": "ru", "name": "Русский"}}
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+
+
+class TestConfig(Config):
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or Config.SQLALCHEMY_DATABASE_URI
+    JOBS_MODE = "sync"
+    AUTH_RATE_LIMITED = False
+    RATELIMIT_ENABLED = False
