@@ -115,9 +115,13 @@ class ScopedReadOnlyView(ScopedModelView):
 
 
 class ScopedModelRestApi(_ScopedMixin, ModelRestApi):
-    """A REST API over the user's rows only (``/api/v1/<resource>/``)."""
+    """A REST API over the user's rows only (``/api/v1/<resource>/``).
+
+    Authenticated by a token (JWT or API key) or by the browser session; with the session,
+    writes need the CSRF token (header ``X-CSRFToken``) like the forms."""
 
     base_permissions = ["can_read", "can_write"]
+    allow_browser_login = True
 
     def __init__(self):
         self._init_scope()

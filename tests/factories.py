@@ -1,0 +1,67 @@
+"""Factories for test rows, and the registry of one 'foreign row' factory per scoped model
+(the scoping test needs one for every model a scoped view or API shows)."""
+from __future__ import annotations
+
+import itertools
+from typing import Callable, Optional
+
+from werkzeug.security import generate_password_hash
+
+from app.extensions import appbuilder, db
+from app.models.organisation import Organisation, Subdivision
+from app.models.user import OmsUser, SignatureRight
+
+PASSWORD = "Test-Pass-2026x"
+_seq = itertools.count(1)
+
+
+def unique(prefix: str = "") -> str:
+    return f"{prefix}{next(_seq):04d}"
+
+
+def make_org(kind: str = "mo", code: Optional[str] = None, name: Optional[str] = None) -> Organisation:
+    width = {"mo": 6, "smo": 5, "tfoms": 2}[kind]
+    code = code or ("9" + unique())[-width:].rjust(width, "9")
+    org = Organisation(kind=kind, code=code, name=name or f"Тестовая организация {code}")
+    db.session.add(org)
+    db.session.commit()
+    return org
+
+
+def make_subdivision(org: Organisation, code: Optional[str] = None) -> Subdivision:
+    code = code or ("8" + unique())[-6:].rjust(6, "8")
+    sub = Subdivision(organisation_id=org.id, code=code, name=f"Подразделение {code}")
+    db.session.add(sub)
+    db.session.commit()
+    return sub
+
+
+def make_user(org: Organisation, role: str, subdivision: Optional[Subdivision] = None,
+              rights: tuple[str, ...] = (), password: str = PASSWORD) -> OmsUser:
+    name = unique("user_")
+    user = OmsUser(username=name, first_name="Тест", last_name=name, email=f"{name}@test.local",
+                   password=generate_password_hash(password), active=True,
+                   organisation_id=org.id, subdivision_id=subdivision.id if subdivision else None)
+    user.roles = [appbuilder.sm.find_role(role)]
+    user.signature_rights = db.session.query(SignatureRight).filter(SignatureRight.code.in_(rights)).all()
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def org_by_code(code: str) -> Organisation:
+    return db.session.query(Organisation).filter_by(code=code).one()
+
+
+def sub_by_code(code: str) -> Subdivision:
+    return db.session.query(Subdivision).filter_by(code=code).one()
+
+
+# -- foreign rows for the scoping test -------------------------------------------------------------
+# model -> factory(owner_mo: Organisation, owner_subdivision: Subdivision, payer_smo: Organisation)
+# returning a row that belongs to owner_mo / owner_subdivision (and is paid by payer_smo where the
+# model has a payer).  Every model of a scoped view or API must be here: the test checks it.
+SCOPED_ROW_FACTORIES: dict[type, Callable] = {
+    Organisation: lambda mo, sub, smo: mo,
+    Subdivision: lambda mo, sub, smo: sub,
+}
