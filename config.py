@@ -89,5 +89,4 @@ class TestConfig(Config):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or Config.SQLALCHEMY_DATABASE_URI
     JOBS_MODE = "sync"
-    AUTH_RATE_LIMITED = False
-    RATELIMIT_ENABLED = False
+    # the login rate limit stays on: every test client has its own remote address

@@ -42,11 +42,6 @@ def _on_before_flush(session: Session, _ctx, _instances) -> None:
     from app.services.audit import record
 
     entries = []
-    for obj in session.new:
-        if isinstance(obj, OmsUser):
-            entries.append(("user_created", obj, {"username": obj.username}))
-        elif isinstance(obj, Role):
-            entries.append(("role_created", obj, {"name": obj.name}))
     for obj in session.dirty:
         if isinstance(obj, OmsUser):
             fields = _changed_fields(obj, _USER_NOISE)
@@ -68,6 +63,20 @@ def _on_before_flush(session: Session, _ctx, _instances) -> None:
                details=details, session=session)
 
 
+def _on_after_flush(session: Session, _ctx) -> None:
+    """New users and roles are logged once their ids exist (commit flushes these rows too)."""
+    from app.services.audit import record
+
+    actor = _actor()
+    for obj in session.new:
+        if isinstance(obj, OmsUser):
+            record("user_created", user=actor, object_type="OmsUser", object_id=obj.id,
+                   details={"username": obj.username}, session=session)
+        elif isinstance(obj, Role):
+            record("role_created", user=actor, object_type="Role", object_id=obj.id,
+                   details={"name": obj.name}, session=session)
+
+
 _connected = False
 
 
@@ -75,4 +84,5 @@ def connect_audit_signals(app: Flask) -> None:
     global _connected
     if not _connected:
         event.listen(Session, "before_flush", _on_before_flush)
+        event.listen(Session, "after_flush", _on_after_flush)
         _connected = True

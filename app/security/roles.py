@@ -33,6 +33,17 @@ ROLE_GRANTS: dict[str, dict[str, str]] = {
 }
 ALL_ROLES = (ROLE_ADMIN, ROLE_TFOMS, ROLE_MO, ROLE_SMO)
 
+# Flask-AppBuilder's own pages every user needs: the profile and changing one's own password
+COMMON_PERMISSIONS = [
+    ("can_userinfo", "OmsUserView"),
+    ("resetmypassword", "OmsUserView"),
+    ("userinfoedit", "OmsUserView"),
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_this_form_get", "UserInfoEditView"),
+    ("can_this_form_post", "UserInfoEditView"),
+]
+
 
 def _perm_names(level: str) -> list[str]:
     return ["can_read", "can_write"] if level == W else ["can_read"]
@@ -52,6 +63,10 @@ def _menu_items(appbuilder):
 def wanted_permissions(appbuilder, grants: dict[str, str]) -> set:
     sm = appbuilder.sm
     wanted = set()
+    for perm, view in COMMON_PERMISSIONS:
+        pv = sm.find_permission_view_menu(perm, view)
+        if pv is not None:
+            wanted.add(pv)
     for resource, level in grants.items():
         for perm in _perm_names(level):
             pv = sm.find_permission_view_menu(perm, resource)
