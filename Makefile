@@ -29,7 +29,7 @@ translations: venv
 	$(BIN)/pybabel compile --use-fuzzy -d translations -D messages >/dev/null
 
 extract-messages: venv
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot app
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -l ru --no-fuzzy-matching
 
 db: venv
