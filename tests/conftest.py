@@ -140,3 +140,9 @@ def browser_factory(app):
                 f"login of {username} failed"
         return b
     return make
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Shown even with -q: which database and queue this run used."""
+    for line in pytest_report_header(None):
+        terminalreporter.write_line(line)

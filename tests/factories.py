@@ -42,6 +42,7 @@ def make_user(org: Organisation, role: str, subdivision: Optional[Subdivision] =
     user = OmsUser(username=name, first_name="Тест", last_name=name, email=f"{name}@test.local",
                    password=generate_password_hash(password), active=True,
                    organisation_id=org.id, subdivision_id=subdivision.id if subdivision else None)
+    db.session.add(user)
     user.roles = [appbuilder.sm.find_role(role)]
     user.signature_rights = db.session.query(SignatureRight).filter(SignatureRight.code.in_(rights)).all()
     db.session.add(user)
