@@ -1,0 +1,98 @@
+"""Entry points that run the registered rules and build :class:`Finding` rows."""
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from app.controls.finding import STAGE_FLK, Finding
+from app.formats.record import Node
+from app.controls.flk.context import FlkContext
+from app.controls.flk.registry import MESSAGE_MAX, Hit, RuleSpec
+from app.controls.flk.values import tx
+from app.controls.flk.views import HeaderView, PersonView, RecordView
+
+
+class RuleError(RuntimeError):
+    """A rule crashed (a bug, not bad data): the file goes to «Ошибка при валидации данных»."""
+
+    def __init__(self, code: str, exc: BaseException):
+        super().__init__(f"ФЛК: правило {code} завершилось с ошибкой: {exc!r}")
+        self.code = code
+
+
+def _comment(spec: RuleSpec, detail: Optional[str]) -> str:
+    text = f"{spec.message} ({detail})" if detail else spec.message
+    return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
+
+
+def make_finding(spec: RuleSpec, hit: Hit, *, default_line: Optional[int] = None,
+                 n_zap: Optional[str] = None, idcase: Optional[str] = None,
+                 id_pac: Optional[str] = None) -> Finding:
+    node = hit.node
+    value = hit.value if hit.value is not None else (node.text if node is not None else None)
+    where = node or hit.at or hit.usl or hit.sl
+    line = where.line if where is not None and where.line is not None else default_line
+    return Finding(
+        code=spec.code,
+        comment=_comment(spec, hit.detail),
+        element=spec.element,
+        base_element=spec.base_element,
+        n_zap=n_zap,
+        idcase=idcase,
+        sl_id=tx(hit.sl, "SL_ID") if hit.sl is not None else None,
+        idserv=tx(hit.usl, "IDSERV") if hit.usl is not None else None,
+        id_pac=id_pac,
+        value=value,
+        line=line,
+        file_kind=spec.target,
+        stage=STAGE_FLK,
+        fatal=spec.fatal,
+    )
+
+
+def _run(spec: RuleSpec, view) -> Iterable[Hit]:
+    try:
+        return list(spec.fn(view) or ())
+    except Exception as exc:  # noqa: BLE001 — re-raised with the rule code
+        raise RuleError(spec.code, exc) from exc
+
+
+def check_header(header: Node, ctx: FlkContext) -> list[Finding]:
+    """Rules on ZL_LIST/ZGLV+SCHET (or PERS_LIST/ZGLV for the L file).  Header findings are
+    ``fatal``: no case of the file can be accepted."""
+    view = HeaderView(header, ctx)
+    root = "PERS_LIST/" if view.is_l else "ZL_LIST/"
+    out: list[Finding] = []
+    for spec in ctx.active("header"):
+        if not spec.element_path.startswith(root):
+            continue
+        for hit in _run(spec, view):
+            out.append(make_finding(spec, hit, default_line=header.line))
+    return out
+
+
+def check_record(zap: Node, person: Optional[Node], ctx: FlkContext) -> list[Finding]:
+    """Rules on one ZAP; ``person`` is the PERS with the same ID_PAC (None if not found — the
+    missing person is reported by :class:`~app.controls.flk.totals.FileTotals`, and the rules on
+    PERS elements that need the record are skipped).  Findings on PERS elements carry
+    ``file_kind="L"`` and the record's N_ZAP/IDCASE."""
+    view = RecordView(zap, person, ctx)
+    out: list[Finding] = []
+    for spec in ctx.active("record"):
+        if spec.target == "L" and person is None:
+            continue
+        for hit in _run(spec, view):
+            out.append(make_finding(
+                spec, hit, default_line=(person.line if spec.target == "L" and person is not None else zap.line),
+                n_zap=view.n_zap, idcase=view.idcase, id_pac=view.id_pac,
+            ))
+    return out
+
+
+def check_person(pers: Node, ctx: FlkContext) -> list[Finding]:
+    """Rules on one PERS of the L file that need nothing from the H file."""
+    view = PersonView(pers, ctx)
+    out: list[Finding] = []
+    for spec in ctx.active("person"):
+        for hit in _run(spec, view):
+            out.append(make_finding(spec, hit, default_line=pers.line, id_pac=view.id_pac))
+    return out

@@ -1,0 +1,189 @@
+"""Rule registry: one registered function per rule code.
+
+A rule is declared with :func:`rule`::
+
+    @rule("003F.00.0080", "ZL_LIST/ZAP/PACIENT/SPOLIS", "CHTX",
+          "Элемент должен отсутствовать при VPOLIS<>1")
+    def spolis_only_old_policy(r):          # r: RecordView
+        if r.vpolis != 1 and (n := r.pac.child("SPOLIS")) is not None:
+            yield Hit(n)
+
+and yields :class:`Hit` objects; the engine turns them into :class:`~app.controls.finding.Finding`
+(code, message, IM_POL/BAS_EL from the element path, N_ZAP/IDCASE/SL_ID/IDSERV, value, line).
+
+Codes
+-----
+* Federal rules use the Q015 ``ID_TEST`` exactly (``NNNF.00.SSSS``); a test checks that each of
+  them exists in the official Q015.xml with the same element path, compatible file types and the
+  same validity dates.
+* Rules Q015 does not have are regional, family ``002F.14.SSSS`` (region 14, Республика Саха
+  (Якутия)); the middle segment is the region code as in the official regional tables (Q022 uses
+  ``002F.36.xxxx``):
+
+  ============  ==========================================================================
+  002F.14.0010  ZL_LIST/ZGLV/FILENAME равно имени XML-файла в архиве
+  002F.14.0011  PERS_LIST/ZGLV/FILENAME равно имени L-файла в архиве
+  002F.14.0020  PERS_LIST/ZGLV/FILENAME1 равно имени основного файла (ZL_LIST/ZGLV/FILENAME)
+  002F.14.0030  SCHET/CODE_MO равно коду МО, загрузившей файл
+  002F.14.0040  N_ZAP уникален в файле
+  002F.14.0050  Z_SL/IDCASE уникален в файле
+  002F.14.0060  SL/SL_ID уникален в файле
+  002F.14.0070  USL/IDSERV уникален в пределах случая (SL)
+  002F.14.0080  PACIENT/ID_PAC найден в L-файле (PERS/ID_PAC)
+  002F.14.0090  PERS/ID_PAC уникален в L-файле
+  ============  ==========================================================================
+
+Scopes: ``header`` (``fn(HeaderView)``, runs on ZL_LIST or PERS_LIST header by the path root),
+``record`` (``fn(RecordView)``; rules on ``PERS_LIST/PERS/…`` paths in this scope need the
+record's NOVOR/VPOLIS/dates and run only when the person was found), ``person``
+(``fn(PersonView)``) and ``file`` (implemented by :class:`~app.controls.flk.totals.FileTotals`,
+registered without a function so that the catalogue lists them).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable, Iterable, NamedTuple, Optional
+
+from app.formats.record import Node
+
+MESSAGE_MAX = 250
+FILE_LETTERS = frozenset("CHTXL")
+SCOPES = ("header", "record", "person", "file")
+
+_Q015_START = date(2019, 11, 1)      # DATEBEG of the 001F–005F rules in Q015 v2.2
+_Q015_006F_START = date(2020, 4, 1)  # DATEBEG of the 006F rules
+_DEFAULT = object()
+
+
+class Hit(NamedTuple):
+    """What a rule found.  ``node`` is the wrong element (its text is the value, its line the
+    place); for a missing element give ``at`` (the parent, for the line).  ``sl``/``usl`` locate
+    the case/service (SL_ID, IDSERV)."""
+
+    node: Optional[Node] = None
+    at: Optional[Node] = None
+    sl: Optional[Node] = None
+    usl: Optional[Node] = None
+    value: Optional[str] = None
+    detail: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    code: str
+    element_path: str
+    file_types: str
+    message: str
+    valid_from: Optional[date] = None
+    valid_to: Optional[date] = None
+    scope: str = "record"
+    fatal: bool = False
+    fn: Optional[Callable[..., Iterable[Hit]]] = field(default=None, compare=False, repr=False)
+    #: file the element belongs to: ``"L"`` (PERS_LIST) or ``"H"`` (ZL_LIST, any type)
+    target: str = field(init=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "target", "L" if self.element_path.startswith("PERS_LIST") else "H")
+
+    @property
+    def element(self) -> str:
+        """IM_POL: last element of the path."""
+        return self.element_path.rsplit("/", 1)[-1]
+
+    @property
+    def base_element(self) -> Optional[str]:
+        """BAS_EL: the parent element."""
+        parts = self.element_path.split("/")
+        return parts[-2] if len(parts) > 1 else None
+
+    @property
+    def is_federal(self) -> bool:
+        return self.code[5:7] == "00"
+
+    def valid_on(self, on: Optional[date]) -> bool:
+        if on is None:
+            return True
+        if self.valid_from is not None and on < self.valid_from:
+            return False
+        if self.valid_to is not None and on > self.valid_to:
+            return False
+        return True
+
+    def applies_to(self, file_kind: str) -> bool:
+        """Rules on the L file (``PERS_LIST/…``, TYPE_D "L") accompany every main file type."""
+        return file_kind in self.file_types or (self.target == "L" and "L" in self.file_types)
+
+
+_REGISTRY: dict[str, RuleSpec] = {}
+
+
+def _default_valid_from(code: str) -> Optional[date]:
+    if code[5:7] != "00":
+        return None
+    return _Q015_006F_START if code.startswith("006F") else _Q015_START
+
+
+def _infer_scope(path: str) -> str:
+    if path.startswith(("ZL_LIST/ZGLV", "ZL_LIST/SCHET", "PERS_LIST/ZGLV")):
+        return "header"
+    if path.startswith("PERS_LIST/PERS"):
+        return "person"
+    return "record"
+
+
+def register(spec: RuleSpec) -> RuleSpec:
+    if spec.code in _REGISTRY:
+        raise ValueError(f"rule {spec.code} registered twice")
+    if spec.scope not in SCOPES:
+        raise ValueError(f"rule {spec.code}: unknown scope {spec.scope!r}")
+    if not spec.file_types or not set(spec.file_types) <= FILE_LETTERS:
+        raise ValueError(f"rule {spec.code}: file types {spec.file_types!r} not among {sorted(FILE_LETTERS)}")
+    if not spec.message or len(spec.message) > MESSAGE_MAX:
+        raise ValueError(f"rule {spec.code}: message must be 1..{MESSAGE_MAX} characters")
+    if spec.scope != "file" and spec.fn is None:
+        raise ValueError(f"rule {spec.code}: no function")
+    _REGISTRY[spec.code] = spec
+    return spec
+
+
+def rule(code: str, element_path: str, file_types: str, message: str, *,
+         scope: Optional[str] = None, valid_from=_DEFAULT, valid_to: Optional[date] = None,
+         fatal: Optional[bool] = None):
+    """Register the decorated function as rule ``code`` (see the module docstring)."""
+    def deco(fn):
+        sc = scope or _infer_scope(element_path)
+        register(RuleSpec(
+            code=code, element_path=element_path, file_types=file_types, message=message,
+            valid_from=_default_valid_from(code) if valid_from is _DEFAULT else valid_from,
+            valid_to=valid_to, scope=sc,
+            fatal=(sc == "header") if fatal is None else fatal, fn=fn,
+        ))
+        return fn
+    return deco
+
+
+def declare(code: str, element_path: str, file_types: str, message: str, *, scope: str = "file",
+            valid_from=_DEFAULT, valid_to: Optional[date] = None, fatal: bool = False) -> RuleSpec:
+    """Register a rule whose logic lives outside the registry (file-level accumulator)."""
+    return register(RuleSpec(
+        code=code, element_path=element_path, file_types=file_types, message=message,
+        valid_from=_default_valid_from(code) if valid_from is _DEFAULT else valid_from,
+        valid_to=valid_to, scope=scope, fatal=fatal, fn=None,
+    ))
+
+
+def get(code: str) -> RuleSpec:
+    return _REGISTRY[code]
+
+
+def all_specs() -> list[RuleSpec]:
+    return sorted(_REGISTRY.values(), key=lambda s: s.code)
+
+
+def specs_for(scope: str, file_kind: str, on: Optional[date], enabled: Optional[frozenset]) -> tuple[RuleSpec, ...]:
+    return tuple(
+        s for s in all_specs()
+        if s.scope == scope and s.applies_to(file_kind) and s.valid_on(on)
+        and (enabled is None or s.code in enabled)
+    )

@@ -1,0 +1,141 @@
+"""Reference-book checks: one generic evaluator driven by :data:`NSI_CHECKS`.
+
+Each row registers its own rule (code from Q015: 001F for FFOMS books, 005F for M001 — Q015
+marks the МКБ checks as "проверка регионального уровня").  The value must exist in the book and
+be valid on the date of care: DATE_OUT of the service, DATE_2 of the SL, DATE_Z_2 of the case
+(the first that is known); header values on DSCHET; L-file values without a date.  A book the
+lookup does not know (``nsi.knows(book)`` is false) or a context without ``nsi`` skips the rule.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import NamedTuple
+
+from app.controls.flk.helpers import all_present
+from app.controls.flk.registry import Hit, rule
+from app.controls.flk.values import to_date, tx
+
+
+class NsiCheck(NamedTuple):
+    code: str
+    path: str          # ID_EL
+    book: str          # NSI_OBJ
+    field: str         # NSI_EL (key field of the official export)
+    file_types: str
+    also: tuple = ()   # extra relative paths checked under the same code (e.g. MR_USL_N/PRVS)
+
+
+NSI_CHECKS: tuple[NsiCheck, ...] = (
+    NsiCheck("001F.00.0030", "ZL_LIST/SCHET/CODE_MO", "F003", "mcod", "CHTX"),
+    NsiCheck("001F.00.0040", "ZL_LIST/SCHET/PLAT", "F002", "smocod", "CHTX"),
+    NsiCheck("001F.00.0050", "ZL_LIST/SCHET/DISP", "V016", "IDDT", "X"),
+    NsiCheck("001F.00.0060", "ZL_LIST/ZAP/PACIENT/VPOLIS", "F008", "IDDoc", "CHTX"),
+    NsiCheck("001F.00.0070", "ZL_LIST/ZAP/PACIENT/ST_OKATO", "F010", "KOD_OKATO", "CHTX"),
+    NsiCheck("001F.00.0080", "ZL_LIST/ZAP/PACIENT/SMO", "F002", "smocod", "CHTX"),
+    NsiCheck("001F.00.0160", "ZL_LIST/ZAP/Z_SL/USL_OK", "V006", "IDUMP", "CHT"),
+    NsiCheck("001F.00.0170", "ZL_LIST/ZAP/Z_SL/VIDPOM", "V008", "IDVMP", "CHTX"),
+    NsiCheck("001F.00.0180", "ZL_LIST/ZAP/Z_SL/FOR_POM", "V014", "IDFRMMP", "CHT"),
+    NsiCheck("001F.00.0190", "ZL_LIST/ZAP/Z_SL/NPR_MO", "F003", "mcod", "CHT"),
+    NsiCheck("001F.00.0200", "ZL_LIST/ZAP/Z_SL/LPU", "F003", "mcod", "CHTX"),
+    NsiCheck("001F.00.0210", "ZL_LIST/ZAP/Z_SL/RSLT", "V009", "IDRMP", "CHT"),
+    NsiCheck("001F.00.0220", "ZL_LIST/ZAP/Z_SL/ISHOD", "V012", "IDIZ", "CHT"),
+    NsiCheck("001F.00.0230", "ZL_LIST/ZAP/Z_SL/IDSP", "V010", "IDSP", "CHTX"),
+    NsiCheck("001F.00.0240", "ZL_LIST/ZAP/Z_SL/RSLT_D", "V017", "IDDR", "X"),
+    NsiCheck("001F.00.0270", "ZL_LIST/ZAP/Z_SL/SL/PROFIL", "V002", "IDPR", "CHT"),
+    NsiCheck("001F.00.0280", "ZL_LIST/ZAP/Z_SL/SL/PROFIL_K", "V020", "IDK_PR", "CHT"),
+    NsiCheck("001F.00.0290", "ZL_LIST/ZAP/Z_SL/SL/P_CEL", "V025", "IDPC", "CH"),
+    NsiCheck("001F.00.0300", "ZL_LIST/ZAP/Z_SL/SL/C_ZAB", "V027", "IDCZ", "CHT"),
+    NsiCheck("001F.00.0310", "ZL_LIST/ZAP/Z_SL/SL/PRVS", "V021", "IDSPEC", "CHT"),
+    NsiCheck("001F.00.0620", "ZL_LIST/ZAP/Z_SL/SL/USL/LPU", "F003", "mcod", "CHTX"),
+    NsiCheck("001F.00.0630", "ZL_LIST/ZAP/Z_SL/SL/USL/PROFIL", "V002", "IDPR", "CHT"),
+    NsiCheck("001F.00.0661", "ZL_LIST/ZAP/Z_SL/SL/USL/PRVS", "V021", "IDSPEC", "CHT", ("MR_USL_N/PRVS",)),
+    NsiCheck("001F.00.0670", "ZL_LIST/ZAP/Z_SL/SANK/S_TIP", "F006", "IDVID", "CHTX"),
+    NsiCheck("001F.00.0700", "PERS_LIST/PERS/W", "V005", "IDPOL", "L"),
+    NsiCheck("001F.00.0710", "PERS_LIST/PERS/W_P", "V005", "IDPOL", "L"),
+    NsiCheck("001F.00.0720", "PERS_LIST/PERS/DOCTYPE", "F011", "IDDoc", "L"),
+    NsiCheck("005F.00.0030", "ZL_LIST/ZAP/Z_SL/SL/DS0", "M001", "IDDS", "CHT"),
+    NsiCheck("005F.00.0040", "ZL_LIST/ZAP/Z_SL/SL/DS1", "M001", "IDDS", "CHTX"),
+    NsiCheck("005F.00.0050", "ZL_LIST/ZAP/Z_SL/SL/DS2", "M001", "IDDS", "CHT"),
+    NsiCheck("005F.00.0060", "ZL_LIST/ZAP/Z_SL/SL/DS3", "M001", "IDDS", "CHT"),
+    NsiCheck("005F.00.0230", "ZL_LIST/ZAP/Z_SL/SL/USL/DS", "M001", "IDDS", "CHT"),
+)
+
+_VALID_FROM_0661 = date(2020, 4, 1)   # Q015 DATEBEG of 001F.00.0661
+
+
+def _miss(nsi, book, node, on):
+    return node.text is not None and not nsi.has(book, node.text.strip(), on)
+
+
+def _make(check: NsiCheck):
+    book = check.book
+    parts = check.path.split("/")
+    tag = parts[-1]
+    level = "/".join(parts[:-1])
+
+    def _hits(nodes, on, **loc):
+        for n in nodes:
+            yield Hit(n, detail=f"на {on:%d.%m.%Y}" if on else None, **loc)
+
+    if level == "ZL_LIST/SCHET":
+        def fn(h):
+            nsi = h.ctx.nsi
+            if nsi is None or not nsi.knows(book):
+                return
+            on = h.ctx.dschet
+            yield from _hits([n for n in all_present(h.schet, tag) if _miss(nsi, book, n, on)], on)
+    elif level == "PERS_LIST/PERS":
+        def fn(p):
+            nsi = p.ctx.nsi
+            if nsi is None or not nsi.knows(book):
+                return
+            yield from _hits([n for n in all_present(p.node, tag) if _miss(nsi, book, n, None)], None)
+    elif level in ("ZL_LIST/ZAP/PACIENT", "ZL_LIST/ZAP/Z_SL"):
+        def fn(r):
+            nsi = r.ctx.nsi
+            if nsi is None or not nsi.knows(book):
+                return
+            parent = r.pac if level.endswith("PACIENT") else r.z_sl
+            on = r.date_z_2
+            yield from _hits([n for n in all_present(parent, tag) if _miss(nsi, book, n, on)], on)
+    elif level == "ZL_LIST/ZAP/Z_SL/SANK":
+        def fn(r):
+            nsi = r.ctx.nsi
+            if nsi is None or not nsi.knows(book):
+                return
+            for s in all_present(r.z_sl, "SANK"):
+                yield from _hits([n for n in all_present(s, tag) if _miss(nsi, book, n, None)], None)
+    elif level == "ZL_LIST/ZAP/Z_SL/SL":
+        def fn(r):
+            nsi = r.ctx.nsi
+            if nsi is None or not nsi.knows(book):
+                return
+            for sl in r.sls:
+                on = to_date(tx(sl, "DATE_2")) or r.date_z_2
+                yield from _hits([n for n in all_present(sl, tag) if _miss(nsi, book, n, on)], on, sl=sl)
+    elif level == "ZL_LIST/ZAP/Z_SL/SL/USL":
+        extra = [p.split("/") for p in check.also]
+
+        def fn(r):
+            nsi = r.ctx.nsi
+            if nsi is None or not nsi.knows(book):
+                return
+            for sl, u in r.usls():
+                on = to_date(tx(u, "DATE_OUT")) or to_date(tx(sl, "DATE_2")) or r.date_z_2
+                nodes = all_present(u, tag)
+                for sub, leaf in extra:
+                    for s in all_present(u, sub):
+                        nodes.extend(all_present(s, leaf))
+                yield from _hits([n for n in nodes if _miss(nsi, book, n, on)], on, sl=sl, usl=u)
+    else:  # pragma: no cover - guarded by the table test
+        raise ValueError(f"{check.code}: unsupported path {check.path}")
+
+    scope = {"ZL_LIST/SCHET": "header", "PERS_LIST/PERS": "person"}.get(level, "record")
+    kw = {"valid_from": _VALID_FROM_0661} if check.code == "001F.00.0661" else {}
+    rule(check.code, check.path, check.file_types,
+         f"Значение отсутствует в справочнике {book} ({check.field}) или не действует на дату",
+         scope=scope, **kw)(fn)
+
+
+for _c in NSI_CHECKS:
+    _make(_c)

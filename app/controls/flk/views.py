@@ -1,0 +1,90 @@
+"""Read-only views over the parsed nodes with the values most rules need, converted once.
+
+Missing containers are replaced by an empty node so rules never test for None containers.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Optional
+
+from app.formats.record import Node
+from app.controls.flk.context import FileName, FlkContext, parse_file_name
+from app.controls.flk.values import to_date, to_int, tx
+
+_EMPTY = Node("")
+
+
+def empty() -> Node:
+    return _EMPTY
+
+
+class HeaderView:
+    """ZL_LIST (ZGLV + SCHET) or PERS_LIST (ZGLV) header."""
+
+    __slots__ = ("node", "ctx", "is_l", "zglv", "schet", "filename", "parsed")
+
+    def __init__(self, node: Node, ctx: FlkContext):
+        self.node = node
+        self.ctx = ctx
+        self.is_l = node.tag == "PERS_LIST"
+        z = node.child("ZGLV")
+        s = node.child("SCHET")
+        self.zglv = z if z is not None else _EMPTY
+        self.schet = s if s is not None else _EMPTY
+        self.filename: Optional[str] = tx(self.zglv, "FILENAME")
+        self.parsed: Optional[FileName] = parse_file_name(self.filename)
+
+
+class RecordView:
+    """One ZAP (and the PERS found for its PACIENT/ID_PAC, if any)."""
+
+    __slots__ = ("zap", "person", "ctx", "pac", "z_sl", "sls", "n_zap", "idcase", "id_pac",
+                 "usl_ok", "for_pom", "idsp", "vpolis", "novor", "date_z_1", "date_z_2",
+                 "dr", "rslt", "ishod")
+
+    def __init__(self, zap: Node, person: Optional[Node], ctx: FlkContext):
+        self.zap = zap
+        self.person = person
+        self.ctx = ctx
+        p = zap.child("PACIENT")
+        z = zap.child("Z_SL")
+        self.pac = p if p is not None else _EMPTY
+        self.z_sl = z if z is not None else _EMPTY
+        self.sls: list[Node] = self.z_sl.all("SL")
+        self.n_zap = tx(zap, "N_ZAP")
+        self.idcase = tx(self.z_sl, "IDCASE")
+        self.id_pac = tx(self.pac, "ID_PAC")
+        self.usl_ok = to_int(tx(self.z_sl, "USL_OK"))
+        self.for_pom = to_int(tx(self.z_sl, "FOR_POM"))
+        self.idsp = to_int(tx(self.z_sl, "IDSP"))
+        self.rslt = to_int(tx(self.z_sl, "RSLT"))
+        self.ishod = to_int(tx(self.z_sl, "ISHOD"))
+        self.vpolis = to_int(tx(self.pac, "VPOLIS"))
+        self.novor = tx(self.pac, "NOVOR")
+        self.date_z_1 = to_date(tx(self.z_sl, "DATE_Z_1"))
+        self.date_z_2 = to_date(tx(self.z_sl, "DATE_Z_2"))
+        self.dr: Optional[date] = to_date(tx(person, "DR")) if person is not None else None
+
+    @property
+    def newborn(self) -> bool:
+        """NOVOR given and not "0" (care to a newborn under the representative's policy)."""
+        return bool(self.novor) and self.novor != "0"
+
+    def usls(self):
+        """(sl, usl) pairs of the case."""
+        for sl in self.sls:
+            for u in sl.children:
+                if u.tag == "USL":
+                    yield sl, u
+
+
+class PersonView:
+    """One PERS of the L file."""
+
+    __slots__ = ("node", "ctx", "dr", "id_pac")
+
+    def __init__(self, node: Node, ctx: FlkContext):
+        self.node = node
+        self.ctx = ctx
+        self.dr = to_date(tx(node, "DR"))
+        self.id_pac = tx(node, "ID_PAC")

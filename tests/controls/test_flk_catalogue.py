@@ -1,0 +1,100 @@
+"""The rule catalogue against the official Q015 table and the coverage of the tests."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from app.controls.flk import catalogue, check_record
+from app.controls.flk import registry
+from app.controls.flk.engine import RuleError
+from app.controls.rule_tables import read_rule_table
+from tests.controls.factory import adult, amb_zap, ctx
+
+REF = Path(__file__).resolve().parents[3] / "shared" / "oms-reference"
+Q015 = REF / "ruslanzykov__check_tfoms_errors" / "Q015.xml"
+
+
+@pytest.fixture(scope="module")
+def q015():
+    assert Q015.is_file(), f"reference table missing: {Q015}"
+    return {r["code"]: r for r in read_rule_table(Q015)}
+
+
+def test_every_federal_code_exists_in_q015_with_the_same_element_types_and_dates(q015):
+    federal = [s for s in catalogue() if s.is_federal]
+    for s in federal:
+        row = q015.get(s.code)
+        assert row is not None, f"{s.code} is not in Q015"
+        assert s.element_path == row["element"], s.code
+        assert set(s.file_types) <= set(row["file_types"]), (s.code, s.file_types, row["file_types"])
+        assert (s.valid_from, s.valid_to) == (row["valid_from"], row["valid_to"]), s.code
+
+
+def test_at_least_25_cross_element_q015_rules(q015):
+    cross = {s.code for s in catalogue() if s.code[:4] in ("003F", "006F") and s.code in q015}
+    assert len(cross) >= 25
+    required = {
+        "003F.00.0080", "003F.00.0400", "003F.00.0410", "003F.00.2170", "006F.00.0010", "006F.00.0200",
+        "006F.00.0310", "006F.00.0570", "002F.00.0080", "002F.00.0130", "002F.00.0010", "006F.00.0100",
+        "006F.00.0330", "006F.00.0410", "006F.00.0400", "006F.00.0420", "006F.00.0530", "006F.00.0560",
+        "003F.00.0430", "003F.00.0740", "003F.00.0660", "003F.00.0800", "003F.00.0810", "006F.00.0370",
+        "003F.00.1720", "003F.00.1730", "003F.00.1740", "003F.00.1710", "003F.00.1530", "003F.00.1570",
+        "003F.00.1670", "003F.00.1690", "006F.00.0110", "006F.00.1040",
+    }
+    assert required <= {s.code for s in catalogue()}
+
+
+def test_regional_codes_are_documented_family_14():
+    doc = registry.__doc__
+    for s in catalogue():
+        if not s.is_federal:
+            assert re.fullmatch(r"002F\.14\.\d{4}", s.code), s.code
+            assert s.code in doc, f"{s.code} missing from the registry docstring"
+
+
+def test_catalogue_entries_are_complete():
+    specs = catalogue()
+    assert len({s.code for s in specs}) == len(specs)
+    for s in specs:
+        assert 0 < len(s.message) <= 250
+        assert s.scope in registry.SCOPES
+        assert set(s.file_types) <= set("CHTXL")
+        assert s.element and s.element_path.startswith(("ZL_LIST/", "PERS_LIST/"))
+        assert (s.fn is None) == (s.scope == "file")
+
+
+def test_every_rule_has_a_test():
+    from tests.controls import test_flk_header_rules as th
+    from tests.controls import test_flk_nsi_rules as tn
+    from tests.controls import test_flk_record_rules as tr
+    tested = ({c.code for c in tr.CASES} | {c.code for c in th.HEADER_CASES} | {c.code for c in th.PERSON_CASES}
+              | set(tn.SETUPS)
+              | {"006F.00.0110", "006F.00.1040", "002F.14.0040", "002F.14.0050", "002F.14.0060",
+                 "002F.14.0070", "002F.14.0080", "002F.14.0090"})   # test_flk_totals.py
+    untested = {s.code for s in catalogue()} - tested
+    assert not untested, sorted(untested)
+
+
+def test_a_crashing_rule_is_reported_with_its_code(monkeypatch):
+    import dataclasses
+    spec = registry.get("006F.00.0570")
+
+    def boom(r):
+        raise ZeroDivisionError("bug")
+    monkeypatch.setitem(registry._REGISTRY, spec.code, dataclasses.replace(spec, fn=boom))
+    with pytest.raises(RuleError) as e:
+        check_record(amb_zap(), adult(), ctx())
+    assert e.value.code == "006F.00.0570"
+
+
+def test_rules_run_fast_enough():
+    import time
+    zaps = [amb_zap(i) for i in range(1, 501)]
+    person, cx = adult(), ctx()
+    start = time.perf_counter()
+    for z in zaps:
+        check_record(z, person, cx)
+    per_record = (time.perf_counter() - start) / len(zaps)
+    assert per_record < 0.005, f"{per_record * 1000:.2f} ms per record"
