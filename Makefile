@@ -35,6 +35,7 @@ extract-messages: venv
 db: venv
 	$(FLASK) db upgrade
 	$(FLASK) oms sync-roles
+	$(FLASK) oms sync-rules
 	$(FLASK) oms init-demo
 
 worker: venv

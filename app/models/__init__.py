@@ -3,3 +3,5 @@ from app.models.organisation import Organisation, Subdivision  # noqa: F401
 from app.models.user import OmsUser, SignatureRight  # noqa: F401
 from app.models.audit import AuditEvent  # noqa: F401
 from app.models.job import BackgroundJob  # noqa: F401
+from app.models.intake import CasePayload, ControlError, MedicalCase, Patient, UploadedFile  # noqa: F401
+from app.models.reference import ControlRule, NsiBookVersion, NsiItem  # noqa: F401

@@ -23,6 +23,10 @@ EVENTS = {
     "role_changed": "Роль изменена",
     "role_deleted": "Роль удалена",
     "roles_synced": "Роли синхронизированы",
+    "file_uploaded": "Файл загружен",
+    "file_data_deleted": "Данные файла удалены",
+    "rules_changed": "Правила контроля изменены",
+    "nsi_imported": "Справочник загружен",
 }
 
 

@@ -1,0 +1,189 @@
+"""A loaded file (the pair of XML files of one archive), its patients, cases and control errors."""
+from __future__ import annotations
+
+from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer,
+                        LargeBinary, String, Text, UniqueConstraint)
+from sqlalchemy.orm import relationship
+
+from app.models.base import Model, Money, utcnow
+from app.models.statuses import FILE_LOADING, FILE_QUEUED
+from app.security.scope import ScopeRule
+
+
+class UploadedFile(Model):
+    """One uploaded archive with its H-type and L files: a row of «Загрузка файла»."""
+
+    __tablename__ = "uploaded_file"
+    __scope__ = ScopeRule(mo="organisation_id", subdivision="subdivision_id")
+    __table_args__ = (
+        Index("ix_uploaded_file_org_period", "organisation_id", "year", "month"),
+        Index("ix_uploaded_file_org_status", "organisation_id", "status"),
+        Index("ix_uploaded_file_org_uploaded", "organisation_id", "uploaded_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    organisation_id = Column(Integer, ForeignKey("organisation.id"), nullable=False)
+    subdivision_id = Column(Integer, ForeignKey("subdivision.id"), index=True)
+    uploaded_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    uploaded_at = Column(DateTime, nullable=False, default=utcnow)
+    finished_at = Column(DateTime)
+    archive_name = Column(String(255), nullable=False)
+    archive_path = Column(String(500))
+    archive_size = Column(BigInteger)
+    archive_sha256 = Column(String(64))
+    h_name = Column(String(40))            # the cases file (H, C, T, DP, …) without extension
+    l_name = Column(String(40))
+    file_type = Column(String(2))          # H, C, T, DP, DV, DO, DS, DU, DF, DA, DB
+    version = Column(String(5))
+    sender_code = Column(String(6))
+    year = Column(Integer)
+    month = Column(Integer)
+    nschet = Column(String(15))
+    dschet = Column(Date)
+    sumv_declared = Column(Money())
+    status = Column(String(60), nullable=False, default=FILE_QUEUED)
+    note = Column(Text)
+    progress = Column(Integer, nullable=False, default=0)
+    records = Column(Integer, nullable=False, default=0)
+    flk_rejected = Column(Integer, nullable=False, default=0)
+    flk_errors = Column(Integer, nullable=False, default=0)
+    mek_rejected = Column(Integer, nullable=False, default=0)
+    mek_errors = Column(Integer, nullable=False, default=0)
+    job_id = Column(Integer)
+
+    organisation = relationship("Organisation")
+    subdivision = relationship("Subdivision")
+    uploaded_by = relationship("OmsUser")
+
+    @property
+    def is_loading(self) -> bool:
+        return self.status in FILE_LOADING
+
+    @property
+    def period(self) -> str:
+        return f"{self.year}-{self.month:02d}" if self.year and self.month else ""
+
+    def __repr__(self) -> str:
+        return self.archive_name or f"файл {self.id}"
+
+
+class Patient(Model):
+    """A person of the L file (PERS), one row per ID_PAC of a loaded file."""
+
+    __tablename__ = "patient"
+    __scope__ = ScopeRule(mo="organisation_id", subdivision="subdivision_id")
+    __table_args__ = (UniqueConstraint("file_id", "id_pac", name="uq_patient_file_id_pac"),)
+
+    id = Column(Integer, primary_key=True)
+    file_id = Column(Integer, ForeignKey("uploaded_file.id", ondelete="CASCADE"), nullable=False)
+    organisation_id = Column(Integer, nullable=False, index=True)
+    subdivision_id = Column(Integer)
+    id_pac = Column(String(36), nullable=False)
+    fam = Column(String(40))
+    im = Column(String(40))
+    ot = Column(String(40))
+    w = Column(Integer)
+    dr = Column(Date)
+    snils = Column(String(14))
+    doctype = Column(String(2))
+    docser = Column(String(10))
+    docnum = Column(String(20))
+    pers_xml = Column(Text)                 # the PERS element as loaded (for re-checks and registry files)
+
+
+class MedicalCase(Model):
+    """A finished case (ZAP/Z_SL) of a loaded file."""
+
+    __tablename__ = "medical_case"
+    __scope__ = ScopeRule(mo="organisation_id", subdivision="subdivision_id")
+    __table_args__ = (
+        Index("ix_medical_case_file_status", "file_id", "status"),
+        Index("ix_medical_case_org_status_period", "organisation_id", "status", "year", "month"),
+        Index("ix_medical_case_file_nzap", "file_id", "n_zap"),
+    )
+
+    id = Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    file_id = Column(Integer, ForeignKey("uploaded_file.id", ondelete="CASCADE"), nullable=False)
+    organisation_id = Column(Integer, nullable=False)
+    subdivision_id = Column(Integer, index=True)
+    patient_id = Column(Integer, ForeignKey("patient.id", ondelete="SET NULL"))
+    year = Column(Integer)
+    month = Column(Integer)
+    file_type = Column(String(2))
+    n_zap = Column(String(8))
+    idcase = Column(String(11))
+    pr_nov = Column(Integer)
+    id_pac = Column(String(36))
+    vpolis = Column(Integer)
+    spolis = Column(String(10))
+    npolis = Column(String(20))
+    enp = Column(String(16))
+    st_okato = Column(String(5))
+    smo = Column(String(5))
+    novor = Column(String(9))
+    usl_ok = Column(Integer)
+    vidpom = Column(Integer)
+    for_pom = Column(Integer)
+    lpu = Column(String(6))
+    lpu_1 = Column(String(8))
+    date_z_1 = Column(Date)
+    date_z_2 = Column(Date)
+    rslt = Column(Integer)
+    ishod = Column(Integer)
+    idsp = Column(Integer)
+    profil = Column(Integer)               # of the first SL
+    prvs = Column(Integer)
+    ds1 = Column(String(10))
+    det = Column(Integer)
+    nhistory = Column(String(50))
+    sumv = Column(Money())                 # declared by the МО
+    sum_calc = Column(Money())             # recalculated by tariffs (МЭК issue)
+    status = Column(String(20), nullable=False)
+    flk_errors = Column(Integer, nullable=False, default=0)
+
+    file = relationship("UploadedFile")
+    patient = relationship("Patient")
+
+    def __repr__(self) -> str:
+        return f"случай {self.idcase} (N_ZAP {self.n_zap})"
+
+
+class CasePayload(Model):
+    """The ZAP element of a case as loaded, kept apart from the lean case row."""
+
+    __tablename__ = "case_payload"
+    case_id = Column(BigInteger().with_variant(Integer, "sqlite"),
+                     ForeignKey("medical_case.id", ondelete="CASCADE"), primary_key=True)
+    zap_xml = Column(Text, nullable=False)
+
+
+class ControlError(Model):
+    """One ФЛК or МЭК finding of a file, pointing to its place (FLK_P «PR»)."""
+
+    __tablename__ = "control_error"
+    __scope__ = ScopeRule(mo="organisation_id", subdivision="subdivision_id")
+    __table_args__ = (
+        Index("ix_control_error_file_stage_code", "file_id", "stage", "code"),
+        Index("ix_control_error_case", "case_id"),
+    )
+
+    id = Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    file_id = Column(Integer, ForeignKey("uploaded_file.id", ondelete="CASCADE"), nullable=False)
+    organisation_id = Column(Integer, nullable=False)
+    subdivision_id = Column(Integer)
+    case_id = Column(BigInteger().with_variant(Integer, "sqlite"),
+                     ForeignKey("medical_case.id", ondelete="CASCADE"))
+    stage = Column(String(4), nullable=False)         # ФЛК / МЭК
+    code = Column(String(20), nullable=False)
+    file_kind = Column(String(1))                     # H (cases file) or L
+    element = Column(String(40))
+    base_element = Column(String(40))
+    n_zap = Column(String(8))
+    idcase = Column(String(11))
+    sl_id = Column(String(36))
+    idserv = Column(String(36))
+    id_pac = Column(String(36))
+    value = Column(String(250))
+    comment = Column(String(250))
+    line = Column(Integer)
+    fatal = Column(Boolean, nullable=False, default=False)
