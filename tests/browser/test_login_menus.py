@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
 from app.services.demo import DEMO_LOGINS
 
@@ -21,7 +23,9 @@ def login(driver, base, username, password="Demo-Oms-2026"):
     driver.get(base + "/login/")
     driver.find_element(By.NAME, "username").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys(password)
+    page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, "input[type=submit], button[type=submit]").click()
+    WebDriverWait(driver, 30).until(EC.staleness_of(page))
 
 
 def menu_texts(driver):
