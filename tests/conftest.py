@@ -66,7 +66,7 @@ def app():
 
         appbuilder.add_view_no_menu(SubdivisionProbeView)
         upgrade()
-    for command in (["oms", "sync-roles"], ["oms", "init-demo"]):
+    for command in (["oms", "sync-roles"], ["oms", "sync-rules"], ["oms", "init-demo"]):
         result = runner.invoke(args=command)
         assert result.exit_code == 0, result.output
     yield application

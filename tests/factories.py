@@ -62,7 +62,27 @@ def sub_by_code(code: str) -> Subdivision:
 # model -> factory(owner_mo: Organisation, owner_subdivision: Subdivision, payer_smo: Organisation)
 # returning a row that belongs to owner_mo / owner_subdivision (and is paid by payer_smo where the
 # model has a payer).  Every model of a scoped view or API must be here: the test checks it.
+def make_uploaded_file(mo, sub=None, status="Процесс загрузки завершен") -> "UploadedFile":
+    from app.models.intake import UploadedFile
+
+    row = UploadedFile(organisation_id=mo.id, subdivision_id=sub.id if sub else None,
+                       archive_name=f"HM{mo.code}T14_2601{unique()}.zip", h_name=f"HM{mo.code}T14_26011",
+                       l_name=f"LM{mo.code}T14_26011", status=status, year=2026, month=1, records=0)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
 SCOPED_ROW_FACTORIES: dict[type, Callable] = {
     Organisation: lambda mo, sub, smo: mo,
     Subdivision: lambda mo, sub, smo: sub,
 }
+
+
+def _register_intake_factories():
+    from app.models.intake import UploadedFile
+
+    SCOPED_ROW_FACTORIES[UploadedFile] = lambda mo, sub, smo: make_uploaded_file(mo, sub)
+
+
+_register_intake_factories()

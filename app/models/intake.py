@@ -56,6 +56,18 @@ class UploadedFile(Model):
     uploaded_by = relationship("OmsUser")
 
     @property
+    def flk_counts(self) -> tuple[int, int]:
+        return (self.flk_rejected, self.flk_errors)
+
+    @property
+    def mek_counts(self) -> tuple[int, int]:
+        return (self.mek_rejected, self.mek_errors)
+
+    @property
+    def files(self) -> str:
+        return ", ".join(n for n in (self.h_name, self.l_name) if n)
+
+    @property
     def is_loading(self) -> bool:
         return self.status in FILE_LOADING
 

@@ -18,12 +18,14 @@ R, W = PERM_READ, PERM_WRITE
 # resource -> level, per role (the administrator gets everything)
 ROLE_GRANTS: dict[str, dict[str, str]] = {
     ROLE_TFOMS: {
+        "UploadedFile": R,
         "Organisation": R,
         "Subdivision": R,
         "AuditEvent": R,
         "BackgroundJob": R,
     },
     ROLE_MO: {
+        "UploadedFile": W,
         "Organisation": R,
         "Subdivision": R,
     },

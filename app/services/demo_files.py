@@ -225,7 +225,9 @@ def write_archive(outdir: Path, *, mo: str = "140001", sender: Optional[str] = N
     h_name = build_file_name(file_type, "M", sender, "T", region, year, month, number)
     l_name = build_file_name("L", "M", sender, "T", region, year, month, number)
     total = sum((s.price for s in specs if s.injected is None or s.injected not in ()), Decimal("0.00"))
-    lpu_1 = sender if sender != mo else None
+    # a subdivision with its own code sends its own file: CODE_MO and LPU are its code (Q015 006F.00.0030)
+    mo = sender
+    lpu_1 = None
     period_end = dt.date(year, month, calendar.monthrange(year, month)[1])
     dschet = min(today, period_end + dt.timedelta(days=3))
     header = E("ZL_LIST",

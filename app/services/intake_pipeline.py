@@ -163,7 +163,7 @@ class FileLoad:
         db.session.execute(update(UploadedFile).where(UploadedFile.id == self.file_id).values(**values))
         db.session.commit()
         self.subdivision_id = values["subdivision_id"]
-        self.sender_mo = org.code
+        self.sender_mo = h.sender_code      # the МО or the subdivision that sends the file
 
     # -- ФЛК --------------------------------------------------------------------------------------
     def _flk(self, pair) -> None:

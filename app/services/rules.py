@@ -57,8 +57,11 @@ def sync_catalogue() -> dict:
     return {"rules": len(implemented), "added": added}
 
 
-def enabled_codes(stage: str, on: Optional[date] = None) -> frozenset[str]:
-    """Codes of the rules switched on (and valid on ``on`` by the catalogue's dates)."""
+def enabled_codes(stage: str, on: Optional[date] = None) -> Optional[frozenset[str]]:
+    """Codes of the rules switched on (and valid on ``on`` by the catalogue's dates); None (every
+    implemented rule) while the catalogue of the stage is empty (``oms sync-rules`` not run)."""
+    if db.session.execute(select(ControlRule.id).where(ControlRule.stage == stage).limit(1)).first() is None:
+        return None
     q = select(ControlRule.code, ControlRule.valid_from, ControlRule.valid_to).where(
         ControlRule.stage == stage, ControlRule.enabled.is_(True))
     codes = set()

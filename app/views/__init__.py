@@ -11,6 +11,9 @@ def register_views(appbuilder) -> None:
     from app.views.admin import AuditEventView, BackgroundJobView, OrganisationView, SubdivisionView
     from app.views.api import OrganisationApi, SubdivisionApi
 
+    from app.views.intake import UploadedFileView
+
+    appbuilder.add_view(UploadedFileView, "File upload", label=_l("File upload"), icon="fa-upload")
     appbuilder.add_view(OrganisationView, "Organisations", label=_l("Organisations"),
                         icon="fa-building", category=ADMIN_CATEGORY)
     appbuilder.add_view(SubdivisionView, "Subdivisions", label=_l("Subdivisions"),

@@ -97,8 +97,26 @@ def test_scoped_views_and_apis_exist(app_ctx):
     assert {"OrganisationApi", "SubdivisionApi"} <= {type(v).__name__ for v in scoped_apis()}
 
 
+def _custom_routes(view, pk):
+    """Every other route of the view that takes a row id (drill-downs, downloads, …): filled with
+    the victim's id and placeholder values for the other arguments."""
+    from flask import current_app
+
+    skip = {"show", "edit", "delete", "action", "action_post", "list", "add", "download"}
+    for rule in current_app.url_map.iter_rules():
+        endpoint, _, method = rule.endpoint.partition(".")
+        if endpoint != type(view).__name__ or method in skip or "pk" not in rule.arguments:
+            continue
+        values = {arg: ("ФЛК" if arg == "stage" else "X") for arg in rule.arguments}
+        values["pk"] = pk
+        url = rule.build(values)[1]
+        for verb in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield verb, url, {}
+
+
 def _attempts_view(view, pk):
     base = f"/{view.route_base.strip('/')}"
+    yield from _custom_routes(view, pk)
     yield "GET", f"{base}/show/{pk}", None
     yield "GET", f"{base}/edit/{pk}", None
     yield "POST", f"{base}/edit/{pk}", {"name": "взлом", "code": "000000"}
@@ -118,11 +136,13 @@ def test_foreign_rows_are_out_of_reach_in_views(app, world, browser_factory):
             row, pk, before, label_text = world.make_row(model)
             attackers = list(world.attackers_for(row))
         assert attackers, f"{type(view).__name__}: no attacker is outside the scope of the row"
+        with app.test_request_context():
+            attempts = list(_attempts_view(view, pk))
         for label, username in attackers:
             b = browser_factory()
             resp = b.login(username, "Test-Pass-2026x")
             assert resp.status_code == 302
-            for method, url, data in _attempts_view(view, pk):
+            for method, url, data in attempts:
                 resp = b.get(url) if method == "GET" else b.post(url, data=data)
                 assert resp.status_code in (403, 404), \
                     f"{label} {method} {url} -> {resp.status_code}"

@@ -1,0 +1,200 @@
+"""«Загрузка файла»: the uploaded files with their progress, counts and drill-downs, the
+upload form and the FLK_P protocol downloads. Thin: every operation is a service call."""
+from __future__ import annotations
+
+import math
+import os
+
+from flask import after_this_request, flash, g, redirect, render_template, request, send_file, url_for
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.widgets import ListWidget
+from flask_babel import lazy_gettext as _l
+
+from app.controls.finding import STAGE_FLK, STAGE_MEK
+from app.formatting import format_datetime
+from app.models.intake import UploadedFile
+from app.models.statuses import FILE_LOADING
+from app.security.scoped_views import ScopedModelView
+from app.services import file_reports
+from app.services.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
+from app.views.formatting import link, progress_bar, row_aware, text
+
+
+class OmsListWidget(ListWidget):
+    template = "oms/widgets/list.html"
+
+
+def _url(endpoint, **kw):
+    return url_for(f"UploadedFileView.{endpoint}", **kw)
+
+
+@row_aware
+def _status_cell(item, pk):
+    status = item["status"]
+    cell = text(status)
+    if status in FILE_LOADING:
+        cell += progress_bar(item.get("progress") or 0)
+    return cell
+
+
+@row_aware
+def _records_cell(item, pk):
+    return link(_url("cases", pk=pk), item["records"])
+
+
+@row_aware
+def _flk_cell(item, pk):
+    rejected, errors = item["flk_counts"]
+    return link(_url("errors", pk=pk, stage=STAGE_FLK), f"{rejected} / {errors}")
+
+
+@row_aware
+def _mek_cell(item, pk):
+    rejected, errors = item["mek_counts"]
+    return link(_url("errors", pk=pk, stage=STAGE_MEK), f"{rejected}")
+
+
+class UploadedFileView(ScopedModelView):
+    route_base = "/files"
+    datamodel = SQLAInterface(UploadedFile)
+    class_permission_name = "UploadedFile"
+    list_widget = OmsListWidget
+    list_template = "oms/file_list.html"
+    list_title = _l("File upload")
+    show_title = _l("Uploaded file")
+    base_permissions = ["can_read", "can_write"]
+    crud_methods = ()
+    method_permission_name = {"upload": "write", "cases": "read", "case_list": "read", "errors": "read",
+                              "error_list": "read", "protocol_xml": "read", "protocol_xlsx": "read"}
+    list_columns = ["archive_name", "files", "subdivision", "period", "uploaded_by", "uploaded_at",
+                    "status", "note", "records", "flk_counts", "mek_counts"]
+    show_columns = ["archive_name", "h_name", "l_name", "file_type", "version", "subdivision", "period",
+                    "nschet", "dschet", "sumv_declared", "uploaded_by", "uploaded_at", "finished_at",
+                    "status", "note", "records", "flk_rejected", "flk_errors", "mek_rejected",
+                    "archive_size", "archive_sha256"]
+    search_columns = ["year", "month", "status", "subdivision", "uploaded_at", "archive_name", "h_name",
+                      "uploaded_by"]
+    order_columns = ["archive_name", "uploaded_at", "status", "records"]
+    base_order = ("uploaded_at", "desc")
+    page_size = 50
+    formatters_columns = {
+        "status": _status_cell, "records": _records_cell, "flk_counts": _flk_cell,
+        "mek_counts": _mek_cell,
+        "uploaded_at": format_datetime, "finished_at": format_datetime,
+    }
+    label_columns = {
+        "archive_name": _l("Archive"), "files": _l("Files (H and L)"), "h_name": _l("Cases file"),
+        "l_name": _l("Personal data file"), "file_type": _l("File type"), "version": _l("Format version"),
+        "subdivision": _l("Subdivision"), "period": _l("Period"), "year": _l("Year"), "month": _l("Month"),
+        "nschet": _l("Invoice number"), "dschet": _l("Invoice date"), "sumv_declared": _l("Invoice sum"),
+        "uploaded_by": _l("Uploaded by"), "uploaded_at": _l("Uploaded at"), "finished_at": _l("Finished at"),
+        "status": _l("Status"), "note": _l("Note"), "records": _l("Number of records"),
+        "flk_counts": _l("Records rejected on FLK / FLK errors"),
+        "flk_rejected": _l("Records rejected on FLK"), "flk_errors": _l("FLK errors"),
+        "mek_counts": _l("Records rejected on MEK"), "mek_rejected": _l("Records rejected on MEK"),
+        "archive_size": _l("Archive size, bytes"), "archive_sha256": _l("Archive SHA-256"),
+    }
+
+    def render_template(self, template, **kwargs):
+        if template == self.list_template:
+            widgets = kwargs.get("widgets") or {}
+            kwargs["can_upload"] = self.appbuilder.sm.has_access("can_write", self.class_permission_name)
+            lst = widgets.get("list")
+            values = []
+            if lst is not None:   # a generator: keep the rows for the template
+                values = lst.template_args["value_columns"] = list(lst.template_args.get("value_columns", []))
+            kwargs["loading"] = any(v.get("status") in FILE_LOADING for v in values)
+        return super().render_template(template, **kwargs)
+
+    # -- upload ---------------------------------------------------------------------------------------
+    @expose("/upload", methods=["GET", "POST"])
+    @has_access
+    def upload(self):
+        if request.method == "POST":
+            files = [f for f in request.files.getlist("archives") if f and f.filename]
+            if not files:
+                flash(str(_l("Choose at least one archive")), "warning")
+                return redirect(_url("upload"))
+            try:
+                rows = accept_archives(g.user, [IncomingArchive(f.filename, f.stream) for f in files])
+            except PartialUpload as refused:
+                rows = refused.rows
+                flash(str(refused), "danger")
+            except UploadRefused as refused:
+                flash(str(refused), "danger")
+                return redirect(_url("list"))
+            if rows:
+                flash(str(_l("Archives accepted for loading: %(n)s", n=len(rows))), "success")
+            return redirect(_url("list"))
+        return self.render_template("oms/upload.html", title=_l("Upload files"), back="UploadedFileView.list")
+
+    # -- drill-downs ----------------------------------------------------------------------------------
+    def _page(self):
+        try:
+            return max(0, int(request.args.get("page", 0)))
+        except ValueError:
+            return 0
+
+    @expose("/cases/<int:pk>")
+    @has_access
+    def cases(self, pk):
+        file = self._scoped_get(pk)
+        return self.render_template("oms/file_cases.html", file=file, groups=file_reports.cases_by_status(file),
+                                    cases=None, title=_l("Cases of the file %(name)s", name=file.archive_name))
+
+    @expose("/cases/<int:pk>/<status>")
+    @has_access
+    def case_list(self, pk, status):
+        file = self._scoped_get(pk)
+        page = self._page()
+        cases, total = file_reports.cases_of(file, status, page)
+        return self.render_template(
+            "oms/file_cases.html", file=file, groups=file_reports.cases_by_status(file), cases=cases,
+            status=status, total=total, page=page, pages=math.ceil(total / file_reports.PAGE_SIZE),
+            page_arg="", title=_l("Cases of the file %(name)s", name=file.archive_name))
+
+    @expose("/errors/<int:pk>/<stage>")
+    @has_access
+    def errors(self, pk, stage):
+        file = self._scoped_get(pk)
+        return self.render_template("oms/file_errors.html", file=file, stage=stage,
+                                    groups=file_reports.errors_by_code(file, stage),
+                                    title=_l("%(stage)s errors of the file %(name)s", stage=stage,
+                                             name=file.archive_name))
+
+    @expose("/errors/<int:pk>/<stage>/<code>")
+    @has_access
+    def error_list(self, pk, stage, code):
+        file = self._scoped_get(pk)
+        page = self._page()
+        lines, total = file_reports.error_lines(file, stage, code, page)
+        return self.render_template(
+            "oms/file_error_lines.html", file=file, stage=stage, code=code, lines=lines, total=total,
+            page=page, pages=math.ceil(total / file_reports.PAGE_SIZE), page_arg="",
+            title=_l("Error %(code)s in the file %(name)s", code=code, name=file.archive_name))
+
+    # -- protocol -------------------------------------------------------------------------------------
+    def _send(self, path, download_name, mimetype):
+        @after_this_request
+        def _cleanup(response):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+            return response
+        return send_file(path, mimetype=mimetype, as_attachment=True, download_name=download_name)
+
+    @expose("/protocol/<int:pk>.xml")
+    @has_access
+    def protocol_xml(self, pk):
+        file = self._scoped_get(pk)
+        return self._send(file_reports.write_protocol_xml(file), file_reports.protocol_file_name(file, "xml"),
+                          "application/xml")
+
+    @expose("/protocol/<int:pk>.xlsx")
+    @has_access
+    def protocol_xlsx(self, pk):
+        file = self._scoped_get(pk)
+        return self._send(file_reports.write_protocol_xlsx(file), file_reports.protocol_file_name(file, "xlsx"),
+                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
