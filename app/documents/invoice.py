@@ -1,0 +1,37 @@
+"""«Счет на оплату медицинской помощи, оказанной застрахованным лицам»."""
+from __future__ import annotations
+
+from app.formatting import format_date, format_money
+
+from .common import core, mo_signatures, money_text, parties, payer_signatures, registry_line
+from .data import RegistryDocData
+from .docx_kit import B, new_document, par, save, small_table, text_width_mm, title
+
+TITLE = "Счет на оплату медицинской помощи, оказанной застрахованным лицам"
+PURPOSE = "на оплату медицинской помощи, оказанной застрахованным лицам"
+
+
+def render_invoice(doc: RegistryDocData) -> bytes:
+    """The invoice of a registry (DOCX bytes). Count and sum: ``doc.case_count``/``doc.total``,
+    else counted over ``doc.cases``."""
+    count, amount = doc.totals()
+    d = new_document()
+    core(d, doc, "Счет")
+    title(d, f"СЧЕТ № {doc.number} от {format_date(doc.date)}", PURPOSE, f"за {doc.period}")
+    parties(d, doc)
+    registry_line(d, doc)
+    what = "Медицинская помощь, оказанная застрахованным лицам"
+    if doc.registry_type:
+        what += f" ({doc.registry_type}"
+        what += f", {doc.registry_subtype})" if doc.registry_subtype else ")"
+    what += f", за {doc.period}"
+    width = text_width_mm(d)
+    small_table(d, ("№", "Наименование", "Количество случаев", "Сумма, руб."),
+                [("1", what, str(count), format_money(amount)),
+                 ("", "Итого", str(count), format_money(amount))],
+                (10, width - 10 - 30 - 35, 30, 35), "clcr", bold_last=True)
+    par(d, B("Всего к оплате: "), money_text(amount), before=8)
+    par(d, "НДС не облагается.", after=4)
+    mo_signatures(d, doc)
+    payer_signatures(d, doc, "Счет принят")
+    return save(d, when=doc.date)
