@@ -45,6 +45,11 @@ class Config:
     # -- the region ---------------------------------------------------------------------------
     REGION_CODE = os.environ.get("REGION_CODE", "14")
     REGION_OKATO = os.environ.get("REGION_OKATO", "98")
+    # ЕРЗ and МЭК (README «ЕРЗ, МЭК и тарифы»)
+    ERZ_ADAPTER = os.environ.get("ERZ_ADAPTER", "app.erz.local:LocalErzAdapter")
+    DEMO_ERZ_PERSONS = int(os.environ.get("DEMO_ERZ_PERSONS", "30000"))
+    MEK_SUM_TOLERANCE = os.environ.get("MEK_SUM_TOLERANCE", "1.00")
+    MEK_PERIOD_MONTHS_BACK = int(os.environ.get("MEK_PERIOD_MONTHS_BACK", "3"))
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo-Oms-2026")
 
     # -- Flask-AppBuilder ------------------------------------------------------------------------

@@ -40,6 +40,11 @@ def init_demo_command():
 
     result = init_demo()
     result["nsi"] = load_demo_nsi()
+    from app.erz.demo import load_demo_erz
+    from app.tariffs.demo import load_demo_tariffs
+
+    result["erz"] = load_demo_erz(current_app.config["DEMO_ERZ_PERSONS"])
+    result["tariffs"] = load_demo_tariffs()
     _print_json(result)
 
 
@@ -147,3 +152,140 @@ def demo_files_command(outdir, mo, sender, cases, error_rate, seed, count, year,
     manifest = write_demo_files(Path(outdir), count=count, mo=mo, sender=sender, cases=cases,
                                 error_rate=error_rate, seed=seed, year=year, month=month)
     _print_json(manifest)
+
+
+@oms_cli.command("import-erz")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["csv", "xml"]), default=None,
+              help="Формат файла (по умолчанию определяется по содержимому)")
+@click.option("--encoding", default="utf-8-sig", help="Кодировка CSV (utf-8 или cp1251)")
+def import_erz_command(path, fmt, encoding):
+    """Загрузить регистр застрахованных (ЕРЗ) из CSV или XML; повторная загрузка безопасна."""
+    from pathlib import Path
+
+    from app.erz.importer import ErzImportError, import_file
+
+    try:
+        _print_json(import_file(Path(path), fmt, encoding).as_dict())
+    except ErzImportError as exc:
+        raise click.ClickException(str(exc))
+
+
+@oms_cli.command("import-tariffs")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--encoding", default="utf-8-sig", help="Кодировка CSV (utf-8 или cp1251)")
+def import_tariffs_command(path, encoding):
+    """Загрузить тарифы (услуги, КСГ, базовые ставки, КСЛП) из CSV; повторная загрузка безопасна."""
+    from pathlib import Path
+
+    from app.tariffs.importer import TariffImportError, import_file
+
+    try:
+        _print_json(import_file(Path(path), encoding))
+    except TariffImportError as exc:
+        raise click.ClickException(str(exc))
+
+
+@oms_cli.command("delete-file")
+@click.argument("file_id", type=int)
+@click.option("--user", "login", required=True)
+def delete_file_command(file_id, login):
+    """Удалить данные файла (как «Удалить данные файла» на вкладке «Загрузка файла»)."""
+    from app.services.file_deletion import delete_file_data
+
+    _print_json(delete_file_data(_user(login), file_id).as_dict())
+
+
+@oms_cli.command("form")
+@click.option("--user", "login", required=True)
+@click.option("--period", required=True, help="ГГГГ-ММ")
+@click.option("--type", "reg_type", required=True, help="АПП, Стационар, Дневной стационар, СМП, Иногородние")
+@click.option("--subdivision", "subdivisions", multiple=True, help="Код подразделения (можно несколько)")
+def form_command(login, period, reg_type, subdivisions):
+    """«Сформировать реестр»: по реестру на каждую СМО (и «Иногородние» в ТФОМС)."""
+    from app.services.formation import form_registries
+
+    _print_json(form_registries(_user(login), period, reg_type, list(subdivisions) or None).as_dict())
+
+
+@oms_cli.command("case-status")
+@click.argument("case_id", type=int)
+@click.argument("status")
+@click.option("--user", "login", required=True)
+@click.option("--reason", required=True)
+def case_status_command(case_id, status, login, reason):
+    """Приостановить / возобновить / исключить случай (статус: Приостановлен, Принят, Исключен)."""
+    from app.services.case_status import change_status
+
+    _print_json(change_status(_user(login), [case_id], status, reason).as_dict())
+
+
+def _sync_jobs() -> None:
+    """Background work a command starts has finished when the command returns."""
+    current_app.config["JOBS_MODE"] = "sync"
+
+
+@oms_cli.command("registry-status")
+@click.argument("registry_id", type=int)
+@click.argument("status")
+@click.option("--user", "login", required=True)
+@click.option("--comment", default=None)
+def registry_status_command(registry_id, status, login, comment):
+    """Перевести реестр в статус STATUS (как выпадающий список на вкладке «Текущие реестры»)."""
+    from app.extensions import db
+    from app.models.registry import Registry
+    from app.services.registry_workflow import change_status
+
+    _sync_jobs()
+    result = change_status(_user(login), registry_id, status, comment)
+    db.session.expire_all()
+    reg = db.session.get(Registry, registry_id)
+    out = result.as_dict()
+    if reg is not None and result.ok:
+        out["status"] = reg.status          # after the background work (documents) too
+    _print_json(out)
+
+
+@oms_cli.command("registry-show")
+@click.argument("registry_id", type=int)
+@click.option("--user", "login", required=True)
+def registry_show_command(registry_id, login):
+    """Реестр: номер, статус, плательщик, суммы, документы с SHA-256, история статусов."""
+    from app.services.registries import scoped_registry
+    from app.services.registry_documents import documents_of
+    from app.views.formation import registry_history
+
+    reg = scoped_registry(_user(login), registry_id)
+    if reg is None:
+        _print_json({"ok": False, "message": "Реестр не найден"})
+        return
+    _print_json({"id": reg.id, "number": reg.number, "status": reg.status, "payer": reg.payer.code,
+                 "cases": reg.cases, "sum": str(reg.sum_calc), "mek_refused": 0,
+                 "documents": [{"name": d.file_name, "sha256": d.sha256} for d in documents_of(reg.id)],
+                 "history": [{"from": h.from_status, "to": h.to_status, "user": h.username, "at": h.at}
+                             for h in registry_history(reg.id)]})
+
+
+@oms_cli.command("registry-download")
+@click.argument("registry_id", type=int)
+@click.argument("outdir", type=click.Path(file_okay=False))
+@click.option("--user", "login", required=True)
+def registry_download_command(registry_id, outdir, login):
+    """Записать в OUTDIR архив реестра и документы."""
+    import shutil
+    from pathlib import Path
+
+    from app.services.registries import scoped_registry
+    from app.services.registry_documents import documents_of
+
+    reg = scoped_registry(_user(login), registry_id)
+    if reg is None:
+        _print_json({"ok": False, "message": "Реестр не найден"})
+        return
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+    for doc in documents_of(reg.id):
+        shutil.copyfile(doc.path, out / doc.file_name)
+        files.append(doc.file_name)
+    _print_json({"ok": True, "files": files})

@@ -79,10 +79,37 @@ SCOPED_ROW_FACTORIES: dict[type, Callable] = {
 }
 
 
+def make_case(mo, sub=None, status="Принят", registry=None):
+    from app.models.intake import MedicalCase
+
+    file = make_uploaded_file(mo, sub)
+    case = MedicalCase(file_id=file.id, organisation_id=mo.id, subdivision_id=sub.id if sub else None,
+                       n_zap=unique(), idcase=unique(), usl_ok=3, year=2026, month=1, file_type="H",
+                       status=status if registry is None else "В реестре", sumv=100,
+                       registry_id=registry.id if registry is not None else None)
+    db.session.add(case)
+    db.session.commit()
+    return case
+
+
+def make_registry(mo, sub, smo, status="Создан"):
+    from app.models.registry import Registry
+
+    reg = Registry(number=f"{mo.code}-T-{unique()}", organisation_id=mo.id,
+                   subdivision_id=sub.id if sub else None, payer_id=smo.id, year=2026, month=1,
+                   reg_type="АПП", subtype="H", status=status, cases=0, sum_declared=0, sum_calc=0)
+    db.session.add(reg)
+    db.session.commit()
+    return reg
+
+
 def _register_intake_factories():
-    from app.models.intake import UploadedFile
+    from app.models.intake import MedicalCase, UploadedFile
+    from app.models.registry import Registry
 
     SCOPED_ROW_FACTORIES[UploadedFile] = lambda mo, sub, smo: make_uploaded_file(mo, sub)
+    SCOPED_ROW_FACTORIES[MedicalCase] = lambda mo, sub, smo: make_case(mo, sub)
+    SCOPED_ROW_FACTORIES[Registry] = lambda mo, sub, smo: make_registry(mo, sub, smo)
 
 
 _register_intake_factories()

@@ -1,7 +1,7 @@
 """A loaded file (the pair of XML files of one archive), its patients, cases and control errors."""
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer,
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
                         LargeBinary, String, Text, UniqueConstraint)
 from sqlalchemy.orm import relationship
 
@@ -50,6 +50,11 @@ class UploadedFile(Model):
     mek_rejected = Column(Integer, nullable=False, default=0)
     mek_errors = Column(Integer, nullable=False, default=0)
     job_id = Column(Integer)
+    # re-upload outcomes of the file's cases («новый», «обновлен», «без изменений», «пропущен»)
+    new_count = Column(Integer, nullable=False, default=0, server_default="0")
+    updated_count = Column(Integer, nullable=False, default=0, server_default="0")
+    unchanged_count = Column(Integer, nullable=False, default=0, server_default="0")
+    skipped_count = Column(Integer, nullable=False, default=0, server_default="0")
 
     organisation = relationship("Organisation")
     subdivision = relationship("Subdivision")
@@ -112,6 +117,10 @@ class MedicalCase(Model):
         Index("ix_medical_case_file_status", "file_id", "status"),
         Index("ix_medical_case_org_status_period", "organisation_id", "status", "year", "month"),
         Index("ix_medical_case_file_nzap", "file_id", "n_zap"),
+        Index("ix_medical_case_identity", "organisation_id", "identity_key"),
+        # a case is «В реестре» exactly when it has its (one) registry
+        CheckConstraint("(registry_id IS NULL) = (status <> 'В реестре')", name="ck_medical_case_registry_status"),
+        Index("ix_medical_case_duplicate", "organisation_id", "person_key", "date_z_1"),
     )
 
     id = Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -152,9 +161,27 @@ class MedicalCase(Model):
     sum_calc = Column(Money())             # recalculated by tariffs (МЭК issue)
     status = Column(String(20), nullable=False)
     flk_errors = Column(Integer, nullable=False, default=0)
+    # «Идентификация в ЕРЗ» (app/services/identification.py)
+    erz_person_id = Column(BigInteger().with_variant(Integer, "sqlite"))
+    erz_found_by = Column(String(8))       # enp, policy, snils, name; None: not found
+    erz_smo = Column(String(5))            # СМО of the policy valid on the dates of care
+    policy_check = Column(String(8))       # valid, ended, future, none (no policy in the ЕРЗ)
+    erz_death_date = Column(Date)          # date of death in the ЕРЗ
+    nonresident = Column(Boolean)          # insured in another region («иногородний»)
+    payer_id = Column(Integer, ForeignKey("organisation.id", name="fk_medical_case_payer_id"))  # the СМО, or the ТФОМС for non-residents
+    person_key = Column(String(80))        # the patient for duplicate checks (ЕРЗ person, else ЕНП…)
+    # МЭК and «Перерасчет стоимости»
+    mek_withheld = Column(Money())         # SANK_IT: the largest МЭК sanction of the case
+    sump = Column(Money())                 # SUMP: accepted for payment (SUMV − SANK_IT)
+    calc_detail = Column(Text)             # JSON: what the recalculation used (tariffs, coefficients)
+
+    # «Формирование»: the registry of the case; re-uploads: its identity (app/services/case_versions.py)
+    registry_id = Column(Integer, ForeignKey("registry.id", name="fk_medical_case_registry_id"), index=True)
+    identity_key = Column(String(160))
 
     file = relationship("UploadedFile")
     patient = relationship("Patient")
+    payer = relationship("Organisation")
 
     def __repr__(self) -> str:
         return f"случай {self.idcase} (N_ZAP {self.n_zap})"
@@ -199,3 +226,5 @@ class ControlError(Model):
     comment = Column(String(250))
     line = Column(Integer)
     fatal = Column(Boolean, nullable=False, default=False)
+    refusal_code = Column(String(10))                 # МЭК: reason of refusal (F014), SANK/S_OSN
+    sanction_sum = Column(Money())                    # МЭК: the sum it withholds, SANK/S_SUM

@@ -19,6 +19,13 @@ R, W = PERM_READ, PERM_WRITE
 ROLE_GRANTS: dict[str, dict[str, str]] = {
     ROLE_TFOMS: {
         "UploadedFile": R,
+        "MedicalCase": R,
+        "Formation": R,
+        "Registry": W,
+        "Nsi": R,
+        "ControlRule": W,
+        "Erz": R,
+        "Tariff": R,
         "Organisation": R,
         "Subdivision": R,
         "AuditEvent": R,
@@ -26,10 +33,18 @@ ROLE_GRANTS: dict[str, dict[str, str]] = {
     },
     ROLE_MO: {
         "UploadedFile": W,
+        "MedicalCase": W,
+        "Formation": W,
+        "Registry": W,
+        "Nsi": R,
+        "ControlRule": R,
         "Organisation": R,
         "Subdivision": R,
     },
     ROLE_SMO: {
+        "Registry": W,
+        "Nsi": R,
+        "ControlRule": R,
         "Organisation": R,
     },
 }

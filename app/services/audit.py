@@ -26,6 +26,10 @@ EVENTS = {
     "file_uploaded": "Файл загружен",
     "file_data_deleted": "Данные файла удалены",
     "rules_changed": "Правила контроля изменены",
+    "case_status_changed": "Статус случаев изменен",
+    "registries_formed": "Реестры сформированы",
+    "registry_deleted": "Реестр удален",
+    "registry_status_changed": "Статус реестра изменен",
     "nsi_imported": "Справочник загружен",
 }
 

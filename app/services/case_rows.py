@@ -65,7 +65,7 @@ def case_row(zap: Node) -> dict:
     pac = zap.child("PACIENT")
     zsl = zap.child("Z_SL")
     sl = zsl.child("SL") if zsl is not None else None
-    return {
+    row = {
         "n_zap": text(zap, "N_ZAP", 8), "pr_nov": integer(zap, "PR_NOV"),
         "id_pac": text(pac, "ID_PAC", 36), "vpolis": integer(pac, "VPOLIS"),
         "spolis": text(pac, "SPOLIS", 10), "npolis": text(pac, "NPOLIS", 20),
@@ -79,3 +79,7 @@ def case_row(zap: Node) -> dict:
         "lpu_1": text(sl, "LPU_1", 8), "profil": integer(sl, "PROFIL"), "prvs": integer(sl, "PRVS"),
         "ds1": text(sl, "DS1", 10), "det": integer(sl, "DET"), "nhistory": text(sl, "NHISTORY", 50),
     }
+    from app.services.case_versions import identity_key
+
+    row["identity_key"] = identity_key(row)
+    return row

@@ -22,6 +22,7 @@ from app.formats.record import Node
 from app.formats.writer import write_file
 from app.services import demo_catalog as cat
 from app.services.demo_people import DemoPerson, demo_person
+from app.erz.demo import UNKNOWN_FROM as UNKNOWN_PERSONS   # demo persons never in the demo ЕРЗ
 
 VERSION = "3.2"
 
@@ -52,12 +53,13 @@ class CaseSpec:
     ds1: str
     count: int = 1
     injected: Optional[str] = None
+    markup: Decimal = Decimal("0.00")     # added to the declared sum (МЭК: sum above the tariff)
 
     @property
     def price(self) -> Decimal:
         if self.kind in ("hosp", "day"):
-            return cat.ksg_price(self.item)
-        return cat.money(self.item.tariff * self.count)
+            return cat.ksg_price(self.item) + self.markup
+        return cat.money(self.item.tariff * self.count) + self.markup
 
 
 # -- injected errors: code -> (applies to kinds, mutation of the ZAP node) -------------------------------
@@ -86,6 +88,105 @@ INJECTIONS: dict[str, tuple[tuple[str, ...], Callable[[Node], None]]] = {
 }
 
 
+# -- МЭК injections: the ZAP passes the ФЛК, the МЭК refuses it with the code ------------------------
+def _plus_days(path: str, days: int) -> Callable[[Node], None]:
+    def mutate(z: Node) -> None:
+        _set(z, path, str(int(z.get(path) or 0) + days))
+    return mutate
+
+
+def _noop(z: Node) -> None:
+    return None
+
+
+INJECTIONS.update({
+    "003K.14.0010": (("amb", "smp", "hosp", "day"), _noop),          # person not in the ЕРЗ
+    "003K.00.0570": (("amb", "smp", "hosp", "day"), _noop),          # policy ended 31.12.2024
+    "003K.00.0420": (("amb", "hosp", "day"), _noop),                 # the same care twice in the file
+    "003K.00.0620": (("amb",), lambda z: _set(z, "Z_SL/SL/DS1", "O80.0")),   # chapter O, a man
+    "003K.00.0590": (("amb",), lambda z: _set(z, "Z_SL/SL/DS1", "P07.3")),   # chapter P, not an infant
+    "003K.00.0660": (("amb",), lambda z: _set(z, "Z_SL/SL/DS1", "I11")),     # rubric with sub-rubrics
+    "003K.00.0430": (("hosp",), _plus_days("Z_SL/SL/KD", 5)),        # bed-days above the stay
+    "003K.00.0550": (("amb",), lambda z: _set(z, "Z_SL/SL/ED_COL", "0.00")),  # no visits counted
+    "003K.14.0020": (("amb",), _noop),                               # care half a year before the period
+    "003K.14.0040": (("amb",), lambda z: _set(z, "Z_SL/SL/USL/CODE_USL", "B01.999.999")),  # no tariff
+    "003K.14.0050": (("amb", "smp"), _noop),                         # declared 100 rub. above the tariff
+})
+MEK_INJECTIONS = frozenset(c for c in INJECTIONS if len(c) > 4 and c[3] == "K")
+
+
+def _adult(person: int, today: dt.date) -> bool:
+    return today.year - demo_person(person).dr.year >= 18
+
+
+def _like(spec: CaseSpec, candidates, today: dt.date) -> int:
+    """The first candidate person of the same age group as the spec's (so the service fits)."""
+    adult = _adult(spec.person, today)
+    for c in candidates:
+        if c != 13 and _adult(c, today) == adult:
+            return c
+    raise LookupError("no demo person fits")
+
+
+def _previous(spec: CaseSpec, specs: list[CaseSpec]) -> Optional[CaseSpec]:
+    for other in reversed(specs):
+        if other.kind == spec.kind and other.injected is None:
+            return other
+    return None
+
+
+def _half_year_back(spec: CaseSpec) -> dt.date:
+    d = spec.date_1
+    months = d.year * 12 + d.month - 1 - 6
+    return dt.date(months // 12, months % 12 + 1, min(d.day, 28))
+
+
+# code -> (applies(spec, specs, today), change(spec, specs, today)): what the ZAP mutation cannot do
+SPEC_CHANGES: dict[str, tuple[Callable, Callable]] = {
+    "003K.14.0010": (lambda s, specs, t: True,
+                     lambda s, specs, t: setattr(s, "person", _like(
+                         s, (c for c in range(UNKNOWN_PERSONS + s.n * 7, 10 ** 9) if c % 10), t))),
+    "003K.00.0570": (lambda s, specs, t: True,
+                     lambda s, specs, t: setattr(s, "person", _like(s, range(17 * (1 + s.n % 50), 10 ** 6, 17), t))),
+    "003K.00.0420": (lambda s, specs, t: _previous(s, specs) is not None,
+                     lambda s, specs, t: _copy_care(s, _previous(s, specs))),
+    "003K.00.0620": (lambda s, specs, t: True,
+                     lambda s, specs, t: setattr(s, "person", _like(s, range(s.person | 1, 10 ** 6, 2), t))),
+    "003K.00.0590": (lambda s, specs, t: (s.date_1 - demo_person(s.person).dr).days > 2 * 366,
+                     lambda s, specs, t: None),
+    "003K.14.0020": (lambda s, specs, t: demo_person(s.person).dr < _half_year_back(s) - dt.timedelta(days=30),
+                     lambda s, specs, t: _move(s, _half_year_back(s))),
+    "003K.14.0050": (lambda s, specs, t: True, lambda s, specs, t: setattr(s, "markup", Decimal("100.00"))),
+}
+
+
+def _copy_care(spec: CaseSpec, other: CaseSpec) -> None:
+    spec.person, spec.date_1, spec.date_2 = other.person, other.date_1, other.date_2
+    spec.item, spec.ds1, spec.count = other.item, other.ds1, other.count
+
+
+def _move(spec: CaseSpec, day: dt.date) -> None:
+    spec.date_1 = spec.date_2 = day
+
+
+def _unique_care(spec: CaseSpec, seen: set, first_day: dt.date, last_day: dt.date) -> None:
+    """Move the dates by a day until no earlier case has the same person, dates and care (the
+    МЭК would refuse it as a duplicate, 003K.00.0420): valid demo cases are all distinct."""
+    def key():
+        return (spec.person, spec.date_1, spec.date_2, spec.kind, spec.item.profil, spec.item.prvs)
+    for _ in range(62):
+        if spec.kind == "smp" or key() not in seen:
+            break
+        step = dt.timedelta(days=1)
+        if spec.date_2 + step <= last_day:
+            spec.date_1, spec.date_2 = spec.date_1 + step, spec.date_2 + step
+        else:
+            span = spec.date_2 - spec.date_1
+            spec.date_1 = first_day if spec.date_1 == spec.date_2 else spec.date_1 - span
+            spec.date_2 = spec.date_1 + span
+    seen.add(key())
+
+
 @dataclass
 class DemoArchive:
     path: Path
@@ -111,12 +212,15 @@ def plan_cases(n: int, rng: random.Random, year: int, month: int, today: dt.date
                error_rate: float, codes: Optional[list[str]] = None, first_person: int = 1) -> list[CaseSpec]:
     last = calendar.monthrange(year, month)[1]
     last_day = min(dt.date(year, month, last), today)
-    specs = []
+    specs: list[CaseSpec] = []
+    seen: set = set()
     for i in range(1, n + 1):
         kind = rng.choices(("amb", "smp", "hosp", "day"), weights=(60, 15, 15, 10))[0]
         person = first_person + rng.randrange(persons)
         if person == 13:             # the deceased demo person gets no care in generated files
             person = 14
+        elif person % 17 == 0:       # nor do the persons whose policy expired (demo ЕРЗ)
+            person += 1
         p = demo_person(person)
         if kind in ("hosp", "day"):
             candidates = [k for k in cat.KSG if k.usl_ok == (1 if kind == "hosp" else 2)]
@@ -137,9 +241,14 @@ def plan_cases(n: int, rng: random.Random, year: int, month: int, today: dt.date
             ds1 = rng.choice(cat.OUTPATIENT_DIAGNOSES)
         spec = CaseSpec(i, kind, person, start, end, item, ds1)
         if error_rate and rng.random() < error_rate:
-            options = [c for c in (codes or INJECTIONS) if kind in INJECTIONS[c][0]]
+            options = [c for c in (codes or INJECTIONS) if kind in INJECTIONS[c][0]
+                       and (c not in SPEC_CHANGES or SPEC_CHANGES[c][0](spec, specs, today))]
             if options:
                 spec.injected = rng.choice(options)
+                if spec.injected in SPEC_CHANGES:
+                    SPEC_CHANGES[spec.injected][1](spec, specs, today)
+        if spec.injected != "003K.00.0420":
+            _unique_care(spec, seen, dt.date(year, month, 1), last_day)
         specs.append(spec)
     return specs
 
@@ -204,7 +313,10 @@ def zap_node(spec: CaseSpec, mo: str, lpu_1: Optional[str]) -> Node:
 
 def pers_node(p: DemoPerson, on: dt.date) -> Node:
     adult = (on - p.dr).days >= 14 * 365
-    return E("PERS", E("ID_PAC", p.id_pac), E("FAM", p.fam), E("IM", p.im), E("OT", p.ot),
+    fam = p.fam
+    if p.number >= UNKNOWN_PERSONS:      # not in the demo ЕРЗ: a surname no demo person has
+        fam = "Незарегистрированная" if p.w == 2 else "Незарегистрированный"
+    return E("PERS", E("ID_PAC", p.id_pac), E("FAM", fam), E("IM", p.im), E("OT", p.ot),
              E("W", p.w), E("DR", p.dr.isoformat()),
              E("DOCTYPE", "14" if adult else None), E("DOCSER", p.docser if adult else None),
              E("DOCNUM", p.docnum if adult else None), E("DOCDATE", p.docdate.isoformat() if adult else None),
@@ -215,13 +327,14 @@ def write_archive(outdir: Path, *, mo: str = "140001", sender: Optional[str] = N
                   error_rate: float = 0.0, seed: int = 1, year: Optional[int] = None,
                   month: Optional[int] = None, number: int = 1, codes: Optional[list[str]] = None,
                   today: Optional[dt.date] = None, persons: Optional[int] = None,
-                  file_type: str = "H", region: str = "14") -> DemoArchive:
+                  file_type: str = "H", region: str = "14", first_person: int = 1) -> DemoArchive:
     """Write one archive ``<H name>.zip`` into ``outdir``; returns what it holds."""
     today = today or dt.date.today()
     year, month = _period(year, month, today)
     rng = random.Random(seed)
     sender = sender or mo
-    specs = plan_cases(cases, rng, year, month, today, persons or max(10, cases // 2), error_rate, codes)
+    specs = plan_cases(cases, rng, year, month, today, persons or max(10, cases // 2), error_rate, codes,
+                       first_person=first_person)
     h_name = build_file_name(file_type, "M", sender, "T", region, year, month, number)
     l_name = build_file_name("L", "M", sender, "T", region, year, month, number)
     total = sum((s.price for s in specs if s.injected is None or s.injected not in ()), Decimal("0.00"))
@@ -251,7 +364,8 @@ def write_archive(outdir: Path, *, mo: str = "140001", sender: Optional[str] = N
         with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.write(h_path, h_path.name)
             zf.write(l_path, l_path.name)
-    injected = [{"n_zap": str(s.n), "idcase": str(s.n), "code": s.injected} for s in specs if s.injected]
+    injected = [{"n_zap": str(s.n), "idcase": str(s.n), "code": s.injected,
+                 "stage": "МЭК" if s.injected in MEK_INJECTIONS else "ФЛК"} for s in specs if s.injected]
     return DemoArchive(archive, h_name, l_name, len(specs), total, injected)
 
 

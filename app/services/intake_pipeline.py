@@ -25,10 +25,9 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.controls.finding import STAGE_FLK, Finding
-from app.controls.flk import FileTotals, FlkContext, RuleError, check_header, check_person, check_record
+from app.controls.flk import FileTotals, FlkContext, RuleError, check_header, check_person
 from app.extensions import db
 from app.formats.archive import ArchiveError, open_pair
-from app.formats.fragments import from_xml, to_xml
 from app.formats.reader import read_file
 from app.formats.structure import StructureChecker
 from app.jobs.runtime import report_progress
@@ -38,7 +37,9 @@ from app.models.statuses import (CASE_ACCEPTED, CASE_FLK_REJECTED, FILE_DONE, FI
                                  FILE_ERR_ERZ, FILE_ERR_UPLOAD, FILE_ERR_VALIDATION, FILE_FLK,
                                  FILE_ARCHIVE, NOTE_NO_CASES_FOR_ERZ)
 from app.models.user import OmsUser
-from app.services.case_rows import case_row, date as node_date, integer, money, person_row, text
+from app.services import bulk
+from app.services.case_rows import date as node_date, integer, money, person_row, text
+from app.services.record_checks import RecordChecker
 from app.services.nsi import current_lookup
 from app.services.rules import enabled_codes
 
@@ -48,6 +49,22 @@ BATCH = 2000
 # stages after ФЛК (ЕРЗ identification, МЭК, cost recalculation) register here:
 # fn(load: "FileLoad") -> None, run in order on files with accepted cases
 POST_FLK_STAGES: list[Callable[["FileLoad"], None]] = []
+
+
+def _driver_errors() -> tuple[type, ...]:
+    """DB-API errors raised past SQLAlchemy (PostgreSQL COPY through the raw connection)."""
+    import sqlite3
+
+    errors: list[type] = [sqlite3.Error]
+    try:
+        import psycopg
+        errors.append(psycopg.Error)
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(errors)
+
+
+_DRIVER_ERRORS = _driver_errors()
 
 
 class LoadFailed(Exception):
@@ -93,16 +110,19 @@ class FileLoad:
             self._check_sender(pair)
             self.set_status(FILE_FLK, 5)
             self._flk(pair)
-            self._count()
-            if self._accepted() == 0:
+            if self._accepted() == 0:    # nothing accepted: the earlier versions stay as they are
+                self._count()
                 raise LoadFailed(FILE_ERR_ERZ, NOTE_NO_CASES_FOR_ERZ, cleanup=False)
             for stage in POST_FLK_STAGES:
                 stage(self)
+            # only a load that went through every stage replaces earlier versions (one transaction):
+            # a failure before leaves them as they were
+            self._resolve_versions()
             self._count()
             self.set_status(FILE_DONE, 100, note=None, finished_at=dt.datetime.now())
         except LoadFailed as failure:
             self._fail(failure)
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, *_DRIVER_ERRORS) as exc:   # the driver's own: COPY in bulk.py
             self._fail(LoadFailed(FILE_ERR_DB, f"Ошибка записи в базу данных: {_short(exc)}"))
         except RuleError as exc:
             self._fail(LoadFailed(FILE_ERR_VALIDATION, f"Сбой проверки: {exc}"))
@@ -170,6 +190,9 @@ class FileLoad:
         with read_file(pair.h_path, pair.h_file.type) as h, read_file(pair.l_path, "L") as l:
             self._save_findings(h.findings + l.findings)
             opened_h, opened_l = len(h.findings), len(l.findings)
+            # a header whose reading broke off is incomplete: checking it (or the file totals of a
+            # file not read to its end) would only add false errors to the reading error
+            h_broken, l_broken = h.fatal, l.fatal
             if h.fatal or l.fatal or h.header is None or l.header is None:
                 self.fatal = True
             header = h.header
@@ -180,9 +203,12 @@ class FileLoad:
                     enabled=None, today=dt.date.today(), member_name=pair.h_name,
                     l_member_name=pair.l_name)
                 self.ctx.enabled = enabled_codes(STAGE_FLK, self.ctx.rule_date)
-                header_findings = StructureChecker(h.definition).header(header) if h.definition else []
-                header_findings += check_header(header, self.ctx)
-                if l.header is not None:
+                header_findings = []
+                if not h_broken:
+                    if h.definition:
+                        header_findings += StructureChecker(h.definition).header(header)
+                    header_findings += check_header(header, self.ctx)
+                if l.header is not None and not l_broken:
                     if l.definition:
                         header_findings += StructureChecker(l.definition).header(l.header)
                     header_findings += check_header(l.header, self.ctx)
@@ -200,7 +226,7 @@ class FileLoad:
             self._save_findings(late)
             if any(f.fatal for f in late):
                 self.fatal = True
-            if totals is not None:
+            if totals is not None and not h.fatal:
                 finals = totals.finish(header)
                 for f in finals:
                     f.fatal = True
@@ -259,11 +285,11 @@ class FileLoad:
             return
         for r in rows:
             r.update(file_id=self.file_id, organisation_id=self.org_id, subdivision_id=self.subdivision_id)
-        db.session.execute(insert(Patient), rows)
+        bulk.insert_returning_ids(Patient.__table__, rows)
         db.session.commit()
 
     def _read_cases(self, h, totals: Optional[FileTotals]) -> None:
-        checker = StructureChecker(h.definition)
+        checker = RecordChecker(h.definition, self.ctx)
         batch = []
         for item in h.items():
             batch.append(item)
@@ -280,34 +306,29 @@ class FileLoad:
             Patient.file_id == self.file_id, Patient.id_pac.in_(ids)))
         return {id_pac: (pid, xml) for pid, id_pac, xml in rows}
 
-    def _check_and_write(self, batch, checker: StructureChecker, totals: Optional[FileTotals]) -> None:
+    def _check_and_write(self, batch, checker: RecordChecker, totals: Optional[FileTotals]) -> None:
         if not batch:
             return
         persons = self._persons_of([z for z, _ in batch])
         cases, payloads, per_case = [], [], []
         for zap, reader_findings in batch:
-            found = list(reader_findings) + checker.record(zap)
             id_pac = zap.get("PACIENT/ID_PAC")
             person = persons.get(id_pac)
-            pers_node = from_xml(person[1]) if person else None
-            if self.ctx is not None:
-                found += check_record(zap, pers_node, self.ctx)
+            found, row, payload = checker.check(zap, reader_findings, person[1] if person else None)
             if totals is not None:
                 found += totals.add(zap)
-            row = case_row(zap)
             rejected = bool(found) or self.fatal or (id_pac in self.bad_persons)
             row.update(file_id=self.file_id, organisation_id=self.org_id,
                        subdivision_id=self.subdivision_id, year=self.year, month=self.month,
-                       file_type=self.file.file_type if self.file.file_type else None,
+                       file_type=self.file.file_type or None,
                        patient_id=person[0] if person else None,
                        status=CASE_FLK_REJECTED if rejected else CASE_ACCEPTED,
                        flk_errors=len(found))
             cases.append(row)
-            payloads.append(to_xml(zap))
+            payloads.append(payload)
             per_case.append(found)
-        ids = db.session.execute(insert(MedicalCase).returning(MedicalCase.id, sort_by_parameter_order=True),
-                                 cases).scalars().all()
-        db.session.execute(insert(CasePayload), [{"case_id": i, "zap_xml": x} for i, x in zip(ids, payloads)])
+        ids = bulk.insert_returning_ids(MedicalCase.__table__, cases)
+        bulk.insert_rows(CasePayload.__table__, [{"case_id": i, "zap_xml": x} for i, x in zip(ids, payloads)])
         errors = [(case_id, f) for case_id, found in zip(ids, per_case) for f in found]
         self._save_findings([f for _, f in errors], case_ids=[c for c, _ in errors])
         db.session.commit()
@@ -321,7 +342,17 @@ class FileLoad:
         sub = getattr(self, "subdivision_id", None)
         rows = [error_row(f, self.file_id, self.org_id, sub, case_ids[i] if case_ids else None)
                 for i, f in enumerate(findings)]
-        db.session.execute(insert(ControlError), rows)
+        bulk.insert_returning_ids(ControlError.__table__, rows)
+        db.session.commit()
+
+    def _resolve_versions(self) -> None:
+        """Re-uploads: replace earlier versions of the cases, skip those already in a registry."""
+        from app.services.case_versions import NEW, UNCHANGED, UPDATED, resolve_versions
+
+        counts = resolve_versions(self.file_id, self.org_id, getattr(self, "subdivision_id", None))
+        db.session.execute(update(UploadedFile).where(UploadedFile.id == self.file_id).values(
+            new_count=counts[NEW], updated_count=counts[UPDATED], unchanged_count=counts[UNCHANGED],
+            skipped_count=counts["skipped"]))
         db.session.commit()
 
     # -- counts ---------------------------------------------------------------------------------
@@ -377,14 +408,18 @@ def file_counts(file_id: int) -> dict:
                 flk_errors=by_stage.get(STAGE_FLK, 0), mek_errors=by_stage.get(STAGE_MEK, 0))
 
 
-def delete_file_data(file_id: int) -> None:
-    """Remove everything a load wrote for this file (errors, payloads, cases, patients)."""
+def delete_file_data(file_id: int, commit: bool = True) -> None:
+    """Remove everything a load wrote for this file (errors, payloads, cases, patients, versions)."""
+    from app.models.registry import CaseVersion
+
     case_ids = select(MedicalCase.id).where(MedicalCase.file_id == file_id)
     db.session.execute(delete(ControlError).where(ControlError.file_id == file_id))
     db.session.execute(delete(CasePayload).where(CasePayload.case_id.in_(case_ids)))
     db.session.execute(delete(MedicalCase).where(MedicalCase.file_id == file_id))
     db.session.execute(delete(Patient).where(Patient.file_id == file_id))
-    db.session.commit()
+    db.session.execute(delete(CaseVersion).where(CaseVersion.file_id == file_id))
+    if commit:
+        db.session.commit()
 
 
 def _short(exc: Exception) -> str:
@@ -403,3 +438,6 @@ def summary(row: UploadedFile, max_errors: Optional[int] = None) -> dict:
     return {"file": row.archive_name, "file_id": row.id, "status": row.status, "note": row.note,
             "records": row.records, "flk_rejected": row.flk_rejected, "flk_errors": row.flk_errors,
             "mek_rejected": row.mek_rejected, "errors": errors}
+
+
+import app.services.post_flk  # noqa: E402,F401  (ЕРЗ, МЭК and cost recalculation join POST_FLK_STAGES)

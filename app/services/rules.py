@@ -22,7 +22,7 @@ ALWAYS_ON = {format_codes.XML, format_codes.DOCTYPE, format_codes.ENCODING, form
 
 
 def implemented_rules() -> list[dict]:
-    """Every rule the code implements, as catalogue rows (ФЛК now; МЭК adds its own)."""
+    """Every rule the code implements, as catalogue rows (ФЛК and МЭК)."""
     from app.controls.flk import catalogue
 
     rows = []
@@ -34,7 +34,20 @@ def implemented_rules() -> list[dict]:
                          file_types="".join(sorted(spec.file_types)), message=spec.message[:500],
                          valid_from=spec.valid_from, valid_to=spec.valid_to,
                          source="Q015" if _FEDERAL.match(spec.code) else "regional"))
+    rows += mek_rules()
     return rows
+
+
+def mek_rules() -> list[dict]:
+    """The МЭК rules (stage «МЭК»), with their F014 reason and the share of the sum they withhold."""
+    from app.controls.finding import STAGE_MEK
+    from app.controls.mek import catalogue as mek_catalogue
+
+    return [dict(code=spec.code, stage=STAGE_MEK, element=spec.element_path, file_types=spec.file_types,
+                 message=spec.message[:500], valid_from=spec.valid_from, valid_to=spec.valid_to,
+                 source="Q016" if _FEDERAL.match(spec.code) else "regional",
+                 refusal_code=spec.refusal, withhold_share=spec.share)
+            for spec in mek_catalogue()]
 
 
 def sync_catalogue() -> dict:
@@ -100,3 +113,18 @@ def import_rule_table(path: Path) -> dict:
         updated += 1
     db.session.commit()
     return {"rows": total, "updated": updated, "not_implemented": sorted(set(not_implemented))}
+
+
+def switch_rules(codes: list[str], enabled: bool, user) -> int:
+    """Switch rules on or off (the reader's and structural checks stay on); audited."""
+    from app.services import audit
+
+    codes = [c for c in codes if c not in ALWAYS_ON]
+    rules = db.session.query(ControlRule).filter(ControlRule.code.in_(codes)).all()
+    for rule in rules:
+        rule.enabled = enabled
+    if rules:
+        audit.record("rules_changed", user=user, object_type="ControlRule",
+                     details={"enabled": enabled, "codes": [r.code for r in rules]})
+    db.session.commit()
+    return len(rules)

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 # the category of FAB's security views; its label is «Администрирование»
 ADMIN_CATEGORY = "Security"
+REFERENCE_CATEGORY = "Справочники"
 
 
 def register_views(appbuilder) -> None:
@@ -13,7 +14,13 @@ def register_views(appbuilder) -> None:
 
     from app.views.intake import UploadedFileView
 
+    from app.views.cases import CaseView
+    from app.views.formation import FormationView, RegistryView
+
     appbuilder.add_view(UploadedFileView, "File upload", label=_l("File upload"), icon="fa-upload")
+    appbuilder.add_view(FormationView, "Formation", label=_l("Formation"), icon="fa-cogs")
+    appbuilder.add_view(RegistryView, "Current registries", label=_l("Current registries"), icon="fa-folder-open")
+    appbuilder.add_view(CaseView, "Cases", label=_l("Case list"), icon="fa-list-alt")
     appbuilder.add_view(OrganisationView, "Organisations", label=_l("Organisations"),
                         icon="fa-building", category=ADMIN_CATEGORY)
     appbuilder.add_view(SubdivisionView, "Subdivisions", label=_l("Subdivisions"),
@@ -22,5 +29,29 @@ def register_views(appbuilder) -> None:
                         icon="fa-history", category=ADMIN_CATEGORY)
     appbuilder.add_view(BackgroundJobView, "Background jobs", label=_l("Background jobs"),
                         icon="fa-tasks", category=ADMIN_CATEGORY)
+    from app.views.reference import ControlRuleView, NsiBookView, NsiItemView
+
+    appbuilder.add_view(NsiBookView, "Reference books", label=_l("Reference books"), icon="fa-book",
+                        category=REFERENCE_CATEGORY, category_label=_l("Reference"), category_icon="fa-book")
+    appbuilder.add_view(NsiItemView, "Reference book entries", label=_l("Reference book entries"),
+                        icon="fa-list", category=REFERENCE_CATEGORY)
+    appbuilder.add_view(ControlRuleView, "Control rules", label=_l("Control rules"), icon="fa-check-square-o",
+                        category=REFERENCE_CATEGORY)
+    from app.views.registers import ErzPersonView, ErzPolicyView, TariffView
+
+    appbuilder.add_view(ErzPersonView, "Register of the insured", label=_l("Register of the insured (ERZ)"),
+                        icon="fa-id-card", category=REFERENCE_CATEGORY)
+    appbuilder.add_view(ErzPolicyView, "Policies of the insured", label=_l("Policies of the insured"),
+                        icon="fa-credit-card", category=REFERENCE_CATEGORY)
+    appbuilder.add_view(TariffView, "Tariffs", label=_l("Tariffs"), icon="fa-rub", category=REFERENCE_CATEGORY)
     appbuilder.add_api(OrganisationApi)
     appbuilder.add_api(SubdivisionApi)
+    _administration_last(appbuilder)
+
+
+def _administration_last(appbuilder) -> None:
+    """The manual's order: the work tabs first, «Справочники» and «Администрирование» last."""
+    items = appbuilder.menu.menu
+    tail = [m for m in items if m.name in (REFERENCE_CATEGORY, ADMIN_CATEGORY)]
+    appbuilder.menu.menu = [m for m in items if m not in tail] + sorted(
+        tail, key=lambda m: m.name == ADMIN_CATEGORY)

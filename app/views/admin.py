@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, g
-from flask_appbuilder import ModelView, action
+from flask_appbuilder import action
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.views import UserDBModelView
@@ -12,7 +12,7 @@ from app.formatting import format_datetime
 from app.models.audit import AuditEvent
 from app.models.job import BackgroundJob
 from app.models.organisation import Organisation, Subdivision
-from app.security.permissions import VIEW_METHOD_PERMISSIONS
+from app.security.global_views import GlobalReadOnlyView
 from app.security.scoped_views import ScopedModelView
 from app.services.users import validate_user_organisation
 
@@ -108,14 +108,7 @@ class SubdivisionView(ScopedModelView):
 OrganisationView.related_views = [SubdivisionView]
 
 
-class _ReadOnlyAdminView(ModelView):
-    """A list/show view for the fund's administrators (not organisation-scoped)."""
-
-    base_permissions = ["can_read"]
-    method_permission_name = dict(VIEW_METHOD_PERMISSIONS)
-
-
-class AuditEventView(_ReadOnlyAdminView):
+class AuditEventView(GlobalReadOnlyView):
     datamodel = SQLAInterface(AuditEvent)
     class_permission_name = "AuditEvent"
     list_title = show_title = _l("Audit log")
@@ -131,7 +124,7 @@ class AuditEventView(_ReadOnlyAdminView):
                      "object_id": _l("Object id"), "details": _l("Details"), "ip": _l("IP address")}
 
 
-class BackgroundJobView(_ReadOnlyAdminView):
+class BackgroundJobView(GlobalReadOnlyView):
     datamodel = SQLAInterface(BackgroundJob)
     class_permission_name = "BackgroundJob"
     list_title = show_title = _l("Background jobs")

@@ -6,7 +6,7 @@ import math
 import os
 
 from flask import after_this_request, flash, g, redirect, render_template, request, send_file, url_for
-from flask_appbuilder import expose, has_access
+from flask_appbuilder import action, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _l
@@ -16,7 +16,7 @@ from app.formatting import format_datetime
 from app.models.intake import UploadedFile
 from app.models.statuses import FILE_LOADING
 from app.security.scoped_views import ScopedModelView
-from app.services import file_reports
+from app.services import file_deletion, file_reports
 from app.services.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
 from app.views.formatting import link, progress_bar, row_aware, text
 
@@ -106,6 +106,17 @@ class UploadedFileView(ScopedModelView):
                 values = lst.template_args["value_columns"] = list(lst.template_args.get("value_columns", []))
             kwargs["loading"] = any(v.get("status") in FILE_LOADING for v in values)
         return super().render_template(template, **kwargs)
+
+    # -- deleting a file's data -------------------------------------------------------------------------
+    @action("delete_data", _l("Delete file data"),
+            _l("Delete the data of the selected files? Cases already in a registry cannot be deleted."),
+            "fa-trash")
+    def delete_data(self, items):
+        ids = [i.id for i in (items if isinstance(items, list) else [items])]
+        for file_id in ids:
+            result = file_deletion.delete_file_data(g.user, file_id)
+            flash(result.message, "success" if result.ok else "danger")
+        return redirect(_url("list"))
 
     # -- upload ---------------------------------------------------------------------------------------
     @expose("/upload", methods=["GET", "POST"])

@@ -107,7 +107,10 @@ def _custom_routes(view, pk):
         endpoint, _, method = rule.endpoint.partition(".")
         if endpoint != type(view).__name__ or method in skip or "pk" not in rule.arguments:
             continue
-        values = {arg: ("ФЛК" if arg == "stage" else "X") for arg in rule.arguments}
+        from werkzeug.routing import IntegerConverter
+
+        values = {arg: (1 if isinstance(rule._converters.get(arg), IntegerConverter)
+                        else "ФЛК" if arg == "stage" else "X") for arg in rule.arguments}
         values["pk"] = pk
         url = rule.build(values)[1]
         for verb in sorted(rule.methods - {"HEAD", "OPTIONS"}):

@@ -99,7 +99,8 @@ def test_flk_p_protocol_is_windows_1251_with_every_error(app, uploaded, two_arch
     assert root.tag == "FLK_P"
     assert root.findtext("FNAME") == f"V{broken.h_name}" and root.findtext("FNAME_I") == broken.h_name
     with app.app_context():
-        errors = db.session.get(UploadedFile, fid).flk_errors
+        row = db.session.get(UploadedFile, fid)
+        errors = row.flk_errors + row.mek_errors      # the protocol carries both stages
     prs = root.findall("PR")
     assert len(prs) == errors
     assert {pr.findtext("OSHIB") for pr in prs} >= {i["code"] for i in broken.injected}
@@ -114,7 +115,8 @@ def test_xlsx_protocol_has_the_same_rows(app, uploaded, two_archives):
     assert resp.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(resp.data)).active
     with app.app_context():
-        errors = db.session.get(UploadedFile, fid).flk_errors
+        row = db.session.get(UploadedFile, fid)
+        errors = row.flk_errors + row.mek_errors
     assert sheet.max_row == errors + 1
 
 

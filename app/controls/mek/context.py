@@ -1,0 +1,78 @@
+"""Everything a МЭК rule may need besides the case itself."""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Optional
+
+from app.controls.mek.registry import MekRuleSpec, specs_for
+
+
+@dataclass
+class RuleSetting:
+    """What the catalogue says of a rule (the fund may have changed the code's defaults)."""
+
+    refusal: Optional[str] = None
+    share: Optional[Decimal] = None
+    message: Optional[str] = None
+
+
+@dataclass
+class MekContext:
+    file_kind: str = "H"                       # H, C, T, X (D-series)
+    year: Optional[int] = None                 # SCHET/YEAR, SCHET/MONTH: the reporting period
+    month: Optional[int] = None
+    today: date = field(default_factory=date.today)
+    region_okato: str = "98"
+    enabled: Optional[frozenset[str]] = None   # None: every implemented rule
+    settings: dict[str, RuleSetting] = field(default_factory=dict)   # code -> catalogue values
+    # МКБ-10 rubrics (3 characters) that have sub-rubrics in M001; None: M001 not loaded (rule skipped)
+    rubrics_with_subrubrics: Optional[frozenset[str]] = None
+    sum_tolerance: Decimal = Decimal("1.00")   # |SUMV − recalculated| allowed
+    months_back: int = 3                       # DATE_Z_2 may be this many months before the period
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @property
+    def rule_date(self) -> date:
+        if self.year and self.month and 1 <= self.month <= 12 and 1900 < self.year < 3000:
+            return date(self.year, self.month, 1)
+        return self.today
+
+    @property
+    def period_end(self) -> Optional[date]:
+        if not (self.year and self.month and 1 <= self.month <= 12):
+            return None
+        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def earliest_end(self) -> Optional[date]:
+        """The earliest DATE_Z_2 the period accepts: first day of the month ``months_back``
+        months before the reporting month."""
+        if self.period_end is None:
+            return None
+        months = self.year * 12 + (self.month - 1) - self.months_back
+        return date(months // 12, months % 12 + 1, 1)
+
+    def active(self, scope: str) -> tuple[MekRuleSpec, ...]:
+        key = (scope, self.file_kind, self.rule_date, self.enabled)
+        specs = self._cache.get(key)
+        if specs is None:
+            specs = self._cache[key] = specs_for(scope, self.file_kind, self.rule_date, self.enabled)
+        return specs
+
+    # -- the catalogue's values, else the code's --------------------------------------------------------
+    def refusal(self, spec: MekRuleSpec) -> str:
+        s = self.settings.get(spec.code)
+        return (s.refusal if s and s.refusal else None) or spec.refusal
+
+    def share(self, spec: MekRuleSpec) -> Optional[Decimal]:
+        s = self.settings.get(spec.code)
+        if s is not None:
+            return s.share
+        return spec.share
+
+    def message(self, spec: MekRuleSpec) -> str:
+        s = self.settings.get(spec.code)
+        return (s.message if s and s.message else None) or spec.message

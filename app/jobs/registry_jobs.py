@@ -1,0 +1,6 @@
+"""Thin job functions of the registries."""
+from app.services.registry_documents import generate_documents as _generate
+
+
+def generate_documents(registry_id: int) -> dict:
+    return _generate(registry_id)

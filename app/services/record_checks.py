@@ -1,0 +1,23 @@
+"""The ФЛК of one record: structure, the Q015 rules (with the person of the L file), the case row
+and the fragment stored for it."""
+from __future__ import annotations
+
+from typing import Optional
+
+from app.controls.flk import FlkContext, check_record
+from app.formats.fragments import from_xml, to_xml
+from app.formats.structure import StructureChecker
+from app.services.case_rows import case_row
+
+
+class RecordChecker:
+    def __init__(self, definition, ctx: Optional[FlkContext]):
+        self.structure = StructureChecker(definition)
+        self.ctx = ctx
+
+    def check(self, zap, reader_findings, pers_xml: Optional[str]):
+        """(findings, case row, stored fragment) of one ZAP."""
+        found = list(reader_findings) + self.structure.record(zap)
+        if self.ctx is not None:
+            found += check_record(zap, from_xml(pers_xml) if pers_xml else None, self.ctx)
+        return found, case_row(zap), to_xml(zap)

@@ -1,0 +1,228 @@
+"""«Формирование»: the groups of accepted cases with linked filters and «Сформировать реестр»;
+and the minimal list of registries («Текущие реестры» grows in the registries issue)."""
+from __future__ import annotations
+
+import math
+
+import io
+import zipfile
+
+from flask import abort, flash, g, redirect, request, send_file, url_for
+from markupsafe import Markup
+from flask_appbuilder import BaseView, action, expose, has_access
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, select
+
+from app.extensions import db
+from app.formatting import format_datetime, format_money
+from app.models.intake import MedicalCase, Patient, UploadedFile
+from app.models.organisation import Subdivision
+from app.models.registry import REGISTRY_TYPES, Registry
+from app.models.statuses import FILE_DONE
+from app.security.permissions import PERM_READ, PERM_WRITE
+from app.security.scope import Scope
+from app.security.scoped_views import ScopedModelView
+from app.models.registry import REG_SENT, RegistryStatusChange
+from app.services import formation, registries, registry_documents, registry_workflow
+from app.views.formatting import link, row_aware, text
+from app.views.intake import OmsListWidget
+
+PAGE = 200
+
+
+class FormationView(BaseView):
+    route_base = "/formation"
+    default_view = "index"
+    class_permission_name = "Formation"
+    base_permissions = ["can_read", "can_write"]
+    method_permission_name = {"index": PERM_READ, "cases": PERM_READ, "form": PERM_WRITE}
+
+    def _filters(self):
+        return {k: request.args.get(k, "") for k in formation.FILTERS}
+
+    @expose("/")
+    @has_access
+    def index(self):
+        filters = self._filters()
+        rows = formation.groups(g.user)
+        shown = formation.apply_filters(rows, filters)
+        subs = []
+        if g.user.organisation and not g.user.subdivision_id:
+            subs = db.session.query(Subdivision).filter_by(organisation_id=g.user.organisation_id,
+                                                           is_active=True).order_by(Subdivision.code).all()
+        can_form = self.appbuilder.sm.has_access("can_write", self.class_permission_name)
+        return self.render_template(
+            "oms/formation.html", rows=shown, filters=filters, options=formation.filter_options(rows, filters),
+            types=REGISTRY_TYPES, subdivisions=subs, can_form=can_form, title=_l("Formation"),
+            total_cases=sum(r.cases for r in shown), total_sum=sum(r.sum for r in shown))
+
+    @expose("/cases")
+    @has_access
+    def cases(self):
+        f = self._filters()
+        try:
+            year, month = (int(x) for x in f["period"].split("-"))
+            page = max(0, int(request.args.get("page", 0)))
+        except ValueError:
+            return redirect(url_for("FormationView.index"))
+        cond = [Scope.of(g.user).clause(MedicalCase), MedicalCase.status == "Принят",
+                MedicalCase.registry_id.is_(None), MedicalCase.year == year, MedicalCase.month == month,
+                formation.registry_type_expr() == f["reg_type"], MedicalCase.file_type == f["subtype"]]
+        sub = f["subdivision_id"]
+        cond.append(MedicalCase.subdivision_id == int(sub) if sub and sub != formation.NO_SUBDIVISION
+                    else MedicalCase.subdivision_id.is_(None))
+        q = (select(MedicalCase, Patient).outerjoin(Patient, Patient.id == MedicalCase.patient_id)
+             .join(UploadedFile, and_(UploadedFile.id == MedicalCase.file_id, UploadedFile.status == FILE_DONE))
+             .where(*cond))
+        total = db.session.execute(select(db.func.count()).select_from(q.subquery())).scalar_one()
+        cases = db.session.execute(q.order_by(MedicalCase.id).offset(page * PAGE).limit(PAGE)).all()
+        args = "&".join(f"{k}={v}" for k, v in f.items()) + "&"
+        return self.render_template("oms/file_cases.html", file=None, groups=[], cases=cases, status=None,
+                                    total=total, page=page, pages=math.ceil(total / PAGE), page_arg=args,
+                                    title=_l("Cases for formation"))
+
+    @expose("/form", methods=["POST"])
+    @has_access
+    def form(self):
+        subs = request.form.getlist("subdivision")
+        result = formation.form_registries(g.user, request.form.get("period", ""),
+                                           request.form.get("reg_type", ""), subs or None)
+        flash(result.message, "success" if result.ok else "danger")
+        return redirect(url_for("RegistryView.list") if result.ok else url_for("FormationView.index"))
+
+
+def registry_history(registry_id: int):
+    return (db.session.query(RegistryStatusChange).filter_by(registry_id=registry_id)
+            .order_by(RegistryStatusChange.at, RegistryStatusChange.id).all())
+
+
+@row_aware
+def _documents_cell(item, pk):
+    return link(url_for("RegistryView.documents_page", pk=pk), Markup('<i class="fa fa-file-text-o"></i>'))
+
+
+@row_aware
+def _status_cell(item, pk):
+    reg = db.session.get(Registry, pk)
+    cell = text(item["status"])
+    if reg is not None and reg.error:
+        cell += Markup('<br><small class="text-danger">{}</small>').format(reg.error[:300])
+    return cell
+
+
+@row_aware
+def _actions_cell(item, pk):
+    """The status dropdown with the transitions this user may make now."""
+    from flask_wtf.csrf import generate_csrf
+
+    reg = db.session.get(Registry, pk)
+    if reg is None:
+        return ""
+    html = Markup("")
+    targets = registry_workflow.allowed_targets(g.user, reg)
+    if targets:
+        options = Markup("").join(Markup('<option value="{0}">{0}</option>').format(t) for t in targets)
+        html += Markup(
+            '<form method="post" action="{url}" class="form-inline registry-status">'
+            '<input type="hidden" name="csrf_token" value="{csrf}">'
+            '<input type="hidden" name="expected" value="{status}">'
+            '<select name="target" class="form-control input-sm">{options}</select> '
+            '<input type="text" name="comment" class="form-control input-sm" placeholder="{hint}" style="width:9em"> '
+            '<button type="submit" class="btn btn-primary btn-sm">OK</button></form>').format(
+            url=url_for("RegistryView.status", pk=pk), csrf=generate_csrf(), status=reg.status,
+            options=options, hint="комментарий")
+    if reg.status == REG_SENT and reg.error and reg.organisation_id == g.user.organisation_id:
+        html += Markup('<form method="post" action="{}"><input type="hidden" name="csrf_token" value="{}">'
+                       '<button class="btn btn-warning btn-sm">Повторить</button></form>').format(
+            url_for("RegistryView.retry", pk=pk), generate_csrf())
+    return html
+
+
+class RegistryView(ScopedModelView):
+    route_base = "/registries"
+    datamodel = SQLAInterface(Registry)
+    class_permission_name = "Registry"
+    list_widget = OmsListWidget
+    crud_methods = ()
+    list_title = _l("Current registries")
+    show_title = _l("Registry")
+    show_columns = ["number", "period", "reg_type", "subtype", "subdivision", "organisation", "payer",
+                    "status", "cases", "sum_declared", "sum_calc", "created_by", "created_at", "changed_at"]
+    search_columns = ["year", "month", "status", "reg_type", "subtype", "payer", "subdivision"]
+    base_order = ("id", "desc")
+    formatters_columns = {"sum_declared": format_money, "sum_calc": format_money,
+                          "created_at": format_datetime, "changed_at": format_datetime}
+    label_columns = {"number": _l("Number"), "period": _l("Period"), "reg_type": _l("Registry type"),
+                     "subtype": _l("Subtype"), "subdivision": _l("Subdivision"), "organisation": _l("MO"),
+                     "payer": _l("Payer"), "status": _l("Status"), "cases": _l("Cases"),
+                     "sum_declared": _l("Declared sum"), "sum_calc": _l("Sum to pay"),
+                     "created_by": _l("Created by"), "created_at": _l("Created at"),
+                     "changed_at": _l("Changed at"), "year": _l("Year"), "month": _l("Month")}
+
+    list_columns = ["number", "period", "reg_type", "subtype", "subdivision", "payer", "status", "cases",
+                    "sum_declared", "sum_calc", "documents", "actions_cell"]
+    method_permission_name = {"status": "write", "documents_page": "read", "document": "read",
+                              "documents_zip": "read", "retry": "write"}
+
+    def __init__(self, **kwargs):
+        self.formatters_columns = {**self.formatters_columns, "documents": _documents_cell,
+                                   "actions_cell": _actions_cell, "status": _status_cell}
+        self.label_columns = {**self.label_columns, "documents": _l("Documents"), "actions_cell": _l("Action")}
+        super().__init__(**kwargs)
+
+    @expose("/status/<int:pk>", methods=["POST"])
+    @has_access
+    def status(self, pk):
+        reg = self._scoped_get(pk)
+        result = registry_workflow.change_status(g.user, reg.id, request.form.get("target", ""),
+                                                 request.form.get("comment"), request.form.get("expected"))
+        flash(result.message, "success" if result.ok else "danger")
+        return redirect(request.referrer or url_for("RegistryView.list"))
+
+    @expose("/retry/<int:pk>", methods=["POST"])
+    @has_access
+    def retry(self, pk):
+        reg = self._scoped_get(pk)
+        if reg.status == REG_SENT and reg.organisation_id == g.user.organisation_id:
+            registry_workflow.after_change(reg.id, REG_SENT, g.user)
+            flash(str(_l("Document generation restarted")), "success")
+        return redirect(url_for("RegistryView.list"))
+
+    @expose("/documents/<int:pk>")
+    @has_access
+    def documents_page(self, pk):
+        reg = self._scoped_get(pk)
+        return self.render_template("oms/registry_documents.html", reg=reg,
+                                    docs=registry_documents.documents_of(reg.id),
+                                    history=registry_history(reg.id), title=_l("Registry %(n)s", n=reg.number))
+
+    @expose("/documents/<int:pk>/<int:doc_id>")
+    @has_access
+    def document(self, pk, doc_id):
+        reg = self._scoped_get(pk)
+        doc = next((d for d in registry_documents.documents_of(reg.id) if d.id == doc_id), None)
+        if doc is None:
+            abort(404)
+        return send_file(doc.path, as_attachment=True, download_name=doc.file_name)
+
+    @expose("/documents/<int:pk>.zip")
+    @has_access
+    def documents_zip(self, pk):
+        reg = self._scoped_get(pk)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for doc in registry_documents.documents_of(reg.id):
+                zf.write(doc.path, doc.file_name)
+        buffer.seek(0)
+        return send_file(buffer, as_attachment=True, download_name=f"Реестр_{reg.number}.zip",
+                         mimetype="application/zip")
+
+    @action("delete_registry", _l("Delete"), _l("Delete the selected registries? Their cases return to «Принят»."),
+            "fa-trash")
+    def delete_registry(self, items):
+        ids = [r.id for r in (items if isinstance(items, list) else [items])]
+        for registry_id in ids:
+            result = registries.delete_registry(g.user, registry_id)
+            flash(result.message, "success" if result.ok else "danger")
+        return redirect(url_for("RegistryView.list"))

@@ -1,0 +1,80 @@
+"""«Справочники»: the reference books (НСИ) and the control rule catalogue."""
+from __future__ import annotations
+
+from flask import flash, g, redirect
+from flask_appbuilder import action
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+
+from app.formatting import format_date, format_datetime
+from app.models.reference import ControlRule, NsiBookVersion, NsiItem
+from app.security.global_views import GlobalModelView, GlobalReadOnlyView
+from app.services.rules import switch_rules
+
+
+class NsiBookView(GlobalReadOnlyView):
+    datamodel = SQLAInterface(NsiBookVersion)
+    class_permission_name = "Nsi"
+    list_title = _l("Reference books")
+    list_columns = ["book", "title", "version", "published", "rows", "imported_at"]
+    base_order = ("book", "asc")
+    formatters_columns = {"imported_at": format_datetime}
+    label_columns = {"book": _l("Code"), "title": _l("Name"), "version": _l("Version"),
+                     "published": _l("Published"), "rows": _l("Rows"), "imported_at": _l("Imported at")}
+
+
+class NsiItemView(GlobalReadOnlyView):
+    datamodel = SQLAInterface(NsiItem)
+    class_permission_name = "Nsi"
+    list_title = _l("Reference book entries")
+    list_columns = ["book", "code", "name", "date_begin", "date_end"]
+    search_columns = ["book", "code", "name", "date_begin", "date_end"]
+    base_order = ("book", "asc")
+    page_size = 100
+    formatters_columns = {"date_begin": format_date, "date_end": format_date}
+    label_columns = {"book": _l("Reference book"), "code": _l("Code"), "name": _l("Name"),
+                     "date_begin": _l("Valid from"), "date_end": _l("Valid to")}
+
+
+class ControlRuleView(GlobalModelView):
+    datamodel = SQLAInterface(ControlRule)
+    class_permission_name = "ControlRule"
+    crud_methods = ("edit",)
+    list_title = _l("Control rules")
+    edit_title = _l("Edit control rule")
+    list_columns = ["code", "stage", "element", "file_types", "message", "valid_from", "valid_to",
+                    "enabled", "implemented"]
+    edit_columns = ["message", "valid_from", "valid_to", "enabled", "refusal_code", "withhold_share"]
+    show_columns = ["code", "stage", "source", "element", "file_types", "message", "valid_from", "valid_to",
+                    "enabled", "implemented", "refusal_code", "withhold_share", "updated_at"]
+    search_columns = ["code", "stage", "element", "message", "enabled", "implemented", "source"]
+    base_order = ("code", "asc")
+    page_size = 100
+    formatters_columns = {"valid_from": format_date, "valid_to": format_date, "updated_at": format_datetime}
+    label_columns = {"code": _l("Code"), "stage": _l("Stage"), "element": _l("Element"), "source": _l("Source"),
+                     "file_types": _l("File types"), "message": _l("Message"), "valid_from": _l("Valid from"),
+                     "valid_to": _l("Valid to"), "enabled": _l("Switched on"), "implemented": _l("Implemented"),
+                     "refusal_code": _l("Refusal reason (F014)"), "withhold_share": _l("Share withheld"),
+                     "updated_at": _l("Changed at")}
+
+    def post_update(self, item):
+        from app.services import audit
+        from app.extensions import db
+
+        audit.record("rules_changed", user=g.user, object_type="ControlRule", object_id=item.code,
+                     details={"enabled": item.enabled, "message": item.message})
+        db.session.commit()
+
+    def _switch(self, items, enabled: bool):
+        items = items if isinstance(items, list) else [items]
+        n = switch_rules([i.code for i in items], enabled, g.user)
+        flash(str(_l("Rules changed: %(n)s", n=n)), "success")
+        return redirect(self.get_redirect())
+
+    @action("switch_on", _l("Switch on"), _l("Switch the selected rules on?"), "fa-toggle-on")
+    def switch_on(self, items):
+        return self._switch(items, True)
+
+    @action("switch_off", _l("Switch off"), _l("Switch the selected rules off?"), "fa-toggle-off")
+    def switch_off(self, items):
+        return self._switch(items, False)

@@ -1,0 +1,118 @@
+"""Load benchmark (issue 3/4): archives of 10,000 and 100,000 cases loaded in production mode
+(PostgreSQL, Redis, one `rq worker`), with the floor: a bare iterparse of both files plus a bulk
+insert of the same rows.  Prints seconds, cases per second, the worker's peak memory and the
+ratio to the floor.
+
+    .venv/bin/python -m bench.load [--sizes 10000,100000]
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from bench import common
+
+
+def floor_seconds(archive: Path, app) -> float:
+    """iterparse of H and L with clear() + COPY of as many rows as the load writes."""
+    from lxml import etree
+
+    from app.extensions import db
+
+    start = time.perf_counter()
+    rows_h, rows_l = [], []
+    with zipfile.ZipFile(archive) as zf:
+        for name in zf.namelist():
+            with zf.open(name) as fh:
+                tag = "PERS" if name.startswith("L") else "ZAP"
+                for _e, el in etree.iterparse(fh, tag=tag):
+                    (rows_l if tag == "PERS" else rows_h).append(etree.tostring(el))
+                    el.clear()
+                    while el.getprevious() is not None:
+                        del el.getparent()[0]
+    with app.app_context():
+        raw = db.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cur.execute("CREATE TEMP TABLE floor_case (id serial, file_id int, n text, payload text)")
+            cur.execute("CREATE TEMP TABLE floor_person (id serial, file_id int, payload text)")
+            with cur.copy("COPY floor_case (file_id, n, payload) FROM STDIN") as copy:
+                for i, r in enumerate(rows_h):
+                    copy.write_row((1, str(i), r.decode("cp1251", "replace")))
+            with cur.copy("COPY floor_person (file_id, payload) FROM STDIN") as copy:
+                for r in rows_l:
+                    copy.write_row((1, r.decode("cp1251", "replace")))
+            raw.commit()
+        finally:
+            raw.close()
+    return time.perf_counter() - start
+
+
+def load_once(archive: Path, app) -> dict:
+    from app.extensions import db
+    from app.models.intake import UploadedFile
+    from app.models.user import OmsUser
+    from app.services.uploads import IncomingArchive, accept_archives
+
+    worker = common.Worker()
+    try:
+        with app.app_context():
+            user = db.session.query(OmsUser).filter_by(username="mo1_operator").one()
+            start = time.perf_counter()
+            with open(archive, "rb") as fh:
+                row = accept_archives(user, [IncomingArchive(archive.name, fh)])[0]
+            file_id = row.id
+        common.wait_file(app, file_id)
+        seconds = time.perf_counter() - start
+    finally:
+        peak = worker.stop()
+    with app.app_context():
+        row = db.session.get(UploadedFile, file_id)
+        return {"status": row.status, "records": row.records, "seconds": seconds, "peak": peak,
+                "load_seconds": (row.finished_at - row.uploaded_at).total_seconds() if row.finished_at else None}
+
+
+def main(argv=None) -> list[dict]:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10000,100000")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    common.fresh_database()
+    app = common.app()
+    from app.services.demo_files import write_archive
+
+    results = []
+    out = Path(tempfile.mkdtemp(prefix="oms-bench-load-"))
+    for n in sizes:
+        archive = write_archive(out / str(n), cases=n, seed=n, number=1 + sizes.index(n)).path
+        r = load_once(archive, app)
+        floor = floor_seconds(archive, app)
+        r.update(size=n, floor=floor)
+        results.append(r)
+        print(f"{n:>7} cases: {r['status']}; {r['seconds']:.1f} s ({n / r['seconds']:.0f} cases/s), "
+              f"worker peak {r['peak'] / 2**20:.0f} MB, floor {floor:.1f} s, x{r['seconds'] / floor:.2f}",
+              flush=True)
+    return results
+
+
+def figures(results: list[dict]) -> list[dict]:
+    rows = []
+    for r in results:
+        n = r["size"]
+        if n == 100000:
+            rows += [dict(figure="load 100,000 cases, s", target=60, measured=r["seconds"]),
+                     dict(figure="load 100,000 cases: worker peak memory, MB", target=400, measured=r["peak"] / 2**20),
+                     dict(figure="load 100,000 cases: ratio to the floor", target=3, measured=r["seconds"] / r["floor"])]
+        else:
+            rows.append(dict(figure=f"load {n:,} cases, s", target=60 * n / 100000, measured=r["seconds"]))
+    return rows
+
+
+if __name__ == "__main__":
+    res = main()
+    print(common.table(figures(res)))

@@ -1,0 +1,2 @@
+"""Fixtures of the hostile-input tests: the intake fixtures of tests/intake/helpers.py."""
+from tests.intake.helpers import intake  # noqa: F401

@@ -1,0 +1,40 @@
+"""The fast reader of stored ZAP fragments gives the same tree as lxml for every demo record and
+falls back to lxml on anything outside the closed form ``to_xml`` writes."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from app.formats.fast_fragments import parse_fragment
+from app.formats.fragments import from_xml, to_xml
+from app.formats.record import Node
+from app.services.demo_files import INJECTIONS, plan_cases, zap_node
+
+
+def same(a: Node, b: Node) -> bool:
+    return (a.tag, a.text, len(a.children)) == (b.tag, b.text, len(b.children)) and \
+        all(same(x, y) for x, y in zip(a.children, b.children))
+
+
+def test_same_tree_as_lxml_for_demo_records():
+    specs = plan_cases(300, random.Random(3), 2026, 10, dt.date(2026, 11, 20), 200, 0.5, sorted(INJECTIONS))
+    for s in specs:
+        text = to_xml(zap_node(s, "140001", "140011"))
+        assert same(parse_fragment(text), from_xml(text))
+
+
+def test_escapes_and_empty_elements():
+    node = Node("ZAP", children=[Node("A", "x < y & z > 0"), Node("B"), Node("C", children=[Node("D", " 1 ")])])
+    text = to_xml(node)
+    assert same(parse_fragment(text), from_xml(text))
+    assert parse_fragment(text).child("A").text == "x < y & z > 0"
+
+
+def test_anything_else_goes_to_lxml():
+    for text in ('<A x="1">t</A>', "<?xml version='1.0'?><A>t</A>", "<A><!-- c --><B>1</B></A>"):
+        assert same(parse_fragment(text), from_xml(text))
+    import pytest
+    from lxml import etree
+
+    with pytest.raises(etree.XMLSyntaxError):        # a broken fragment is not silently accepted
+        parse_fragment("<A><B>1</C></A>")

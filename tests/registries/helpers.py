@@ -1,0 +1,29 @@
+"""Loading demo archives through the real pipeline for the registry tests."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.extensions import db
+from app.models.intake import UploadedFile
+from app.models.user import OmsUser
+from app.services.demo_files import write_archive
+from app.services.intake_pipeline import load_file
+from app.services.uploads import IncomingArchive, accept_archives
+
+
+def user(login: str) -> OmsUser:
+    return db.session.query(OmsUser).filter_by(username=login).one()
+
+
+def load(archive_path: Path, login: str = "mo1_operator", name: str | None = None) -> UploadedFile:
+    """Upload and load synchronously (call inside an app context); returns the fresh file row."""
+    with open(archive_path, "rb") as fh:
+        row = accept_archives(user(login), [IncomingArchive(name or archive_path.name, fh)], run_job=False)[0]
+    load_file(row.id)
+    db.session.expire_all()
+    return db.session.get(UploadedFile, row.id)
+
+
+def demo(tmp: Path, **kw):
+    kw.setdefault("cases", 30)
+    return write_archive(tmp, **kw)

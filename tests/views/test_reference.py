@@ -1,0 +1,108 @@
+"""«Справочники»: the rule catalogue (switching rules, importing the official Q015) and НСИ
+(import of an official FFOMS export, browsing)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from app.models.audit import AuditEvent
+from app.models.intake import ControlError, UploadedFile
+from app.models.reference import ControlRule, NsiBookVersion, NsiItem
+from app.security.roles import ROLE_TFOMS
+from app.services.demo_files import write_archive
+from tests.conftest import SHARED
+from tests.factories import make_user, org_by_code
+
+Q015 = SHARED / "oms-reference/ruslanzykov__check_tfoms_errors/Q015.xml"
+V002 = SHARED / "oms-reference/AshurkovAV__SQL_T/V002_extracted_from_SQLScript.xml"
+
+
+def _load(app, tmp_path, seed, codes):
+    from click.testing import CliRunner  # noqa: F401  (the runner of the app is used)
+    import json
+
+    archive = write_archive(tmp_path / str(seed), cases=30, seed=seed, number=seed % 9 + 1,
+                            error_rate=0.5, codes=codes)
+    result = app.test_cli_runner().invoke(args=["oms", "load", str(archive.path), "--user", "mo1_operator"])
+    assert result.exit_code == 0, result.output
+    return archive, json.loads(result.output.strip().splitlines()[-1])
+
+
+def test_switched_off_rule_is_not_applied(app, browser_factory, tmp_path):
+    with app.app_context():
+        specialist = make_user(org_by_code("14"), ROLE_TFOMS).username
+        rule_id = db.session.query(ControlRule).filter_by(code="003F.00.0080").one().id
+    b = browser_factory()
+    b.login(specialist, "Test-Pass-2026x")
+    resp = b.post("/controlruleview/action_post", data={"action": "switch_off", "rowid": [str(rule_id)]})
+    assert resp.status_code == 302
+    try:
+        archive, result = _load(app, tmp_path, 41, ["003F.00.0080"])
+        assert archive.injected
+        assert "003F.00.0080" not in {e["code"] for e in result["errors"]}
+        with app.app_context():
+            assert db.session.query(AuditEvent).filter_by(event="rules_changed", username=specialist).count() == 1
+    finally:
+        b.post("/controlruleview/action_post", data={"action": "switch_on", "rowid": [str(rule_id)]})
+    archive, result = _load(app, tmp_path, 42, ["003F.00.0080"])
+    assert "003F.00.0080" in {e["code"] for e in result["errors"]}
+
+
+def test_mo_user_cannot_switch_rules(app, browser_factory):
+    with app.app_context():
+        rule = db.session.query(ControlRule).filter_by(code="006F.00.0570").one()
+        rule_id = rule.id
+    b = browser_factory("mo1_operator")
+    assert b.get("/controlruleview/list/").status_code == 200          # МО may read the catalogue
+    resp = b.post("/controlruleview/action_post", data={"action": "switch_off", "rowid": [str(rule_id)]})
+    assert resp.status_code in (302, 403)
+    with app.app_context():
+        assert db.session.get(ControlRule, rule_id).enabled is True
+
+
+def test_import_rules_updates_texts_and_lists_unimplemented(app):
+    result = app.test_cli_runner().invoke(args=["oms", "import-rules", str(Q015)])
+    assert result.exit_code == 0, result.output
+    assert "Строк в файле: 800" in result.output
+    assert "Не реализованы в системе" in result.output
+    assert "001F.00.0010" in result.output or "004F.00.0020" in result.output
+    with app.app_context():
+        rule = db.session.query(ControlRule).filter_by(code="003F.00.0080").one()
+        assert rule.implemented and rule.message and rule.valid_from is not None
+
+
+@pytest.fixture()
+def restore_demo_v002(app):
+    yield
+    from app.nsi.demo import load_demo_books
+    from app.services.nsi import invalidate_cache, replace_book
+
+    with app.app_context():
+        replace_book("V002", load_demo_books()["V002"], version="demo")
+        db.session.commit()
+        invalidate_cache()
+
+
+def test_import_nsi_replaces_a_book_idempotently(app, restore_demo_v002):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["oms", "import-nsi", str(V002), "--book", "V002"])
+    assert first.exit_code == 0, first.output
+    with app.app_context():
+        n1 = db.session.query(NsiItem).filter_by(book="V002").count()
+        assert n1 > 100
+    second = runner.invoke(args=["oms", "import-nsi", str(V002), "--book", "V002"])
+    assert second.exit_code == 0
+    with app.app_context():
+        assert db.session.query(NsiItem).filter_by(book="V002").count() == n1
+        assert db.session.query(NsiBookVersion).filter_by(book="V002").one().rows == n1
+        assert db.session.query(NsiItem).filter_by(book="V002", code="97").count() >= 1
+
+
+def test_nsi_pages_are_browsable(app, browser_factory):
+    b = browser_factory("tfoms_admin")
+    html = b.get("/nsibookview/list/").get_data(as_text=True)
+    assert "V006" in html
+    html = b.get("/nsiitemview/list/?_flt_0_book=V006").get_data(as_text=True)
+    assert "Действует с" in html
