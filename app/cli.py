@@ -260,7 +260,7 @@ def registry_show_command(registry_id, login):
         _print_json({"ok": False, "message": "Реестр не найден"})
         return
     _print_json({"id": reg.id, "number": reg.number, "status": reg.status, "payer": reg.payer.code,
-                 "cases": reg.cases, "sum": str(reg.sum_calc), "mek_refused": 0,
+                 "cases": reg.cases, "sum": str(reg.sum_calc), "mek_refused": reg.mek_refused,
                  "documents": [{"name": d.file_name, "sha256": d.sha256} for d in documents_of(reg.id)],
                  "history": [{"from": h.from_status, "to": h.to_status, "user": h.username, "at": h.at}
                              for h in registry_history(reg.id)]})
@@ -289,3 +289,18 @@ def registry_download_command(registry_id, outdir, login):
         shutil.copyfile(doc.path, out / doc.file_name)
         files.append(doc.file_name)
     _print_json({"ok": True, "files": files})
+
+
+@oms_cli.command("mek-results")
+@click.argument("registry_id", type=int)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--user", "login", required=True)
+def mek_results_command(registry_id, path, login):
+    """Загрузить файл результатов МЭК плательщика для реестра в статусе «Выгружен»."""
+    from pathlib import Path
+
+    from app.services.mek_results import load_results
+
+    result = load_results(_user(login), registry_id, Path(path)).as_dict()
+    _print_json({k: result[k] for k in ("ok", "message", "refused_cases")} | (
+        {"reasons": result["reasons"]} if result["reasons"] else {}))

@@ -103,6 +103,12 @@ def make_registry(mo, sub, smo, status="Создан"):
     return reg
 
 
+# a view whose base filter shows only some rows of its model gets its own factory
+VIEW_ROW_FACTORIES: dict[str, Callable] = {
+    "ClosedRegistryView": lambda mo, sub, smo: make_registry(mo, sub, smo, status="Закрыт"),
+}
+
+
 def _register_intake_factories():
     from app.models.intake import MedicalCase, UploadedFile
     from app.models.registry import Registry

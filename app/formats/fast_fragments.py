@@ -26,12 +26,13 @@ def _unescape(m: re.Match) -> str:
 def parse_fragment(text: str) -> Node:
     if not text.startswith("<") or "<!" in text or "<?" in text:
         return from_xml(text)
+    tokens = _TOKEN.findall(text)
+    if len(tokens) != text.count("<"):        # a "<" that starts no element: not the closed form
+        return from_xml(text)
     stack: list[Node] = []
     push, pop = stack.append, stack.pop
     root = None
-    consumed = 0
-    for close, tag, empty, data in _TOKEN.findall(text):
-        consumed += len(close) + len(tag) + len(empty) + len(data) + 2
+    for close, tag, empty, data in tokens:
         if close:
             if not stack or pop().tag != tag:
                 return from_xml(text)
@@ -50,6 +51,6 @@ def parse_fragment(text: str) -> Node:
             if "&" in data:
                 data = _ENTITY.sub(_unescape, data)
             node.text = data.strip() or None
-    if stack or root is None or consumed != len(text):   # text the closed form does not have
+    if stack or root is None:
         return from_xml(text)
     return root

@@ -65,6 +65,8 @@ class Registry(Model):
     created_at = Column(DateTime, nullable=False, default=utcnow)
     changed_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     error = Column(Text)                    # the last failure of its background work
+    mek_refused = Column(Integer, nullable=False, default=0, server_default="0")   # «Кол-во зак случаев, снятых по МЭК»
+    mek_loaded_at = Column(DateTime)        # when the payer loaded its МЭК results file
 
     organisation = relationship("Organisation", foreign_keys=[organisation_id])
     subdivision = relationship("Subdivision")
@@ -133,3 +135,37 @@ class RegistryDocument(Model):
     size = Column(Integer, nullable=False)
     sha256 = Column(String(64), nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class UserPreference(Model):
+    """A user's remembered choice of the pages (e.g. the extra columns of «Закрытые реестры»)."""
+
+    __tablename__ = "user_preference"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_user_preference_key"),)
+
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False)
+    key = Column(String(60), nullable=False)
+    value = Column(Text)
+
+
+class RegistryRefusal(Model):
+    """A case of a registry refused (fully or partly) by the payer's МЭК, from its results file."""
+
+    __tablename__ = "registry_refusal"
+    __table_args__ = (Index("ix_registry_refusal_registry", "registry_id"),)
+
+    id = Column(Integer, primary_key=True)
+    registry_id = Column(Integer, ForeignKey("registry.id", ondelete="CASCADE"), nullable=False)
+    case_id = Column(BigInteger().with_variant(Integer, "sqlite"))
+    n_zap = Column(String(8))
+    idcase = Column(String(11))
+    oplata = Column(Integer)
+    sumv = Column(Money())
+    sump = Column(Money())
+    sank_it = Column(Money())
+    codes = Column(String(200))          # S_OSN (F014) of the sanctions, joined
+    s_tip = Column(String(40))
+    num_act = Column(String(30))
+    date_act = Column(DateTime)
+    comment = Column(String(500))

@@ -30,6 +30,7 @@ EVENTS = {
     "registries_formed": "Реестры сформированы",
     "registry_deleted": "Реестр удален",
     "registry_status_changed": "Статус реестра изменен",
+    "mek_results_loaded": "Результаты МЭК загружены",
     "nsi_imported": "Справочник загружен",
 }
 

@@ -108,6 +108,8 @@ def change_status(user, registry_id: int, target: str, comment: Optional[str] = 
         return Result(False, current, CHANGED_MEANWHILE)
     if target not in allowed_targets(user, reg):
         return Result(False, current, f"Переход «{current}» → «{target}» вам недоступен")
+    if (current, target) == (REG_TAKEN, REG_REWORK) and reg.mek_loaded_at is None:
+        return Result(False, current, "Сначала загрузите файл результатов МЭК")
     if (current, target) in NEEDS_COMMENT and not (comment or "").strip():
         return Result(False, current, "Укажите комментарий: причину возврата на доработку")
     if not move(reg.id, current, target, user=user, comment=comment):

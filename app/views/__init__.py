@@ -15,11 +15,12 @@ def register_views(appbuilder) -> None:
     from app.views.intake import UploadedFileView
 
     from app.views.cases import CaseView
-    from app.views.formation import FormationView, RegistryView
+    from app.views.formation import ClosedRegistryView, FormationView, RegistryView
 
     appbuilder.add_view(UploadedFileView, "File upload", label=_l("File upload"), icon="fa-upload")
     appbuilder.add_view(FormationView, "Formation", label=_l("Formation"), icon="fa-cogs")
     appbuilder.add_view(RegistryView, "Current registries", label=_l("Current registries"), icon="fa-folder-open")
+    appbuilder.add_view(ClosedRegistryView, "Closed registries", label=_l("Closed registries"), icon="fa-archive")
     appbuilder.add_view(CaseView, "Cases", label=_l("Case list"), icon="fa-list-alt")
     appbuilder.add_view(OrganisationView, "Organisations", label=_l("Organisations"),
                         icon="fa-building", category=ADMIN_CATEGORY)

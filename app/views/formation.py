@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 
+import datetime as dt
 import io
 import zipfile
 
 from flask import abort, flash, g, redirect, request, send_file, url_for
 from markupsafe import Markup
 from flask_appbuilder import BaseView, action, expose, has_access
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterGreater, FilterNotEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
@@ -24,7 +26,7 @@ from app.security.permissions import PERM_READ, PERM_WRITE
 from app.security.scope import Scope
 from app.security.scoped_views import ScopedModelView
 from app.models.registry import REG_SENT, RegistryStatusChange
-from app.services import formation, registries, registry_documents, registry_workflow
+from app.services import formation, preferences, registries, registry_documents, registry_workflow
 from app.views.formatting import link, row_aware, text
 from app.views.intake import OmsListWidget
 
@@ -103,6 +105,11 @@ def _documents_cell(item, pk):
 
 
 @row_aware
+def _mek_refused_cell(item, pk):
+    return link(url_for("RegistryView.documents_page", pk=pk) + "#refusals", item["mek_refused"])
+
+
+@row_aware
 def _status_cell(item, pk):
     reg = db.session.get(Registry, pk)
     cell = text(item["status"])
@@ -140,6 +147,9 @@ def _actions_cell(item, pk):
 
 
 class RegistryView(ScopedModelView):
+    """«Текущие реестры»: every registry not yet «Закрыт»."""
+
+    base_filters = [["status", FilterNotEqual, "Закрыт"]]
     route_base = "/registries"
     datamodel = SQLAInterface(Registry)
     class_permission_name = "Registry"
@@ -161,14 +171,16 @@ class RegistryView(ScopedModelView):
                      "changed_at": _l("Changed at"), "year": _l("Year"), "month": _l("Month")}
 
     list_columns = ["number", "period", "reg_type", "subtype", "subdivision", "payer", "status", "cases",
-                    "sum_declared", "sum_calc", "documents", "actions_cell"]
+                    "sum_declared", "sum_calc", "mek_refused", "documents", "actions_cell"]
     method_permission_name = {"status": "write", "documents_page": "read", "document": "read",
-                              "documents_zip": "read", "retry": "write"}
+                              "documents_zip": "read", "retry": "write", "mek_upload": "write"}
 
     def __init__(self, **kwargs):
         self.formatters_columns = {**self.formatters_columns, "documents": _documents_cell,
-                                   "actions_cell": _actions_cell, "status": _status_cell}
-        self.label_columns = {**self.label_columns, "documents": _l("Documents"), "actions_cell": _l("Action")}
+                                   "actions_cell": _actions_cell, "status": _status_cell,
+                                   "mek_refused": _mek_refused_cell}
+        self.label_columns = {**self.label_columns, "documents": _l("Documents"), "actions_cell": _l("Action"),
+                              "mek_refused": _l("Closed cases removed on MEK")}
         super().__init__(**kwargs)
 
     @expose("/status/<int:pk>", methods=["POST"])
@@ -179,6 +191,27 @@ class RegistryView(ScopedModelView):
                                                  request.form.get("comment"), request.form.get("expected"))
         flash(result.message, "success" if result.ok else "danger")
         return redirect(request.referrer or url_for("RegistryView.list"))
+
+    @expose("/mek/<int:pk>", methods=["POST"])
+    @has_access
+    def mek_upload(self, pk):
+        import tempfile
+        from pathlib import Path
+
+        from app.services.mek_results import load_results
+
+        reg = self._scoped_get(pk)
+        upload = request.files.get("results")
+        if upload is None or not upload.filename:
+            flash(str(_l("Choose the MEK results file")), "warning")
+            return redirect(url_for("RegistryView.documents_page", pk=pk))
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "results.zip"
+            upload.save(path)
+            result = load_results(g.user, reg.id, path)
+        flash(result.message + ("" if result.ok else ": " + "; ".join(result.reasons[:10])),
+              "success" if result.ok else "danger")
+        return redirect(url_for("RegistryView.documents_page", pk=pk))
 
     @expose("/retry/<int:pk>", methods=["POST"])
     @has_access
@@ -193,7 +226,12 @@ class RegistryView(ScopedModelView):
     @has_access
     def documents_page(self, pk):
         reg = self._scoped_get(pk)
-        return self.render_template("oms/registry_documents.html", reg=reg,
+        from app.models.registry import RegistryRefusal
+
+        refusals = db.session.query(RegistryRefusal).filter_by(registry_id=reg.id).order_by(RegistryRefusal.id).all()
+        can_load = (reg.status == "Выгружен" and registry_workflow.PAYER in registry_workflow.actors_of(g.user, reg)
+                    and self.appbuilder.sm.has_access("can_write", "Registry"))
+        return self.render_template("oms/registry_documents.html", reg=reg, refusals=refusals, can_load=can_load,
                                     docs=registry_documents.documents_of(reg.id),
                                     history=registry_history(reg.id), title=_l("Registry %(n)s", n=reg.number))
 
@@ -218,6 +256,30 @@ class RegistryView(ScopedModelView):
         return send_file(buffer, as_attachment=True, download_name=f"Реестр_{reg.number}.zip",
                          mimetype="application/zip")
 
+    def _bulk_status(self, items, target: str):
+        """The common dropdown of the action panel: several registries in the same status at once."""
+        regs = items if isinstance(items, list) else [items]
+        if len({r.status for r in regs}) > 1:
+            flash("Выберите реестры в одинаковом статусе", "danger")
+            return redirect(url_for("RegistryView.list"))
+        ids = [(r.id, r.status) for r in regs]
+        for registry_id, status in ids:
+            result = registry_workflow.change_status(g.user, registry_id, target, expected=status)
+            flash(result.message, "success" if result.ok else "danger")
+        return redirect(url_for("RegistryView.list"))
+
+    @action("to_sent", "→ Отправлен", None, "fa-paper-plane")
+    def to_sent(self, items):
+        return self._bulk_status(items, REG_SENT)
+
+    @action("to_taken", "→ Выгружен", None, "fa-download")
+    def to_taken(self, items):
+        return self._bulk_status(items, "Выгружен")
+
+    @action("to_mo_signing", "→ На подпись МО", None, "fa-pencil")
+    def to_mo_signing(self, items):
+        return self._bulk_status(items, "На подпись МО")
+
     @action("delete_registry", _l("Delete"), _l("Delete the selected registries? Their cases return to «Принят»."),
             "fa-trash")
     def delete_registry(self, items):
@@ -226,3 +288,54 @@ class RegistryView(ScopedModelView):
             result = registries.delete_registry(g.user, registry_id)
             flash(result.message, "success" if result.ok else "danger")
         return redirect(url_for("RegistryView.list"))
+
+
+CLOSED_BASE_COLUMNS = ["number", "period", "reg_type", "subtype", "payer", "status", "cases", "sum_calc", "changed_at"]
+CLOSED_OPTIONAL_COLUMNS = ["documents", "subdivision", "sum_declared", "created_by", "created_at"]
+PREF_CLOSED_COLUMNS = "closed_registries.columns"
+
+
+class ClosedRegistryView(RegistryView):
+    """«Закрытые реестры»: the filter starts at the last 12 months; «Добавить столбец» adds columns
+    (among them «Документы»), remembered for the user."""
+
+    route_base = "/closed-registries"
+    list_title = _l("Closed registries")
+    base_filters = [["status", FilterEqual, "Закрыт"]]
+    list_template = "oms/closed_registries.html"
+    search_columns = ["changed_at", "year", "month", "reg_type", "subtype", "payer", "subdivision"]
+    method_permission_name = {**RegistryView.method_permission_name, "columns": "read"}
+
+    @property
+    def list_columns(self):
+        from flask import has_request_context
+
+        if not has_request_context() or not getattr(g, "user", None) or not g.user.is_authenticated:
+            return CLOSED_BASE_COLUMNS + CLOSED_OPTIONAL_COLUMNS
+        chosen = preferences.get(g.user, PREF_CLOSED_COLUMNS) or []
+        return CLOSED_BASE_COLUMNS + [c for c in CLOSED_OPTIONAL_COLUMNS if c in chosen]
+
+    @list_columns.setter
+    def list_columns(self, value):
+        pass
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        if not any(k.startswith("_flt_") for k in request.args):
+            since = (dt.date.today() - dt.timedelta(days=365)).isoformat()
+            return redirect(url_for("ClosedRegistryView.list", _flt_1_changed_at=since))
+        return super().list()
+
+    @expose("/columns", methods=["POST"])
+    @has_access
+    def columns(self):
+        chosen = [c for c in request.form.getlist("column") if c in CLOSED_OPTIONAL_COLUMNS]
+        preferences.put(g.user, PREF_CLOSED_COLUMNS, chosen)
+        return redirect(request.referrer or url_for("ClosedRegistryView.list"))
+
+    def render_template(self, template, **kwargs):
+        if template == self.list_template:
+            kwargs["optional_columns"] = [(c, self.label_columns.get(c, c)) for c in CLOSED_OPTIONAL_COLUMNS]
+            kwargs["chosen_columns"] = preferences.get(g.user, PREF_CLOSED_COLUMNS) or []
+        return super().render_template(template, **kwargs)

@@ -140,3 +140,31 @@ def test_documents_pages_and_zip_are_scoped(app, browser_factory, registry):
     assert other.get(f"/registries/documents/{registry}/{doc_id}").status_code == 404
     assert other.get(f"/registries/documents/{registry}.zip").status_code == 404
     assert other.post(f"/registries/status/{registry}", data={"target": "Выгружен"}).status_code == 404
+
+
+def test_bulk_status_change_and_closed_registries_with_remembered_columns(app, browser_factory, tmp_path):
+    app.config["JOBS_MODE"] = "sync"
+    with app.app_context():
+        load(demo(tmp_path, seed=960, cases=40, year=2020, month=12).path)
+        result = form_registries(user("mo1_operator"), "2020-12", "АПП")
+        ids = [r["id"] for r in result.registries]
+    assert len(ids) == 2
+    mo = browser_factory("mo1_operator")
+    mo.post("/registries/action_post", data={"action": "to_sent", "rowid": [str(i) for i in ids]})
+    with app.app_context():
+        assert {_status(i) for i in ids} == {"Сформирован"}
+        # the system closes after the signatures (issue 7): here the status is set as the system would
+        for i in ids:
+            assert wf.move(i, "Сформирован", "Закрыт")
+        db.session.commit()
+        number = db.session.get(Registry, ids[0]).number
+    assert f"<td>{number}</td>" not in mo.get("/registries/list/").get_data(as_text=True)
+    first = mo.get("/closed-registries/list/")
+    assert first.status_code == 302 and "_flt_1_changed_at=" in first.headers["Location"]
+    page = mo.get(first.headers["Location"]).get_data(as_text=True)
+    assert f"<td>{number}</td>" in page and "fa-file-text-o" not in page
+    mo.post("/closed-registries/columns", data={"column": ["documents"]})
+    page = mo.get(first.headers["Location"]).get_data(as_text=True)
+    assert "fa-file-text-o" in page                      # «Документы» added and remembered
+    other = browser_factory("mo2_operator")
+    assert f"<td>{number}</td>" not in other.get(first.headers["Location"]).get_data(as_text=True)

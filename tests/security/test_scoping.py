@@ -16,7 +16,7 @@ from app.extensions import appbuilder, db
 from app.security.roles import ROLE_MO, ROLE_SMO, ROLE_TFOMS
 from app.security.scope import Scope
 from app.security.scoped_views import ScopedModelRestApi, ScopedModelView
-from tests.factories import SCOPED_ROW_FACTORIES, make_org, make_subdivision, make_user
+from tests.factories import SCOPED_ROW_FACTORIES, VIEW_ROW_FACTORIES, make_org, make_subdivision, make_user
 
 
 def scoped_views():
@@ -59,11 +59,12 @@ class World:
             self.mo_id, self.sub_id, self.smo_id = mo_a.id, sub_a1.id, smo_s.id
             self.mo_name, self.sub_name = mo_a.name, sub_a1.name
 
-    def make_row(self, model):
+    def make_row(self, model, view=None):
         """A victim row (call inside an app context); returns (row, pk, snapshot, text)."""
         from app.models.organisation import Organisation, Subdivision
 
-        row = SCOPED_ROW_FACTORIES[model](db.session.get(Organisation, self.mo_id),
+        factory = VIEW_ROW_FACTORIES.get(type(view).__name__) or SCOPED_ROW_FACTORIES[model]
+        row = factory(db.session.get(Organisation, self.mo_id),
                                           db.session.get(Subdivision, self.sub_id),
                                           db.session.get(Organisation, self.smo_id))
         return row, inspect(row).identity[0], snapshot(row), str(row)
@@ -136,7 +137,7 @@ def test_foreign_rows_are_out_of_reach_in_views(app, world, browser_factory):
     for view in views:
         model = view.datamodel.obj
         with app.app_context():
-            row, pk, before, label_text = world.make_row(model)
+            row, pk, before, label_text = world.make_row(model, view)
             attackers = list(world.attackers_for(row))
         assert attackers, f"{type(view).__name__}: no attacker is outside the scope of the row"
         with app.test_request_context():
@@ -193,7 +194,7 @@ def test_owner_and_fund_do_see_the_row(app, world, browser_factory):
     for view in views:
         model = view.datamodel.obj
         with app.app_context():
-            _row, pk, _before, _text = world.make_row(model)
+            _row, pk, _before, _text = world.make_row(model, view)
         for username in (world.owner, tfoms):
             b = browser_factory()
             b.login(username, "Test-Pass-2026x")
