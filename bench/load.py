@@ -39,6 +39,7 @@ def floor_seconds(archive: Path, app) -> float:
         raw = db.engine.raw_connection()
         try:
             cur = raw.cursor()
+            cur.execute("DROP TABLE IF EXISTS floor_case, floor_person")
             cur.execute("CREATE TEMP TABLE floor_case (id serial, file_id int, n text, payload text)")
             cur.execute("CREATE TEMP TABLE floor_person (id serial, file_id int, payload text)")
             with cur.copy("COPY floor_case (file_id, n, payload) FROM STDIN") as copy:
@@ -47,6 +48,7 @@ def floor_seconds(archive: Path, app) -> float:
             with cur.copy("COPY floor_person (file_id, payload) FROM STDIN") as copy:
                 for r in rows_l:
                     copy.write_row((1, r.decode("cp1251", "replace")))
+            cur.execute("DROP TABLE floor_case, floor_person")
             raw.commit()
         finally:
             raw.close()
