@@ -65,14 +65,18 @@ _ERZ_COLUMNS = ("erz_person_id", "erz_found_by", "erz_smo", "policy_check", "erz
 
 
 def identify_cases(file_id: int, on_batch=None) -> dict:
-    """Identify the accepted cases of one file; returns counts by how they were found."""
+    """Identify the accepted cases of one file; returns counts by how they were found.
+    ``on_batch(share done)`` is called before every batch but the first."""
     cfg = current_app.config
     adapter = get_adapter(cfg)
     region = cfg.get("REGION_OKATO", "98")
     smo_ids, fund_id = payers()
     counts: dict[str, int] = {}
     mc = MedicalCase
-    for first, last in accepted_chunks(file_id, BATCH):
+    chunks = accepted_chunks(file_id, BATCH)
+    for n, (first, last) in enumerate(chunks):
+        if on_batch is not None and n:
+            on_batch(n / len(chunks))
         rows = in_file(file_id, db.session.execute(
             select(mc.id, mc.file_id, mc.status, mc.enp, mc.vpolis, mc.spolis, mc.npolis, mc.st_okato,
                    mc.smo, mc.date_z_1, mc.date_z_2, Patient.snils, Patient.fam, Patient.im, Patient.ot,
@@ -94,13 +98,11 @@ def identify_cases(file_id: int, on_batch=None) -> dict:
                            "payer_id": payer, "person_key": res.person_key})
         update_rows(MedicalCase, values, _ERZ_COLUMNS)
         db.session.commit()
-        if on_batch is not None:
-            on_batch(len(rows))
     return counts
 
 
 def identify_stage(load) -> None:
     """The pipeline stage (``POST_FLK_STAGES``): status «Идентификация в ЕРЗ» while it runs."""
     load.set_status(FILE_ERZ, 86)
-    counts = identify_cases(load.file_id)
+    counts = identify_cases(load.file_id, on_batch=lambda done: load.set_status(FILE_ERZ, 86 + int(3 * done)))
     log.info("file %s identified in the ЕРЗ: %s", load.file_id, counts)

@@ -81,14 +81,17 @@ def build_context(load) -> MekContext:
 
 
 # -- reading the cases back ------------------------------------------------------------------------------
-def _batches(file_id: int, with_erz: bool) -> Iterable[list]:
+def _batches(file_id: int, with_erz: bool, progress=None) -> Iterable[list]:
     from app.services.identification import accepted_chunks, in_file
 
     mc = MedicalCase
     cols = [mc.id, mc.file_id, mc.status, mc.sumv, CasePayload.zap_xml, Patient.w, Patient.dr]
     if with_erz:
         cols += [mc.erz_found_by, mc.policy_check, mc.nonresident, mc.erz_death_date]
-    for first, last in accepted_chunks(file_id, BATCH):
+    chunks = accepted_chunks(file_id, BATCH)
+    for n, (first, last) in enumerate(chunks):
+        if progress is not None and n:
+            progress(n / len(chunks))
         yield in_file(file_id, db.session.execute(
             select(*cols).join(CasePayload, CasePayload.case_id == mc.id)
             .outerjoin(Patient, Patient.id == mc.patient_id)
@@ -103,7 +106,8 @@ def _case(row, with_erz: bool) -> MekCase:
     return MekCase(parse_fragment(row.zap_xml), case_id=row.id, sumv=row.sumv, w=row.w, dr=row.dr, **kw)
 
 
-def _write(load, found: list[tuple[int, Sanction]], refused: dict[int, Optional[Decimal]]) -> None:
+def _write(load, found: list[tuple[int, Sanction]], refused: dict[int, Optional[Decimal]],
+           commit: bool = True) -> None:
     from app.services.intake_pipeline import error_row
 
     if found:
@@ -116,15 +120,16 @@ def _write(load, found: list[tuple[int, Sanction]], refused: dict[int, Optional[
     if refused:
         update_rows(MedicalCase, [{"id": i, "status": CASE_MEK_REJECTED, "mek_withheld": sumv, "sump": ZERO}
                                   for i, sumv in refused.items()], ("status", "mek_withheld", "sump"))
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
 # -- stage «МЭК» -----------------------------------------------------------------------------------------
-def check_file(load, ctx: Optional[MekContext] = None) -> dict:
+def check_file(load, ctx: Optional[MekContext] = None, progress=None) -> dict:
     ctx = ctx or build_context(load)
     counts = {"checked": 0, "findings": 0, "refused": 0}
     if ctx.active("case"):
-        for rows in _batches(load.file_id, with_erz=True):
+        for rows in _batches(load.file_id, with_erz=True, progress=progress):
             found, refused = [], {}
             for row in rows:
                 for s in check_case(_case(row, True), ctx):
@@ -148,22 +153,22 @@ def check_file(load, ctx: Optional[MekContext] = None) -> dict:
 
 def mek_stage(load) -> None:
     load.set_status(FILE_MEK, 90)
-    counts = check_file(load)
+    counts = check_file(load, progress=lambda done: load.set_status(FILE_MEK, 90 + int(4 * done)))
     log.info("file %s МЭК: %s", load.file_id, counts)
 
 
 # -- stage «Перерасчет стоимости» ------------------------------------------------------------------------
-def recalculate_file(load, ctx: Optional[MekContext] = None, book=None) -> dict:
+def recalculate_file(load, ctx: Optional[MekContext] = None, book=None, progress=None) -> dict:
     ctx = ctx or build_context(load)
     book = book if book is not None else load_book()
     counts = {"priced": 0, "no_tariff": 0, "findings": 0}
-    for rows in _batches(load.file_id, with_erz=False):
+    for rows in _batches(load.file_id, with_erz=False, progress=progress):
         ids = [r.id for r in rows]
         earlier = dict(db.session.execute(
             select(ControlError.case_id, func.max(ControlError.sanction_sum))
             .where(in_values(ControlError.case_id, ids), ControlError.stage == STAGE_MEK)
             .group_by(ControlError.case_id)).all())
-        found, refused, values = [], {}, []
+        found, values = [], []
         for row in rows:
             case = _case(row, False)
             calc = calculate(case.zap, book)
@@ -173,7 +178,6 @@ def recalculate_file(load, ctx: Optional[MekContext] = None, book=None) -> dict:
             value = {"id": row.id, "status": CASE_ACCEPTED, "sum_calc": calc.total,
                      "calc_detail": json.dumps(calc.detail(), ensure_ascii=False, separators=(",", ":"))}
             if any(s.full for s in sanctions):
-                refused[row.id] = row.sumv
                 value.update(status=CASE_MEK_REJECTED, mek_withheld=row.sumv, sump=ZERO)
             else:
                 withheld = max([earlier.get(row.id) or ZERO] + [s.amount for s in sanctions])
@@ -182,7 +186,7 @@ def recalculate_file(load, ctx: Optional[MekContext] = None, book=None) -> dict:
             if calc.total is None:
                 counts["no_tariff"] += 1
             values.append(value)
-        _write(load, found, {})
+        _write(load, found, {}, commit=False)
         update_rows(MedicalCase, values, ("status", "sum_calc", "calc_detail", "mek_withheld", "sump"))
         db.session.commit()
         counts["priced"] += len(rows)
@@ -192,5 +196,5 @@ def recalculate_file(load, ctx: Optional[MekContext] = None, book=None) -> dict:
 
 def recalc_stage(load) -> None:
     load.set_status(FILE_RECALC, 95)
-    counts = recalculate_file(load)
+    counts = recalculate_file(load, progress=lambda done: load.set_status(FILE_RECALC, 95 + int(4 * done)))
     log.info("file %s recalculated: %s", load.file_id, counts)

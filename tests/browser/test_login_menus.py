@@ -33,6 +33,7 @@ def menu_texts(driver):
     for toggle in driver.find_elements(By.CSS_SELECTOR, ".navbar-nav > li.dropdown > a.dropdown-toggle"):
         if toggle.is_displayed():
             toggle.click()
+            toggle.click()      # and close it: an open list may cover the next toggle of a wrapped menu bar
     items = driver.find_elements(By.CSS_SELECTOR, ".navbar-nav a")
     return {i.get_attribute("textContent").strip() for i in items}
 
