@@ -253,7 +253,7 @@ def registry_show_command(registry_id, login):
     """Реестр: номер, статус, плательщик, суммы, документы с SHA-256, история статусов."""
     from app.services.registries import scoped_registry
     from app.services.registry_documents import documents_of
-    from app.views.formation import registry_history
+    from app.services.registries import registry_history
 
     reg = scoped_registry(_user(login), registry_id)
     if reg is None:

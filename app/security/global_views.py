@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from flask_appbuilder import ModelView
 
-from app.security.permissions import PERM_WRITE, VIEW_METHOD_PERMISSIONS
-
-DISABLED = "disabled"
+from app.security.permissions import CRUD_METHODS, PERM_WRITE, view_method_permissions
 
 
 class GlobalModelView(ModelView):
     base_permissions = ["can_read", "can_write"]
-    crud_methods: tuple[str, ...] = ("add", "edit", "delete")
+    crud_methods: tuple[str, ...] = CRUD_METHODS
 
     def __init__(self, **kwargs):
-        self.method_permission_name = {**VIEW_METHOD_PERMISSIONS, **(self.method_permission_name or {})}
-        for method in ("add", "edit", "delete"):
-            if method not in self.crud_methods:
-                self.method_permission_name[method] = DISABLED
+        self.method_permission_name = view_method_permissions(self.method_permission_name, self.crud_methods)
         super().__init__(**kwargs)
         for act in self.actions.values():
             self.method_permission_name.setdefault(act.func.__name__, PERM_WRITE)

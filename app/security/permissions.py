@@ -26,3 +26,16 @@ API_METHOD_PERMISSIONS = {
     "put": PERM_WRITE,
     "delete": PERM_WRITE,
 }
+
+DISABLED = "disabled"      # a permission no role holds: the route is switched off for the view
+CRUD_METHODS = ("add", "edit", "delete")
+
+
+def view_method_permissions(declared: dict | None, crud_methods: tuple[str, ...]) -> dict:
+    """A view's method -> read/write map: the defaults, the view's own entries, and the generic
+    CRUD routes it does not offer switched off (403, buttons hidden)."""
+    perms = {**VIEW_METHOD_PERMISSIONS, **(declared or {})}
+    for method in CRUD_METHODS:
+        if method not in crud_methods:
+            perms[method] = DISABLED
+    return perms

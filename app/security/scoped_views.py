@@ -15,11 +15,11 @@ from flask_appbuilder._compat import as_unicode
 from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED, PERMISSION_PREFIX
 from sqlalchemy import inspect as sa_inspect
 
-from app.security.permissions import API_METHOD_PERMISSIONS, PERM_WRITE, VIEW_METHOD_PERMISSIONS
+from app.security.permissions import (API_METHOD_PERMISSIONS, CRUD_METHODS, PERM_WRITE,
+                                      view_method_permissions)
 from app.security.scope import current_scope, is_scoped, scope_filter_spec
 
 OUT_OF_SCOPE_MESSAGE = "Запись вне пределов вашей организации"
-DISABLED = "disabled"      # a permission no role holds: the route is switched off for this view
 
 
 def _scoped_relation_filters(model, existing: dict | None) -> dict:
@@ -55,7 +55,7 @@ class ScopedModelView(_ScopedMixin, ModelView):
     base_permissions = ["can_read", "can_write"]
     read_actions: tuple[str, ...] = ()     # actions that only read (downloads, reports)
     # generic CRUD routes this view offers; the others answer 403 and their buttons are hidden
-    crud_methods: tuple[str, ...] = ("add", "edit", "delete")
+    crud_methods: tuple[str, ...] = CRUD_METHODS
 
     def __init__(self, **kwargs):
         self._init_scope()
@@ -63,10 +63,7 @@ class ScopedModelView(_ScopedMixin, ModelView):
         self.add_form_query_rel_fields = _scoped_relation_filters(model, self.add_form_query_rel_fields)
         self.edit_form_query_rel_fields = _scoped_relation_filters(model, self.edit_form_query_rel_fields)
         self.search_form_query_rel_fields = _scoped_relation_filters(model, self.search_form_query_rel_fields)
-        self.method_permission_name = {**VIEW_METHOD_PERMISSIONS, **(self.method_permission_name or {})}
-        for method in ("add", "edit", "delete"):
-            if method not in self.crud_methods:
-                self.method_permission_name[method] = DISABLED
+        self.method_permission_name = view_method_permissions(self.method_permission_name, self.crud_methods)
         super().__init__(**kwargs)
         for name, act in self.actions.items():
             func = act.func.__name__

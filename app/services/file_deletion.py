@@ -2,8 +2,6 @@
 while the file loads or when any of its cases is in a registry."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import exists, select
 
 from app.extensions import db
@@ -12,21 +10,13 @@ from app.models.statuses import FILE_LOADING
 from app.security.access import can
 from app.security.scope import Scope
 from app.services import audit
+from app.services.outcome import Outcome as Result
 from app.services.intake_pipeline import delete_file_data as remove_loaded_data
 
 STILL_LOADING = "Загрузка файлов еще не завершена. Попробуйте позже!"
 IN_REGISTRY = "Невозможно удалить данные файла. Случаи файла уже находятся в реестре"
 NOT_FOUND = "Файл не найден"
 DELETED = "Данные файла удалены"
-
-
-@dataclass
-class Result:
-    ok: bool
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"ok": self.ok, "message": self.message}
 
 
 def delete_file_data(user, file_id: int) -> Result:

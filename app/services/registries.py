@@ -2,8 +2,6 @@
 (its cases go back to «Принят»).  The status workflow of МО, СМО and ТФОМС builds on this."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import select, update
 
 from app.extensions import db
@@ -13,17 +11,9 @@ from app.models.statuses import CASE_ACCEPTED
 from app.security.access import can
 from app.security.scope import Scope
 from app.services import audit
+from app.services.outcome import Outcome as Result
 
 NOT_DELETABLE = "Удалить можно только реестр в статусе «Создан» или «На доработку»"
-
-
-@dataclass
-class Result:
-    ok: bool
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"ok": self.ok, "message": self.message}
 
 
 def scoped_registry(user, registry_id: int, lock: bool = False):
@@ -49,3 +39,11 @@ def delete_registry(user, registry_id: int) -> Result:
     db.session.delete(reg)
     db.session.commit()
     return Result(True, f"Реестр {reg.number} удален, случаев возвращено: {returned}")
+
+
+def registry_history(registry_id: int):
+    """The status changes of a registry, oldest first."""
+    from app.models.registry import RegistryStatusChange
+
+    return (db.session.query(RegistryStatusChange).filter_by(registry_id=registry_id)
+            .order_by(RegistryStatusChange.at, RegistryStatusChange.id).all())

@@ -2,16 +2,15 @@
 and the minimal list of registries («Текущие реестры» grows in the registries issue)."""
 from __future__ import annotations
 
-import math
-
 import datetime as dt
 import io
+import math
 import zipfile
 
 from flask import abort, flash, g, redirect, request, send_file, url_for
 from markupsafe import Markup
 from flask_appbuilder import BaseView, action, expose, has_access
-from flask_appbuilder.models.sqla.filters import FilterEqual, FilterGreater, FilterNotEqual
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
@@ -20,12 +19,11 @@ from app.extensions import db
 from app.formatting import format_datetime, format_money
 from app.models.intake import MedicalCase, Patient, UploadedFile
 from app.models.organisation import Subdivision
-from app.models.registry import REGISTRY_TYPES, Registry
+from app.models.registry import REG_SENT, REGISTRY_TYPES, Registry
 from app.models.statuses import FILE_DONE
 from app.security.permissions import PERM_READ, PERM_WRITE
 from app.security.scope import Scope
 from app.security.scoped_views import ScopedModelView
-from app.models.registry import REG_SENT, RegistryStatusChange
 from app.services import formation, preferences, registries, registry_documents, registry_workflow
 from app.views.formatting import link, row_aware, text
 from app.views.intake import OmsListWidget
@@ -92,11 +90,6 @@ class FormationView(BaseView):
                                            request.form.get("reg_type", ""), subs or None)
         flash(result.message, "success" if result.ok else "danger")
         return redirect(url_for("RegistryView.list") if result.ok else url_for("FormationView.index"))
-
-
-def registry_history(registry_id: int):
-    return (db.session.query(RegistryStatusChange).filter_by(registry_id=registry_id)
-            .order_by(RegistryStatusChange.at, RegistryStatusChange.id).all())
 
 
 @row_aware
@@ -233,7 +226,7 @@ class RegistryView(ScopedModelView):
                     and self.appbuilder.sm.has_access("can_write", "Registry"))
         return self.render_template("oms/registry_documents.html", reg=reg, refusals=refusals, can_load=can_load,
                                     docs=registry_documents.documents_of(reg.id),
-                                    history=registry_history(reg.id), title=_l("Registry %(n)s", n=reg.number))
+                                    history=registries.registry_history(reg.id), title=_l("Registry %(n)s", n=reg.number))
 
     @expose("/documents/<int:pk>/<int:doc_id>")
     @has_access
