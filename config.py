@@ -51,6 +51,14 @@ class Config:
     MEK_SUM_TOLERANCE = os.environ.get("MEK_SUM_TOLERANCE", "1.00")
     MEK_PERIOD_MONTHS_BACK = int(os.environ.get("MEK_PERIOD_MONTHS_BACK", "3"))
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo-Oms-2026")
+    # electronic signatures (README «Электронная подпись»)
+    SIGNING_PROVIDER = os.environ.get("SIGNING_PROVIDER", "pyhanko")       # pyhanko | command
+    SIGNING_SIGN_COMMAND = os.environ.get("SIGNING_SIGN_COMMAND", "")
+    SIGNING_VERIFY_COMMAND = os.environ.get("SIGNING_VERIFY_COMMAND", "")
+    SIGNING_COMMAND_TIMEOUT = int(os.environ.get("SIGNING_COMMAND_TIMEOUT", "120"))
+    SIGNING_PAPER_ALLOWED = _bool("SIGNING_PAPER_ALLOWED", True)
+    SIGNING_SAME_PERSON_ROLES = _bool("SIGNING_SAME_PERSON_ROLES", False)
+    DEMO_PKI_DIR = Path(os.environ.get("OMS_DEMO_PKI_DIR", INSTANCE_DIR / "demo-pki"))
 
     # -- Flask-AppBuilder ------------------------------------------------------------------------
     APP_NAME = "ОМС: персонифицированный учет"

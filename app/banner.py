@@ -21,6 +21,7 @@ def main() -> None:
         extra = f", подразделение {login.subdivision}" if login.subdivision else ""
         rights = f", право подписи: {', '.join(login.rights)}" if login.rights else ""
         print(f"    {login.username:<20} {login.role} ({login.org}{extra}{rights})")
+    print(f"  Ключи подписи демо-подписантов (PKCS#12, пароль {cfg.DEMO_PASSWORD}): {cfg.DEMO_PKI_DIR}")
     print("=" * 72, flush=True)
 
 

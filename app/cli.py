@@ -45,6 +45,9 @@ def init_demo_command():
 
     result["erz"] = load_demo_erz(current_app.config["DEMO_ERZ_PERSONS"])
     result["tariffs"] = load_demo_tariffs()
+    from app.services.demo_signatures import ensure_demo_signatures
+
+    result["signatures"] = ensure_demo_signatures()
     _print_json(result)
 
 
@@ -304,3 +307,54 @@ def mek_results_command(registry_id, path, login):
     result = load_results(_user(login), registry_id, Path(path)).as_dict()
     _print_json({k: result[k] for k in ("ok", "message", "refused_cases")} | (
         {"reasons": result["reasons"]} if result["reasons"] else {}))
+
+
+@oms_cli.command("sign")
+@click.argument("registry_id", type=int)
+@click.option("--user", "login", required=True)
+@click.option("--pkcs12", "pkcs12_path", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="PKCS#12 (.p12/.pfx) с ключом подписанта")
+@click.option("--passphrase-env", default=None, help="переменная окружения с паролем PKCS#12")
+@click.option("--sig-dir", type=click.Path(file_okay=False, exists=True), default=None,
+              help="папка с файлами <документ>.sig, сделанными своим средством подписи")
+@click.option("--provider", "use_provider", is_flag=True, help="подписать внешним провайдером (SIGNING_SIGN_COMMAND)")
+def sign_command(registry_id, login, pkcs12_path, passphrase_env, sig_dir, use_provider):
+    """Подписать документы реестра в очередь пользователя (как значок подписи на «Текущих реестрах»)."""
+    import os
+    from pathlib import Path
+
+    from app.services import signing
+
+    if sum(bool(x) for x in (pkcs12_path, sig_dir, use_provider)) != 1:
+        raise click.UsageError("Укажите один способ: --pkcs12 FILE --passphrase-env VAR, --sig-dir DIR или --provider")
+    user = _user(login)
+    if pkcs12_path:
+        passphrase = os.environ.get(passphrase_env) if passphrase_env else None
+        if passphrase_env and passphrase is None:
+            raise click.UsageError(f"Переменная окружения {passphrase_env} не задана")
+        result = signing.sign_with_pkcs12(user, registry_id, Path(pkcs12_path).read_bytes(), passphrase)
+    elif sig_dir:
+        files = {p.name: p.read_bytes() for p in Path(sig_dir).iterdir() if p.is_file()}
+        result = signing.sign_with_files(user, registry_id, files)
+    else:
+        result = signing.sign_with_provider(user, registry_id)
+    _print_json(result.as_dict())
+
+
+@oms_cli.command("verify")
+@click.argument("registry_id", type=int)
+@click.option("--user", "login", required=True)
+def verify_command(registry_id, login):
+    """Проверить заново каждую подпись реестра."""
+    from app.services import signing
+    from app.services.registries import scoped_registry
+
+    reg = scoped_registry(_user(login), registry_id)
+    if reg is None:
+        _print_json({"ok": False, "message": "Реестр не найден"})
+        return
+    checks = signing.verify_registry(reg.id)
+    _print_json({"id": reg.id, "number": reg.number, "status": reg.status, "ok": all(c.ok for c in checks),
+                 "signatures": [{"role": c.role, "user": c.username, "method": c.method, "certificate": c.certificate,
+                                 "signed_at": c.signed_at, "document": c.document, "ok": c.ok, "result": c.result}
+                                for c in checks]})

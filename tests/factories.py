@@ -106,7 +106,27 @@ def make_registry(mo, sub, smo, status="Создан"):
 # a view whose base filter shows only some rows of its model gets its own factory
 VIEW_ROW_FACTORIES: dict[str, Callable] = {
     "ClosedRegistryView": lambda mo, sub, smo: make_registry(mo, sub, smo, status="Закрыт"),
+    "RegistrySigningView": lambda mo, sub, smo: make_registry(mo, sub, smo, status="На подпись МО"),
 }
+
+
+def make_certificate(mo, sub=None):
+    """A certificate row of a user of ``mo`` — the first login of that МО and subdivision, which in
+    the scoping test is the owner (users see only their own certificates); fields only."""
+    import datetime as dt
+
+    from app.models.signing import Certificate
+    from app.security.roles import ROLE_MO
+
+    owner = (db.session.query(OmsUser).filter_by(organisation_id=mo.id, subdivision_id=getattr(sub, "id", None))
+             .order_by(OmsUser.id).first() or make_user(mo, ROLE_MO, subdivision=sub, rights=("executor",)))
+    mark = unique().rjust(40, "A")[-40:]
+    cert = Certificate(user_id=owner.id, organisation_id=mo.id, der=b"0", subject=f"CN=Жертва {mark}",
+                       issuer="CN=Test CA", serial=mark[:16], not_before=dt.datetime(2026, 1, 1),
+                       not_after=dt.datetime(2027, 1, 1), thumbprint=mark, active=True)
+    db.session.add(cert)
+    db.session.commit()
+    return cert
 
 
 def _register_intake_factories():
@@ -116,6 +136,9 @@ def _register_intake_factories():
     SCOPED_ROW_FACTORIES[UploadedFile] = lambda mo, sub, smo: make_uploaded_file(mo, sub)
     SCOPED_ROW_FACTORIES[MedicalCase] = lambda mo, sub, smo: make_case(mo, sub)
     SCOPED_ROW_FACTORIES[Registry] = lambda mo, sub, smo: make_registry(mo, sub, smo)
+    from app.models.signing import Certificate
+
+    SCOPED_ROW_FACTORIES[Certificate] = lambda mo, sub, smo: make_certificate(mo, sub)
 
 
 _register_intake_factories()

@@ -8,3 +8,4 @@ from app.models.reference import ControlRule, NsiBookVersion, NsiItem  # noqa: F
 from app.models.erz import ErzPerson, ErzPolicy  # noqa: F401
 from app.models.tariff import Tariff  # noqa: F401
 from app.models.registry import CaseVersion, Registry, RegistryStatusChange  # noqa: F401
+from app.models.signing import Certificate, DocumentSignature, RegistrySigning, TrustRoot  # noqa: F401

@@ -30,6 +30,8 @@ ROLE_GRANTS: dict[str, dict[str, str]] = {
         "Subdivision": R,
         "AuditEvent": R,
         "BackgroundJob": R,
+        "Certificate": R,
+        "TrustRoot": R,
     },
     ROLE_MO: {
         "UploadedFile": W,
@@ -40,12 +42,14 @@ ROLE_GRANTS: dict[str, dict[str, str]] = {
         "ControlRule": R,
         "Organisation": R,
         "Subdivision": R,
+        "Certificate": R,
     },
     ROLE_SMO: {
         "Registry": W,
         "Nsi": R,
         "ControlRule": R,
         "Organisation": R,
+        "Certificate": R,
     },
 }
 ALL_ROLES = (ROLE_ADMIN, ROLE_TFOMS, ROLE_MO, ROLE_SMO)

@@ -32,6 +32,9 @@ EVENTS = {
     "registry_status_changed": "Статус реестра изменен",
     "mek_results_loaded": "Результаты МЭК загружены",
     "nsi_imported": "Справочник загружен",
+    "registry_signed": "Реестр подписан",
+    "certificate_registered": "Сертификат зарегистрирован",
+    "trust_root_added": "Доверенный корневой сертификат добавлен",
 }
 
 

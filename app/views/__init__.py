@@ -26,6 +26,13 @@ def register_views(appbuilder) -> None:
                         icon="fa-building", category=ADMIN_CATEGORY)
     appbuilder.add_view(SubdivisionView, "Subdivisions", label=_l("Subdivisions"),
                         icon="fa-sitemap", category=ADMIN_CATEGORY)
+    from app.views.signing import CertificateView, RegistrySigningView, TrustRootView
+
+    appbuilder.add_view(CertificateView, "Electronic signature", label=_l("Electronic signature"),
+                        icon="fa-pencil-square-o", category=ADMIN_CATEGORY)
+    appbuilder.add_view(TrustRootView, "Trust roots", label=_l("Trust roots"),
+                        icon="fa-certificate", category=ADMIN_CATEGORY)
+    appbuilder.add_view_no_menu(RegistrySigningView)
     appbuilder.add_view(AuditEventView, "Audit log", label=_l("Audit log"),
                         icon="fa-history", category=ADMIN_CATEGORY)
     appbuilder.add_view(BackgroundJobView, "Background jobs", label=_l("Background jobs"),

@@ -132,6 +132,9 @@ def _actions_cell(item, pk):
             '<button type="submit" class="btn btn-primary btn-sm">OK</button></form>').format(
             url=url_for("RegistryView.status", pk=pk), csrf=generate_csrf(), status=reg.status,
             options=options, hint="комментарий")
+    from app.views.signing import signing_icon
+
+    html += signing_icon(reg)
     if reg.status == REG_SENT and reg.error and reg.organisation_id == g.user.organisation_id:
         html += Markup('<form method="post" action="{}"><input type="hidden" name="csrf_token" value="{}">'
                        '<button class="btn btn-warning btn-sm">Повторить</button></form>').format(

@@ -1,5 +1,7 @@
-"""In a real browser (issue 6): the МО sends a registry, the СМО takes it and loads its МЭК results,
-returns it for rework; the МО deletes it, forms again and sends; the СМО sends it for signature."""
+"""In a real browser (issues 6 and 7): the МО sends a registry, the СМО takes it and loads its МЭК
+results, returns it for rework; the МО deletes it, forms again and sends; the СМО sends it for
+signature; the executor, the chief accountant and the head sign with their PKCS#12 files, then the
+СМО signer; the registry is in «Закрытые реестры» with its documents."""
 from __future__ import annotations
 
 import pytest
@@ -89,3 +91,37 @@ def test_send_take_mek_rework_send_again(app, live_server, driver, shot, tmp_pat
     _set_status(driver, live_server, again, "На подпись МО")
     assert "На подпись МО" in _registry_row(driver, again).text
     shot("smo-for-signature")
+
+    # signatures, in order, with the demo PKCS#12 files (README «Электронная подпись»)
+    from pathlib import Path
+
+    folder = Path(app.config["DEMO_PKI_DIR"])
+    for signer, expected in (("mo1_executor", "На подпись МО"), ("mo1_accountant", "На подпись МО"),
+                             ("mo1_head", "На подпись СМО"), ("smo1_signer", "Закрыт")):
+        login(driver, live_server, signer)
+        driver.get(live_server + "/registries/list/")
+        icon = _registry_row(driver, again).find_element(By.CSS_SELECTOR, "a.sign-registry")
+        driver.get(icon.get_attribute("href"))
+        form = driver.find_element(By.ID, "sign-pkcs12")
+        form.find_element(By.NAME, "pkcs12").send_keys(str(folder / f"{signer}.p12"))
+        form.find_element(By.NAME, "passphrase").send_keys(app.config["DEMO_PASSWORD"])
+        submit(driver, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        page = body(driver)
+        assert f"Реестр {again} подписан" in page, page[:2000]
+        assert driver.find_element(By.ID, "registry-status").text == expected
+        assert "Недействительна" not in page
+        shot(f"signed-{signer}")
+    driver.get(live_server + "/closed-registries/list/")
+    assert again in body(driver)
+    driver.get(f"{live_server}/signing/{db_id(app, again)}")
+    page = body(driver)
+    assert page.count("Действительна") >= 4 * 4 and "Подписант СМО" in page
+    shot("closed-with-signatures")
+
+
+def db_id(app, number):
+    from app.extensions import db
+    from app.models.registry import Registry
+
+    with app.app_context():
+        return db.session.query(Registry).filter_by(number=number).one().id

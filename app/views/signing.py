@@ -1,0 +1,234 @@
+"""Electronic signatures in the UI: «Администрирование» → «Эл. Подпись» (certificates and signing
+rights), «Корневые сертификаты» (the region's trust roots), and the signing page of a registry
+(sign with PKCS#12 or with .sig files, sign on paper, the signatures with a fresh verification,
+the documents with their signatures as one ZIP, «Печать»).  Business rules: app/services/signing.py."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from app.extensions import db
+from app.formatting import format_datetime
+from app.models.organisation import ORG_TFOMS
+from app.models.registry import Registry
+from app.models.signing import Certificate, TrustRoot
+from app.models.user import OmsUser
+from app.security.global_views import GlobalModelView
+from app.security.permissions import PERM_READ, PERM_WRITE
+from app.security.scope import Scope
+from app.security.scoped_views import ScopedModelView
+from app.services import registry_documents, signing
+from app.signing.certificates import CertificateError
+
+MAX_UPLOAD = 20 * 1024 * 1024     # a certificate, a PKCS#12 or a .sig set is small
+
+
+class OwnRowsUnlessFund(BaseFilter):
+    """Users see their own certificates; the fund's users see all (within the scope)."""
+
+    name = "own"
+    arg_name = "own"
+
+    def apply(self, query, value):
+        user = g.user
+        org = getattr(user, "organisation", None)
+        if org is not None and org.kind == ORG_TFOMS:
+            return query
+        return query.filter(Certificate.user_id == getattr(user, "id", None))
+
+
+def _upload_bytes(field: str) -> bytes | None:
+    upload = request.files.get(field)
+    if upload is None or not upload.filename:
+        return None
+    data = upload.read(MAX_UPLOAD + 1)
+    return None if len(data) > MAX_UPLOAD else data
+
+
+class CertificateView(ScopedModelView):
+    """«Эл. Подпись»: users' certificates and their signing rights."""
+
+    route_base = "/certificates"
+    datamodel = SQLAInterface(Certificate)
+    class_permission_name = "Certificate"
+    crud_methods = ("edit", "delete")
+    list_title = _l("Electronic signature")
+    show_title = edit_title = _l("Certificate")
+    base_filters = [["user_id", OwnRowsUnlessFund, None]]
+    list_columns = ["user", "signature_rights", "subject", "issuer", "serial", "not_before", "not_after",
+                    "thumbprint", "active"]
+    show_columns = ["user", "organisation", "subject", "issuer", "serial", "not_before", "not_after", "thumbprint",
+                    "active", "uploaded_at", "uploaded_by"]
+    edit_columns = ["active"]
+    search_columns = ["user", "subject", "thumbprint", "active"]
+    base_order = ("id", "desc")
+    formatters_columns = {"not_before": format_datetime, "not_after": format_datetime,
+                          "uploaded_at": format_datetime}
+    label_columns = {"user": _l("User"), "organisation": _l("Organisation"), "signature_rights": _l("Signature right"),
+                     "subject": _l("Subject"), "issuer": _l("Issuer"), "serial": _l("Serial number"),
+                     "not_before": _l("Valid from"), "not_after": _l("Valid to"),
+                     "thumbprint": _l("Thumbprint (SHA-1)"), "active": _l("Active"),
+                     "uploaded_at": _l("Uploaded at"), "uploaded_by": _l("Uploaded by")}
+    method_permission_name = {"upload": PERM_WRITE}
+    list_template = "oms/certificate_list.html"
+
+    def _users(self):
+        q = db.session.query(OmsUser).filter(Scope.of(g.user).clause(OmsUser)).order_by(OmsUser.username)
+        return q.all()
+
+    @expose("/upload", methods=["GET", "POST"])
+    @has_access
+    def upload(self):
+        users = self._users()
+        if request.method == "POST":
+            user = next((u for u in users if str(u.id) == request.form.get("user_id")), None)
+            data = _upload_bytes("certificate")
+            if user is None or data is None:
+                flash(str(_l("Choose the user and the certificate file (PEM or DER)")), "danger")
+            else:
+                try:
+                    cert = signing.register_certificate(user, data, uploaded_by=g.user)
+                    db.session.commit()
+                    flash(str(_l("Certificate %(t)s registered for %(u)s", t=cert.thumbprint, u=user.username)),
+                          "success")
+                    return redirect(url_for("CertificateView.list"))
+                except CertificateError as exc:
+                    db.session.rollback()
+                    flash(str(exc), "danger")
+        return self.render_template("oms/certificate_upload.html", users=users, title=_l("Register a certificate"),
+                                    action=url_for("CertificateView.upload"))
+
+
+class TrustRootView(GlobalModelView):
+    """«Корневые сертификаты»: the CA certificates the region accepts."""
+
+    route_base = "/trust-roots"
+    datamodel = SQLAInterface(TrustRoot)
+    class_permission_name = "TrustRoot"
+    crud_methods = ("edit", "delete")
+    list_title = _l("Trust roots")
+    show_title = edit_title = _l("Trust root")
+    list_columns = ["name", "subject", "serial", "not_before", "not_after", "thumbprint", "active"]
+    show_columns = ["name", "subject", "serial", "not_before", "not_after", "thumbprint", "active", "added_at"]
+    edit_columns = ["name", "active"]
+    formatters_columns = {"not_before": format_datetime, "not_after": format_datetime, "added_at": format_datetime}
+    label_columns = {"name": _l("Name"), "subject": _l("Subject"), "serial": _l("Serial number"),
+                     "not_before": _l("Valid from"), "not_after": _l("Valid to"),
+                     "thumbprint": _l("Thumbprint (SHA-1)"), "active": _l("Active"), "added_at": _l("Added at")}
+    method_permission_name = {"upload": PERM_WRITE}
+    list_template = "oms/trust_root_list.html"
+
+    @expose("/upload", methods=["GET", "POST"])
+    @has_access
+    def upload(self):
+        if request.method == "POST":
+            data = _upload_bytes("certificate")
+            if data is None:
+                flash(str(_l("Choose the certificate file (PEM or DER)")), "danger")
+            else:
+                try:
+                    signing.add_trust_root(data, request.form.get("name") or None, user=g.user)
+                    db.session.commit()
+                    return redirect(url_for("TrustRootView.list"))
+                except CertificateError as exc:
+                    db.session.rollback()
+                    flash(str(exc), "danger")
+        return self.render_template("oms/certificate_upload.html", users=None, title=_l("Add a trust root"),
+                                    action=url_for("TrustRootView.upload"))
+
+
+def signing_icon(reg: Registry) -> Markup:
+    """The «Действие» column's signing icon: only for the user whose turn it is."""
+    if not signing.can_sign(g.user, reg):
+        return Markup("")
+    return Markup('<a class="btn btn-success btn-sm sign-registry" href="{}" title="{}">'
+                  '<i class="fa fa-pencil-square-o"></i> {}</a>').format(
+        url_for("RegistrySigningView.page", pk=reg.id), _l("Sign"), _l("Sign"))
+
+
+class RegistrySigningView(ScopedModelView):
+    """The signing page of a registry (no list of its own: it opens from «Текущие реестры»)."""
+
+    route_base = "/signing"
+    datamodel = SQLAInterface(Registry)
+    class_permission_name = "Registry"
+    crud_methods = ()
+    list_columns = ["number", "status"]
+    method_permission_name = {"page": PERM_READ, "signed_zip": PERM_READ, "print_set": PERM_READ,
+                              "pkcs12": PERM_WRITE, "files": PERM_WRITE, "provider": PERM_WRITE,
+                              "paper": PERM_WRITE}
+
+    def _back(self, pk):
+        return redirect(url_for("RegistrySigningView.page", pk=pk))
+
+    def _flash(self, result):
+        flash(result.message, "success" if result.ok else "danger")
+
+    @expose("/<int:pk>")
+    @has_access
+    def page(self, pk):
+        reg = self._scoped_get(pk)
+        config = current_app.config
+        return self.render_template(
+            "oms/signing_page.html", reg=reg, docs=registry_documents.documents_of(reg.id),
+            turn=signing.turn(reg), role_name=signing.role_name, refusal=signing.refusal_to_sign(g.user, reg),
+            paper_refusal=signing.paper_refusal(g.user, reg), checks=signing.verify_registry(reg.id),
+            provider=bool(config.get("SIGNING_SIGN_COMMAND")), title=_l("Signing of registry %(n)s", n=reg.number))
+
+    @expose("/<int:pk>/pkcs12", methods=["POST"])
+    @has_access
+    def pkcs12(self, pk):
+        reg = self._scoped_get(pk)
+        data = _upload_bytes("pkcs12")
+        if data is None:
+            flash(str(_l("Choose the PKCS#12 file (.p12, .pfx)")), "danger")
+            return self._back(pk)
+        self._flash(signing.sign_with_pkcs12(g.user, reg.id, data, request.form.get("passphrase") or None))
+        return self._back(pk)
+
+    @expose("/<int:pk>/files", methods=["POST"])
+    @has_access
+    def files(self, pk):
+        reg = self._scoped_get(pk)
+        uploads = {f.filename: f.read(MAX_UPLOAD) for f in request.files.getlist("signatures") if f.filename}
+        if not uploads:
+            flash(str(_l("Choose the .sig files, one per document")), "danger")
+            return self._back(pk)
+        self._flash(signing.sign_with_files(g.user, reg.id, uploads))
+        return self._back(pk)
+
+    @expose("/<int:pk>/provider", methods=["POST"])
+    @has_access
+    def provider(self, pk):
+        reg = self._scoped_get(pk)
+        self._flash(signing.sign_with_provider(g.user, reg.id))
+        return self._back(pk)
+
+    @expose("/<int:pk>/paper", methods=["POST"])
+    @has_access
+    def paper(self, pk):
+        reg = self._scoped_get(pk)
+        self._flash(signing.mark_signed_on_paper(g.user, reg.id, request.form.get("comment")))
+        return self._back(pk)
+
+    @expose("/<int:pk>/signed.zip")
+    @has_access
+    def signed_zip(self, pk):
+        import io
+
+        reg = self._scoped_get(pk)
+        return send_file(io.BytesIO(signing.signed_documents_zip(reg.id)), as_attachment=True,
+                         download_name=f"Реестр_{reg.number}_с_подписями.zip", mimetype="application/zip")
+
+    @expose("/<int:pk>/print")
+    @has_access
+    def print_set(self, pk):
+        reg = self._scoped_get(pk)
+        if not registry_documents.documents_of(reg.id):
+            abort(404)
+        return self.render_template("oms/signing_print.html", reg=reg, docs=registry_documents.documents_of(reg.id),
+                                    checks=signing.verify_registry(reg.id), title=_l("Print"))
