@@ -53,6 +53,10 @@ def driver(_chrome_available):
 
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
+    downloads = tempfile.mkdtemp(prefix="oms-downloads-")
+    opts.add_experimental_option("prefs", {"download.default_directory": downloads,
+                                           "download.prompt_for_download": False,
+                                           "safebrowsing.enabled": False})
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--window-size=1366,900", "--lang=ru-RU",
@@ -60,6 +64,7 @@ def driver(_chrome_available):
         opts.add_argument(arg)
     drv = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
     drv.set_page_load_timeout(60)
+    drv.download_dir = Path(downloads)      # where the browser saves what the user downloads
     yield drv
     drv.quit()
 

@@ -64,3 +64,14 @@ def run_action(driver, menu_text: str, confirm: bool = True):
     if confirm:
         wait(driver).until(EC.element_to_be_clickable((By.ID, "modal-confirm-ok"))).click()
     wait(driver, 120).until(EC.staleness_of(page))
+
+
+def wait_for_download(driver, pattern: str, seconds: float = 60):
+    """The file the browser downloaded into ``driver.download_dir`` (finished, not ``.crdownload``)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        done = [p for p in driver.download_dir.glob(pattern) if not p.name.endswith(".crdownload")]
+        if done:
+            return done[0]
+        time.sleep(0.5)
+    raise AssertionError(f"no download {pattern} in {driver.download_dir}: {list(driver.download_dir.iterdir())}")
