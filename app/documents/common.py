@@ -81,10 +81,14 @@ def core(doc, data: RegistryDocData, title_text: str) -> None:
              subject=f"за {data.period}")
 
 
-def check_totals(data: RegistryDocData, count: int, amount: Decimal, what: str) -> None:
-    """The given count/total (if any) must equal what the rows add up to."""
+def check_totals(data: RegistryDocData, count: int, amount: Decimal, what: str,
+                 payable: Decimal | None = None) -> None:
+    """The given count/total/payable (if any) must equal what the rows add up to."""
     if data.case_count is not None and int(data.case_count) != count:
         raise DocumentDataError(f"{what}: {count} строк, а в реестре указано {data.case_count} случаев")
     if data.total is not None and Decimal(data.total) != amount:
         raise DocumentDataError(
             f"{what}: сумма строк {format_money(amount)}, а сумма реестра {format_money(data.total)}")
+    if data.payable is not None and payable is not None and Decimal(data.payable) != payable:
+        raise DocumentDataError(f"{what}: сумма к оплате по строкам {format_money(payable)}, "
+                                f"а в реестре {format_money(data.payable)}")

@@ -91,14 +91,20 @@ class CaseRow:
     profile: str = ""                       # PROFIL (V002 code)
     profile_name: str = ""                  # V002 name (else looked up in RegistryDocData.profile_names)
     services: Sequence[str] = ()            # CODE_USL / N_KSG codes
-    amount: Decimal = ZERO                  # SUMV
+    amount: Decimal = ZERO                  # SUMV: presented («предъявлено»)
     care_type: str = ""                     # «АПП», «Стационар», … (summary by type)
     subdivision: str = ""                   # подразделение: code (summary by subdivision)
     subdivision_name: str = ""
+    payable: Optional[Decimal] = None       # SUMP: payable after the МЭК sanctions (None: = amount)
 
     @property
     def patient(self) -> str:
         return " ".join(p for p in (self.fam, self.im, self.ot) if p)
+
+    @property
+    def to_pay(self) -> Decimal:
+        """The amount payable: SUMP, else SUMV."""
+        return self.amount if self.payable is None else self.payable
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,12 +132,18 @@ class Refusal:
 
 @dataclass(frozen=True, slots=True)
 class TotalLine:
-    """A line of the summary: a group (registry type, profile, subdivision), count and sum."""
+    """A line of the summary: a group (registry type, profile, subdivision), count, the sum
+    presented and the sum payable."""
 
     key: str
     title: str
     count: int
-    amount: Decimal
+    amount: Decimal                          # presented (Σ SUMV)
+    payable: Optional[Decimal] = None        # Σ payable (None: = amount)
+
+    @property
+    def to_pay(self) -> Decimal:
+        return self.amount if self.payable is None else self.payable
 
 
 @dataclass(frozen=True)
@@ -142,7 +154,12 @@ class Summary:
     by_profile: tuple[TotalLine, ...] = ()
     by_subdivision: tuple[TotalLine, ...] = ()
     count: int = 0
-    amount: Decimal = ZERO
+    amount: Decimal = ZERO                   # presented
+    payable: Optional[Decimal] = None        # None: = amount
+
+    @property
+    def to_pay(self) -> Decimal:
+        return self.amount if self.payable is None else self.payable
 
 
 CaseSource = Union[Sequence[CaseRow], Iterable[CaseRow], Callable[[], Iterable[CaseRow]]]
@@ -165,7 +182,9 @@ class RegistryDocData:
     file_name: str = ""                          # the registry file, e.g. HM140001S14001_26101
     cases: CaseSource = ()
     case_count: Optional[int] = None             # None: counted from ``cases``
-    total: Optional[Decimal] = None              # SUMMAV; None: summed from ``cases``
+    total: Optional[Decimal] = None              # SUMMAV (presented); None: summed from ``cases``
+    payable: Optional[Decimal] = None            # Σ payable (SUMP); None: summed from ``cases``,
+                                                 # or = ``total`` when the rows are not read
     summary: Optional[Summary] = None            # None: :func:`summarize` over ``cases`` (the registry
                                                  # list fills it as it reads the rows)
     profile_names: Mapping[str, str] = field(default_factory=dict)   # V002 code → name
@@ -210,6 +229,21 @@ class RegistryDocData:
         return (int(self.case_count) if self.case_count is not None else count,
                 Decimal(self.total) if self.total is not None else amount)
 
+    def amounts(self) -> tuple[int, Decimal, Decimal]:
+        """(count of cases, presented, payable): the given values, else from the summary, else
+        counted over the rows."""
+        if self.case_count is not None and self.total is not None:
+            payable = self.payable
+            if payable is None:
+                payable = self.summary.to_pay if self.summary is not None else self.total
+            return int(self.case_count), Decimal(self.total), Decimal(payable)
+        if self.summary is None:
+            self.get_summary()
+        s = self.summary
+        return (int(self.case_count) if self.case_count is not None else s.count,
+                Decimal(self.total) if self.total is not None else s.amount,
+                Decimal(self.payable) if self.payable is not None else s.to_pay)
+
     def get_summary(self) -> Summary:
         """``summary``, else :func:`summarize` over the rows (kept in ``summary``)."""
         if self.summary is None:
@@ -236,11 +270,14 @@ class Summarizer:
         self.by_sub: dict[str, list] = {}
         self.count = 0
         self.amount = ZERO
+        self.payable = ZERO
 
-    def add(self, r: CaseRow, amount: Optional[Decimal] = None) -> None:
+    def add(self, r: CaseRow, amount: Optional[Decimal] = None, payable: Optional[Decimal] = None) -> None:
         a = Decimal(r.amount) if amount is None else amount
+        p = payable if payable is not None else (a if r.payable is None else Decimal(r.payable))
         self.count += 1
         self.amount += a
+        self.payable += p
         profile = str(r.profile or "")
         for table, key, title in (
                 (self.by_type, r.care_type or "", r.care_type or "Не указан"),
@@ -248,22 +285,23 @@ class Summarizer:
                 (self.by_sub, r.subdivision or "", r.subdivision_name or r.subdivision or "")):
             g = table.get(key)
             if g is None:
-                table[key] = [title, 1, a]
+                table[key] = [title, 1, a, p]
             else:
                 g[1] += 1
                 g[2] += a
+                g[3] += p
                 if not g[0] and title:
                     g[0] = title
 
     def result(self) -> Summary:
         def lines(table, order):
-            return tuple(TotalLine(k, v[0], v[1], v[2]) for k, v in sorted(table.items(), key=order))
+            return tuple(TotalLine(k, v[0], v[1], v[2], v[3]) for k, v in sorted(table.items(), key=order))
 
         return Summary(
             by_type=lines(self.by_type, lambda kv: (_TYPE_ORDER.get(kv[0], len(_TYPE_ORDER)), kv[0])),
             by_profile=lines(self.by_profile, lambda kv: _sort_key(kv[0])),
             by_subdivision=lines(self.by_sub, lambda kv: _sort_key(kv[0])),
-            count=self.count, amount=self.amount)
+            count=self.count, amount=self.amount, payable=self.payable)
 
 
 def summarize(rows: Iterable[CaseRow], profile_names: Optional[Mapping[str, str]] = None) -> Summary:

@@ -12,9 +12,10 @@ PURPOSE = "на оплату медицинской помощи, оказанн
 
 
 def render_invoice(doc: RegistryDocData) -> bytes:
-    """The invoice of a registry (DOCX bytes). Count and sum: ``doc.case_count``/``doc.total``,
-    else counted over ``doc.cases``."""
-    count, amount = doc.totals()
+    """The invoice of a registry (DOCX bytes): the sum presented (Σ SUMV) and the sum payable
+    (Σ SUMP: after the МЭК sanctions), «Всего к оплате» the payable. Count and sums:
+    ``doc.case_count``/``doc.total``/``doc.payable``, else counted over ``doc.cases``."""
+    count, amount, payable = doc.amounts()
     d = new_document()
     core(d, doc, "Счет")
     title(d, f"СЧЕТ № {doc.number} от {format_date(doc.date)}", PURPOSE, f"за {doc.period}")
@@ -26,11 +27,14 @@ def render_invoice(doc: RegistryDocData) -> bytes:
         what += f", {doc.registry_subtype})" if doc.registry_subtype else ")"
     what += f", за {doc.period}"
     width = text_width_mm(d)
-    small_table(d, ("№", "Наименование", "Количество случаев", "Сумма, руб."),
-                [("1", what, str(count), format_money(amount)),
-                 ("", "Итого", str(count), format_money(amount))],
-                (10, width - 10 - 30 - 35, 30, 35), "clcr", bold_last=True)
-    par(d, B("Всего к оплате: "), money_text(amount), before=8)
+    small_table(d, ("№", "Наименование", "Количество случаев", "Предъявлено, руб.", "К оплате, руб."),
+                [("1", what, str(count), format_money(amount), format_money(payable)),
+                 ("", "Итого", str(count), format_money(amount), format_money(payable))],
+                (10, width - 10 - 25 - 30 - 30, 25, 30, 30), "clcrr", bold_last=True)
+    if payable != amount:
+        par(d, B("Снято по результатам медико-экономического контроля: "),
+            f"{format_money(amount - payable)} руб.", before=8)
+    par(d, B("Всего к оплате: "), money_text(payable), before=8 if payable == amount else 2)
     par(d, "НДС не облагается.", after=4)
     mo_signatures(d, doc)
     payer_signatures(d, doc, "Счет принят")

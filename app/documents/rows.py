@@ -60,10 +60,12 @@ def services_of(z_sl: Optional[Node]) -> list[str]:
 
 def case_row(zap: Node, pers: Optional[Node] = None, *, n_zap: Union[int, str, None] = None,
              care_type: Optional[str] = None, subdivision: Optional[str] = None,
-             subdivision_name: str = "", profile_names: Optional[Mapping[str, str]] = None) -> CaseRow:
+             subdivision_name: str = "", profile_names: Optional[Mapping[str, str]] = None,
+             payable: Optional[Decimal] = None) -> CaseRow:
     """The registry-list row of a case. ``n_zap`` (the number in the registry file) defaults to
     the fragment's N_ZAP; ``care_type`` to the type of USL_OK («АПП», «Стационар», …);
-    ``subdivision`` to LPU_1 of the first SL."""
+    ``subdivision`` to LPU_1 of the first SL; ``payable`` (SUMP after the МЭК, kept in the
+    database) to SUMV."""
     pac = zap.child("PACIENT")
     z = zap.child("Z_SL")
     sl = z.child("SL") if z is not None else None
@@ -91,6 +93,7 @@ def case_row(zap: Node, pers: Optional[Node] = None, *, n_zap: Union[int, str, N
         care_type=care_type,
         subdivision=subdivision,
         subdivision_name=subdivision_name,
+        payable=payable,
     )
 
 
@@ -171,7 +174,8 @@ def _leaves_lxml(zap_xml: str, pers_xml: Optional[str]) -> tuple[dict, list, dic
 
 def case_row_xml(zap_xml: str, pers_xml: Optional[str] = None, *, n_zap: Union[int, str, None] = None,
                  care_type: Optional[str] = None, subdivision: Optional[str] = None,
-                 subdivision_name: str = "", profile_names: Optional[Mapping[str, str]] = None) -> CaseRow:
+                 subdivision_name: str = "", profile_names: Optional[Mapping[str, str]] = None,
+                 payable: Optional[Decimal] = None) -> CaseRow:
     """:func:`case_row` straight from the stored XML texts. The compact fragments
     :func:`app.formats.fragments.to_xml` writes are read with one regular-expression scan each
     (about 20 µs; building :class:`~app.formats.record.Node` trees costs ten times more — for
@@ -209,4 +213,5 @@ def case_row_xml(zap_xml: str, pers_xml: Optional[str] = None, *, n_zap: Union[i
         care_type=care_type,
         subdivision=subdivision,
         subdivision_name=subdivision_name,
+        payable=payable,
     )

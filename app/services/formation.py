@@ -6,6 +6,10 @@ Formations of one МО are serialised by a row lock on the МО, and every case 
 registry by a conditional update (``registry_id IS NULL AND status = 'Принят'``): two users
 forming the same rows at once — one succeeds, the other gets a clear message; a case is never in
 two registries (one ``registry_id`` column, and a check that ties it to «В реестре»).
+
+Sums: a group's and a registry's «Сумма к оплате» is Σ of the cases' amount payable (SUMP, after
+the partial МЭК sanctions — :func:`app.services.registries.payable_expr`), the registry's
+«Сумма выставленная» Σ SUMV.  The linked dropdowns are :mod:`app.services.linked_filters`.
 """
 from __future__ import annotations
 
@@ -24,6 +28,8 @@ from app.models.statuses import CASE_ACCEPTED, CASE_IN_REGISTRY, FILE_DONE
 from app.security.access import can
 from app.security.scope import Scope
 from app.services import audit
+from app.services.linked_filters import NONE_VALUE, LinkedFilters
+from app.services.registries import payable_expr
 
 NOTHING_TO_FORM = ("Нет случаев для формирования реестра по выбранным условиям: возможно, они уже "
                    "включены в реестр другим пользователем. Обновите вкладку «Формирование»")
@@ -63,7 +69,7 @@ def groups(user) -> list[Group]:
     rtype = registry_type_expr().label("reg_type")
     q = (select(MedicalCase.year, MedicalCase.month, rtype, MedicalCase.file_type,
                 MedicalCase.subdivision_id, func.count(),
-                func.coalesce(func.sum(func.coalesce(MedicalCase.sum_calc, MedicalCase.sumv)), 0))
+                func.coalesce(func.sum(payable_expr()), 0))
          .join(UploadedFile, and_(UploadedFile.id == MedicalCase.file_id, UploadedFile.status == FILE_DONE))
          .where(*_base(user))
          .group_by(MedicalCase.year, MedicalCase.month, rtype, MedicalCase.file_type, MedicalCase.subdivision_id))
@@ -76,41 +82,18 @@ def groups(user) -> list[Group]:
 
 
 FILTERS = ("period", "reg_type", "subtype", "subdivision_id")
-NO_SUBDIVISION = "0"      # the filter value of the cases of the МО as a whole
-
-
-def _value(g: Group, key: str) -> str:
-    value = getattr(g, key)
-    if key == "subdivision_id" and value is None:
-        return NO_SUBDIVISION
-    return str(value)
+NO_SUBDIVISION = NONE_VALUE      # the filter value of the cases of the МО as a whole
+LINKED = LinkedFilters(FILTERS, label_attrs={"subdivision_id": "subdivision"},
+                       none_labels={"subdivision_id": "без подразделения"}, descending=frozenset({"period"}))
 
 
 def apply_filters(rows: list[Group], filters: dict) -> list[Group]:
-    def keep(g: Group, skip: Optional[str] = None) -> bool:
-        for key in FILTERS:
-            if key == skip or not filters.get(key):
-                continue
-            if _value(g, key) != str(filters[key]):
-                return False
-        return True
-    return [g for g in rows if keep(g)]
+    return LINKED.apply(rows, filters)
 
 
 def filter_options(rows: list[Group], filters: dict) -> dict[str, list[tuple[str, str]]]:
     """Linked dropdowns: each list offers the values left by the other filters."""
-    out = {}
-    for key in FILTERS:
-        others = {k: v for k, v in filters.items() if k != key}
-        values = {}
-        for g in apply_filters(rows, others):
-            value = _value(g, key)
-            label = g.subdivision if key == "subdivision_id" else value
-            if key == "subdivision_id" and value == NO_SUBDIVISION:
-                label = "без подразделения"
-            values[value] = label
-        out[key] = sorted(values.items(), key=lambda kv: kv[1], reverse=(key == "period"))
-    return out
+    return LINKED.options(rows, filters)
 
 
 @dataclass
@@ -164,11 +147,11 @@ def form_registries(user, period: str, reg_type: str, subdivision_codes: Optiona
         parts = db.session.execute(
             select(payer_col, MedicalCase.file_type, func.count(),
                    func.coalesce(func.sum(MedicalCase.sumv), 0),
-                   func.coalesce(func.sum(func.coalesce(MedicalCase.sum_calc, MedicalCase.sumv)), 0))
+                   func.coalesce(func.sum(payable_expr()), 0))
             .where(*sub_cond).group_by(*([] if reg_type == TYPE_NONRESIDENT else [MedicalCase.payer_id]),
                                        MedicalCase.file_type)
             .order_by(MedicalCase.file_type)).all()
-        for payer_id, subtype, count, declared, calc in parts:
+        for payer_id, subtype, count, declared, payable in parts:
             if reg_type == TYPE_NONRESIDENT:
                 payer_id = tfoms.id
                 payer_cond = [MedicalCase.nonresident.is_(True)]
@@ -180,7 +163,7 @@ def form_registries(user, period: str, reg_type: str, subdivision_codes: Optiona
             reg = Registry(number=_next_number(org, year, month), organisation_id=org.id,
                            subdivision_id=sub.id if sub is not None else None, payer_id=payer_id,
                            year=year, month=month, reg_type=reg_type, subtype=subtype or "H",
-                           status=REG_CREATED, cases=count, sum_declared=declared, sum_calc=calc,
+                           status=REG_CREATED, cases=count, sum_declared=declared, sum_calc=payable,
                            created_by_id=user.id)
             db.session.add(reg)
             db.session.flush()

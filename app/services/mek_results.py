@@ -23,7 +23,8 @@ from app.models.intake import MedicalCase, Patient
 from app.models.organisation import ORG_TFOMS, Organisation
 from app.models.registry import REG_TAKEN, Registry, RegistryDocument, RegistryRefusal
 from app.services import audit
-from app.services.registries import scoped_registry
+from app.services.registries import apply_payer_sump, scoped_registry
+from app.services.registry_documents import refresh_payable_documents
 from app.services.registry_workflow import actors_of, PAYER
 
 ZERO = Decimal("0.00")
@@ -81,6 +82,7 @@ def load_results(user, registry_id: int, upload: Path) -> Result:
                                .where(MedicalCase.registry_id == reg.id).order_by(MedicalCase.id)).all()
     reasons: list[str] = []
     refusals: list[dict] = []
+    payable: dict[int, Decimal] = {}          # case id -> the payer's SUMP
     with tempfile.TemporaryDirectory() as tmp:
         path, problem = _xml_of(Path(upload), Path(tmp))
         if problem:
@@ -128,6 +130,7 @@ def load_results(user, registry_id: int, upload: Path) -> Result:
                     reasons.append(f"{where}: при OPLATA=3 0 < SUMP < SUMV (003K.00.0260)")
                 elif oplata not in ("0", "1", "2", "3"):
                     reasons.append(f"{where}: OPLATA должна быть 0, 1, 2 или 3")
+                payable[case.id] = sump
                 if sanks or oplata in ("2", "3"):
                     first = sanks[0] if sanks else None
                     date_act = first.get("DATE_ACT") if first is not None else None
@@ -148,6 +151,11 @@ def load_results(user, registry_id: int, upload: Path) -> Result:
         db.session.add(RegistryRefusal(registry_id=reg.id, **r))
     reg.mek_refused = len(refusals)
     reg.mek_loaded_at = dt.datetime.now()
+    db.session.flush()
+    # a case partly refused keeps its place: its amount payable becomes the payer's SUMP, the
+    # registry's sums and the documents with the sums payable follow
+    apply_payer_sump(reg.id, payable)
+    refresh_payable_documents(reg)
     _act(reg, refusals, cases)
     audit.record("mek_results_loaded", user=user, object_type="Registry", object_id=reg.id,
                  details={"number": reg.number, "refused": len(refusals)})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Iterator
 
@@ -21,6 +22,7 @@ from app.models.organisation import ORG_TFOMS, Organisation
 from app.models.reference import NsiItem
 from app.models.registry import (REG_FORMED, REG_SENT, SUBTYPE_NAMES, Registry, RegistryDocument)
 from app.registry_files import write_registry_pair
+from app.services.registries import payable_expr, refresh_sums
 from app.services.registry_workflow import move
 
 TITLES = {
@@ -47,9 +49,17 @@ def _pairs(registry_id: int) -> Iterator[tuple[str, str]]:
 
 
 def _rows(registry_id: int, profiles):
+    """The rows of «Реестр счета» in the order of the registry file (N_ZAP = IDCASE = position),
+    each with its amount payable."""
+    q = (select(CasePayload.zap_xml, Patient.pers_xml, payable_expr())
+         .join(MedicalCase, MedicalCase.id == CasePayload.case_id)
+         .outerjoin(Patient, Patient.id == MedicalCase.patient_id)
+         .where(MedicalCase.registry_id == registry_id).order_by(MedicalCase.id)
+         .execution_options(yield_per=2000))
+
     def gen():
-        for i, (zap_xml, pers_xml) in enumerate(_pairs(registry_id), 1):
-            yield case_row_xml(zap_xml, pers_xml, n_zap=i, profile_names=profiles)
+        for i, (zap_xml, pers_xml, payable) in enumerate(db.session.execute(q), 1):
+            yield case_row_xml(zap_xml, pers_xml, n_zap=i, profile_names=profiles, payable=payable)
     return gen
 
 
@@ -81,14 +91,20 @@ def generate_documents(registry_id: int) -> dict:
     return result
 
 
-def _generate(reg: Registry) -> dict:
+def _parties(reg: Registry):
     mo = db.session.get(Organisation, reg.organisation_id)
     payer = db.session.get(Organisation, reg.payer_id)
-    payer_kind = PAYER_TFOMS if payer.kind == ORG_TFOMS else PAYER_SMO
+    return mo, payer, (PAYER_TFOMS if payer.kind == ORG_TFOMS else PAYER_SMO)
+
+
+def _generate(reg: Registry) -> dict:
+    mo, payer, payer_kind = _parties(reg)
     # progress is written on its own connection: report it outside the session's write transaction
     report_progress(5, "Файл реестра")
     db.session.execute(delete(RegistryDocument).where(RegistryDocument.registry_id == reg.id))
+    refresh_sums(reg.id)
     db.session.commit()
+    db.session.refresh(reg)
     shutil.rmtree(_folder(reg), ignore_errors=True)
     today = dt.date.today()
     number = int(reg.number.rsplit("-", 1)[-1]) if reg.number.rsplit("-", 1)[-1].isdigit() else 1
@@ -99,23 +115,53 @@ def _generate(reg: Registry) -> dict:
     _store(reg, "registry_file", pair.zip_path.name, source=pair.zip_path)
     shutil.rmtree(_folder(reg) / "tmp", ignore_errors=True)
     db.session.commit()
-    report_progress(40, "Реестр счета")
-    profiles = dict(db.session.execute(select(NsiItem.code, NsiItem.name).where(NsiItem.book == "V002")).all())
-    data = RegistryDocData(number=reg.number, date=today, year=reg.year, month=reg.month,
-                           mo=Party.from_object(mo), payer=Party.from_object(payer), payer_kind=payer_kind,
-                           registry_type=reg.reg_type,
-                           registry_subtype=f"{reg.subtype} — {SUBTYPE_NAMES.get(reg.subtype, reg.subtype)}",
-                           subdivisions=[f"{reg.subdivision.code} {reg.subdivision.name}"] if reg.subdivision else (),
-                           file_name=pair.name, cases=_rows(reg.id, profiles), profile_names=profiles)
-    _store(reg, "registry_list", f"Реестр_счета_{reg.number}.docx", render_registry_list(data))
-    db.session.commit()
-    report_progress(80, "Счет и сводный реестр")
-    _store(reg, "invoice", f"Счет_{reg.number}.docx", render_invoice(data))
-    _store(reg, "summary", f"Сводный_реестр_{reg.number}.docx", render_summary(data))
+    _render_docx(reg, pair.name, today, commit=True)
     if not move(reg.id, REG_SENT, REG_FORMED, user=None, comment="Документы сформированы"):
         raise RuntimeError("статус реестра изменился во время формирования документов")
     db.session.commit()
     return {"registry": reg.number, "documents": 4}
+
+
+def _render_docx(reg: Registry, file_name: str, date: dt.date, commit: bool) -> None:
+    """«Реестр счета», «Счет» and «Сводный реестр» with the registry's sums presented and payable
+    (the rows must add up to them); stored (committed after each step in the job)."""
+    mo, payer, payer_kind = _parties(reg)
+    report_progress(40, "Реестр счета")
+    profiles = dict(db.session.execute(select(NsiItem.code, NsiItem.name).where(NsiItem.book == "V002")).all())
+    data = RegistryDocData(number=reg.number, date=date, year=reg.year, month=reg.month,
+                           mo=Party.from_object(mo), payer=Party.from_object(payer), payer_kind=payer_kind,
+                           registry_type=reg.reg_type,
+                           registry_subtype=f"{reg.subtype} — {SUBTYPE_NAMES.get(reg.subtype, reg.subtype)}",
+                           subdivisions=[f"{reg.subdivision.code} {reg.subdivision.name}"] if reg.subdivision else (),
+                           file_name=file_name, cases=_rows(reg.id, profiles), profile_names=profiles,
+                           case_count=reg.cases, total=reg.sum_declared, payable=reg.sum_calc)
+    _store(reg, "registry_list", f"Реестр_счета_{reg.number}.docx", render_registry_list(data))
+    if commit:
+        db.session.commit()
+        report_progress(80, "Счет и сводный реестр")
+    _store(reg, "invoice", f"Счет_{reg.number}.docx", render_invoice(data))
+    _store(reg, "summary", f"Сводный_реестр_{reg.number}.docx", render_summary(data))
+
+
+def refresh_payable_documents(reg: Registry) -> None:
+    """After the payer's МЭК results: «Реестр счета», «Счет» and «Сводный реестр» again with the
+    sums payable now (the registry file stays as it was sent; same date and file name). The
+    caller has applied the results (:func:`app.services.registries.apply_payer_sump`) and commits."""
+    sent = db.session.execute(select(RegistryDocument).where(
+        RegistryDocument.registry_id == reg.id, RegistryDocument.kind == "registry_file")).scalar_one_or_none()
+    if sent is None:
+        return
+    db.session.refresh(reg)
+    date = sent.created_at.date()
+    try:
+        with zipfile.ZipFile(sent.path) as zf:        # DSCHET: the date of the entries
+            date = dt.date(*zf.infolist()[0].date_time[:3])
+    except (OSError, zipfile.BadZipFile, IndexError, ValueError):
+        pass
+    kinds = ("registry_list", "invoice", "summary")
+    db.session.execute(delete(RegistryDocument).where(RegistryDocument.registry_id == reg.id,
+                                                      RegistryDocument.kind.in_(kinds)))
+    _render_docx(reg, Path(sent.file_name).stem, date, commit=False)
 
 
 def documents_of(registry_id: int) -> list[RegistryDocument]:

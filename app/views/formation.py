@@ -1,5 +1,6 @@
 """«Формирование»: the groups of accepted cases with linked filters and «Сформировать реестр»;
-and the minimal list of registries («Текущие реестры» grows in the registries issue)."""
+«Текущие реестры» (the same linked filters, status changes, documents, the payer's МЭК results)
+and «Закрытые реестры».  Thin: the rules are in the services."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,6 +11,7 @@ import zipfile
 from flask import abort, flash, g, redirect, request, send_file, url_for
 from markupsafe import Markup
 from flask_appbuilder import BaseView, action, expose, has_access
+from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
@@ -142,11 +144,24 @@ def _actions_cell(item, pk):
     return html
 
 
+class _ClauseFilter(BaseFilter):
+    """A list filter whose value is a SQL condition made by a service."""
+
+    name = "clause"
+    arg_name = None
+
+    def apply(self, query, value):
+        return query.filter(value)
+
+
 class RegistryView(ScopedModelView):
-    """«Текущие реестры»: every registry not yet «Закрыт»."""
+    """«Текущие реестры»: every registry not yet «Закрыт», with the linked dropdowns of
+    «Формирование» (period, status, type, subtype, payer, subdivision)."""
 
     base_filters = [["status", FilterNotEqual, "Закрыт"]]
     route_base = "/registries"
+    list_template = "oms/registry_list.html"
+    linked_filters = True                    # the linked dropdowns of registries.LINKED (else: FAB's search)
     datamodel = SQLAInterface(Registry)
     class_permission_name = "Registry"
     list_widget = OmsListWidget
@@ -178,6 +193,22 @@ class RegistryView(ScopedModelView):
         self.label_columns = {**self.label_columns, "documents": _l("Documents"), "actions_cell": _l("Action"),
                               "mek_refused": _l("Closed cases removed on MEK")}
         super().__init__(**kwargs)
+
+    def _linked(self) -> dict:
+        return registries.LINKED.read(request.args) if self.linked_filters else {}
+
+    def _get_list_widget(self, filters, **kwargs):
+        chosen = self._linked()
+        if any(chosen.values()):
+            filters = filters.copy()
+            filters.add_filter("id", _ClauseFilter, registries.filter_clause(chosen))
+        return super()._get_list_widget(filters, **kwargs)
+
+    def render_template(self, template, **kwargs):
+        if template == RegistryView.list_template:
+            chosen = self._linked()
+            kwargs.update(linked=chosen, linked_options=registries.filter_options(g.user, chosen))
+        return super().render_template(template, **kwargs)
 
     @expose("/status/<int:pk>", methods=["POST"])
     @has_access
@@ -299,6 +330,7 @@ class ClosedRegistryView(RegistryView):
     list_title = _l("Closed registries")
     base_filters = [["status", FilterEqual, "Закрыт"]]
     list_template = "oms/closed_registries.html"
+    linked_filters = False
     search_columns = ["changed_at", "year", "month", "reg_type", "subtype", "payer", "subdivision"]
     method_permission_name = {**RegistryView.method_permission_name, "columns": "read"}
 

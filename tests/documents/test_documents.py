@@ -129,9 +129,38 @@ def test_invoice_texts():
     money = format_money(total)
     assert NBSP in money
     assert f"Всего к оплате: {money} руб. ({rubles_in_words(total)})" in text
+    assert "Снято по результатам" not in text            # nothing withheld
     table = d.tables[0]
-    assert [c.text for c in table.rows[0].cells] == ["№", "Наименование", "Количество случаев", "Сумма, руб."]
-    assert [c.text for c in table.rows[2].cells][1:] == ["Итого", "25", money]
+    assert [c.text for c in table.rows[0].cells] == ["№", "Наименование", "Количество случаев",
+                                                     "Предъявлено, руб.", "К оплате, руб."]
+    assert [c.text for c in table.rows[2].cells][1:] == ["Итого", "25", money, money]
+
+
+def with_sanctions(rows):
+    """Every third case partly refused by the МЭК (100 rub. withheld), the 5th refused in full."""
+    out = []
+    for r in rows:
+        payable = None
+        if r.n_zap % 3 == 0:
+            payable = r.amount - 100
+        if r.n_zap == 5:
+            payable = Decimal("0.00")
+        out.append(CaseRow(**{**{f: getattr(r, f) for f in r.__slots__}, "payable": payable}))
+    return out
+
+
+def test_invoice_demands_the_sum_payable_after_the_mek():
+    rows = with_sanctions(make_rows(25))
+    presented = total_of(rows)
+    payable = sum((r.to_pay for r in rows), Decimal("0"))
+    assert payable == presented - 8 * 100 - rows[4].amount
+    for doc in (make_doc(rows), make_doc(cases=lambda: iter(rows), case_count=25, total=presented, payable=payable)):
+        d = open_docx(render_invoice(doc))
+        text = all_text(d)
+        assert f"Всего к оплате: {format_money(payable)} руб. ({rubles_in_words(payable)})" in text
+        assert f"Снято по результатам медико-экономического контроля: {format_money(presented - payable)} руб." in text
+        assert [c.text for c in d.tables[0].rows[2].cells][1:] == [
+            "Итого", "25", format_money(presented), format_money(payable)]
 
 
 def test_invoice_uses_the_given_totals_without_reading_the_rows():
@@ -163,20 +192,21 @@ def test_registry_list_has_a_row_per_case():
     assert len(table.rows) == 1 + 25 + 1
     assert [c.text for c in table.rows[0].cells] == [
         "№ п/п", "N_ZAP / IDCASE", "Фамилия, имя, отчество", "Дата рождения", "Полис ОМС",
-        "Даты лечения", "Диагноз", "Профиль (V002)", "Услуги (коды)", "Сумма, руб."]
+        "Даты лечения", "Диагноз", "Профиль (V002)", "Услуги (коды)", "Предъявлено, руб.", "К оплате, руб."]
     r = rows[0]
     cells = [c.text for c in table.rows[1].cells]
     assert cells == ["1", "1 / 1001", "Петрова Анна Сергеевна", r.birth_date.strftime("%d.%m.%Y"),
                      "9800000000000001", "02.10.2026–\n03.10.2026", "I11.9", "29 кардиологии",
-                     "B01.047.001", f"1{NBSP}000,25"]
+                     "B01.047.001", f"1{NBSP}000,25", f"1{NBSP}000,25"]
     cells = [c.text for c in table.rows[2].cells]
     assert cells[2] == "Сидоров Сергей" and cells[8] == "st21.001, A16.26.093"
     one_day = [c.text for c in table.rows[4].cells]     # case 4: DATE_Z_1 = DATE_Z_2
     assert one_day[5] == "05.10.2026"
     last = [c.text for c in table.rows[-1].cells]
-    assert last[0] == "Итого: 25 случаев" and last[-1] == format_money(total)
+    assert last[0] == "Итого: 25 случаев" and last[-2:] == [format_money(total)] * 2
     text = all_text(d)
-    assert f"Всего по реестру: 25 случаев на сумму {format_money(total)} руб. ({rubles_in_words(total)})" in text
+    assert (f"Всего по реестру: 25 случаев; предъявлено {format_money(total)} руб.; к оплате {format_money(total)} "
+            f"руб. ({rubles_in_words(total)})") in text
     assert d.paragraphs[0].text == "РЕЕСТР СЧЕТА № 101 от 03.11.2026"
     assert round(d.sections[0].page_width.mm) == 297      # landscape
 
@@ -224,7 +254,35 @@ def test_given_totals_must_match_the_rows():
         render_registry_list(make_doc(rows, total=total_of(rows) + 1))
     with pytest.raises(DocumentDataError):
         render_summary(make_doc(rows, total=total_of(rows) + 1))
-    render_registry_list(make_doc(rows, case_count=5, total=total_of(rows)))
+    with pytest.raises(DocumentDataError):
+        render_registry_list(make_doc(rows, payable=total_of(rows) - 1))
+    render_registry_list(make_doc(rows, case_count=5, total=total_of(rows), payable=total_of(rows)))
+
+
+def test_registry_list_and_summary_show_presented_and_payable():
+    rows = with_sanctions(make_rows(25))
+    presented = total_of(rows)
+    payable = sum((r.to_pay for r in rows), Decimal("0"))
+    doc = make_doc(rows, case_count=25, total=presented, payable=payable)
+    d = open_docx(render_registry_list(doc))
+    table = d.tables[0]
+    third = [c.text for c in table.rows[3].cells]                     # case 3: 100 rub. withheld
+    assert third[-2:] == [format_money(rows[2].amount), format_money(rows[2].amount - 100)]
+    assert [c.text for c in table.rows[5].cells][-1] == "0,00"         # case 5: refused in full
+    assert [c.text for c in table.rows[-1].cells][-2:] == [format_money(presented), format_money(payable)]
+    assert (f"предъявлено {format_money(presented)} руб.; к оплате {format_money(payable)} руб. "
+            f"({rubles_in_words(payable)})") in all_text(d)
+    # the summary the list filled: payable per group too
+    s = doc.summary
+    assert s.payable == payable and s.amount == presented
+    for lines in (s.by_type, s.by_profile, s.by_subdivision):
+        assert sum(ln.to_pay for ln in lines) == payable
+    text = all_text(open_docx(render_summary(doc)))
+    assert (f"Итого по реестру: 25 случаев; предъявлено {format_money(presented)} руб.; к оплате "
+            f"{format_money(payable)} руб. ({rubles_in_words(payable)})") in text
+    summary = open_docx(render_summary(make_doc(rows)))
+    assert [c.text for c in summary.tables[0].rows[-1].cells][-4:] == [
+        "Итого", "25", format_money(presented), format_money(payable)]
 
 
 def test_texts_are_escaped_and_cleaned():
@@ -241,7 +299,8 @@ def test_texts_are_escaped_and_cleaned():
 def test_an_empty_registry_list_still_opens():
     d = open_docx(render_registry_list(make_doc([])))
     assert len(d.tables[0].rows) == 2
-    assert "Всего по реестру: 0 случаев на сумму 0,00 руб. (Ноль рублей 00 копеек)" in all_text(d)
+    assert ("Всего по реестру: 0 случаев; предъявлено 0,00 руб.; к оплате 0,00 руб. (Ноль рублей 00 копеек)"
+            in all_text(d))
 
 
 def test_a_thousand_rows():
@@ -277,16 +336,21 @@ def test_summary_tables():
         assert heading in text
     by_type, by_profile, by_sub = d.tables[0], d.tables[1], d.tables[2]
     assert len(by_type.rows) == 1 + len(s.by_type) + 1
+    assert [c.text for c in by_type.rows[0].cells][-3:] == ["Количество случаев", "Предъявлено, руб.",
+                                                             "К оплате, руб."]
     assert [c.text for c in by_type.rows[1].cells] == ["1", "АПП", str(s.by_type[0].count),
+                                                         format_money(s.by_type[0].amount),
                                                          format_money(s.by_type[0].amount)]
     assert [c.text for c in by_profile.rows[1].cells] == ["1", "29", "кардиологии", str(s.by_profile[0].count),
+                                                            format_money(s.by_profile[0].amount),
                                                             format_money(s.by_profile[0].amount)]
     assert [c.text for c in by_sub.rows[1].cells][1:3] == ["1400011", "Поликлиника № 1"]
     assert [c.text for c in by_sub.rows[3].cells][1:3] == ["—", "Без подразделения (медицинская организация)"]
     for t in (by_type, by_profile, by_sub):
-        assert [c.text for c in t.rows[-1].cells][-3:] == ["Итого", "25", format_money(s.amount)]
-    assert (f"Итого по реестру: 25 случаев на сумму {format_money(s.amount)} руб. "
-            f"({rubles_in_words(s.amount)})") in text
+        assert [c.text for c in t.rows[-1].cells][-4:] == ["Итого", "25", format_money(s.amount),
+                                                           format_money(s.amount)]
+    assert (f"Итого по реестру: 25 случаев; предъявлено {format_money(s.amount)} руб.; к оплате "
+            f"{format_money(s.amount)} руб. ({rubles_in_words(s.amount)})") in text
 
 
 def test_summary_from_given_totals():
@@ -299,7 +363,8 @@ def test_summary_from_given_totals():
         raise AssertionError("the rows were read")
     d = open_docx(render_summary(make_doc(cases=never, summary=given)))
     text = all_text(d)
-    assert f"Итого по реестру: 2 случая на сумму 3{NBSP}000,00 руб. (Три тысячи рублей 00 копеек)" in text
+    assert (f"Итого по реестру: 2 случая; предъявлено 3{NBSP}000,00 руб.; к оплате 3{NBSP}000,00 руб. "
+            "(Три тысячи рублей 00 копеек)") in text
 
 
 # -- «Акт МЭК» ----------------------------------------------------------------------------------
