@@ -26,7 +26,7 @@ from app.models.statuses import FILE_DONE
 from app.security.permissions import PERM_READ, PERM_WRITE
 from app.security.scope import Scope
 from app.security.scoped_views import ScopedModelView
-from app.services import formation, preferences, registries, registry_documents, registry_workflow
+from app.services import formation, preferences, registries, registry_documents, registry_workflow, signing
 from app.views.formatting import link, row_aware, text
 from app.views.intake import OmsListWidget
 
@@ -260,7 +260,8 @@ class RegistryView(ScopedModelView):
                     and self.appbuilder.sm.has_access("can_write", "Registry"))
         return self.render_template("oms/registry_documents.html", reg=reg, refusals=refusals, can_load=can_load,
                                     docs=registry_documents.documents_of(reg.id),
-                                    history=registries.registry_history(reg.id), title=_l("Registry %(n)s", n=reg.number))
+                                    history=registries.registry_history(reg.id), checks=signing.verify_registry(reg.id),
+                                    title=_l("Registry %(n)s", n=reg.number))
 
     @expose("/documents/<int:pk>/<int:doc_id>")
     @has_access
