@@ -52,16 +52,17 @@ def make_test_pki() -> TestPki:
     return out
 
 
-def registry_for_signing(tmp: Path) -> int:
-    """A registry of mo1 paid by 14001 in «На подпись МО» with its documents."""
+def registry_for_signing(tmp: Path, reg_type: str = "АПП", payer: str = "14001",
+                         payer_login: str = "smo1_specialist") -> int:
+    """A registry of mo1 (by default the АПП one paid by 14001) in «На подпись МО» with its documents."""
     year, month = next(_periods)
     load(demo(tmp, seed=year + month, cases=30, year=year, month=month).path)
-    result = form_registries(user("mo1_operator"), f"{year}-{month:02d}", "АПП")
+    result = form_registries(user("mo1_operator"), f"{year}-{month:02d}", reg_type)
     assert result.ok, result.message
-    reg_id = next(r for r in result.registries if r["payer"] == "14001")["id"]
+    reg_id = next(r for r in result.registries if r["payer"] == payer)["id"]
     assert wf.change_status(user("mo1_operator"), reg_id, "Отправлен").ok
-    assert wf.change_status(user("smo1_specialist"), reg_id, "Выгружен").ok
-    assert wf.change_status(user("smo1_specialist"), reg_id, "На подпись МО").ok
+    assert wf.change_status(user(payer_login), reg_id, "Выгружен").ok
+    assert wf.change_status(user(payer_login), reg_id, "На подпись МО").ok
     return reg_id
 
 

@@ -230,3 +230,25 @@ def test_passphrase_is_not_recorded(reg_id, test_pki):
     assert _sign("mo1_executor", reg_id, test_pki).ok
     details = " ".join(e.details or "" for e in db.session.query(AuditEvent).filter_by(event="registry_signed"))
     assert "executor" in details and PASS not in details
+
+
+def test_the_fund_signs_the_nonresident_registry_it_pays(app_ctx, tmp_path, test_pki):
+    """«Иногородние» go to the ТФОМС: its login with the payer's signing right closes them."""
+    from app.security.roles import ROLE_TFOMS
+    from app.services.users import UserRuleError, validate_user_organisation
+    from app.signing import pki
+
+    fund_signer = make_user(org_by_code("14"), ROLE_TFOMS, rights=("smo_signer",))
+    validate_user_organisation(fund_signer)                  # allowed for the fund
+    with pytest.raises(UserRuleError):
+        validate_user_organisation(make_user(org_by_code("140001"), ROLE_MO, rights=("smo_signer",)))
+    issued = pki.issue(test_pki.root, "Подписант ТФОМС")
+    signing.register_certificate(fund_signer, issued.der)
+    db.session.commit()
+    reg_id = registry_for_signing(tmp_path, reg_type="Иногородние", payer="14", payer_login="tfoms_admin")
+    for login in ("mo1_executor", "mo1_accountant", "mo1_head"):
+        assert _sign(login, reg_id, test_pki).ok
+    refused = _sign("smo1_signer", reg_id, test_pki)            # an СМО is not the payer here
+    assert not refused.ok and status(reg_id) == "На подпись СМО"
+    result = signing.sign_with_pkcs12(fund_signer, reg_id, issued.pkcs12(PASS), PASS)
+    assert result.ok and status(reg_id) == "Закрыт", result.message
