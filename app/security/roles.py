@@ -32,6 +32,7 @@ ROLE_GRANTS: dict[str, dict[str, str]] = {
         "BackgroundJob": R,
         "Certificate": R,
         "TrustRoot": R,
+        "ApiKey": W,          # own keys of the МИС REST API («Ключи API»)
     },
     ROLE_MO: {
         "UploadedFile": W,
@@ -43,6 +44,7 @@ ROLE_GRANTS: dict[str, dict[str, str]] = {
         "Organisation": R,
         "Subdivision": R,
         "Certificate": R,
+        "ApiKey": W,
     },
     ROLE_SMO: {
         "Registry": W,
@@ -50,6 +52,7 @@ ROLE_GRANTS: dict[str, dict[str, str]] = {
         "ControlRule": R,
         "Organisation": R,
         "Certificate": R,
+        "ApiKey": W,
     },
 }
 ALL_ROLES = (ROLE_ADMIN, ROLE_TFOMS, ROLE_MO, ROLE_SMO)
@@ -63,6 +66,9 @@ COMMON_PERMISSIONS = [
     ("can_this_form_post", "ResetMyPasswordView"),
     ("can_this_form_get", "UserInfoEditView"),
     ("can_this_form_post", "UserInfoEditView"),
+    # the REST API's description (the OpenAPI spec and Swagger UI): documentation, no data
+    ("can_get", "OpenApi"),
+    ("can_show", "SwaggerView"),
 ]
 
 

@@ -54,6 +54,10 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(TariffView, "Tariffs", label=_l("Tariffs"), icon="fa-rub", category=REFERENCE_CATEGORY)
     appbuilder.add_api(OrganisationApi)
     appbuilder.add_api(SubdivisionApi)
+    # the REST API for a МИС (/api/v1/mis/...), the page «Ключи API» and `oms api-key`
+    from app.api import register_api
+
+    register_api(appbuilder, ADMIN_CATEGORY)
     _administration_last(appbuilder)
 
 

@@ -1,0 +1,64 @@
+"""``flask --app run.py oms api-key create|list|revoke``: API keys for a МИС from the command line
+(the administrator's channel; a user makes their own on «Ключи API»)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from flask.cli import AppGroup
+
+api_key_cli = AppGroup("api-key", help="Ключи API для МИС (REST API /api/v1/mis/...)")
+
+
+def _print_json(obj) -> None:
+    from app.cli import _print_json as print_json
+
+    print_json(obj)
+
+
+def _user(login: str):
+    from app.cli import _user as find_user
+
+    return find_user(login)
+
+
+@api_key_cli.command("create")
+@click.option("--user", "login", required=True, help="Логин, от имени которого будет работать МИС")
+@click.option("--name", required=True, help="Название ключа (например, имя МИС)")
+@click.option("--expires", default=None, help="Срок действия ГГГГ-ММ-ДД (по умолчанию бессрочный)")
+def create_command(login, name, expires):
+    """Создать ключ API; ключ печатается один раз (в базе хранится только его хеш)."""
+    from app.api.keys import ApiKeyRefused, create_key
+
+    expires_on = None
+    if expires:
+        try:
+            expires_on = dt.date.fromisoformat(expires)
+        except ValueError:
+            raise click.UsageError("Срок действия указывается как ГГГГ-ММ-ДД")
+    try:
+        _print_json(create_key(_user(login), name, expires_on))
+    except ApiKeyRefused as exc:
+        raise click.ClickException(str(exc))
+
+
+@api_key_cli.command("list")
+@click.option("--user", "login", default=None, help="Только ключи этого логина")
+def list_command(login):
+    """Ключи API (без самих ключей): владелец, название, даты, состояние."""
+    from app.api.keys import all_keys, keys_of
+
+    found = keys_of(_user(login)) if login else all_keys()
+    _print_json([k.as_dict() for k in found])
+
+
+@api_key_cli.command("revoke")
+@click.argument("key_uuid")
+def revoke_command(key_uuid):
+    """Отозвать ключ API по его uuid (из create или list); отозванный ключ отвечает 401."""
+    from app.api.keys import ApiKeyRefused, revoke_key
+
+    try:
+        _print_json(revoke_key(key_uuid).as_dict())
+    except ApiKeyRefused as exc:
+        raise click.ClickException(str(exc))

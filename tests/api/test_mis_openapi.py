@@ -1,0 +1,50 @@
+"""The OpenAPI spec and Swagger UI describe the МИС API, for every role that uses it."""
+from __future__ import annotations
+
+from tests.api.helpers import Api
+
+ENDPOINTS = {
+    "/api/v1/mis/files/": {"get", "post"},
+    "/api/v1/mis/files/{pk}": {"get"},
+    "/api/v1/mis/files/{pk}/errors": {"get"},
+    "/api/v1/mis/files/{pk}/protocol": {"get"},
+    "/api/v1/mis/registries/": {"get"},
+    "/api/v1/mis/registries/{pk}": {"get"},
+    "/api/v1/mis/registries/{pk}/status": {"post"},
+    "/api/v1/mis/registries/{pk}/documents": {"get"},
+    "/api/v1/mis/registries/{pk}/documents/{doc_id}": {"get"},
+    "/api/v1/mis/registries/{pk}/documents.zip": {"get"},
+}
+
+
+def test_openapi_spec_lists_the_mis_endpoints(app, browser_factory):
+    api = Api.with_key(app, browser_factory, "mo1_operator")
+    resp = api.get("/api/v1/_openapi")
+    assert resp.status_code == 200
+    spec = resp.get_json()
+    for path, methods in ENDPOINTS.items():
+        assert path in spec["paths"], path
+        assert methods == set(spec["paths"][path]), path
+        for method in methods:
+            operation = spec["paths"][path][method]
+            assert operation["summary"], (path, method)                       # described in Russian
+            assert {"api_key": []} in operation["security"] and {"jwt": []} in operation["security"]
+    schemas = spec["components"]["schemas"]
+    assert schemas["MisRegistrySchema"]["properties"]["sum_calc"]["type"] == "string"     # money as text
+    assert {"status", "note", "records", "flk_rejected", "flk_errors", "mek_rejected"} <= \
+        set(schemas["MisFileSchema"]["properties"])
+    assert {"stage", "code", "element", "n_zap", "idcase", "sl_id", "value", "comment"} <= \
+        set(schemas["MisErrorSchema"]["properties"])
+    upload = spec["paths"]["/api/v1/mis/files/"]["post"]["requestBody"]["content"]
+    assert "multipart/form-data" in upload
+    assert spec["components"]["securitySchemes"]["api_key"]["scheme"] == "bearer"
+    assert "/api/v1/security/login" in spec["paths"]
+
+
+def test_swagger_ui_opens_for_the_roles_of_the_api(app, browser_factory):
+    for username in ("mo1_operator", "smo1_specialist"):
+        b = browser_factory(username)
+        resp = b.get("/swagger/v1")
+        assert resp.status_code == 200 and "/api/v1/_openapi" in resp.get_data(as_text=True), username
+        assert b.get("/api/v1/_openapi").status_code == 200
+    assert browser_factory().get("/api/v1/_openapi").status_code == 401          # not to strangers
