@@ -18,18 +18,15 @@ from __future__ import annotations
 
 import os
 
-from flask import after_this_request, g, request, send_file
+from flask import after_this_request, request, send_file
 from flask_appbuilder.api import BaseApi
-from flask_login import current_user as session_user
-from flask_wtf.csrf import CSRFError, validate_csrf
-from wtforms import ValidationError
 
-from app.extensions import db
 from app.models.user import OmsUser
+from app.security.api_csrf import session_write_refusal
+from app.security.scope import request_user
 
 NOT_AUTHORIZED = "Нет доступа: неверный, просроченный или отозванный ключ API или токен"
 FORBIDDEN = "Недостаточно прав для этого действия"
-CSRF_MISSING = "Запрос из браузера без токена CSRF (заголовок X-CSRFToken)"
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -55,19 +52,13 @@ class MisApi(BaseApi):
 
     # -- who is calling -------------------------------------------------------------------------------
     def api_user(self) -> OmsUser:
-        """The authenticated login as our user model (a key's user comes as FAB's plain ``User``)."""
-        user = self.appbuilder.sm.current_user
-        return db.session.get(OmsUser, int(user.id))
+        """The authenticated login as our user model (session, JWT or API key)."""
+        return request_user()
 
     def csrf_refusal(self):
         """For writes: None when allowed, else the 400 answer (session calls without the token)."""
-        if getattr(g, "_api_key_user", False) or not session_user.is_authenticated:
-            return None               # authenticated by the Authorization header
-        try:
-            validate_csrf(request.headers.get("X-CSRFToken") or request.form.get("csrf_token"))
-        except (CSRFError, ValidationError):
-            return self.response(400, message=CSRF_MISSING)
-        return None
+        reason = session_write_refusal()
+        return None if reason is None else self.response(400, message=reason)
 
     # -- arguments ------------------------------------------------------------------------------------
     @staticmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_appbuilder import ModelView
 
-from app.security.permissions import CRUD_METHODS, PERM_WRITE, view_method_permissions
+from app.security.permissions import CRUD_METHODS, view_method_permissions
 
 
 class GlobalModelView(ModelView):
@@ -12,10 +12,9 @@ class GlobalModelView(ModelView):
     crud_methods: tuple[str, ...] = CRUD_METHODS
 
     def __init__(self, **kwargs):
-        self.method_permission_name = view_method_permissions(self.method_permission_name, self.crud_methods)
+        self.method_permission_name = view_method_permissions(self.method_permission_name, self.crud_methods,
+                                                              type(self))
         super().__init__(**kwargs)
-        for act in self.actions.values():
-            self.method_permission_name.setdefault(act.func.__name__, PERM_WRITE)
 
 
 class GlobalReadOnlyView(GlobalModelView):

@@ -31,10 +31,17 @@ DISABLED = "disabled"      # a permission no role holds: the route is switched o
 CRUD_METHODS = ("add", "edit", "delete")
 
 
-def view_method_permissions(declared: dict | None, crud_methods: tuple[str, ...]) -> dict:
-    """A view's method -> read/write map: the defaults, the view's own entries, and the generic
-    CRUD routes it does not offer switched off (403, buttons hidden)."""
+def view_method_permissions(declared: dict | None, crud_methods: tuple[str, ...], view_class=None,
+                            read_actions: tuple[str, ...] = ()) -> dict:
+    """A view's method -> read/write map: the defaults, the view's own entries, its ``@action``
+    methods (write, or read for ``read_actions``) — known before Flask-AppBuilder collects the
+    actions, so no action becomes a permission of its own — and the generic CRUD routes it does
+    not offer switched off (403, buttons hidden)."""
     perms = {**VIEW_METHOD_PERMISSIONS, **(declared or {})}
+    for attr_name in dir(view_class) if view_class is not None else ():
+        spec = getattr(getattr(view_class, attr_name, None), "_action", None)
+        if spec:
+            perms.setdefault(attr_name, PERM_READ if spec[0] in read_actions else PERM_WRITE)
     for method in CRUD_METHODS:
         if method not in crud_methods:
             perms[method] = DISABLED

@@ -113,15 +113,37 @@ class Scope:
             setattr(obj, rule.smo, self.organisation_id)
 
 
-def current_scope() -> Scope:
-    """The scope of the logged-in user (or of nobody outside a request)."""
-    from flask import g, has_request_context
+def request_user():
+    """The login of this request — by the browser session, a JWT or an API key — as our user
+    model (an API key's user comes as Flask-AppBuilder's plain ``User``), or None."""
+    from flask import current_app, g
     from flask_login import current_user
+
+    if current_user.is_authenticated and not getattr(g, "_api_key_user", False):
+        return current_user
+    try:
+        user = current_app.appbuilder.sm.current_user
+    except Exception:          # no JWT in the request: flask_jwt_extended raises on lookup
+        user = None
+    if user is None or getattr(user, "id", None) is None:
+        return None
+    from app.extensions import db
+    from app.models.user import OmsUser
+
+    return user if isinstance(user, OmsUser) else db.session.get(OmsUser, int(user.id))
+
+
+def current_scope() -> Scope:
+    """The scope of the request's user (or of nobody outside a request)."""
+    from flask import g, has_request_context
 
     if has_request_context():
         cached = getattr(g, "_oms_scope", None)
         if cached is None:
-            cached = Scope.of(current_user)
+            from app.extensions import db
+
+            with db.session.no_autoflush:       # may run while a new row is half-built (pre_add)
+                cached = Scope.of(request_user())
             g._oms_scope = cached
         return cached
     return Scope(None, None, None)

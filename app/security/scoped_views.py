@@ -17,6 +17,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from app.security.permissions import (API_METHOD_PERMISSIONS, CRUD_METHODS, PERM_WRITE,
                                       view_method_permissions)
+from app.security.api_csrf import session_write_refusal
 from app.security.scope import current_scope, is_scoped, scope_filter_spec
 
 OUT_OF_SCOPE_MESSAGE = "Запись вне пределов вашей организации"
@@ -63,11 +64,9 @@ class ScopedModelView(_ScopedMixin, ModelView):
         self.add_form_query_rel_fields = _scoped_relation_filters(model, self.add_form_query_rel_fields)
         self.edit_form_query_rel_fields = _scoped_relation_filters(model, self.edit_form_query_rel_fields)
         self.search_form_query_rel_fields = _scoped_relation_filters(model, self.search_form_query_rel_fields)
-        self.method_permission_name = view_method_permissions(self.method_permission_name, self.crud_methods)
+        self.method_permission_name = view_method_permissions(self.method_permission_name, self.crud_methods,
+                                                              type(self), self.read_actions)
         super().__init__(**kwargs)
-        for name, act in self.actions.items():
-            func = act.func.__name__
-            self.method_permission_name.setdefault(func, "read" if name in self.read_actions else PERM_WRITE)
 
     # -- actions: Flask-AppBuilder loads these rows without base_filters, so they are redone here --
     def _action_allowed(self, name: str) -> bool:
@@ -133,6 +132,15 @@ class ScopedModelRestApi(_ScopedMixin, ModelRestApi):
         self.edit_query_rel_fields = _scoped_relation_filters(model, self.edit_query_rel_fields)
         self.method_permission_name = {**API_METHOD_PERMISSIONS, **(self.method_permission_name or {})}
         super().__init__()
+
+    def create_blueprint(self, appbuilder, *args, **kwargs):
+        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        blueprint.before_request(self._csrf_of_session_writes)
+        return blueprint
+
+    def _csrf_of_session_writes(self):
+        reason = session_write_refusal()
+        return None if reason is None else self.response(400, message=reason)
 
     def pre_add(self, item):
         try:
