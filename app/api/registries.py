@@ -5,7 +5,6 @@ Thin: :mod:`app.services.registry_workflow`, :mod:`app.services.registries` and
 from __future__ import annotations
 
 import tempfile
-import zipfile
 from pathlib import Path
 
 from flask import request, send_file
@@ -19,7 +18,7 @@ from app.extensions import db
 from app.models.organisation import Organisation
 from app.models.registry import REGISTRY_STATUSES, Registry
 from app.security.scope import Scope
-from app.services import registries, registry_documents, registry_workflow
+from app.services import registries, registry_documents, registry_workflow, signing
 
 REGISTRY_NOT_FOUND = "Реестр не найден"
 DOCUMENT_NOT_FOUND = "Документ не найден"
@@ -305,7 +304,5 @@ class MisRegistryApi(MisApi):
         if not docs:
             return self.not_found("Документы реестра еще не сформированы")
         path = Path(tempfile.mkstemp(suffix=".zip", prefix="registry_")[1])
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-            for doc in docs:
-                zf.write(doc.path, doc.file_name)
+        signing.write_documents_zip(reg.id, path)          # with the signatures (.sig) made so far
         return self.send_temporary(path, f"Реестр_{reg.number}.zip", "application/zip")

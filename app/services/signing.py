@@ -374,18 +374,23 @@ def verify_registry(registry_id: int) -> list[SignatureCheck]:
     return out
 
 
-def signed_documents_zip(registry_id: int) -> bytes:
-    """The documents and, next to each, its signatures: ``<file>.<n>_<role>.sig``."""
-    buffer = io.BytesIO()
+def write_documents_zip(registry_id: int, target) -> None:
+    """The documents into the ZIP ``target`` (a path or a binary file) and, next to each, its
+    signatures: ``<file>.<n>_<role>.sig`` (n: the order of the signing)."""
     docs = db.session.query(RegistryDocument).filter_by(registry_id=registry_id).order_by(RegistryDocument.id).all()
     steps = db.session.query(RegistrySigning).filter_by(registry_id=registry_id).order_by(RegistrySigning.id).all()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
         for doc in docs:
             if Path(doc.path).exists():
                 zf.write(doc.path, doc.file_name)
         for n, step in enumerate(steps, 1):
             for sig in step.signatures:
                 zf.writestr(f"{sig.document.file_name}.{n}_{step.role}.sig", sig.signature)
+
+
+def signed_documents_zip(registry_id: int) -> bytes:
+    buffer = io.BytesIO()
+    write_documents_zip(registry_id, buffer)
     return buffer.getvalue()
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import zipfile
 
 from flask import abort, flash, g, redirect, request, send_file, url_for
 from markupsafe import Markup
@@ -277,9 +276,7 @@ class RegistryView(ScopedModelView):
     def documents_zip(self, pk):
         reg = self._scoped_get(pk)
         buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-            for doc in registry_documents.documents_of(reg.id):
-                zf.write(doc.path, doc.file_name)
+        signing.write_documents_zip(reg.id, buffer)         # with the signatures (.sig) made so far
         buffer.seek(0)
         return send_file(buffer, as_attachment=True, download_name=f"Реестр_{reg.number}.zip",
                          mimetype="application/zip")
