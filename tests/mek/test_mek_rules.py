@@ -30,6 +30,19 @@ def codes(c, **kw) -> list[str]:
     return [s.code for s in check_case(c, ctx(**kw))]
 
 
+def _sl_twice(kind: str = "amb"):
+    """A case whose SL is presented twice (a second SL with the same dates, PROFIL and PRVS)."""
+    import copy
+
+    node = zap(kind)
+    z_sl = node.child("Z_SL")
+    first = z_sl.child("SL")
+    second = copy.deepcopy(first)
+    second.child("SL_ID").text = "2"
+    z_sl.children.insert(z_sl.children.index(first) + 1, second)
+    return case(node)
+
+
 # (code, the defective case, keyword arguments of the context)
 CASES = {
     "003K.14.0010": lambda: case(zap(), erz_found_by=None, policy_check=None),
@@ -57,6 +70,7 @@ CASES = {
     "003K.00.0660": lambda: case(zap("amb", **{"Z_SL/SL/DS1": "I11"})),
     "002K.00.0395": lambda: case(zap("amb", **{"Z_SL/SL/DET": "1"})),
     "003K.14.0020": lambda: case(zap("amb", day=dt.date(2026, 3, 10))),
+    "003K.00.0410": _sl_twice,
 }
 
 
@@ -177,3 +191,12 @@ def test_share_from_the_catalogue_makes_a_partial_sanction():
     settings = {"003K.00.0620": RuleSetting("1.1.4", Decimal("0.3000"), None)}
     [s] = [s for s in check_case(c, ctx(settings=settings)) if s.code == "003K.00.0620"]
     assert (s.full, s.amount) == (False, (c.sumv * Decimal("0.3")).quantize(Decimal("0.01")))
+
+
+def test_sl_twice_fires_on_the_second_sl_and_not_for_other_dates_or_smp():
+    found = [s for s in check_case(_sl_twice(), ctx()) if s.code == "003K.00.0410"]
+    assert len(found) == 1 and found[0].finding.sl_id == "2" and "SL_ID 00000001-0000-4000-8000-000000000001" in found[0].finding.comment
+    other_day = _sl_twice()
+    other_day.sls[1].child("DATE_1").text = "2026-10-14"
+    assert "003K.00.0410" not in codes(other_day)
+    assert "003K.00.0410" not in codes(_sl_twice("smp"))        # USL_OK = 4: not a visit duplicate

@@ -16,7 +16,7 @@ from app.controls.mek.engine import MekRuleError, Sanction, SetCase, check_case,
 from app.controls.mek.registry import MekHit, MekRuleSpec, all_specs, mek_rule
 from app.controls.mek.views import MekCase
 
-from app.controls.mek import rules_erz, rules_case, rules_diag, rules_tariff, duplicates  # noqa: F401,E402
+from app.controls.mek import rules_erz, rules_case, rules_diag, rules_sl, rules_tariff, duplicates  # noqa: F401,E402
 
 
 def catalogue() -> list[MekRuleSpec]:
