@@ -88,20 +88,33 @@ class Worker:
         return peak
 
 
-def wait_file(app, file_id: int, timeout: float = 3600) -> float:
-    """Seconds until the file leaves the loading statuses."""
+def wait_file(app, file_id: int, timeout: float = 3600, timeline: list | None = None) -> float:
+    """Seconds until the file leaves the loading statuses.  ``timeline`` (a list) gets
+    ``(status, seconds since the start)`` at every change of status seen (polled every 0.1 s)."""
     from app.extensions import db
     from app.models.intake import UploadedFile
     from app.models.statuses import FILE_LOADING
 
     start = time.perf_counter()
+    last = None
     while time.perf_counter() - start < timeout:
         with app.app_context():
             status = db.session.get(UploadedFile, file_id).status
+        if timeline is not None and status != last:
+            timeline.append((status, time.perf_counter() - start))
+            last = status
         if status not in FILE_LOADING:
             return time.perf_counter() - start
         time.sleep(0.1)
     raise TimeoutError(f"file {file_id} still loading after {timeout} s")
+
+
+def stage_seconds(timeline: list) -> dict[str, float]:
+    """Seconds spent in each status of a ``wait_file`` timeline (the last one is the end)."""
+    out: dict[str, float] = {}
+    for (status, at), (_, until) in zip(timeline, timeline[1:]):
+        out[status] = out.get(status, 0.0) + until - at
+    return out
 
 
 def app():

@@ -4,6 +4,9 @@ insert of the same rows.  Prints seconds, cases per second, the worker's peak me
 ratio to the floor.
 
     .venv/bin/python -m bench.load [--sizes 10000,100000]
+
+Also prints the seconds of each status the file went through (polled every 0.1 s; the time in the
+queue before the worker took the job counts as «В очереди»).
 """
 from __future__ import annotations
 
@@ -69,13 +72,15 @@ def load_once(archive: Path, app) -> dict:
             with open(archive, "rb") as fh:
                 row = accept_archives(user, [IncomingArchive(archive.name, fh)])[0]
             file_id = row.id
-        common.wait_file(app, file_id)
+        timeline = []
+        common.wait_file(app, file_id, timeline=timeline)
         seconds = time.perf_counter() - start
     finally:
         peak = worker.stop()
     with app.app_context():
         row = db.session.get(UploadedFile, file_id)
         return {"status": row.status, "records": row.records, "seconds": seconds, "peak": peak,
+                "stages": common.stage_seconds(timeline),
                 "load_seconds": (row.finished_at - row.uploaded_at).total_seconds() if row.finished_at else None}
 
 
@@ -99,6 +104,8 @@ def main(argv=None) -> list[dict]:
         print(f"{n:>7} cases: {r['status']}; {r['seconds']:.1f} s ({n / r['seconds']:.0f} cases/s), "
               f"worker peak {r['peak'] / 2**20:.0f} MB, floor {floor:.1f} s, x{r['seconds'] / floor:.2f}",
               flush=True)
+        # «Перерасчет стоимости» also holds the replacement of earlier versions and the counts
+        print("         stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["stages"].items()), flush=True)
     return results
 
 

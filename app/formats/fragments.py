@@ -17,16 +17,28 @@ def to_xml(node: Node) -> str:
 
 
 def _write(node: Node, parts: list[str]) -> None:
+    if not node.children:
+        parts.append(_leaf(node))
+        return
     tag = node.tag
-    if node.children:
-        parts.append(f"<{tag}>")
-        for child in node.children:
+    parts.append(f"<{tag}>")
+    for child in node.children:        # leaves (most elements) written here, without a call each
+        if child.children:
             _write(child, parts)
-        parts.append(f"</{tag}>")
-    elif node.text is not None:
-        parts.append(f"<{tag}>{node.text.translate(_ESCAPES)}</{tag}>")
-    else:
-        parts.append(f"<{tag}/>")
+        elif child.text is not None:
+            text = child.text
+            if "&" in text or "<" in text or ">" in text:
+                text = text.translate(_ESCAPES)
+            parts.append(f"<{child.tag}>{text}</{child.tag}>")
+        else:
+            parts.append(f"<{child.tag}/>")
+    parts.append(f"</{tag}>")
+
+
+def _leaf(node: Node) -> str:
+    if node.text is None:
+        return f"<{node.tag}/>"
+    return f"<{node.tag}>{node.text.translate(_ESCAPES)}</{node.tag}>"
 
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)

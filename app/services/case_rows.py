@@ -15,12 +15,26 @@ _MONEY_LIMIT = Decimal("9999999999999.99")
 def text(node: Optional[Node], path: str, width: int) -> Optional[str]:
     if node is None:
         return None
-    value = node.get(path)
-    return value[:width] if value is not None else None
+    return _clipped(node.get(path), width)
 
 
 def integer(node: Optional[Node], path: str) -> Optional[int]:
-    value = node.get(path) if node is not None else None
+    return _integer(node.get(path) if node is not None else None)
+
+
+def date(node: Optional[Node], path: str) -> Optional[dt.date]:
+    return _date(node.get(path) if node is not None else None)
+
+
+def money(node: Optional[Node], path: str) -> Optional[Decimal]:
+    return _money(node.get(path) if node is not None else None)
+
+
+def _clipped(value: Optional[str], width: int) -> Optional[str]:
+    return value[:width] if value is not None else None
+
+
+def _integer(value: Optional[str]) -> Optional[int]:
     if value is None:
         return None
     try:
@@ -30,8 +44,7 @@ def integer(node: Optional[Node], path: str) -> Optional[int]:
     return number if -2_000_000_000 < number < 2_000_000_000 else None
 
 
-def date(node: Optional[Node], path: str) -> Optional[dt.date]:
-    value = node.get(path) if node is not None else None
+def _date(value: Optional[str]) -> Optional[dt.date]:
     if value is None:
         return None
     try:
@@ -40,8 +53,7 @@ def date(node: Optional[Node], path: str) -> Optional[dt.date]:
         return None
 
 
-def money(node: Optional[Node], path: str) -> Optional[Decimal]:
-    value = node.get(path) if node is not None else None
+def _money(value: Optional[str]) -> Optional[Decimal]:
     if value is None:
         return None
     try:
@@ -51,13 +63,23 @@ def money(node: Optional[Node], path: str) -> Optional[Decimal]:
     return amount if abs(amount) <= _MONEY_LIMIT else None
 
 
+def _first_texts(node: Optional[Node]) -> dict[str, Optional[str]]:
+    """The text of the first child of each tag (as ``node.get(tag)``), found in one pass."""
+    texts: dict[str, Optional[str]] = {}
+    if node is not None:
+        for c in reversed(node.children):
+            texts[c.tag] = c.text
+    return texts
+
+
 def person_row(pers: Node) -> dict:
+    p = _first_texts(pers)
     return {
-        "id_pac": text(pers, "ID_PAC", 36) or "",
-        "fam": text(pers, "FAM", 40), "im": text(pers, "IM", 40), "ot": text(pers, "OT", 40),
-        "w": integer(pers, "W"), "dr": date(pers, "DR"), "snils": text(pers, "SNILS", 14),
-        "doctype": text(pers, "DOCTYPE", 2), "docser": text(pers, "DOCSER", 10),
-        "docnum": text(pers, "DOCNUM", 20), "pers_xml": to_xml(pers),
+        "id_pac": _clipped(p.get("ID_PAC"), 36) or "",
+        "fam": _clipped(p.get("FAM"), 40), "im": _clipped(p.get("IM"), 40), "ot": _clipped(p.get("OT"), 40),
+        "w": _integer(p.get("W")), "dr": _date(p.get("DR")), "snils": _clipped(p.get("SNILS"), 14),
+        "doctype": _clipped(p.get("DOCTYPE"), 2), "docser": _clipped(p.get("DOCSER"), 10),
+        "docnum": _clipped(p.get("DOCNUM"), 20), "pers_xml": to_xml(pers),
     }
 
 
@@ -65,19 +87,20 @@ def case_row(zap: Node) -> dict:
     pac = zap.child("PACIENT")
     zsl = zap.child("Z_SL")
     sl = zsl.child("SL") if zsl is not None else None
+    r, p, z, s = _first_texts(zap), _first_texts(pac), _first_texts(zsl), _first_texts(sl)
     row = {
-        "n_zap": text(zap, "N_ZAP", 8), "pr_nov": integer(zap, "PR_NOV"),
-        "id_pac": text(pac, "ID_PAC", 36), "vpolis": integer(pac, "VPOLIS"),
-        "spolis": text(pac, "SPOLIS", 10), "npolis": text(pac, "NPOLIS", 20),
-        "enp": text(pac, "ENP", 16), "st_okato": text(pac, "ST_OKATO", 5), "smo": text(pac, "SMO", 5),
-        "novor": text(pac, "NOVOR", 9),
-        "idcase": text(zsl, "IDCASE", 11), "usl_ok": integer(zsl, "USL_OK"),
-        "vidpom": integer(zsl, "VIDPOM"), "for_pom": integer(zsl, "FOR_POM"),
-        "lpu": text(zsl, "LPU", 6), "date_z_1": date(zsl, "DATE_Z_1"), "date_z_2": date(zsl, "DATE_Z_2"),
-        "rslt": integer(zsl, "RSLT"), "ishod": integer(zsl, "ISHOD"), "idsp": integer(zsl, "IDSP"),
-        "sumv": money(zsl, "SUMV"),
-        "lpu_1": text(sl, "LPU_1", 8), "profil": integer(sl, "PROFIL"), "prvs": integer(sl, "PRVS"),
-        "ds1": text(sl, "DS1", 10), "det": integer(sl, "DET"), "nhistory": text(sl, "NHISTORY", 50),
+        "n_zap": _clipped(r.get("N_ZAP"), 8), "pr_nov": _integer(r.get("PR_NOV")),
+        "id_pac": _clipped(p.get("ID_PAC"), 36), "vpolis": _integer(p.get("VPOLIS")),
+        "spolis": _clipped(p.get("SPOLIS"), 10), "npolis": _clipped(p.get("NPOLIS"), 20),
+        "enp": _clipped(p.get("ENP"), 16), "st_okato": _clipped(p.get("ST_OKATO"), 5),
+        "smo": _clipped(p.get("SMO"), 5), "novor": _clipped(p.get("NOVOR"), 9),
+        "idcase": _clipped(z.get("IDCASE"), 11), "usl_ok": _integer(z.get("USL_OK")),
+        "vidpom": _integer(z.get("VIDPOM")), "for_pom": _integer(z.get("FOR_POM")),
+        "lpu": _clipped(z.get("LPU"), 6), "date_z_1": _date(z.get("DATE_Z_1")), "date_z_2": _date(z.get("DATE_Z_2")),
+        "rslt": _integer(z.get("RSLT")), "ishod": _integer(z.get("ISHOD")), "idsp": _integer(z.get("IDSP")),
+        "sumv": _money(z.get("SUMV")),
+        "lpu_1": _clipped(s.get("LPU_1"), 8), "profil": _integer(s.get("PROFIL")), "prvs": _integer(s.get("PRVS")),
+        "ds1": _clipped(s.get("DS1"), 10), "det": _integer(s.get("DET")), "nhistory": _clipped(s.get("NHISTORY"), 50),
     }
     from app.services.case_versions import identity_key
 

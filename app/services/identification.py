@@ -77,7 +77,7 @@ def identify_cases(file_id: int, on_batch=None) -> dict:
     for n, (first, last) in enumerate(chunks):
         if on_batch is not None and n:
             on_batch(n / len(chunks))
-        rows = in_file(file_id, db.session.execute(
+        rows = in_file(file_id, db.session.connection().execute(      # plain rows, no ORM loading
             select(mc.id, mc.file_id, mc.status, mc.enp, mc.vpolis, mc.spolis, mc.npolis, mc.st_okato,
                    mc.smo, mc.date_z_1, mc.date_z_2, Patient.snils, Patient.fam, Patient.im, Patient.ot,
                    Patient.dr)

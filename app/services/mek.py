@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Iterable, Optional
 
 from flask import current_app
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from app.controls.finding import STAGE_MEK
 from app.controls.mek import MekCase, MekContext, RuleSetting, Sanction, check_case, run_set_rules
@@ -31,6 +31,7 @@ from app.formats.fast_fragments import parse_fragment
 from app.models.intake import CasePayload, ControlError, MedicalCase, Patient
 from app.models.reference import ControlRule
 from app.models.statuses import CASE_ACCEPTED, CASE_MEK_REJECTED, FILE_MEK, FILE_RECALC
+from app.services import bulk
 from app.services.bulk_update import in_values, update_rows
 from app.tariffs import calculate
 from app.tariffs.importer import load_book
@@ -92,7 +93,7 @@ def _batches(file_id: int, with_erz: bool, progress=None) -> Iterable[list]:
     for n, (first, last) in enumerate(chunks):
         if progress is not None and n:
             progress(n / len(chunks))
-        yield in_file(file_id, db.session.execute(
+        yield in_file(file_id, db.session.connection().execute(      # plain rows, no ORM loading
             select(*cols).join(CasePayload, CasePayload.case_id == mc.id)
             .outerjoin(Patient, Patient.id == mc.patient_id)
             .where(mc.id >= first, mc.id <= last).order_by(mc.id)).all())
@@ -116,7 +117,7 @@ def _write(load, found: list[tuple[int, Sanction]], refused: dict[int, Optional[
             row = error_row(s.finding, load.file_id, load.org_id, getattr(load, "subdivision_id", None), case_id)
             row.update(refusal_code=s.refusal[:10], sanction_sum=s.amount)
             rows.append(row)
-        db.session.execute(insert(ControlError), rows)
+        bulk.insert_rows(ControlError.__table__, rows)       # PostgreSQL: COPY
     if refused:
         update_rows(MedicalCase, [{"id": i, "status": CASE_MEK_REJECTED, "mek_withheld": sumv, "sump": ZERO}
                                   for i, sumv in refused.items()], ("status", "mek_withheld", "sump"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Optional
 
 from app.controls.flk import FlkContext, check_record
-from app.formats.fragments import from_xml, to_xml
+from app.formats.fast_fragments import parse_fragment
+from app.formats.fragments import to_xml
 from app.formats.structure import StructureChecker
 from app.services.case_rows import case_row
 
@@ -19,5 +20,6 @@ class RecordChecker:
         """(findings, case row, stored fragment) of one ZAP."""
         found = list(reader_findings) + self.structure.record(zap)
         if self.ctx is not None:
-            found += check_record(zap, from_xml(pers_xml) if pers_xml else None, self.ctx)
+            person = parse_fragment(pers_xml, lines=True) if pers_xml else None   # as from_xml gives it
+            found += check_record(zap, person, self.ctx)
         return found, case_row(zap), to_xml(zap)

@@ -150,7 +150,10 @@ class FlkContext:
 
     @property
     def parsed_name(self) -> Optional[FileName]:
-        return parse_file_name(self.file_name)
+        key = ("parsed name", self.file_name)      # record rules ask for it on every record
+        if key not in self._cache:
+            self._cache[key] = parse_file_name(self.file_name)
+        return self._cache[key]
 
     @property
     def member_stem(self) -> Optional[str]:
@@ -170,4 +173,13 @@ class FlkContext:
         specs = self._cache.get(key)
         if specs is None:
             specs = self._cache[key] = specs_for(scope, self.file_kind, self.rule_date, self.enabled)
+        return specs
+
+    def record_rules(self, with_person: bool) -> tuple:
+        """The active ``record`` rules; without the record's person, those on PERS elements are
+        left out (they need it)."""
+        key = ("record", self.file_kind, self.rule_date, self.enabled, with_person)
+        specs = self._cache.get(key)
+        if specs is None:
+            specs = self._cache[key] = tuple(s for s in self.active("record") if with_person or s.target != "L")
         return specs

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from app.controls.flk.helpers import all_present
 from app.controls.flk.registry import Hit, rule
-from app.controls.flk.values import to_date, tx
+from app.formats.record import Node
 
 
 class NsiCheck(NamedTuple):
@@ -63,8 +63,18 @@ NSI_CHECKS: tuple[NsiCheck, ...] = (
 _VALID_FROM_0661 = date(2020, 4, 1)   # Q015 DATEBEG of 001F.00.0661
 
 
-def _miss(nsi, book, node, on):
-    return node.text is not None and not nsi.has(book, node.text.strip(), on)
+def _misses(nsi, book: str, parent: Node, tag: str, on) -> list[Node]:
+    """The ``tag`` children of ``parent`` with a value the book does not have on ``on``."""
+    return [c for c in parent.children
+            if c.tag == tag and c.text is not None and (c.text or c.children)
+            and not nsi.has(book, c.text.strip(), on)]
+
+
+def _hits(nodes, on, **loc):
+    if not nodes:
+        return nodes
+    detail = f"на {on:%d.%m.%Y}" if on else None
+    return [Hit(n, detail=detail, **loc) for n in nodes]
 
 
 def _make(check: NsiCheck):
@@ -73,60 +83,64 @@ def _make(check: NsiCheck):
     tag = parts[-1]
     level = "/".join(parts[:-1])
 
-    def _hits(nodes, on, **loc):
-        for n in nodes:
-            yield Hit(n, detail=f"на {on:%d.%m.%Y}" if on else None, **loc)
-
+    # each function returns the hits as a list (most records have none: no generator is made)
     if level == "ZL_LIST/SCHET":
         def fn(h):
             nsi = h.ctx.nsi
             if nsi is None or not nsi.knows(book):
-                return
+                return None
             on = h.ctx.dschet
-            yield from _hits([n for n in all_present(h.schet, tag) if _miss(nsi, book, n, on)], on)
+            return _hits(_misses(nsi, book, h.schet, tag, on), on)
     elif level == "PERS_LIST/PERS":
         def fn(p):
             nsi = p.ctx.nsi
             if nsi is None or not nsi.knows(book):
-                return
-            yield from _hits([n for n in all_present(p.node, tag) if _miss(nsi, book, n, None)], None)
+                return None
+            return _hits(_misses(nsi, book, p.node, tag, None), None)
     elif level in ("ZL_LIST/ZAP/PACIENT", "ZL_LIST/ZAP/Z_SL"):
         def fn(r):
             nsi = r.ctx.nsi
             if nsi is None or not nsi.knows(book):
-                return
+                return None
             parent = r.pac if level.endswith("PACIENT") else r.z_sl
             on = r.date_z_2
-            yield from _hits([n for n in all_present(parent, tag) if _miss(nsi, book, n, on)], on)
+            return _hits(_misses(nsi, book, parent, tag, on), on)
     elif level == "ZL_LIST/ZAP/Z_SL/SANK":
         def fn(r):
             nsi = r.ctx.nsi
             if nsi is None or not nsi.knows(book):
-                return
+                return None
+            out = []
             for s in all_present(r.z_sl, "SANK"):
-                yield from _hits([n for n in all_present(s, tag) if _miss(nsi, book, n, None)], None)
+                out += _hits(_misses(nsi, book, s, tag, None), None)
+            return out
     elif level == "ZL_LIST/ZAP/Z_SL/SL":
         def fn(r):
             nsi = r.ctx.nsi
             if nsi is None or not nsi.knows(book):
-                return
-            for sl in r.sls:
-                on = to_date(tx(sl, "DATE_2")) or r.date_z_2
-                yield from _hits([n for n in all_present(sl, tag) if _miss(nsi, book, n, on)], on, sl=sl)
+                return None
+            out = []
+            for sl, on in r.sl_dates():
+                misses = _misses(nsi, book, sl, tag, on)
+                if misses:
+                    out += _hits(misses, on, sl=sl)
+            return out
     elif level == "ZL_LIST/ZAP/Z_SL/SL/USL":
         extra = [p.split("/") for p in check.also]
 
         def fn(r):
             nsi = r.ctx.nsi
             if nsi is None or not nsi.knows(book):
-                return
-            for sl, u in r.usls():
-                on = to_date(tx(u, "DATE_OUT")) or to_date(tx(sl, "DATE_2")) or r.date_z_2
-                nodes = all_present(u, tag)
+                return None
+            out = []
+            for sl, u, on in r.usl_dates():
+                misses = _misses(nsi, book, u, tag, on)
                 for sub, leaf in extra:
                     for s in all_present(u, sub):
-                        nodes.extend(all_present(s, leaf))
-                yield from _hits([n for n in nodes if _miss(nsi, book, n, on)], on, sl=sl, usl=u)
+                        misses += _misses(nsi, book, s, leaf, on)
+                if misses:
+                    out += _hits(misses, on, sl=sl, usl=u)
+            return out
     else:  # pragma: no cover - guarded by the table test
         raise ValueError(f"{check.code}: unsupported path {check.path}")
 

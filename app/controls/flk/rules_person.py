@@ -50,8 +50,8 @@ def representative_older(p):
 
 
 # -- person with the case ---------------------------------------------------------------------
-def _dost(r, tag="DOST") -> set[str]:
-    return set(values(r.person, tag))
+def _dost(r, tag="DOST") -> frozenset[str]:
+    return r.person_values(tag)
 
 
 def _linked(code, tag, kind, cond, text):

@@ -43,8 +43,24 @@ def to_int(s: Optional[str]) -> Optional[int]:
         return None
 
 
+_DATES: dict[str, Optional[date]] = {}     # the dates of a file repeat: each text is parsed once
+_DATES_KEPT = 20_000
+
+
 def to_date(s: Optional[str]) -> Optional[date]:
     """Strict ``ГГГГ-ММ-ДД``."""
+    try:
+        return _DATES[s]
+    except KeyError:
+        pass
+    d = _parse_date(s)
+    if len(_DATES) >= _DATES_KEPT:      # birth dates fill it: start again, the dates of care come back
+        _DATES.clear()
+    _DATES[s] = d
+    return d
+
+
+def _parse_date(s: Optional[str]) -> Optional[date]:
     if not s or len(s) != 10 or s[4] != "-" or s[7] != "-":
         return None
     try:

@@ -9,6 +9,7 @@ from typing import Optional
 
 from app.formats.record import Node
 from app.controls.flk.context import FileName, FlkContext, parse_file_name
+from app.controls.flk.helpers import values
 from app.controls.flk.values import to_date, to_int, tx
 
 _EMPTY = Node("")
@@ -40,7 +41,7 @@ class RecordView:
 
     __slots__ = ("zap", "person", "ctx", "pac", "z_sl", "sls", "n_zap", "idcase", "id_pac",
                  "usl_ok", "for_pom", "idsp", "vpolis", "novor", "date_z_1", "date_z_2",
-                 "dr", "rslt", "ishod")
+                 "dr", "rslt", "ishod", "_sl_dates", "_usl_dates", "_person_values")
 
     def __init__(self, zap: Node, person: Optional[Node], ctx: FlkContext):
         self.zap = zap
@@ -64,6 +65,8 @@ class RecordView:
         self.date_z_1 = to_date(tx(self.z_sl, "DATE_Z_1"))
         self.date_z_2 = to_date(tx(self.z_sl, "DATE_Z_2"))
         self.dr: Optional[date] = to_date(tx(person, "DR")) if person is not None else None
+        self._sl_dates = self._usl_dates = None
+        self._person_values: dict[str, frozenset] = {}
 
     @property
     def newborn(self) -> bool:
@@ -76,6 +79,27 @@ class RecordView:
             for u in sl.children:
                 if u.tag == "USL":
                     yield sl, u
+
+    # several rules ask the same of a record: worked out once, on the first question
+    def sl_dates(self) -> list[tuple[Node, Optional[date]]]:
+        """(sl, the date of its care: DATE_2, else DATE_Z_2) — reference books are checked on it."""
+        if self._sl_dates is None:
+            self._sl_dates = [(sl, to_date(tx(sl, "DATE_2")) or self.date_z_2) for sl in self.sls]
+        return self._sl_dates
+
+    def usl_dates(self) -> list[tuple[Node, Node, Optional[date]]]:
+        """(sl, usl, the date of the service: DATE_OUT, else the date of its SL)."""
+        if self._usl_dates is None:
+            self._usl_dates = [(sl, u, to_date(tx(u, "DATE_OUT")) or on)
+                               for sl, on in self.sl_dates() for u in sl.children if u.tag == "USL"]
+        return self._usl_dates
+
+    def person_values(self, tag: str) -> frozenset[str]:
+        """The non-empty values of the person's ``tag`` elements (DOST, DOST_P)."""
+        found = self._person_values.get(tag)
+        if found is None:
+            found = self._person_values[tag] = frozenset(values(self.person, tag))
+        return found
 
 
 class PersonView:
