@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
+from app.services.bulk import insert_rows
 from app.models.intake import CasePayload, ControlError, MedicalCase, UploadedFile
 from app.models.registry import CaseVersion, Registry
 from app.models.statuses import CASE_EXCLUDED
@@ -96,8 +97,7 @@ def resolve_versions(file_id: int, organisation_id: int, subdivision_id) -> dict
     for v in versions:
         v.update(file_id=file_id, organisation_id=organisation_id, subdivision_id=subdivision_id)
     db.session.execute(delete(CaseVersion).where(CaseVersion.file_id == file_id))
-    if versions:
-        db.session.execute(insert(CaseVersion), versions)
+    insert_rows(CaseVersion.__table__, versions)          # COPY on PostgreSQL: one row per case
 
     # the skipped new versions are not stored; the replaced earlier versions go
     _delete_cases(list(blocked))
