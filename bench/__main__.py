@@ -1,10 +1,38 @@
 """`make bench`: every benchmark of bench/ in production mode (PostgreSQL, Redis, `rq worker`
-processes), one table at the end: figure, target, measured, ratio (measured / target; ≤ 1 is met)."""
+processes), one table at the end: figure, target, measured, ratio (measured / target; ≤ 1 is met).
+
+Each benchmark runs in its own process (each creates its app on its own database)."""
+import json
 import os
 import platform
+import subprocess
+import sys
 import time
 
-from bench import common, documents, formation, load
+from bench import common
+
+MARK = "BENCH-ROWS "
+BENCHMARKS = [
+    ("load", "load.figures(load.main(['--sizes', '10000,100000']))"),
+    ("formation", "formation.main([])"),
+    ("documents", "documents.main(['--runs', '1'])"),
+    ("erz_mek", "erz_mek.main([])"),          # 1,000,000-person ЕРЗ, 5,000,000 earlier cases
+]
+
+
+def run(module: str, expression: str) -> list[dict]:
+    code = (f"import json; from bench import {module}; rows = {expression}; "
+            f"print({MARK!r} + json.dumps(rows), flush=True)")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=common.ROOT, stdout=subprocess.PIPE, text=True)
+    rows = []
+    for line in proc.stdout:
+        if line.startswith(MARK):
+            rows = json.loads(line[len(MARK):])
+        else:
+            print(line, end="", flush=True)
+    if proc.wait() != 0:
+        raise SystemExit(f"bench.{module} failed (exit code {proc.returncode})")
+    return rows
 
 
 def machine() -> str:
@@ -20,9 +48,8 @@ def machine() -> str:
 def main() -> None:
     started = time.perf_counter()
     rows = []
-    rows += load.figures(load.main(["--sizes", "10000,100000"]))
-    rows += formation.main([])
-    rows += documents.main(["--runs", "1"])
+    for module, expression in BENCHMARKS:
+        rows += run(module, expression)
     print()
     print(f"make bench — {time.strftime('%Y-%m-%d %H:%M')}, {machine()}, "
           f"{(time.perf_counter() - started) / 60:.0f} min")

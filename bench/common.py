@@ -129,6 +129,9 @@ def table(rows: list[dict]) -> str:
     head = f"{'figure':<58} {'target':>12} {'measured':>12} {'ratio':>7}"
     lines = [head, "-" * len(head)]
     for r in rows:
-        ratio = r["measured"] / r["target"] if r.get("target") else float("nan")
-        lines.append(f"{r['figure']:<58} {r['target']:>12.1f} {r['measured']:>12.1f} {ratio:>7.2f}")
+        if r.get("target"):
+            target, ratio = f"{r['target']:>12.1f}", f"{r['measured'] / r['target']:>7.2f}"
+        else:
+            target, ratio = f"{'—':>12}", f"{'—':>7}"
+        lines.append(f"{r['figure']:<58} {target} {r['measured']:>12.1f} {ratio}")
     return "\n".join(lines)

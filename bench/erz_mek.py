@@ -185,7 +185,7 @@ out = {{'seconds': time.perf_counter() - started, 'duplicates': len(found),
 """)
 
 
-def main(argv=None) -> None:
+def main(argv=None) -> list[dict]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--earlier", type=int, default=5_000_000)
@@ -230,14 +230,16 @@ def main(argv=None) -> None:
           f"(run again on the loaded file; during the load the МЭК refused {loaded['mek_rejected']} cases, "
           f"{dup} copies were planted)", flush=True)
     print()
-    rows = [("ЕРЗ import, persons", args.persons, first["wall"], None),
-            ("load end to end, s", args.cases, loaded["wall"], 90 * args.cases / 100_000),
-            ("load peak memory, MB", args.cases, loaded["peak_mb"], 400),
-            ("duplicate check, s", args.earlier, check["seconds"], 10 * args.earlier / 5_000_000)]
-    print(f"{'figure':<28} {'size':>10} {'measured':>10} {'target':>8}")
-    for name, size, measured, target in rows:
-        print(f"{name:<28} {size:>10,} {measured:>10.1f} {target if target is not None else '-':>8}")
+    return [dict(figure=f"ЕРЗ import of {args.persons:,} persons, s", target=None, measured=first["wall"]),
+            dict(figure=f"ЕРЗ import of {args.persons:,} persons: peak memory, MB", target=None,
+                 measured=first["peak_mb"]),
+            dict(figure=f"load {args.cases:,} cases, {args.earlier:,} earlier in the DB, s", target=90,
+                 measured=loaded["wall"]),
+            dict(figure=f"duplicate check of {args.cases:,} against {args.earlier:,}, s", target=10,
+                 measured=check["seconds"])]
 
 
 if __name__ == "__main__":
-    main()
+    from bench.common import table
+
+    print(table(main()))

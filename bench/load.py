@@ -110,15 +110,17 @@ def main(argv=None) -> list[dict]:
 
 
 def figures(results: list[dict]) -> list[dict]:
+    """Issue 3: ФЛК ≤ 60 s, ≤ 400 MB, ≤ 3× the floor; issue 4: the whole pipeline ≤ 90 s."""
     rows = []
     for r in results:
         n = r["size"]
         if n == 100000:
-            rows += [dict(figure="load 100,000 cases, s", target=60, measured=r["seconds"]),
+            rows += [dict(figure="load 100,000 cases end to end (ФЛК…recalc), s", target=90, measured=r["seconds"]),
+                     dict(figure="load 100,000 cases: stage «ФЛК», s", target=60, measured=r["stages"].get("ФЛК", 0.0)),
                      dict(figure="load 100,000 cases: worker peak memory, MB", target=400, measured=r["peak"] / 2**20),
                      dict(figure="load 100,000 cases: ratio to the floor", target=3, measured=r["seconds"] / r["floor"])]
         else:
-            rows.append(dict(figure=f"load {n:,} cases, s", target=60 * n / 100000, measured=r["seconds"]))
+            rows.append(dict(figure=f"load {n:,} cases end to end, s", target=None, measured=r["seconds"]))
     return rows
 
 
