@@ -39,6 +39,7 @@ from app.models.user import MO_SIGNING_ORDER, RIGHT_SMO_SIGNER, SIGNATURE_RIGHTS
 from app.security.access import can
 from app.security.scope import Scope
 from app.services import audit
+from app.services.registries import scoped_registry
 from app.services.registry_workflow import Result, move
 from app.signing import order
 from app.signing.certificates import parse_certificate, thumbprint_of
@@ -158,8 +159,7 @@ class _Prepared:
 
 
 def _prepare(user, registry_id: int) -> _Prepared | Result:
-    reg = db.session.execute(select(Registry).where(Registry.id == registry_id,
-                                                    Scope.of(user).clause(Registry))).scalar_one_or_none()
+    reg = scoped_registry(user, registry_id)
     if reg is None:
         return Result(False, None, "Реестр не найден")
     why = refusal_to_sign(user, reg)
@@ -299,8 +299,7 @@ def _store(user, ready: _Prepared, method: str, certificate: Optional[Certificat
 
 def mark_signed_on_paper(user, registry_id: int, comment: Optional[str]) -> Result:
     """The ТФОМС or the payer records that the current signing stage was done on paper."""
-    reg = db.session.execute(select(Registry).where(Registry.id == registry_id,
-                                                    Scope.of(user).clause(Registry))).scalar_one_or_none()
+    reg = scoped_registry(user, registry_id)
     if reg is None:
         return Result(False, None, "Реестр не найден")
     why = paper_refusal(user, reg)
