@@ -11,8 +11,6 @@ queue before the worker took the job counts as «В очереди»).
 from __future__ import annotations
 
 import argparse
-import io
-import json
 import tempfile
 import time
 import zipfile
