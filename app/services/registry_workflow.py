@@ -26,7 +26,6 @@ from app.models.registry import (REG_CLOSED, REG_CREATED, REG_FORMED, REG_MO_SIG
                                  REG_SENT, REG_SMO_SIGNING, REG_TAKEN, TYPE_NONRESIDENT, Registry,
                                  RegistryStatusChange)
 from app.security.access import can
-from app.security.scope import Scope
 from app.services import audit
 
 SYSTEM = "system"
@@ -97,10 +96,9 @@ def move(reg_id: int, src: str, dst: str, *, user=None, comment: Optional[str] =
 def change_status(user, registry_id: int, target: str, comment: Optional[str] = None,
                   expected: Optional[str] = None) -> Result:
     """A user's status change, with every check the page does, again."""
-    from sqlalchemy import select
+    from app.services.registries import scoped_registry
 
-    reg = db.session.execute(select(Registry).where(Registry.id == registry_id,
-                                                    Scope.of(user).clause(Registry))).scalar_one_or_none()
+    reg = scoped_registry(user, registry_id)
     if reg is None:
         return Result(False, None, "Реестр не найден")
     current = reg.status

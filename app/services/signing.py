@@ -18,7 +18,6 @@ Where the region allows it, the ТФОМС or the payer marks a registry as sign
 from __future__ import annotations
 
 import hashlib
-import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -385,12 +384,6 @@ def write_documents_zip(registry_id: int, target) -> None:
         for n, step in enumerate(steps, 1):
             for sig in step.signatures:
                 zf.writestr(f"{sig.document.file_name}.{n}_{step.role}.sig", sig.signature)
-
-
-def signed_documents_zip(registry_id: int) -> bytes:
-    buffer = io.BytesIO()
-    write_documents_zip(registry_id, buffer)
-    return buffer.getvalue()
 
 
 def register_certificate(user: OmsUser, data: bytes, *, uploaded_by=None) -> Certificate:

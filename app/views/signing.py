@@ -158,7 +158,7 @@ class RegistrySigningView(ScopedModelView):
     class_permission_name = "Registry"
     crud_methods = ()
     list_columns = ["number", "status"]
-    method_permission_name = {"page": PERM_READ, "signed_zip": PERM_READ, "print_set": PERM_READ,
+    method_permission_name = {"page": PERM_READ, "print_set": PERM_READ,
                               "pkcs12": PERM_WRITE, "files": PERM_WRITE, "provider": PERM_WRITE,
                               "paper": PERM_WRITE}
 
@@ -214,15 +214,6 @@ class RegistrySigningView(ScopedModelView):
         reg = self._scoped_get(pk)
         self._flash(signing.mark_signed_on_paper(g.user, reg.id, request.form.get("comment")))
         return self._back(pk)
-
-    @expose("/<int:pk>/signed.zip")
-    @has_access
-    def signed_zip(self, pk):
-        import io
-
-        reg = self._scoped_get(pk)
-        return send_file(io.BytesIO(signing.signed_documents_zip(reg.id)), as_attachment=True,
-                         download_name=f"Реестр_{reg.number}_с_подписями.zip", mimetype="application/zip")
 
     @expose("/<int:pk>/print")
     @has_access

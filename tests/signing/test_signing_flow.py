@@ -217,7 +217,9 @@ def test_signed_zip_has_each_document_and_its_signatures(reg_id, test_pki):
     import zipfile
 
     assert _sign("mo1_executor", reg_id, test_pki).ok
-    names = zipfile.ZipFile(io.BytesIO(signing.signed_documents_zip(reg_id))).namelist()
+    buffer = io.BytesIO()
+    signing.write_documents_zip(reg_id, buffer)
+    names = zipfile.ZipFile(buffer).namelist()
     docs = documents_of(reg_id)
     for doc in docs:
         assert doc.file_name in names and f"{doc.file_name}.1_executor.sig" in names
