@@ -47,7 +47,7 @@ def create_app(config_object: str = "config.Config", overrides: Optional[dict[st
     from app.jobs import runtime
 
     runtime.init_app(app)
-    from app.formatting import register_template_filters
+    from app.core.formatting import register_template_filters
 
     register_template_filters(app)
     return app

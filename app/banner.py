@@ -10,7 +10,7 @@ def main() -> None:
     parser.add_argument("--port", default="8080")
     args = parser.parse_args()
     import config
-    from app.services.demo import DEMO_LOGINS
+    from app.demo.accounts import DEMO_LOGINS
 
     cfg = config.Config
     print("=" * 72)

@@ -19,7 +19,7 @@ def sync_roles_command():
     """Создать и обновить роли по описанию в коде (app/security/roles.py)."""
     from app.extensions import appbuilder
     from app.security.roles import sync_roles
-    from app.services.demo import ensure_signature_rights
+    from app.demo.accounts import ensure_signature_rights
     from app.extensions import db
 
     from app.security.roles import ROLE_ADMIN
@@ -35,17 +35,17 @@ def sync_roles_command():
 @oms_cli.command("init-demo")
 def init_demo_command():
     """Создать демонстрационные организации и учетные записи (повторный запуск безопасен)."""
-    from app.services.demo import init_demo
-    from app.services.nsi import load_demo_nsi
+    from app.demo.accounts import init_demo
+    from app.services.reference.nsi import load_demo_nsi
 
     result = init_demo()
     result["nsi"] = load_demo_nsi()
-    from app.erz.demo import load_demo_erz
-    from app.tariffs.demo import load_demo_tariffs
+    from app.demo.erz import load_demo_erz
+    from app.demo.tariffs import load_demo_tariffs
 
     result["erz"] = load_demo_erz(current_app.config["DEMO_ERZ_PERSONS"])
     result["tariffs"] = load_demo_tariffs()
-    from app.services.demo_signatures import ensure_demo_signatures
+    from app.demo.signatures import ensure_demo_signatures
 
     result["signatures"] = ensure_demo_signatures()
     _print_json(result)
@@ -74,7 +74,7 @@ def _user(login: str):
 @oms_cli.command("sync-rules")
 def sync_rules_command():
     """Дополнить каталог правил контроля правилами, которые реализованы в системе."""
-    from app.services.rules import sync_catalogue
+    from app.services.reference.rules import sync_catalogue
 
     _print_json(sync_catalogue())
 
@@ -85,7 +85,7 @@ def import_rules_command(path):
     """Обновить тексты и сроки действия правил из официального XML Q015/Q016 (<packet>)."""
     from pathlib import Path
 
-    from app.services.rules import import_rule_table
+    from app.services.reference.rules import import_rule_table
 
     result = import_rule_table(Path(path))
     click.echo(f"Строк в файле: {result['rows']}, обновлено правил: {result['updated']}")
@@ -101,7 +101,7 @@ def import_nsi_command(paths, book):
     """Загрузить справочник НСИ из официальной выгрузки ФФОМС (<packet>, XML)."""
     from pathlib import Path
 
-    from app.services.nsi import NsiImportError, import_packet
+    from app.services.reference.nsi import NsiImportError, import_packet
 
     for path in paths:
         try:
@@ -117,8 +117,8 @@ def import_nsi_command(paths, book):
 def load_command(paths, login, max_errors):
     """Загрузить архивы синхронно (тот же конвейер, что и «Загрузка файла»); JSON на архив."""
     from app.extensions import db
-    from app.services.intake_pipeline import load_file, summary
-    from app.services.uploads import IncomingArchive, UploadRefused, accept_archives
+    from app.services.intake.pipeline import load_file, summary
+    from app.services.intake.uploads import IncomingArchive, UploadRefused, accept_archives
 
     user = _user(login)
     for path in paths:
@@ -150,7 +150,7 @@ def demo_files_command(outdir, mo, sender, cases, error_rate, seed, count, year,
     """Создать демонстрационные архивы (пары H и L) и manifest.json с внедренными ошибками."""
     from pathlib import Path
 
-    from app.services.demo_files import write_demo_files
+    from app.demo.files import write_demo_files
 
     manifest = write_demo_files(Path(outdir), count=count, mo=mo, sender=sender, cases=cases,
                                 error_rate=error_rate, seed=seed, year=year, month=month)
@@ -194,7 +194,7 @@ def import_tariffs_command(path, encoding):
 @click.option("--user", "login", required=True)
 def delete_file_command(file_id, login):
     """Удалить данные файла (как «Удалить данные файла» на вкладке «Загрузка файла»)."""
-    from app.services.file_deletion import delete_file_data
+    from app.services.intake.file_data import delete_file_data
 
     _print_json(delete_file_data(_user(login), file_id).as_dict())
 
@@ -206,7 +206,7 @@ def delete_file_command(file_id, login):
 @click.option("--subdivision", "subdivisions", multiple=True, help="Код подразделения (можно несколько)")
 def form_command(login, period, reg_type, subdivisions):
     """«Сформировать реестр»: по реестру на каждую СМО (и «Иногородние» в ТФОМС)."""
-    from app.services.formation import form_registries
+    from app.services.registries.formation import form_registries
 
     _print_json(form_registries(_user(login), period, reg_type, list(subdivisions) or None).as_dict())
 
@@ -218,7 +218,7 @@ def form_command(login, period, reg_type, subdivisions):
 @click.option("--reason", required=True)
 def case_status_command(case_id, status, login, reason):
     """Приостановить / возобновить / исключить случай (статус: Приостановлен, Принят, Исключен)."""
-    from app.services.case_status import change_status
+    from app.services.intake.case_status import change_status
 
     _print_json(change_status(_user(login), [case_id], status, reason).as_dict())
 
@@ -237,7 +237,7 @@ def registry_status_command(registry_id, status, login, comment):
     """Перевести реестр в статус STATUS (как выпадающий список на вкладке «Текущие реестры»)."""
     from app.extensions import db
     from app.models.registry import Registry
-    from app.services.registry_workflow import change_status
+    from app.services.registries.workflow import change_status
 
     _sync_jobs()
     result = change_status(_user(login), registry_id, status, comment)
@@ -254,9 +254,9 @@ def registry_status_command(registry_id, status, login, comment):
 @click.option("--user", "login", required=True)
 def registry_show_command(registry_id, login):
     """Реестр: номер, статус, плательщик, суммы, документы с SHA-256, история статусов."""
-    from app.services.registries import scoped_registry
-    from app.services.registry_documents import documents_of
-    from app.services.registries import registry_history
+    from app.services.registries.queries import scoped_registry
+    from app.services.registries.documents import documents_of
+    from app.services.registries.queries import registry_history
 
     reg = scoped_registry(_user(login), registry_id)
     if reg is None:
@@ -278,8 +278,8 @@ def registry_download_command(registry_id, outdir, login):
     import shutil
     from pathlib import Path
 
-    from app.services.registries import scoped_registry
-    from app.services.registry_documents import documents_of
+    from app.services.registries.queries import scoped_registry
+    from app.services.registries.documents import documents_of
 
     reg = scoped_registry(_user(login), registry_id)
     if reg is None:
@@ -302,7 +302,7 @@ def mek_results_command(registry_id, path, login):
     """Загрузить файл результатов МЭК плательщика для реестра в статусе «Выгружен»."""
     from pathlib import Path
 
-    from app.services.mek_results import load_results
+    from app.services.registries.mek_results import load_results
 
     result = load_results(_user(login), registry_id, Path(path)).as_dict()
     _print_json({k: result[k] for k in ("ok", "message", "refused_cases")} | (
@@ -323,7 +323,7 @@ def sign_command(registry_id, login, pkcs12_path, passphrase_env, sig_dir, use_p
     import os
     from pathlib import Path
 
-    from app.services import signing
+    from app.services.signing import registry_signing as signing
 
     if sum(bool(x) for x in (pkcs12_path, sig_dir, use_provider)) != 1:
         raise click.UsageError("Укажите один способ: --pkcs12 FILE --passphrase-env VAR, --sig-dir DIR или --provider")
@@ -346,8 +346,8 @@ def sign_command(registry_id, login, pkcs12_path, passphrase_env, sig_dir, use_p
 @click.option("--user", "login", required=True)
 def verify_command(registry_id, login):
     """Проверить заново каждую подпись реестра."""
-    from app.services import signing
-    from app.services.registries import scoped_registry
+    from app.services.signing import registry_signing as signing
+    from app.services.registries.queries import scoped_registry
 
     reg = scoped_registry(_user(login), registry_id)
     if reg is None:

@@ -47,8 +47,8 @@ from app.documents import (Party, Refusal, RegistryDocData, case_row_xml, render
                            render_mek_act, render_registry_list, render_summary)
 from app.formats.fragments import to_xml  # noqa: E402
 from app.registry_files import write_registry_pair  # noqa: E402
-from app.services import demo_files as df  # noqa: E402
-from app.services.demo_people import demo_person  # noqa: E402
+from app.demo import files as df  # noqa: E402
+from app.demo.people import demo_person  # noqa: E402
 
 TODAY = dt.date(2026, 11, 10)
 DSCHET = dt.date(2026, 11, 3)
@@ -258,7 +258,7 @@ def run_job(app, reg_id: int, timeout: float = 1800) -> dict:
     from app.extensions import db
     from app.models.registry import Registry, RegistryDocument
     from app.models.user import OmsUser
-    from app.services.registry_workflow import change_status
+    from app.services.registries.workflow import change_status
     from bench import common
 
     worker = common.Worker(queues=("documents",))

@@ -84,7 +84,7 @@ def child(code: str) -> dict:
 
 def write_erz_csv(path: Path, persons: int) -> None:
     sys.path.insert(0, str(ROOT))
-    from app.erz.demo import demo_records
+    from app.demo.erz import demo_records
     from app.erz.importer import records_to_csv
 
     with open(path, "w", encoding="utf-8") as fh:
@@ -112,8 +112,8 @@ def load_file(archive: Path) -> dict:
 import time
 from app.extensions import db
 from app.models.user import OmsUser
-from app.services import intake_pipeline as ip
-from app.services.uploads import IncomingArchive, accept_archives
+from app.services.intake import pipeline as ip
+from app.services.intake.uploads import IncomingArchive, accept_archives
 times = {{}}
 def timed(stage):
     def run(load):
@@ -136,7 +136,7 @@ def earlier_cases(earlier: int, specs) -> int:
     year), plus copies of 1 % of the coming file's cases under another NHISTORY (duplicates)."""
     from sqlalchemy import create_engine, text
 
-    from app.services.demo_people import demo_person
+    from app.demo.people import demo_person
 
     engine = create_engine(DB)
     started = time.perf_counter()
@@ -211,7 +211,7 @@ def main(argv=None) -> list[dict]:
     import datetime as dt
     import random
 
-    from app.services.demo_files import _period, plan_cases, write_archive
+    from app.demo.files import _period, plan_cases, write_archive
 
     persons = min(args.persons, max(10, args.cases // 2))
     today = dt.date.today()

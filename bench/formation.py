@@ -72,7 +72,7 @@ def page_median(app, n: int = 20) -> float:
 def form_seconds(app) -> tuple[float, int]:
     from app.extensions import db
     from app.models.user import OmsUser
-    from app.services.formation import form_registries
+    from app.services.registries.formation import form_registries
 
     with app.app_context():
         user = db.session.query(OmsUser).filter_by(username="mo1_operator").one()

@@ -60,7 +60,7 @@ def load_once(archive: Path, app) -> dict:
     from app.extensions import db
     from app.models.intake import UploadedFile
     from app.models.user import OmsUser
-    from app.services.uploads import IncomingArchive, accept_archives
+    from app.services.intake.uploads import IncomingArchive, accept_archives
 
     worker = common.Worker()
     try:
@@ -89,7 +89,7 @@ def main(argv=None) -> list[dict]:
     sizes = [int(s) for s in args.sizes.split(",")]
     common.fresh_database()
     app = common.app()
-    from app.services.demo_files import write_archive
+    from app.demo.files import write_archive
 
     results = []
     out = Path(tempfile.mkdtemp(prefix="oms-bench-load-"))

@@ -2,7 +2,7 @@
 
 - :mod:`app.api.files` — upload archives, poll a file, its errors, the FLK_P protocol;
 - :mod:`app.api.registries` — registries, status changes, documents;
-- :mod:`app.api.keys`, :mod:`app.api.key_views`, :mod:`app.api.cli` — API keys (page «Ключи API»,
+- :mod:`app.services.accounts.api_keys`, :mod:`app.api.key_views`, :mod:`app.api.cli` — API keys (page «Ключи API»,
   ``oms api-key create|list|revoke``).
 
 Documented by OpenAPI (``/api/v1/_openapi``, Swagger UI at ``/swagger/v1``); authenticated by an

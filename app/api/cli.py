@@ -28,7 +28,7 @@ def _user(login: str):
 @click.option("--expires", default=None, help="Срок действия ГГГГ-ММ-ДД (по умолчанию бессрочный)")
 def create_command(login, name, expires):
     """Создать ключ API; ключ печатается один раз (в базе хранится только его хеш)."""
-    from app.api.keys import ApiKeyRefused, create_key
+    from app.services.accounts.api_keys import ApiKeyRefused, create_key
 
     expires_on = None
     if expires:
@@ -46,7 +46,7 @@ def create_command(login, name, expires):
 @click.option("--user", "login", default=None, help="Только ключи этого логина")
 def list_command(login):
     """Ключи API (без самих ключей): владелец, название, даты, состояние."""
-    from app.api.keys import all_keys, keys_of
+    from app.services.accounts.api_keys import all_keys, keys_of
 
     found = keys_of(_user(login)) if login else all_keys()
     _print_json([k.as_dict() for k in found])
@@ -56,7 +56,7 @@ def list_command(login):
 @click.argument("key_uuid")
 def revoke_command(key_uuid):
     """Отозвать ключ API по его uuid (из create или list); отозванный ключ отвечает 401."""
-    from app.api.keys import ApiKeyRefused, revoke_key
+    from app.services.accounts.api_keys import ApiKeyRefused, revoke_key
 
     try:
         _print_json(revoke_key(key_uuid).as_dict())

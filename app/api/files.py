@@ -16,8 +16,8 @@ from app.extensions import db
 from app.models.intake import UploadedFile
 from app.models.statuses import FILE_STATUSES
 from app.security.scope import Scope
-from app.services import file_reports
-from app.services.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
+from app.services.intake import reports as file_reports
+from app.services.intake.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
 
 FILE_NOT_FOUND = "Файл не найден"
 UPLOAD_FIELD = "archives"

@@ -1,5 +1,5 @@
 """«Ключи API» («Администрирование»): a user makes and revokes their own API keys for a МИС.
-Thin: :mod:`app.api.keys` does the work.  A key is shown once, on the page that made it."""
+Thin: :mod:`app.services.accounts.api_keys` does the work.  A key is shown once, on the page that made it."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +9,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 
-from app.api import keys
+from app.services.accounts import api_keys as keys
 from app.extensions import db
 from app.models.user import OmsUser
 

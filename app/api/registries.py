@@ -1,7 +1,7 @@
 """``/api/v1/mis/registries``: the registries the user may see (as on «Текущие реестры» and
 «Закрытые реестры»), status changes where the user may make them, and the documents.
-Thin: :mod:`app.services.registry_workflow`, :mod:`app.services.registries` and
-:mod:`app.services.registry_documents` do the work."""
+Thin: :mod:`app.services.registries.workflow`, :mod:`app.services.registries.queries` and
+:mod:`app.services.registries.documents` do the work."""
 from __future__ import annotations
 
 import tempfile
@@ -18,7 +18,10 @@ from app.extensions import db
 from app.models.organisation import Organisation
 from app.models.registry import REGISTRY_STATUSES, Registry
 from app.security.scope import Scope
-from app.services import registries, registry_documents, registry_workflow, signing
+from app.services.registries import queries as registries
+from app.services.registries import documents as registry_documents
+from app.services.registries import workflow as registry_workflow
+from app.services.signing import registry_signing as signing
 
 REGISTRY_NOT_FOUND = "Реестр не найден"
 DOCUMENT_NOT_FOUND = "Документ не найден"

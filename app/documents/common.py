@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from app.formatting import format_date, format_money
+from app.core.formatting import format_date, format_money
 
 from .data import PAYER_TFOMS, RegistryDocData
 from .docx_kit import B, par, requisites, set_core, signatures

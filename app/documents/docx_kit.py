@@ -36,7 +36,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from lxml import etree
 
-from app.formatting import NBSP
+from app.core.formatting import NBSP
 
 FONT = "Times New Roman"
 LANG = "ru-RU"
@@ -348,7 +348,7 @@ _DATES: dict = {}
 
 
 def fast_date(value: Optional[dt.date]) -> str:
-    """:func:`app.formatting.format_date` for the rows of big tables (cached per date)."""
+    """:func:`app.core.formatting.format_date` for the rows of big tables (cached per date)."""
     if value is None:
         return ""
     text = _DATES.get(value)
@@ -363,7 +363,7 @@ _CENT = Decimal("0.01")
 
 
 def fast_money(value) -> str:
-    """:func:`app.formatting.format_money` for the rows of big tables: «1 234,56»."""
+    """:func:`app.core.formatting.format_money` for the rows of big tables: «1 234,56»."""
     if value is None:
         return ""
     if not isinstance(value, Decimal) or value.as_tuple().exponent != -2:

@@ -1,7 +1,7 @@
 """«Счет на оплату медицинской помощи, оказанной застрахованным лицам»."""
 from __future__ import annotations
 
-from app.formatting import format_date, format_money
+from app.core.formatting import format_date, format_money
 
 from .common import core, mo_signatures, money_text, parties, payer_signatures, registry_line
 from .data import RegistryDocData

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Iterable, Optional
 
-from app.formatting import format_date, format_money
+from app.core.formatting import format_date, format_money
 
 from .common import cases_text, core, parties, registry_line
 from .data import ZERO, Refusal, RegistryDocData

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from app.formatting import format_date
+from app.core.formatting import format_date
 
 from .common import (cases_text, check_totals, core, mo_signatures, parties, payer_signatures,
                      registry_line)

@@ -1,7 +1,7 @@
 """«Сводный реестр»: totals by registry type, by profile (V002) and by subdivision."""
 from __future__ import annotations
 
-from app.formatting import format_date, format_money
+from app.core.formatting import format_date, format_money
 
 from .common import (cases_text, check_totals, core, mo_signatures, money_text, parties,
                      payer_signatures, registry_line)

@@ -16,7 +16,7 @@ from app.erz.adapter import (FOUND_BY_ENP, FOUND_BY_NAME, FOUND_BY_POLICY, FOUND
                              ErzMatch, ErzPolicyInfo, ErzQuery)
 from app.extensions import db
 from app.models.erz import ErzPerson, ErzPolicy
-from app.services.bulk_update import in_values
+from app.core.bulk_update import in_values
 
 
 class LocalErzAdapter:

@@ -1,5 +1,5 @@
 """Thin job functions of the registries."""
-from app.services.registry_documents import generate_documents as _generate
+from app.services.registries.documents import generate_documents as _generate
 
 
 def generate_documents(registry_id: int) -> dict:

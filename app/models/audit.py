@@ -23,6 +23,6 @@ class AuditEvent(Model):
 
     @property
     def event_label(self) -> str:
-        from app.services.audit import EVENTS
+        from app.core.audit import EVENTS
 
         return EVENTS.get(self.event, self.event)

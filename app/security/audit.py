@@ -39,7 +39,7 @@ def _actor():
 
 
 def _on_before_flush(session: Session, _ctx, _instances) -> None:
-    from app.services.audit import record
+    from app.core.audit import record
 
     entries = []
     for obj in session.dirty:
@@ -65,7 +65,7 @@ def _on_before_flush(session: Session, _ctx, _instances) -> None:
 
 def _on_after_flush(session: Session, _ctx) -> None:
     """New users and roles are logged once their ids exist (commit flushes these rows too)."""
-    from app.services.audit import record
+    from app.core.audit import record
 
     actor = _actor()
     for obj in session.new:

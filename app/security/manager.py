@@ -13,7 +13,7 @@ from flask_appbuilder.utils.base import get_safe_redirect
 from werkzeug.security import check_password_hash
 
 from app.models.user import OmsUser
-from app.services import audit
+from app.core import audit
 
 LOCKED_MESSAGE = "Учетная запись заблокирована после неудачных попыток входа. Обратитесь к администратору ТФОМС."
 INVALID_LOGIN_MESSAGE = "Неверное имя пользователя или пароль"

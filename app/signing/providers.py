@@ -7,7 +7,7 @@
   GOST R 34.10-2012, which pyhanko does not support.  See the README, «Электронная подпись».
 
 A provider answers only "is this signature intact over these bytes, and does it chain to one of
-these roots"; whose certificate it is and whether it may sign is decided in ``app.services.signing``.
+these roots"; whose certificate it is and whether it may sign is decided in ``app.services.signing.registry_signing``.
 """
 from __future__ import annotations
 

@@ -8,13 +8,13 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 
-from app.formatting import format_datetime
+from app.core.formatting import format_datetime
 from app.models.audit import AuditEvent
 from app.models.job import BackgroundJob
 from app.models.organisation import Organisation, Subdivision
 from app.security.global_views import GlobalReadOnlyView
 from app.security.scoped_views import ScopedModelView
-from app.services.users import validate_user_organisation
+from app.services.accounts.users import validate_user_organisation
 
 
 class OmsUserView(UserDBModelView):

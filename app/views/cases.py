@@ -7,11 +7,11 @@ from flask_appbuilder import action, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from app.formatting import format_date, format_money
+from app.core.formatting import format_date, format_money
 from app.models.intake import MedicalCase
 from app.models.statuses import CASE_ACCEPTED, CASE_EXCLUDED, CASE_SUSPENDED
 from app.security.scoped_views import ScopedModelView
-from app.services import case_status
+from app.services.intake import case_status
 from app.views.intake import OmsListWidget
 
 

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
 
 from app.extensions import db
-from app.formatting import format_datetime, format_money
+from app.core.formatting import format_datetime, format_money
 from app.models.intake import MedicalCase, Patient, UploadedFile
 from app.models.organisation import Subdivision
 from app.models.registry import REG_SENT, REGISTRY_TYPES, Registry
@@ -25,7 +25,12 @@ from app.models.statuses import FILE_DONE
 from app.security.permissions import PERM_READ, PERM_WRITE
 from app.security.scope import Scope
 from app.security.scoped_views import ScopedModelView
-from app.services import formation, preferences, registries, registry_documents, registry_workflow, signing
+from app.services.registries import formation
+from app.services.accounts import preferences
+from app.services.registries import queries as registries
+from app.services.registries import documents as registry_documents
+from app.services.registries import workflow as registry_workflow
+from app.services.signing import registry_signing as signing
 from app.views.formatting import link, row_aware, text
 from app.views.intake import OmsListWidget
 
@@ -224,7 +229,7 @@ class RegistryView(ScopedModelView):
         import tempfile
         from pathlib import Path
 
-        from app.services.mek_results import load_results
+        from app.services.registries.mek_results import load_results
 
         reg = self._scoped_get(pk)
         upload = request.files.get("results")

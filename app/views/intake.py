@@ -12,12 +12,13 @@ from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _l
 
 from app.controls.finding import STAGE_FLK, STAGE_MEK
-from app.formatting import format_datetime
+from app.core.formatting import format_datetime
 from app.models.intake import UploadedFile
 from app.models.statuses import FILE_LOADING
 from app.security.scoped_views import ScopedModelView
-from app.services import file_deletion, file_reports
-from app.services.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
+from app.services.intake import file_data as file_deletion
+from app.services.intake import reports as file_reports
+from app.services.intake.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
 from app.views.formatting import link, progress_bar, row_aware, text
 
 

@@ -6,10 +6,10 @@ from flask_appbuilder import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from app.formatting import format_date, format_datetime
+from app.core.formatting import format_date, format_datetime
 from app.models.reference import ControlRule, NsiBookVersion, NsiItem
 from app.security.global_views import GlobalModelView, GlobalReadOnlyView
-from app.services.rules import switch_rules
+from app.services.reference.rules import switch_rules
 
 
 class NsiBookView(GlobalReadOnlyView):
@@ -58,7 +58,7 @@ class ControlRuleView(GlobalModelView):
                      "updated_at": _l("Changed at")}
 
     def post_update(self, item):
-        from app.services import audit
+        from app.core import audit
         from app.extensions import db
 
         audit.record("rules_changed", user=g.user, object_type="ControlRule", object_id=item.code,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from app.formatting import format_date, format_datetime, format_money
+from app.core.formatting import format_date, format_datetime, format_money
 from app.models.erz import ErzPerson, ErzPolicy
 from app.models.tariff import Tariff
 from app.security.global_views import GlobalReadOnlyView

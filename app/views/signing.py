@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from app.extensions import db
-from app.formatting import format_datetime
+from app.core.formatting import format_datetime
 from app.models.organisation import ORG_TFOMS
 from app.models.registry import Registry
 from app.models.signing import Certificate, TrustRoot
@@ -21,7 +21,8 @@ from app.security.global_views import GlobalModelView
 from app.security.permissions import PERM_READ, PERM_WRITE
 from app.security.scope import Scope
 from app.security.scoped_views import ScopedModelView
-from app.services import registry_documents, signing
+from app.services.registries import documents as registry_documents
+from app.services.signing import registry_signing as signing
 from app.signing.certificates import CertificateError
 
 MAX_UPLOAD = 20 * 1024 * 1024     # a certificate, a PKCS#12 or a .sig set is small

@@ -14,7 +14,7 @@ from lxml import etree
 from app.extensions import db
 from app.models.intake import ControlError, UploadedFile
 from app.models.registry import Registry, RegistryDocument, RegistryStatusChange
-from app.services.formation import form_registries
+from app.services.registries.formation import form_registries
 from tests.api.helpers import FILES, REGISTRIES, Api
 from tests.registries.helpers import demo, user
 

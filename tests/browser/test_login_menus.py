@@ -7,7 +7,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from app.services.demo import DEMO_LOGINS
+from app.demo.accounts import DEMO_LOGINS
 
 pytestmark = pytest.mark.browser
 

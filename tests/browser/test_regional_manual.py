@@ -22,7 +22,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from app.services.demo_files import write_archive
+from app.demo.files import write_archive
 from tests.browser.pages import body, login, row_checkbox, run_action, submit, wait_for_download
 
 pytestmark = pytest.mark.browser

@@ -16,7 +16,7 @@ from typing import Optional, Union
 
 from app.formats.record import Node
 from app.controls.flk import FlkContext
-from app.nsi.demo import demo_nsi
+from app.demo.nsi import demo_nsi
 
 TODAY = date(2025, 2, 10)
 H_NAME = "HM140001S14001_2501001"

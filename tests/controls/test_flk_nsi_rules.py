@@ -9,7 +9,8 @@ import pytest
 from app.controls.flk import check_header, check_person, check_record
 from app.controls.flk.registry import get
 from app.controls.flk.rules_nsi import NSI_CHECKS
-from app.nsi import MemoryNsi, NsiEntry, load_demo_books
+from app.demo.nsi import load_demo_books
+from app.nsi import MemoryNsi, NsiEntry
 from tests.controls.factory import (
     NAMES, E, adult, amb_zap, at, chain, ctx, header, hosp_zap, mutate,
 )

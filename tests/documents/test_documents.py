@@ -16,7 +16,7 @@ from app.documents import (CaseRow, DocumentDataError, Summary, TotalLine, case_
                            period_text,
                            render_invoice, render_mek_act, render_registry_list, render_summary,
                            rubles_in_words, summarize)
-from app.formatting import format_money
+from app.core.formatting import format_money
 from tests.documents.factory import (MO, NBSP, PROFILES, SMO, TFOMS, all_text, make_doc,
                                       make_refusals, make_rows, open_docx)
 
@@ -408,8 +408,8 @@ def test_mek_act_without_refusals():
 # -- rows from the stored fragments -------------------------------------------------------------
 def test_case_row_from_demo_fragments():
     from app.formats.fragments import from_xml, to_xml
-    from app.services import demo_files as df
-    from app.services.demo_people import demo_person
+    from app.demo import files as df
+    from app.demo.people import demo_person
 
     specs = df.plan_cases(40, random.Random(2), 2026, 10, dt.date(2026, 11, 10), 20, 0.0)
     hosp = next(s for s in specs if s.kind == "hosp")
@@ -435,8 +435,8 @@ def test_case_row_xml_reads_any_xml_form_alike():
     from lxml import etree
 
     from app.formats.fragments import from_xml, to_xml
-    from app.services import demo_files as df
-    from app.services.demo_people import demo_person
+    from app.demo import files as df
+    from app.demo.people import demo_person
 
     spec = df.plan_cases(5, random.Random(4), 2026, 10, dt.date(2026, 11, 10), 5, 0.0)[0]
     zap = df.zap_node(spec, "140001", None)

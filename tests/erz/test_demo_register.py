@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models.erz import ErzPerson, ErzPolicy
 from app.models.tariff import Tariff
-from app.services import demo_catalog as cat
-from app.services.demo_people import demo_person
+from app.demo import catalog as cat
+from app.demo.people import demo_person
 
 
 def person(i: int) -> ErzPerson:

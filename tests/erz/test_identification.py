@@ -15,7 +15,7 @@ from app.erz.resolve import POLICY_ENDED, POLICY_FUTURE, POLICY_NONE, POLICY_VAL
 from app.extensions import db
 from app.models.erz import ErzPerson
 from app.models.intake import MedicalCase
-from app.services.identification import identify_cases
+from app.services.intake.stages.erz import identify_cases
 from tests.intake.helpers import MO2, change_record, demo_pair, element_text
 
 _n = itertools.count(1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.extensions import db
 from app.models.erz import ErzPerson
 from app.security.roles import ROLE_TFOMS
-from app.services.demo_people import demo_person
+from app.demo.people import demo_person
 from tests.factories import make_user, org_by_code
 
 

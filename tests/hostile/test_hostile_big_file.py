@@ -8,7 +8,7 @@ import zipfile
 
 from app.models.intake import MedicalCase
 from app.models.statuses import CASE_ACCEPTED, CASE_FLK_REJECTED, FILE_DONE
-from app.services.demo_files import write_archive
+from app.demo.files import write_archive
 from tests.intake.helpers import (Pair, case_statuses, change_record, element_text, errors_of,
                                   unchanged_elsewhere, work_dir)
 

@@ -12,7 +12,7 @@ from flask import current_app
 from app.extensions import db
 from app.models.intake import UploadedFile
 from app.models.statuses import FILE_DONE, FILE_ERRORS, FILE_FLK, FILE_LOADING
-from app.services.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
+from app.services.intake.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
 from tests.factories import org_by_code
 from tests.intake.helpers import (MO1, MO2, assert_all_rejected, assert_done, demo_pair,
                                   fresh, set_text, snapshot, unchanged_elsewhere, user,
@@ -123,7 +123,7 @@ def test_a_rejected_reupload_leaves_the_earlier_file_alone(intake, tmp_path, def
 
 def test_a_reupload_failing_after_the_flk_leaves_the_earlier_file_alone(intake, tmp_path, monkeypatch):
     from app.models.statuses import FILE_ERR_VALIDATION
-    from app.services import intake_pipeline
+    from app.services.intake import pipeline as intake_pipeline
 
     pair = demo_pair(tmp_path)
     first = intake.upload_pair(pair)

@@ -82,7 +82,7 @@ def test_xxe_local_file_never_read(intake, tmp_path, secret, variant):
                                                       codes.message("doctype"))
     assert err.line in (1, 2)
     assert tables_containing(value) == []             # not in notes, errors, cases, payloads, jobs
-    from app.services.intake_pipeline import summary
+    from app.services.intake.pipeline import summary
     assert value not in repr(summary(row))
 
 

@@ -28,9 +28,9 @@ from app.models.intake import CasePayload, ControlError, MedicalCase, Patient, U
 from app.models.job import BackgroundJob
 from app.models.statuses import CASE_FLK_REJECTED, FILE_DONE, FILE_ERR_ERZ, NOTE_NO_CASES_FOR_ERZ
 from app.models.user import OmsUser
-from app.services import intake_pipeline
-from app.services.demo_files import DemoArchive, write_archive
-from app.services.uploads import IncomingArchive, accept_archives
+from app.services.intake import pipeline as intake_pipeline
+from app.demo.files import DemoArchive, write_archive
+from app.services.intake.uploads import IncomingArchive, accept_archives
 
 MO1 = "140001"
 SUB1 = "140011"
@@ -44,7 +44,7 @@ def rule_catalogue(app):
     """The rule catalogue seeded from the code (``oms sync-rules``; idempotent — the session
     set-up runs it too).  Kept for the conftests that import it (tests/erz, tests/mek)."""
     with app.app_context():
-        from app.services.rules import sync_catalogue
+        from app.services.reference.rules import sync_catalogue
 
         sync_catalogue()
 

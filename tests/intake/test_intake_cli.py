@@ -11,7 +11,7 @@ import pytest
 from app.extensions import db
 from app.models.intake import UploadedFile
 from app.models.statuses import FILE_DONE, FILE_ERR_ERZ, FILE_ERR_UPLOAD, FILE_FLK, NOTE_NO_CASES_FOR_ERZ
-from app.services.demo_files import INJECTIONS, MEK_INJECTIONS
+from app.demo.files import INJECTIONS, MEK_INJECTIONS
 from tests.factories import org_by_code
 from tests.intake.helpers import MO1, demo_pair, set_text, user
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 
 from app.models.statuses import FILE_DONE, FILE_ERR_UPLOAD
-from app.services import intake_pipeline
+from app.services.intake import pipeline as intake_pipeline
 from tests.intake.helpers import demo_pair
 
 

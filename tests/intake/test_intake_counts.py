@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models.intake import ControlError, MedicalCase
 from app.models.statuses import CASE_FLK_REJECTED, FILE_DONE
 from app.controls.finding import STAGE_FLK
-from app.services.demo_files import INJECTIONS, MEK_INJECTIONS
+from app.demo.files import INJECTIONS, MEK_INJECTIONS
 from tests.intake.helpers import demo_pair, errors_of, flk_rejected_cases, unchanged_elsewhere
 
 

@@ -16,9 +16,9 @@ from app.models.reference import ControlRule
 from app.models.statuses import (CASE_ACCEPTED, FILE_ARCHIVE, FILE_DONE, FILE_ERR_DB, FILE_ERR_ERZ,
                                  FILE_ERR_UPLOAD, FILE_ERR_VALIDATION, FILE_FLK, FILE_LOADING,
                                  FILE_QUEUED, FILE_STATUSES, NOTE_NO_CASES_FOR_ERZ)
-from app.services import intake_pipeline
-from app.services.intake_pipeline import load_file
-from app.services.uploads import IncomingArchive, accept_archives
+from app.services.intake import pipeline as intake_pipeline
+from app.services.intake.pipeline import load_file
+from app.services.intake.uploads import IncomingArchive, accept_archives
 from tests.intake.helpers import (MO1, assert_all_rejected, assert_done, case_statuses, demo_pair,
                                   flk_rejected_cases, fresh, job_of, nothing_written, set_text,
                                   status_trail, unchanged_elsewhere, user, with_case_error, work_dir)

@@ -8,9 +8,9 @@ from typing import Optional
 
 from app.controls.mek import MekCase, MekContext
 from app.formats.record import Node
-from app.services import demo_catalog as cat
-from app.services.demo_files import CaseSpec, _set, zap_node
-from app.services.demo_people import demo_person
+from app.demo import catalog as cat
+from app.demo.files import CaseSpec, _set, zap_node
+from app.demo.people import demo_person
 
 DAY = dt.date(2026, 10, 15)
 ADULT_MAN = 1            # demo person 1: a man (odd), resident

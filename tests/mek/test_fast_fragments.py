@@ -8,7 +8,7 @@ import random
 from app.formats.fast_fragments import parse_fragment
 from app.formats.fragments import from_xml, to_xml
 from app.formats.record import Node
-from app.services.demo_files import INJECTIONS, plan_cases, zap_node
+from app.demo.files import INJECTIONS, plan_cases, zap_node
 
 
 def same(a: Node, b: Node) -> bool:

@@ -20,9 +20,9 @@ from app.models.organisation import Organisation
 from app.models.reference import ControlRule
 from app.models.statuses import (CASE_ACCEPTED, CASE_FLK_REJECTED, CASE_MEK_REJECTED, FILE_ARCHIVE,
                                  FILE_DONE, FILE_ERR_ERZ, FILE_ERZ, FILE_FLK, FILE_MEK, FILE_RECALC)
-from app.services.demo_files import MEK_INJECTIONS
-from app.services.demo_people import demo_person
-from app.services.intake_pipeline import summary
+from app.demo.files import MEK_INJECTIONS
+from app.demo.people import demo_person
+from app.services.intake.pipeline import summary
 from tests.intake.helpers import (MO2, case_statuses, change_record, demo_pair, errors_of, status_trail)
 
 LOGIN = "mo2_operator"

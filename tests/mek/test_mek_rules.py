@@ -11,8 +11,8 @@ from app.controls.mek import check_case, catalogue
 from app.controls.mek.registry import get
 from app.erz.resolve import POLICY_ENDED, POLICY_FUTURE, POLICY_NONE, POLICY_VALID
 from app.tariffs import TariffBook, TariffRow, calculate
-from app.tariffs.demo import demo_rows
-from app.services.demo_people import demo_person
+from app.demo.tariffs import demo_rows
+from app.demo.people import demo_person
 from app.tariffs.importer import make_row
 from tests.mek.cases import ADULT_MAN, ADULT_WOMAN, DAY, case, ctx, zap
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.tariff import Tariff
-from app.services.demo_files import _set, plan_cases, zap_node
+from app.demo.files import _set, plan_cases, zap_node
 from app.tariffs import TariffBook, TariffRow, calculate
 from app.tariffs.importer import TariffImportError, import_file, load_book
 from tests.mek.cases import zap

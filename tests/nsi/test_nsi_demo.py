@@ -4,8 +4,9 @@ from __future__ import annotations
 import csv
 from datetime import date
 
-from app.nsi import BOOKS, MemoryNsi, NsiEntry, NsiLookup, demo_nsi, load_demo_books
-from app.nsi.demo import DATA_DIR
+from app.demo.nsi import demo_nsi, load_demo_books
+from app.nsi import BOOKS, MemoryNsi, NsiEntry, NsiLookup
+from app.demo.nsi import DATA_DIR
 
 REQUIRED = {"F002", "F003", "F008", "F011", "V002", "V005", "V006", "V008", "V009", "V010", "V012", "V014",
             "V021", "V025", "M001"}

@@ -6,9 +6,9 @@ from pathlib import Path
 from app.extensions import db
 from app.models.intake import UploadedFile
 from app.models.user import OmsUser
-from app.services.demo_files import write_archive
-from app.services.intake_pipeline import load_file
-from app.services.uploads import IncomingArchive, accept_archives
+from app.demo.files import write_archive
+from app.services.intake.pipeline import load_file
+from app.services.intake.uploads import IncomingArchive, accept_archives
 
 
 def user(login: str) -> OmsUser:

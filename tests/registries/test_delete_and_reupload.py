@@ -10,8 +10,8 @@ from app.models.audit import AuditEvent
 from app.models.intake import ControlError, MedicalCase, Patient, UploadedFile
 from app.models.registry import CaseVersion, Registry
 from app.models.statuses import CASE_IN_REGISTRY, FILE_FLK
-from app.services.file_deletion import IN_REGISTRY, STILL_LOADING, delete_file_data
-from app.services.formation import form_registries
+from app.services.intake.file_data import IN_REGISTRY, STILL_LOADING, delete_file_data
+from app.services.registries.formation import form_registries
 from tests.registries.helpers import demo, load, user
 
 # periods no other test uses, so formation here sees only these files

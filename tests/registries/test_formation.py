@@ -12,8 +12,8 @@ from app.models.intake import MedicalCase
 from app.models.organisation import Organisation
 from app.models.registry import Registry, RegistryStatusChange
 from app.models.statuses import CASE_ACCEPTED, CASE_IN_REGISTRY
-from app.services import formation
-from app.services.registries import NOT_DELETABLE, delete_registry
+from app.services.registries import formation
+from app.services.registries.queries import NOT_DELETABLE, delete_registry
 from tests.registries.helpers import demo, load, user
 
 

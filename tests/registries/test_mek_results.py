@@ -11,9 +11,9 @@ from lxml import etree
 
 from app.extensions import db
 from app.models.registry import Registry, RegistryDocument, RegistryRefusal
-from app.services import registry_workflow as wf
-from app.services.formation import form_registries
-from app.services.mek_results import load_results
+from app.services.registries import workflow as wf
+from app.services.registries.formation import form_registries
+from app.services.registries.mek_results import load_results
 from tests.registries.helpers import demo, load, user
 
 

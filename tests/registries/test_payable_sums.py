@@ -13,14 +13,14 @@ from docx import Document
 from sqlalchemy import select
 
 from app.extensions import db
-from app.formatting import format_money
+from app.core.formatting import format_money
 from app.models.intake import MedicalCase
 from app.models.reference import ControlRule
 from app.models.registry import Registry, RegistryDocument
-from app.services import registry_workflow as wf
-from app.services.formation import form_registries
-from app.services.mek_results import load_results
-from app.services.registries import delete_registry
+from app.services.registries import workflow as wf
+from app.services.registries.formation import form_registries
+from app.services.registries.mek_results import load_results
+from app.services.registries.queries import delete_registry
 from tests.registries.helpers import demo, load, results_file, user
 
 

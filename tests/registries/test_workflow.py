@@ -11,8 +11,8 @@ from docx import Document
 
 from app.extensions import db
 from app.models.registry import Registry, RegistryDocument, RegistryStatusChange
-from app.services import registry_workflow as wf
-from app.services.formation import form_registries
+from app.services.registries import workflow as wf
+from app.services.registries.formation import form_registries
 from tests.registries.helpers import demo, load, user
 
 

@@ -9,7 +9,7 @@ import pytest
 from app.extensions import db
 from app.models.signing import RegistrySigning
 from app.security.roles import ROLE_MO
-from app.services import signing
+from app.services.signing import registry_signing as signing
 from app.signing import pki
 from app.signing.certificates import CertificateError, parse_certificate, thumbprint_of
 from app.signing.cms import SignatureFormatError, read_facts

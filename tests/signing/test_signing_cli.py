@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from app.services.registry_documents import documents_of
+from app.services.registries.documents import documents_of
 from app.signing.providers import Pkcs12Signer
 from tests.signing.helpers import PASS, make_test_pki, registry_for_signing
 

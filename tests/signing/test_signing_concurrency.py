@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.models.signing import RegistrySigning
-from app.services import signing
+from app.services.signing import registry_signing as signing
 from tests.registries.helpers import user
 from tests.signing.helpers import PASS, make_test_pki, registry_for_signing, status
 

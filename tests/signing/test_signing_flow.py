@@ -10,8 +10,8 @@ from app.extensions import db
 from app.models.registry import RegistryDocument, RegistryStatusChange
 from app.models.signing import RegistrySigning
 from app.security.roles import ROLE_MO
-from app.services import signing
-from app.services.registry_documents import documents_of
+from app.services.signing import registry_signing as signing
+from app.services.registries.documents import documents_of
 from app.signing.providers import Pkcs12Signer
 from tests.factories import make_user, org_by_code
 from tests.signing.helpers import PASS, make_test_pki, registry_for_signing, status
@@ -237,7 +237,7 @@ def test_passphrase_is_not_recorded(reg_id, test_pki):
 def test_the_fund_signs_the_nonresident_registry_it_pays(app_ctx, tmp_path, test_pki):
     """«Иногородние» go to the ТФОМС: its login with the payer's signing right closes them."""
     from app.security.roles import ROLE_TFOMS
-    from app.services.users import UserRuleError, validate_user_organisation
+    from app.services.accounts.users import UserRuleError, validate_user_organisation
     from app.signing import pki
 
     fund_signer = make_user(org_by_code("14"), ROLE_TFOMS, rights=("smo_signer",))

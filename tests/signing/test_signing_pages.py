@@ -131,7 +131,7 @@ def test_only_the_admin_registers_certificates_and_roots(app, test_pki, browser_
 
 
 def test_demo_signers_sign_with_the_demo_pkcs12(app, reg_id):
-    from app.services import signing
+    from app.services.signing import registry_signing as signing
 
     with app.app_context():
         folder = Path(app.config["DEMO_PKI_DIR"])

@@ -11,7 +11,7 @@ from lxml import etree
 
 from app.extensions import db
 from app.models.intake import UploadedFile
-from app.services.demo_files import write_archive
+from app.demo.files import write_archive
 
 
 @pytest.fixture(scope="module")

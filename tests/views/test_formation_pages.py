@@ -41,7 +41,7 @@ def test_suspend_resume_exclude_with_count_sum_and_reason(app, browser_factory, 
     assert resp.status_code == 302
     page = b.get(resp.headers["Location"]).get_data(as_text=True)
     assert re.search(r'id="count">3<', page)
-    from app.formatting import format_money
+    from app.core.formatting import format_money
 
     assert format_money(total) in page
     url = "/cases/confirm"
@@ -99,7 +99,7 @@ def test_formation_page_filters_and_forms(app, browser_factory, tmp_path):
 def test_smo_sees_only_its_registries_and_no_formation(app, browser_factory, tmp_path):
     with app.app_context():
         load(demo(tmp_path, seed=704, cases=40, year=2023, month=4).path)
-        from app.services.formation import form_registries
+        from app.services.registries.formation import form_registries
         from tests.registries.helpers import user
 
         result = form_registries(user("mo1_operator"), "2023-04", "АПП")

@@ -11,7 +11,7 @@ from app.models.audit import AuditEvent
 from app.models.intake import ControlError, UploadedFile
 from app.models.reference import ControlRule, NsiBookVersion, NsiItem
 from app.security.roles import ROLE_TFOMS
-from app.services.demo_files import write_archive
+from app.demo.files import write_archive
 from tests.conftest import SHARED
 from tests.factories import make_user, org_by_code
 
@@ -76,8 +76,8 @@ def test_import_rules_updates_texts_and_lists_unimplemented(app):
 @pytest.fixture()
 def restore_demo_v002(app):
     yield
-    from app.nsi.demo import load_demo_books
-    from app.services.nsi import invalidate_cache, replace_book
+    from app.demo.nsi import load_demo_books
+    from app.services.reference.nsi import invalidate_cache, replace_book
 
     with app.app_context():
         replace_book("V002", load_demo_books()["V002"], version="demo")

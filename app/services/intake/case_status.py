@@ -1,0 +1,75 @@
+"""«Приостановить», «Возобновить», «Исключить»: status changes of cases by the МО, one or many,
+each with a reason that goes to the audit log."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+
+from app.extensions import db
+from app.models.intake import MedicalCase
+from app.models.statuses import CASE_ACCEPTED, CASE_EXCLUDED, CASE_SUSPENDED
+from app.security.access import can
+from app.security.scope import Scope
+from app.core import audit
+
+# target status -> (allowed current status, name of the action)
+TRANSITIONS = {
+    CASE_SUSPENDED: (CASE_ACCEPTED, "Приостановить"),
+    CASE_ACCEPTED: (CASE_SUSPENDED, "Возобновить"),
+    CASE_EXCLUDED: (CASE_SUSPENDED, "Исключить"),
+}
+REASON_REQUIRED = "Укажите причину изменения статуса"
+
+
+@dataclass
+class Result:
+    ok: bool
+    message: str
+    changed: int = 0
+
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, "message": self.message}
+
+
+def _scoped(user, ids):
+    return [MedicalCase.id.in_(ids), Scope.of(user).clause(MedicalCase), MedicalCase.registry_id.is_(None)]
+
+
+def preview(user, case_ids: list[int], target: str) -> tuple[int, Decimal]:
+    """Count and sum of the selected cases that can take ``target`` (shown before confirming)."""
+    allowed = TRANSITIONS[target][0]
+    count, total = db.session.execute(select(func.count(), func.coalesce(func.sum(
+        func.coalesce(MedicalCase.sum_calc, MedicalCase.sumv)), 0)).where(
+        *_scoped(user, case_ids), MedicalCase.status == allowed)).one()
+    return count, Decimal(total or 0).quantize(Decimal("0.01"))
+
+
+def change_status(user, case_ids: list[int], target: str, reason: str) -> Result:
+    if target not in TRANSITIONS:
+        return Result(False, f"Недопустимый статус «{target}»")
+    if not can(user, "write", "MedicalCase"):
+        return Result(False, "Недостаточно прав для изменения статуса случаев")
+    reason = (reason or "").strip()
+    if not reason:
+        return Result(False, REASON_REQUIRED)
+    allowed, action = TRANSITIONS[target]
+    ids = [int(i) for i in case_ids]
+    found = db.session.execute(select(MedicalCase.id, MedicalCase.status).where(*_scoped(user, ids))).all()
+    if len(found) != len(set(ids)):
+        return Result(False, "Случай не найден")
+    wrong = [i for i, status in found if status != allowed]
+    if wrong:
+        return Result(False, f"«{action}» возможно только для случаев в статусе «{allowed}»")
+    changed = db.session.execute(update(MedicalCase).where(
+        *_scoped(user, ids), MedicalCase.status == allowed).values(status=target)).rowcount
+    if changed != len(set(ids)):
+        db.session.rollback()
+        return Result(False, "Статус случаев изменился, обновите страницу и повторите")
+    audit.record("case_status_changed", user=user, object_type="MedicalCase",
+                 object_id=ids[0] if len(ids) == 1 else None,
+                 details={"cases": ids[:1000], "count": changed, "from": allowed, "to": target,
+                          "reason": reason})
+    db.session.commit()
+    return Result(True, f"{action}: случаев {changed}", changed)

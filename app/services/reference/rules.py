@@ -1,0 +1,130 @@
+"""The control rule catalogue in the database: seeded from the rules the code implements,
+switched on/off by the fund, texts and dates updated from the official Q015/Q016 XML."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+from sqlalchemy import select
+
+from app.controls.finding import STAGE_FLK
+from app.controls.rule_tables import iter_rule_table
+from app.extensions import db
+from app.formats import codes as format_codes
+from app.models.reference import ControlRule
+
+_FEDERAL = re.compile(r"^\d{3}[FK]\.00\.\d{4}$")
+# the reader's file-level checks and the structural checks cannot be switched off
+ALWAYS_ON = {format_codes.XML, format_codes.DOCTYPE, format_codes.ENCODING, format_codes.VERSION,
+             format_codes.ROOT, format_codes.SIZE, format_codes.TOO_LONG}
+
+
+def implemented_rules() -> list[dict]:
+    """Every rule the code implements, as catalogue rows (ФЛК and МЭК)."""
+    from app.controls.flk import catalogue
+
+    rows = []
+    for code, title in format_codes.TITLES.items():
+        rows.append(dict(code=code, stage=STAGE_FLK, element=None, file_types="HCTXL",
+                         message=title, valid_from=None, valid_to=None, source="structure"))
+    for spec in catalogue():
+        rows.append(dict(code=spec.code, stage=STAGE_FLK, element=spec.element_path,
+                         file_types="".join(sorted(spec.file_types)), message=spec.message[:500],
+                         valid_from=spec.valid_from, valid_to=spec.valid_to,
+                         source="Q015" if _FEDERAL.match(spec.code) else "regional"))
+    rows += mek_rules()
+    return rows
+
+
+def mek_rules() -> list[dict]:
+    """The МЭК rules (stage «МЭК»), with their F014 reason and the share of the sum they withhold."""
+    from app.controls.finding import STAGE_MEK
+    from app.controls.mek import catalogue as mek_catalogue
+
+    return [dict(code=spec.code, stage=STAGE_MEK, element=spec.element_path, file_types=spec.file_types,
+                 message=spec.message[:500], valid_from=spec.valid_from, valid_to=spec.valid_to,
+                 source="Q016" if _FEDERAL.match(spec.code) else "regional",
+                 refusal_code=spec.refusal, withhold_share=spec.share)
+            for spec in mek_catalogue()]
+
+
+def sync_catalogue() -> dict:
+    """Insert the implemented rules missing from the catalogue (texts the fund changed stay)."""
+    existing = {r.code: r for r in db.session.query(ControlRule).all()}
+    added = 0
+    implemented = set()
+    for row in implemented_rules():
+        implemented.add(row["code"])
+        rule = existing.get(row["code"])
+        if rule is None:
+            db.session.add(ControlRule(enabled=True, implemented=True, **row))
+            added += 1
+        else:
+            rule.implemented = True
+    for code, rule in existing.items():
+        if code not in implemented:
+            rule.implemented = False
+    db.session.commit()
+    return {"rules": len(implemented), "added": added}
+
+
+def enabled_codes(stage: str, on: Optional[date] = None) -> Optional[frozenset[str]]:
+    """Codes of the rules switched on (and valid on ``on`` by the catalogue's dates); None (every
+    implemented rule) while the catalogue of the stage is empty (``oms sync-rules`` not run)."""
+    if db.session.execute(select(ControlRule.id).where(ControlRule.stage == stage).limit(1)).first() is None:
+        return None
+    q = select(ControlRule.code, ControlRule.valid_from, ControlRule.valid_to).where(
+        ControlRule.stage == stage, ControlRule.enabled.is_(True))
+    codes = set()
+    for code, vfrom, vto in db.session.execute(q):
+        if on is not None and ((vfrom and on < vfrom) or (vto and on > vto)):
+            continue
+        codes.add(code)
+    return frozenset(codes | ALWAYS_ON)
+
+
+def rule_messages(codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    return dict(db.session.execute(select(ControlRule.code, ControlRule.message)
+                                   .where(ControlRule.code.in_(codes))).all())
+
+
+def import_rule_table(path: Path) -> dict:
+    """Update texts, element paths and dates of the implemented rules from an official
+    Q015/Q016 (or regional Q022/Q023) ``<packet>``; returns the codes the system does not
+    implement."""
+    rules = {r.code: r for r in db.session.query(ControlRule).all()}
+    updated, not_implemented, total = 0, [], 0
+    for row in iter_rule_table(path):
+        total += 1
+        rule = rules.get(row["code"])
+        if rule is None or not rule.implemented:
+            not_implemented.append(row["code"])
+            continue
+        if row.get("message"):
+            rule.message = row["message"][:500]
+        if row.get("element"):
+            rule.element = row["element"][:250]
+        rule.valid_from = row.get("valid_from") or rule.valid_from
+        rule.valid_to = row.get("valid_to")
+        updated += 1
+    db.session.commit()
+    return {"rows": total, "updated": updated, "not_implemented": sorted(set(not_implemented))}
+
+
+def switch_rules(codes: list[str], enabled: bool, user) -> int:
+    """Switch rules on or off (the reader's and structural checks stay on); audited."""
+    from app.core import audit
+
+    codes = [c for c in codes if c not in ALWAYS_ON]
+    rules = db.session.query(ControlRule).filter(ControlRule.code.in_(codes)).all()
+    for rule in rules:
+        rule.enabled = enabled
+    if rules:
+        audit.record("rules_changed", user=user, object_type="ControlRule",
+                     details={"enabled": enabled, "codes": [r.code for r in rules]})
+    db.session.commit()
+    return len(rules)

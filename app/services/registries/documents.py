@@ -1,0 +1,168 @@
+"""Documents of a registry, made in a background job when it is «Отправлен»: the registry file for
+the payer (H + L, zipped), «Счет», «Реестр счета», «Сводный реестр» — each stored with its SHA-256 —
+then «Сформирован».  A failure leaves the registry «Отправлен» with the error visible («Повторить»)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Iterator
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from app.documents import Party, RegistryDocData, case_row_xml, render_invoice, render_registry_list, render_summary
+from app.documents.data import PAYER_SMO, PAYER_TFOMS
+from app.extensions import db
+from app.jobs.runtime import report_progress
+from app.models.intake import CasePayload, MedicalCase, Patient
+from app.models.organisation import ORG_TFOMS, Organisation
+from app.models.reference import NsiItem
+from app.models.registry import (REG_FORMED, REG_SENT, SUBTYPE_NAMES, Registry, RegistryDocument)
+from app.registry_files import write_registry_pair
+from app.services.registries.queries import payable_expr, refresh_sums
+from app.services.registries.workflow import move
+
+TITLES = {
+    "registry_file": "Файл реестра (H и L)",
+    "invoice": "Счет",
+    "registry_list": "Реестр счета",
+    "summary": "Сводный реестр",
+    "mek_act": "Акт МЭК",
+}
+
+
+def _folder(reg: Registry) -> Path:
+    return Path(current_app.config["DATA_DIR"]) / "registries" / str(reg.id)
+
+
+def _pairs(registry_id: int) -> Iterator[tuple[str, str]]:
+    q = (select(CasePayload.zap_xml, Patient.pers_xml)
+         .join(MedicalCase, MedicalCase.id == CasePayload.case_id)
+         .outerjoin(Patient, Patient.id == MedicalCase.patient_id)
+         .where(MedicalCase.registry_id == registry_id).order_by(MedicalCase.id)
+         .execution_options(yield_per=2000))
+    for zap_xml, pers_xml in db.session.execute(q):
+        yield zap_xml, pers_xml
+
+
+def _rows(registry_id: int, profiles):
+    """The rows of «Реестр счета» in the order of the registry file (N_ZAP = IDCASE = position),
+    each with its amount payable."""
+    q = (select(CasePayload.zap_xml, Patient.pers_xml, payable_expr())
+         .join(MedicalCase, MedicalCase.id == CasePayload.case_id)
+         .outerjoin(Patient, Patient.id == MedicalCase.patient_id)
+         .where(MedicalCase.registry_id == registry_id).order_by(MedicalCase.id)
+         .execution_options(yield_per=2000))
+
+    def gen():
+        for i, (zap_xml, pers_xml, payable) in enumerate(db.session.execute(q), 1):
+            yield case_row_xml(zap_xml, pers_xml, n_zap=i, profile_names=profiles, payable=payable)
+    return gen
+
+
+def _store(reg: Registry, kind: str, file_name: str, content: bytes | None = None, source: Path | None = None):
+    folder = _folder(reg)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / file_name
+    if content is not None:
+        path.write_bytes(content)
+    elif source is not None and source != path:
+        shutil.move(str(source), path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    db.session.add(RegistryDocument(registry_id=reg.id, kind=kind, title=TITLES[kind], file_name=file_name,
+                                    path=str(path), size=path.stat().st_size, sha256=digest))
+
+
+def generate_documents(registry_id: int) -> dict:
+    reg = db.session.get(Registry, registry_id)
+    if reg is None or reg.status != REG_SENT:
+        return {"skipped": True, "status": reg.status if reg else None}
+    try:
+        result = _generate(reg)
+    except Exception as exc:
+        db.session.rollback()
+        reg = db.session.get(Registry, registry_id)
+        reg.error = f"Документы не сформированы: {type(exc).__name__}: {exc}"[:2000]
+        db.session.commit()
+        raise
+    return result
+
+
+def _parties(reg: Registry):
+    mo = db.session.get(Organisation, reg.organisation_id)
+    payer = db.session.get(Organisation, reg.payer_id)
+    return mo, payer, (PAYER_TFOMS if payer.kind == ORG_TFOMS else PAYER_SMO)
+
+
+def _generate(reg: Registry) -> dict:
+    mo, payer, payer_kind = _parties(reg)
+    # progress is written on its own connection: report it outside the session's write transaction
+    report_progress(5, "Файл реестра")
+    db.session.execute(delete(RegistryDocument).where(RegistryDocument.registry_id == reg.id))
+    refresh_sums(reg.id)
+    db.session.commit()
+    db.session.refresh(reg)
+    shutil.rmtree(_folder(reg), ignore_errors=True)
+    today = dt.date.today()
+    number = int(reg.number.rsplit("-", 1)[-1]) if reg.number.rsplit("-", 1)[-1].isdigit() else 1
+    pair = write_registry_pair(_folder(reg) / "tmp", file_type=reg.subtype, mo_code=mo.code,
+                               payer_kind=payer_kind, payer_code=payer.code, year=reg.year, month=reg.month,
+                               number=number, nschet=reg.number[-15:], dschet=today, cases=_pairs(reg.id),
+                               renumber_ids=True)
+    _store(reg, "registry_file", pair.zip_path.name, source=pair.zip_path)
+    shutil.rmtree(_folder(reg) / "tmp", ignore_errors=True)
+    db.session.commit()
+    _render_docx(reg, pair.name, today, commit=True)
+    if not move(reg.id, REG_SENT, REG_FORMED, user=None, comment="Документы сформированы"):
+        raise RuntimeError("статус реестра изменился во время формирования документов")
+    db.session.commit()
+    return {"registry": reg.number, "documents": 4}
+
+
+def _render_docx(reg: Registry, file_name: str, date: dt.date, commit: bool) -> None:
+    """«Реестр счета», «Счет» and «Сводный реестр» with the registry's sums presented and payable
+    (the rows must add up to them); stored (committed after each step in the job)."""
+    mo, payer, payer_kind = _parties(reg)
+    report_progress(40, "Реестр счета")
+    profiles = dict(db.session.execute(select(NsiItem.code, NsiItem.name).where(NsiItem.book == "V002")).all())
+    data = RegistryDocData(number=reg.number, date=date, year=reg.year, month=reg.month,
+                           mo=Party.from_object(mo), payer=Party.from_object(payer), payer_kind=payer_kind,
+                           registry_type=reg.reg_type,
+                           registry_subtype=f"{reg.subtype} — {SUBTYPE_NAMES.get(reg.subtype, reg.subtype)}",
+                           subdivisions=[f"{reg.subdivision.code} {reg.subdivision.name}"] if reg.subdivision else (),
+                           file_name=file_name, cases=_rows(reg.id, profiles), profile_names=profiles,
+                           case_count=reg.cases, total=reg.sum_declared, payable=reg.sum_calc)
+    _store(reg, "registry_list", f"Реестр_счета_{reg.number}.docx", render_registry_list(data))
+    if commit:
+        db.session.commit()
+        report_progress(80, "Счет и сводный реестр")
+    _store(reg, "invoice", f"Счет_{reg.number}.docx", render_invoice(data))
+    _store(reg, "summary", f"Сводный_реестр_{reg.number}.docx", render_summary(data))
+
+
+def refresh_payable_documents(reg: Registry) -> None:
+    """After the payer's МЭК results: «Реестр счета», «Счет» and «Сводный реестр» again with the
+    sums payable now (the registry file stays as it was sent; same date and file name). The
+    caller has applied the results (:func:`app.services.registries.queries.apply_payer_sump`) and commits."""
+    sent = db.session.execute(select(RegistryDocument).where(
+        RegistryDocument.registry_id == reg.id, RegistryDocument.kind == "registry_file")).scalar_one_or_none()
+    if sent is None:
+        return
+    db.session.refresh(reg)
+    date = sent.created_at.date()
+    try:
+        with zipfile.ZipFile(sent.path) as zf:        # DSCHET: the date of the entries
+            date = dt.date(*zf.infolist()[0].date_time[:3])
+    except (OSError, zipfile.BadZipFile, IndexError, ValueError):
+        pass
+    kinds = ("registry_list", "invoice", "summary")
+    db.session.execute(delete(RegistryDocument).where(RegistryDocument.registry_id == reg.id,
+                                                      RegistryDocument.kind.in_(kinds)))
+    _render_docx(reg, Path(sent.file_name).stem, date, commit=False)
+
+
+def documents_of(registry_id: int) -> list[RegistryDocument]:
+    return db.session.query(RegistryDocument).filter_by(registry_id=registry_id).order_by(RegistryDocument.id).all()

@@ -1,0 +1,205 @@
+"""«Формирование»: accepted cases not yet in a registry, grouped by period, registry type, subtype
+and subdivision; «Сформировать реестр» creates one registry per payer (СМО), and one
+«Иногородние» registry (АПП, СМП and стационар together) with the ТФОМС as payer.
+
+Formations of one МО are serialised by a row lock on the МО, and every case is moved into its
+registry by a conditional update (``registry_id IS NULL AND status = 'Принят'``): two users
+forming the same rows at once — one succeeds, the other gets a clear message; a case is never in
+two registries (one ``registry_id`` column, and a check that ties it to «В реестре»).
+
+Sums: a group's and a registry's «Сумма к оплате» is Σ of the cases' amount payable (SUMP, after
+the partial МЭК sanctions — :func:`app.services.registries.queries.payable_expr`), the registry's
+«Сумма выставленная» Σ SUMV.  The linked dropdowns are :mod:`app.services.registries.linked_filters`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Optional
+
+from sqlalchemy import and_, case, func, literal, select, update
+
+from app.extensions import db
+from app.models.intake import MedicalCase, UploadedFile
+from app.models.organisation import ORG_MO, ORG_TFOMS, Organisation, Subdivision
+from app.models.registry import (REG_CREATED, TYPE_BY_USL_OK, TYPE_NONRESIDENT, Registry,
+                                 RegistryStatusChange)
+from app.models.statuses import CASE_ACCEPTED, CASE_IN_REGISTRY, FILE_DONE
+from app.security.access import can
+from app.security.scope import Scope
+from app.core import audit
+from app.services.registries.linked_filters import NONE_VALUE, LinkedFilters
+from app.services.registries.queries import payable_expr
+
+NOTHING_TO_FORM = ("Нет случаев для формирования реестра по выбранным условиям: возможно, они уже "
+                   "включены в реестр другим пользователем. Обновите вкладку «Формирование»")
+NO_PAYER = "Для случаев не определен плательщик (СМО): они пропущены"
+
+
+def registry_type_expr():
+    """The registry type of a case as SQL (non-residents first, then by USL_OK)."""
+    whens = [(MedicalCase.nonresident.is_(True), literal(TYPE_NONRESIDENT))]
+    whens += [(MedicalCase.usl_ok == k, literal(v)) for k, v in TYPE_BY_USL_OK.items()]
+    return case(*whens, else_=literal("—"))
+
+
+def _base(user):
+    return [Scope.of(user).clause(MedicalCase), MedicalCase.status == CASE_ACCEPTED,
+            MedicalCase.registry_id.is_(None)]
+
+
+@dataclass
+class Group:
+    year: int
+    month: int
+    reg_type: str
+    subtype: str
+    subdivision_id: Optional[int]
+    subdivision: str
+    cases: int
+    sum: Decimal
+
+    @property
+    def period(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+
+def groups(user) -> list[Group]:
+    """Every formation row of the user's scope (a few dozen rows: filtered in memory)."""
+    rtype = registry_type_expr().label("reg_type")
+    q = (select(MedicalCase.year, MedicalCase.month, rtype, MedicalCase.file_type,
+                MedicalCase.subdivision_id, func.count(),
+                func.coalesce(func.sum(payable_expr()), 0))
+         .join(UploadedFile, and_(UploadedFile.id == MedicalCase.file_id, UploadedFile.status == FILE_DONE))
+         .where(*_base(user))
+         .group_by(MedicalCase.year, MedicalCase.month, rtype, MedicalCase.file_type, MedicalCase.subdivision_id))
+    rows = db.session.execute(q).all()
+    names = {s.id: f"{s.code} {s.name}" for s in db.session.query(Subdivision).filter(
+        Subdivision.id.in_({r[4] for r in rows if r[4]}))} if rows else {}
+    out = [Group(y, m, t, st or "H", sub, names.get(sub, ""), n, Decimal(s).quantize(Decimal("0.01")))
+           for y, m, t, st, sub, n, s in rows]
+    return sorted(out, key=lambda g: (-g.year, -g.month, g.reg_type, g.subtype, g.subdivision))
+
+
+FILTERS = ("period", "reg_type", "subtype", "subdivision_id")
+NO_SUBDIVISION = NONE_VALUE      # the filter value of the cases of the МО as a whole
+LINKED = LinkedFilters(FILTERS, label_attrs={"subdivision_id": "subdivision"},
+                       none_labels={"subdivision_id": "без подразделения"}, descending=frozenset({"period"}))
+
+
+def apply_filters(rows: list[Group], filters: dict) -> list[Group]:
+    return LINKED.apply(rows, filters)
+
+
+def filter_options(rows: list[Group], filters: dict) -> dict[str, list[tuple[str, str]]]:
+    """Linked dropdowns: each list offers the values left by the other filters."""
+    return LINKED.options(rows, filters)
+
+
+@dataclass
+class FormResult:
+    ok: bool
+    message: str
+    registries: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, "message": self.message, "registries": self.registries}
+
+
+def _tfoms() -> Organisation:
+    return db.session.query(Organisation).filter_by(kind=ORG_TFOMS).order_by(Organisation.id).first()
+
+
+def form_registries(user, period: str, reg_type: str, subdivision_codes: Optional[list[str]] = None) -> FormResult:
+    """Create the registries of ``period`` (YYYY-MM) and ``reg_type``; with subdivision codes, one
+    per subdivision and payer (each code must be ticked explicitly), else for the whole МО."""
+    org = getattr(user, "organisation", None)
+    if org is None or org.kind != ORG_MO or not can(user, "write", "Formation"):
+        return FormResult(False, "Формировать реестры могут только пользователи МО с правом записи")
+    try:
+        year, month = (int(x) for x in period.split("-"))
+    except (ValueError, AttributeError):
+        return FormResult(False, "Период указывается как ГГГГ-ММ")
+    if reg_type not in (*TYPE_BY_USL_OK.values(), TYPE_NONRESIDENT):
+        return FormResult(False, f"Неизвестный тип реестра «{reg_type}»")
+    subs: list[Optional[Subdivision]] = [None]
+    if user.subdivision_id:
+        subs = [user.subdivision]
+    elif subdivision_codes:
+        found = db.session.query(Subdivision).filter(Subdivision.organisation_id == org.id,
+                                                     Subdivision.code.in_(subdivision_codes)).all()
+        if len(found) != len(set(subdivision_codes)):
+            return FormResult(False, "Подразделение не найдено в вашей МО")
+        subs = sorted(found, key=lambda s: s.code)
+
+    # one formation of an МО at a time: the second waits here, then finds the rows gone
+    db.session.execute(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
+    rtype = registry_type_expr()
+    cond = [*_base(user), MedicalCase.year == year, MedicalCase.month == month, rtype == reg_type,
+            MedicalCase.file_id.in_(select(UploadedFile.id).where(UploadedFile.organisation_id == org.id,
+                                                                  UploadedFile.status == FILE_DONE))]
+    tfoms = _tfoms()
+    created, skipped_no_payer = [], 0
+    for sub in subs:
+        sub_cond = cond + ([MedicalCase.subdivision_id == sub.id] if sub is not None else [])
+        # non-residents: one registry (per subtype) to the ТФОМС, whoever insures them
+        payer_col = literal(None) if reg_type == TYPE_NONRESIDENT else MedicalCase.payer_id
+        parts = db.session.execute(
+            select(payer_col, MedicalCase.file_type, func.count(),
+                   func.coalesce(func.sum(MedicalCase.sumv), 0),
+                   func.coalesce(func.sum(payable_expr()), 0))
+            .where(*sub_cond).group_by(*([] if reg_type == TYPE_NONRESIDENT else [MedicalCase.payer_id]),
+                                       MedicalCase.file_type)
+            .order_by(MedicalCase.file_type)).all()
+        for payer_id, subtype, count, declared, payable in parts:
+            if reg_type == TYPE_NONRESIDENT:
+                payer_id = tfoms.id
+                payer_cond = [MedicalCase.nonresident.is_(True)]
+            elif payer_id is None:
+                skipped_no_payer += count
+                continue
+            else:
+                payer_cond = [MedicalCase.payer_id == payer_id]
+            reg = Registry(number=_next_number(org, year, month), organisation_id=org.id,
+                           subdivision_id=sub.id if sub is not None else None, payer_id=payer_id,
+                           year=year, month=month, reg_type=reg_type, subtype=subtype or "H",
+                           status=REG_CREATED, cases=count, sum_declared=declared, sum_calc=payable,
+                           created_by_id=user.id)
+            db.session.add(reg)
+            db.session.flush()
+            moved = db.session.execute(
+                update(MedicalCase).where(*sub_cond, *payer_cond, MedicalCase.file_type == subtype)
+                .values(registry_id=reg.id, status=CASE_IN_REGISTRY)
+                .execution_options(synchronize_session=False)).rowcount
+            if moved != count:
+                db.session.rollback()
+                return FormResult(False, NOTHING_TO_FORM)
+            db.session.add(RegistryStatusChange(registry_id=reg.id, from_status=None, to_status=REG_CREATED,
+                                                user_id=user.id, username=user.username))
+            created.append(reg)
+    if not created:
+        db.session.rollback()
+        return FormResult(False, NOTHING_TO_FORM)
+    audit.record("registries_formed", user=user, object_type="Registry",
+                 details={"period": period, "type": reg_type, "registries": [r.number for r in created]})
+    db.session.commit()
+    result = [registry_summary(r) for r in created]
+    message = f"Сформировано реестров: {len(created)}"
+    if skipped_no_payer:
+        message += f". {NO_PAYER} ({skipped_no_payer})"
+    return FormResult(True, message, result)
+
+
+def registry_summary(reg: Registry) -> dict:
+    payer = reg.payer or db.session.get(Organisation, reg.payer_id)
+    return {"id": reg.id, "number": reg.number, "payer": payer.code if payer else None,
+            "type": reg.reg_type, "subtype": reg.subtype, "cases": reg.cases, "sum": str(reg.sum_calc)}
+
+
+def _next_number(org: Organisation, year: int, month: int) -> str:
+    """«<МО>-<ГГММ>-<NNN>»: the next number of the МО in the period (never reused)."""
+    prefix = f"{org.code}-{year % 100:02d}{month:02d}-"
+    taken = db.session.execute(select(Registry.number).where(
+        Registry.organisation_id == org.id, Registry.number.like(prefix + "%"))).scalars().all()
+    last = max((int(n[len(prefix):]) for n in taken if n[len(prefix):].isdigit()), default=0)
+    return f"{prefix}{last + 1:03d}"

@@ -1,0 +1,187 @@
+"""The payer's МЭК results file for a registry «Выгружен»: the same H format with SANK, SANK_IT,
+OPLATA and SUMP per case.  It must belong to the registry (file name, NSCHET, the IDCASE set) and
+keep the Q016 sums (003K.00.0240 SUMP = SUMV − SANK_IT, 0250 SANK_IT = max S_SUM, 0260–0280
+OPLATA consistent with SUMP); a wrong file is refused with its reasons and changes nothing.
+Refusals are recorded per case, the registry counts them, and «Акт МЭК» joins the documents."""
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Optional
+
+from sqlalchemy import delete, select
+
+from app.documents import Party, Refusal, RegistryDocData, render_mek_act
+from app.documents.data import PAYER_SMO, PAYER_TFOMS
+from app.extensions import db
+from app.formats.reader import read_file
+from app.models.intake import MedicalCase, Patient
+from app.models.organisation import ORG_TFOMS, Organisation
+from app.models.registry import REG_TAKEN, Registry, RegistryDocument, RegistryRefusal
+from app.core import audit
+from app.services.registries.queries import apply_payer_sump, scoped_registry
+from app.services.registries.documents import refresh_payable_documents
+from app.services.registries.workflow import actors_of, PAYER
+
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class Result:
+    ok: bool
+    message: str
+    refused_cases: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, "message": self.message, "refused_cases": self.refused_cases,
+                "reasons": self.reasons}
+
+
+def _dec(text: Optional[str]) -> Optional[Decimal]:
+    try:
+        return Decimal(text).quantize(Decimal("0.01")) if text is not None else None
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _xml_of(upload: Path, workdir: Path) -> tuple[Optional[Path], Optional[str]]:
+    """The H-type XML of the upload (a ZIP with it, or the XML itself)."""
+    if zipfile.is_zipfile(upload):
+        with zipfile.ZipFile(upload) as zf:
+            names = [n for n in zf.namelist() if n.upper().endswith(".XML") and not n.upper().startswith("L")
+                     and "/" not in n and "\\" not in n and ".." not in n]
+            if len(names) != 1:
+                return None, "В архиве должен быть один файл реестра (H) в корне архива"
+            info = zf.getinfo(names[0])
+            if info.file_size > 2 * 1024 ** 3:
+                return None, "Файл слишком велик"
+            target = workdir / Path(names[0]).name
+            target.write_bytes(zf.read(names[0]))
+            return target, None
+    return upload, None
+
+
+def load_results(user, registry_id: int, upload: Path) -> Result:
+    reg = scoped_registry(user, registry_id)
+    if reg is None:
+        return Result(False, "Реестр не найден")
+    if PAYER not in actors_of(user, reg):
+        return Result(False, "Результаты МЭК загружает плательщик реестра")
+    if reg.status != REG_TAKEN:
+        return Result(False, f"Результаты МЭК загружаются в статусе «{REG_TAKEN}»")
+    expected_file = db.session.execute(select(RegistryDocument.file_name).where(
+        RegistryDocument.registry_id == reg.id, RegistryDocument.kind == "registry_file")).scalar_one_or_none()
+    expected_name = Path(expected_file).stem if expected_file else None
+    cases = db.session.execute(select(MedicalCase.id, MedicalCase.sumv, MedicalCase.n_zap, MedicalCase.idcase,
+                                      MedicalCase.patient_id)
+                               .where(MedicalCase.registry_id == reg.id).order_by(MedicalCase.id)).all()
+    reasons: list[str] = []
+    refusals: list[dict] = []
+    payable: dict[int, Decimal] = {}          # case id -> the payer's SUMP
+    with tempfile.TemporaryDirectory() as tmp:
+        path, problem = _xml_of(Path(upload), Path(tmp))
+        if problem:
+            return Result(False, "Файл результатов МЭК отклонен", reasons=[problem])
+        with read_file(path, "H") as h:
+            if h.fatal or h.header is None:
+                return Result(False, "Файл результатов МЭК отклонен",
+                              reasons=[f.comment for f in h.findings if f.fatal][:20] or ["Файл не читается"])
+            zglv, schet = h.header.child("ZGLV"), h.header.child("SCHET")
+            fname = zglv.get("FILENAME") if zglv is not None else None
+            if expected_name and fname != expected_name:
+                reasons.append(f"Имя файла {fname} не совпадает с файлом реестра {expected_name}")
+            nschet = schet.get("NSCHET") if schet is not None else None
+            if nschet != reg.number[-15:]:
+                reasons.append(f"NSCHET {nschet} не совпадает с номером реестра {reg.number[-15:]}")
+            seen = set()
+            for zap in h.records:
+                z = zap.child("Z_SL")
+                idcase = z.get("IDCASE") if z is not None else None
+                try:
+                    index = int(idcase) - 1
+                except (TypeError, ValueError):
+                    index = -1
+                if not 0 <= index < len(cases) or idcase in seen:
+                    reasons.append(f"IDCASE {idcase} не относится к реестру или повторяется")
+                    continue
+                seen.add(idcase)
+                case = cases[index]
+                sumv, sump, sank_it = _dec(z.get("SUMV")), _dec(z.get("SUMP")), _dec(z.get("SANK_IT")) or ZERO
+                oplata = z.get("OPLATA")
+                sanks = z.all("SANK")
+                s_sums = [_dec(s.get("S_SUM")) or ZERO for s in sanks]
+                where = f"IDCASE {idcase}"
+                if sumv != case.sumv:
+                    reasons.append(f"{where}: SUMV {sumv} не совпадает с реестром ({case.sumv})")
+                if sanks and sank_it != max(s_sums):
+                    reasons.append(f"{where}: SANK_IT должна быть равна наибольшей S_SUM (003K.00.0250)")
+                if sump is None or sumv is None or sump != sumv - sank_it:
+                    reasons.append(f"{where}: SUMP должна быть равна SUMV − SANK_IT (003K.00.0240)")
+                if oplata == "1" and sump != sumv:
+                    reasons.append(f"{where}: при OPLATA=1 SUMP = SUMV (003K.00.0280)")
+                elif oplata == "2" and sump != ZERO:
+                    reasons.append(f"{where}: при OPLATA=2 SUMP = 0 (003K.00.0270)")
+                elif oplata == "3" and not (sump is not None and ZERO < sump < (sumv or ZERO)):
+                    reasons.append(f"{where}: при OPLATA=3 0 < SUMP < SUMV (003K.00.0260)")
+                elif oplata not in ("0", "1", "2", "3"):
+                    reasons.append(f"{where}: OPLATA должна быть 0, 1, 2 или 3")
+                payable[case.id] = sump
+                if sanks or oplata in ("2", "3"):
+                    first = sanks[0] if sanks else None
+                    date_act = first.get("DATE_ACT") if first is not None else None
+                    refusals.append(dict(
+                        case_id=case.id, n_zap=case.n_zap, idcase=case.idcase, oplata=int(oplata),
+                        sumv=case.sumv, sump=sump, sank_it=sank_it,
+                        codes="; ".join(s.get("S_OSN") or "" for s in sanks)[:200],
+                        s_tip="; ".join(s.get("S_TIP") or "" for s in sanks)[:40],
+                        num_act=(first.get("NUM_ACT") if first is not None else None),
+                        date_act=dt.datetime.fromisoformat(date_act) if date_act else None,
+                        comment="; ".join(s.get("S_COM") or "" for s in sanks if s.get("S_COM"))[:500] or None))
+            if len(seen) != len(cases):
+                reasons.append(f"В файле {len(seen)} случаев из {len(cases)} реестра")
+    if reasons:
+        return Result(False, "Файл результатов МЭК отклонен", reasons=reasons[:50])
+    db.session.execute(delete(RegistryRefusal).where(RegistryRefusal.registry_id == reg.id))
+    for r in refusals:
+        db.session.add(RegistryRefusal(registry_id=reg.id, **r))
+    reg.mek_refused = len(refusals)
+    reg.mek_loaded_at = dt.datetime.now()
+    db.session.flush()
+    # a case partly refused keeps its place: its amount payable becomes the payer's SUMP, the
+    # registry's sums and the documents with the sums payable follow
+    apply_payer_sump(reg.id, payable)
+    refresh_payable_documents(reg)
+    _act(reg, refusals, cases)
+    audit.record("mek_results_loaded", user=user, object_type="Registry", object_id=reg.id,
+                 details={"number": reg.number, "refused": len(refusals)})
+    db.session.commit()
+    return Result(True, f"Результаты МЭК загружены: снято случаев {len(refusals)}", len(refusals))
+
+
+def _act(reg: Registry, refusals: list[dict], cases) -> None:
+    from app.services.registries.documents import TITLES, _store
+
+    mo = db.session.get(Organisation, reg.organisation_id)
+    payer = db.session.get(Organisation, reg.payer_id)
+    patients = {p.id: p for p in db.session.query(Patient).filter(
+        Patient.id.in_([c.patient_id for c in cases if c.patient_id]))} if cases else {}
+    by_case = {c.id: c for c in cases}
+    rows = []
+    for r in refusals:
+        pat = patients.get(by_case[r["case_id"]].patient_id)
+        rows.append(Refusal(n_zap=r["n_zap"] or "", idcase=r["idcase"] or "", fam=pat.fam or "" if pat else "",
+                            im=pat.im or "" if pat else "", ot=pat.ot or "" if pat else "",
+                            birth_date=pat.dr if pat else None, code=r["codes"] or "",
+                            reason=r["comment"] or "", withheld=r["sank_it"] or ZERO, case_amount=r["sumv"]))
+    data = RegistryDocData(number=reg.number, date=dt.date.today(), year=reg.year, month=reg.month,
+                           mo=Party.from_object(mo), payer=Party.from_object(payer),
+                           payer_kind=PAYER_TFOMS if payer.kind == ORG_TFOMS else PAYER_SMO,
+                           registry_type=reg.reg_type, case_count=reg.cases, total=reg.sum_declared)
+    db.session.execute(delete(RegistryDocument).where(RegistryDocument.registry_id == reg.id,
+                                                      RegistryDocument.kind == "mek_act"))
+    _store(reg, "mek_act", f"Акт_МЭК_{reg.number}.docx", render_mek_act(data, rows))

@@ -1,0 +1,175 @@
+"""Registry operations: the linked filters of «Текущие реестры» (scoped to the user's
+organisation, subdivision or — for an СМО — the registries addressed to it), the registry sums
+(what was declared and what is payable), deleting a registry in «Создан» or «На доработку» (its
+cases go back to «Принят»).  The status workflow is in :mod:`app.services.registries.workflow`.
+
+**Payable.** A case's amount payable is SUMP (``medical_case.sump``): SUMV less the largest МЭК
+sanction — the project's own МЭК at the load, then the payer's once its МЭК results file is
+loaded (:func:`apply_payer_sump`).  A case with a partial sanction keeps its place in the
+registry; only its payable amount is smaller.  ``registry.sum_declared`` is Σ SUMV («предъявлено»),
+``registry.sum_calc`` is Σ payable («к оплате»).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Mapping, Optional
+
+from sqlalchemy import and_, false, func, literal, select, true, update
+
+from app.extensions import db
+from app.models.intake import MedicalCase
+from app.models.organisation import Organisation, Subdivision
+from app.models.registry import DELETABLE, REG_CLOSED, REGISTRY_STATUSES, Registry
+from app.models.statuses import CASE_ACCEPTED
+from app.security.access import can
+from app.security.scope import Scope
+from app.core import audit
+from app.core.bulk_update import update_rows
+from app.services.registries.linked_filters import NONE_VALUE, LinkedFilters
+from app.core.outcome import Outcome as Result
+
+NOT_DELETABLE = "Удалить можно только реестр в статусе «Создан» или «На доработку»"
+
+
+ZERO = Decimal("0.00")
+
+
+# -- sums ------------------------------------------------------------------------------------------
+def payable_expr():
+    """The amount payable of a case as SQL: SUMP, else (never checked by the МЭК) SUMV."""
+    return func.coalesce(MedicalCase.sump, MedicalCase.sumv)
+
+
+def refresh_sums(registry_id: int) -> None:
+    """Count, declared and payable sums of a registry from its cases (the caller commits)."""
+    count, declared, payable = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(MedicalCase.sumv), 0),
+               func.coalesce(func.sum(payable_expr()), 0))
+        .where(MedicalCase.registry_id == registry_id)).one()
+    db.session.execute(update(Registry).where(Registry.id == registry_id)
+                       .values(cases=count, sum_declared=declared, sum_calc=payable)
+                       .execution_options(synchronize_session=False))
+
+
+def apply_payer_sump(registry_id: int, sump_by_case: Mapping[int, Decimal]) -> None:
+    """The payer's МЭК results: SUMP of each case of the registry becomes its payable amount,
+    and the registry's sums follow (the caller commits)."""
+    update_rows(MedicalCase, [{"id": case_id, "sump": sump} for case_id, sump in sump_by_case.items()],
+                ("sump",))
+    refresh_sums(registry_id)
+
+
+# -- linked filters of «Текущие реестры» -------------------------------------------------------------
+FILTERS = ("period", "status", "reg_type", "subtype", "payer_id", "subdivision_id")
+_STATUS_ORDER = {s: i for i, s in enumerate(REGISTRY_STATUSES)}
+LINKED = LinkedFilters(FILTERS, label_attrs={"payer_id": "payer", "subdivision_id": "subdivision"},
+                       none_labels={"subdivision_id": "без подразделения"}, descending=frozenset({"period"}),
+                       order={"status": lambda value, label: (_STATUS_ORDER.get(value, 99), value)})
+
+
+@dataclass(frozen=True)
+class RegistryGroup:
+    """Registries of one period, status, type, subtype, payer and subdivision."""
+
+    year: int
+    month: int
+    status: str
+    reg_type: str
+    subtype: str
+    payer_id: int
+    payer: str
+    subdivision_id: Optional[int]
+    subdivision: str
+    registries: int
+
+    @property
+    def period(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+
+def _list_condition(user, closed: bool):
+    status = Registry.status == REG_CLOSED if closed else Registry.status != REG_CLOSED
+    return and_(Scope.of(user).clause(Registry), status)
+
+
+def registry_groups(user, closed: bool = False) -> list[RegistryGroup]:
+    """The groups of the registries the user may see (current ones, or the closed ones)."""
+    payer = func.coalesce(Organisation.code + literal(" ") + func.coalesce(Organisation.short_name, Organisation.name),
+                          literal(""))
+    subdivision = func.coalesce(Subdivision.code + literal(" ") + Subdivision.name, literal(""))
+    cols = (Registry.year, Registry.month, Registry.status, Registry.reg_type, Registry.subtype,
+            Registry.payer_id, payer, Registry.subdivision_id, subdivision)
+    q = (select(*cols, func.count())
+         .outerjoin(Organisation, Organisation.id == Registry.payer_id)
+         .outerjoin(Subdivision, Subdivision.id == Registry.subdivision_id)
+         .where(_list_condition(user, closed))
+         .group_by(*cols))
+    return [RegistryGroup(*row) for row in db.session.execute(q)]
+
+
+def filter_options(user, filters: Mapping[str, str], closed: bool = False) -> dict[str, list[tuple[str, str]]]:
+    """The linked dropdowns of «Текущие реестры»: values of the user's own registries only."""
+    return LINKED.options(registry_groups(user, closed), filters)
+
+
+def filter_clause(filters: Mapping[str, str]):
+    """The registries the chosen filters keep, as SQL (the same values the dropdowns offer; a
+    value no dropdown could offer keeps nothing).  Scoping is applied apart, always."""
+    conds = []
+    for key in FILTERS:
+        value = str(filters.get(key) or "").strip()
+        if not value:
+            continue
+        if key == "period":
+            try:
+                year, month = (int(x) for x in value.split("-"))
+            except ValueError:
+                return false()
+            conds += [Registry.year == year, Registry.month == month]
+        elif key in ("payer_id", "subdivision_id"):
+            if not value.isdigit():
+                return false()
+            column = getattr(Registry, key)
+            conds.append(column.is_(None) if value == NONE_VALUE else column == int(value))
+        else:
+            conds.append(getattr(Registry, key) == value)
+    return and_(*conds) if conds else true()
+
+
+# -- registry operations ---------------------------------------------------------------------------
+def scoped_registry(user, registry_id: int, lock: bool = False):
+    q = select(Registry).where(Registry.id == registry_id, Scope.of(user).clause(Registry))
+    if lock:
+        q = q.with_for_update()
+    return db.session.execute(q).scalar_one_or_none()
+
+
+def delete_registry(user, registry_id: int) -> Result:
+    reg = scoped_registry(user, registry_id, lock=True)
+    if reg is None or not can(user, "write", "Registry") or user.organisation_id != reg.organisation_id:
+        db.session.rollback()
+        return Result(False, "Реестр не найден")
+    if reg.status not in DELETABLE:
+        db.session.rollback()
+        return Result(False, NOT_DELETABLE)
+    values = dict(registry_id=None, status=CASE_ACCEPTED)
+    if reg.mek_loaded_at is not None:
+        # the payer's SUMP was for this registry: back to what our own МЭК left payable
+        values["sump"] = MedicalCase.sumv - func.coalesce(MedicalCase.mek_withheld, 0)
+    returned = db.session.execute(update(MedicalCase).where(MedicalCase.registry_id == reg.id)
+                                  .values(**values)
+                                  .execution_options(synchronize_session=False)).rowcount
+    audit.record("registry_deleted", user=user, object_type="Registry", object_id=reg.id,
+                 details={"number": reg.number, "status": reg.status, "cases": returned})
+    db.session.delete(reg)
+    db.session.commit()
+    return Result(True, f"Реестр {reg.number} удален, случаев возвращено: {returned}")
+
+
+def registry_history(registry_id: int):
+    """The status changes of a registry, oldest first."""
+    from app.models.registry import RegistryStatusChange
+
+    return (db.session.query(RegistryStatusChange).filter_by(registry_id=registry_id)
+            .order_by(RegistryStatusChange.at, RegistryStatusChange.id).all())

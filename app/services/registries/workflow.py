@@ -1,0 +1,129 @@
+"""The registry status workflow (DESIGN.md §2): who may move a registry from which status to
+which, checked again here whatever the page offered; every change checks the expected current
+status in the same transaction (a conditional update) and writes the status history.
+
+| from            | to              | who                                         |
+|-----------------|-----------------|---------------------------------------------|
+| Создан          | Отправлен       | МО                                          |
+| Отправлен       | Сформирован     | the system (documents generated)            |
+| Сформирован     | Выгружен        | СМО (ТФОМС for «Иногородние»)               |
+| Выгружен        | На доработку    | СМО, with its МЭК results file loaded       |
+| Выгружен        | На подпись МО   | СМО                                         |
+| На подпись МО   | На доработку    | ТФОМС (on the МО's request, with a comment) |
+| На подпись МО   | На подпись СМО  | the system, after the head's signature      |
+| На подпись СМО  | Закрыт          | the system, after the СМО signature         |
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from sqlalchemy import update
+
+from app.extensions import db
+from app.models.organisation import ORG_MO, ORG_SMO, ORG_TFOMS
+from app.models.registry import (REG_CLOSED, REG_CREATED, REG_FORMED, REG_MO_SIGNING, REG_REWORK,
+                                 REG_SENT, REG_SMO_SIGNING, REG_TAKEN, TYPE_NONRESIDENT, Registry,
+                                 RegistryStatusChange)
+from app.security.access import can
+from app.core import audit
+
+SYSTEM = "system"
+PAYER = "payer"          # the СМО of the registry, or the ТФОМС for «Иногородние»
+
+# (from, to) -> actor
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (REG_CREATED, REG_SENT): ORG_MO,
+    (REG_SENT, REG_FORMED): SYSTEM,
+    (REG_FORMED, REG_TAKEN): PAYER,
+    (REG_TAKEN, REG_REWORK): PAYER,
+    (REG_TAKEN, REG_MO_SIGNING): PAYER,
+    (REG_MO_SIGNING, REG_REWORK): ORG_TFOMS,
+    (REG_MO_SIGNING, REG_SMO_SIGNING): SYSTEM,
+    (REG_SMO_SIGNING, REG_CLOSED): SYSTEM,
+}
+NEEDS_COMMENT = {(REG_MO_SIGNING, REG_REWORK)}
+CHANGED_MEANWHILE = "Статус реестра уже изменен другим пользователем. Обновите вкладку и повторите"
+
+
+@dataclass
+class Result:
+    ok: bool
+    status: Optional[str]
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, "status": self.status, "message": self.message}
+
+
+def actors_of(user, reg: Registry) -> set[str]:
+    """What the user is to this registry: its МО, its payer, the fund (the fund may be both)."""
+    org = getattr(user, "organisation", None)
+    if org is None:
+        return set()
+    out = set()
+    if org.kind == ORG_MO and reg.organisation_id == org.id:
+        out.add(ORG_MO)
+    if org.kind in (ORG_SMO, ORG_TFOMS) and reg.payer_id == org.id:
+        out.add(PAYER)
+    if org.kind == ORG_TFOMS:
+        out.add(ORG_TFOMS)
+    return out
+
+
+def allowed_targets(user, reg: Registry) -> list[str]:
+    """The statuses this user may move the registry to now (what the dropdown offers)."""
+    who = actors_of(user, reg)
+    if not who or not can(user, "write", "Registry"):
+        return []
+    return [dst for (src, dst), actor in TRANSITIONS.items() if src == reg.status and actor in who]
+
+
+def move(reg_id: int, src: str, dst: str, *, user=None, comment: Optional[str] = None) -> bool:
+    """The conditional update and its history row (the caller commits). False: the status was
+    no longer ``src``."""
+    changed = db.session.execute(update(Registry).where(Registry.id == reg_id, Registry.status == src)
+                                 .values(status=dst, error=None)).rowcount
+    if changed != 1:
+        return False
+    db.session.add(RegistryStatusChange(registry_id=reg_id, from_status=src, to_status=dst,
+                                        user_id=getattr(user, "id", None),
+                                        username=getattr(user, "username", None) or "система",
+                                        comment=comment))
+    return True
+
+
+def change_status(user, registry_id: int, target: str, comment: Optional[str] = None,
+                  expected: Optional[str] = None) -> Result:
+    """A user's status change, with every check the page does, again."""
+    from app.services.registries.queries import scoped_registry
+
+    reg = scoped_registry(user, registry_id)
+    if reg is None:
+        return Result(False, None, "Реестр не найден")
+    current = reg.status
+    if expected is not None and expected != current:
+        return Result(False, current, CHANGED_MEANWHILE)
+    if target not in allowed_targets(user, reg):
+        return Result(False, current, f"Переход «{current}» → «{target}» вам недоступен")
+    if (current, target) == (REG_TAKEN, REG_REWORK) and reg.mek_loaded_at is None:
+        return Result(False, current, "Сначала загрузите файл результатов МЭК")
+    if (current, target) in NEEDS_COMMENT and not (comment or "").strip():
+        return Result(False, current, "Укажите комментарий: причину возврата на доработку")
+    if not move(reg.id, current, target, user=user, comment=comment):
+        db.session.rollback()
+        return Result(False, current, CHANGED_MEANWHILE)
+    audit.record("registry_status_changed", user=user, object_type="Registry", object_id=reg.id,
+                 details={"number": reg.number, "from": current, "to": target, "comment": comment})
+    db.session.commit()
+    after_change(reg.id, target, user)
+    return Result(True, target, f"Реестр {reg.number}: статус «{target}»")
+
+
+def after_change(registry_id: int, status: str, user) -> None:
+    """What the system does after a change: «Отправлен» queues the documents."""
+    if status == REG_SENT:
+        from app.jobs.runtime import enqueue
+
+        enqueue("app.jobs.registry_jobs.generate_documents", registry_id,
+                title=f"Документы реестра {registry_id}", user=user, queue="documents")

@@ -1,0 +1,416 @@
+"""Signing a registry's documents (the regional manual, step 8; DESIGN.md §2 and §5).
+
+In «На подпись МО» the executor, the chief accountant and the head sign, in this order; in
+«На подпись СМО» the payer's signer.  Each signing covers every document of the registry (the
+registry file included) with one detached CMS per document, made either here from a PKCS#12
+held in memory for this signing, or by the user's own tool and uploaded as ``.sig`` files, or by
+the configured external provider.  Every signature is verified the same way before it is
+accepted, in this order:
+
+1. it is intact over the stored bytes of the document;
+2. its certificate is registered for this user, and the user holds the signing right of the role;
+3. the certificate was valid at the signing time;
+4. the certificate chains to one of the region's trust roots.
+
+The head's signature moves the registry to «На подпись СМО», the payer's signer's to «Закрыт».
+Where the region allows it, the ТФОМС or the payer marks a registry as signed on paper instead.
+"""
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.organisation import ORG_SMO, ORG_TFOMS
+from app.models.registry import REG_CLOSED, REG_MO_SIGNING, REG_SMO_SIGNING, Registry, RegistryDocument
+from app.models.signing import (METHOD_DETACHED, METHOD_NAMES, METHOD_PAPER, METHOD_PKCS12, METHOD_PROVIDER,
+                                ROLE_PAPER_MO, ROLE_PAPER_SMO, Certificate, DocumentSignature, RegistrySigning,
+                                TrustRoot)
+from app.models.user import MO_SIGNING_ORDER, RIGHT_SMO_SIGNER, SIGNATURE_RIGHTS, OmsUser
+from app.security.access import can
+from app.security.scope import Scope
+from app.core import audit
+from app.services.registries.queries import scoped_registry
+from app.services.registries.workflow import Result, move
+from app.signing import order
+from app.signing.certificates import parse_certificate, thumbprint_of
+from app.signing.cms import SignatureFormatError, normalise
+from app.signing.providers import (DocumentSigner, Pkcs12Signer, SigningError, Verification,
+                                   configured_command_provider, configured_verifier)
+
+NEXT_STATUS = {REG_MO_SIGNING: REG_SMO_SIGNING, REG_SMO_SIGNING: REG_CLOSED}
+PAPER_ROLE = {REG_MO_SIGNING: ROLE_PAPER_MO, REG_SMO_SIGNING: ROLE_PAPER_SMO}
+ROLE_NAMES = {**SIGNATURE_RIGHTS, ROLE_PAPER_MO: "Подписи МО на бумаге", ROLE_PAPER_SMO: "Подпись СМО на бумаге"}
+SIG_SUFFIXES = (".sig", ".p7s")
+
+
+def role_name(role: str) -> str:
+    return ROLE_NAMES.get(role, role)
+
+
+# -- whose turn -------------------------------------------------------------------------------------
+def signed_roles(registry_id: int) -> list[str]:
+    return list(db.session.execute(select(RegistrySigning.role).where(RegistrySigning.registry_id == registry_id)
+                                   .order_by(RegistrySigning.id)).scalars())
+
+
+def turn(reg: Registry) -> Optional[str]:
+    """The role whose turn it is to sign the registry now (None: nobody signs in this status)."""
+    return order.next_role(reg.status, signed_roles(reg.id))
+
+
+def _side_matches(user, reg: Registry, role: str) -> bool:
+    org = getattr(user, "organisation", None)
+    if org is None or not Scope.of(user).allows(reg):
+        return False
+    if role == RIGHT_SMO_SIGNER:
+        return reg.payer_id == org.id and org.kind in (ORG_SMO, ORG_TFOMS)
+    return role in MO_SIGNING_ORDER and reg.organisation_id == org.id
+
+
+def active_certificates(user, at=None) -> list[Certificate]:
+    """The user's registered certificates that are switched on and valid at ``at`` (now)."""
+    at = at or utcnow()
+    return list(db.session.execute(
+        select(Certificate).where(Certificate.user_id == user.id, Certificate.active.is_(True),
+                                  Certificate.not_before <= at, Certificate.not_after >= at)
+        .order_by(Certificate.not_after.desc())).scalars())
+
+
+def refusal_to_sign(user, reg: Registry) -> Optional[str]:
+    """Why this user cannot sign the registry now, or None when it is their turn."""
+    role = turn(reg)
+    if role is None:
+        return f"Реестр в статусе «{reg.status}» не подписывается"
+    if not can(user, "write", "Registry") or not _side_matches(user, reg, role):
+        return f"Сейчас подписывает {role_name(role)}; вы не можете подписать этот реестр"
+    if not user.has_signature_right(role):
+        return f"Сейчас подписывает {role_name(role)}; у вас нет этого права подписи"
+    if not current_app.config["SIGNING_SAME_PERSON_ROLES"]:
+        mine = db.session.execute(select(RegistrySigning.role).where(RegistrySigning.registry_id == reg.id,
+                                                                     RegistrySigning.user_id == user.id)).scalar()
+        if mine is not None:
+            return f"Вы уже подписали этот реестр как {role_name(mine)}; одно лицо не подписывает в двух ролях"
+    if not active_certificates(user):
+        return "У вас нет действующего зарегистрированного сертификата"
+    return None
+
+
+def can_sign(user, reg: Registry) -> bool:
+    return refusal_to_sign(user, reg) is None
+
+
+# -- the checks of a signature ---------------------------------------------------------------------------
+def trust_roots() -> list[bytes]:
+    return list(db.session.execute(select(TrustRoot.der).where(TrustRoot.active.is_(True))).scalars())
+
+
+def _registered(user_id: int, der: Optional[bytes], *, active_only: bool) -> Optional[Certificate]:
+    if der is None:
+        return None
+    q = select(Certificate).where(Certificate.user_id == user_id, Certificate.thumbprint == thumbprint_of(der))
+    if active_only:
+        q = q.where(Certificate.active.is_(True))
+    return db.session.execute(q).scalars().first()
+
+
+def check_signature(user: OmsUser, role: str, verification: Verification, *, active_only: bool = True
+                    ) -> tuple[Optional[str], Optional[Certificate]]:
+    """(the reason to refuse or None, the registered certificate) — the four checks, in order."""
+    if not verification.intact:
+        why = f" ({verification.problem})" if verification.problem else ""
+        return "подпись не соответствует документу: документ изменен или подпись сделана для другого файла" + why, None
+    cert = _registered(user.id, verification.signer_der, active_only=active_only)
+    if cert is None:
+        return f"сертификат подписи не зарегистрирован за пользователем {user.username}", None
+    if role in SIGNATURE_RIGHTS and not user.has_signature_right(role):
+        return f"у пользователя {user.username} нет права подписи «{role_name(role)}»", cert
+    moment = verification.signing_time
+    if moment is None:
+        return "в подписи нет времени подписания (signingTime)", cert
+    if not (cert.not_before <= moment <= cert.not_after):
+        return (f"сертификат не действовал на момент подписания {moment:%d.%m.%Y %H:%M} UTC "
+                f"(действует с {cert.not_before:%d.%m.%Y} по {cert.not_after:%d.%m.%Y})"), cert
+    if not verification.trusted:
+        why = f" ({verification.problem})" if verification.problem else ""
+        return "сертификат не связан с доверенным корневым сертификатом региона" + why, cert
+    return None, cert
+
+
+# -- signing -------------------------------------------------------------------------------------------
+@dataclass
+class _Prepared:
+    reg: Registry
+    role: str
+    documents: list[tuple[RegistryDocument, bytes]]
+    status: str = ""
+
+    def __post_init__(self):
+        self.status = self.status or self.reg.status    # as seen before the row lock
+
+
+def _prepare(user, registry_id: int) -> _Prepared | Result:
+    reg = scoped_registry(user, registry_id)
+    if reg is None:
+        return Result(False, None, "Реестр не найден")
+    why = refusal_to_sign(user, reg)
+    if why:
+        return Result(False, reg.status, why)
+    docs = db.session.query(RegistryDocument).filter_by(registry_id=reg.id).order_by(RegistryDocument.id).all()
+    if not docs:
+        return Result(False, reg.status, "У реестра нет документов для подписи")
+    contents = []
+    for doc in docs:
+        content = Path(doc.path).read_bytes() if Path(doc.path).exists() else None
+        if content is None or hashlib.sha256(content).hexdigest() != doc.sha256:
+            return Result(False, reg.status, f"Документ «{doc.title}» изменен или утрачен после формирования; "
+                                             "подписание невозможно")
+        contents.append((doc, content))
+    return _Prepared(reg, turn(reg), contents)
+
+
+def _sign_all(user, registry_id: int, method: str, make_signer) -> Result:
+    ready = _prepare(user, registry_id)
+    if isinstance(ready, Result):
+        return ready
+    try:
+        signer: DocumentSigner = make_signer(user)
+        cert = _registered(user.id, signer.certificate_der, active_only=True)
+        if cert is None:
+            return Result(False, ready.reg.status, "Сертификат ключа подписи не зарегистрирован за вами "
+                                                   "(Администрирование → «Эл. Подпись»)")
+        signatures = {doc.id: signer.sign(content) for doc, content in ready.documents}
+    except SigningError as exc:
+        return Result(False, ready.reg.status, str(exc))
+    return _accept(user, ready, method, signatures)
+
+
+def sign_with_pkcs12(user, registry_id: int, pkcs12: bytes, passphrase: Optional[str]) -> Result:
+    """Sign with a PKCS#12 and its passphrase: both live in memory for this call only."""
+    return _sign_all(user, registry_id, METHOD_PKCS12, lambda _user: Pkcs12Signer(pkcs12, passphrase))
+
+
+def sign_with_provider(user, registry_id: int) -> Result:
+    """Sign with the external provider's key store, by the user's registered certificate."""
+    def make(u):
+        certs = active_certificates(u)
+        if not certs:
+            raise SigningError("У вас нет действующего зарегистрированного сертификата")
+        return configured_command_provider(current_app.config).signer(certs[0].der, certs[0].thumbprint)
+
+    return _sign_all(user, registry_id, METHOD_PROVIDER, make)
+
+
+def expected_signature_name(doc: RegistryDocument) -> str:
+    return doc.file_name + ".sig"
+
+
+def sign_with_files(user, registry_id: int, files: dict[str, bytes]) -> Result:
+    """Accept detached signatures made elsewhere: one ``<document file name>.sig`` per document."""
+    ready = _prepare(user, registry_id)
+    if isinstance(ready, Result):
+        return ready
+    by_name = {Path(name).name: data for name, data in files.items()}
+    signatures, missing = {}, []
+    for doc, _content in ready.documents:
+        data = next((by_name[doc.file_name + sfx] for sfx in SIG_SUFFIXES if doc.file_name + sfx in by_name), None)
+        if data is None:
+            missing.append(expected_signature_name(doc))
+            continue
+        try:
+            signatures[doc.id] = normalise(data)
+        except SignatureFormatError as exc:
+            return Result(False, ready.reg.status, f"Подпись документа «{doc.title}» отклонена: {exc}")
+    if missing:
+        return Result(False, ready.reg.status, "Нет файлов подписи: " + ", ".join(missing))
+    return _accept(user, ready, METHOD_DETACHED, signatures)
+
+
+def _accept(user, ready: _Prepared, method: str, signatures: dict[int, bytes]) -> Result:
+    reg, role = ready.reg, ready.role
+    verifier = configured_verifier(current_app.config)
+    roots = trust_roots()
+    certificate = None
+    for doc, content in ready.documents:
+        try:
+            verification = verifier.verify(content, signatures[doc.id], roots)
+        except SigningError as exc:
+            return Result(False, reg.status, str(exc))
+        why, cert = check_signature(user, role, verification)
+        if why:
+            return Result(False, reg.status, f"Подпись документа «{doc.title}» отклонена: {why}")
+        if certificate is not None and cert.id != certificate.id:
+            return Result(False, reg.status, "Документы подписаны разными сертификатами")
+        certificate = cert
+    return _store(user, ready, method, certificate, signatures)
+
+
+def _lock(registry_id: int) -> Optional[Registry]:
+    return db.session.execute(select(Registry).where(Registry.id == registry_id).with_for_update()
+                              .execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def _store(user, ready: _Prepared, method: str, certificate: Optional[Certificate],
+           signatures: dict[int, bytes], comment: Optional[str] = None) -> Result:
+    """Record the signing step and move the registry on when it completes the status; the expected
+    status and the turn are checked again under the registry's row lock."""
+    reg = _lock(ready.reg.id)
+    expected_role = ready.role
+    if reg is None or reg.status != ready.status or (
+            method != METHOD_PAPER and order.next_role(reg.status, signed_roles(reg.id)) != expected_role):
+        db.session.rollback()
+        return Result(False, getattr(reg, "status", None),
+                      "Реестр уже подписан или его статус изменен. Обновите страницу")
+    status = reg.status
+    step = RegistrySigning(registry_id=reg.id, role=expected_role, method=method, user_id=user.id,
+                           username=user.username, certificate_id=getattr(certificate, "id", None),
+                           signed_at=utcnow(), comment=comment)
+    digests = {doc.id: doc.sha256 for doc, _ in ready.documents}
+    step.signatures = [DocumentSignature(document_id=doc_id, document_sha256=digests[doc_id], signature=sig)
+                       for doc_id, sig in signatures.items()]
+    db.session.add(step)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return Result(False, status, "Реестр уже подписан в этой роли")
+    completes = method == METHOD_PAPER or order.is_last(status, expected_role)
+    new_status = NEXT_STATUS[status] if completes else status
+    if completes and not move(reg.id, status, new_status, user=user,
+                              comment=f"Подписано: {role_name(expected_role)} ({METHOD_NAMES[method]})"):
+        db.session.rollback()
+        return Result(False, status, "Статус реестра уже изменен другим пользователем. Обновите страницу")
+    audit.record("registry_signed", user=user, object_type="Registry", object_id=reg.id,
+                 details={"number": reg.number, "role": expected_role, "method": method,
+                          "certificate": getattr(certificate, "thumbprint", None), "comment": comment})
+    db.session.commit()
+    return Result(True, new_status, f"Реестр {reg.number} подписан: {role_name(expected_role)}"
+                  + (f"; статус «{new_status}»" if completes else ""))
+
+
+def mark_signed_on_paper(user, registry_id: int, comment: Optional[str]) -> Result:
+    """The ТФОМС or the payer records that the current signing stage was done on paper."""
+    reg = scoped_registry(user, registry_id)
+    if reg is None:
+        return Result(False, None, "Реестр не найден")
+    why = paper_refusal(user, reg)
+    if why:
+        return Result(False, reg.status, why)
+    if not (comment or "").strip():
+        return Result(False, reg.status, "Укажите комментарий: кто и когда подписал документы на бумаге")
+    ready = _Prepared(reg, PAPER_ROLE[reg.status], [])
+    return _store(user, ready, METHOD_PAPER, None, {}, comment=comment.strip())
+
+
+def paper_refusal(user, reg: Registry) -> Optional[str]:
+    if not current_app.config["SIGNING_PAPER_ALLOWED"]:
+        return "Подписание на бумаге не разрешено настройками региона"
+    if reg.status not in PAPER_ROLE:
+        return f"Реестр в статусе «{reg.status}» не подписывается"
+    org = getattr(user, "organisation", None)
+    if org is None or not can(user, "write", "Registry") or not (
+            org.kind == ORG_TFOMS or (org.kind == ORG_SMO and reg.payer_id == org.id)):
+        return "Отметить подписание на бумаге может ТФОМС или СМО — плательщик реестра"
+    return None
+
+
+# -- verification and downloads ------------------------------------------------------------------------------
+@dataclass
+class SignatureCheck:
+    signing_id: int
+    role: str
+    role_name: str
+    username: str
+    method: str
+    signed_at: object
+    certificate: str
+    document: str
+    ok: bool
+    result: str
+
+
+def verify_registry(registry_id: int) -> list[SignatureCheck]:
+    """A fresh verification of every signature of the registry against the stored document bytes."""
+    verifier = configured_verifier(current_app.config)
+    roots = trust_roots()
+    out = []
+    steps = db.session.query(RegistrySigning).filter_by(registry_id=registry_id).order_by(RegistrySigning.id).all()
+    for step in steps:
+        user = db.session.get(OmsUser, step.user_id) if step.user_id else None
+        cert_text = f"{step.certificate.subject}, {step.certificate.thumbprint}" if step.certificate else ""
+        common = dict(signing_id=step.id, role=step.role, role_name=role_name(step.role), username=step.username,
+                      method=METHOD_NAMES.get(step.method, step.method), signed_at=step.signed_at,
+                      certificate=cert_text)
+        if step.method == METHOD_PAPER:
+            out.append(SignatureCheck(**common, document="—", ok=True,
+                                      result=f"Подписано на бумаге: {step.comment or ''}".strip()))
+            continue
+        for sig in sorted(step.signatures, key=lambda s: s.document_id):
+            doc = sig.document
+            path = Path(doc.path)
+            if user is None or not path.exists():
+                out.append(SignatureCheck(**common, document=doc.title, ok=False,
+                                          result="Недействительна: документ или пользователь удален"))
+                continue
+            try:
+                why, cert = check_signature(user, step.role, verifier.verify(path.read_bytes(), sig.signature, roots),
+                                            active_only=False)
+            except SigningError as exc:
+                why, cert = str(exc), None
+            if why is None and step.certificate_id and cert.id != step.certificate_id:
+                why = "подпись сделана другим сертификатом, чем записано при подписании"
+            out.append(SignatureCheck(**common, document=doc.title, ok=why is None,
+                                      result="Действительна" if why is None else f"Недействительна: {why}"))
+    return out
+
+
+def write_documents_zip(registry_id: int, target) -> None:
+    """The documents into the ZIP ``target`` (a path or a binary file) and, next to each, its
+    signatures: ``<file>.<n>_<role>.sig`` (n: the order of the signing)."""
+    docs = db.session.query(RegistryDocument).filter_by(registry_id=registry_id).order_by(RegistryDocument.id).all()
+    steps = db.session.query(RegistrySigning).filter_by(registry_id=registry_id).order_by(RegistrySigning.id).all()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for doc in docs:
+            if Path(doc.path).exists():
+                zf.write(doc.path, doc.file_name)
+        for n, step in enumerate(steps, 1):
+            for sig in step.signatures:
+                zf.writestr(f"{sig.document.file_name}.{n}_{step.role}.sig", sig.signature)
+
+
+def register_certificate(user: OmsUser, data: bytes, *, uploaded_by=None) -> Certificate:
+    """Parse and register a certificate for a user (CertificateError when it is not one)."""
+    info = parse_certificate(data)
+    cert = db.session.execute(select(Certificate).where(Certificate.user_id == user.id,
+                                                        Certificate.thumbprint == info.thumbprint)).scalar()
+    if cert is None:
+        cert = Certificate(user_id=user.id, organisation_id=user.organisation_id, thumbprint=info.thumbprint)
+        db.session.add(cert)
+    cert.der, cert.subject, cert.issuer, cert.serial = info.der, info.subject[:500], info.issuer[:500], info.serial
+    cert.not_before, cert.not_after, cert.active = info.not_before, info.not_after, True
+    cert.uploaded_by_id = getattr(uploaded_by, "id", None)
+    audit.record("certificate_registered", user=uploaded_by, object_type="Certificate",
+                 details={"user": user.username, "thumbprint": info.thumbprint, "subject": info.subject})
+    return cert
+
+
+def add_trust_root(data: bytes, name: Optional[str] = None, *, user=None) -> TrustRoot:
+    info = parse_certificate(data)
+    root = db.session.execute(select(TrustRoot).where(TrustRoot.thumbprint == info.thumbprint)).scalar()
+    if root is None:
+        root = TrustRoot(thumbprint=info.thumbprint)
+        db.session.add(root)
+    root.name = (name or info.subject)[:200]
+    root.der, root.subject, root.serial = info.der, info.subject[:500], info.serial
+    root.not_before, root.not_after, root.active = info.not_before, info.not_after, True
+    audit.record("trust_root_added", user=user, object_type="TrustRoot",
+                 details={"thumbprint": info.thumbprint, "subject": info.subject})
+    return root
