@@ -93,7 +93,7 @@ def wait_file(app, file_id: int, timeout: float = 3600, timeline: list | None = 
     ``(status, seconds since the start)`` at every change of status seen (polled every 0.1 s)."""
     from app.extensions import db
     from app.models.intake import UploadedFile
-    from app.models.statuses import FILE_LOADING
+    from app.models.vocabulary import FILE_LOADING
 
     start = time.perf_counter()
     last = None

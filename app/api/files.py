@@ -14,10 +14,11 @@ from app.api.schemas import COMPONENTS, MisErrorSchema, MisFileSchema
 from app.controls.finding import STAGE_FLK, STAGE_MEK
 from app.extensions import db
 from app.models.intake import UploadedFile
-from app.models.statuses import FILE_STATUSES
+from app.models.vocabulary import FileStatus
 from app.security.scope import Scope
 from app.services.intake import reports as file_reports
 from app.services.intake.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
+from app.models.vocabulary import Resource
 
 FILE_NOT_FOUND = "Файл не найден"
 UPLOAD_FIELD = "archives"
@@ -28,7 +29,7 @@ _errors = MisErrorSchema(many=True)
 
 class MisFileApi(MisApi):
     resource_name = "mis/files"
-    class_permission_name = "UploadedFile"           # the page «Загрузка файла»: same roles
+    class_permission_name = Resource.UPLOADED_FILE           # the page «Загрузка файла»: same roles
     method_permission_name = {"upload": "write", "list_files": "read", "show": "read", "errors": "read",
                               "protocol": "read"}
     openapi_spec_tag = "МИС: загрузка файлов"
@@ -146,7 +147,7 @@ class MisFileApi(MisApi):
             conds += [UploadedFile.year == year, UploadedFile.month == month]
         status = (request.args.get("status") or "").strip()
         if status:
-            if status not in FILE_STATUSES:
+            if status not in FileStatus.values():
                 return self.response_400(message=f"Неизвестный статус файла «{status}»")
             conds.append(UploadedFile.status == status)
         archive = (request.args.get("archive") or "").strip()

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from app.services.accounts import api_keys as keys
 from app.extensions import db
 from app.models.user import OmsUser
+from app.models.vocabulary import Resource
 
 # the texts of the page (the template is outside the extracted folders: the texts live here)
 TEXTS = {
@@ -40,7 +41,7 @@ TEXTS = {
 class ApiKeyView(BaseView):
     route_base = "/api-keys"
     default_view = "list"
-    class_permission_name = "ApiKey"
+    class_permission_name = Resource.API_KEY
     base_permissions = ["can_read", "can_write"]
     method_permission_name = {"list": "read", "create": "write", "revoke": "write"}
     template_folder = str(Path(__file__).resolve().parent / "templates")

@@ -16,12 +16,14 @@ from app.api.base import MisApi
 from app.api.schemas import COMPONENTS, MisDocumentSchema, MisRegistrySchema, MisStatusChangeSchema
 from app.extensions import db
 from app.models.organisation import Organisation
-from app.models.registry import REGISTRY_STATUSES, Registry
+from app.models.registry import Registry
+from app.models.vocabulary import RegistryStatus
 from app.security.scope import Scope
 from app.services.registries import queries as registries
 from app.services.registries import documents as registry_documents
 from app.services.registries import workflow as registry_workflow
 from app.services.signing import registry_signing as signing
+from app.models.vocabulary import Resource
 
 REGISTRY_NOT_FOUND = "Реестр не найден"
 DOCUMENT_NOT_FOUND = "Документ не найден"
@@ -33,7 +35,7 @@ _history = MisStatusChangeSchema(many=True)
 
 class MisRegistryApi(MisApi):
     resource_name = "mis/registries"
-    class_permission_name = "Registry"                # «Текущие реестры»: same roles
+    class_permission_name = Resource.REGISTRY                # «Текущие реестры»: same roles
     method_permission_name = {"list_registries": "read", "show": "read", "change_status": "write",
                               "documents": "read", "document": "read", "documents_zip": "read"}
     openapi_spec_tag = "МИС: реестры"
@@ -88,7 +90,7 @@ class MisRegistryApi(MisApi):
             parts = args["period"].split("-")
             if len(parts) != 2 or not all(p.isdigit() for p in parts):
                 return self.response_400(message="Период указывается как ГГГГ-ММ")
-        if args["status"] and args["status"] not in REGISTRY_STATUSES:
+        if args["status"] and args["status"] not in RegistryStatus.values():
             return self.response_400(message=f"Неизвестный статус реестра «{args['status']}»")
         filters = {"period": args["period"], "status": args["status"], "reg_type": args["reg_type"],
                    "subtype": args["subtype"]}

@@ -10,27 +10,28 @@ from typing import Optional
 from flask import current_app
 
 from app.extensions import appbuilder, db
-from app.models.organisation import ORG_MO, ORG_SMO, ORG_TFOMS, Organisation, Subdivision
-from app.models.user import SIGNATURE_RIGHTS, OmsUser, SignatureRight
+from app.models.organisation import Organisation, Subdivision
+from app.models.vocabulary import OrgKind, SigningRight
+from app.models.user import OmsUser, SignatureRight
 from app.security.roles import ROLE_ADMIN, ROLE_MO, ROLE_SMO
 
 ORGANISATIONS = [
-    dict(kind=ORG_TFOMS, code="14", name="ТФОМС Республики Саха (Якутия)",
+    dict(kind=OrgKind.TFOMS, code="14", name="ТФОМС Республики Саха (Якутия)",
          short_name="ТФОМС РС(Я)", inn="1435027985", kpp="143501001", ogrn="1021401050540",
          okato="98", address="677018, г. Якутск, ул. Ярославского, д. 30/1",
          head_name="Директор ТФОМС", accountant_name="Главный бухгалтер ТФОМС"),
-    dict(kind=ORG_SMO, code="14001", name="АО «Страховая компания «Капитал МС» (филиал в РС(Я))",
+    dict(kind=OrgKind.SMO, code="14001", name="АО «Страховая компания «Капитал МС» (филиал в РС(Я))",
          short_name="Капитал МС", inn="7813171100", kpp="143543001", ogrn="1027806865481",
          okato="98", address="677000, г. Якутск, пр. Ленина, д. 1"),
-    dict(kind=ORG_SMO, code="14002", name="АО «Страховая медицинская компания «Сахамедстрах»",
+    dict(kind=OrgKind.SMO, code="14002", name="АО «Страховая медицинская компания «Сахамедстрах»",
          short_name="Сахамедстрах", inn="1435028701", kpp="143501001", ogrn="1021401047799",
          okato="98", address="677000, г. Якутск, ул. Орджоникидзе, д. 38"),
-    dict(kind=ORG_MO, code="140001", name="ГБУ РС(Я) «Республиканская больница №1»",
+    dict(kind=OrgKind.MO, code="140001", name="ГБУ РС(Я) «Республиканская больница №1»",
          short_name="РБ №1", inn="1435000001", kpp="143501001", ogrn="1021401000001", okato="98",
          address="677019, г. Якутск, Сергеляхское шоссе, 4 км", head_name="Иванов И. И.",
          accountant_name="Петрова П. П.",
          bank_details="р/с 03224643980000001600 в Отделении-НБ Республика Саха (Якутия), БИК 019805001"),
-    dict(kind=ORG_MO, code="140002", name="ГБУ РС(Я) «Якутская городская больница №2»",
+    dict(kind=OrgKind.MO, code="140002", name="ГБУ РС(Я) «Якутская городская больница №2»",
          short_name="ЯГБ №2", inn="1435000002", kpp="143501001", ogrn="1021401000002", okato="98",
          address="677000, г. Якутск, ул. Стадухина, д. 81", head_name="Сидоров С. С.",
          accountant_name="Кузнецова К. К.",
@@ -70,7 +71,7 @@ DEMO_LOGINS = [
 
 def ensure_signature_rights() -> dict[str, SignatureRight]:
     rights = {r.code: r for r in db.session.query(SignatureRight).all()}
-    for code, name in SIGNATURE_RIGHTS.items():
+    for code, name in ((r.value, r.label) for r in SigningRight):
         if code not in rights:
             rights[code] = SignatureRight(code=code, name=name)
             db.session.add(rights[code])

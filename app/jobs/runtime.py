@@ -24,6 +24,8 @@ from typing import Any, Optional
 from flask import Flask, current_app, has_app_context
 from werkzeug.utils import import_string
 
+from app.models.vocabulary import JobStatus
+
 log = logging.getLogger(__name__)
 
 _app: Optional[Flask] = None              # the app of this process (set by create_app)
@@ -135,16 +137,16 @@ def execute(job_id: int, func: str, args: list, kwargs: dict):
         from app.extensions import db
 
         token = _current_job_id.set(job_id)
-        _update(job_id, status="started", started_at=_now(), progress=0)
+        _update(job_id, status=JobStatus.STARTED, started_at=_now(), progress=0)
         try:
             result = import_string(func)(*args, **kwargs)
         except Exception as exc:  # the error is recorded, then RQ marks the job failed
             db.session.rollback()
-            _update(job_id, status="failed", finished_at=_now(),
+            _update(job_id, status=JobStatus.FAILED, finished_at=_now(),
                     error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"[:20000])
             raise
         else:
-            _update(job_id, status="finished", finished_at=_now(), progress=100,
+            _update(job_id, status=JobStatus.FINISHED, finished_at=_now(), progress=100,
                     result=json.dumps(result, ensure_ascii=False, default=str)[:20000]
                     if result is not None else None)
             return result

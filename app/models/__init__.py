@@ -1,11 +1,6 @@
-"""Every model module is imported here so the metadata knows all tables."""
-from app.models.organisation import Organisation, Subdivision  # noqa: F401
-from app.models.user import OmsUser, SignatureRight  # noqa: F401
-from app.models.audit import AuditEvent  # noqa: F401
-from app.models.job import BackgroundJob  # noqa: F401
-from app.models.intake import CasePayload, ControlError, MedicalCase, Patient, UploadedFile  # noqa: F401
-from app.models.reference import ControlRule, NsiBookVersion, NsiItem  # noqa: F401
-from app.models.erz import ErzPerson, ErzPolicy  # noqa: F401
-from app.models.tariff import Tariff  # noqa: F401
-from app.models.registry import CaseVersion, Registry, RegistryStatusChange  # noqa: F401
-from app.models.signing import Certificate, DocumentSignature, RegistrySigning, TrustRoot  # noqa: F401
+"""SQLAlchemy models, one module per aggregate, and the vocabularies (:mod:`app.models.vocabulary`).
+
+The package itself imports nothing, so that a lower layer (the scope rules, the controls) can use
+the vocabularies without pulling every model in; :mod:`app.models.tables` imports every model
+module so that the metadata knows all tables (the app factory and the migrations import it).
+"""

@@ -6,7 +6,7 @@ from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, Date, Date
 from sqlalchemy.orm import relationship
 
 from app.models.base import Model, Money, utcnow
-from app.models.statuses import FILE_LOADING, FILE_QUEUED
+from app.models.vocabulary import FILE_LOADING, CaseStatus, FileStatus
 from app.security.scope import ScopeRule
 
 
@@ -41,7 +41,7 @@ class UploadedFile(Model):
     nschet = Column(String(15))
     dschet = Column(Date)
     sumv_declared = Column(Money())
-    status = Column(String(60), nullable=False, default=FILE_QUEUED)
+    status = Column(String(60), nullable=False, default=FileStatus.QUEUED)
     note = Column(Text)
     progress = Column(Integer, nullable=False, default=0)
     records = Column(Integer, nullable=False, default=0)
@@ -119,7 +119,8 @@ class MedicalCase(Model):
         Index("ix_medical_case_file_nzap", "file_id", "n_zap"),
         Index("ix_medical_case_identity", "organisation_id", "identity_key"),
         # a case is «В реестре» exactly when it has its (one) registry
-        CheckConstraint("(registry_id IS NULL) = (status <> 'В реестре')", name="ck_medical_case_registry_status"),
+        CheckConstraint(f"(registry_id IS NULL) = (status <> '{CaseStatus.IN_REGISTRY}')",
+                        name="ck_medical_case_registry_status"),
         Index("ix_medical_case_duplicate", "organisation_id", "person_key", "date_z_1"),
     )
 

@@ -4,18 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Column, DateTime, Integer, String, Text
 
 from app.models.base import Model, utcnow
-
-JOB_QUEUED = "queued"
-JOB_STARTED = "started"
-JOB_FINISHED = "finished"
-JOB_FAILED = "failed"
-JOB_STATUS_LABELS = {
-    JOB_QUEUED: "В очереди",
-    JOB_STARTED: "Выполняется",
-    JOB_FINISHED: "Завершена",
-    JOB_FAILED: "Ошибка",
-}
-
+from app.models.vocabulary import JobStatus
 
 class BackgroundJob(Model):
     __tablename__ = "background_job"
@@ -25,7 +14,7 @@ class BackgroundJob(Model):
     queue = Column(String(40), nullable=False, default="default")
     func = Column(String(200), nullable=False)
     title = Column(String(250), nullable=False)
-    status = Column(String(12), nullable=False, default=JOB_QUEUED, index=True)
+    status = Column(String(12), nullable=False, default=JobStatus.QUEUED, index=True)
     progress = Column(Integer, nullable=False, default=0)
     message = Column(String(500))
     error = Column(Text)
@@ -38,4 +27,4 @@ class BackgroundJob(Model):
 
     @property
     def status_label(self) -> str:
-        return JOB_STATUS_LABELS.get(self.status, self.status)
+        return JobStatus.label_of(self.status)

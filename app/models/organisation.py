@@ -6,12 +6,8 @@ from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, UniqueConst
 from sqlalchemy.orm import relationship
 
 from app.models.base import Model
+from app.models.vocabulary import OrgKind
 from app.security.scope import ScopeRule
-
-ORG_TFOMS = "tfoms"
-ORG_SMO = "smo"
-ORG_MO = "mo"
-ORG_KIND_LABELS = {ORG_TFOMS: "ТФОМС", ORG_SMO: "СМО", ORG_MO: "МО"}
 
 
 class Organisation(Model):
@@ -38,7 +34,7 @@ class Organisation(Model):
 
     @property
     def kind_label(self) -> str:
-        return ORG_KIND_LABELS.get(self.kind, self.kind)
+        return OrgKind.label_of(self.kind)
 
     def __repr__(self) -> str:
         return f"{self.code} {self.short_name or self.name}"

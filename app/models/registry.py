@@ -5,39 +5,8 @@ from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Integer,
 from sqlalchemy.orm import relationship
 
 from app.models.base import Model, Money, utcnow
+from app.models.vocabulary import SUBTYPE_NAMES, RegistryStatus
 from app.security.scope import ScopeRule
-
-# registry types («тип реестра») and how cases map to them
-TYPE_APP = "АПП"
-TYPE_HOSPITAL = "Стационар"
-TYPE_DAY_HOSPITAL = "Дневной стационар"
-TYPE_SMP = "СМП"
-TYPE_NONRESIDENT = "Иногородние"
-TYPE_BY_USL_OK = {3: TYPE_APP, 1: TYPE_HOSPITAL, 2: TYPE_DAY_HOSPITAL, 4: TYPE_SMP}
-REGISTRY_TYPES = (TYPE_APP, TYPE_HOSPITAL, TYPE_DAY_HOSPITAL, TYPE_SMP, TYPE_NONRESIDENT)
-
-# subtypes: the file type of the cases
-SUBTYPE_NAMES = {
-    "H": "основной", "C": "ЗНО", "T": "ВМП",
-    "DP": "диспансеризация взрослых, I этап", "DV": "диспансеризация взрослых, II этап",
-    "DO": "профосмотры взрослых", "DS": "диспансеризация детей-сирот (стационар)",
-    "DU": "диспансеризация детей-сирот (опека)", "DF": "профосмотры несовершеннолетних",
-    "DA": "углубленная диспансеризация, I этап", "DB": "углубленная диспансеризация, II этап",
-}
-
-# registry statuses (DESIGN.md §2)
-REG_CREATED = "Создан"
-REG_SENT = "Отправлен"
-REG_FORMED = "Сформирован"
-REG_TAKEN = "Выгружен"
-REG_REWORK = "На доработку"
-REG_MO_SIGNING = "На подпись МО"
-REG_SMO_SIGNING = "На подпись СМО"
-REG_CLOSED = "Закрыт"
-REGISTRY_STATUSES = (REG_CREATED, REG_SENT, REG_FORMED, REG_TAKEN, REG_REWORK, REG_MO_SIGNING,
-                     REG_SMO_SIGNING, REG_CLOSED)
-DELETABLE = (REG_CREATED, REG_REWORK)
-
 
 class Registry(Model):
     __tablename__ = "registry"
@@ -57,7 +26,7 @@ class Registry(Model):
     month = Column(Integer, nullable=False)
     reg_type = Column(String(20), nullable=False)
     subtype = Column(String(2), nullable=False)
-    status = Column(String(20), nullable=False, default=REG_CREATED)
+    status = Column(String(20), nullable=False, default=RegistryStatus.CREATED)
     cases = Column(Integer, nullable=False, default=0)
     sum_declared = Column(Money(), nullable=False, default=0)
     sum_calc = Column(Money(), nullable=False, default=0)

@@ -11,20 +11,6 @@ from sqlalchemy.orm import relationship
 from app.models.base import Model, utcnow
 from app.security.scope import ScopeRule
 
-METHOD_PKCS12 = "pkcs12"        # the user uploaded a PKCS#12 and its passphrase for this signing
-METHOD_DETACHED = "detached"    # the user uploaded .sig files made with their own tool
-METHOD_PROVIDER = "provider"    # the configured external provider signed (its key store, not ours)
-METHOD_PAPER = "paper"          # marked as signed on paper by the ТФОМС or the СМО
-METHOD_NAMES = {
-    METHOD_PKCS12: "PKCS#12",
-    METHOD_DETACHED: "Файлы .sig",
-    METHOD_PROVIDER: "Внешний провайдер",
-    METHOD_PAPER: "На бумаге",
-}
-ROLE_PAPER_MO = "paper_mo"      # the МО's signatures replaced by paper
-ROLE_PAPER_SMO = "paper_smo"    # the СМО's signature replaced by paper
-
-
 class Certificate(Model):
     """A user's certificate (the public part only), parsed on upload."""
 

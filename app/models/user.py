@@ -9,19 +9,6 @@ from sqlalchemy.orm import relationship
 from app.models.base import Model
 from app.security.scope import ScopeRule
 
-RIGHT_EXECUTOR = "executor"
-RIGHT_CHIEF_ACCOUNTANT = "chief_accountant"
-RIGHT_HEAD = "head"
-RIGHT_SMO_SIGNER = "smo_signer"
-SIGNATURE_RIGHTS = {
-    RIGHT_EXECUTOR: "Исполнитель",
-    RIGHT_CHIEF_ACCOUNTANT: "Главный бухгалтер",
-    RIGHT_HEAD: "Руководитель",
-    RIGHT_SMO_SIGNER: "Подписант СМО",
-}
-MO_SIGNING_ORDER = (RIGHT_EXECUTOR, RIGHT_CHIEF_ACCOUNTANT, RIGHT_HEAD)
-
-
 class SignatureRight(Model):
     __tablename__ = "signature_right"
     id = Column(Integer, primary_key=True)

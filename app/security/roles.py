@@ -7,6 +7,7 @@ entry's resource.  «Администратор ТФОМС» holds every permiss
 from __future__ import annotations
 
 from app.security.permissions import PERM_READ, PERM_WRITE
+from app.models.vocabulary import Resource
 
 ROLE_ADMIN = "Администратор ТФОМС"
 ROLE_TFOMS = "Специалист ТФОМС"
@@ -16,43 +17,43 @@ ROLE_SMO = "Специалист СМО"
 R, W = PERM_READ, PERM_WRITE
 
 # resource -> level, per role (the administrator gets everything)
-ROLE_GRANTS: dict[str, dict[str, str]] = {
+ROLE_GRANTS: dict[str, dict[Resource, str]] = {
     ROLE_TFOMS: {
-        "UploadedFile": R,
-        "MedicalCase": R,
-        "Formation": R,
-        "Registry": W,
-        "Nsi": R,
-        "ControlRule": W,
-        "Erz": R,
-        "Tariff": R,
-        "Organisation": R,
-        "Subdivision": R,
-        "AuditEvent": R,
-        "BackgroundJob": R,
-        "Certificate": R,
-        "TrustRoot": R,
-        "ApiKey": W,          # own keys of the МИС REST API («Ключи API»)
+        Resource.UPLOADED_FILE: R,
+        Resource.MEDICAL_CASE: R,
+        Resource.FORMATION: R,
+        Resource.REGISTRY: W,
+        Resource.NSI: R,
+        Resource.CONTROL_RULE: W,
+        Resource.ERZ: R,
+        Resource.TARIFF: R,
+        Resource.ORGANISATION: R,
+        Resource.SUBDIVISION: R,
+        Resource.AUDIT_EVENT: R,
+        Resource.BACKGROUND_JOB: R,
+        Resource.CERTIFICATE: R,
+        Resource.TRUST_ROOT: R,
+        Resource.API_KEY: W,          # own keys of the МИС REST API («Ключи API»)
     },
     ROLE_MO: {
-        "UploadedFile": W,
-        "MedicalCase": W,
-        "Formation": W,
-        "Registry": W,
-        "Nsi": R,
-        "ControlRule": R,
-        "Organisation": R,
-        "Subdivision": R,
-        "Certificate": R,
-        "ApiKey": W,
+        Resource.UPLOADED_FILE: W,
+        Resource.MEDICAL_CASE: W,
+        Resource.FORMATION: W,
+        Resource.REGISTRY: W,
+        Resource.NSI: R,
+        Resource.CONTROL_RULE: R,
+        Resource.ORGANISATION: R,
+        Resource.SUBDIVISION: R,
+        Resource.CERTIFICATE: R,
+        Resource.API_KEY: W,
     },
     ROLE_SMO: {
-        "Registry": W,
-        "Nsi": R,
-        "ControlRule": R,
-        "Organisation": R,
-        "Certificate": R,
-        "ApiKey": W,
+        Resource.REGISTRY: W,
+        Resource.NSI: R,
+        Resource.CONTROL_RULE: R,
+        Resource.ORGANISATION: R,
+        Resource.CERTIFICATE: R,
+        Resource.API_KEY: W,
     },
 }
 ALL_ROLES = (ROLE_ADMIN, ROLE_TFOMS, ROLE_MO, ROLE_SMO)

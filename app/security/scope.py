@@ -20,9 +20,8 @@ from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import and_, false, true
 from sqlalchemy.sql.elements import ColumnElement
 
-ORG_TFOMS = "tfoms"
-ORG_SMO = "smo"
-ORG_MO = "mo"
+from app.models.vocabulary import OrgKind
+
 
 
 @dataclass(frozen=True)
@@ -51,22 +50,22 @@ class Scope:
 
     @property
     def is_tfoms(self) -> bool:
-        return self.kind == ORG_TFOMS
+        return self.kind == OrgKind.TFOMS
 
     def clause(self, model) -> ColumnElement:
         rule: ScopeRule = getattr(model, "__scope__", None)
         if rule is None:
             raise TypeError(f"{model.__name__} has no __scope__ rule")
-        if self.kind == ORG_TFOMS:
+        if self.kind == OrgKind.TFOMS:
             return true()
         if rule.custom is not None:
             return rule.custom(model, self)
-        if self.kind == ORG_MO and rule.mo:
+        if self.kind == OrgKind.MO and rule.mo:
             cond = getattr(model, rule.mo) == self.organisation_id
             if self.subdivision_id and rule.subdivision:
                 cond = and_(cond, getattr(model, rule.subdivision) == self.subdivision_id)
             return cond
-        if self.kind == ORG_SMO and rule.smo:
+        if self.kind == OrgKind.SMO and rule.smo:
             return getattr(model, rule.smo) == self.organisation_id
         return false()
 
@@ -76,7 +75,7 @@ class Scope:
         rule: ScopeRule = getattr(model, "__scope__", None)
         if rule is None:
             raise TypeError(f"{model.__name__} has no __scope__ rule")
-        if self.kind == ORG_TFOMS:
+        if self.kind == OrgKind.TFOMS:
             return True
         if rule.custom is not None:
             from sqlalchemy import inspect, select
@@ -90,26 +89,26 @@ class Scope:
             return db.session.execute(
                 select(mapper.primary_key[0]).where(and_(*conds), rule.custom(model, self))
             ).first() is not None
-        if self.kind == ORG_MO and rule.mo:
+        if self.kind == OrgKind.MO and rule.mo:
             if getattr(obj, rule.mo) != self.organisation_id:
                 return False
             if self.subdivision_id and rule.subdivision:
                 return getattr(obj, rule.subdivision) == self.subdivision_id
             return True
-        if self.kind == ORG_SMO and rule.smo:
+        if self.kind == OrgKind.SMO and rule.smo:
             return getattr(obj, rule.smo) == self.organisation_id
         return False
 
     def assign(self, obj) -> None:
         """Stamp a new row with the user's organisation (and subdivision) where the model says how."""
         rule: ScopeRule = getattr(type(obj), "__scope__", None)
-        if rule is None or self.kind == ORG_TFOMS:
+        if rule is None or self.kind == OrgKind.TFOMS:
             return
-        if self.kind == ORG_MO and rule.mo and rule.mo != "id":
+        if self.kind == OrgKind.MO and rule.mo and rule.mo != "id":
             setattr(obj, rule.mo, self.organisation_id)
             if self.subdivision_id and rule.subdivision and rule.subdivision != "id":
                 setattr(obj, rule.subdivision, self.subdivision_id)
-        elif self.kind == ORG_SMO and rule.smo and rule.smo != "id":
+        elif self.kind == OrgKind.SMO and rule.smo and rule.smo != "id":
             setattr(obj, rule.smo, self.organisation_id)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from app.models.registry import REG_MO_SIGNING, REG_SMO_SIGNING
-from app.models.user import MO_SIGNING_ORDER, RIGHT_SMO_SIGNER
+from app.models.vocabulary import RegistryStatus
+from app.models.vocabulary import MO_SIGNING_ORDER, SigningRight
 
 ORDER_BY_STATUS: dict[str, tuple[str, ...]] = {
-    REG_MO_SIGNING: MO_SIGNING_ORDER,
-    REG_SMO_SIGNING: (RIGHT_SMO_SIGNER,),
+    RegistryStatus.MO_SIGNING: MO_SIGNING_ORDER,
+    RegistryStatus.SMO_SIGNING: (SigningRight.SMO_SIGNER,),
 }
 
 

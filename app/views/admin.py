@@ -15,6 +15,7 @@ from app.models.organisation import Organisation, Subdivision
 from app.security.global_views import GlobalReadOnlyView
 from app.security.scoped_views import ScopedModelView
 from app.services.accounts.users import validate_user_organisation
+from app.models.vocabulary import Resource
 
 
 class OmsUserView(UserDBModelView):
@@ -65,7 +66,7 @@ class OmsUserView(UserDBModelView):
 
 class OrganisationView(ScopedModelView):
     datamodel = SQLAInterface(Organisation)
-    class_permission_name = "Organisation"
+    class_permission_name = Resource.ORGANISATION
     list_title = show_title = _l("Organisations")
     add_title = _l("Add organisation")
     edit_title = _l("Edit organisation")
@@ -90,7 +91,7 @@ class OrganisationView(ScopedModelView):
 
 class SubdivisionView(ScopedModelView):
     datamodel = SQLAInterface(Subdivision)
-    class_permission_name = "Subdivision"
+    class_permission_name = Resource.SUBDIVISION
     list_title = show_title = _l("Subdivisions")
     add_title = _l("Add subdivision")
     edit_title = _l("Edit subdivision")
@@ -110,7 +111,7 @@ OrganisationView.related_views = [SubdivisionView]
 
 class AuditEventView(GlobalReadOnlyView):
     datamodel = SQLAInterface(AuditEvent)
-    class_permission_name = "AuditEvent"
+    class_permission_name = Resource.AUDIT_EVENT
     list_title = show_title = _l("Audit log")
     list_columns = ["at", "event_label", "username", "object_type", "object_id", "details", "ip"]
     show_columns = ["at", "event_label", "username", "user_id", "organisation_id", "object_type",
@@ -126,7 +127,7 @@ class AuditEventView(GlobalReadOnlyView):
 
 class BackgroundJobView(GlobalReadOnlyView):
     datamodel = SQLAInterface(BackgroundJob)
-    class_permission_name = "BackgroundJob"
+    class_permission_name = Resource.BACKGROUND_JOB
     list_title = show_title = _l("Background jobs")
     list_columns = ["id", "title", "queue", "status_label", "progress", "created_at", "started_at",
                     "finished_at", "error"]

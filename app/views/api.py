@@ -5,11 +5,12 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.models.organisation import Organisation, Subdivision
 from app.security.scoped_views import ScopedModelRestApi
+from app.models.vocabulary import Resource
 
 
 class OrganisationApi(ScopedModelRestApi):
     resource_name = "organisation"
-    class_permission_name = "Organisation"
+    class_permission_name = Resource.ORGANISATION
     datamodel = SQLAInterface(Organisation)
     list_columns = ["id", "kind", "code", "name", "okato", "is_active"]
     show_columns = ["id", "kind", "code", "name", "short_name", "inn", "kpp", "ogrn", "okato",
@@ -20,7 +21,7 @@ class OrganisationApi(ScopedModelRestApi):
 
 class SubdivisionApi(ScopedModelRestApi):
     resource_name = "subdivision"
-    class_permission_name = "Subdivision"
+    class_permission_name = Resource.SUBDIVISION
     datamodel = SQLAInterface(Subdivision)
     list_columns = ["id", "organisation.id", "organisation.code", "code", "name", "is_active"]
     show_columns = list_columns

@@ -9,16 +9,17 @@ from flask_babel import lazy_gettext as _l
 
 from app.core.formatting import format_date, format_money
 from app.models.intake import MedicalCase
-from app.models.statuses import CASE_ACCEPTED, CASE_EXCLUDED, CASE_SUSPENDED
+from app.models.vocabulary import CaseStatus
 from app.security.scoped_views import ScopedModelView
 from app.services.intake import case_status
 from app.views.intake import OmsListWidget
+from app.models.vocabulary import Resource
 
 
 class CaseView(ScopedModelView):
     route_base = "/cases"
     datamodel = SQLAInterface(MedicalCase)
-    class_permission_name = "MedicalCase"
+    class_permission_name = Resource.MEDICAL_CASE
     list_widget = OmsListWidget
     crud_methods = ()
     method_permission_name = {"confirm": "write"}
@@ -50,15 +51,15 @@ class CaseView(ScopedModelView):
 
     @action("suspend", _l("Suspend"), None, "fa-pause")
     def suspend(self, items):
-        return self._to_confirm(items, CASE_SUSPENDED)
+        return self._to_confirm(items, CaseStatus.SUSPENDED)
 
     @action("resume", _l("Resume"), None, "fa-play")
     def resume(self, items):
-        return self._to_confirm(items, CASE_ACCEPTED)
+        return self._to_confirm(items, CaseStatus.ACCEPTED)
 
     @action("exclude", _l("Exclude"), None, "fa-ban")
     def exclude(self, items):
-        return self._to_confirm(items, CASE_EXCLUDED)
+        return self._to_confirm(items, CaseStatus.EXCLUDED)
 
     @expose("/confirm", methods=["GET", "POST"])
     @has_access

@@ -20,8 +20,8 @@ from app.extensions import db
 from app.core.formatting import format_datetime, format_money
 from app.models.intake import MedicalCase, Patient, UploadedFile
 from app.models.organisation import Subdivision
-from app.models.registry import REG_SENT, REGISTRY_TYPES, Registry
-from app.models.statuses import FILE_DONE
+from app.models.registry import Registry
+from app.models.vocabulary import CaseStatus, FileStatus, RegistryStatus, RegistryType
 from app.security.permissions import PERM_READ, PERM_WRITE
 from app.security.scope import Scope
 from app.security.scoped_views import ScopedModelView
@@ -33,6 +33,7 @@ from app.services.registries import workflow as registry_workflow
 from app.services.signing import registry_signing as signing
 from app.views.formatting import link, row_aware, text
 from app.views.intake import OmsListWidget
+from app.models.vocabulary import Resource
 
 PAGE = 200
 
@@ -40,7 +41,7 @@ PAGE = 200
 class FormationView(BaseView):
     route_base = "/formation"
     default_view = "index"
-    class_permission_name = "Formation"
+    class_permission_name = Resource.FORMATION
     base_permissions = ["can_read", "can_write"]
     method_permission_name = {"index": PERM_READ, "cases": PERM_READ, "form": PERM_WRITE}
 
@@ -60,7 +61,7 @@ class FormationView(BaseView):
         can_form = self.appbuilder.sm.has_access("can_write", self.class_permission_name)
         return self.render_template(
             "oms/formation.html", rows=shown, filters=filters, options=formation.filter_options(rows, filters),
-            types=REGISTRY_TYPES, subdivisions=subs, can_form=can_form, title=_l("Formation"),
+            types=RegistryType.values(), subdivisions=subs, can_form=can_form, title=_l("Formation"),
             total_cases=sum(r.cases for r in shown), total_sum=sum(r.sum for r in shown))
 
     @expose("/cases")
@@ -72,14 +73,14 @@ class FormationView(BaseView):
             page = max(0, int(request.args.get("page", 0)))
         except ValueError:
             return redirect(url_for("FormationView.index"))
-        cond = [Scope.of(g.user).clause(MedicalCase), MedicalCase.status == "Принят",
+        cond = [Scope.of(g.user).clause(MedicalCase), MedicalCase.status == CaseStatus.ACCEPTED,
                 MedicalCase.registry_id.is_(None), MedicalCase.year == year, MedicalCase.month == month,
                 formation.registry_type_expr() == f["reg_type"], MedicalCase.file_type == f["subtype"]]
         sub = f["subdivision_id"]
         cond.append(MedicalCase.subdivision_id == int(sub) if sub and sub != formation.NO_SUBDIVISION
                     else MedicalCase.subdivision_id.is_(None))
         q = (select(MedicalCase, Patient).outerjoin(Patient, Patient.id == MedicalCase.patient_id)
-             .join(UploadedFile, and_(UploadedFile.id == MedicalCase.file_id, UploadedFile.status == FILE_DONE))
+             .join(UploadedFile, and_(UploadedFile.id == MedicalCase.file_id, UploadedFile.status == FileStatus.DONE))
              .where(*cond))
         total = db.session.execute(select(db.func.count()).select_from(q.subquery())).scalar_one()
         cases = db.session.execute(q.order_by(MedicalCase.id).offset(page * PAGE).limit(PAGE)).all()
@@ -141,7 +142,7 @@ def _actions_cell(item, pk):
     from app.views.signing import signing_icon
 
     html += signing_icon(reg)
-    if reg.status == REG_SENT and reg.error and reg.organisation_id == g.user.organisation_id:
+    if reg.status == RegistryStatus.SENT and reg.error and reg.organisation_id == g.user.organisation_id:
         html += Markup('<form method="post" action="{}"><input type="hidden" name="csrf_token" value="{}">'
                        '<button class="btn btn-warning btn-sm">Повторить</button></form>').format(
             url_for("RegistryView.retry", pk=pk), generate_csrf())
@@ -162,12 +163,12 @@ class RegistryView(ScopedModelView):
     """«Текущие реестры»: every registry not yet «Закрыт», with the linked dropdowns of
     «Формирование» (period, status, type, subtype, payer, subdivision)."""
 
-    base_filters = [["status", FilterNotEqual, "Закрыт"]]
+    base_filters = [["status", FilterNotEqual, RegistryStatus.CLOSED]]
     route_base = "/registries"
     list_template = "oms/registry_list.html"
     linked_filters = True                    # the linked dropdowns of registries.LINKED (else: FAB's search)
     datamodel = SQLAInterface(Registry)
-    class_permission_name = "Registry"
+    class_permission_name = Resource.REGISTRY
     list_widget = OmsListWidget
     crud_methods = ()
     list_title = _l("Current registries")
@@ -248,8 +249,8 @@ class RegistryView(ScopedModelView):
     @has_access
     def retry(self, pk):
         reg = self._scoped_get(pk)
-        if reg.status == REG_SENT and reg.organisation_id == g.user.organisation_id:
-            registry_workflow.after_change(reg.id, REG_SENT, g.user)
+        if reg.status == RegistryStatus.SENT and reg.organisation_id == g.user.organisation_id:
+            registry_workflow.after_change(reg.id, RegistryStatus.SENT, g.user)
             flash(str(_l("Document generation restarted")), "success")
         return redirect(url_for("RegistryView.list"))
 
@@ -260,8 +261,8 @@ class RegistryView(ScopedModelView):
         from app.models.registry import RegistryRefusal
 
         refusals = db.session.query(RegistryRefusal).filter_by(registry_id=reg.id).order_by(RegistryRefusal.id).all()
-        can_load = (reg.status == "Выгружен" and registry_workflow.PAYER in registry_workflow.actors_of(g.user, reg)
-                    and self.appbuilder.sm.has_access("can_write", "Registry"))
+        can_load = (reg.status == RegistryStatus.TAKEN and registry_workflow.PAYER in registry_workflow.actors_of(g.user, reg)
+                    and self.appbuilder.sm.has_access("can_write", Resource.REGISTRY))
         return self.render_template("oms/registry_documents.html", reg=reg, refusals=refusals, can_load=can_load,
                                     docs=registry_documents.documents_of(reg.id),
                                     history=registries.registry_history(reg.id), checks=signing.verify_registry(reg.id),
@@ -300,15 +301,15 @@ class RegistryView(ScopedModelView):
 
     @action("to_sent", "→ Отправлен", None, "fa-paper-plane")
     def to_sent(self, items):
-        return self._bulk_status(items, REG_SENT)
+        return self._bulk_status(items, RegistryStatus.SENT)
 
     @action("to_taken", "→ Выгружен", None, "fa-download")
     def to_taken(self, items):
-        return self._bulk_status(items, "Выгружен")
+        return self._bulk_status(items, RegistryStatus.TAKEN)
 
     @action("to_mo_signing", "→ На подпись МО", None, "fa-pencil")
     def to_mo_signing(self, items):
-        return self._bulk_status(items, "На подпись МО")
+        return self._bulk_status(items, RegistryStatus.MO_SIGNING)
 
     @action("delete_registry", _l("Delete"), _l("Delete the selected registries? Their cases return to «Принят»."),
             "fa-trash")
@@ -331,7 +332,7 @@ class ClosedRegistryView(RegistryView):
 
     route_base = "/closed-registries"
     list_title = _l("Closed registries")
-    base_filters = [["status", FilterEqual, "Закрыт"]]
+    base_filters = [["status", FilterEqual, RegistryStatus.CLOSED]]
     list_template = "oms/closed_registries.html"
     linked_filters = False
     search_columns = ["changed_at", "year", "month", "reg_type", "subtype", "payer", "subdivision"]

@@ -14,12 +14,13 @@ from flask_babel import lazy_gettext as _l
 from app.controls.finding import STAGE_FLK, STAGE_MEK
 from app.core.formatting import format_datetime
 from app.models.intake import UploadedFile
-from app.models.statuses import FILE_LOADING
+from app.models.vocabulary import FILE_LOADING
 from app.security.scoped_views import ScopedModelView
 from app.services.intake import file_data as file_deletion
 from app.services.intake import reports as file_reports
 from app.services.intake.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
 from app.views.formatting import link, progress_bar, row_aware, text
+from app.models.vocabulary import Resource
 
 
 class OmsListWidget(ListWidget):
@@ -59,7 +60,7 @@ def _mek_cell(item, pk):
 class UploadedFileView(ScopedModelView):
     route_base = "/files"
     datamodel = SQLAInterface(UploadedFile)
-    class_permission_name = "UploadedFile"
+    class_permission_name = Resource.UPLOADED_FILE
     list_widget = OmsListWidget
     list_template = "oms/file_list.html"
     list_title = _l("File upload")

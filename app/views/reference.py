@@ -10,11 +10,12 @@ from app.core.formatting import format_date, format_datetime
 from app.models.reference import ControlRule, NsiBookVersion, NsiItem
 from app.security.global_views import GlobalModelView, GlobalReadOnlyView
 from app.services.reference.rules import switch_rules
+from app.models.vocabulary import Resource
 
 
 class NsiBookView(GlobalReadOnlyView):
     datamodel = SQLAInterface(NsiBookVersion)
-    class_permission_name = "Nsi"
+    class_permission_name = Resource.NSI
     list_title = _l("Reference books")
     list_columns = ["book", "title", "version", "published", "rows", "imported_at"]
     base_order = ("book", "asc")
@@ -25,7 +26,7 @@ class NsiBookView(GlobalReadOnlyView):
 
 class NsiItemView(GlobalReadOnlyView):
     datamodel = SQLAInterface(NsiItem)
-    class_permission_name = "Nsi"
+    class_permission_name = Resource.NSI
     list_title = _l("Reference book entries")
     list_columns = ["book", "code", "name", "date_begin", "date_end"]
     search_columns = ["book", "code", "name", "date_begin", "date_end"]
@@ -38,7 +39,7 @@ class NsiItemView(GlobalReadOnlyView):
 
 class ControlRuleView(GlobalModelView):
     datamodel = SQLAInterface(ControlRule)
-    class_permission_name = "ControlRule"
+    class_permission_name = Resource.CONTROL_RULE
     crud_methods = ("edit",)
     list_title = _l("Control rules")
     edit_title = _l("Edit control rule")

@@ -9,6 +9,7 @@ from app.core.formatting import format_date, format_datetime, format_money
 from app.models.erz import ErzPerson, ErzPolicy
 from app.models.tariff import Tariff
 from app.security.global_views import GlobalReadOnlyView
+from app.models.vocabulary import Resource
 
 _SEX = {1: "мужской", 2: "женский"}
 
@@ -21,7 +22,7 @@ def _snils(value) -> str:
 
 class ErzPolicyView(GlobalReadOnlyView):
     datamodel = SQLAInterface(ErzPolicy)
-    class_permission_name = "Erz"
+    class_permission_name = Resource.ERZ
     list_title = show_title = _l("Policies of the insured")
     list_columns = ["person", "type_label", "series", "number", "smo_code", "okato", "date_begin", "date_end"]
     show_columns = ["person", "type_label", "series", "number", "smo_code", "okato", "date_begin", "date_end"]
@@ -40,7 +41,7 @@ class ErzPersonView(GlobalReadOnlyView):
     insured»; the person's page lists the policy history."""
 
     datamodel = SQLAInterface(ErzPerson)
-    class_permission_name = "Erz"
+    class_permission_name = Resource.ERZ
     list_title = show_title = _l("Register of the insured (ERZ)")
     list_columns = ["enp", "fam", "im", "ot", "dr", "w", "snils", "death_date"]
     show_columns = ["enp", "fam", "im", "ot", "w", "dr", "snils", "doctype", "docser", "docnum",
@@ -59,7 +60,7 @@ class ErzPersonView(GlobalReadOnlyView):
 
 class TariffView(GlobalReadOnlyView):
     datamodel = SQLAInterface(Tariff)
-    class_permission_name = "Tariff"
+    class_permission_name = Resource.TARIFF
     list_title = show_title = _l("Tariffs")
     list_columns = ["kind_label", "code", "name", "usl_ok", "price", "coefficient", "date_begin", "date_end"]
     show_columns = ["kind_label", "code", "name", "usl_ok", "price", "coefficient", "date_begin",

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from app.extensions import db
 from app.core.formatting import format_datetime
-from app.models.organisation import ORG_TFOMS
+from app.models.vocabulary import OrgKind
 from app.models.registry import Registry
 from app.models.signing import Certificate, TrustRoot
 from app.models.user import OmsUser
@@ -24,6 +24,7 @@ from app.security.scoped_views import ScopedModelView
 from app.services.registries import documents as registry_documents
 from app.services.signing import registry_signing as signing
 from app.signing.certificates import CertificateError
+from app.models.vocabulary import Resource
 
 MAX_UPLOAD = 20 * 1024 * 1024     # a certificate, a PKCS#12 or a .sig set is small
 
@@ -37,7 +38,7 @@ class OwnRowsUnlessFund(BaseFilter):
     def apply(self, query, value):
         user = g.user
         org = getattr(user, "organisation", None)
-        if org is not None and org.kind == ORG_TFOMS:
+        if org is not None and org.kind == OrgKind.TFOMS:
             return query
         return query.filter(Certificate.user_id == getattr(user, "id", None))
 
@@ -55,7 +56,7 @@ class CertificateView(ScopedModelView):
 
     route_base = "/certificates"
     datamodel = SQLAInterface(Certificate)
-    class_permission_name = "Certificate"
+    class_permission_name = Resource.CERTIFICATE
     crud_methods = ("edit", "delete")
     list_title = _l("Electronic signature")
     show_title = edit_title = _l("Certificate")
@@ -109,7 +110,7 @@ class TrustRootView(GlobalModelView):
 
     route_base = "/trust-roots"
     datamodel = SQLAInterface(TrustRoot)
-    class_permission_name = "TrustRoot"
+    class_permission_name = Resource.TRUST_ROOT
     crud_methods = ("edit", "delete")
     list_title = _l("Trust roots")
     show_title = edit_title = _l("Trust root")
@@ -156,7 +157,7 @@ class RegistrySigningView(ScopedModelView):
 
     route_base = "/signing"
     datamodel = SQLAInterface(Registry)
-    class_permission_name = "Registry"
+    class_permission_name = Resource.REGISTRY
     crud_methods = ()
     list_columns = ["number", "status"]
     method_permission_name = {"page": PERM_READ, "print_set": PERM_READ,

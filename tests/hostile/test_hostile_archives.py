@@ -13,7 +13,7 @@ import pytest
 from flask import current_app
 
 from app.formats.archive import NOT_ZIP
-from app.models.statuses import FILE_ARCHIVE, FILE_ERR_UPLOAD
+from app.models.vocabulary import FileStatus
 from tests.intake.helpers import (MO1, MO2, SUB1, SUB2, config, demo_pair, job_of, make_encrypted_zip,
                                   make_zip, nothing_written, status_trail, sub, unchanged_elsewhere,
                                   work_dir)
@@ -25,7 +25,7 @@ def refused(intake, archive, note, login="mo1_operator", *, name=None):
     with unchanged_elsewhere() as new:
         row = intake.upload(archive, login, name=name)
     assert new == [row.id]
-    assert row.status == FILE_ERR_UPLOAD, (row.status, row.note)
+    assert row.status == FileStatus.ERR_UPLOAD, (row.status, row.note)
     if callable(note):
         assert note(row.note), row.note
     else:
@@ -191,7 +191,7 @@ def test_upper_case_extension_is_accepted(intake, tmp_path):
     archive = make_zip(tmp_path / pair.archive_name,
                        [(pair.h_stem + ".XML", pair.h), (pair.l_stem + ".Xml", pair.l)])
     row = intake.upload(archive)
-    assert row.status != FILE_ERR_UPLOAD, row.note
+    assert row.status != FileStatus.ERR_UPLOAD, row.note
 
 
 @pytest.mark.parametrize("l_stem", ["LM140001T14_{yymm}2", "LM140011T14_{yymm}1", "LM140001S14001_{yymm}1",
@@ -281,7 +281,7 @@ def test_own_and_subdivision_senders_pass_the_sender_check(intake, tmp_path, log
 
     pair = demo_pair(tmp_path, sender=sender)
     row = intake.upload_pair(pair, login)
-    assert row.status != FILE_ERR_UPLOAD, row.note
+    assert row.status != FileStatus.ERR_UPLOAD, row.note
     assert row.sender_code == sender
     assert row.subdivision_id == (None if sender == MO1 else sub_by_code(sender).id)
     assert row.records == 5
@@ -299,5 +299,5 @@ def test_subdivision_files_are_accepted(intake, tmp_path):
 def test_refused_archive_passes_through_the_archive_check(intake, tmp_path, monkeypatch):
     with status_trail(monkeypatch) as trail:
         row = intake.upload(b"not a zip", name="HM140001T14_26101.zip")
-    assert trail == [FILE_ARCHIVE, FILE_ERR_UPLOAD]
-    assert row.status == FILE_ERR_UPLOAD
+    assert trail == [FileStatus.ARCHIVE, FileStatus.ERR_UPLOAD]
+    assert row.status == FileStatus.ERR_UPLOAD

@@ -7,7 +7,7 @@ import time
 import zipfile
 
 from app.models.intake import MedicalCase
-from app.models.statuses import CASE_ACCEPTED, CASE_FLK_REJECTED, FILE_DONE
+from app.models.vocabulary import CaseStatus, FileStatus
 from app.demo.files import write_archive
 from tests.intake.helpers import (Pair, case_statuses, change_record, element_text, errors_of,
                                   unchanged_elsewhere, work_dir)
@@ -17,11 +17,12 @@ BROKEN = 31_337
 
 
 def test_one_broken_record_among_50000(intake, tmp_path):
-    # a period of its own and persons the demo ЕРЗ knows: the later stages (ЕРЗ, МЭК duplicates
-    # against earlier files) have no reason to refuse any of the 49,999 good cases
+    # persons of the demo ЕРЗ that no other test file uses (the last 5,000 of the 30,000): the
+    # later stages (ЕРЗ, МЭК duplicates against earlier files of the МО, whatever their period)
+    # have no reason to refuse any of the 49,999 good cases
     period = dt.date.today().replace(day=1) - dt.timedelta(days=100)
     demo = write_archive(tmp_path / "src", cases=CASES, number=50, seed=50, persons=5000,
-                         year=period.year, month=period.month)
+                         first_person=25_001, year=period.year, month=period.month)
     with zipfile.ZipFile(demo.path) as zf:
         pair = Pair(f"{demo.h_name}.xml", f"{demo.l_name}.xml", zf.read(f"{demo.h_name}.xml"),
                     zf.read(f"{demo.l_name}.xml"), demo)
@@ -35,16 +36,16 @@ def test_one_broken_record_among_50000(intake, tmp_path):
         row = intake.upload_pair(broken)
     spent = time.monotonic() - started
     assert new == [row.id]
-    assert row.status == FILE_DONE, row.note
+    assert row.status == FileStatus.DONE, row.note
     assert (row.records, row.flk_rejected) == (CASES, 1)
-    assert case_statuses(row.id) == {CASE_ACCEPTED: CASES - 1, CASE_FLK_REJECTED: 1}
+    assert case_statuses(row.id) == {CaseStatus.ACCEPTED: CASES - 1, CaseStatus.FLK_REJECTED: 1}
     errors = errors_of(row.id)
     assert errors and row.flk_errors == len(errors)
     assert {(e.n_zap, e.idcase) for e in errors} == {(str(BROKEN), str(BROKEN))}
     assert "903" in {e.code for e in errors}
     assert "2026-13-45" in {e.value for e in errors}
     from app.extensions import db
-    rejected = db.session.query(MedicalCase).filter_by(file_id=row.id, status=CASE_FLK_REJECTED).one()
+    rejected = db.session.query(MedicalCase).filter_by(file_id=row.id, status=CaseStatus.FLK_REJECTED).one()
     assert (rejected.n_zap, rejected.idcase, rejected.flk_errors) == (str(BROKEN), str(BROKEN), len(errors))
     assert not work_dir(row.id).exists()
     print(f"\n50,000 records loaded in {spent:.1f} s")

@@ -11,7 +11,7 @@ from flask import current_app
 
 from app.extensions import db
 from app.models.intake import UploadedFile
-from app.models.statuses import FILE_DONE, FILE_ERRORS, FILE_FLK, FILE_LOADING
+from app.models.vocabulary import FILE_ERRORS, FILE_LOADING, FileStatus
 from app.services.intake.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
 from tests.factories import org_by_code
 from tests.intake.helpers import (MO1, MO2, assert_all_rejected, assert_done, demo_pair,
@@ -24,7 +24,7 @@ def refusal(name: str) -> str:
 
 
 @contextmanager
-def loading_row(name: str, status: str = FILE_FLK, mo: str = MO1):
+def loading_row(name: str, status: str = FileStatus.FLK, mo: str = MO1):
     """A row of this organisation in a loading status: a load of ``name`` is running."""
     row = UploadedFile(organisation_id=org_by_code(mo).id, uploaded_by_id=user("mo1_operator").id,
                        archive_name=name, status=status)
@@ -58,7 +58,7 @@ def test_second_upload_while_loading_is_refused_then_loads_after(intake, tmp_pat
         assert snapshot() == before                    # no row, no case, nothing changed
         assert stored_archives() == files              # the archive was not even stored
         assert fresh(running.id).status == status      # the running load is left alone
-        db.session.query(UploadedFile).filter_by(id=running.id).update({"status": FILE_DONE})
+        db.session.query(UploadedFile).filter_by(id=running.id).update({"status": FileStatus.DONE})
         db.session.commit()
         # finished: the same archive loads again (its cases take the place of the first file's
         # versions — the re-upload rule — so only the first file may change besides the new one)
@@ -67,7 +67,7 @@ def test_second_upload_while_loading_is_refused_then_loads_after(intake, tmp_pat
         assert new == [second.id] and second.id != first.id
         assert_done(second, 5)
     first = fresh(first.id)
-    assert (first.status, first.note) == (FILE_DONE, None)
+    assert (first.status, first.note) == (FileStatus.DONE, None)
 
 
 @pytest.mark.parametrize("status", FILE_ERRORS)
@@ -122,7 +122,7 @@ def test_a_rejected_reupload_leaves_the_earlier_file_alone(intake, tmp_path, def
 
 
 def test_a_reupload_failing_after_the_flk_leaves_the_earlier_file_alone(intake, tmp_path, monkeypatch):
-    from app.models.statuses import FILE_ERR_VALIDATION
+    from app.models.vocabulary import FileStatus
     from app.services.intake import pipeline as intake_pipeline
 
     pair = demo_pair(tmp_path)
@@ -136,5 +136,5 @@ def test_a_reupload_failing_after_the_flk_leaves_the_earlier_file_alone(intake, 
                         [*intake_pipeline.POST_FLK_STAGES, crashing_stage])
     with unchanged_elsewhere() as new:
         row = intake.upload(pair.zip(tmp_path / "again"))
-        assert row.status == FILE_ERR_VALIDATION and "тестовый сбой" in row.note
+        assert row.status == FileStatus.ERR_VALIDATION and "тестовый сбой" in row.note
     assert new == [row.id]

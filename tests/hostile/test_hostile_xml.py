@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from app.formats import codes
-from app.models.statuses import FILE_DONE, FILE_ERR_ERZ, FILE_FLK
+from app.models.vocabulary import FileStatus
 from tests.intake.helpers import (assert_all_rejected, change_record, codes_of, demo_pair,
                                   errors_of, flk_rejected_cases, job_of, status_trail, sub,
                                   tables_containing, timer, unchanged_elsewhere, work_dir)
@@ -176,7 +176,7 @@ def test_utf8_with_bom_loads(intake, tmp_path):
     pair = demo_pair(tmp_path)
     data = b"\xef\xbb\xbf" + pair.l.decode("cp1251").replace("windows-1251", "UTF-8").encode("utf-8")
     row = intake.upload_pair(pair.with_l(data))
-    assert (row.status, row.flk_rejected) == (FILE_DONE, 0), row.note
+    assert (row.status, row.flk_rejected) == (FileStatus.DONE, 0), row.note
 
 
 # -- empty files --------------------------------------------------------------------------------------
@@ -229,7 +229,7 @@ def test_huge_text_node_is_an_error_of_its_case_only(intake, tmp_path):
     h = change_record(pair.h, 3, "<NHISTORY>", "<NHISTORY>" + "Ж" * 200_000)
     with unchanged_elsewhere():
         row = intake.upload_pair(pair.with_h(h))
-    assert (row.status, row.records, row.flk_rejected) == (FILE_DONE, 6, 1), row.note
+    assert (row.status, row.records, row.flk_rejected) == (FileStatus.DONE, 6, 1), row.note
     errs = errors_of(row.id)
     assert {e.n_zap for e in errs} == {"3"}
     assert codes.TOO_LONG in {e.code for e in errs}
@@ -247,5 +247,5 @@ def test_status_passes_through_flk(intake, tmp_path, monkeypatch):
     pair = demo_pair(tmp_path)
     with status_trail(monkeypatch) as trail:
         row = intake.upload_pair(pair.with_h(pair.h[:200]))
-    assert row.status == FILE_ERR_ERZ
-    assert trail[:2] == ["Проверка архива", FILE_FLK] and trail[-1] == FILE_ERR_ERZ
+    assert row.status == FileStatus.ERR_ERZ
+    assert trail[:2] == ["Проверка архива", FileStatus.FLK] and trail[-1] == FileStatus.ERR_ERZ

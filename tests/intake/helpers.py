@@ -26,7 +26,7 @@ from app.controls.finding import STAGE_FLK
 from app.extensions import db
 from app.models.intake import CasePayload, ControlError, MedicalCase, Patient, UploadedFile
 from app.models.job import BackgroundJob
-from app.models.statuses import CASE_FLK_REJECTED, FILE_DONE, FILE_ERR_ERZ, NOTE_NO_CASES_FOR_ERZ
+from app.models.vocabulary import CaseStatus, FileStatus, NOTE_NO_CASES_FOR_ERZ
 from app.models.user import OmsUser
 from app.services.intake import pipeline as intake_pipeline
 from app.demo.files import DemoArchive, write_archive
@@ -286,7 +286,7 @@ def job_of(row: UploadedFile) -> Optional[BackgroundJob]:
 
 
 def assert_done(row: UploadedFile, cases: int, rejected: int = 0) -> None:
-    assert row.status == FILE_DONE, (row.status, row.note)
+    assert row.status == FileStatus.DONE, (row.status, row.note)
     assert row.note is None
     assert (row.records, row.flk_rejected) == (cases, rejected)
     assert row.progress == 100
@@ -295,10 +295,10 @@ def assert_done(row: UploadedFile, cases: int, rejected: int = 0) -> None:
 def assert_all_rejected(row: UploadedFile) -> None:
     """«Ошибка формирования файла для ЕРЗ» / «Нет случаев для отправки в РС ЕРЗ»: every case of the
     file (if any was read) is «Отклонен ФЛК» and the errors are kept for the protocol."""
-    assert (row.status, row.note) == (FILE_ERR_ERZ, NOTE_NO_CASES_FOR_ERZ), (
+    assert (row.status, row.note) == (FileStatus.ERR_ERZ, NOTE_NO_CASES_FOR_ERZ), (
         row.status, row.note, row.records, row.flk_rejected)
     statuses = case_statuses(row.id)
-    assert set(statuses) <= {CASE_FLK_REJECTED}, statuses
+    assert set(statuses) <= {CaseStatus.FLK_REJECTED}, statuses
     assert row.records == row.flk_rejected == sum(statuses.values())
     assert row.flk_errors == len(errors_of(row.id)) > 0
 
@@ -306,7 +306,7 @@ def assert_all_rejected(row: UploadedFile) -> None:
 def flk_rejected_cases(file_id: int) -> set[str]:
     """IDCASE of the file's cases rejected on ФЛК (later stages may reject others: МЭК)."""
     return set(db.session.execute(select(MedicalCase.idcase).where(
-        MedicalCase.file_id == file_id, MedicalCase.status == CASE_FLK_REJECTED)).scalars())
+        MedicalCase.file_id == file_id, MedicalCase.status == CaseStatus.FLK_REJECTED)).scalars())
 
 
 def case_statuses(file_id: int) -> dict[str, int]:

@@ -10,7 +10,7 @@ import pytest
 
 from app.extensions import db
 from app.models.intake import UploadedFile
-from app.models.statuses import FILE_DONE, FILE_ERR_ERZ, FILE_ERR_UPLOAD, FILE_FLK, NOTE_NO_CASES_FOR_ERZ
+from app.models.vocabulary import FileStatus, NOTE_NO_CASES_FOR_ERZ
 from app.demo.files import INJECTIONS, MEK_INJECTIONS
 from tests.factories import org_by_code
 from tests.intake.helpers import MO1, demo_pair, set_text, user
@@ -46,7 +46,7 @@ def test_one_json_object_per_archive_and_exit_code_0(app, cli, tmp_path):
         for err in obj["errors"]:
             assert set(err) == ERROR_KEYS
     first, second, third = out
-    assert (first["file"], first["status"], first["note"]) == (good.archive_name, FILE_DONE, None)
+    assert (first["file"], first["status"], first["note"]) == (good.archive_name, FileStatus.DONE, None)
     flk_injected = [i for i in good.demo.injected if i.get("stage", "ФЛК") == "ФЛК"]
     assert (first["records"], first["flk_rejected"]) == (40, len(flk_injected))
     flk = [e for e in first["errors"] if e["stage"] == "ФЛК"]
@@ -55,11 +55,11 @@ def test_one_json_object_per_archive_and_exit_code_0(app, cli, tmp_path):
     assert {(e["idcase"], e["code"]) for e in flk} >= {(i["idcase"], i["code"]) for i in flk_injected}
     assert {e["stage"] for e in first["errors"]} <= {"ФЛК", "МЭК"}
 
-    assert (second["file"], second["status"]) == ("broken.zip", FILE_ERR_UPLOAD)
+    assert (second["file"], second["status"]) == ("broken.zip", FileStatus.ERR_UPLOAD)
     assert second["note"] == "Файл не является ZIP-архивом или поврежден"
     assert (second["records"], second["errors"]) == (0, [])
 
-    assert (third["status"], third["note"]) == (FILE_ERR_ERZ, NOTE_NO_CASES_FOR_ERZ)
+    assert (third["status"], third["note"]) == (FileStatus.ERR_ERZ, NOTE_NO_CASES_FOR_ERZ)
     assert third["records"] == third["flk_rejected"] == 3
     assert "006F.00.0110" in {e["code"] for e in third["errors"]}
 
@@ -90,7 +90,7 @@ def test_refused_while_loading_is_reported_with_exit_code_0(app, cli, tmp_path):
     archive = pair.zip(tmp_path)
     with app.app_context():
         running = UploadedFile(organisation_id=org_by_code(MO1).id, uploaded_by_id=user("mo1_operator").id,
-                               archive_name=pair.archive_name, status=FILE_FLK)
+                               archive_name=pair.archive_name, status=FileStatus.FLK)
         db.session.add(running)
         db.session.commit()
         running_id = running.id
@@ -108,7 +108,7 @@ def test_refused_while_loading_is_reported_with_exit_code_0(app, cli, tmp_path):
             db.session.query(UploadedFile).filter_by(id=running_id).delete()
             db.session.commit()
     result, [obj] = cli(archive, "--user", "mo1_operator")       # finished: loads normally
-    assert obj["status"] == FILE_DONE
+    assert obj["status"] == FileStatus.DONE
 
 
 def test_a_login_of_no_mo_is_refused_with_exit_code_0(cli, tmp_path):

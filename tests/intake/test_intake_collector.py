@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from app.models.statuses import FILE_DONE, FILE_ERR_UPLOAD
+from app.models.vocabulary import FileStatus
 from app.services.intake import pipeline as intake_pipeline
 from tests.intake.helpers import demo_pair
 
@@ -24,7 +24,7 @@ def test_collector_paused_during_the_load_and_back_after(intake, tmp_path, monke
     seen = _collector_seen_by_the_stages(monkeypatch)
     assert gc.isenabled()
     row = intake.upload_pair(demo_pair(tmp_path, cases=5))
-    assert row.status == FILE_DONE
+    assert row.status == FileStatus.DONE
     assert seen and not any(seen)
     assert gc.isenabled()
 
@@ -32,7 +32,7 @@ def test_collector_paused_during_the_load_and_back_after(intake, tmp_path, monke
 def test_collector_back_after_a_failed_load(intake, monkeypatch):
     seen = _collector_seen_by_the_stages(monkeypatch)
     row = intake.upload(b"not a zip", name="HM140001T14_2601001.zip")
-    assert row.status == FILE_ERR_UPLOAD
+    assert row.status == FileStatus.ERR_UPLOAD
     assert seen and not any(seen)
     assert gc.isenabled()
 
@@ -41,7 +41,7 @@ def test_a_collector_switched_off_before_stays_off(intake, tmp_path):
     gc.disable()
     try:
         row = intake.upload_pair(demo_pair(tmp_path, cases=3))
-        assert row.status == FILE_DONE
+        assert row.status == FileStatus.DONE
         assert not gc.isenabled()
     finally:
         gc.enable()

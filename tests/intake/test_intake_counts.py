@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models.intake import ControlError, MedicalCase
-from app.models.statuses import CASE_FLK_REJECTED, FILE_DONE
+from app.models.vocabulary import CaseStatus, FileStatus
 from app.controls.finding import STAGE_FLK
 from app.demo.files import INJECTIONS, MEK_INJECTIONS
 from tests.intake.helpers import demo_pair, errors_of, flk_rejected_cases, unchanged_elsewhere
@@ -24,7 +24,7 @@ def flk_injected(pair) -> list[dict]:
 def check_against_manifest(row, pair):
     """The ФЛК figures of the file agree with the manifest (МЭК injections pass the ФЛК)."""
     injected = flk_injected(pair)
-    assert row.status == FILE_DONE, row.note
+    assert row.status == FileStatus.DONE, row.note
     assert row.records == pair.demo.cases
     assert row.flk_rejected == len(injected)
     assert flk_rejected_cases(row.id) == {i["idcase"] for i in injected}
@@ -44,7 +44,7 @@ def check_against_manifest(row, pair):
     assert len(rows) == row.records
     assert sum(r.flk_errors for r in rows) == len(errors)
     for r in rows:
-        assert (r.status == CASE_FLK_REJECTED) == (r.idcase in by_case) == (r.flk_errors > 0)
+        assert (r.status == CaseStatus.FLK_REJECTED) == (r.idcase in by_case) == (r.flk_errors > 0)
     per_case = dict(db.session.execute(select(ControlError.case_id, func.count()).where(
         ControlError.file_id == row.id, ControlError.stage == STAGE_FLK)
         .group_by(ControlError.case_id)).all())

@@ -13,9 +13,7 @@ from sqlalchemy import text
 from app.extensions import db
 from app.formats.archive import NOT_ZIP
 from app.models.reference import ControlRule
-from app.models.statuses import (CASE_ACCEPTED, FILE_ARCHIVE, FILE_DONE, FILE_ERR_DB, FILE_ERR_ERZ,
-                                 FILE_ERR_UPLOAD, FILE_ERR_VALIDATION, FILE_FLK, FILE_LOADING,
-                                 FILE_QUEUED, FILE_STATUSES, NOTE_NO_CASES_FOR_ERZ)
+from app.models.vocabulary import CaseStatus, FILE_LOADING, FileStatus, NOTE_NO_CASES_FOR_ERZ
 from app.services.intake import pipeline as intake_pipeline
 from app.services.intake.pipeline import load_file
 from app.services.intake.uploads import IncomingArchive, accept_archives
@@ -23,11 +21,11 @@ from tests.intake.helpers import (MO1, assert_all_rejected, assert_done, case_st
                                   flk_rejected_cases, fresh, job_of, nothing_written, set_text,
                                   status_trail, unchanged_elsewhere, user, with_case_error, work_dir)
 
-ERROR_STATUSES_OF_THE_FLK_STAGE = {FILE_ERR_UPLOAD, FILE_ERR_ERZ, FILE_ERR_DB, FILE_ERR_VALIDATION}
+ERROR_STATUSES_OF_THE_FLK_STAGE = {FileStatus.ERR_UPLOAD, FileStatus.ERR_ERZ, FileStatus.ERR_DB, FileStatus.ERR_VALIDATION}
 
 
 def test_status_texts_are_those_of_the_design():
-    assert FILE_STATUSES == ("В очереди", "Проверка архива", "ФЛК", "Идентификация в ЕРЗ", "МЭК",
+    assert FileStatus.values() == ("В очереди", "Проверка архива", "ФЛК", "Идентификация в ЕРЗ", "МЭК",
                              "Перерасчет стоимости", "Процесс загрузки завершен",
                              "Ошибка при загрузке файлов на сервер", "Ошибка формирования файла для ЕРЗ",
                              "Ошибка при загрузке подготовленных данных", "Ошибка при валидации данных")
@@ -41,15 +39,15 @@ def test_valid_demo_file_goes_through_flk_to_the_end(intake, tmp_path, monkeypat
         [row] = accept_archives(user("mo1_operator"), [IncomingArchive(pair.archive_name, stream)],
                                 run_job=False)
     row = fresh(row.id)
-    assert (row.status, row.progress, row.records) == (FILE_QUEUED, 0, 0)   # stored, waiting
+    assert (row.status, row.progress, row.records) == (FileStatus.QUEUED, 0, 0)   # stored, waiting
     with status_trail(monkeypatch) as trail, unchanged_elsewhere(exclude=[row.id]) as new:
         result = load_file(row.id)
     assert new == []
     row = fresh(row.id)
-    assert trail[:2] == [FILE_ARCHIVE, FILE_FLK]
-    assert trail[-1] == FILE_DONE == row.status == result["status"]
+    assert trail[:2] == [FileStatus.ARCHIVE, FileStatus.FLK]
+    assert trail[-1] == FileStatus.DONE == row.status == result["status"]
     # later stages (ЕРЗ, МЭК, recalculation) may run between ФЛК and the end, in their order
-    middle = [s for s in trail[2:-1] if s != FILE_FLK]
+    middle = [s for s in trail[2:-1] if s != FileStatus.FLK]
     assert middle == sorted(middle, key=FILE_LOADING.index)
     assert set(middle) <= set(FILE_LOADING)
     assert_done(row, 12)
@@ -59,7 +57,7 @@ def test_valid_demo_file_goes_through_flk_to_the_end(intake, tmp_path, monkeypat
     assert row.sumv_declared == pair.demo.sum
     assert row.finished_at is not None
     assert flk_rejected_cases(row.id) == set()
-    assert CASE_ACCEPTED in case_statuses(row.id)
+    assert CaseStatus.ACCEPTED in case_statuses(row.id)
     assert not work_dir(row.id).exists()
 
 
@@ -68,12 +66,12 @@ def test_upload_runs_the_job_and_mirrors_it(intake, tmp_path):
     assert_done(row, 5)
     job = job_of(row)
     assert (job.status, job.progress, job.func) == ("finished", 100, "app.jobs.intake_jobs.load_file")
-    assert FILE_DONE in job.result
+    assert FileStatus.DONE in job.result
 
 
 def test_upload_error(intake, tmp_path):
     row = intake.upload(b"PK\x03\x04 not really", name="HM140001T14_26101.zip")
-    assert (row.status, row.note) == (FILE_ERR_UPLOAD, NOT_ZIP)
+    assert (row.status, row.note) == (FileStatus.ERR_UPLOAD, NOT_ZIP)
     nothing_written(row.id)
 
 
@@ -141,8 +139,8 @@ def test_database_refuses_a_write(intake, tmp_path, monkeypatch, table):
             unchanged_elsewhere() as new:
         row = intake.upload_pair(pair)
     assert new == [row.id]
-    assert row.status == FILE_ERR_DB, (row.status, row.note)
-    assert trail[:2] == [FILE_ARCHIVE, FILE_FLK] and trail[-1] == FILE_ERR_DB
+    assert row.status == FileStatus.ERR_DB, (row.status, row.note)
+    assert trail[:2] == [FileStatus.ARCHIVE, FileStatus.FLK] and trail[-1] == FileStatus.ERR_DB
     assert row.note.startswith("Ошибка записи в базу данных: ") and REFUSAL in row.note
     nothing_written(row.id)                                  # the batches written before are gone
     assert (row.records, row.flk_rejected, row.flk_errors) == (0, 0, 0)
@@ -204,8 +202,8 @@ def test_control_crashes(intake, tmp_path, monkeypatch, scope):
         row = intake.upload_pair(pair)
     assert code not in registry._REGISTRY
     assert new == [row.id]
-    assert row.status == FILE_ERR_VALIDATION, (row.status, row.note)
-    assert trail[:2] == [FILE_ARCHIVE, FILE_FLK] and trail[-1] == FILE_ERR_VALIDATION
+    assert row.status == FileStatus.ERR_VALIDATION, (row.status, row.note)
+    assert trail[:2] == [FileStatus.ARCHIVE, FileStatus.FLK] and trail[-1] == FileStatus.ERR_VALIDATION
     assert code in row.note and CRASH in row.note and "ZeroDivisionError" in row.note
     nothing_written(row.id)
     assert (row.records, row.flk_rejected, row.flk_errors) == (0, 0, 0)
@@ -216,6 +214,6 @@ def test_control_crashes(intake, tmp_path, monkeypatch, scope):
 
 def test_every_reachable_status_is_covered():
     """The statuses this folder and tests/hostile bring a file to (the ФЛК stage's reach)."""
-    reached = {FILE_QUEUED, FILE_ARCHIVE, FILE_FLK, FILE_DONE} | ERROR_STATUSES_OF_THE_FLK_STAGE
-    assert reached <= set(FILE_STATUSES)
-    assert set(FILE_STATUSES) - reached == set(FILE_LOADING) - {FILE_QUEUED, FILE_ARCHIVE, FILE_FLK}
+    reached = {FileStatus.QUEUED, FileStatus.ARCHIVE, FileStatus.FLK, FileStatus.DONE} | ERROR_STATUSES_OF_THE_FLK_STAGE
+    assert reached <= set(FileStatus.values())
+    assert set(FileStatus.values()) - reached == set(FILE_LOADING) - {FileStatus.QUEUED, FileStatus.ARCHIVE, FileStatus.FLK}

@@ -18,8 +18,7 @@ from app.extensions import db
 from app.models.intake import ControlError, MedicalCase
 from app.models.organisation import Organisation
 from app.models.reference import ControlRule
-from app.models.statuses import (CASE_ACCEPTED, CASE_FLK_REJECTED, CASE_MEK_REJECTED, FILE_ARCHIVE,
-                                 FILE_DONE, FILE_ERR_ERZ, FILE_ERZ, FILE_FLK, FILE_MEK, FILE_RECALC)
+from app.models.vocabulary import CaseStatus, FileStatus
 from app.demo.files import MEK_INJECTIONS
 from app.demo.people import demo_person
 from app.services.intake.pipeline import summary
@@ -61,11 +60,11 @@ def test_demo_file_loads_through_all_stages_with_the_exact_statuses(intake, tmp_
     with status_trail(monkeypatch) as trail:
         row = intake.upload_pair(pair, LOGIN)
     stages = [s for i, s in enumerate(trail) if i == 0 or trail[i - 1] != s]
-    assert stages == [FILE_ARCHIVE, FILE_FLK, FILE_ERZ, FILE_MEK, FILE_RECALC, FILE_DONE]
+    assert stages == [FileStatus.ARCHIVE, FileStatus.FLK, FileStatus.ERZ, FileStatus.MEK, FileStatus.RECALC, FileStatus.DONE]
     assert (row.status, row.note, row.records, row.flk_rejected, row.mek_rejected, row.mek_errors) == \
-        (FILE_DONE, None, 30, 0, 0, 0)
+        (FileStatus.DONE, None, 30, 0, 0, 0)
     cases = cases_of(row.id)
-    assert {c.status for c in cases.values()} == {CASE_ACCEPTED}
+    assert {c.status for c in cases.values()} == {CaseStatus.ACCEPTED}
     for c in cases.values():
         assert c.sum_calc == c.sumv == c.sump and c.mek_withheld == Decimal("0.00")
         detail = json.loads(c.calc_detail)
@@ -79,7 +78,7 @@ def test_every_injected_mek_error_is_found_where_injected(intake, tmp_path):
     assert set(injected.values()) == set(MEK_INJECTIONS)          # every МЭК injection exercised
     assert {i["stage"] for i in pair.demo.injected} == {STAGE_MEK}
     row = intake.upload_pair(pair, LOGIN)
-    assert (row.status, row.flk_rejected) == (FILE_DONE, 0), row.note
+    assert (row.status, row.flk_rejected) == (FileStatus.DONE, 0), row.note
 
     errors = errors_of(row.id, STAGE_MEK)
     by_case: dict[str, set[str]] = {}
@@ -94,12 +93,12 @@ def test_every_injected_mek_error_is_found_where_injected(intake, tmp_path):
     partial = {i for i, c in injected.items() if c == "003K.14.0050"}
     for idcase, c in cases.items():
         if idcase in partial:                                      # 100 rub. above the tariff
-            assert c.status == CASE_ACCEPTED
+            assert c.status == CaseStatus.ACCEPTED
             assert (c.mek_withheld, c.sump, c.sum_calc) == (Decimal("100.00"), c.sumv - 100, c.sumv - 100)
         elif idcase in injected:
-            assert c.status == CASE_MEK_REJECTED and c.mek_withheld == c.sumv and c.sump == 0
+            assert c.status == CaseStatus.MEK_REJECTED and c.mek_withheld == c.sumv and c.sump == 0
         else:
-            assert c.status == CASE_ACCEPTED and c.sump == c.sumv == c.sum_calc
+            assert c.status == CaseStatus.ACCEPTED and c.sump == c.sumv == c.sum_calc
     assert row.mek_rejected == len(injected) - len(partial)
     assert row.mek_errors == len(errors)
     out = summary(row)
@@ -118,24 +117,24 @@ def test_non_residents_go_to_the_fund_residents_to_their_smo(intake, tmp_path):
         p = demo_person(int(c.id_pac[1:]))
         assert c.nonresident is (not p.resident)
         assert c.payer_id == (fund if not p.resident else smo[p.smo])
-        assert c.status == CASE_ACCEPTED
+        assert c.status == CaseStatus.ACCEPTED
 
 
 def test_duplicates_of_an_earlier_file_are_refused_a_new_version_is_not(intake, tmp_path):
     first = pair_of(tmp_path, cases=8, seed=404)
     row1 = intake.upload_pair(first, LOGIN)
-    assert case_statuses(row1.id) == {CASE_ACCEPTED: 8}
+    assert case_statuses(row1.id) == {CaseStatus.ACCEPTED: 8}
     # the same cases again under another package number (same NHISTORY): new versions of the
     # same cases (the re-upload replaces them, issue 5), not duplicates
     renamed = _renumber(first, tmp_path)
     row2 = intake.upload_pair(renamed, LOGIN)
-    assert case_statuses(row2.id) == {CASE_ACCEPTED: 8}
+    assert case_statuses(row2.id) == {CaseStatus.ACCEPTED: 8}
     # the same care under other case histories: duplicates of the first file's cases
     other = _renumber(first, tmp_path, nhistory=True)
     row3 = intake.upload_pair(other, LOGIN)
     smp = sum(1 for c in cases_of(row3.id).values() if c.usl_ok == 4)    # USL_OK=4 is not checked
     assert 0 < smp < 8
-    assert case_statuses(row3.id) == {CASE_MEK_REJECTED: 8 - smp, CASE_ACCEPTED: smp}
+    assert case_statuses(row3.id) == {CaseStatus.MEK_REJECTED: 8 - smp, CaseStatus.ACCEPTED: smp}
     errors = errors_of(row3.id, STAGE_MEK)
     assert {(e.code, e.refusal_code) for e in errors} == {("003K.00.0420", "1.10.1")}
     # the earlier twin is the latest version of the case (the re-upload replaced the first file's)
@@ -168,7 +167,7 @@ def test_duplicates_within_the_file_keep_the_first(intake, tmp_path):
     assert {e.idcase for e in errors} == dups
     assert {(e.code, e.refusal_code) for e in errors} == {("003K.00.0420", "1.10.2")}
     assert all("этого файла" in e.comment for e in errors)
-    assert case_statuses(row.id) == {CASE_ACCEPTED: 40 - len(dups), CASE_MEK_REJECTED: len(dups)}
+    assert case_statuses(row.id) == {CaseStatus.ACCEPTED: 40 - len(dups), CaseStatus.MEK_REJECTED: len(dups)}
 
 
 def test_a_condition_the_flk_twin_no_longer_checks_is_refused_on_mek(intake, tmp_path):
@@ -176,11 +175,11 @@ def test_a_condition_the_flk_twin_no_longer_checks_is_refused_on_mek(intake, tmp
     amb = next(n for n in range(1, 13) if b"<RSLT>301</RSLT>" in pair.h[slice(*_span(pair.h, n))])
     bad = pair.with_h(change_record(pair.h, amb, "<RSLT>301</RSLT>", "<RSLT>201</RSLT>"))
     row = intake.upload_pair(bad, LOGIN)                     # the ФЛК twin is on: ФЛК rejects
-    assert cases_of(row.id)[str(amb)].status == CASE_FLK_REJECTED
+    assert cases_of(row.id)[str(amb)].status == CaseStatus.FLK_REJECTED
     assert "006F.00.1330" in {e.code for e in errors_of(row.id)}
     with rule("006F.00.1330", enabled=False):
         again = intake.upload_pair(_renumber(bad, tmp_path), LOGIN)
-    assert cases_of(again.id)[str(amb)].status == CASE_MEK_REJECTED
+    assert cases_of(again.id)[str(amb)].status == CaseStatus.MEK_REJECTED
     assert {e.code for e in errors_of(again.id, STAGE_MEK)} == {"003K.00.0471"}
     assert errors_of(again.id) == []
 
@@ -201,10 +200,10 @@ def test_the_catalogue_switches_mek_rules_and_sets_their_share(intake, tmp_path)
         row = intake.upload_pair(pair, LOGIN)
     cases = cases_of(row.id)
     for idcase in by_code["003K.14.0010"]:                     # switched off: accepted
-        assert cases[idcase].status == CASE_ACCEPTED and cases[idcase].erz_found_by is None
+        assert cases[idcase].status == CaseStatus.ACCEPTED and cases[idcase].erz_found_by is None
     for idcase in by_code["003K.00.0620"]:                     # 30 % withheld, the case stays
         c = cases[idcase]
-        assert c.status == CASE_ACCEPTED
+        assert c.status == CaseStatus.ACCEPTED
         assert c.mek_withheld == (c.sumv * Decimal("0.3")).quantize(Decimal("0.01"))
         assert c.sump == c.sumv - c.mek_withheld
     assert row.mek_rejected == 0 and row.mek_errors == len(by_code["003K.00.0620"])
@@ -214,7 +213,7 @@ def test_no_identification_when_no_case_passed_flk(intake, tmp_path, monkeypatch
     pair = pair_of(tmp_path, cases=3, error_rate=1.0, codes=["003F.00.0080"], seed=408)
     with status_trail(monkeypatch) as trail:
         row = intake.upload_pair(pair, LOGIN)
-    assert row.status == FILE_ERR_ERZ
-    assert not {FILE_ERZ, FILE_MEK, FILE_RECALC} & set(trail)
+    assert row.status == FileStatus.ERR_ERZ
+    assert not {FileStatus.ERZ, FileStatus.MEK, FileStatus.RECALC} & set(trail)
     assert db.session.execute(select(func.count()).select_from(MedicalCase).where(
         MedicalCase.file_id == row.id, MedicalCase.erz_found_by.isnot(None))).scalar_one() == 0

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models.audit import AuditEvent
 from app.models.intake import ControlError, MedicalCase, Patient, UploadedFile
 from app.models.registry import CaseVersion, Registry
-from app.models.statuses import CASE_IN_REGISTRY, FILE_FLK
+from app.models.vocabulary import CaseStatus, FileStatus
 from app.services.intake.file_data import IN_REGISTRY, STILL_LOADING, delete_file_data
 from app.services.registries.formation import form_registries
 from tests.registries.helpers import demo, load, user
@@ -27,7 +27,7 @@ def _counts(file_id):
 def test_delete_refused_while_loading(app_ctx, tmp_path):
     row = load(demo(tmp_path, seed=501, **PERIOD_A).path)
     before = _counts(row.id)
-    row.status = FILE_FLK
+    row.status = FileStatus.FLK
     db.session.commit()
     result = delete_file_data(user("mo1_operator"), row.id)
     assert (result.ok, result.message) == (False, STILL_LOADING)
@@ -77,7 +77,7 @@ def test_reupload_outcomes_new_updated_unchanged_skipped(app_ctx, tmp_path):
     assert first.new_count == first.records == 40
     formed = form_registries(user("mo1_operator"), "2025-05", "Стационар")
     in_registry = db.session.execute(select(func.count()).select_from(MedicalCase).where(
-        MedicalCase.file_id == first.id, MedicalCase.status == CASE_IN_REGISTRY)).scalar()
+        MedicalCase.file_id == first.id, MedicalCase.status == CaseStatus.IN_REGISTRY)).scalar()
     assert formed.ok and in_registry > 0
     numbers = {r["number"] for r in formed.registries}
 

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models.intake import MedicalCase
 from app.models.organisation import Organisation
 from app.models.registry import Registry, RegistryStatusChange
-from app.models.statuses import CASE_ACCEPTED, CASE_IN_REGISTRY
+from app.models.vocabulary import CaseStatus
 from app.services.registries import formation
 from app.services.registries.queries import NOT_DELETABLE, delete_registry
 from tests.registries.helpers import demo, load, user
@@ -28,7 +28,7 @@ def test_groups_by_period_type_subtype_subdivision(app_ctx, tmp_path):
     assert groups
     assert {g.reg_type for g in groups} <= {"АПП", "Стационар", "Дневной стационар", "СМП", "Иногородние"}
     assert "Иногородние" in {g.reg_type for g in groups}     # every 10th demo person is a non-resident
-    assert sum(g.cases for g in groups) == _cases(row.id, status=CASE_ACCEPTED)
+    assert sum(g.cases for g in groups) == _cases(row.id, status=CaseStatus.ACCEPTED)
     # linked dropdowns: choosing the period narrows the types to those of the period
     options = formation.filter_options(formation.groups(user("mo1_operator")), {"period": "2024-01"})
     assert {v for v, _ in options["reg_type"]} == {g.reg_type for g in groups}
@@ -101,15 +101,15 @@ def test_delete_registry_returns_cases(app_ctx, tmp_path):
     done = delete_registry(user("mo1_operator"), reg_id)
     assert done.ok and db.session.get(Registry, reg_id) is None
     assert db.session.execute(select(func.count()).select_from(MedicalCase).where(
-        MedicalCase.file_id == row.id, MedicalCase.status == CASE_ACCEPTED)).scalar() >= n
+        MedicalCase.file_id == row.id, MedicalCase.status == CaseStatus.ACCEPTED)).scalar() >= n
 
 
 def test_a_case_cannot_be_in_registry_status_without_a_registry(app_ctx, tmp_path):
     from sqlalchemy.exc import IntegrityError
 
     row = load(demo(tmp_path, seed=608, cases=5, year=2024, month=6).path)
-    case = db.session.query(MedicalCase).filter_by(file_id=row.id, status=CASE_ACCEPTED).first()
-    case.status = CASE_IN_REGISTRY
+    case = db.session.query(MedicalCase).filter_by(file_id=row.id, status=CaseStatus.ACCEPTED).first()
+    case.status = CaseStatus.IN_REGISTRY
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
@@ -141,7 +141,7 @@ def test_two_users_forming_the_same_rows_at_once(app, tmp_path):
         winner = next(r for r in results if r.ok)
         in_regs = db.session.execute(select(func.count()).select_from(MedicalCase).where(
             MedicalCase.registry_id.in_([r["id"] for r in winner.registries]))).scalar()
-        assert in_regs == sum(r["cases"] for r in winner.registries) == _cases(file_id, status=CASE_IN_REGISTRY)
+        assert in_regs == sum(r["cases"] for r in winner.registries) == _cases(file_id, status=CaseStatus.IN_REGISTRY)
 
 
 def test_cli_form_prints_registries(app, tmp_path):

@@ -23,9 +23,9 @@ from app.controls.mek.engine import SetCase
 from app.controls.mek.registry import MekHit, mek_rule
 from app.extensions import db
 from app.models.intake import MedicalCase, UploadedFile
-from app.models.statuses import CASE_ACCEPTED, CASE_IN_REGISTRY, CASE_SUSPENDED
+from app.models.vocabulary import CaseStatus
 
-EARLIER_STATUSES = (CASE_ACCEPTED, CASE_IN_REGISTRY, CASE_SUSPENDED)
+EARLIER_STATUSES = (CaseStatus.ACCEPTED, CaseStatus.IN_REGISTRY, CaseStatus.SUSPENDED)
 WITHIN_FILE = "1.10.2"
 EARLIER = "1.10.1"
 
@@ -45,7 +45,7 @@ def _same(a, b):
           refusal=WITHIN_FILE, scope="set")
 def duplicates(ctx, file_id):
     mc = MedicalCase
-    ours = (mc.file_id == file_id, mc.status == CASE_ACCEPTED, mc.usl_ok != 4, mc.person_key.isnot(None))
+    ours = (mc.file_id == file_id, mc.status == CaseStatus.ACCEPTED, mc.usl_ok != 4, mc.person_key.isnot(None))
     # within the file: one scan with window functions (a GROUP BY joined back makes PostgreSQL
     # re-aggregate per row when the fresh file has no statistics yet)
     same_care = (mc.person_key, mc.date_z_1, mc.date_z_2, mc.usl_ok, mc.profil, mc.prvs, _novor(mc))

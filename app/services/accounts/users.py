@@ -1,8 +1,8 @@
 """Rules for users: an organisation, an optional subdivision of it, rights that fit its type."""
 from __future__ import annotations
 
-from app.models.organisation import ORG_MO, ORG_SMO, ORG_TFOMS
-from app.models.user import RIGHT_SMO_SIGNER
+from app.models.vocabulary import OrgKind
+from app.models.vocabulary import SigningRight
 
 
 class UserRuleError(ValueError):
@@ -16,8 +16,8 @@ def validate_user_organisation(user) -> None:
             raise UserRuleError("Подразделение должно принадлежать организации пользователя")
     for right in user.signature_rights or []:
         # the payer's signer: an СМО, or the ТФОМС, which pays the «Иногородние» registries
-        if right.code == RIGHT_SMO_SIGNER and (org is None or org.kind not in (ORG_SMO, ORG_TFOMS)):
+        if right.code == SigningRight.SMO_SIGNER and (org is None or org.kind not in (OrgKind.SMO, OrgKind.TFOMS)):
             raise UserRuleError("Право «Подписант СМО» дается только пользователю СМО или ТФОМС "
                                 "(плательщика реестров «Иногородние»)")
-        if right.code != RIGHT_SMO_SIGNER and (org is None or org.kind != ORG_MO):
+        if right.code != SigningRight.SMO_SIGNER and (org is None or org.kind != OrgKind.MO):
             raise UserRuleError(f"Право «{right.name}» дается только пользователю МО")

@@ -9,16 +9,18 @@ from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models.intake import MedicalCase
-from app.models.statuses import CASE_ACCEPTED, CASE_EXCLUDED, CASE_SUSPENDED
+from app.models.vocabulary import CaseStatus
 from app.security.access import can
 from app.security.scope import Scope
 from app.core import audit
+from app.models.vocabulary import Resource
+from app.security.permissions import PERM_WRITE
 
 # target status -> (allowed current status, name of the action)
 TRANSITIONS = {
-    CASE_SUSPENDED: (CASE_ACCEPTED, "Приостановить"),
-    CASE_ACCEPTED: (CASE_SUSPENDED, "Возобновить"),
-    CASE_EXCLUDED: (CASE_SUSPENDED, "Исключить"),
+    CaseStatus.SUSPENDED: (CaseStatus.ACCEPTED, "Приостановить"),
+    CaseStatus.ACCEPTED: (CaseStatus.SUSPENDED, "Возобновить"),
+    CaseStatus.EXCLUDED: (CaseStatus.SUSPENDED, "Исключить"),
 }
 REASON_REQUIRED = "Укажите причину изменения статуса"
 
@@ -49,7 +51,7 @@ def preview(user, case_ids: list[int], target: str) -> tuple[int, Decimal]:
 def change_status(user, case_ids: list[int], target: str, reason: str) -> Result:
     if target not in TRANSITIONS:
         return Result(False, f"Недопустимый статус «{target}»")
-    if not can(user, "write", "MedicalCase"):
+    if not can(user, PERM_WRITE, Resource.MEDICAL_CASE):
         return Result(False, "Недостаточно прав для изменения статуса случаев")
     reason = (reason or "").strip()
     if not reason:

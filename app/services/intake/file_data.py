@@ -6,12 +6,14 @@ from sqlalchemy import exists, select
 
 from app.extensions import db
 from app.models.intake import MedicalCase, UploadedFile
-from app.models.statuses import FILE_LOADING
+from app.models.vocabulary import FILE_LOADING
 from app.security.access import can
 from app.security.scope import Scope
 from app.core import audit
 from app.core.outcome import Outcome as Result
 from app.services.intake.pipeline import delete_file_data as remove_loaded_data
+from app.models.vocabulary import Resource
+from app.security.permissions import PERM_WRITE
 
 STILL_LOADING = "Загрузка файлов еще не завершена. Попробуйте позже!"
 IN_REGISTRY = "Невозможно удалить данные файла. Случаи файла уже находятся в реестре"
@@ -24,7 +26,7 @@ def delete_file_data(user, file_id: int) -> Result:
     row = db.session.execute(select(UploadedFile).where(UploadedFile.id == file_id,
                                                         scope.clause(UploadedFile))
                              .with_for_update()).scalar_one_or_none()
-    if row is None or not can(user, "write", "UploadedFile"):
+    if row is None or not can(user, PERM_WRITE, Resource.UPLOADED_FILE):
         return Result(False, NOT_FOUND)
     if row.status in FILE_LOADING:
         return Result(False, STILL_LOADING)

@@ -36,9 +36,7 @@ from app.formats.structure import StructureChecker
 from app.jobs.runtime import report_progress
 from app.models.intake import CasePayload, ControlError, MedicalCase, Patient, UploadedFile
 from app.models.organisation import Organisation, Subdivision
-from app.models.statuses import (CASE_ACCEPTED, CASE_FLK_REJECTED, FILE_DONE, FILE_ERR_DB,
-                                 FILE_ERR_ERZ, FILE_ERR_UPLOAD, FILE_ERR_VALIDATION, FILE_FLK,
-                                 FILE_ARCHIVE, NOTE_NO_CASES_FOR_ERZ)
+from app.models.vocabulary import CaseStatus, FileStatus, NOTE_NO_CASES_FOR_ERZ
 from app.models.user import OmsUser
 from app.core import bulk
 from app.services.intake.rows import date as node_date, integer, money, person_row, text
@@ -138,30 +136,30 @@ class FileLoad:
 
     def run(self) -> dict:
         try:
-            self.set_status(FILE_ARCHIVE, 2)
+            self.set_status(FileStatus.ARCHIVE, 2)
             pair = self._open_archive()
             self._check_sender(pair)
-            self.set_status(FILE_FLK, 5)
+            self.set_status(FileStatus.FLK, 5)
             self._flk(pair)
             if self._accepted() == 0:    # nothing accepted: the earlier versions stay as they are
                 self._count()
-                raise LoadFailed(FILE_ERR_ERZ, NOTE_NO_CASES_FOR_ERZ, cleanup=False)
+                raise LoadFailed(FileStatus.ERR_ERZ, NOTE_NO_CASES_FOR_ERZ, cleanup=False)
             for stage in POST_FLK_STAGES:
                 stage(self)
             # only a load that went through every stage replaces earlier versions (one transaction):
             # a failure before leaves them as they were
             self._resolve_versions()
             self._count()
-            self.set_status(FILE_DONE, 100, note=None, finished_at=dt.datetime.now())
+            self.set_status(FileStatus.DONE, 100, note=None, finished_at=dt.datetime.now())
         except LoadFailed as failure:
             self._fail(failure)
         except (SQLAlchemyError, *_DRIVER_ERRORS) as exc:   # the driver's own: COPY in bulk.py
-            self._fail(LoadFailed(FILE_ERR_DB, f"Ошибка записи в базу данных: {_short(exc)}"))
+            self._fail(LoadFailed(FileStatus.ERR_DB, f"Ошибка записи в базу данных: {_short(exc)}"))
         except RuleError as exc:
-            self._fail(LoadFailed(FILE_ERR_VALIDATION, f"Сбой проверки: {exc}"))
+            self._fail(LoadFailed(FileStatus.ERR_VALIDATION, f"Сбой проверки: {exc}"))
         except Exception as exc:  # a control or the reader crashed on this input
             log.exception("load of file %s crashed", self.file_id)
-            self._fail(LoadFailed(FILE_ERR_VALIDATION, f"Сбой при проверке данных: {type(exc).__name__}: {exc}"))
+            self._fail(LoadFailed(FileStatus.ERR_VALIDATION, f"Сбой при проверке данных: {type(exc).__name__}: {exc}"))
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)
         db.session.expire_all()
@@ -185,9 +183,9 @@ class FileLoad:
                              max_total_bytes=cfg["ARCHIVE_MAX_UNPACKED_BYTES"],
                              max_ratio=cfg["ARCHIVE_MAX_RATIO"])
         except ArchiveError as exc:
-            raise LoadFailed(FILE_ERR_UPLOAD, exc.note, cleanup=False)
+            raise LoadFailed(FileStatus.ERR_UPLOAD, exc.note, cleanup=False)
         except OSError as exc:
-            raise LoadFailed(FILE_ERR_UPLOAD, f"Архив не удалось прочитать: {exc.strerror or exc}",
+            raise LoadFailed(FileStatus.ERR_UPLOAD, f"Архив не удалось прочитать: {exc.strerror or exc}",
                              cleanup=False)
 
     def _check_sender(self, pair) -> None:
@@ -196,13 +194,13 @@ class FileLoad:
         h = pair.h_file
         values = dict(h_name=pair.h_stem, l_name=pair.l_stem, file_type=h.type, sender_code=h.sender_code)
         if h.sender_kind != "M":
-            raise LoadFailed(FILE_ERR_UPLOAD, f"Отправитель в имени файла {pair.h_stem} должен быть "
+            raise LoadFailed(FileStatus.ERR_UPLOAD, f"Отправитель в имени файла {pair.h_stem} должен быть "
                              f"медицинской организацией (M), указан «{h.sender_kind}»", cleanup=False)
         subs = {s.code: s for s in db.session.query(Subdivision).filter_by(organisation_id=org.id)}
         limited = user.subdivision if user is not None and user.subdivision_id else None
         if limited is not None:
             if h.sender_code != limited.code:
-                raise LoadFailed(FILE_ERR_UPLOAD, f"Код отправителя {h.sender_code} в имени файла "
+                raise LoadFailed(FileStatus.ERR_UPLOAD, f"Код отправителя {h.sender_code} в имени файла "
                                  f"{pair.h_stem} не совпадает с подразделением пользователя {limited.code}",
                                  cleanup=False)
             values["subdivision_id"] = limited.id
@@ -211,7 +209,7 @@ class FileLoad:
         elif h.sender_code in subs:
             values["subdivision_id"] = subs[h.sender_code].id
         else:
-            raise LoadFailed(FILE_ERR_UPLOAD, f"Код отправителя {h.sender_code} в имени файла {pair.h_stem} "
+            raise LoadFailed(FileStatus.ERR_UPLOAD, f"Код отправителя {h.sender_code} в имени файла {pair.h_stem} "
                              f"не является кодом вашей МО ({org.code}) или ее подразделения", cleanup=False)
         db.session.execute(update(UploadedFile).where(UploadedFile.id == self.file_id).values(**values))
         db.session.commit()
@@ -268,7 +266,7 @@ class FileLoad:
                     self._save_findings(finals)
         if self.fatal:
             db.session.execute(update(MedicalCase).where(MedicalCase.file_id == self.file_id)
-                               .values(status=CASE_FLK_REJECTED))
+                               .values(status=CaseStatus.FLK_REJECTED))
             db.session.commit()
 
     def _remember_header(self, header) -> None:
@@ -355,7 +353,7 @@ class FileLoad:
                        subdivision_id=self.subdivision_id, year=self.year, month=self.month,
                        file_type=self.file.file_type or None,
                        patient_id=person[0] if person else None,
-                       status=CASE_FLK_REJECTED if rejected else CASE_ACCEPTED,
+                       status=CaseStatus.FLK_REJECTED if rejected else CaseStatus.ACCEPTED,
                        flk_errors=len(found))
             cases.append(row)
             payloads.append(payload)
@@ -367,7 +365,7 @@ class FileLoad:
         db.session.commit()
         self.seen += len(batch)
         if self.expected:
-            self.set_status(FILE_FLK, 5 + min(80, int(80 * self.seen / self.expected)))
+            self.set_status(FileStatus.FLK, 5 + min(80, int(80 * self.seen / self.expected)))
 
     def _save_findings(self, findings: list[Finding], case_ids: Optional[list] = None) -> None:
         if not findings:
@@ -391,7 +389,7 @@ class FileLoad:
     # -- counts ---------------------------------------------------------------------------------
     def _accepted(self) -> int:
         return db.session.execute(select(func.count()).select_from(MedicalCase).where(
-            MedicalCase.file_id == self.file_id, MedicalCase.status == CASE_ACCEPTED)).scalar_one()
+            MedicalCase.file_id == self.file_id, MedicalCase.status == CaseStatus.ACCEPTED)).scalar_one()
 
     def _count(self) -> None:
         db.session.execute(update(UploadedFile).where(UploadedFile.id == self.file_id).values(
@@ -426,12 +424,12 @@ def error_row(f: Finding, file_id: int, org_id: int, subdivision_id, case_id) ->
 
 def file_counts(file_id: int) -> dict:
     """«Количество записей», rejected on ФЛК / ФЛК errors, rejected on МЭК / МЭК errors."""
-    from app.models.statuses import CASE_MEK_REJECTED
+    from app.models.vocabulary import CaseStatus
 
     records, flk_rejected, mek_rejected = db.session.execute(
         select(func.count(),
-               func.coalesce(func.sum(func.cast(MedicalCase.status == CASE_FLK_REJECTED, db.Integer)), 0),
-               func.coalesce(func.sum(func.cast(MedicalCase.status == CASE_MEK_REJECTED, db.Integer)), 0))
+               func.coalesce(func.sum(func.cast(MedicalCase.status == CaseStatus.FLK_REJECTED, db.Integer)), 0),
+               func.coalesce(func.sum(func.cast(MedicalCase.status == CaseStatus.MEK_REJECTED, db.Integer)), 0))
         .where(MedicalCase.file_id == file_id)).one()
     by_stage = dict(db.session.execute(select(ControlError.stage, func.count()).where(
         ControlError.file_id == file_id).group_by(ControlError.stage)).all())

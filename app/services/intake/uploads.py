@@ -15,8 +15,8 @@ from flask import current_app
 
 from app.extensions import db
 from app.models.intake import UploadedFile
-from app.models.organisation import ORG_MO
-from app.models.statuses import FILE_LOADING, FILE_QUEUED
+from app.models.vocabulary import OrgKind
+from app.models.vocabulary import FILE_LOADING, FileStatus
 from app.core import audit
 
 CHUNK = 1024 * 1024
@@ -41,7 +41,7 @@ def safe_archive_name(filename: str) -> str:
 
 def check_uploader(user) -> None:
     org = getattr(user, "organisation", None)
-    if org is None or org.kind != ORG_MO:
+    if org is None or org.kind != OrgKind.MO:
         raise UploadRefused("Загружать файлы могут только пользователи медицинских организаций")
 
 
@@ -92,7 +92,7 @@ def accept_archives(user, archives: Iterable[IncomingArchive], *, run_job: bool 
         path, size, sha = _store(incoming.stream, limit)
         row = UploadedFile(organisation_id=user.organisation_id, subdivision_id=user.subdivision_id,
                            uploaded_by_id=user.id, archive_name=name, archive_path=str(path),
-                           archive_size=size, archive_sha256=sha, status=FILE_QUEUED)
+                           archive_size=size, archive_sha256=sha, status=FileStatus.QUEUED)
         db.session.add(row)
         db.session.flush()
         audit.record("file_uploaded", user=user, object_type="UploadedFile", object_id=row.id,

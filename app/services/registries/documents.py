@@ -18,9 +18,11 @@ from app.documents.data import PAYER_SMO, PAYER_TFOMS
 from app.extensions import db
 from app.jobs.runtime import report_progress
 from app.models.intake import CasePayload, MedicalCase, Patient
-from app.models.organisation import ORG_TFOMS, Organisation
+from app.models.organisation import Organisation
+from app.models.vocabulary import OrgKind
 from app.models.reference import NsiItem
-from app.models.registry import (REG_FORMED, REG_SENT, SUBTYPE_NAMES, Registry, RegistryDocument)
+from app.models.registry import Registry, RegistryDocument
+from app.models.vocabulary import RegistryStatus, SUBTYPE_NAMES
 from app.registry_files import write_registry_pair
 from app.services.registries.queries import payable_expr, refresh_sums
 from app.services.registries.workflow import move
@@ -78,7 +80,7 @@ def _store(reg: Registry, kind: str, file_name: str, content: bytes | None = Non
 
 def generate_documents(registry_id: int) -> dict:
     reg = db.session.get(Registry, registry_id)
-    if reg is None or reg.status != REG_SENT:
+    if reg is None or reg.status != RegistryStatus.SENT:
         return {"skipped": True, "status": reg.status if reg else None}
     try:
         result = _generate(reg)
@@ -94,7 +96,7 @@ def generate_documents(registry_id: int) -> dict:
 def _parties(reg: Registry):
     mo = db.session.get(Organisation, reg.organisation_id)
     payer = db.session.get(Organisation, reg.payer_id)
-    return mo, payer, (PAYER_TFOMS if payer.kind == ORG_TFOMS else PAYER_SMO)
+    return mo, payer, (PAYER_TFOMS if payer.kind == OrgKind.TFOMS else PAYER_SMO)
 
 
 def _generate(reg: Registry) -> dict:
@@ -116,7 +118,7 @@ def _generate(reg: Registry) -> dict:
     shutil.rmtree(_folder(reg) / "tmp", ignore_errors=True)
     db.session.commit()
     _render_docx(reg, pair.name, today, commit=True)
-    if not move(reg.id, REG_SENT, REG_FORMED, user=None, comment="Документы сформированы"):
+    if not move(reg.id, RegistryStatus.SENT, RegistryStatus.FORMED, user=None, comment="Документы сформированы"):
         raise RuntimeError("статус реестра изменился во время формирования документов")
     db.session.commit()
     return {"registry": reg.number, "documents": 4}

@@ -21,15 +21,18 @@ from sqlalchemy import and_, case, func, literal, select, update
 
 from app.extensions import db
 from app.models.intake import MedicalCase, UploadedFile
-from app.models.organisation import ORG_MO, ORG_TFOMS, Organisation, Subdivision
-from app.models.registry import (REG_CREATED, TYPE_BY_USL_OK, TYPE_NONRESIDENT, Registry,
-                                 RegistryStatusChange)
-from app.models.statuses import CASE_ACCEPTED, CASE_IN_REGISTRY, FILE_DONE
+from app.models.organisation import Organisation, Subdivision
+from app.models.vocabulary import OrgKind
+from app.models.registry import Registry, RegistryStatusChange
+from app.models.vocabulary import REGISTRY_TYPE_BY_USL_OK, RegistryStatus, RegistryType
+from app.models.vocabulary import CaseStatus, FileStatus
 from app.security.access import can
 from app.security.scope import Scope
 from app.core import audit
 from app.services.registries.linked_filters import NONE_VALUE, LinkedFilters
 from app.services.registries.queries import payable_expr
+from app.models.vocabulary import Resource
+from app.security.permissions import PERM_WRITE
 
 NOTHING_TO_FORM = ("Нет случаев для формирования реестра по выбранным условиям: возможно, они уже "
                    "включены в реестр другим пользователем. Обновите вкладку «Формирование»")
@@ -38,13 +41,13 @@ NO_PAYER = "Для случаев не определен плательщик (
 
 def registry_type_expr():
     """The registry type of a case as SQL (non-residents first, then by USL_OK)."""
-    whens = [(MedicalCase.nonresident.is_(True), literal(TYPE_NONRESIDENT))]
-    whens += [(MedicalCase.usl_ok == k, literal(v)) for k, v in TYPE_BY_USL_OK.items()]
+    whens = [(MedicalCase.nonresident.is_(True), literal(RegistryType.NONRESIDENT))]
+    whens += [(MedicalCase.usl_ok == k, literal(v)) for k, v in REGISTRY_TYPE_BY_USL_OK.items()]
     return case(*whens, else_=literal("—"))
 
 
 def _base(user):
-    return [Scope.of(user).clause(MedicalCase), MedicalCase.status == CASE_ACCEPTED,
+    return [Scope.of(user).clause(MedicalCase), MedicalCase.status == CaseStatus.ACCEPTED,
             MedicalCase.registry_id.is_(None)]
 
 
@@ -70,7 +73,7 @@ def groups(user) -> list[Group]:
     q = (select(MedicalCase.year, MedicalCase.month, rtype, MedicalCase.file_type,
                 MedicalCase.subdivision_id, func.count(),
                 func.coalesce(func.sum(payable_expr()), 0))
-         .join(UploadedFile, and_(UploadedFile.id == MedicalCase.file_id, UploadedFile.status == FILE_DONE))
+         .join(UploadedFile, and_(UploadedFile.id == MedicalCase.file_id, UploadedFile.status == FileStatus.DONE))
          .where(*_base(user))
          .group_by(MedicalCase.year, MedicalCase.month, rtype, MedicalCase.file_type, MedicalCase.subdivision_id))
     rows = db.session.execute(q).all()
@@ -107,20 +110,20 @@ class FormResult:
 
 
 def _tfoms() -> Organisation:
-    return db.session.query(Organisation).filter_by(kind=ORG_TFOMS).order_by(Organisation.id).first()
+    return db.session.query(Organisation).filter_by(kind=OrgKind.TFOMS).order_by(Organisation.id).first()
 
 
 def form_registries(user, period: str, reg_type: str, subdivision_codes: Optional[list[str]] = None) -> FormResult:
     """Create the registries of ``period`` (YYYY-MM) and ``reg_type``; with subdivision codes, one
     per subdivision and payer (each code must be ticked explicitly), else for the whole МО."""
     org = getattr(user, "organisation", None)
-    if org is None or org.kind != ORG_MO or not can(user, "write", "Formation"):
+    if org is None or org.kind != OrgKind.MO or not can(user, PERM_WRITE, Resource.FORMATION):
         return FormResult(False, "Формировать реестры могут только пользователи МО с правом записи")
     try:
         year, month = (int(x) for x in period.split("-"))
     except (ValueError, AttributeError):
         return FormResult(False, "Период указывается как ГГГГ-ММ")
-    if reg_type not in (*TYPE_BY_USL_OK.values(), TYPE_NONRESIDENT):
+    if reg_type not in (*REGISTRY_TYPE_BY_USL_OK.values(), RegistryType.NONRESIDENT):
         return FormResult(False, f"Неизвестный тип реестра «{reg_type}»")
     subs: list[Optional[Subdivision]] = [None]
     if user.subdivision_id:
@@ -137,22 +140,22 @@ def form_registries(user, period: str, reg_type: str, subdivision_codes: Optiona
     rtype = registry_type_expr()
     cond = [*_base(user), MedicalCase.year == year, MedicalCase.month == month, rtype == reg_type,
             MedicalCase.file_id.in_(select(UploadedFile.id).where(UploadedFile.organisation_id == org.id,
-                                                                  UploadedFile.status == FILE_DONE))]
+                                                                  UploadedFile.status == FileStatus.DONE))]
     tfoms = _tfoms()
     created, skipped_no_payer = [], 0
     for sub in subs:
         sub_cond = cond + ([MedicalCase.subdivision_id == sub.id] if sub is not None else [])
         # non-residents: one registry (per subtype) to the ТФОМС, whoever insures them
-        payer_col = literal(None) if reg_type == TYPE_NONRESIDENT else MedicalCase.payer_id
+        payer_col = literal(None) if reg_type == RegistryType.NONRESIDENT else MedicalCase.payer_id
         parts = db.session.execute(
             select(payer_col, MedicalCase.file_type, func.count(),
                    func.coalesce(func.sum(MedicalCase.sumv), 0),
                    func.coalesce(func.sum(payable_expr()), 0))
-            .where(*sub_cond).group_by(*([] if reg_type == TYPE_NONRESIDENT else [MedicalCase.payer_id]),
+            .where(*sub_cond).group_by(*([] if reg_type == RegistryType.NONRESIDENT else [MedicalCase.payer_id]),
                                        MedicalCase.file_type)
             .order_by(MedicalCase.file_type)).all()
         for payer_id, subtype, count, declared, payable in parts:
-            if reg_type == TYPE_NONRESIDENT:
+            if reg_type == RegistryType.NONRESIDENT:
                 payer_id = tfoms.id
                 payer_cond = [MedicalCase.nonresident.is_(True)]
             elif payer_id is None:
@@ -163,18 +166,18 @@ def form_registries(user, period: str, reg_type: str, subdivision_codes: Optiona
             reg = Registry(number=_next_number(org, year, month), organisation_id=org.id,
                            subdivision_id=sub.id if sub is not None else None, payer_id=payer_id,
                            year=year, month=month, reg_type=reg_type, subtype=subtype or "H",
-                           status=REG_CREATED, cases=count, sum_declared=declared, sum_calc=payable,
+                           status=RegistryStatus.CREATED, cases=count, sum_declared=declared, sum_calc=payable,
                            created_by_id=user.id)
             db.session.add(reg)
             db.session.flush()
             moved = db.session.execute(
                 update(MedicalCase).where(*sub_cond, *payer_cond, MedicalCase.file_type == subtype)
-                .values(registry_id=reg.id, status=CASE_IN_REGISTRY)
+                .values(registry_id=reg.id, status=CaseStatus.IN_REGISTRY)
                 .execution_options(synchronize_session=False)).rowcount
             if moved != count:
                 db.session.rollback()
                 return FormResult(False, NOTHING_TO_FORM)
-            db.session.add(RegistryStatusChange(registry_id=reg.id, from_status=None, to_status=REG_CREATED,
+            db.session.add(RegistryStatusChange(registry_id=reg.id, from_status=None, to_status=RegistryStatus.CREATED,
                                                 user_id=user.id, username=user.username))
             created.append(reg)
     if not created:

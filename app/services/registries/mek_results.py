@@ -20,8 +20,10 @@ from app.documents.data import PAYER_SMO, PAYER_TFOMS
 from app.extensions import db
 from app.formats.reader import read_file
 from app.models.intake import MedicalCase, Patient
-from app.models.organisation import ORG_TFOMS, Organisation
-from app.models.registry import REG_TAKEN, Registry, RegistryDocument, RegistryRefusal
+from app.models.organisation import Organisation
+from app.models.vocabulary import OrgKind
+from app.models.registry import Registry, RegistryDocument, RegistryRefusal
+from app.models.vocabulary import RegistryStatus
 from app.core import audit
 from app.services.registries.queries import apply_payer_sump, scoped_registry
 from app.services.registries.documents import refresh_payable_documents
@@ -72,8 +74,8 @@ def load_results(user, registry_id: int, upload: Path) -> Result:
         return Result(False, "Реестр не найден")
     if PAYER not in actors_of(user, reg):
         return Result(False, "Результаты МЭК загружает плательщик реестра")
-    if reg.status != REG_TAKEN:
-        return Result(False, f"Результаты МЭК загружаются в статусе «{REG_TAKEN}»")
+    if reg.status != RegistryStatus.TAKEN:
+        return Result(False, f"Результаты МЭК загружаются в статусе «{RegistryStatus.TAKEN}»")
     expected_file = db.session.execute(select(RegistryDocument.file_name).where(
         RegistryDocument.registry_id == reg.id, RegistryDocument.kind == "registry_file")).scalar_one_or_none()
     expected_name = Path(expected_file).stem if expected_file else None
@@ -180,7 +182,7 @@ def _act(reg: Registry, refusals: list[dict], cases) -> None:
                             reason=r["comment"] or "", withheld=r["sank_it"] or ZERO, case_amount=r["sumv"]))
     data = RegistryDocData(number=reg.number, date=dt.date.today(), year=reg.year, month=reg.month,
                            mo=Party.from_object(mo), payer=Party.from_object(payer),
-                           payer_kind=PAYER_TFOMS if payer.kind == ORG_TFOMS else PAYER_SMO,
+                           payer_kind=PAYER_TFOMS if payer.kind == OrgKind.TFOMS else PAYER_SMO,
                            registry_type=reg.reg_type, case_count=reg.cases, total=reg.sum_declared)
     db.session.execute(delete(RegistryDocument).where(RegistryDocument.registry_id == reg.id,
                                                       RegistryDocument.kind == "mek_act"))

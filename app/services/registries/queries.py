@@ -20,14 +20,17 @@ from sqlalchemy import and_, false, func, literal, select, true, update
 from app.extensions import db
 from app.models.intake import MedicalCase
 from app.models.organisation import Organisation, Subdivision
-from app.models.registry import DELETABLE, REG_CLOSED, REGISTRY_STATUSES, Registry
-from app.models.statuses import CASE_ACCEPTED
+from app.models.registry import Registry
+from app.models.vocabulary import DELETABLE_REGISTRY_STATUSES, RegistryStatus
+from app.models.vocabulary import CaseStatus
 from app.security.access import can
 from app.security.scope import Scope
 from app.core import audit
 from app.core.bulk_update import update_rows
 from app.services.registries.linked_filters import NONE_VALUE, LinkedFilters
 from app.core.outcome import Outcome as Result
+from app.models.vocabulary import Resource
+from app.security.permissions import PERM_WRITE
 
 NOT_DELETABLE = "Удалить можно только реестр в статусе «Создан» или «На доработку»"
 
@@ -62,7 +65,7 @@ def apply_payer_sump(registry_id: int, sump_by_case: Mapping[int, Decimal]) -> N
 
 # -- linked filters of «Текущие реестры» -------------------------------------------------------------
 FILTERS = ("period", "status", "reg_type", "subtype", "payer_id", "subdivision_id")
-_STATUS_ORDER = {s: i for i, s in enumerate(REGISTRY_STATUSES)}
+_STATUS_ORDER = {s: i for i, s in enumerate(RegistryStatus.values())}
 LINKED = LinkedFilters(FILTERS, label_attrs={"payer_id": "payer", "subdivision_id": "subdivision"},
                        none_labels={"subdivision_id": "без подразделения"}, descending=frozenset({"period"}),
                        order={"status": lambda value, label: (_STATUS_ORDER.get(value, 99), value)})
@@ -89,7 +92,7 @@ class RegistryGroup:
 
 
 def _list_condition(user, closed: bool):
-    status = Registry.status == REG_CLOSED if closed else Registry.status != REG_CLOSED
+    status = Registry.status == RegistryStatus.CLOSED if closed else Registry.status != RegistryStatus.CLOSED
     return and_(Scope.of(user).clause(Registry), status)
 
 
@@ -147,13 +150,13 @@ def scoped_registry(user, registry_id: int, lock: bool = False):
 
 def delete_registry(user, registry_id: int) -> Result:
     reg = scoped_registry(user, registry_id, lock=True)
-    if reg is None or not can(user, "write", "Registry") or user.organisation_id != reg.organisation_id:
+    if reg is None or not can(user, PERM_WRITE, Resource.REGISTRY) or user.organisation_id != reg.organisation_id:
         db.session.rollback()
         return Result(False, "Реестр не найден")
-    if reg.status not in DELETABLE:
+    if reg.status not in DELETABLE_REGISTRY_STATUSES:
         db.session.rollback()
         return Result(False, NOT_DELETABLE)
-    values = dict(registry_id=None, status=CASE_ACCEPTED)
+    values = dict(registry_id=None, status=CaseStatus.ACCEPTED)
     if reg.mek_loaded_at is not None:
         # the payer's SUMP was for this registry: back to what our own МЭК left payable
         values["sump"] = MedicalCase.sumv - func.coalesce(MedicalCase.mek_withheld, 0)

@@ -21,28 +21,29 @@ from typing import Optional
 from sqlalchemy import update
 
 from app.extensions import db
-from app.models.organisation import ORG_MO, ORG_SMO, ORG_TFOMS
-from app.models.registry import (REG_CLOSED, REG_CREATED, REG_FORMED, REG_MO_SIGNING, REG_REWORK,
-                                 REG_SENT, REG_SMO_SIGNING, REG_TAKEN, TYPE_NONRESIDENT, Registry,
-                                 RegistryStatusChange)
+from app.models.vocabulary import OrgKind
+from app.models.registry import Registry, RegistryStatusChange
+from app.models.vocabulary import RegistryStatus, RegistryType
 from app.security.access import can
 from app.core import audit
+from app.models.vocabulary import Resource
+from app.security.permissions import PERM_WRITE
 
 SYSTEM = "system"
 PAYER = "payer"          # the СМО of the registry, or the ТФОМС for «Иногородние»
 
 # (from, to) -> actor
 TRANSITIONS: dict[tuple[str, str], str] = {
-    (REG_CREATED, REG_SENT): ORG_MO,
-    (REG_SENT, REG_FORMED): SYSTEM,
-    (REG_FORMED, REG_TAKEN): PAYER,
-    (REG_TAKEN, REG_REWORK): PAYER,
-    (REG_TAKEN, REG_MO_SIGNING): PAYER,
-    (REG_MO_SIGNING, REG_REWORK): ORG_TFOMS,
-    (REG_MO_SIGNING, REG_SMO_SIGNING): SYSTEM,
-    (REG_SMO_SIGNING, REG_CLOSED): SYSTEM,
+    (RegistryStatus.CREATED, RegistryStatus.SENT): OrgKind.MO,
+    (RegistryStatus.SENT, RegistryStatus.FORMED): SYSTEM,
+    (RegistryStatus.FORMED, RegistryStatus.TAKEN): PAYER,
+    (RegistryStatus.TAKEN, RegistryStatus.REWORK): PAYER,
+    (RegistryStatus.TAKEN, RegistryStatus.MO_SIGNING): PAYER,
+    (RegistryStatus.MO_SIGNING, RegistryStatus.REWORK): OrgKind.TFOMS,
+    (RegistryStatus.MO_SIGNING, RegistryStatus.SMO_SIGNING): SYSTEM,
+    (RegistryStatus.SMO_SIGNING, RegistryStatus.CLOSED): SYSTEM,
 }
-NEEDS_COMMENT = {(REG_MO_SIGNING, REG_REWORK)}
+NEEDS_COMMENT = {(RegistryStatus.MO_SIGNING, RegistryStatus.REWORK)}
 CHANGED_MEANWHILE = "Статус реестра уже изменен другим пользователем. Обновите вкладку и повторите"
 
 
@@ -62,19 +63,19 @@ def actors_of(user, reg: Registry) -> set[str]:
     if org is None:
         return set()
     out = set()
-    if org.kind == ORG_MO and reg.organisation_id == org.id:
-        out.add(ORG_MO)
-    if org.kind in (ORG_SMO, ORG_TFOMS) and reg.payer_id == org.id:
+    if org.kind == OrgKind.MO and reg.organisation_id == org.id:
+        out.add(OrgKind.MO)
+    if org.kind in (OrgKind.SMO, OrgKind.TFOMS) and reg.payer_id == org.id:
         out.add(PAYER)
-    if org.kind == ORG_TFOMS:
-        out.add(ORG_TFOMS)
+    if org.kind == OrgKind.TFOMS:
+        out.add(OrgKind.TFOMS)
     return out
 
 
 def allowed_targets(user, reg: Registry) -> list[str]:
     """The statuses this user may move the registry to now (what the dropdown offers)."""
     who = actors_of(user, reg)
-    if not who or not can(user, "write", "Registry"):
+    if not who or not can(user, PERM_WRITE, Resource.REGISTRY):
         return []
     return [dst for (src, dst), actor in TRANSITIONS.items() if src == reg.status and actor in who]
 
@@ -106,7 +107,7 @@ def change_status(user, registry_id: int, target: str, comment: Optional[str] = 
         return Result(False, current, CHANGED_MEANWHILE)
     if target not in allowed_targets(user, reg):
         return Result(False, current, f"Переход «{current}» → «{target}» вам недоступен")
-    if (current, target) == (REG_TAKEN, REG_REWORK) and reg.mek_loaded_at is None:
+    if (current, target) == (RegistryStatus.TAKEN, RegistryStatus.REWORK) and reg.mek_loaded_at is None:
         return Result(False, current, "Сначала загрузите файл результатов МЭК")
     if (current, target) in NEEDS_COMMENT and not (comment or "").strip():
         return Result(False, current, "Укажите комментарий: причину возврата на доработку")
@@ -122,7 +123,7 @@ def change_status(user, registry_id: int, target: str, comment: Optional[str] = 
 
 def after_change(registry_id: int, status: str, user) -> None:
     """What the system does after a change: «Отправлен» queues the documents."""
-    if status == REG_SENT:
+    if status == RegistryStatus.SENT:
         from app.jobs.runtime import enqueue
 
         enqueue("app.jobs.registry_jobs.generate_documents", registry_id,

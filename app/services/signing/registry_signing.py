@@ -29,12 +29,13 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models.base import utcnow
-from app.models.organisation import ORG_SMO, ORG_TFOMS
-from app.models.registry import REG_CLOSED, REG_MO_SIGNING, REG_SMO_SIGNING, Registry, RegistryDocument
-from app.models.signing import (METHOD_DETACHED, METHOD_NAMES, METHOD_PAPER, METHOD_PKCS12, METHOD_PROVIDER,
-                                ROLE_PAPER_MO, ROLE_PAPER_SMO, Certificate, DocumentSignature, RegistrySigning,
-                                TrustRoot)
-from app.models.user import MO_SIGNING_ORDER, RIGHT_SMO_SIGNER, SIGNATURE_RIGHTS, OmsUser
+from app.models.vocabulary import OrgKind
+from app.models.registry import Registry, RegistryDocument
+from app.models.vocabulary import RegistryStatus
+from app.models.signing import Certificate, DocumentSignature, RegistrySigning, TrustRoot
+from app.models.vocabulary import PaperRole, SigningMethod
+from app.models.user import OmsUser
+from app.models.vocabulary import MO_SIGNING_ORDER, SigningRight
 from app.security.access import can
 from app.security.scope import Scope
 from app.core import audit
@@ -45,10 +46,12 @@ from app.signing.certificates import parse_certificate, thumbprint_of
 from app.signing.cms import SignatureFormatError, normalise
 from app.signing.providers import (DocumentSigner, Pkcs12Signer, SigningError, Verification,
                                    configured_command_provider, configured_verifier)
+from app.models.vocabulary import Resource
+from app.security.permissions import PERM_WRITE
 
-NEXT_STATUS = {REG_MO_SIGNING: REG_SMO_SIGNING, REG_SMO_SIGNING: REG_CLOSED}
-PAPER_ROLE = {REG_MO_SIGNING: ROLE_PAPER_MO, REG_SMO_SIGNING: ROLE_PAPER_SMO}
-ROLE_NAMES = {**SIGNATURE_RIGHTS, ROLE_PAPER_MO: "Подписи МО на бумаге", ROLE_PAPER_SMO: "Подпись СМО на бумаге"}
+NEXT_STATUS = {RegistryStatus.MO_SIGNING: RegistryStatus.SMO_SIGNING, RegistryStatus.SMO_SIGNING: RegistryStatus.CLOSED}
+PAPER_ROLE = {RegistryStatus.MO_SIGNING: PaperRole.MO, RegistryStatus.SMO_SIGNING: PaperRole.SMO}
+ROLE_NAMES = {**{r.value: r.label for r in SigningRight}, **{r.value: r.label for r in PaperRole}}
 SIG_SUFFIXES = (".sig", ".p7s")
 
 
@@ -71,8 +74,8 @@ def _side_matches(user, reg: Registry, role: str) -> bool:
     org = getattr(user, "organisation", None)
     if org is None or not Scope.of(user).allows(reg):
         return False
-    if role == RIGHT_SMO_SIGNER:
-        return reg.payer_id == org.id and org.kind in (ORG_SMO, ORG_TFOMS)
+    if role == SigningRight.SMO_SIGNER:
+        return reg.payer_id == org.id and org.kind in (OrgKind.SMO, OrgKind.TFOMS)
     return role in MO_SIGNING_ORDER and reg.organisation_id == org.id
 
 
@@ -90,7 +93,7 @@ def refusal_to_sign(user, reg: Registry) -> Optional[str]:
     role = turn(reg)
     if role is None:
         return f"Реестр в статусе «{reg.status}» не подписывается"
-    if not can(user, "write", "Registry") or not _side_matches(user, reg, role):
+    if not can(user, PERM_WRITE, Resource.REGISTRY) or not _side_matches(user, reg, role):
         return f"Сейчас подписывает {role_name(role)}; вы не можете подписать этот реестр"
     if not user.has_signature_right(role):
         return f"Сейчас подписывает {role_name(role)}; у вас нет этого права подписи"
@@ -131,7 +134,7 @@ def check_signature(user: OmsUser, role: str, verification: Verification, *, act
     cert = _registered(user.id, verification.signer_der, active_only=active_only)
     if cert is None:
         return f"сертификат подписи не зарегистрирован за пользователем {user.username}", None
-    if role in SIGNATURE_RIGHTS and not user.has_signature_right(role):
+    if role in SigningRight.values() and not user.has_signature_right(role):
         return f"у пользователя {user.username} нет права подписи «{role_name(role)}»", cert
     moment = verification.signing_time
     if moment is None:
@@ -195,7 +198,7 @@ def _sign_all(user, registry_id: int, method: str, make_signer) -> Result:
 
 def sign_with_pkcs12(user, registry_id: int, pkcs12: bytes, passphrase: Optional[str]) -> Result:
     """Sign with a PKCS#12 and its passphrase: both live in memory for this call only."""
-    return _sign_all(user, registry_id, METHOD_PKCS12, lambda _user: Pkcs12Signer(pkcs12, passphrase))
+    return _sign_all(user, registry_id, SigningMethod.PKCS12, lambda _user: Pkcs12Signer(pkcs12, passphrase))
 
 
 def sign_with_provider(user, registry_id: int) -> Result:
@@ -206,7 +209,7 @@ def sign_with_provider(user, registry_id: int) -> Result:
             raise SigningError("У вас нет действующего зарегистрированного сертификата")
         return configured_command_provider(current_app.config).signer(certs[0].der, certs[0].thumbprint)
 
-    return _sign_all(user, registry_id, METHOD_PROVIDER, make)
+    return _sign_all(user, registry_id, SigningMethod.PROVIDER, make)
 
 
 def expected_signature_name(doc: RegistryDocument) -> str:
@@ -231,7 +234,7 @@ def sign_with_files(user, registry_id: int, files: dict[str, bytes]) -> Result:
             return Result(False, ready.reg.status, f"Подпись документа «{doc.title}» отклонена: {exc}")
     if missing:
         return Result(False, ready.reg.status, "Нет файлов подписи: " + ", ".join(missing))
-    return _accept(user, ready, METHOD_DETACHED, signatures)
+    return _accept(user, ready, SigningMethod.DETACHED, signatures)
 
 
 def _accept(user, ready: _Prepared, method: str, signatures: dict[int, bytes]) -> Result:
@@ -265,7 +268,7 @@ def _store(user, ready: _Prepared, method: str, certificate: Optional[Certificat
     reg = _lock(ready.reg.id)
     expected_role = ready.role
     if reg is None or reg.status != ready.status or (
-            method != METHOD_PAPER and order.next_role(reg.status, signed_roles(reg.id)) != expected_role):
+            method != SigningMethod.PAPER and order.next_role(reg.status, signed_roles(reg.id)) != expected_role):
         db.session.rollback()
         return Result(False, getattr(reg, "status", None),
                       "Реестр уже подписан или его статус изменен. Обновите страницу")
@@ -282,10 +285,10 @@ def _store(user, ready: _Prepared, method: str, certificate: Optional[Certificat
     except IntegrityError:
         db.session.rollback()
         return Result(False, status, "Реестр уже подписан в этой роли")
-    completes = method == METHOD_PAPER or order.is_last(status, expected_role)
+    completes = method == SigningMethod.PAPER or order.is_last(status, expected_role)
     new_status = NEXT_STATUS[status] if completes else status
     if completes and not move(reg.id, status, new_status, user=user,
-                              comment=f"Подписано: {role_name(expected_role)} ({METHOD_NAMES[method]})"):
+                              comment=f"Подписано: {role_name(expected_role)} ({SigningMethod.label_of(method)})"):
         db.session.rollback()
         return Result(False, status, "Статус реестра уже изменен другим пользователем. Обновите страницу")
     audit.record("registry_signed", user=user, object_type="Registry", object_id=reg.id,
@@ -307,7 +310,7 @@ def mark_signed_on_paper(user, registry_id: int, comment: Optional[str]) -> Resu
     if not (comment or "").strip():
         return Result(False, reg.status, "Укажите комментарий: кто и когда подписал документы на бумаге")
     ready = _Prepared(reg, PAPER_ROLE[reg.status], [])
-    return _store(user, ready, METHOD_PAPER, None, {}, comment=comment.strip())
+    return _store(user, ready, SigningMethod.PAPER, None, {}, comment=comment.strip())
 
 
 def paper_refusal(user, reg: Registry) -> Optional[str]:
@@ -316,8 +319,8 @@ def paper_refusal(user, reg: Registry) -> Optional[str]:
     if reg.status not in PAPER_ROLE:
         return f"Реестр в статусе «{reg.status}» не подписывается"
     org = getattr(user, "organisation", None)
-    if org is None or not can(user, "write", "Registry") or not (
-            org.kind == ORG_TFOMS or (org.kind == ORG_SMO and reg.payer_id == org.id)):
+    if org is None or not can(user, PERM_WRITE, Resource.REGISTRY) or not (
+            org.kind == OrgKind.TFOMS or (org.kind == OrgKind.SMO and reg.payer_id == org.id)):
         return "Отметить подписание на бумаге может ТФОМС или СМО — плательщик реестра"
     return None
 
@@ -347,9 +350,9 @@ def verify_registry(registry_id: int) -> list[SignatureCheck]:
         user = db.session.get(OmsUser, step.user_id) if step.user_id else None
         cert_text = f"{step.certificate.subject}, {step.certificate.thumbprint}" if step.certificate else ""
         common = dict(signing_id=step.id, role=step.role, role_name=role_name(step.role), username=step.username,
-                      method=METHOD_NAMES.get(step.method, step.method), signed_at=step.signed_at,
+                      method=SigningMethod.label_of(step.method), signed_at=step.signed_at,
                       certificate=cert_text)
-        if step.method == METHOD_PAPER:
+        if step.method == SigningMethod.PAPER:
             out.append(SignatureCheck(**common, document="—", ok=True,
                                       result=f"Подписано на бумаге: {step.comment or ''}".strip()))
             continue

@@ -20,8 +20,9 @@ from sqlalchemy import select
 from app.erz import ErzQuery, get_adapter, resolve
 from app.extensions import db
 from app.models.intake import MedicalCase, Patient
-from app.models.organisation import ORG_SMO, ORG_TFOMS, Organisation
-from app.models.statuses import CASE_ACCEPTED, FILE_ERZ
+from app.models.organisation import Organisation
+from app.models.vocabulary import OrgKind
+from app.models.vocabulary import CaseStatus, FileStatus
 from app.core.bulk_update import update_rows
 
 log = logging.getLogger(__name__)
@@ -31,9 +32,9 @@ BATCH = 5000
 def payers() -> tuple[dict[str, int], Optional[int]]:
     """СМО ids by code, and the id of the fund (the payer for non-residents)."""
     smo = dict(db.session.execute(select(Organisation.code, Organisation.id)
-                                  .where(Organisation.kind == ORG_SMO)).all())
+                                  .where(Organisation.kind == OrgKind.SMO)).all())
     region = current_app.config.get("REGION_CODE")
-    fund = db.session.execute(select(Organisation.id).where(Organisation.kind == ORG_TFOMS)
+    fund = db.session.execute(select(Organisation.id).where(Organisation.kind == OrgKind.TFOMS)
                               .order_by(Organisation.code != region, Organisation.id).limit(1)).scalar()
     return smo, fund
 
@@ -49,7 +50,7 @@ def accepted_chunks(file_id: int, size: int) -> list[tuple[int, int]]:
     """(first id, last id) of consecutive chunks of the file's accepted cases: each batch is then
     read by a primary-key range, not by re-scanning the file's cases (ids only are held)."""
     ids = db.session.execute(select(MedicalCase.id).where(
-        MedicalCase.file_id == file_id, MedicalCase.status == CASE_ACCEPTED).order_by(MedicalCase.id)).scalars().all()
+        MedicalCase.file_id == file_id, MedicalCase.status == CaseStatus.ACCEPTED).order_by(MedicalCase.id)).scalars().all()
     return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
 
 
@@ -57,7 +58,7 @@ def in_file(file_id: int, rows: list) -> list:
     """The rows of a primary-key range that are accepted cases of the file.  (The range is read by
     the primary key alone: with the file and status in the query PostgreSQL picks the file's index
     for a file it has no statistics of yet, and scans the whole file for every batch.)"""
-    return [r for r in rows if r.file_id == file_id and r.status == CASE_ACCEPTED]
+    return [r for r in rows if r.file_id == file_id and r.status == CaseStatus.ACCEPTED]
 
 
 _ERZ_COLUMNS = ("erz_person_id", "erz_found_by", "erz_smo", "policy_check", "erz_death_date", "nonresident",
@@ -103,6 +104,6 @@ def identify_cases(file_id: int, on_batch=None) -> dict:
 
 def identify_stage(load) -> None:
     """The pipeline stage (``POST_FLK_STAGES``): status «Идентификация в ЕРЗ» while it runs."""
-    load.set_status(FILE_ERZ, 86)
-    counts = identify_cases(load.file_id, on_batch=lambda done: load.set_status(FILE_ERZ, 86 + int(3 * done)))
+    load.set_status(FileStatus.ERZ, 86)
+    counts = identify_cases(load.file_id, on_batch=lambda done: load.set_status(FileStatus.ERZ, 86 + int(3 * done)))
     log.info("file %s identified in the ЕРЗ: %s", load.file_id, counts)

@@ -30,7 +30,7 @@ from app.extensions import db
 from app.formats.fast_fragments import parse_fragment
 from app.models.intake import CasePayload, ControlError, MedicalCase, Patient
 from app.models.reference import ControlRule
-from app.models.statuses import CASE_ACCEPTED, CASE_MEK_REJECTED, FILE_MEK, FILE_RECALC
+from app.models.vocabulary import CaseStatus, FileStatus
 from app.core import bulk
 from app.core.bulk_update import in_values, update_rows
 from app.tariffs import calculate
@@ -119,7 +119,7 @@ def _write(load, found: list[tuple[int, Sanction]], refused: dict[int, Optional[
             rows.append(row)
         bulk.insert_rows(ControlError.__table__, rows)       # PostgreSQL: COPY
     if refused:
-        update_rows(MedicalCase, [{"id": i, "status": CASE_MEK_REJECTED, "mek_withheld": sumv, "sump": ZERO}
+        update_rows(MedicalCase, [{"id": i, "status": CaseStatus.MEK_REJECTED, "mek_withheld": sumv, "sump": ZERO}
                                   for i, sumv in refused.items()], ("status", "mek_withheld", "sump"))
     if commit:
         db.session.commit()
@@ -153,8 +153,8 @@ def check_file(load, ctx: Optional[MekContext] = None, progress=None) -> dict:
 
 
 def mek_stage(load) -> None:
-    load.set_status(FILE_MEK, 90)
-    counts = check_file(load, progress=lambda done: load.set_status(FILE_MEK, 90 + int(4 * done)))
+    load.set_status(FileStatus.MEK, 90)
+    counts = check_file(load, progress=lambda done: load.set_status(FileStatus.MEK, 90 + int(4 * done)))
     log.info("file %s МЭК: %s", load.file_id, counts)
 
 
@@ -176,10 +176,10 @@ def recalculate_file(load, ctx: Optional[MekContext] = None, book=None, progress
             case.calc = calc
             sanctions = check_case(case, ctx, scope="tariff")
             found += [(row.id, s) for s in sanctions]
-            value = {"id": row.id, "status": CASE_ACCEPTED, "sum_calc": calc.total,
+            value = {"id": row.id, "status": CaseStatus.ACCEPTED, "sum_calc": calc.total,
                      "calc_detail": json.dumps(calc.detail(), ensure_ascii=False, separators=(",", ":"))}
             if any(s.full for s in sanctions):
-                value.update(status=CASE_MEK_REJECTED, mek_withheld=row.sumv, sump=ZERO)
+                value.update(status=CaseStatus.MEK_REJECTED, mek_withheld=row.sumv, sump=ZERO)
             else:
                 withheld = max([earlier.get(row.id) or ZERO] + [s.amount for s in sanctions])
                 value.update(mek_withheld=withheld,
@@ -196,6 +196,6 @@ def recalculate_file(load, ctx: Optional[MekContext] = None, book=None, progress
 
 
 def recalc_stage(load) -> None:
-    load.set_status(FILE_RECALC, 95)
-    counts = recalculate_file(load, progress=lambda done: load.set_status(FILE_RECALC, 95 + int(4 * done)))
+    load.set_status(FileStatus.RECALC, 95)
+    counts = recalculate_file(load, progress=lambda done: load.set_status(FileStatus.RECALC, 95 + int(4 * done)))
     log.info("file %s recalculated: %s", load.file_id, counts)

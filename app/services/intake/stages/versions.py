@@ -21,7 +21,7 @@ from app.extensions import db
 from app.core.bulk import insert_rows
 from app.models.intake import CasePayload, ControlError, MedicalCase, UploadedFile
 from app.models.registry import CaseVersion, Registry
-from app.models.statuses import CASE_EXCLUDED
+from app.models.vocabulary import CaseStatus
 
 NEW = "новый"
 UPDATED = "обновлен"
@@ -50,7 +50,7 @@ def resolve_versions(file_id: int, organisation_id: int, subdivision_id) -> dict
     pairs = db.session.execute(
         select(new.id, old.id, old.registry_id, old.file_id)
         .join(old, and_(old.organisation_id == new.organisation_id, old.identity_key == new.identity_key,
-                        old.file_id != new.file_id, old.status != CASE_EXCLUDED))
+                        old.file_id != new.file_id, old.status != CaseStatus.EXCLUDED))
         .where(new.file_id == file_id, new.identity_key.is_not(None))).all()
     blocked: dict[int, int] = {}        # new case -> earlier case in a registry
     replaced: dict[int, list[int]] = {}  # new case -> earlier versions it replaces
