@@ -254,13 +254,14 @@ def registry_status_command(registry_id, status, login, comment):
 @click.option("--user", "login", required=True)
 def registry_show_command(registry_id, login):
     """Реестр: номер, статус, плательщик, суммы, документы с SHA-256, история статусов."""
-    from app.services.registries.queries import scoped_registry
+    from app.models.registry import Registry
+    from app.security.request_scope import get_scoped, not_found_message
     from app.services.registries.documents import documents_of
     from app.services.registries.queries import registry_history
 
-    reg = scoped_registry(_user(login), registry_id)
+    reg = get_scoped(_user(login), Registry, registry_id)
     if reg is None:
-        _print_json({"ok": False, "message": "Реестр не найден"})
+        _print_json({"ok": False, "message": not_found_message(Registry)})
         return
     _print_json({"id": reg.id, "number": reg.number, "status": reg.status, "payer": reg.payer.code,
                  "cases": reg.cases, "sum": str(reg.sum_calc), "mek_refused": reg.mek_refused,
@@ -278,12 +279,13 @@ def registry_download_command(registry_id, outdir, login):
     import shutil
     from pathlib import Path
 
-    from app.services.registries.queries import scoped_registry
+    from app.models.registry import Registry
+    from app.security.request_scope import get_scoped, not_found_message
     from app.services.registries.documents import documents_of
 
-    reg = scoped_registry(_user(login), registry_id)
+    reg = get_scoped(_user(login), Registry, registry_id)
     if reg is None:
-        _print_json({"ok": False, "message": "Реестр не найден"})
+        _print_json({"ok": False, "message": not_found_message(Registry)})
         return
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
@@ -347,11 +349,12 @@ def sign_command(registry_id, login, pkcs12_path, passphrase_env, sig_dir, use_p
 def verify_command(registry_id, login):
     """Проверить заново каждую подпись реестра."""
     from app.services.signing import registry_signing as signing
-    from app.services.registries.queries import scoped_registry
+    from app.models.registry import Registry
+    from app.security.request_scope import get_scoped, not_found_message
 
-    reg = scoped_registry(_user(login), registry_id)
+    reg = get_scoped(_user(login), Registry, registry_id)
     if reg is None:
-        _print_json({"ok": False, "message": "Реестр не найден"})
+        _print_json({"ok": False, "message": not_found_message(Registry)})
         return
     checks = signing.verify_registry(reg.id)
     _print_json({"id": reg.id, "number": reg.number, "status": reg.status, "ok": all(c.ok for c in checks),

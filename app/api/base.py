@@ -23,7 +23,7 @@ from flask_appbuilder.api import BaseApi
 
 from app.models.user import OmsUser
 from app.security.api_csrf import session_write_refusal
-from app.security.scope import request_user
+from app.security.request_scope import request_user
 
 NOT_AUTHORIZED = "Нет доступа: неверный, просроченный или отозванный ключ API или токен"
 FORBIDDEN = "Недостаточно прав для этого действия"

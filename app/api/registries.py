@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models.organisation import Organisation
 from app.models.registry import Registry
 from app.models.vocabulary import RegistryStatus
+from app.security.request_scope import get_scoped
 from app.security.scope import Scope
 from app.services.registries import queries as registries
 from app.services.registries import documents as registry_documents
@@ -42,7 +43,7 @@ class MisRegistryApi(MisApi):
     openapi_spec_component_schemas = COMPONENTS
 
     def _scoped(self, user, pk: int):
-        return registries.scoped_registry(user, pk)
+        return get_scoped(user, Registry, pk)
 
     def _dump(self, user, reg: Registry) -> dict:
         out = _registry.dump(reg)

@@ -1,14 +1,33 @@
 """The answer of a user operation: done or refused, with the message the page, the command line
-and the API show word for word."""
+and the API show word for word, and what else the operation has to tell (only what it sets)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any, Optional
 
 
 @dataclass
 class Outcome:
     ok: bool
     message: str
+    status: Optional[str] = None             # the object's status after the operation (registries)
+    registries: Optional[list[dict]] = None  # «Сформировать реестр»: the registries made
+    refused_cases: Optional[int] = None      # the payer's МЭК results: cases refused
+    reasons: Optional[list[str]] = None      # why a file was refused, one line each
+    changed: Optional[int] = None            # rows the operation changed
 
-    def as_dict(self) -> dict:
-        return {"ok": self.ok, "message": self.message}
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"ok": self.ok, "message": self.message}
+        for f in fields(self)[2:]:
+            value = getattr(self, f.name)
+            if value is not None:
+                out[f.name] = value
+        return out
+
+    @classmethod
+    def refused(cls, message: str, **extra: Any) -> "Outcome":
+        return cls(False, message, **extra)
+
+    @classmethod
+    def done(cls, message: str, **extra: Any) -> "Outcome":
+        return cls(True, message, **extra)

@@ -14,6 +14,7 @@ class UploadedFile(Model):
     """One uploaded archive with its H-type and L files: a row of «Загрузка файла»."""
 
     __tablename__ = "uploaded_file"
+    __not_found__ = "Файл не найден"
     __scope__ = ScopeRule(mo="organisation_id", subdivision="subdivision_id")
     __table_args__ = (
         Index("ix_uploaded_file_org_period", "organisation_id", "year", "month"),
@@ -112,6 +113,7 @@ class MedicalCase(Model):
     """A finished case (ZAP/Z_SL) of a loaded file."""
 
     __tablename__ = "medical_case"
+    __not_found__ = "Случай не найден"
     __scope__ = ScopeRule(mo="organisation_id", subdivision="subdivision_id")
     __table_args__ = (
         Index("ix_medical_case_file_status", "file_id", "status"),

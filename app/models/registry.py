@@ -10,6 +10,7 @@ from app.security.scope import ScopeRule
 
 class Registry(Model):
     __tablename__ = "registry"
+    __not_found__ = "Реестр не найден"
     __scope__ = ScopeRule(mo="organisation_id", subdivision="subdivision_id", smo="payer_id")
     __table_args__ = (
         UniqueConstraint("organisation_id", "number", name="uq_registry_org_number"),

@@ -1,4 +1,4 @@
-"""Row scoping, done once.
+"""Row scoping, done once: the rules (pure; the models import them).
 
 Each scoped model declares ``__scope__ = ScopeRule(...)``: which column ties a row to the МО,
 to the МО's subdivision and to the СМО.  :class:`Scope` is what a user may see; ``Scope.clause``
@@ -10,13 +10,14 @@ REST APIs, related and search dropdowns, downloads and services alike.
   also needs the ``subdivision`` column to be its subdivision (where the model has one);
 - СМО users see rows whose ``smo`` column is their organisation;
 - a user without an organisation sees nothing.
+
+The request's scope, the list filter and the scoped lookup are in :mod:`app.security.request_scope`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import and_, false, true
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -112,58 +113,5 @@ class Scope:
             setattr(obj, rule.smo, self.organisation_id)
 
 
-def request_user():
-    """The login of this request — by the browser session, a JWT or an API key — as our user
-    model (an API key's user comes as Flask-AppBuilder's plain ``User``), or None."""
-    from flask import current_app, g
-    from flask_login import current_user
-
-    if current_user.is_authenticated and not getattr(g, "_api_key_user", False):
-        return current_user
-    try:
-        user = current_app.appbuilder.sm.current_user
-    except Exception:          # no JWT in the request: flask_jwt_extended raises on lookup
-        user = None
-    if user is None or getattr(user, "id", None) is None:
-        return None
-    from app.extensions import db
-    from app.models.user import OmsUser
-
-    return user if isinstance(user, OmsUser) else db.session.get(OmsUser, int(user.id))
-
-
-def current_scope() -> Scope:
-    """The scope of the request's user (or of nobody outside a request)."""
-    from flask import g, has_request_context
-
-    if has_request_context():
-        cached = getattr(g, "_oms_scope", None)
-        if cached is None:
-            from app.extensions import db
-
-            with db.session.no_autoflush:       # may run while a new row is half-built (pre_add)
-                cached = Scope.of(request_user())
-            g._oms_scope = cached
-        return cached
-    return Scope(None, None, None)
-
-
 def is_scoped(model) -> bool:
     return getattr(model, "__scope__", None) is not None
-
-
-class ScopeFilter(BaseFilter):
-    """Flask-AppBuilder filter restricting a query to the current user's scope.
-
-    Used as a base filter (``[["id", ScopeFilter, None]]``) and in related/search dropdowns.
-    """
-
-    name = "В пределах организации"
-    arg_name = None
-
-    def apply(self, query, value):
-        return query.filter(current_scope().clause(self.model))
-
-
-def scope_filter_spec() -> list:
-    return [["id", ScopeFilter, None]]

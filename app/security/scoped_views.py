@@ -18,7 +18,8 @@ from sqlalchemy import inspect as sa_inspect
 from app.security.permissions import (API_METHOD_PERMISSIONS, CRUD_METHODS, PERM_WRITE,
                                       view_method_permissions)
 from app.security.api_csrf import session_write_refusal
-from app.security.scope import current_scope, is_scoped, scope_filter_spec
+from app.security.request_scope import current_scope, scope_filter_spec
+from app.security.scope import is_scoped
 
 OUT_OF_SCOPE_MESSAGE = "Запись вне пределов вашей организации"
 

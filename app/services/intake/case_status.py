@@ -13,6 +13,8 @@ from app.models.vocabulary import CaseStatus
 from app.security.access import can
 from app.security.scope import Scope
 from app.core import audit
+from app.core.outcome import Outcome
+from app.security.request_scope import not_found_message
 from app.models.vocabulary import Resource
 from app.security.permissions import PERM_WRITE
 
@@ -23,16 +25,6 @@ TRANSITIONS = {
     CaseStatus.EXCLUDED: (CaseStatus.SUSPENDED, "Исключить"),
 }
 REASON_REQUIRED = "Укажите причину изменения статуса"
-
-
-@dataclass
-class Result:
-    ok: bool
-    message: str
-    changed: int = 0
-
-    def as_dict(self) -> dict:
-        return {"ok": self.ok, "message": self.message}
 
 
 def _scoped(user, ids):
@@ -48,30 +40,30 @@ def preview(user, case_ids: list[int], target: str) -> tuple[int, Decimal]:
     return count, Decimal(total or 0).quantize(Decimal("0.01"))
 
 
-def change_status(user, case_ids: list[int], target: str, reason: str) -> Result:
+def change_status(user, case_ids: list[int], target: str, reason: str) -> Outcome:
     if target not in TRANSITIONS:
-        return Result(False, f"Недопустимый статус «{target}»")
+        return Outcome(False, f"Недопустимый статус «{target}»")
     if not can(user, PERM_WRITE, Resource.MEDICAL_CASE):
-        return Result(False, "Недостаточно прав для изменения статуса случаев")
+        return Outcome(False, "Недостаточно прав для изменения статуса случаев")
     reason = (reason or "").strip()
     if not reason:
-        return Result(False, REASON_REQUIRED)
+        return Outcome(False, REASON_REQUIRED)
     allowed, action = TRANSITIONS[target]
     ids = [int(i) for i in case_ids]
     found = db.session.execute(select(MedicalCase.id, MedicalCase.status).where(*_scoped(user, ids))).all()
     if len(found) != len(set(ids)):
-        return Result(False, "Случай не найден")
+        return Outcome(False, not_found_message(MedicalCase))
     wrong = [i for i, status in found if status != allowed]
     if wrong:
-        return Result(False, f"«{action}» возможно только для случаев в статусе «{allowed}»")
+        return Outcome(False, f"«{action}» возможно только для случаев в статусе «{allowed}»")
     changed = db.session.execute(update(MedicalCase).where(
         *_scoped(user, ids), MedicalCase.status == allowed).values(status=target)).rowcount
     if changed != len(set(ids)):
         db.session.rollback()
-        return Result(False, "Статус случаев изменился, обновите страницу и повторите")
+        return Outcome(False, "Статус случаев изменился, обновите страницу и повторите")
     audit.record("case_status_changed", user=user, object_type="MedicalCase",
                  object_id=ids[0] if len(ids) == 1 else None,
                  details={"cases": ids[:1000], "count": changed, "from": allowed, "to": target,
                           "reason": reason})
     db.session.commit()
-    return Result(True, f"{action}: случаев {changed}", changed)
+    return Outcome(True, f"{action}: случаев {changed}", changed=changed)

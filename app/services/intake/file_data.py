@@ -10,31 +10,31 @@ from app.models.vocabulary import FILE_LOADING
 from app.security.access import can
 from app.security.scope import Scope
 from app.core import audit
-from app.core.outcome import Outcome as Result
+from app.core.outcome import Outcome
+from app.security.request_scope import not_found_message
 from app.services.intake.pipeline import delete_file_data as remove_loaded_data
 from app.models.vocabulary import Resource
 from app.security.permissions import PERM_WRITE
 
 STILL_LOADING = "Загрузка файлов еще не завершена. Попробуйте позже!"
 IN_REGISTRY = "Невозможно удалить данные файла. Случаи файла уже находятся в реестре"
-NOT_FOUND = "Файл не найден"
 DELETED = "Данные файла удалены"
 
 
-def delete_file_data(user, file_id: int) -> Result:
+def delete_file_data(user, file_id: int) -> Outcome:
     scope = Scope.of(user)
     row = db.session.execute(select(UploadedFile).where(UploadedFile.id == file_id,
                                                         scope.clause(UploadedFile))
                              .with_for_update()).scalar_one_or_none()
     if row is None or not can(user, PERM_WRITE, Resource.UPLOADED_FILE):
-        return Result(False, NOT_FOUND)
+        return Outcome(False, not_found_message(UploadedFile))
     if row.status in FILE_LOADING:
-        return Result(False, STILL_LOADING)
+        return Outcome(False, STILL_LOADING)
     in_registry = db.session.execute(select(exists().where(
         MedicalCase.file_id == file_id, MedicalCase.registry_id.is_not(None)))).scalar()
     if in_registry:
         db.session.rollback()
-        return Result(False, IN_REGISTRY)
+        return Outcome(False, IN_REGISTRY)
     details = {"archive": row.archive_name, "h_name": row.h_name, "l_name": row.l_name,
                "records": row.records, "status": row.status, "uploaded_at": row.uploaded_at,
                "uploaded_by_id": row.uploaded_by_id}
@@ -50,4 +50,4 @@ def delete_file_data(user, file_id: int) -> Result:
             os.unlink(archive)
         except OSError:
             pass
-    return Result(True, DELETED)
+    return Outcome(True, DELETED)

@@ -29,6 +29,7 @@ from app.models.vocabulary import CaseStatus, FileStatus
 from app.security.access import can
 from app.security.scope import Scope
 from app.core import audit
+from app.core.outcome import Outcome
 from app.services.registries.linked_filters import NONE_VALUE, LinkedFilters
 from app.services.registries.queries import payable_expr
 from app.models.vocabulary import Resource
@@ -99,32 +100,22 @@ def filter_options(rows: list[Group], filters: dict) -> dict[str, list[tuple[str
     return LINKED.options(rows, filters)
 
 
-@dataclass
-class FormResult:
-    ok: bool
-    message: str
-    registries: list[dict] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {"ok": self.ok, "message": self.message, "registries": self.registries}
-
-
 def _tfoms() -> Organisation:
     return db.session.query(Organisation).filter_by(kind=OrgKind.TFOMS).order_by(Organisation.id).first()
 
 
-def form_registries(user, period: str, reg_type: str, subdivision_codes: Optional[list[str]] = None) -> FormResult:
+def form_registries(user, period: str, reg_type: str, subdivision_codes: Optional[list[str]] = None) -> Outcome:
     """Create the registries of ``period`` (YYYY-MM) and ``reg_type``; with subdivision codes, one
     per subdivision and payer (each code must be ticked explicitly), else for the whole МО."""
     org = getattr(user, "organisation", None)
     if org is None or org.kind != OrgKind.MO or not can(user, PERM_WRITE, Resource.FORMATION):
-        return FormResult(False, "Формировать реестры могут только пользователи МО с правом записи")
+        return Outcome(False, "Формировать реестры могут только пользователи МО с правом записи")
     try:
         year, month = (int(x) for x in period.split("-"))
     except (ValueError, AttributeError):
-        return FormResult(False, "Период указывается как ГГГГ-ММ")
+        return Outcome(False, "Период указывается как ГГГГ-ММ")
     if reg_type not in (*REGISTRY_TYPE_BY_USL_OK.values(), RegistryType.NONRESIDENT):
-        return FormResult(False, f"Неизвестный тип реестра «{reg_type}»")
+        return Outcome(False, f"Неизвестный тип реестра «{reg_type}»")
     subs: list[Optional[Subdivision]] = [None]
     if user.subdivision_id:
         subs = [user.subdivision]
@@ -132,7 +123,7 @@ def form_registries(user, period: str, reg_type: str, subdivision_codes: Optiona
         found = db.session.query(Subdivision).filter(Subdivision.organisation_id == org.id,
                                                      Subdivision.code.in_(subdivision_codes)).all()
         if len(found) != len(set(subdivision_codes)):
-            return FormResult(False, "Подразделение не найдено в вашей МО")
+            return Outcome(False, "Подразделение не найдено в вашей МО")
         subs = sorted(found, key=lambda s: s.code)
 
     # one formation of an МО at a time: the second waits here, then finds the rows gone
@@ -176,13 +167,13 @@ def form_registries(user, period: str, reg_type: str, subdivision_codes: Optiona
                 .execution_options(synchronize_session=False)).rowcount
             if moved != count:
                 db.session.rollback()
-                return FormResult(False, NOTHING_TO_FORM)
+                return Outcome(False, NOTHING_TO_FORM)
             db.session.add(RegistryStatusChange(registry_id=reg.id, from_status=None, to_status=RegistryStatus.CREATED,
                                                 user_id=user.id, username=user.username))
             created.append(reg)
     if not created:
         db.session.rollback()
-        return FormResult(False, NOTHING_TO_FORM)
+        return Outcome(False, NOTHING_TO_FORM)
     audit.record("registries_formed", user=user, object_type="Registry",
                  details={"period": period, "type": reg_type, "registries": [r.number for r in created]})
     db.session.commit()
@@ -190,7 +181,7 @@ def form_registries(user, period: str, reg_type: str, subdivision_codes: Optiona
     message = f"Сформировано реестров: {len(created)}"
     if skipped_no_payer:
         message += f". {NO_PAYER} ({skipped_no_payer})"
-    return FormResult(True, message, result)
+    return Outcome(True, message, registries=result)
 
 
 def registry_summary(reg: Registry) -> dict:

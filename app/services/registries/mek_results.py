@@ -25,23 +25,13 @@ from app.models.vocabulary import OrgKind
 from app.models.registry import Registry, RegistryDocument, RegistryRefusal
 from app.models.vocabulary import RegistryStatus
 from app.core import audit
-from app.services.registries.queries import apply_payer_sump, scoped_registry
+from app.core.outcome import Outcome
+from app.security.request_scope import get_scoped, not_found_message
+from app.services.registries.queries import apply_payer_sump
 from app.services.registries.documents import refresh_payable_documents
 from app.services.registries.workflow import actors_of, PAYER
 
 ZERO = Decimal("0.00")
-
-
-@dataclass
-class Result:
-    ok: bool
-    message: str
-    refused_cases: int = 0
-    reasons: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {"ok": self.ok, "message": self.message, "refused_cases": self.refused_cases,
-                "reasons": self.reasons}
 
 
 def _dec(text: Optional[str]) -> Optional[Decimal]:
@@ -68,14 +58,15 @@ def _xml_of(upload: Path, workdir: Path) -> tuple[Optional[Path], Optional[str]]
     return upload, None
 
 
-def load_results(user, registry_id: int, upload: Path) -> Result:
-    reg = scoped_registry(user, registry_id)
+def load_results(user, registry_id: int, upload: Path) -> Outcome:
+    reg = get_scoped(user, Registry, registry_id)
     if reg is None:
-        return Result(False, "Реестр не найден")
+        return Outcome(False, not_found_message(Registry), refused_cases=0, reasons=[])
     if PAYER not in actors_of(user, reg):
-        return Result(False, "Результаты МЭК загружает плательщик реестра")
+        return Outcome(False, "Результаты МЭК загружает плательщик реестра", refused_cases=0, reasons=[])
     if reg.status != RegistryStatus.TAKEN:
-        return Result(False, f"Результаты МЭК загружаются в статусе «{RegistryStatus.TAKEN}»")
+        return Outcome(False, f"Результаты МЭК загружаются в статусе «{RegistryStatus.TAKEN}»", refused_cases=0,
+                       reasons=[])
     expected_file = db.session.execute(select(RegistryDocument.file_name).where(
         RegistryDocument.registry_id == reg.id, RegistryDocument.kind == "registry_file")).scalar_one_or_none()
     expected_name = Path(expected_file).stem if expected_file else None
@@ -88,10 +79,10 @@ def load_results(user, registry_id: int, upload: Path) -> Result:
     with tempfile.TemporaryDirectory() as tmp:
         path, problem = _xml_of(Path(upload), Path(tmp))
         if problem:
-            return Result(False, "Файл результатов МЭК отклонен", reasons=[problem])
+            return Outcome(False, "Файл результатов МЭК отклонен", refused_cases=0, reasons=[problem])
         with read_file(path, "H") as h:
             if h.fatal or h.header is None:
-                return Result(False, "Файл результатов МЭК отклонен",
+                return Outcome(False, "Файл результатов МЭК отклонен", refused_cases=0,
                               reasons=[f.comment for f in h.findings if f.fatal][:20] or ["Файл не читается"])
             zglv, schet = h.header.child("ZGLV"), h.header.child("SCHET")
             fname = zglv.get("FILENAME") if zglv is not None else None
@@ -147,7 +138,7 @@ def load_results(user, registry_id: int, upload: Path) -> Result:
             if len(seen) != len(cases):
                 reasons.append(f"В файле {len(seen)} случаев из {len(cases)} реестра")
     if reasons:
-        return Result(False, "Файл результатов МЭК отклонен", reasons=reasons[:50])
+        return Outcome(False, "Файл результатов МЭК отклонен", refused_cases=0, reasons=reasons[:50])
     db.session.execute(delete(RegistryRefusal).where(RegistryRefusal.registry_id == reg.id))
     for r in refusals:
         db.session.add(RegistryRefusal(registry_id=reg.id, **r))
@@ -162,7 +153,8 @@ def load_results(user, registry_id: int, upload: Path) -> Result:
     audit.record("mek_results_loaded", user=user, object_type="Registry", object_id=reg.id,
                  details={"number": reg.number, "refused": len(refusals)})
     db.session.commit()
-    return Result(True, f"Результаты МЭК загружены: снято случаев {len(refusals)}", len(refusals))
+    return Outcome(True, f"Результаты МЭК загружены: снято случаев {len(refusals)}", refused_cases=len(refusals),
+                   reasons=[])
 
 
 def _act(reg: Registry, refusals: list[dict], cases) -> None:

@@ -28,7 +28,8 @@ from app.security.scope import Scope
 from app.core import audit
 from app.core.bulk_update import update_rows
 from app.services.registries.linked_filters import NONE_VALUE, LinkedFilters
-from app.core.outcome import Outcome as Result
+from app.core.outcome import Outcome
+from app.security.request_scope import get_scoped, not_found_message
 from app.models.vocabulary import Resource
 from app.security.permissions import PERM_WRITE
 
@@ -141,21 +142,14 @@ def filter_clause(filters: Mapping[str, str]):
 
 
 # -- registry operations ---------------------------------------------------------------------------
-def scoped_registry(user, registry_id: int, lock: bool = False):
-    q = select(Registry).where(Registry.id == registry_id, Scope.of(user).clause(Registry))
-    if lock:
-        q = q.with_for_update()
-    return db.session.execute(q).scalar_one_or_none()
-
-
-def delete_registry(user, registry_id: int) -> Result:
-    reg = scoped_registry(user, registry_id, lock=True)
+def delete_registry(user, registry_id: int) -> Outcome:
+    reg = get_scoped(user, Registry, registry_id, lock=True)
     if reg is None or not can(user, PERM_WRITE, Resource.REGISTRY) or user.organisation_id != reg.organisation_id:
         db.session.rollback()
-        return Result(False, "Реестр не найден")
+        return Outcome(False, not_found_message(Registry))
     if reg.status not in DELETABLE_REGISTRY_STATUSES:
         db.session.rollback()
-        return Result(False, NOT_DELETABLE)
+        return Outcome(False, NOT_DELETABLE)
     values = dict(registry_id=None, status=CaseStatus.ACCEPTED)
     if reg.mek_loaded_at is not None:
         # the payer's SUMP was for this registry: back to what our own МЭК left payable
@@ -167,7 +161,7 @@ def delete_registry(user, registry_id: int) -> Result:
                  details={"number": reg.number, "status": reg.status, "cases": returned})
     db.session.delete(reg)
     db.session.commit()
-    return Result(True, f"Реестр {reg.number} удален, случаев возвращено: {returned}")
+    return Outcome(True, f"Реестр {reg.number} удален, случаев возвращено: {returned}")
 
 
 def registry_history(registry_id: int):

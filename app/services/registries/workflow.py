@@ -15,7 +15,6 @@ status in the same transaction (a conditional update) and writes the status hist
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import update
@@ -26,6 +25,8 @@ from app.models.registry import Registry, RegistryStatusChange
 from app.models.vocabulary import RegistryStatus, RegistryType
 from app.security.access import can
 from app.core import audit
+from app.core.outcome import Outcome
+from app.security.request_scope import get_scoped, not_found_message
 from app.models.vocabulary import Resource
 from app.security.permissions import PERM_WRITE
 
@@ -45,16 +46,6 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 NEEDS_COMMENT = {(RegistryStatus.MO_SIGNING, RegistryStatus.REWORK)}
 CHANGED_MEANWHILE = "Статус реестра уже изменен другим пользователем. Обновите вкладку и повторите"
-
-
-@dataclass
-class Result:
-    ok: bool
-    status: Optional[str]
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"ok": self.ok, "status": self.status, "message": self.message}
 
 
 def actors_of(user, reg: Registry) -> set[str]:
@@ -95,30 +86,28 @@ def move(reg_id: int, src: str, dst: str, *, user=None, comment: Optional[str] =
 
 
 def change_status(user, registry_id: int, target: str, comment: Optional[str] = None,
-                  expected: Optional[str] = None) -> Result:
+                  expected: Optional[str] = None) -> Outcome:
     """A user's status change, with every check the page does, again."""
-    from app.services.registries.queries import scoped_registry
-
-    reg = scoped_registry(user, registry_id)
+    reg = get_scoped(user, Registry, registry_id)
     if reg is None:
-        return Result(False, None, "Реестр не найден")
+        return Outcome(False, not_found_message(Registry))
     current = reg.status
     if expected is not None and expected != current:
-        return Result(False, current, CHANGED_MEANWHILE)
+        return Outcome(False, CHANGED_MEANWHILE, status=current)
     if target not in allowed_targets(user, reg):
-        return Result(False, current, f"Переход «{current}» → «{target}» вам недоступен")
+        return Outcome(False, f"Переход «{current}» → «{target}» вам недоступен", status=current)
     if (current, target) == (RegistryStatus.TAKEN, RegistryStatus.REWORK) and reg.mek_loaded_at is None:
-        return Result(False, current, "Сначала загрузите файл результатов МЭК")
+        return Outcome(False, "Сначала загрузите файл результатов МЭК", status=current)
     if (current, target) in NEEDS_COMMENT and not (comment or "").strip():
-        return Result(False, current, "Укажите комментарий: причину возврата на доработку")
+        return Outcome(False, "Укажите комментарий: причину возврата на доработку", status=current)
     if not move(reg.id, current, target, user=user, comment=comment):
         db.session.rollback()
-        return Result(False, current, CHANGED_MEANWHILE)
+        return Outcome(False, CHANGED_MEANWHILE, status=current)
     audit.record("registry_status_changed", user=user, object_type="Registry", object_id=reg.id,
                  details={"number": reg.number, "from": current, "to": target, "comment": comment})
     db.session.commit()
     after_change(reg.id, target, user)
-    return Result(True, target, f"Реестр {reg.number}: статус «{target}»")
+    return Outcome(True, f"Реестр {reg.number}: статус «{target}»", status=target)
 
 
 def after_change(registry_id: int, status: str, user) -> None:

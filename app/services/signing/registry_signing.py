@@ -39,8 +39,9 @@ from app.models.vocabulary import MO_SIGNING_ORDER, SigningRight
 from app.security.access import can
 from app.security.scope import Scope
 from app.core import audit
-from app.services.registries.queries import scoped_registry
-from app.services.registries.workflow import Result, move
+from app.core.outcome import Outcome
+from app.security.request_scope import get_scoped, not_found_message
+from app.services.registries.workflow import move
 from app.signing import order
 from app.signing.certificates import parse_certificate, thumbprint_of
 from app.signing.cms import SignatureFormatError, normalise
@@ -160,48 +161,48 @@ class _Prepared:
         self.status = self.status or self.reg.status    # as seen before the row lock
 
 
-def _prepare(user, registry_id: int) -> _Prepared | Result:
-    reg = scoped_registry(user, registry_id)
+def _prepare(user, registry_id: int) -> _Prepared | Outcome:
+    reg = get_scoped(user, Registry, registry_id)
     if reg is None:
-        return Result(False, None, "Реестр не найден")
+        return Outcome(False, not_found_message(Registry))
     why = refusal_to_sign(user, reg)
     if why:
-        return Result(False, reg.status, why)
+        return Outcome(False, why, status=reg.status)
     docs = db.session.query(RegistryDocument).filter_by(registry_id=reg.id).order_by(RegistryDocument.id).all()
     if not docs:
-        return Result(False, reg.status, "У реестра нет документов для подписи")
+        return Outcome(False, "У реестра нет документов для подписи", status=reg.status)
     contents = []
     for doc in docs:
         content = Path(doc.path).read_bytes() if Path(doc.path).exists() else None
         if content is None or hashlib.sha256(content).hexdigest() != doc.sha256:
-            return Result(False, reg.status, f"Документ «{doc.title}» изменен или утрачен после формирования; "
-                                             "подписание невозможно")
+            return Outcome(False, f"Документ «{doc.title}» изменен или утрачен после формирования; "
+                                             "подписание невозможно", status=reg.status)
         contents.append((doc, content))
     return _Prepared(reg, turn(reg), contents)
 
 
-def _sign_all(user, registry_id: int, method: str, make_signer) -> Result:
+def _sign_all(user, registry_id: int, method: str, make_signer) -> Outcome:
     ready = _prepare(user, registry_id)
-    if isinstance(ready, Result):
+    if isinstance(ready, Outcome):
         return ready
     try:
         signer: DocumentSigner = make_signer(user)
         cert = _registered(user.id, signer.certificate_der, active_only=True)
         if cert is None:
-            return Result(False, ready.reg.status, "Сертификат ключа подписи не зарегистрирован за вами "
-                                                   "(Администрирование → «Эл. Подпись»)")
+            return Outcome(False, "Сертификат ключа подписи не зарегистрирован за вами "
+                                                   "(Администрирование → «Эл. Подпись»)", status=ready.reg.status)
         signatures = {doc.id: signer.sign(content) for doc, content in ready.documents}
     except SigningError as exc:
-        return Result(False, ready.reg.status, str(exc))
+        return Outcome(False, str(exc), status=ready.reg.status)
     return _accept(user, ready, method, signatures)
 
 
-def sign_with_pkcs12(user, registry_id: int, pkcs12: bytes, passphrase: Optional[str]) -> Result:
+def sign_with_pkcs12(user, registry_id: int, pkcs12: bytes, passphrase: Optional[str]) -> Outcome:
     """Sign with a PKCS#12 and its passphrase: both live in memory for this call only."""
     return _sign_all(user, registry_id, SigningMethod.PKCS12, lambda _user: Pkcs12Signer(pkcs12, passphrase))
 
 
-def sign_with_provider(user, registry_id: int) -> Result:
+def sign_with_provider(user, registry_id: int) -> Outcome:
     """Sign with the external provider's key store, by the user's registered certificate."""
     def make(u):
         certs = active_certificates(u)
@@ -216,10 +217,10 @@ def expected_signature_name(doc: RegistryDocument) -> str:
     return doc.file_name + ".sig"
 
 
-def sign_with_files(user, registry_id: int, files: dict[str, bytes]) -> Result:
+def sign_with_files(user, registry_id: int, files: dict[str, bytes]) -> Outcome:
     """Accept detached signatures made elsewhere: one ``<document file name>.sig`` per document."""
     ready = _prepare(user, registry_id)
-    if isinstance(ready, Result):
+    if isinstance(ready, Outcome):
         return ready
     by_name = {Path(name).name: data for name, data in files.items()}
     signatures, missing = {}, []
@@ -231,13 +232,13 @@ def sign_with_files(user, registry_id: int, files: dict[str, bytes]) -> Result:
         try:
             signatures[doc.id] = normalise(data)
         except SignatureFormatError as exc:
-            return Result(False, ready.reg.status, f"Подпись документа «{doc.title}» отклонена: {exc}")
+            return Outcome(False, f"Подпись документа «{doc.title}» отклонена: {exc}", status=ready.reg.status)
     if missing:
-        return Result(False, ready.reg.status, "Нет файлов подписи: " + ", ".join(missing))
+        return Outcome(False, "Нет файлов подписи: " + ", ".join(missing), status=ready.reg.status)
     return _accept(user, ready, SigningMethod.DETACHED, signatures)
 
 
-def _accept(user, ready: _Prepared, method: str, signatures: dict[int, bytes]) -> Result:
+def _accept(user, ready: _Prepared, method: str, signatures: dict[int, bytes]) -> Outcome:
     reg, role = ready.reg, ready.role
     verifier = configured_verifier(current_app.config)
     roots = trust_roots()
@@ -246,12 +247,12 @@ def _accept(user, ready: _Prepared, method: str, signatures: dict[int, bytes]) -
         try:
             verification = verifier.verify(content, signatures[doc.id], roots)
         except SigningError as exc:
-            return Result(False, reg.status, str(exc))
+            return Outcome(False, str(exc), status=reg.status)
         why, cert = check_signature(user, role, verification)
         if why:
-            return Result(False, reg.status, f"Подпись документа «{doc.title}» отклонена: {why}")
+            return Outcome(False, f"Подпись документа «{doc.title}» отклонена: {why}", status=reg.status)
         if certificate is not None and cert.id != certificate.id:
-            return Result(False, reg.status, "Документы подписаны разными сертификатами")
+            return Outcome(False, "Документы подписаны разными сертификатами", status=reg.status)
         certificate = cert
     return _store(user, ready, method, certificate, signatures)
 
@@ -262,7 +263,7 @@ def _lock(registry_id: int) -> Optional[Registry]:
 
 
 def _store(user, ready: _Prepared, method: str, certificate: Optional[Certificate],
-           signatures: dict[int, bytes], comment: Optional[str] = None) -> Result:
+           signatures: dict[int, bytes], comment: Optional[str] = None) -> Outcome:
     """Record the signing step and move the registry on when it completes the status; the expected
     status and the turn are checked again under the registry's row lock."""
     reg = _lock(ready.reg.id)
@@ -270,8 +271,7 @@ def _store(user, ready: _Prepared, method: str, certificate: Optional[Certificat
     if reg is None or reg.status != ready.status or (
             method != SigningMethod.PAPER and order.next_role(reg.status, signed_roles(reg.id)) != expected_role):
         db.session.rollback()
-        return Result(False, getattr(reg, "status", None),
-                      "Реестр уже подписан или его статус изменен. Обновите страницу")
+        return Outcome(False, "Реестр уже подписан или его статус изменен. Обновите страницу", status=getattr(reg, "status", None))
     status = reg.status
     step = RegistrySigning(registry_id=reg.id, role=expected_role, method=method, user_id=user.id,
                            username=user.username, certificate_id=getattr(certificate, "id", None),
@@ -284,31 +284,31 @@ def _store(user, ready: _Prepared, method: str, certificate: Optional[Certificat
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        return Result(False, status, "Реестр уже подписан в этой роли")
+        return Outcome(False, "Реестр уже подписан в этой роли", status=status)
     completes = method == SigningMethod.PAPER or order.is_last(status, expected_role)
     new_status = NEXT_STATUS[status] if completes else status
     if completes and not move(reg.id, status, new_status, user=user,
                               comment=f"Подписано: {role_name(expected_role)} ({SigningMethod.label_of(method)})"):
         db.session.rollback()
-        return Result(False, status, "Статус реестра уже изменен другим пользователем. Обновите страницу")
+        return Outcome(False, "Статус реестра уже изменен другим пользователем. Обновите страницу", status=status)
     audit.record("registry_signed", user=user, object_type="Registry", object_id=reg.id,
                  details={"number": reg.number, "role": expected_role, "method": method,
                           "certificate": getattr(certificate, "thumbprint", None), "comment": comment})
     db.session.commit()
-    return Result(True, new_status, f"Реестр {reg.number} подписан: {role_name(expected_role)}"
-                  + (f"; статус «{new_status}»" if completes else ""))
+    return Outcome(True, f"Реестр {reg.number} подписан: {role_name(expected_role)}"
+                  + (f"; статус «{new_status}»" if completes else ""), status=new_status)
 
 
-def mark_signed_on_paper(user, registry_id: int, comment: Optional[str]) -> Result:
+def mark_signed_on_paper(user, registry_id: int, comment: Optional[str]) -> Outcome:
     """The ТФОМС or the payer records that the current signing stage was done on paper."""
-    reg = scoped_registry(user, registry_id)
+    reg = get_scoped(user, Registry, registry_id)
     if reg is None:
-        return Result(False, None, "Реестр не найден")
+        return Outcome(False, not_found_message(Registry))
     why = paper_refusal(user, reg)
     if why:
-        return Result(False, reg.status, why)
+        return Outcome(False, why, status=reg.status)
     if not (comment or "").strip():
-        return Result(False, reg.status, "Укажите комментарий: кто и когда подписал документы на бумаге")
+        return Outcome(False, "Укажите комментарий: кто и когда подписал документы на бумаге", status=reg.status)
     ready = _Prepared(reg, PAPER_ROLE[reg.status], [])
     return _store(user, ready, SigningMethod.PAPER, None, {}, comment=comment.strip())
 
