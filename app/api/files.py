@@ -1,26 +1,23 @@
 """``/api/v1/mis/files``: upload archives, poll a file, its errors and its FLK_P protocol —
-the tab «Загрузка файла» for a МИС.  Thin: the services of the page do the work."""
+the tab «Загрузка файла» for a МИС.  Thin: each method reads its arguments, calls one service
+(:mod:`app.services.intake.uploads`, :mod:`app.services.intake.listing`,
+:mod:`app.services.intake.reports`) and answers; a file is looked up through the user's scope
+(:func:`app.security.request_scope.get_scoped`), so another organisation's file is «not found»."""
 from __future__ import annotations
-
-import itertools
 
 from flask import current_app, request
 from flask_appbuilder.api import expose, protect, safe
-from sqlalchemy import and_, func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.api.base import MisApi
 from app.api.schemas import COMPONENTS, MisErrorSchema, MisFileSchema
-from app.controls.finding import STAGE_FLK, STAGE_MEK
-from app.extensions import db
 from app.models.intake import UploadedFile
-from app.models.vocabulary import FileStatus
-from app.security.scope import Scope
-from app.services.intake import reports as file_reports
-from app.services.intake.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
 from app.models.vocabulary import Resource
+from app.security.request_scope import get_scoped, not_found_message
+from app.services.intake import reports as file_reports
+from app.services.intake.listing import FilterRefused, files_by_id, list_files
+from app.services.intake.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
 
-FILE_NOT_FOUND = "Файл не найден"
 UPLOAD_FIELD = "archives"
 
 _file = MisFileSchema()
@@ -35,9 +32,12 @@ class MisFileApi(MisApi):
     openapi_spec_tag = "МИС: загрузка файлов"
     openapi_spec_component_schemas = COMPONENTS
 
-    def _scoped_file(self, user, pk: int):
-        return db.session.execute(select(UploadedFile).where(
-            UploadedFile.id == pk, Scope.of(user).clause(UploadedFile))).scalar_one_or_none()
+    def _file_or_404(self, pk: int):
+        """(the user's file, None) or (None, the 404 answer) — a foreign id is as absent as a missing one."""
+        file = get_scoped(self.api_user(), UploadedFile, pk)
+        if file is None:
+            return None, self.not_found(not_found_message(UploadedFile))
+        return file, None
 
     @expose("/", methods=["POST"])
     @protect()
@@ -46,6 +46,7 @@ class MisFileApi(MisApi):
         """Upload one or several ZIP archives (the same service as the page).
         ---
         post:
+          operationId: uploadFiles
           summary: Загрузить архивы (один или несколько ZIP с парой H и L)
           description: >-
             Каждый архив становится строкой «Загрузка файла» в статусе «В очереди», его загрузка
@@ -72,12 +73,20 @@ class MisFileApi(MisApi):
                     $ref: '#/components/schemas/MisUploadResultSchema'
             400:
               description: Ни один архив не принят (сообщение в message)
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/MisMessageSchema'
             401:
               $ref: '#/components/responses/401'
             403:
               $ref: '#/components/responses/403'
             413:
               description: Запрос больше допустимого размера (MAX_UPLOAD_BYTES)
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/MisMessageSchema'
         """
         refused = self.csrf_refusal()
         if refused is not None:
@@ -99,8 +108,7 @@ class MisFileApi(MisApi):
             rows, not_accepted = partial.rows, str(partial)
         except UploadRefused as exc:
             return self.response_400(message=str(exc))
-        db.session.expire_all()
-        fresh = [db.session.get(UploadedFile, row.id) for row in rows]
+        fresh = files_by_id(user, [row.id for row in rows])        # as the jobs left them
         return self.response(201, result=[_file.dump(row) for row in fresh], refused=not_accepted)
 
     @expose("/", methods=["GET"])
@@ -110,25 +118,21 @@ class MisFileApi(MisApi):
         """The user's files, newest first.
         ---
         get:
+          operationId: listFiles
           summary: Список загруженных файлов (в пределах организации / подразделения)
           parameters:
-          - {in: query, name: period, schema: {type: string, example: "2026-07"}, description: ГГГГ-ММ}
-          - {in: query, name: status, schema: {type: string}, description: статус файла}
-          - {in: query, name: archive, schema: {type: string}, description: имя архива}
-          - {in: query, name: page, schema: {type: integer, default: 0}}
-          - {in: query, name: page_size, schema: {type: integer, default: 100, maximum: 1000}}
+          - {in: query, name: period, schema: {type: string, example: "2026-07"}, description: "ГГГГ-ММ"}
+          - {in: query, name: status, schema: {type: string}, description: "статус файла, например «Процесс загрузки завершен»"}
+          - {in: query, name: archive, schema: {type: string}, description: "имя архива"}
+          - {in: query, name: page, schema: {type: integer, default: 0, minimum: 0}, description: "номер страницы, с 0"}
+          - {in: query, name: page_size, schema: {type: integer, default: 100, minimum: 1, maximum: 1000}}
           responses:
             200:
-              description: Файлы
+              description: Файлы, новые первыми
               content:
                 application/json:
                   schema:
-                    type: object
-                    properties:
-                      count: {type: integer}
-                      result:
-                        type: array
-                        items: {$ref: '#/components/schemas/MisFileSchema'}
+                    $ref: '#/components/schemas/MisFilePageSchema'
             400:
               $ref: '#/components/responses/400'
             401:
@@ -136,28 +140,13 @@ class MisFileApi(MisApi):
             403:
               $ref: '#/components/responses/403'
         """
-        user = self.api_user()
-        conds = [Scope.of(user).clause(UploadedFile)]
-        period = (request.args.get("period") or "").strip()
-        if period:
-            try:
-                year, month = (int(x) for x in period.split("-"))
-            except ValueError:
-                return self.response_400(message="Период указывается как ГГГГ-ММ")
-            conds += [UploadedFile.year == year, UploadedFile.month == month]
-        status = (request.args.get("status") or "").strip()
-        if status:
-            if status not in FileStatus.values():
-                return self.response_400(message=f"Неизвестный статус файла «{status}»")
-            conds.append(UploadedFile.status == status)
-        archive = (request.args.get("archive") or "").strip()
-        if archive:
-            conds.append(UploadedFile.archive_name == archive)
         page, size = self.paging()
-        count = db.session.execute(select(func.count()).select_from(UploadedFile).where(and_(*conds))).scalar_one()
-        rows = db.session.execute(select(UploadedFile).where(and_(*conds))
-                                  .order_by(UploadedFile.uploaded_at.desc(), UploadedFile.id.desc())
-                                  .offset(page * size).limit(size)).scalars().all()
+        try:
+            count, rows = list_files(self.api_user(), period=request.args.get("period"),
+                                     status=request.args.get("status"), archive=request.args.get("archive"),
+                                     page=page, size=size)
+        except FilterRefused as refused:
+            return self.response_400(message=str(refused))
         return self.response(200, count=count, page=page, page_size=size,
                              result=[_file.dump(row) for row in rows])
 
@@ -168,6 +157,7 @@ class MisFileApi(MisApi):
         """Poll a file: status, note and counts.
         ---
         get:
+          operationId: getFile
           summary: Статус файла, примечание и количества (записи, отклонено на ФЛК, ошибки ФЛК, МЭК)
           parameters:
           - {in: path, name: pk, required: true, schema: {type: integer}}
@@ -177,19 +167,21 @@ class MisFileApi(MisApi):
               content:
                 application/json:
                   schema:
-                    type: object
-                    properties:
-                      result: {$ref: '#/components/schemas/MisFileSchema'}
+                    $ref: '#/components/schemas/MisFileResultSchema'
             401:
               $ref: '#/components/responses/401'
             403:
               $ref: '#/components/responses/403'
             404:
               description: Нет такого файла в пределах вашей организации
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/MisMessageSchema'
         """
-        file = self._scoped_file(self.api_user(), pk)
-        if file is None:
-            return self.not_found(FILE_NOT_FOUND)
+        file, missing = self._file_or_404(pk)
+        if missing is not None:
+            return missing
         return self.response(200, result=_file.dump(file))
 
     @expose("/<int:pk>/errors", methods=["GET"])
@@ -199,13 +191,14 @@ class MisFileApi(MisApi):
         """The file's ФЛК and МЭК errors, each pointing to its place.
         ---
         get:
+          operationId: listFileErrors
           summary: Ошибки файла (ФЛК, затем МЭК)
           parameters:
           - {in: path, name: pk, required: true, schema: {type: integer}}
-          - {in: query, name: stage, schema: {type: string, enum: [ФЛК, МЭК]}}
-          - {in: query, name: code, schema: {type: string}, description: код ошибки}
-          - {in: query, name: page, schema: {type: integer, default: 0}}
-          - {in: query, name: page_size, schema: {type: integer, default: 100, maximum: 1000}}
+          - {in: query, name: stage, schema: {type: string, enum: [ФЛК, МЭК]}, description: "этап; без него — оба"}
+          - {in: query, name: code, schema: {type: string}, description: "код ошибки"}
+          - {in: query, name: page, schema: {type: integer, default: 0, minimum: 0}, description: "номер страницы, с 0"}
+          - {in: query, name: page_size, schema: {type: integer, default: 100, minimum: 1, maximum: 1000}}
           responses:
             200:
               description: Ошибки
@@ -221,24 +214,20 @@ class MisFileApi(MisApi):
               $ref: '#/components/responses/403'
             404:
               description: Нет такого файла в пределах вашей организации
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/MisMessageSchema'
         """
-        file = self._scoped_file(self.api_user(), pk)
-        if file is None:
-            return self.not_found(FILE_NOT_FOUND)
-        stage = (request.args.get("stage") or "").strip()
-        if stage and stage not in (STAGE_FLK, STAGE_MEK):
-            return self.response_400(message=f"Этап указывается как «{STAGE_FLK}» или «{STAGE_MEK}»")
-        code = (request.args.get("code") or "").strip()
-        stages = [stage] if stage else [STAGE_FLK, STAGE_MEK]
-        count = sum(g["count"] for s in stages for g in file_reports.errors_by_code(file, s)
-                    if not code or g["code"] == code)
+        file, missing = self._file_or_404(pk)
+        if missing is not None:
+            return missing
         page, size = self.paging()
-        findings = file_reports.findings_of(file)       # streamed, in the order of the protocol
         try:
-            wanted = (f for f in findings if (not stage or f.stage == stage) and (not code or f.code == code))
-            lines = list(itertools.islice(wanted, page * size, (page + 1) * size))
-        finally:
-            findings.close()
+            count, lines = file_reports.error_page(file, request.args.get("stage"), request.args.get("code"),
+                                                   page, size)
+        except FilterRefused as refused:
+            return self.response_400(message=str(refused))
         return self.response(200, file_id=file.id, count=count, page=page, page_size=size,
                              result=_errors.dump(lines))
 
@@ -249,13 +238,14 @@ class MisFileApi(MisApi):
         """The FLK_P protocol of the file.
         ---
         get:
+          operationId: getFileProtocol
           summary: Протокол FLK_P (XML, windows-1251) или его XLSX
           parameters:
           - {in: path, name: pk, required: true, schema: {type: integer}}
           - {in: query, name: format, schema: {type: string, enum: [xml, xlsx], default: xml}}
           responses:
             200:
-              description: Файл протокола (имя V<имя проверенного файла>.xml)
+              description: "Файл протокола (имя V<имя проверенного файла>.xml)"
               content:
                 application/xml:
                   schema: {type: string, format: binary}
@@ -269,10 +259,14 @@ class MisFileApi(MisApi):
               $ref: '#/components/responses/403'
             404:
               description: Нет такого файла в пределах вашей организации
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/MisMessageSchema'
         """
-        file = self._scoped_file(self.api_user(), pk)
-        if file is None:
-            return self.not_found(FILE_NOT_FOUND)
+        file, missing = self._file_or_404(pk)
+        if missing is not None:
+            return missing
         fmt = (request.args.get("format") or "xml").strip().lower()
         if fmt == "xml":
             return self.send_temporary(file_reports.write_protocol_xml(file),

@@ -1,7 +1,10 @@
 """``/api/v1/mis/registries``: the registries the user may see (as on «Текущие реестры» and
 «Закрытые реестры»), status changes where the user may make them, and the documents.
-Thin: :mod:`app.services.registries.workflow`, :mod:`app.services.registries.queries` and
-:mod:`app.services.registries.documents` do the work."""
+Thin: each method reads its arguments, calls one service (:mod:`app.services.registries.listing`,
+:mod:`app.services.registries.workflow`, :mod:`app.services.registries.documents`,
+:mod:`app.services.signing.registry_signing`) and answers; a registry is looked up through the
+user's scope (:func:`app.security.request_scope.get_scoped`), so one the user may not see is
+«not found»."""
 from __future__ import annotations
 
 import tempfile
@@ -9,25 +12,21 @@ from pathlib import Path
 
 from flask import request, send_file
 from flask_appbuilder.api import expose, protect, safe
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import selectinload
 
 from app.api.base import MisApi
 from app.api.schemas import COMPONENTS, MisDocumentSchema, MisRegistrySchema, MisStatusChangeSchema
 from app.extensions import db
-from app.models.organisation import Organisation
 from app.models.registry import Registry
-from app.models.vocabulary import RegistryStatus
-from app.security.request_scope import get_scoped
-from app.security.scope import Scope
-from app.services.registries import queries as registries
+from app.models.vocabulary import Resource
+from app.security.request_scope import get_scoped, not_found_message
 from app.services.registries import documents as registry_documents
 from app.services.registries import workflow as registry_workflow
+from app.services.registries.listing import (FILTER_KEYS, FilterRefused, ListedRegistry, list_registries,
+                                             registry_detail)
 from app.services.signing import registry_signing as signing
-from app.models.vocabulary import Resource
 
-REGISTRY_NOT_FOUND = "Реестр не найден"
 DOCUMENT_NOT_FOUND = "Документ не найден"
+DOCUMENTS_NOT_MADE = "Документы реестра еще не сформированы"
 
 _registry = MisRegistrySchema()
 _documents = MisDocumentSchema(many=True)
@@ -42,12 +41,18 @@ class MisRegistryApi(MisApi):
     openapi_spec_tag = "МИС: реестры"
     openapi_spec_component_schemas = COMPONENTS
 
-    def _scoped(self, user, pk: int):
-        return get_scoped(user, Registry, pk)
+    def _registry_or_404(self, pk: int, user=None):
+        """(the user's registry, None) or (None, the 404 answer) — one the user may not see is as
+        absent as one that does not exist."""
+        reg = get_scoped(user if user is not None else self.api_user(), Registry, pk)
+        if reg is None:
+            return None, self.not_found(not_found_message(Registry))
+        return reg, None
 
-    def _dump(self, user, reg: Registry) -> dict:
-        out = _registry.dump(reg)
-        out["allowed_statuses"] = registry_workflow.allowed_targets(user, reg)
+    @staticmethod
+    def _dump(row: ListedRegistry) -> dict:
+        out = _registry.dump(row.registry)
+        out["allowed_statuses"] = list(row.allowed_statuses)
         return out
 
     @expose("/", methods=["GET"])
@@ -57,27 +62,23 @@ class MisRegistryApi(MisApi):
         """Registries of the user's organisation (the МО's own, or those the СМО pays).
         ---
         get:
+          operationId: listRegistries
           summary: Список реестров (фильтры — период, статус, плательщик, тип, подтип)
           parameters:
-          - {in: query, name: period, schema: {type: string, example: "2026-07"}, description: ГГГГ-ММ}
-          - {in: query, name: status, schema: {type: string}, description: статус реестра, например «Создан»}
-          - {in: query, name: payer, schema: {type: string, example: "14001"}, description: код СМО или ТФОМС}
-          - {in: query, name: reg_type, schema: {type: string}, description: АПП, Стационар, …}
-          - {in: query, name: subtype, schema: {type: string}, description: подтип (тип файла), например H}
-          - {in: query, name: page, schema: {type: integer, default: 0}}
-          - {in: query, name: page_size, schema: {type: integer, default: 100, maximum: 1000}}
+          - {in: query, name: period, schema: {type: string, example: "2026-07"}, description: "ГГГГ-ММ"}
+          - {in: query, name: status, schema: {type: string}, description: "статус реестра, например «Создан»"}
+          - {in: query, name: payer, schema: {type: string, example: "14001"}, description: "код СМО или ТФОМС"}
+          - {in: query, name: reg_type, schema: {type: string}, description: "тип реестра: АПП, Стационар, Дневной стационар, СМП, Иногородние"}
+          - {in: query, name: subtype, schema: {type: string}, description: "подтип (тип файла), например H"}
+          - {in: query, name: page, schema: {type: integer, default: 0, minimum: 0}, description: "номер страницы, с 0"}
+          - {in: query, name: page_size, schema: {type: integer, default: 100, minimum: 1, maximum: 1000}}
           responses:
             200:
-              description: Реестры, новые первыми; allowed_statuses — куда пользователь может перевести реестр
+              description: "Реестры, новые первыми; allowed_statuses — куда пользователь может перевести реестр"
               content:
                 application/json:
                   schema:
-                    type: object
-                    properties:
-                      count: {type: integer}
-                      result:
-                        type: array
-                        items: {$ref: '#/components/schemas/MisRegistrySchema'}
+                    $ref: '#/components/schemas/MisRegistryPageSchema'
             400:
               $ref: '#/components/responses/400'
             401:
@@ -85,32 +86,13 @@ class MisRegistryApi(MisApi):
             403:
               $ref: '#/components/responses/403'
         """
-        user = self.api_user()
-        args = {k: (request.args.get(k) or "").strip() for k in ("period", "status", "payer", "reg_type", "subtype")}
-        if args["period"]:
-            parts = args["period"].split("-")
-            if len(parts) != 2 or not all(p.isdigit() for p in parts):
-                return self.response_400(message="Период указывается как ГГГГ-ММ")
-        if args["status"] and args["status"] not in RegistryStatus.values():
-            return self.response_400(message=f"Неизвестный статус реестра «{args['status']}»")
-        filters = {"period": args["period"], "status": args["status"], "reg_type": args["reg_type"],
-                   "subtype": args["subtype"]}
         page, size = self.paging()
-        if args["payer"]:
-            payer_id = db.session.execute(select(Organisation.id).where(
-                Organisation.code == args["payer"])).scalar_one_or_none()
-            if payer_id is None:
-                return self.response(200, count=0, page=page, page_size=size, result=[])
-            filters["payer_id"] = str(payer_id)
-        cond = and_(Scope.of(user).clause(Registry), registries.filter_clause(filters))
-        count = db.session.execute(select(func.count()).select_from(Registry).where(cond)).scalar_one()
-        rows = db.session.execute(
-            select(Registry).where(cond)
-            .options(selectinload(Registry.organisation), selectinload(Registry.subdivision),
-                     selectinload(Registry.payer))
-            .order_by(Registry.id.desc()).offset(page * size).limit(size)).scalars().all()
-        return self.response(200, count=count, page=page, page_size=size,
-                             result=[self._dump(user, r) for r in rows])
+        filters = {key: request.args.get(key) for key in FILTER_KEYS}
+        try:
+            count, rows = list_registries(self.api_user(), filters, page, size)
+        except FilterRefused as refused:
+            return self.response_400(message=str(refused))
+        return self.response(200, count=count, page=page, page_size=size, result=[self._dump(r) for r in rows])
 
     @expose("/<int:pk>", methods=["GET"])
     @protect()
@@ -119,6 +101,7 @@ class MisRegistryApi(MisApi):
         """One registry with its documents, history and the statuses the user may choose.
         ---
         get:
+          operationId: getRegistry
           summary: Реестр — суммы, документы, история статусов, доступные переходы
           parameters:
           - {in: path, name: pk, required: true, schema: {type: integer}}
@@ -128,23 +111,24 @@ class MisRegistryApi(MisApi):
               content:
                 application/json:
                   schema:
-                    type: object
-                    properties:
-                      result: {$ref: '#/components/schemas/MisRegistryDetailSchema'}
+                    $ref: '#/components/schemas/MisRegistryResultSchema'
             401:
               $ref: '#/components/responses/401'
             403:
               $ref: '#/components/responses/403'
             404:
               description: Нет такого реестра в пределах вашей организации
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/MisMessageSchema'
         """
-        user = self.api_user()
-        reg = self._scoped(user, pk)
-        if reg is None:
-            return self.not_found(REGISTRY_NOT_FOUND)
-        out = self._dump(user, reg)
-        out["documents"] = _documents.dump(registry_documents.documents_of(reg.id))
-        out["history"] = _history.dump(registries.registry_history(reg.id))
+        detail = registry_detail(self.api_user(), pk)
+        if detail is None:
+            return self.not_found(not_found_message(Registry))
+        out = self._dump(detail)
+        out["documents"] = _documents.dump(detail.documents)
+        out["history"] = _history.dump(detail.history)
         return self.response(200, result=out)
 
     @expose("/<int:pk>/status", methods=["POST"])
@@ -154,6 +138,7 @@ class MisRegistryApi(MisApi):
         """Move the registry to another status (the workflow of «Текущие реестры»).
         ---
         post:
+          operationId: changeRegistryStatus
           summary: Перевести реестр в другой статус
           description: >-
             МО — «Создан» → «Отправлен» (документы формируются в фоне, затем «Сформирован»);
@@ -170,7 +155,7 @@ class MisRegistryApi(MisApi):
                 schema: {$ref: '#/components/schemas/MisStatusRequestSchema'}
           responses:
             200:
-              description: Статус изменен (status — статус после фоновой работы, если она уже завершена)
+              description: "Статус изменен (status — статус после фоновой работы, если она уже завершена)"
               content:
                 application/json:
                   schema: {$ref: '#/components/schemas/MisStatusResultSchema'}
@@ -179,21 +164,33 @@ class MisRegistryApi(MisApi):
             401:
               $ref: '#/components/responses/401'
             403:
-              description: Этот переход вам недоступен (или нет права записи)
+              description: "Этот переход вам недоступен (ok: false, status — статус сейчас; или нет права записи — только message)"
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/MisStatusResultSchema'}
             404:
               description: Нет такого реестра в пределах вашей организации
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/MisMessageSchema'}
             409:
               description: Статус реестра уже изменен другим пользователем (или не равен expected)
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/MisStatusResultSchema'}
             422:
               description: Переход невозможен сейчас (нет файла результатов МЭК, нет комментария)
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/MisStatusResultSchema'}
         """
         refused = self.csrf_refusal()
         if refused is not None:
             return refused
         user = self.api_user()
-        reg = self._scoped(user, pk)
-        if reg is None:
-            return self.not_found(REGISTRY_NOT_FOUND)
+        reg, missing = self._registry_or_404(pk, user)
+        if missing is not None:
+            return missing
         body = request.get_json(silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("status"), str) or not body["status"].strip():
             return self.response_400(message="Укажите новый статус в поле «status» (JSON)")
@@ -222,6 +219,7 @@ class MisRegistryApi(MisApi):
         """The registry's documents.
         ---
         get:
+          operationId: listRegistryDocuments
           summary: Документы реестра (файл реестра, «Счет», «Реестр счета», «Сводный реестр», «Акт МЭК»)
           parameters:
           - {in: path, name: pk, required: true, schema: {type: integer}}
@@ -231,21 +229,20 @@ class MisRegistryApi(MisApi):
               content:
                 application/json:
                   schema:
-                    type: object
-                    properties:
-                      result:
-                        type: array
-                        items: {$ref: '#/components/schemas/MisDocumentSchema'}
+                    $ref: '#/components/schemas/MisDocumentListSchema'
             401:
               $ref: '#/components/responses/401'
             403:
               $ref: '#/components/responses/403'
             404:
               description: Нет такого реестра в пределах вашей организации
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/MisMessageSchema'}
         """
-        reg = self._scoped(self.api_user(), pk)
-        if reg is None:
-            return self.not_found(REGISTRY_NOT_FOUND)
+        reg, missing = self._registry_or_404(pk)
+        if missing is not None:
+            return missing
         return self.response(200, result=_documents.dump(registry_documents.documents_of(reg.id)))
 
     @expose("/<int:pk>/documents/<int:doc_id>", methods=["GET"])
@@ -255,6 +252,7 @@ class MisRegistryApi(MisApi):
         """Download one document.
         ---
         get:
+          operationId: getRegistryDocument
           summary: Скачать один документ реестра
           parameters:
           - {in: path, name: pk, required: true, schema: {type: integer}}
@@ -271,10 +269,13 @@ class MisRegistryApi(MisApi):
               $ref: '#/components/responses/403'
             404:
               description: Нет такого реестра или документа
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/MisMessageSchema'}
         """
-        reg = self._scoped(self.api_user(), pk)
-        if reg is None:
-            return self.not_found(REGISTRY_NOT_FOUND)
+        reg, missing = self._registry_or_404(pk)
+        if missing is not None:
+            return missing
         doc = next((d for d in registry_documents.documents_of(reg.id) if d.id == doc_id), None)
         if doc is None or not Path(doc.path).is_file():
             return self.not_found(DOCUMENT_NOT_FOUND)
@@ -287,12 +288,13 @@ class MisRegistryApi(MisApi):
         """All documents as one ZIP.
         ---
         get:
+          operationId: getRegistryDocumentsZip
           summary: Скачать все документы реестра одним ZIP
           parameters:
           - {in: path, name: pk, required: true, schema: {type: integer}}
           responses:
             200:
-              description: ZIP с документами (Реестр_<номер>.zip)
+              description: "ZIP с документами (Реестр_<номер>.zip)"
               content:
                 application/zip:
                   schema: {type: string, format: binary}
@@ -302,13 +304,15 @@ class MisRegistryApi(MisApi):
               $ref: '#/components/responses/403'
             404:
               description: Нет такого реестра или у него еще нет документов
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/MisMessageSchema'}
         """
-        reg = self._scoped(self.api_user(), pk)
-        if reg is None:
-            return self.not_found(REGISTRY_NOT_FOUND)
-        docs = registry_documents.documents_of(reg.id)
-        if not docs:
-            return self.not_found("Документы реестра еще не сформированы")
+        reg, missing = self._registry_or_404(pk)
+        if missing is not None:
+            return missing
+        if not registry_documents.documents_of(reg.id):
+            return self.not_found(DOCUMENTS_NOT_MADE)
         path = Path(tempfile.mkstemp(suffix=".zip", prefix="registry_")[1])
         signing.write_documents_zip(reg.id, path)          # with the signatures (.sig) made so far
         return self.send_temporary(path, f"Реестр_{reg.number}.zip", "application/zip")

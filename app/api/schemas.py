@@ -1,7 +1,14 @@
 """What the МИС API answers: marshmallow schemas that both make the JSON and document it in the
 OpenAPI spec (``/api/v1/_openapi``).  Money is a decimal string with kopecks ("1234.50"),
-dates and times are ISO 8601, statuses are the exact Russian texts of the pages."""
+dates and times are ISO 8601 (times in UTC with their offset, «2026-07-01T09:30:00+00:00»),
+statuses are the exact Russian texts of the pages.
+
+Every answer of the API is described here, field by field, so that a client generated from the
+spec (``additionalProperties: false``) accepts it: a field the answer carries is a field of its
+schema, a field that may be null says so."""
 from __future__ import annotations
+
+import datetime as dt
 
 from marshmallow import Schema, fields
 
@@ -12,11 +19,23 @@ def _money(description: str, **kw) -> fields.Decimal:
         "description": description, "type": "string", "format": "decimal", "example": "1234.50"}, **kw)
 
 
-def _code(attr: str):
+class UtcDateTime(fields.DateTime):
+    """A time as ISO 8601 with its offset: the database keeps UTC without a zone, and the spec's
+    «date-time» (RFC 3339) needs the offset, so a stored time goes out as «…+00:00»."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+def _code(attr: str, description: str, allow_none: bool = False) -> fields.Function:
+    """The code of a related organisation or subdivision (a string in the spec too: apispec
+    cannot tell the type of a function)."""
     def get(obj):
         rel = getattr(obj, attr, None)
         return rel.code if rel is not None else None
-    return get
+    return fields.Function(get, allow_none=allow_none, metadata={"description": description, "type": "string"})
 
 
 class MisFileSchema(Schema):
@@ -26,8 +45,7 @@ class MisFileSchema(Schema):
     l_name = fields.String(allow_none=True, metadata={"description": "файл персональных данных"})
     file_type = fields.String(allow_none=True)
     period = fields.String(metadata={"description": "ГГГГ-ММ"})
-    subdivision = fields.Function(_code("subdivision"), allow_none=True,
-                                  metadata={"description": "код подразделения"})
+    subdivision = _code("subdivision", "код подразделения", allow_none=True)
     status = fields.String(metadata={"description": "статус, как на вкладке «Загрузка файла»"})
     note = fields.String(allow_none=True, metadata={"description": "примечание (что именно не так)"})
     loading = fields.Boolean(attribute="is_loading", metadata={"description": "загрузка еще идет"})
@@ -44,8 +62,19 @@ class MisFileSchema(Schema):
     nschet = fields.String(allow_none=True)
     dschet = fields.Date(allow_none=True)
     sumv_declared = _money("сумма счета (SUMMAV)", allow_none=True)
-    uploaded_at = fields.DateTime()
-    finished_at = fields.DateTime(allow_none=True)
+    uploaded_at = UtcDateTime()
+    finished_at = UtcDateTime(allow_none=True)
+
+
+class MisFilePageSchema(Schema):
+    count = fields.Integer(metadata={"description": "всего файлов (с учетом фильтров)"})
+    page = fields.Integer(metadata={"description": "номер страницы, с 0"})
+    page_size = fields.Integer()
+    result = fields.List(fields.Nested(MisFileSchema))
+
+
+class MisFileResultSchema(Schema):
+    result = fields.Nested(MisFileSchema)
 
 
 class MisUploadResultSchema(Schema):
@@ -72,7 +101,7 @@ class MisErrorSchema(Schema):
 class MisErrorPageSchema(Schema):
     file_id = fields.Integer()
     count = fields.Integer(metadata={"description": "всего ошибок (с учетом фильтров)"})
-    page = fields.Integer()
+    page = fields.Integer(metadata={"description": "номер страницы, с 0"})
     page_size = fields.Integer()
     result = fields.List(fields.Nested(MisErrorSchema))
 
@@ -84,11 +113,15 @@ class MisDocumentSchema(Schema):
     file_name = fields.String()
     size = fields.Integer()
     sha256 = fields.String()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
+
+
+class MisDocumentListSchema(Schema):
+    result = fields.List(fields.Nested(MisDocumentSchema))
 
 
 class MisStatusChangeSchema(Schema):
-    at = fields.DateTime()
+    at = UtcDateTime()
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
     user = fields.String(attribute="username", allow_none=True)
@@ -101,22 +134,29 @@ class MisRegistrySchema(Schema):
     period = fields.String(metadata={"description": "ГГГГ-ММ"})
     reg_type = fields.String(metadata={"description": "АПП, Стационар, Дневной стационар, СМП, Иногородние"})
     subtype = fields.String()
-    mo = fields.Function(_code("organisation"), metadata={"description": "код МО"})
-    subdivision = fields.Function(_code("subdivision"), allow_none=True)
-    payer = fields.Function(_code("payer"), metadata={"description": "код плательщика (СМО или ТФОМС)"})
-    status = fields.String()
+    mo = _code("organisation", "код МО")
+    subdivision = _code("subdivision", "код подразделения", allow_none=True)
+    payer = _code("payer", "код плательщика (СМО или ТФОМС)")
+    status = fields.String(metadata={"description": "статус, как на вкладке «Текущие реестры»"})
     cases = fields.Integer()
     sum_declared = _money("предъявлено к оплате (Σ SUMV)")
     sum_calc = _money("к оплате (Σ SUMP)")
     mek_refused = fields.Integer()
     error = fields.String(allow_none=True, metadata={"description": "ошибка фоновой работы (документы)"})
-    created_at = fields.DateTime()
-    changed_at = fields.DateTime()
+    created_at = UtcDateTime()
+    changed_at = UtcDateTime()
+    allowed_statuses = fields.List(fields.String(), metadata={
+        "description": "статусы, в которые пользователь может перевести реестр сейчас"})
+
+
+class MisRegistryPageSchema(Schema):
+    count = fields.Integer(metadata={"description": "всего реестров (с учетом фильтров)"})
+    page = fields.Integer(metadata={"description": "номер страницы, с 0"})
+    page_size = fields.Integer()
+    result = fields.List(fields.Nested(MisRegistrySchema))
 
 
 class MisRegistryDetailSchema(MisRegistrySchema):
-    allowed_statuses = fields.List(fields.String(), metadata={
-        "description": "статусы, в которые пользователь может перевести реестр сейчас"})
     documents = fields.List(fields.Nested(MisDocumentSchema))
     history = fields.List(fields.Nested(MisStatusChangeSchema))
 
@@ -129,12 +169,21 @@ class MisStatusRequestSchema(Schema):
                                                                         "уже другой, перевод не выполняется"})
 
 
+class MisRegistryResultSchema(Schema):
+    result = fields.Nested(MisRegistryDetailSchema)
+
+
 class MisStatusResultSchema(Schema):
-    ok = fields.Boolean()
-    status = fields.String(allow_none=True)
+    ok = fields.Boolean(metadata={"description": "перевод выполнен"})
+    status = fields.String(allow_none=True, metadata={"description": "статус реестра теперь"})
     message = fields.String()
 
 
-COMPONENTS = (MisFileSchema, MisUploadResultSchema, MisErrorSchema, MisErrorPageSchema, MisDocumentSchema,
-              MisStatusChangeSchema, MisRegistrySchema, MisRegistryDetailSchema, MisStatusRequestSchema,
-              MisStatusResultSchema)
+class MisMessageSchema(Schema):
+    message = fields.String(metadata={"description": "что не так, по-русски"})
+
+
+COMPONENTS = (MisFileSchema, MisFilePageSchema, MisFileResultSchema, MisUploadResultSchema, MisErrorSchema,
+              MisErrorPageSchema, MisDocumentSchema, MisDocumentListSchema, MisStatusChangeSchema,
+              MisRegistrySchema, MisRegistryPageSchema, MisRegistryDetailSchema, MisRegistryResultSchema,
+              MisStatusRequestSchema, MisStatusResultSchema, MisMessageSchema)

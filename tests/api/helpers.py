@@ -9,6 +9,7 @@ from typing import Optional
 
 FILES = "/api/v1/mis/files"
 REGISTRIES = "/api/v1/mis/registries"
+OPENAPI = "/api/v1/_openapi"
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo-Oms-2026")
 
 
@@ -63,3 +64,10 @@ class Api:
         data = {"archives": [(io.BytesIO(Path(p).read_bytes()), Path(p).name) for p in paths]}
         return self.client.post(f"{FILES}/", data=data, content_type="multipart/form-data",
                                 headers=self._headers())
+
+
+def fetch_spec(app, browser_factory, username: str = "mo1_operator") -> dict:
+    """The OpenAPI document as a МИС fetches it (with an API key of the login)."""
+    resp = Api.with_key(app, browser_factory, username).get(OPENAPI)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    return resp.get_json()

@@ -10,11 +10,12 @@ from typing import Iterator, Optional
 
 from sqlalchemy import and_, func, or_, select
 
-from app.controls.finding import Finding
+from app.controls.finding import STAGE_FLK, STAGE_MEK, Finding
 from app.extensions import db
 from app.formats.flk_p import protocol_name, write_flk_p, write_flk_xlsx
 from app.models.intake import ControlError, MedicalCase, Patient, UploadedFile
 from app.models.reference import ControlRule
+from app.services.intake.listing import FilterRefused
 
 PAGE_SIZE = 200
 
@@ -102,16 +103,47 @@ def cases_of(file: UploadedFile, status: Optional[str], page: int = 0,
     return [(c, p) for c, p in rows], total
 
 
+def _finding(err: ControlError) -> Finding:
+    return Finding(code=err.code, comment=err.comment or "", element=err.element,
+                   base_element=err.base_element, n_zap=err.n_zap, idcase=err.idcase,
+                   sl_id=err.sl_id, idserv=err.idserv, id_pac=err.id_pac, value=err.value,
+                   line=err.line, file_kind=err.file_kind or "H", stage=err.stage, fatal=err.fatal)
+
+
+#: the order of the protocol: ФЛК first, then МЭК, each in the order found
+_PROTOCOL_ORDER = (ControlError.stage.desc(), ControlError.id)
+
+
 def findings_of(file: UploadedFile) -> Iterator[Finding]:
     """Every ФЛК and МЭК error of the file as protocol rows, streamed."""
     q = (select(ControlError).where(ControlError.file_id == file.id)
-         .order_by(ControlError.stage.desc(), ControlError.id)
+         .order_by(*_PROTOCOL_ORDER)
          .execution_options(yield_per=2000))
     for err in db.session.execute(q).scalars():
-        yield Finding(code=err.code, comment=err.comment or "", element=err.element,
-                      base_element=err.base_element, n_zap=err.n_zap, idcase=err.idcase,
-                      sl_id=err.sl_id, idserv=err.idserv, id_pac=err.id_pac, value=err.value,
-                      line=err.line, file_kind=err.file_kind or "H", stage=err.stage, fatal=err.fatal)
+        yield _finding(err)
+
+
+def error_page(file: UploadedFile, stage: str | None = None, code: str | None = None, page: int = 0,
+               size: int = PAGE_SIZE) -> tuple[int, list[Finding]]:
+    """The file's errors of one ``stage`` («ФЛК» or «МЭК»; empty: both) and one ``code`` (empty:
+    every code) as (how many in all, the rows of page ``page`` of ``size`` rows), in the order of
+    the protocol.  Another stage raises :class:`FilterRefused`."""
+    stage = (stage or "").strip()
+    if stage and stage not in (STAGE_FLK, STAGE_MEK):
+        raise FilterRefused(f"Этап указывается как «{STAGE_FLK}» или «{STAGE_MEK}»")
+    code = (code or "").strip()
+    conds = [ControlError.file_id == file.id]
+    if stage:
+        conds.append(ControlError.stage == stage)
+    else:
+        conds.append(ControlError.stage.in_((STAGE_FLK, STAGE_MEK)))
+    if code:
+        conds.append(ControlError.code == code)
+    page, size = max(0, int(page)), max(1, int(size))
+    count = db.session.execute(select(func.count()).select_from(ControlError).where(*conds)).scalar_one()
+    rows = db.session.execute(select(ControlError).where(*conds).order_by(*_PROTOCOL_ORDER)
+                              .offset(page * size).limit(size)).scalars().all()
+    return count, [_finding(err) for err in rows]
 
 
 def checked_name(file: UploadedFile) -> str:
