@@ -25,7 +25,6 @@ def create_app(config_object: str = "config.Config", overrides: Optional[dict[st
         Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
 
     from app.models import tables  # noqa: F401  (register every table on the metadata)
-    from app.models.base import Model
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))

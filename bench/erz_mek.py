@@ -110,22 +110,22 @@ out['in_db'] = [db.session.scalar(select(func.count()).select_from(m)) for m in 
 def load_file(archive: Path) -> dict:
     return child(f"""
 import time
+from pathlib import Path
+from flask import current_app
 from app.extensions import db
+from app.models.intake import UploadedFile
 from app.models.user import OmsUser
 from app.services.intake import pipeline as ip
+from app.services.intake.context import LoadContext
 from app.services.intake.uploads import IncomingArchive, accept_archives
-times = {{}}
-def timed(stage):
-    def run(load):
-        t = time.perf_counter(); stage(load); times[stage.__name__] = time.perf_counter() - t
-    return run
-ip.POST_FLK_STAGES[:] = [timed(s) for s in ip.POST_FLK_STAGES]
 user = db.session.query(OmsUser).filter_by(username='mo1_operator').one()
 with open({str(archive)!r}, 'rb') as fh:
     row = accept_archives(user, [IncomingArchive({archive.name!r}, fh)], run_job=False)[0]
 started = time.perf_counter()
-result = ip.load_file(row.id)
-out = {{'wall': time.perf_counter() - started, 'stages': times, 'file_id': row.id,
+load = LoadContext.of(row, Path(current_app.config['DATA_DIR']) / 'work' / str(row.id))
+ip.run(load)                                    # the stages time themselves
+result = ip.summary(db.session.get(UploadedFile, row.id), max_errors=0)
+out = {{'wall': time.perf_counter() - started, 'stages': load.timings, 'file_id': row.id,
         'status': result['status'], 'records': result['records'], 'flk_rejected': result['flk_rejected'],
         'mek_rejected': result['mek_rejected']}}
 """)

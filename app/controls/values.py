@@ -1,5 +1,6 @@
-"""Tolerant value conversions: a malformed value gives None and the rule does not apply
-(structural checks 901–905 report the format itself)."""
+"""What the ФЛК and the МЭК rules both read values with: tolerant conversions (a malformed value gives
+None and the rule does not apply — the structural checks 901–905 report the format itself), the
+element helpers, and the shared value sets (diagnosis ranges)."""
 from __future__ import annotations
 
 from datetime import date
@@ -112,3 +113,26 @@ def is_onco_c00_d09(code: Optional[str]) -> bool:
     """C00.0 ≤ DS ≤ D09 (the older, narrower ЗНО range of 002F.00.0260)."""
     d = ds(code)
     return bool(d) and "C00" <= d < "D10"
+
+
+def present(parent: Optional[Node], tag: str) -> Optional[Node]:
+    """First child ``tag`` that carries a value (text or children); empty elements (no text or
+    ``""``) count as absent."""
+    if parent is None:
+        return None
+    for c in parent.children:
+        if c.tag == tag and (c.text or c.children):
+            return c
+    return None
+
+
+def all_present(parent: Optional[Node], tag: str) -> list[Node]:
+    if parent is None:
+        return []
+    return [c for c in parent.children if c.tag == tag and (c.text or c.children)]
+
+
+def values(parent: Optional[Node], tag: str) -> list[str]:
+    if parent is None:
+        return []
+    return [c.text for c in parent.children if c.tag == tag and c.text]

@@ -71,6 +71,14 @@ def connection():
     return fakeredis.FakeStrictRedis(server=_fake_server)
 
 
+def runs_beside_web_requests() -> bool:
+    """Whether a job running here shares its process with a web server: the embedded mode (the
+    worker thread lives in the server's process), or a job run at once inside a request."""
+    from flask import has_request_context
+
+    return mode() == "embedded" or has_request_context()
+
+
 def describe() -> str:
     """One line naming the queue backend, for logs and test output."""
     if mode() == "rq":

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -12,14 +11,12 @@ from app.controls.flk.engine import RuleError
 from app.controls.rule_tables import read_rule_table
 from tests.controls.factory import adult, amb_zap, ctx
 
-REF = Path(__file__).resolve().parents[3] / "shared" / "oms-reference"
-Q015 = REF / "ruslanzykov__check_tfoms_errors" / "Q015.xml"
-
 
 @pytest.fixture(scope="module")
-def q015():
-    assert Q015.is_file(), f"reference table missing: {Q015}"
-    return {r["code"]: r for r in read_rule_table(Q015)}
+def q015(official_reference):
+    path = official_reference / "ruslanzykov__check_tfoms_errors" / "Q015.xml"
+    assert path.is_file(), f"reference table missing: {path}"
+    return {r["code"]: r for r in read_rule_table(path)}
 
 
 def test_every_federal_code_exists_in_q015_with_the_same_element_types_and_dates(q015):
@@ -83,9 +80,12 @@ def test_a_crashing_rule_is_reported_with_its_code(monkeypatch):
 
     def boom(r):
         raise ZeroDivisionError("bug")
-    monkeypatch.setitem(registry._REGISTRY, spec.code, dataclasses.replace(spec, fn=boom))
-    with pytest.raises(RuleError) as e:
-        check_record(amb_zap(), adult(), ctx())
+    registry.REGISTRY.replace(dataclasses.replace(spec, fn=boom))
+    try:
+        with pytest.raises(RuleError) as e:
+            check_record(amb_zap(), adult(), ctx())
+    finally:
+        registry.REGISTRY.replace(spec)
     assert e.value.code == "006F.00.0570"
 
 

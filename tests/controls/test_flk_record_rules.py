@@ -8,6 +8,7 @@ from typing import Callable, NamedTuple, Optional
 
 import pytest
 
+from app.controls.catalogue import RuleBook
 from app.controls.flk import check_record
 from app.controls.flk.registry import get
 from tests.controls.factory import (
@@ -315,7 +316,7 @@ def test_rule_disabled_by_the_fund_is_not_run():
     cx = ctx()
     assert {f.code for f in check_record(zap, adult(), cx)} == {"006F.00.0570"}
     from app.controls.flk import catalogue
-    cx_off = ctx(enabled=frozenset(s.code for s in catalogue()) - {"006F.00.0570"})
+    cx_off = ctx(rules=RuleBook.only(s.code for s in catalogue() if s.code != "006F.00.0570"))
     assert check_record(zap, adult(), cx_off) == []
 
 

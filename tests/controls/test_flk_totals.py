@@ -1,6 +1,7 @@
 """File-level rules fed record by record: counts, sums, uniqueness, persons in the L file."""
 from __future__ import annotations
 
+from app.controls.catalogue import RuleBook
 from app.controls.flk import FileTotals, catalogue
 from tests.controls.factory import adult, amb_zap, at, ctx, header, hosp_zap, mutate
 
@@ -113,7 +114,7 @@ def test_duplicate_person_in_the_l_file():
 
 def test_switched_off_file_rules_are_not_reported():
     codes = frozenset(s.code for s in catalogue()) - {"002F.14.0040", "006F.00.0110"}
-    t = FileTotals(ctx(enabled=codes), header=header(sd_z="5", summav="3000.00"), person_ids={"P1"})
+    t = FileTotals(ctx(rules=RuleBook.only(codes)), header=header(sd_z="5", summav="3000.00"), person_ids={"P1"})
     assert feed(t, [amb_zap(1), amb_zap(1)]) != []           # IDCASE/SL_ID duplicates still on
     codes_found = {f.code for f in t.findings + t.finish()}
     assert "002F.14.0040" not in codes_found and "006F.00.0110" not in codes_found

@@ -132,8 +132,9 @@ def test_a_reupload_failing_after_the_flk_leaves_the_earlier_file_alone(intake, 
     def crashing_stage(load):                 # a control of a later stage crashes
         raise RuntimeError("тестовый сбой этапа после ФЛК")
 
-    monkeypatch.setattr(intake_pipeline, "POST_FLK_STAGES",
-                        [*intake_pipeline.POST_FLK_STAGES, crashing_stage])
+    *before, last = intake_pipeline.STAGES    # the crash comes before the versions are resolved
+    monkeypatch.setattr(intake_pipeline, "STAGES",
+                        (*before, intake_pipeline.Stage("crash", FileStatus.RECALC, 99, 0, crashing_stage), last))
     with unchanged_elsewhere() as new:
         row = intake.upload(pair.zip(tmp_path / "again"))
         assert row.status == FileStatus.ERR_VALIDATION and "тестовый сбой" in row.note

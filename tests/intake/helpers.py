@@ -28,7 +28,7 @@ from app.models.intake import CasePayload, ControlError, MedicalCase, Patient, U
 from app.models.job import BackgroundJob
 from app.models.vocabulary import CaseStatus, FileStatus, NOTE_NO_CASES_FOR_ERZ
 from app.models.user import OmsUser
-from app.services.intake import pipeline as intake_pipeline
+from app.services.intake.context import LoadContext
 from app.demo.files import DemoArchive, write_archive
 from app.services.intake.uploads import IncomingArchive, accept_archives
 
@@ -397,15 +397,17 @@ def tables_containing(needle: str) -> list[str]:
 # -- status trail ---------------------------------------------------------------------------------------
 @contextmanager
 def status_trail(monkeypatch):
-    """Records every status a load sets (``FileLoad.set_status``), in order."""
+    """Records every status a load sets (``LoadContext.set_status``), in order, as the file row
+    shows them (a status set again, with a new percentage, counts once in a row)."""
     trail: list[str] = []
-    original = intake_pipeline.FileLoad.set_status
+    original = LoadContext.set_status
 
     def recording(self, status, progress=None, **values):
-        trail.append(status)
+        if not trail or trail[-1] != status:
+            trail.append(status)
         return original(self, status, progress, **values)
 
-    monkeypatch.setattr(intake_pipeline.FileLoad, "set_status", recording)
+    monkeypatch.setattr(LoadContext, "set_status", recording)
     yield trail
 
 

@@ -1,22 +1,24 @@
 """The load pauses Python's cyclic garbage collector while it runs (each batch of records would
-otherwise be walked again and again) and gives it back as it found it, whatever the outcome."""
+otherwise be walked again and again) and gives it back as it found it, whatever the outcome — but
+never in the embedded mode, whose worker thread shares the process with the web server."""
 from __future__ import annotations
 
 import gc
 
+from app.core.collector import collector_paused
 from app.models.vocabulary import FileStatus
-from app.services.intake import pipeline as intake_pipeline
+from app.services.intake.context import LoadContext
 from tests.intake.helpers import demo_pair
 
 
 def _collector_seen_by_the_stages(monkeypatch) -> list[bool]:
     seen: list[bool] = []
-    original = intake_pipeline.FileLoad.set_status
+    original = LoadContext.set_status
 
     def recording(self, status, progress=None, **values):
         seen.append(gc.isenabled())
         return original(self, status, progress, **values)
-    monkeypatch.setattr(intake_pipeline.FileLoad, "set_status", recording)
+    monkeypatch.setattr(LoadContext, "set_status", recording)
     return seen
 
 
@@ -48,8 +50,29 @@ def test_a_collector_switched_off_before_stays_off(intake, tmp_path):
 
 
 def test_nested_pauses_end_with_the_outer_one():
-    with intake_pipeline.collector_paused():
-        with intake_pipeline.collector_paused():
+    with collector_paused():
+        with collector_paused():
             assert not gc.isenabled()
         assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_the_embedded_worker_leaves_the_collector_to_the_web_server(intake, tmp_path, monkeypatch, app):
+    seen = _collector_seen_by_the_stages(monkeypatch)
+    monkeypatch.setitem(app.config, "JOBS_MODE", "embedded")
+    from app.services.intake.pipeline import load_file
+    from app.services.intake.uploads import IncomingArchive, accept_archives
+    from tests.intake.helpers import user
+
+    pair = demo_pair(tmp_path, cases=3)
+    with open(pair.zip(tmp_path / "up"), "rb") as stream:
+        [row] = accept_archives(user("mo1_operator"), [IncomingArchive(pair.archive_name, stream)], run_job=False)
+    load_file(row.id)                      # as the embedded worker thread runs it
+    assert seen and all(seen)
+    assert gc.isenabled()
+
+
+def test_a_disabled_pause_changes_nothing():
+    with collector_paused(enabled=False):
+        assert gc.isenabled()
     assert gc.isenabled()

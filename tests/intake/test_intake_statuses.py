@@ -14,7 +14,8 @@ from app.extensions import db
 from app.formats.archive import NOT_ZIP
 from app.models.reference import ControlRule
 from app.models.vocabulary import CaseStatus, FILE_LOADING, FileStatus, NOTE_NO_CASES_FOR_ERZ
-from app.services.intake import pipeline as intake_pipeline
+from app.models.intake import ControlError
+from app.services.intake.stages import flk as flk_stage
 from app.services.intake.pipeline import load_file
 from app.services.intake.uploads import IncomingArchive, accept_archives
 from tests.intake.helpers import (MO1, assert_all_rejected, assert_done, case_statuses, demo_pair,
@@ -82,7 +83,7 @@ def test_every_case_rejected(intake, tmp_path):
     row = intake.upload_pair(pair)
     assert_all_rejected(row)
     assert row.records == 5
-    assert "003F.00.0080" in {e.code for e in db.session.query(intake_pipeline.ControlError)
+    assert "003F.00.0080" in {e.code for e in db.session.query(ControlError)
                               .filter_by(file_id=row.id)}
 
 
@@ -124,7 +125,7 @@ def refusing_trigger(table: str, condition: str):
 def test_database_refuses_a_write(intake, tmp_path, monkeypatch, table):
     """Case 25 (in the third batch of 10) or the last person cannot be written: what the load
     wrote before is removed and the note carries the database's reason."""
-    monkeypatch.setattr(intake_pipeline, "BATCH", 10)     # earlier batches are committed first
+    monkeypatch.setattr(flk_stage, "BATCH", 10)     # earlier batches are committed first
     pair = demo_pair(tmp_path, cases=40)
     # case 25 carries an error, so that a control_error row is written for it
     pair = pair.with_h(with_case_error(pair.h, 25))
@@ -174,7 +175,7 @@ def crashing_rule(code: str, path: str, scope: str, crash_on):
         db.session.commit()
         yield
     finally:
-        registry._REGISTRY.pop(code, None)
+        registry.REGISTRY.unregister(code)
         db.session.rollback()
         db.session.query(ControlRule).filter_by(code=code).delete()
         db.session.commit()
@@ -184,7 +185,7 @@ def crashing_rule(code: str, path: str, scope: str, crash_on):
 def test_control_crashes(intake, tmp_path, monkeypatch, scope):
     from app.controls.flk import registry
 
-    monkeypatch.setattr(intake_pipeline, "BATCH", 10)
+    monkeypatch.setattr(flk_stage, "BATCH", 10)
     pair = demo_pair(tmp_path, cases=40)
     code = "002F.14.9999"
     rules = {
@@ -200,7 +201,7 @@ def test_control_crashes(intake, tmp_path, monkeypatch, scope):
     with crashing_rule(code, path, scope, crash_on), status_trail(monkeypatch) as trail, \
             unchanged_elsewhere() as new:
         row = intake.upload_pair(pair)
-    assert code not in registry._REGISTRY
+    assert code not in registry.REGISTRY
     assert new == [row.id]
     assert row.status == FileStatus.ERR_VALIDATION, (row.status, row.note)
     assert trail[:2] == [FileStatus.ARCHIVE, FileStatus.FLK] and trail[-1] == FileStatus.ERR_VALIDATION

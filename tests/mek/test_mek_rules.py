@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from app.controls.catalogue import RuleBook, RuleSetting
+from app.controls.mek import catalogue as mek_catalogue
 from app.controls.mek import check_case, catalogue
 from app.controls.mek.registry import get
 from app.erz.resolve import POLICY_ENDED, POLICY_FUTURE, POLICY_NONE, POLICY_VALID
@@ -105,7 +107,7 @@ def get_kind(code: str) -> str:
 def test_switched_off_rule_does_not_run():
     c = CASES["003K.00.0620"]()
     assert "003K.00.0620" in codes(c)
-    assert "003K.00.0620" not in codes(c, enabled=frozenset({"003K.14.0010"}))
+    assert "003K.00.0620" not in codes(c, rules=RuleBook.only({"003K.14.0010"}))
 
 
 def test_rules_see_the_details_they_judge():
@@ -185,11 +187,10 @@ def test_declared_sum_above_the_tariff_withholds_the_difference():
 
 
 def test_share_from_the_catalogue_makes_a_partial_sanction():
-    from app.controls.mek import RuleSetting
-
     c = CASES["003K.00.0620"]()
-    settings = {"003K.00.0620": RuleSetting("1.1.4", Decimal("0.3000"), None)}
-    [s] = [s for s in check_case(c, ctx(settings=settings)) if s.code == "003K.00.0620"]
+    book = RuleBook({code: RuleSetting() for code in (s.code for s in mek_catalogue())} |
+                    {"003K.00.0620": RuleSetting(refusal="1.1.4", share=Decimal("0.3000"))})
+    [s] = [s for s in check_case(c, ctx(rules=book)) if s.code == "003K.00.0620"]
     assert (s.full, s.amount) == (False, (c.sumv * Decimal("0.3")).quantize(Decimal("0.01")))
 
 

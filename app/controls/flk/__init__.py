@@ -8,13 +8,14 @@ Public API::
     check_record(zap, pers_or_None, ctx)          # record rules (+ PERS rules needing the case)
     totals = FileTotals(ctx, header=zl_list, person_ids=index); totals.add(zap); totals.finish()
     check_file_totals(zl_list, zaps, ctx, person_ids=index)   # the same in one call
-    catalogue()                                   # every implemented rule as RuleSpec
+    catalogue()                                   # every implemented rule as FlkRuleSpec
 
 See :mod:`app.controls.flk.registry` for the rule declaration and the regional code family.
 """
 from app.controls.flk.context import DEFAULT_VERSIONS, FileName, FlkContext, parse_file_name
-from app.controls.flk.engine import RuleError, check_header, check_person, check_record
-from app.controls.flk.registry import Hit, RuleSpec, all_specs, rule
+from app.controls.catalogue import RuleError
+from app.controls.flk.engine import check_header, check_person, check_record
+from app.controls.flk.registry import FlkRuleSpec, Hit, all_specs, rule
 from app.nsi.lookup import NsiLookup
 
 # rule modules register themselves on import
@@ -25,7 +26,7 @@ from app.controls.flk import (  # noqa: F401,E402
 from app.controls.flk.totals import FileTotals, check_file_totals  # noqa: E402  (declares the file-level rules)
 
 
-def catalogue() -> list[RuleSpec]:
+def catalogue() -> list[FlkRuleSpec]:
     """Every implemented rule (code, element path, file types, message, validity, scope),
     sorted by code — the seed of the database rule catalogue."""
     return all_specs()
@@ -34,5 +35,5 @@ def catalogue() -> list[RuleSpec]:
 __all__ = [
     "FlkContext", "FileName", "parse_file_name", "DEFAULT_VERSIONS", "NsiLookup",
     "check_header", "check_record", "check_person", "FileTotals", "check_file_totals", "RuleError",
-    "rule", "Hit", "RuleSpec", "catalogue",
+    "rule", "Hit", "FlkRuleSpec", "catalogue",
 ]

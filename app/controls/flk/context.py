@@ -7,8 +7,9 @@ from datetime import date
 from typing import Mapping, NamedTuple, Optional
 
 from app.formats.record import Node
-from app.controls.flk.registry import specs_for
-from app.controls.flk.values import to_date, to_int, tx
+from app.controls.catalogue import RuleBook
+from app.controls.flk.registry import REGISTRY
+from app.controls.values import to_date, to_int, tx
 from app.nsi.lookup import NsiLookup
 
 # <Type><Pi><Ni><Pp><Np>_<YY><MM><N>, Type = H|C|T|D?|L (L may carry the D letter: LP…)
@@ -76,7 +77,7 @@ class FlkContext:
     """Context of one file check.
 
     Build it with :meth:`from_header` (or set the fields by hand in tests) *before* the first
-    check; the active rule list is cached per (file kind, reporting period, enabled codes).
+    check; the active rule list is cached per (file kind, reporting period, rule book).
     """
 
     file_kind: str = "H"                       # H, C, T, X (D-series); the L file goes with it
@@ -87,7 +88,7 @@ class FlkContext:
     month: Optional[int] = None                # SCHET/MONTH
     today: date = field(default_factory=date.today)   # processing date
     nsi: Optional[NsiLookup] = None            # reference books; None → 001F/005F rules skipped
-    enabled: Optional[frozenset[str]] = None   # enabled rule codes; None → every implemented rule
+    rules: RuleBook = field(default_factory=RuleBook)   # the catalogue: which rules run, their messages
     # values of the headers used by record rules
     data: Optional[date] = None                # ZL_LIST/ZGLV/DATA
     dschet: Optional[date] = None              # SCHET/DSCHET
@@ -105,7 +106,7 @@ class FlkContext:
     @classmethod
     def from_header(cls, header: Node, l_header: Optional[Node] = None, **kw) -> "FlkContext":
         """Context from the ZL_LIST header (and optionally the PERS_LIST header); keyword
-        arguments (``sender_mo``, ``nsi``, ``today``, ``enabled``, ``member_name`` …) win."""
+        arguments (``sender_mo``, ``nsi``, ``today``, ``rules``, ``member_name`` …) win."""
         ctx = cls(**kw)
         ctx.update_from_header(header, override=False, explicit=set(kw))
         if l_header is not None:
@@ -168,17 +169,17 @@ class FlkContext:
         return table.get(kind, frozenset())
 
     def active(self, scope: str) -> tuple:
-        """Active :class:`RuleSpec` of a scope (file kind, reporting period, enabled codes)."""
-        key = (scope, self.file_kind, self.rule_date, self.enabled)
+        """The rules of a scope in force for this file (file kind, reporting period, catalogue)."""
+        key = (scope, self.file_kind, self.rule_date, id(self.rules))
         specs = self._cache.get(key)
         if specs is None:
-            specs = self._cache[key] = specs_for(scope, self.file_kind, self.rule_date, self.enabled)
+            specs = self._cache[key] = self.rules.active(REGISTRY.all(), scope, self.file_kind, self.rule_date)
         return specs
 
     def record_rules(self, with_person: bool) -> tuple:
         """The active ``record`` rules; without the record's person, those on PERS elements are
         left out (they need it)."""
-        key = ("record", self.file_kind, self.rule_date, self.enabled, with_person)
+        key = ("record", self.file_kind, self.rule_date, id(self.rules), with_person)
         specs = self._cache.get(key)
         if specs is None:
             specs = self._cache[key] = tuple(s for s in self.active("record") if with_person or s.target != "L")

@@ -3,28 +3,16 @@ from __future__ import annotations
 
 from typing import Optional
 
+from app.controls.catalogue import RuleError, comment
 from app.controls.finding import STAGE_FLK, Finding
-from app.formats.record import Node
 from app.controls.flk.context import FlkContext
-from app.controls.flk.registry import MESSAGE_MAX, Hit, RuleSpec
-from app.controls.flk.values import tx
+from app.controls.flk.registry import FlkRuleSpec, Hit
 from app.controls.flk.views import HeaderView, PersonView, RecordView
+from app.formats.record import Node
+from app.controls.values import tx
 
 
-class RuleError(RuntimeError):
-    """A rule crashed (a bug, not bad data): the file goes to «Ошибка при валидации данных»."""
-
-    def __init__(self, code: str, exc: BaseException):
-        super().__init__(f"ФЛК: правило {code} завершилось с ошибкой: {exc!r}")
-        self.code = code
-
-
-def _comment(spec: RuleSpec, detail: Optional[str]) -> str:
-    text = f"{spec.message} ({detail})" if detail else spec.message
-    return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
-
-
-def make_finding(spec: RuleSpec, hit: Hit, *, default_line: Optional[int] = None,
+def make_finding(spec: FlkRuleSpec, hit: Hit, ctx: FlkContext, *, default_line: Optional[int] = None,
                  n_zap: Optional[str] = None, idcase: Optional[str] = None,
                  id_pac: Optional[str] = None) -> Finding:
     node = hit.node
@@ -33,7 +21,7 @@ def make_finding(spec: RuleSpec, hit: Hit, *, default_line: Optional[int] = None
     line = where.line if where is not None and where.line is not None else default_line
     return Finding(
         code=spec.code,
-        comment=_comment(spec, hit.detail),
+        comment=comment(ctx.rules.message(spec), hit.detail),
         element=spec.element,
         base_element=spec.base_element,
         n_zap=n_zap,
@@ -49,7 +37,7 @@ def make_finding(spec: RuleSpec, hit: Hit, *, default_line: Optional[int] = None
     )
 
 
-def _hits(specs: tuple, view) -> list[tuple[RuleSpec, Hit]]:
+def _hits(specs: tuple, view) -> list[tuple[FlkRuleSpec, Hit]]:
     """Run the rules on one view: (rule, hit) pairs in rule order.  A rule that crashes stops the
     check with :class:`RuleError` naming it.  (One loop over the rules with no call per rule besides
     the rule itself: it runs ~150 times per record.)"""
@@ -62,7 +50,7 @@ def _hits(specs: tuple, view) -> list[tuple[RuleSpec, Hit]]:
                 for hit in hits:
                     found.append((spec, hit))
     except Exception as exc:  # noqa: BLE001 — re-raised with the rule code
-        raise RuleError(spec.code, exc) from exc
+        raise RuleError(STAGE_FLK, spec.code, exc) from exc
     return found
 
 
@@ -72,7 +60,7 @@ def check_header(header: Node, ctx: FlkContext) -> list[Finding]:
     view = HeaderView(header, ctx)
     root = "PERS_LIST/" if view.is_l else "ZL_LIST/"
     specs = tuple(spec for spec in ctx.active("header") if spec.element_path.startswith(root))
-    return [make_finding(spec, hit, default_line=header.line) for spec, hit in _hits(specs, view)]
+    return [make_finding(spec, hit, ctx, default_line=header.line) for spec, hit in _hits(specs, view)]
 
 
 def check_record(zap: Node, person: Optional[Node], ctx: FlkContext) -> list[Finding]:
@@ -87,7 +75,7 @@ def check_record(zap: Node, person: Optional[Node], ctx: FlkContext) -> list[Fin
     out: list[Finding] = []
     for spec, hit in found:
         out.append(make_finding(
-            spec, hit, default_line=(person.line if spec.target == "L" and person is not None else zap.line),
+            spec, hit, ctx, default_line=(person.line if spec.target == "L" and person is not None else zap.line),
             n_zap=view.n_zap, idcase=view.idcase, id_pac=view.id_pac,
         ))
     return out
@@ -96,5 +84,5 @@ def check_record(zap: Node, person: Optional[Node], ctx: FlkContext) -> list[Fin
 def check_person(pers: Node, ctx: FlkContext) -> list[Finding]:
     """Rules on one PERS of the L file that need nothing from the H file."""
     view = PersonView(pers, ctx)
-    return [make_finding(spec, hit, default_line=pers.line, id_pac=view.id_pac)
+    return [make_finding(spec, hit, ctx, default_line=pers.line, id_pac=view.id_pac)
             for spec, hit in _hits(ctx.active("person"), view)]

@@ -1,27 +1,11 @@
-"""Small building blocks shared by the rule modules."""
+"""Small building blocks of the ФЛК rule modules (the value helpers are :mod:`app.controls.values`)."""
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Iterator
 
 from app.formats.record import Node
 from app.controls.flk.registry import Hit
-
-
-def present(parent: Optional[Node], tag: str) -> Optional[Node]:
-    """First child ``tag`` that carries a value (text or children); empty elements (no text or
-    ``""``) count as absent."""
-    if parent is None:
-        return None
-    for c in parent.children:
-        if c.tag == tag and (c.text or c.children):
-            return c
-    return None
-
-
-def all_present(parent: Optional[Node], tag: str) -> list[Node]:
-    if parent is None:
-        return []
-    return [c for c in parent.children if c.tag == tag and (c.text or c.children)]
+from app.controls.values import all_present, present
 
 
 def need(parent: Node, tag: str, **loc) -> Iterator[Hit]:
@@ -42,9 +26,3 @@ def only(parent: Node, tag: str, allowed: frozenset, **loc) -> Iterator[Hit]:
     for c in parent.children:
         if c.tag == tag and c.text and c.text not in allowed:
             yield Hit(c, **loc)
-
-
-def values(parent: Optional[Node], tag: str) -> list[str]:
-    if parent is None:
-        return []
-    return [c.text for c in parent.children if c.tag == tag and c.text]

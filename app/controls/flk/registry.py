@@ -43,11 +43,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Iterable, NamedTuple, Optional
+from typing import NamedTuple, Optional
 
+from app.controls.catalogue import MESSAGE_MAX, RuleRegistry, RuleSpec
+from app.controls.finding import STAGE_FLK
 from app.formats.record import Node
 
-MESSAGE_MAX = 250
+__all__ = ["MESSAGE_MAX", "Hit", "FlkRuleSpec", "REGISTRY", "rule", "declare", "get", "all_specs"]
+
 FILE_LETTERS = frozenset("CHTXL")
 SCOPES = ("header", "record", "person", "file")
 
@@ -70,52 +73,27 @@ class Hit(NamedTuple):
 
 
 @dataclass(frozen=True)
-class RuleSpec:
-    code: str
-    element_path: str
-    file_types: str
-    message: str
-    valid_from: Optional[date] = None
-    valid_to: Optional[date] = None
-    scope: str = "record"
+class FlkRuleSpec(RuleSpec):
+    """A ФЛК rule: a Q015 (or regional) code; ``fatal`` rules reject every case of the file."""
+
     fatal: bool = False
-    fn: Optional[Callable[..., Iterable[Hit]]] = field(default=None, compare=False, repr=False)
     #: file the element belongs to: ``"L"`` (PERS_LIST) or ``"H"`` (ZL_LIST, any type)
     target: str = field(init=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "target", "L" if self.element_path.startswith("PERS_LIST") else "H")
 
-    @property
-    def element(self) -> str:
-        """IM_POL: last element of the path."""
-        return self.element_path.rsplit("/", 1)[-1]
-
-    @property
-    def base_element(self) -> Optional[str]:
-        """BAS_EL: the parent element."""
-        parts = self.element_path.split("/")
-        return parts[-2] if len(parts) > 1 else None
-
-    @property
-    def is_federal(self) -> bool:
-        return self.code[5:7] == "00"
-
-    def valid_on(self, on: Optional[date]) -> bool:
-        if on is None:
-            return True
-        if self.valid_from is not None and on < self.valid_from:
-            return False
-        if self.valid_to is not None and on > self.valid_to:
-            return False
-        return True
-
     def applies_to(self, file_kind: str) -> bool:
         """Rules on the L file (``PERS_LIST/…``, TYPE_D "L") accompany every main file type."""
         return file_kind in self.file_types or (self.target == "L" and "L" in self.file_types)
 
 
-_REGISTRY: dict[str, RuleSpec] = {}
+def _check(spec: FlkRuleSpec) -> None:
+    if spec.scope != "file" and spec.fn is None:
+        raise ValueError(f"rule {spec.code}: no function")
+
+
+REGISTRY: RuleRegistry[FlkRuleSpec] = RuleRegistry(STAGE_FLK, SCOPES, FILE_LETTERS, _check)
 
 
 def _default_valid_from(code: str) -> Optional[date]:
@@ -132,58 +110,34 @@ def _infer_scope(path: str) -> str:
     return "record"
 
 
-def register(spec: RuleSpec) -> RuleSpec:
-    if spec.code in _REGISTRY:
-        raise ValueError(f"rule {spec.code} registered twice")
-    if spec.scope not in SCOPES:
-        raise ValueError(f"rule {spec.code}: unknown scope {spec.scope!r}")
-    if not spec.file_types or not set(spec.file_types) <= FILE_LETTERS:
-        raise ValueError(f"rule {spec.code}: file types {spec.file_types!r} not among {sorted(FILE_LETTERS)}")
-    if not spec.message or len(spec.message) > MESSAGE_MAX:
-        raise ValueError(f"rule {spec.code}: message must be 1..{MESSAGE_MAX} characters")
-    if spec.scope != "file" and spec.fn is None:
-        raise ValueError(f"rule {spec.code}: no function")
-    _REGISTRY[spec.code] = spec
-    return spec
-
-
 def rule(code: str, element_path: str, file_types: str, message: str, *,
          scope: Optional[str] = None, valid_from=_DEFAULT, valid_to: Optional[date] = None,
          fatal: Optional[bool] = None):
     """Register the decorated function as rule ``code`` (see the module docstring)."""
     def deco(fn):
         sc = scope or _infer_scope(element_path)
-        register(RuleSpec(
+        REGISTRY.register(FlkRuleSpec(
             code=code, element_path=element_path, file_types=file_types, message=message,
             valid_from=_default_valid_from(code) if valid_from is _DEFAULT else valid_from,
-            valid_to=valid_to, scope=sc,
-            fatal=(sc == "header") if fatal is None else fatal, fn=fn,
+            valid_to=valid_to, scope=sc, fatal=(sc == "header") if fatal is None else fatal, fn=fn,
         ))
         return fn
     return deco
 
 
 def declare(code: str, element_path: str, file_types: str, message: str, *, scope: str = "file",
-            valid_from=_DEFAULT, valid_to: Optional[date] = None, fatal: bool = False) -> RuleSpec:
+            valid_from=_DEFAULT, valid_to: Optional[date] = None, fatal: bool = False) -> FlkRuleSpec:
     """Register a rule whose logic lives outside the registry (file-level accumulator)."""
-    return register(RuleSpec(
+    return REGISTRY.register(FlkRuleSpec(
         code=code, element_path=element_path, file_types=file_types, message=message,
         valid_from=_default_valid_from(code) if valid_from is _DEFAULT else valid_from,
         valid_to=valid_to, scope=scope, fatal=fatal, fn=None,
     ))
 
 
-def get(code: str) -> RuleSpec:
-    return _REGISTRY[code]
+def get(code: str) -> FlkRuleSpec:
+    return REGISTRY.get(code)
 
 
-def all_specs() -> list[RuleSpec]:
-    return sorted(_REGISTRY.values(), key=lambda s: s.code)
-
-
-def specs_for(scope: str, file_kind: str, on: Optional[date], enabled: Optional[frozenset]) -> tuple[RuleSpec, ...]:
-    return tuple(
-        s for s in all_specs()
-        if s.scope == scope and s.applies_to(file_kind) and s.valid_on(on)
-        and (enabled is None or s.code in enabled)
-    )
+def all_specs() -> list[FlkRuleSpec]:
+    return REGISTRY.all()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.controls.flk.helpers import all_present, forbid, need, only, present
+from app.controls.flk.helpers import forbid, need, only
 from app.controls.flk.registry import Hit, rule
-from app.controls.flk.values import age_on, ds, is_onco_c00_d09, to_date, to_int, tx
+from app.controls.values import age_on, all_present, ds, is_onco_c00_d09, present, to_date, to_int, tx
 
 _Q2020_04 = date(2020, 4, 1)
 _STAC = (1, 2)

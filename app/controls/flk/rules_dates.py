@@ -2,9 +2,9 @@
 the case belongs to the reporting period."""
 from __future__ import annotations
 
-from app.controls.flk.helpers import present
+from app.controls.values import present
 from app.controls.flk.registry import Hit, rule
-from app.controls.flk.values import to_date, tx
+from app.controls.values import to_date, tx
 
 
 def _d(node):

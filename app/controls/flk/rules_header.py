@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.controls.flk.helpers import present
+from app.controls.values import present
 from app.controls.flk.registry import Hit, rule
-from app.controls.flk.values import to_date, to_int, tx
+from app.controls.values import to_date, to_int, tx
 
 _L_32_FROM = date(2019, 11, 1)
 

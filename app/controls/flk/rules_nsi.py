@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from app.controls.flk.helpers import all_present
+from app.controls.values import all_present
 from app.controls.flk.registry import Hit, rule
 from app.formats.record import Node
 

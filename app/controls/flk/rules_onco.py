@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.controls.flk.helpers import all_present, forbid, need, only, present
+from app.controls.flk.helpers import forbid, need, only
 from app.controls.flk.registry import Hit, rule
-from app.controls.flk.values import age_on, is_onco, to_date, to_int, tx
+from app.controls.values import age_on, all_present, is_onco, present, to_date, to_int, tx
 
 _Q2021 = date(2021, 1, 1)
 _ABSENT = "Элемент должен отсутствовать при выполнении условия: "

@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from app.controls.flk.helpers import all_present, forbid, need, only, present
+from app.controls.flk.helpers import forbid, need, only
 from app.controls.flk.registry import Hit, rule
-from app.controls.flk.values import to_int, tx
+from app.controls.values import all_present, present, to_int, tx
 
 _NOVOR = re.compile(r"^([12])(\d{2})(\d{2})(\d{2})([1-9]|10)$")
 _01 = frozenset({"0", "1"})

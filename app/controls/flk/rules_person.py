@@ -7,9 +7,9 @@ N_ZAP/IDCASE.  A person referenced by several records is reported once per recor
 """
 from __future__ import annotations
 
-from app.controls.flk.helpers import forbid, need, only, present, values
+from app.controls.flk.helpers import forbid, need, only
 from app.controls.flk.registry import Hit, rule
-from app.controls.flk.values import add_years, to_date
+from app.controls.values import add_years, present, to_date
 
 _ABSENT = "Элемент должен отсутствовать при выполнении условия: "
 _DOST = frozenset("123456")

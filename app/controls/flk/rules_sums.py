@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from app.controls.flk.helpers import all_present, need, present
+from app.controls.flk.helpers import need
 from app.controls.flk.registry import Hit, rule
-from app.controls.flk.values import ZERO, to_dec, to_int, tx
+from app.controls.values import ZERO, all_present, present, to_dec, to_int, tx
 
 
 @rule("006F.00.0370", "ZL_LIST/ZAP/Z_SL/SUMV", "CHTX",

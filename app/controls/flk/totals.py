@@ -22,9 +22,9 @@ from app.controls.finding import Finding
 from app.formats.record import Node
 from app.controls.flk.context import FlkContext
 from app.controls.flk.engine import make_finding
-from app.controls.flk.helpers import present
+from app.controls.values import present
 from app.controls.flk.registry import Hit, declare
-from app.controls.flk.values import ZERO, to_dec, to_int, tx
+from app.controls.values import ZERO, to_dec, to_int, tx
 
 SD_Z = declare("006F.00.0110", "ZL_LIST/ZGLV/SD_Z", "CHTX",
                "Значение поля должно быть равно количеству законченных случаев (Z_SL), включенных в реестр",
@@ -72,7 +72,7 @@ class FileTotals:
             return out
         if idp in self._persons:
             if self._on(UNIQUE_PERSON.code):
-                out.append(make_finding(UNIQUE_PERSON, Hit(node), default_line=pers.line, id_pac=idp))
+                out.append(make_finding(UNIQUE_PERSON, Hit(node), self.ctx, default_line=pers.line, id_pac=idp))
         else:
             self._persons.add(idp)
         self.findings.extend(out)
@@ -96,13 +96,13 @@ class FileTotals:
         if n_zap is not None:
             if n_zap in self._n_zap:
                 if on(UNIQUE_N_ZAP.code):
-                    out.append(make_finding(UNIQUE_N_ZAP, Hit(n_zap_node), **loc))
+                    out.append(make_finding(UNIQUE_N_ZAP, Hit(n_zap_node), self.ctx, **loc))
             else:
                 self._n_zap.add(n_zap)
         if idcase is not None:
             if idcase in self._idcase:
                 if on(UNIQUE_IDCASE.code):
-                    out.append(make_finding(UNIQUE_IDCASE, Hit(idcase_node), **loc))
+                    out.append(make_finding(UNIQUE_IDCASE, Hit(idcase_node), self.ctx, **loc))
             else:
                 self._idcase.add(idcase)
 
@@ -120,7 +120,7 @@ class FileTotals:
                 if sid is not None and sid.text is not None:
                     if sid.text in self._sl_id:
                         if on(UNIQUE_SL_ID.code):
-                            out.append(make_finding(UNIQUE_SL_ID, Hit(sid, sl=sl), **loc))
+                            out.append(make_finding(UNIQUE_SL_ID, Hit(sid, sl=sl), self.ctx, **loc))
                     else:
                         self._sl_id.add(sid.text)
                 if on(UNIQUE_IDSERV.code):
@@ -132,13 +132,13 @@ class FileTotals:
                         if s is None or s.text is None:
                             continue
                         if s.text in seen:
-                            out.append(make_finding(UNIQUE_IDSERV, Hit(s, sl=sl, usl=u), **loc))
+                            out.append(make_finding(UNIQUE_IDSERV, Hit(s, sl=sl, usl=u), self.ctx, **loc))
                         seen.add(s.text)
 
         if id_pac is not None and on(PERSON_FOUND.code):
             if self.person_ids is not None:
                 if id_pac not in self.person_ids:
-                    out.append(make_finding(PERSON_FOUND, Hit(id_pac_node), **loc))
+                    out.append(make_finding(PERSON_FOUND, Hit(id_pac_node), self.ctx, **loc))
             elif id_pac not in self._persons:
                 self._pending.append((id_pac, n_zap, idcase, id_pac_node.line))
         self.findings.extend(out)
@@ -153,7 +153,7 @@ class FileTotals:
         if self.person_ids is None and self._on(PERSON_FOUND.code):
             for id_pac, n_zap, idcase, line in self._pending:
                 if id_pac not in self._persons:
-                    out.append(make_finding(PERSON_FOUND, Hit(value=id_pac), default_line=line,
+                    out.append(make_finding(PERSON_FOUND, Hit(value=id_pac), self.ctx, default_line=line,
                                             n_zap=n_zap, idcase=idcase, id_pac=id_pac))
             self._pending.clear()
         if header is not None:
@@ -162,13 +162,13 @@ class FileTotals:
             if sd_z is not None and self._on(SD_Z.code):
                 declared = to_int(sd_z.text)
                 if declared is not None and declared != self.count:
-                    out.append(make_finding(SD_Z, Hit(sd_z, detail=f"записей ZAP: {self.count}"),
+                    out.append(make_finding(SD_Z, Hit(sd_z, detail=f"записей ZAP: {self.count}"), self.ctx,
                                             default_line=header.line))
             summav = present(schet, "SUMMAV")
             if summav is not None and self._sum_ok and self._on(SUMMAV.code):
                 declared_sum = to_dec(summav.text)
                 if declared_sum is not None and declared_sum != self.sumv:
-                    out.append(make_finding(SUMMAV, Hit(summav, detail=f"Σ SUMV={self.sumv}"),
+                    out.append(make_finding(SUMMAV, Hit(summav, detail=f"Σ SUMV={self.sumv}"), self.ctx,
                                             default_line=header.line))
         self.findings.extend(out)
         return out

@@ -9,8 +9,8 @@ from typing import Optional
 
 from app.formats.record import Node
 from app.controls.flk.context import FileName, FlkContext, parse_file_name
-from app.controls.flk.helpers import values
-from app.controls.flk.values import to_date, to_int, tx
+
+from app.controls.values import to_date, to_int, tx, values
 
 _EMPTY = Node("")
 

@@ -3,7 +3,7 @@ functions with their data (F014 reason of refusal, share of the sum withheld), m
 
 Public API::
 
-    ctx = MekContext(file_kind="H", year=2026, month=10, region_okato="98", enabled=…, settings=…)
+    ctx = MekContext(file_kind="H", year=2026, month=10, region_okato="98", rules=RuleBook(…))
     check_case(MekCase(zap, sumv=…, w=…, dr=…, erz_found_by=…, …), ctx)          # stage «МЭК»
     check_case(MekCase(zap, …, calc=calculate(zap, book)), ctx, scope="tariff")  # «Перерасчет стоимости»
     run_set_rules(ctx, file_id)                                                  # duplicates, SQL
@@ -11,8 +11,8 @@ Public API::
 
 See :mod:`app.controls.mek.registry` for the declaration, the reasons and the regional codes.
 """
-from app.controls.mek.context import MekContext, RuleSetting
-from app.controls.mek.engine import MekRuleError, Sanction, SetCase, check_case, run_set_rules
+from app.controls.mek.context import MekContext
+from app.controls.mek.engine import Sanction, SetCase, check_case, run_set_rules
 from app.controls.mek.registry import MekHit, MekRuleSpec, all_specs, mek_rule
 from app.controls.mek.views import MekCase
 
@@ -23,5 +23,5 @@ def catalogue() -> list[MekRuleSpec]:
     return all_specs()
 
 
-__all__ = ["MekContext", "RuleSetting", "MekRuleError", "Sanction", "SetCase", "check_case",
+__all__ = ["MekContext", "Sanction", "SetCase", "check_case",
            "run_set_rules", "MekHit", "MekRuleSpec", "mek_rule", "MekCase", "catalogue"]

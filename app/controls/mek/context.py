@@ -7,16 +7,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Optional
 
-from app.controls.mek.registry import MekRuleSpec, specs_for
-
-
-@dataclass
-class RuleSetting:
-    """What the catalogue says of a rule (the fund may have changed the code's defaults)."""
-
-    refusal: Optional[str] = None
-    share: Optional[Decimal] = None
-    message: Optional[str] = None
+from app.controls.catalogue import RuleBook
+from app.controls.mek.registry import REGISTRY, MekRuleSpec
 
 
 @dataclass
@@ -26,8 +18,7 @@ class MekContext:
     month: Optional[int] = None
     today: date = field(default_factory=date.today)
     region_okato: str = "98"
-    enabled: Optional[frozenset[str]] = None   # None: every implemented rule
-    settings: dict[str, RuleSetting] = field(default_factory=dict)   # code -> catalogue values
+    rules: RuleBook = field(default_factory=RuleBook)   # the catalogue: which rules run, reasons, shares
     # МКБ-10 rubrics (3 characters) that have sub-rubrics in M001; None: M001 not loaded (rule skipped)
     rubrics_with_subrubrics: Optional[frozenset[str]] = None
     sum_tolerance: Decimal = Decimal("1.00")   # |SUMV − recalculated| allowed
@@ -56,23 +47,20 @@ class MekContext:
         return date(months // 12, months % 12 + 1, 1)
 
     def active(self, scope: str) -> tuple[MekRuleSpec, ...]:
-        key = (scope, self.file_kind, self.rule_date, self.enabled)
+        key = (scope, self.file_kind, self.rule_date, id(self.rules))
         specs = self._cache.get(key)
         if specs is None:
-            specs = self._cache[key] = specs_for(scope, self.file_kind, self.rule_date, self.enabled)
+            specs = self._cache[key] = self.rules.active(REGISTRY.all(), scope, self.file_kind, self.rule_date)
         return specs
 
     # -- the catalogue's values, else the code's --------------------------------------------------------
     def refusal(self, spec: MekRuleSpec) -> str:
-        s = self.settings.get(spec.code)
+        s = self.rules.setting(spec)
         return (s.refusal if s and s.refusal else None) or spec.refusal
 
     def share(self, spec: MekRuleSpec) -> Optional[Decimal]:
-        s = self.settings.get(spec.code)
-        if s is not None:
-            return s.share
-        return spec.share
+        s = self.rules.setting(spec)
+        return s.share if s is not None else spec.share
 
     def message(self, spec: MekRuleSpec) -> str:
-        s = self.settings.get(spec.code)
-        return (s.message if s and s.message else None) or spec.message
+        return self.rules.message(spec)

@@ -5,23 +5,15 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Optional
 
+from app.controls.catalogue import RuleError, comment
 from app.controls.finding import STAGE_MEK, Finding
-from app.controls.flk.engine import RuleError
-from app.controls.flk.values import tx
 from app.controls.mek.context import MekContext
-from app.controls.mek.registry import MESSAGE_MAX, MekHit, MekRuleSpec
+from app.controls.mek.registry import MekHit, MekRuleSpec
 from app.controls.mek.views import MekCase
+from app.controls.values import tx
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-
-
-class MekRuleError(RuleError):
-    """A МЭК rule crashed (a bug, not bad data): the file goes to «Ошибка при валидации данных»."""
-
-    def __init__(self, code: str, exc: BaseException):
-        RuntimeError.__init__(self, f"МЭК: правило {code} завершилось с ошибкой: {exc!r}")
-        self.code = code
 
 
 @dataclass
@@ -38,18 +30,13 @@ class Sanction:
         return self.finding.code
 
 
-def _comment(message: str, detail: Optional[str]) -> str:
-    text = f"{message} ({detail})" if detail else message
-    return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
-
-
 def sanction(spec: MekRuleSpec, hit: MekHit, ctx: MekContext, *, sumv: Optional[Decimal],
              n_zap: Optional[str] = None, idcase: Optional[str] = None,
              id_pac: Optional[str] = None) -> Sanction:
     node = hit.node
     value = hit.value if hit.value is not None else (node.text if node is not None else None)
     finding = Finding(
-        code=spec.code, comment=_comment(ctx.message(spec), hit.detail), element=spec.element,
+        code=spec.code, comment=comment(ctx.message(spec), hit.detail), element=spec.element,
         base_element=spec.base_element, n_zap=n_zap, idcase=idcase,
         sl_id=tx(hit.sl, "SL_ID") if hit.sl is not None else None,
         idserv=tx(hit.usl, "IDSERV") if hit.usl is not None else None,
@@ -73,7 +60,7 @@ def check_case(case: MekCase, ctx: MekContext, scope: str = "case") -> list[Sanc
         try:
             hits: Iterable[MekHit] = list(spec.fn(case, ctx) or ())
         except Exception as exc:  # noqa: BLE001 - re-raised with the rule code
-            raise MekRuleError(spec.code, exc) from exc
+            raise RuleError(STAGE_MEK, spec.code, exc) from exc
         for hit in hits:
             out.append(sanction(spec, hit, ctx, sumv=case.sumv, n_zap=case.n_zap,
                                 idcase=case.idcase, id_pac=case.id_pac))
@@ -98,7 +85,7 @@ def run_set_rules(ctx: MekContext, file_id: int) -> list[tuple[int, Sanction]]:
         try:
             found = list(spec.fn(ctx, file_id) or ())
         except Exception as exc:  # noqa: BLE001
-            raise MekRuleError(spec.code, exc) from exc
+            raise RuleError(STAGE_MEK, spec.code, exc) from exc
         for case, hit in found:
             out.append((case.case_id, sanction(spec, hit, ctx, sumv=case.sumv, n_zap=case.n_zap,
                                                idcase=case.idcase, id_pac=case.id_pac)))

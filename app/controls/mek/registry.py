@@ -40,14 +40,17 @@ MekHit)]``: SQL over the whole file, e.g. duplicates).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Callable, Iterable, NamedTuple, Optional
+from typing import NamedTuple, Optional
 
+from app.controls.catalogue import MESSAGE_MAX, RuleRegistry, RuleSpec
+from app.controls.finding import STAGE_MEK
 from app.formats.record import Node
 
-MESSAGE_MAX = 250
+__all__ = ["MESSAGE_MAX", "MekHit", "MekRuleSpec", "REGISTRY", "mek_rule", "get", "all_specs"]
+
 FILE_LETTERS = frozenset("CHTX")
 SCOPES = ("case", "tariff", "set")
 ONE = Decimal(1)
@@ -67,58 +70,24 @@ class MekHit(NamedTuple):
 
 
 @dataclass(frozen=True)
-class MekRuleSpec:
-    code: str
-    element_path: str
-    file_types: str
-    message: str
-    refusal: str
+class MekRuleSpec(RuleSpec):
+    """A МЭК rule with its sanction: the F014 reason and the share of SUMV it withholds."""
+
+    refusal: str = ""
     share: Optional[Decimal] = ONE
-    scope: str = "case"
-    valid_from: Optional[date] = None
-    valid_to: Optional[date] = None
     twin: Optional[str] = None
-    fn: Optional[Callable[..., Iterable]] = field(default=None, compare=False, repr=False)
-
-    @property
-    def element(self) -> str:
-        return self.element_path.rsplit("/", 1)[-1]
-
-    @property
-    def base_element(self) -> Optional[str]:
-        parts = self.element_path.split("/")
-        return parts[-2] if len(parts) > 1 else None
-
-    @property
-    def is_federal(self) -> bool:
-        return self.code[5:7] == "00"
-
-    def valid_on(self, on: Optional[date]) -> bool:
-        if on is None:
-            return True
-        return not ((self.valid_from and on < self.valid_from) or (self.valid_to and on > self.valid_to))
 
 
-_REGISTRY: dict[str, MekRuleSpec] = {}
-
-
-def register(spec: MekRuleSpec) -> MekRuleSpec:
-    if spec.code in _REGISTRY:
-        raise ValueError(f"rule {spec.code} registered twice")
-    if spec.scope not in SCOPES:
-        raise ValueError(f"rule {spec.code}: unknown scope {spec.scope!r}")
-    if not spec.file_types or not set(spec.file_types) <= FILE_LETTERS:
-        raise ValueError(f"rule {spec.code}: file types {spec.file_types!r}")
-    if not spec.message or len(spec.message) > MESSAGE_MAX:
-        raise ValueError(f"rule {spec.code}: message must be 1..{MESSAGE_MAX} characters")
+def _check(spec: MekRuleSpec) -> None:
     if not spec.refusal:
         raise ValueError(f"rule {spec.code}: no F014 reason")
     if spec.share is not None and not (0 < spec.share <= 1):
         raise ValueError(f"rule {spec.code}: share must be in (0, 1]")
     if spec.fn is None:
         raise ValueError(f"rule {spec.code}: no function")
-    _REGISTRY[spec.code] = spec
-    return spec
+
+
+REGISTRY: RuleRegistry[MekRuleSpec] = RuleRegistry(STAGE_MEK, SCOPES, FILE_LETTERS, _check)
 
 
 def mek_rule(code: str, element_path: str, file_types: str, message: str, *, refusal: str,
@@ -128,23 +97,16 @@ def mek_rule(code: str, element_path: str, file_types: str, message: str, *, ref
         start = valid_from
         if start is _DEFAULT:
             start = Q016_START if code[5:7] == "00" else None
-        register(MekRuleSpec(code=code, element_path=element_path, file_types=file_types,
-                             message=message, refusal=refusal, share=share, scope=scope,
-                             valid_from=start, valid_to=valid_to, twin=twin, fn=fn))
+        REGISTRY.register(MekRuleSpec(code=code, element_path=element_path, file_types=file_types,
+                                      message=message, refusal=refusal, share=share, scope=scope,
+                                      valid_from=start, valid_to=valid_to, twin=twin, fn=fn))
         return fn
     return deco
 
 
 def get(code: str) -> MekRuleSpec:
-    return _REGISTRY[code]
+    return REGISTRY.get(code)
 
 
 def all_specs() -> list[MekRuleSpec]:
-    return sorted(_REGISTRY.values(), key=lambda s: s.code)
-
-
-def specs_for(scope: str, file_kind: str, on: Optional[date],
-              enabled: Optional[frozenset]) -> tuple[MekRuleSpec, ...]:
-    return tuple(s for s in all_specs()
-                 if s.scope == scope and file_kind in s.file_types and s.valid_on(on)
-                 and (enabled is None or s.code in enabled))
+    return REGISTRY.all()

@@ -2,8 +2,8 @@
 against the dates, the number of visits; the reporting period."""
 from __future__ import annotations
 
-from app.controls.flk.helpers import present
-from app.controls.flk.values import to_date, to_dec, tx
+from app.controls.values import present
+from app.controls.values import to_date, to_dec, tx
 from app.controls.mek.registry import Q016_2020, MekHit, mek_rule
 
 _INCORRECT = "1.1.4"      # некорректное заполнение полей реестра счетов

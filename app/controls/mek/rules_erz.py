@@ -2,8 +2,8 @@
 care after the date of death."""
 from __future__ import annotations
 
-from app.controls.flk.helpers import present
-from app.controls.flk.values import to_date, tx
+from app.controls.values import present
+from app.controls.values import to_date, tx
 from app.controls.mek.registry import MekHit, mek_rule
 from app.erz.resolve import POLICY_ENDED, POLICY_FUTURE, POLICY_NONE
 

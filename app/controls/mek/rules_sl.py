@@ -4,8 +4,8 @@ PROFIL and PRVS are the same visit presented twice.  The case-level twin across 
 is 003K.00.0420 (``duplicates.py``, set-based in SQL)."""
 from __future__ import annotations
 
-from app.controls.flk.helpers import present
-from app.controls.flk.values import tx
+from app.controls.values import present
+from app.controls.values import tx
 from app.controls.mek.registry import MekHit, mek_rule
 
 _TWICE = "1.10.2"      # дублирование случаев оказания медицинской помощи в одном реестре

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from app.controls.flk.helpers import present
+from app.controls.values import present
 from app.controls.mek.registry import MekHit, mek_rule
 from app.models.tariff import TARIFF_KINDS
 

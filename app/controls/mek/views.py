@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Optional
 
-from app.controls.flk.values import age_on, to_date, to_int, tx
+from app.controls.values import age_on, to_date, to_int, tx
 from app.formats.record import Node
 
 _EMPTY = Node("")

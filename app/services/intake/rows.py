@@ -1,5 +1,6 @@
 """Turning a parsed ZAP (and PERS) into database rows: values converted where they are valid,
-strings clipped to their columns (a wrong value is a ФЛК error, never a database crash)."""
+strings clipped to their columns (a wrong value is a ФЛК error, never a database crash), and the
+identity of a case across re-uploads."""
 from __future__ import annotations
 
 import datetime as dt
@@ -102,7 +103,16 @@ def case_row(zap: Node) -> dict:
         "lpu_1": _clipped(s.get("LPU_1"), 8), "profil": _integer(s.get("PROFIL")), "prvs": _integer(s.get("PRVS")),
         "ds1": _clipped(s.get("DS1"), 10), "det": _integer(s.get("DET")), "nhistory": _clipped(s.get("NHISTORY"), 50),
     }
-    from app.services.intake.stages.versions import identity_key
-
     row["identity_key"] = identity_key(row)
     return row
+
+
+def identity_key(row: dict) -> Optional[str]:
+    """The identity of a case across re-exports from the МИС (without the МО, which is its own
+    column): the patient (ЕНП, else policy series + number), USL_OK, DATE_Z_1, DATE_Z_2 and the
+    NHISTORY of the first SL.  None when the row lacks the patient or the dates."""
+    patient = row.get("enp") or "".join(p for p in (row.get("spolis"), row.get("npolis")) if p)
+    if not patient or not row.get("date_z_1") or not row.get("date_z_2"):
+        return None
+    return "|".join(str(x) for x in (patient, row.get("usl_ok") or "", row.get("date_z_1"),
+                                      row.get("date_z_2"), row.get("nhistory") or ""))[:160]

@@ -9,6 +9,7 @@ from typing import Optional
 
 from sqlalchemy import select
 
+from app.controls.catalogue import RuleBook, RuleSetting
 from app.controls.finding import STAGE_FLK
 from app.controls.rule_tables import iter_rule_table
 from app.extensions import db
@@ -70,26 +71,18 @@ def sync_catalogue() -> dict:
     return {"rules": len(implemented), "added": added}
 
 
-def enabled_codes(stage: str, on: Optional[date] = None) -> Optional[frozenset[str]]:
-    """Codes of the rules switched on (and valid on ``on`` by the catalogue's dates); None (every
-    implemented rule) while the catalogue of the stage is empty (``oms sync-rules`` not run)."""
-    if db.session.execute(select(ControlRule.id).where(ControlRule.stage == stage).limit(1)).first() is None:
-        return None
-    q = select(ControlRule.code, ControlRule.valid_from, ControlRule.valid_to).where(
-        ControlRule.stage == stage, ControlRule.enabled.is_(True))
-    codes = set()
-    for code, vfrom, vto in db.session.execute(q):
-        if on is not None and ((vfrom and on < vfrom) or (vto and on > vto)):
-            continue
-        codes.add(code)
-    return frozenset(codes | ALWAYS_ON)
-
-
-def rule_messages(codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    return dict(db.session.execute(select(ControlRule.code, ControlRule.message)
-                                   .where(ControlRule.code.in_(codes))).all())
+def rule_book(stage: str) -> RuleBook:
+    """What the catalogue says of the rules of ``stage`` («ФЛК» or «МЭК»), for one load: on/off,
+    messages, validity dates, and the МЭК's F014 reasons and shares.  An empty catalogue (``oms
+    sync-rules`` not run) gives an empty book: every implemented rule runs with its own defaults."""
+    rows = db.session.execute(select(ControlRule.code, ControlRule.enabled, ControlRule.message,
+                                     ControlRule.valid_from, ControlRule.valid_to, ControlRule.refusal_code,
+                                     ControlRule.withhold_share)
+                              .where(ControlRule.stage == stage)).all()
+    settings = {r.code: RuleSetting(enabled=bool(r.enabled), message=r.message, valid_from=r.valid_from,
+                                    valid_to=r.valid_to, refusal=r.refusal_code, share=r.withhold_share)
+                for r in rows}
+    return RuleBook(settings)
 
 
 def import_rule_table(path: Path) -> dict:

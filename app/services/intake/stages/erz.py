@@ -12,18 +12,19 @@ duplicate checks and the payer (``payer_id``): the СМО, or the ТФОМС for
 from __future__ import annotations
 
 import logging
-from typing import Optional
+from typing import Callable, Optional
 
 from flask import current_app
 from sqlalchemy import select
 
+from app.core.bulk_update import update_rows
 from app.erz import ErzQuery, get_adapter, resolve
 from app.extensions import db
 from app.models.intake import MedicalCase, Patient
 from app.models.organisation import Organisation
 from app.models.vocabulary import OrgKind
-from app.models.vocabulary import CaseStatus, FileStatus
-from app.core.bulk_update import update_rows
+from app.services.intake.accepted import accepted_batches
+from app.services.intake.context import LoadContext
 
 log = logging.getLogger(__name__)
 BATCH = 5000
@@ -46,44 +47,24 @@ def _query(row) -> ErzQuery:
                     date_1=row.date_z_1, date_2=row.date_z_2)
 
 
-def accepted_chunks(file_id: int, size: int) -> list[tuple[int, int]]:
-    """(first id, last id) of consecutive chunks of the file's accepted cases: each batch is then
-    read by a primary-key range, not by re-scanning the file's cases (ids only are held)."""
-    ids = db.session.execute(select(MedicalCase.id).where(
-        MedicalCase.file_id == file_id, MedicalCase.status == CaseStatus.ACCEPTED).order_by(MedicalCase.id)).scalars().all()
-    return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
-
-
-def in_file(file_id: int, rows: list) -> list:
-    """The rows of a primary-key range that are accepted cases of the file.  (The range is read by
-    the primary key alone: with the file and status in the query PostgreSQL picks the file's index
-    for a file it has no statistics of yet, and scans the whole file for every batch.)"""
-    return [r for r in rows if r.file_id == file_id and r.status == CaseStatus.ACCEPTED]
-
-
 _ERZ_COLUMNS = ("erz_person_id", "erz_found_by", "erz_smo", "policy_check", "erz_death_date", "nonresident",
                 "payer_id", "person_key")
 
 
-def identify_cases(file_id: int, on_batch=None) -> dict:
+def identify_cases(file_id: int, progress: Optional[Callable[[float], None]] = None) -> dict[str, int]:
     """Identify the accepted cases of one file; returns counts by how they were found.
-    ``on_batch(share done)`` is called before every batch but the first."""
+    ``progress(share done)`` is called before every batch but the first."""
     cfg = current_app.config
     adapter = get_adapter(cfg)
     region = cfg.get("REGION_OKATO", "98")
     smo_ids, fund_id = payers()
     counts: dict[str, int] = {}
     mc = MedicalCase
-    chunks = accepted_chunks(file_id, BATCH)
-    for n, (first, last) in enumerate(chunks):
-        if on_batch is not None and n:
-            on_batch(n / len(chunks))
-        rows = in_file(file_id, db.session.connection().execute(      # plain rows, no ORM loading
-            select(mc.id, mc.file_id, mc.status, mc.enp, mc.vpolis, mc.spolis, mc.npolis, mc.st_okato,
-                   mc.smo, mc.date_z_1, mc.date_z_2, Patient.snils, Patient.fam, Patient.im, Patient.ot,
-                   Patient.dr)
-            .outerjoin(Patient, Patient.id == mc.patient_id)
-            .where(mc.id >= first, mc.id <= last)).all())
+    query = (select(mc.id, mc.file_id, mc.status, mc.enp, mc.vpolis, mc.spolis, mc.npolis, mc.st_okato,
+                    mc.smo, mc.date_z_1, mc.date_z_2, Patient.snils, Patient.fam, Patient.im, Patient.ot,
+                    Patient.dr)
+             .outerjoin(Patient, Patient.id == mc.patient_id))
+    for rows in accepted_batches(file_id, BATCH, query, progress):
         queries = [_query(r) for r in rows]
         matches = adapter.identify(queries)
         values = []
@@ -102,8 +83,6 @@ def identify_cases(file_id: int, on_batch=None) -> dict:
     return counts
 
 
-def identify_stage(load) -> None:
-    """The pipeline stage (``POST_FLK_STAGES``): status «Идентификация в ЕРЗ» while it runs."""
-    load.set_status(FileStatus.ERZ, 86)
-    counts = identify_cases(load.file_id, on_batch=lambda done: load.set_status(FileStatus.ERZ, 86 + int(3 * done)))
+def run(load: LoadContext) -> None:
+    counts = identify_cases(load.file_id, progress=load.progress)
     log.info("file %s identified in the ЕРЗ: %s", load.file_id, counts)

@@ -14,14 +14,16 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import aliased
 
-from app.extensions import db
 from app.core.bulk import insert_rows
-from app.models.intake import CasePayload, ControlError, MedicalCase, UploadedFile
+from app.extensions import db
+from app.models.intake import CasePayload, ControlError, MedicalCase
 from app.models.registry import CaseVersion, Registry
 from app.models.vocabulary import CaseStatus
+from app.services.intake.context import LoadContext
+from app.services.intake.file_data import recount
 
 NEW = "новый"
 UPDATED = "обновлен"
@@ -31,20 +33,19 @@ SKIPPED_PREFIX = "пропущен: уже в реестре"
 _NUMBERING = re.compile(r"<(N_ZAP|PR_NOV|IDCASE|SL_ID|IDSERV)>[^<]*</\1>")
 
 
-def identity_key(row: dict) -> Optional[str]:
-    """The identity of a case row (without the МО, which is its own column)."""
-    patient = row.get("enp") or "".join(p for p in (row.get("spolis"), row.get("npolis")) if p)
-    if not patient or not row.get("date_z_1") or not row.get("date_z_2"):
-        return None
-    return "|".join(str(x) for x in (patient, row.get("usl_ok") or "", row.get("date_z_1"),
-                                      row.get("date_z_2"), row.get("nhistory") or ""))[:160]
-
-
 def _normalised(xml: str) -> str:
     return _NUMBERING.sub("", xml or "")
 
 
-def resolve_versions(file_id: int, organisation_id: int, subdivision_id) -> dict:
+def run(load: LoadContext) -> None:
+    """The last stage: only a load that went through every stage replaces earlier versions (one
+    transaction); a failure before leaves them as they were."""
+    counts = resolve_versions(load.file_id, load.organisation_id, load.subdivision_id)
+    load.update_file(new_count=counts[NEW], updated_count=counts[UPDATED], unchanged_count=counts[UNCHANGED],
+                     skipped_count=counts["skipped"])
+
+
+def resolve_versions(file_id: int, organisation_id: int, subdivision_id: Optional[int]) -> dict[str, int]:
     """Apply the rules above to the cases of a just-loaded file; returns the counts."""
     new, old = aliased(MedicalCase), aliased(MedicalCase)
     pairs = db.session.execute(
@@ -109,10 +110,8 @@ def resolve_versions(file_id: int, organisation_id: int, subdivision_id) -> dict
         _delete_cases(earlier)
     db.session.commit()
     if touched_files:
-        from app.services.intake.pipeline import file_counts
-
         for f in touched_files:
-            db.session.execute(update(UploadedFile).where(UploadedFile.id == f).values(**file_counts(f)))
+            recount(f)
         db.session.commit()
     counts = {NEW: 0, UPDATED: 0, UNCHANGED: 0, "skipped": len(blocked)}
     for v in versions:
@@ -127,8 +126,3 @@ def _delete_cases(ids: list[int]) -> None:
         db.session.execute(delete(ControlError).where(ControlError.case_id.in_(part)))
         db.session.execute(delete(CasePayload).where(CasePayload.case_id.in_(part)))
         db.session.execute(delete(MedicalCase).where(MedicalCase.id.in_(part)))
-
-
-def outcome_counts(file_id: int) -> dict[str, int]:
-    return dict(db.session.execute(select(CaseVersion.outcome, func.count()).where(
-        CaseVersion.file_id == file_id).group_by(CaseVersion.outcome)).all())

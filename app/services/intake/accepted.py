@@ -1,0 +1,39 @@
+"""Reading back the cases of a file that passed the ФЛК, batch by batch, for the stages after it
+(ЕРЗ, МЭК, recalculation): only ids are held, each batch is read by a primary-key range."""
+from __future__ import annotations
+
+from typing import Any, Iterator, Sequence
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.intake import MedicalCase
+from app.models.vocabulary import CaseStatus
+
+
+def accepted_chunks(file_id: int, size: int) -> list[tuple[int, int]]:
+    """(first id, last id) of consecutive chunks of the file's accepted cases."""
+    ids = db.session.execute(select(MedicalCase.id).where(
+        MedicalCase.file_id == file_id, MedicalCase.status == CaseStatus.ACCEPTED)
+        .order_by(MedicalCase.id)).scalars().all()
+    return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
+
+
+def in_file(file_id: int, rows: Sequence[Any]) -> list[Any]:
+    """The rows of a primary-key range that are accepted cases of the file.  (The range is read by
+    the primary key alone: with the file and status in the query PostgreSQL picks the file's index
+    for a file it has no statistics of yet, and scans the whole file for every batch.)"""
+    return [r for r in rows if r.file_id == file_id and r.status == CaseStatus.ACCEPTED]
+
+
+def accepted_batches(file_id: int, size: int, query, progress=None) -> Iterator[list[Any]]:
+    """The accepted cases of the file in batches of ``size``: ``query`` is a SELECT that includes
+    ``medical_case.id``, ``file_id`` and ``status`` (joins allowed); it is limited to each id
+    range here.  ``progress(share done)`` is called before every batch but the first."""
+    chunks = accepted_chunks(file_id, size)
+    for n, (first, last) in enumerate(chunks):
+        if progress is not None and n:
+            progress(n / len(chunks))
+        rows = db.session.connection().execute(        # plain rows, no ORM loading
+            query.where(MedicalCase.id >= first, MedicalCase.id <= last).order_by(MedicalCase.id)).all()
+        yield in_file(file_id, rows)
