@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from app.core.formatting import format_date, format_datetime
 from app.models.reference import ControlRule, NsiBookVersion, NsiItem
 from app.security.global_views import GlobalModelView, GlobalReadOnlyView
-from app.services.reference.rules import switch_rules
+from app.services.reference import rules
 from app.models.vocabulary import Resource
 
 
@@ -58,17 +58,12 @@ class ControlRuleView(GlobalModelView):
                      "refusal_code": _l("Refusal reason (F014)"), "withhold_share": _l("Share withheld"),
                      "updated_at": _l("Changed at")}
 
-    def post_update(self, item):
-        from app.core import audit
-        from app.extensions import db
-
-        audit.record("rules_changed", user=g.user, object_type="ControlRule", object_id=item.code,
-                     details={"enabled": item.enabled, "message": item.message})
-        db.session.commit()
+    def pre_update(self, item):
+        rules.record_rule_edit(g.user, item)      # audited in the transaction of the edit itself
 
     def _switch(self, items, enabled: bool):
         items = items if isinstance(items, list) else [items]
-        n = switch_rules([i.code for i in items], enabled, g.user)
+        n = rules.switch_rules([i.code for i in items], enabled, g.user)
         flash(str(_l("Rules changed: %(n)s", n=n)), "success")
         return redirect(self.get_redirect())
 

@@ -3,15 +3,14 @@ switched on/off by the fund, texts and dates updated from the official Q015/Q016
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
-from typing import Optional
 
 from sqlalchemy import select
 
 from app.controls.catalogue import RuleBook, RuleSetting
 from app.controls.finding import STAGE_FLK
 from app.controls.rule_tables import iter_rule_table
+from app.core import audit
 from app.extensions import db
 from app.formats import codes as format_codes
 from app.models.reference import ControlRule
@@ -108,10 +107,17 @@ def import_rule_table(path: Path) -> dict:
     return {"rows": total, "updated": updated, "not_implemented": sorted(set(not_implemented))}
 
 
+def record_rule_edit(user, rule: ControlRule) -> None:
+    """The audit row of a rule edited in «Правила контроля» (the edit's own transaction commits it;
+    the next load reads the catalogue anew)."""
+    audit.record("rules_changed", user=user, object_type="ControlRule", object_id=rule.code,
+                 details={"enabled": rule.enabled, "message": rule.message, "valid_from": rule.valid_from,
+                          "valid_to": rule.valid_to, "refusal_code": rule.refusal_code,
+                          "withhold_share": rule.withhold_share})
+
+
 def switch_rules(codes: list[str], enabled: bool, user) -> int:
     """Switch rules on or off (the reader's and structural checks stay on); audited."""
-    from app.core import audit
-
     codes = [c for c in codes if c not in ALWAYS_ON]
     rules = db.session.query(ControlRule).filter(ControlRule.code.in_(codes)).all()
     for rule in rules:
