@@ -14,8 +14,8 @@ from flask import request, send_file
 from flask_appbuilder.api import expose, protect, safe
 
 from app.api.base import MisApi
+from app.core.outcome import Refusal
 from app.api.schemas import COMPONENTS, MisDocumentSchema, MisRegistrySchema, MisStatusChangeSchema
-from app.extensions import db
 from app.models.registry import Registry
 from app.models.vocabulary import Resource
 from app.security.request_scope import get_scoped, not_found_message
@@ -26,6 +26,7 @@ from app.services.registries.listing import (FILTER_KEYS, FilterRefused, ListedR
 from app.services.signing import registry_signing as signing
 
 DOCUMENT_NOT_FOUND = "Документ не найден"
+REFUSAL_CODES = {Refusal.NOT_FOUND: 404, Refusal.FORBIDDEN: 403, Refusal.CONFLICT: 409, Refusal.INVALID: 422}
 DOCUMENTS_NOT_MADE = "Документы реестра еще не сформированы"
 
 _registry = MisRegistrySchema()
@@ -197,20 +198,10 @@ class MisRegistryApi(MisApi):
         target = body["status"].strip()
         comment = body.get("comment") if isinstance(body.get("comment"), str) else None
         expected = body.get("expected") if isinstance(body.get("expected"), str) else None
-        allowed = registry_workflow.allowed_targets(user, reg)
         result = registry_workflow.change_status(user, reg.id, target, comment, expected)
         if result.ok:
-            db.session.expire_all()
-            fresh = db.session.get(Registry, reg.id)
-            return self.response(200, ok=True, status=fresh.status if fresh else result.status,
-                                 message=result.message)
-        if result.message == registry_workflow.CHANGED_MEANWHILE:
-            code = 409
-        elif target not in allowed:
-            code = 403
-        else:
-            code = 422
-        return self.response(code, **result.as_dict())
+            return self.response(200, **result.as_dict())
+        return self.response(REFUSAL_CODES.get(result.refusal, 422), **result.as_dict())
 
     @expose("/<int:pk>/documents", methods=["GET"])
     @protect()

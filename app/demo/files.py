@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Optional
 
 from app.formats.definitions import get_definition
 from app.formats.names import build_file_name

@@ -12,7 +12,7 @@ from flask import current_app
 from app.extensions import db
 from app.models.user import OmsUser
 from app.demo.accounts import DEMO_LOGINS
-from app.services.signing.registry_signing import add_trust_root, register_certificate
+from app.services.signing.certificates import add_trust_root, register_certificate
 from app.signing import pki
 
 CA_NAME = "Демо УЦ ОМС"

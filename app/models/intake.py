@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
-                        LargeBinary, String, Text, UniqueConstraint)
+                        String, Text, UniqueConstraint)
 from sqlalchemy.orm import relationship
 
 from app.models.base import Model, Money, utcnow

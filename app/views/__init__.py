@@ -15,7 +15,8 @@ def register_views(appbuilder) -> None:
     from app.views.intake import UploadedFileView
 
     from app.views.cases import CaseView
-    from app.views.formation import ClosedRegistryView, FormationView, RegistryView
+    from app.views.formation import FormationView
+    from app.views.registries import ClosedRegistryView, RegistryView
 
     appbuilder.add_view(UploadedFileView, "File upload", label=_l("File upload"), icon="fa-upload")
     appbuilder.add_view(FormationView, "Formation", label=_l("Formation"), icon="fa-cogs")

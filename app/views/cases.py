@@ -12,7 +12,7 @@ from app.models.intake import MedicalCase
 from app.models.vocabulary import CaseStatus
 from app.security.scoped_views import ScopedModelView
 from app.services.intake import case_status
-from app.views.intake import OmsListWidget
+from app.views.widgets import OmsListWidget
 from app.models.vocabulary import Resource
 
 

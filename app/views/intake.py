@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 import os
 
-from flask import after_this_request, flash, g, redirect, render_template, request, send_file, url_for
+from flask import after_this_request, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import action, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.widgets import ListWidget
 from flask_babel import lazy_gettext as _l
 
 from app.controls.finding import STAGE_FLK, STAGE_MEK
@@ -16,15 +15,12 @@ from app.core.formatting import format_datetime
 from app.models.intake import UploadedFile
 from app.models.vocabulary import FILE_LOADING
 from app.security.scoped_views import ScopedModelView
-from app.services.intake import file_data as file_deletion
+from app.services.intake import file_data
 from app.services.intake import reports as file_reports
 from app.services.intake.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
 from app.views.formatting import link, progress_bar, row_aware, text
+from app.views.widgets import OmsListWidget
 from app.models.vocabulary import Resource
-
-
-class OmsListWidget(ListWidget):
-    template = "oms/widgets/list.html"
 
 
 def _url(endpoint, **kw):
@@ -115,8 +111,7 @@ class UploadedFileView(ScopedModelView):
             "fa-trash")
     def delete_data(self, items):
         ids = [i.id for i in (items if isinstance(items, list) else [items])]
-        for file_id in ids:
-            result = file_deletion.delete_file_data(g.user, file_id)
+        for result in file_data.delete_files_data(g.user, ids):
             flash(result.message, "success" if result.ok else "danger")
         return redirect(_url("list"))
 

@@ -1,29 +1,24 @@
 """Electronic signatures in the UI: «Администрирование» → «Эл. Подпись» (certificates and signing
 rights), «Корневые сертификаты» (the region's trust roots), and the signing page of a registry
 (sign with PKCS#12 or with .sig files, sign on paper, the signatures with a fresh verification,
-the documents with their signatures as one ZIP, «Печать»).  Business rules: app/services/signing.py."""
+the documents with their signatures as one ZIP, «Печать»).  Business rules: app/services/signing/."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 
-from app.extensions import db
 from app.core.formatting import format_datetime
 from app.models.vocabulary import OrgKind
 from app.models.registry import Registry
 from app.models.signing import Certificate, TrustRoot
-from app.models.user import OmsUser
 from app.security.global_views import GlobalModelView
 from app.security.permissions import PERM_READ, PERM_WRITE
-from app.security.scope import Scope
 from app.security.scoped_views import ScopedModelView
-from app.services.registries import documents as registry_documents
+from app.services.signing import certificates
 from app.services.signing import registry_signing as signing
-from app.signing.certificates import CertificateError
 from app.models.vocabulary import Resource
 
 MAX_UPLOAD = 20 * 1024 * 1024     # a certificate, a PKCS#12 or a .sig set is small
@@ -78,31 +73,16 @@ class CertificateView(ScopedModelView):
     method_permission_name = {"upload": PERM_WRITE}
     list_template = "oms/certificate_list.html"
 
-    def _users(self):
-        q = db.session.query(OmsUser).filter(Scope.of(g.user).clause(OmsUser)).order_by(OmsUser.username)
-        return q.all()
-
     @expose("/upload", methods=["GET", "POST"])
     @has_access
     def upload(self):
-        users = self._users()
         if request.method == "POST":
-            user = next((u for u in users if str(u.id) == request.form.get("user_id")), None)
-            data = _upload_bytes("certificate")
-            if user is None or data is None:
-                flash(str(_l("Choose the user and the certificate file (PEM or DER)")), "danger")
-            else:
-                try:
-                    cert = signing.register_certificate(user, data, uploaded_by=g.user)
-                    db.session.commit()
-                    flash(str(_l("Certificate %(t)s registered for %(u)s", t=cert.thumbprint, u=user.username)),
-                          "success")
-                    return redirect(url_for("CertificateView.list"))
-                except CertificateError as exc:
-                    db.session.rollback()
-                    flash(str(exc), "danger")
-        return self.render_template("oms/certificate_upload.html", users=users, title=_l("Register a certificate"),
-                                    action=url_for("CertificateView.upload"))
+            result = certificates.upload_certificate(g.user, request.form.get("user_id"), _upload_bytes("certificate"))
+            flash(result.message, "success" if result.ok else "danger")
+            if result.ok:
+                return redirect(url_for("CertificateView.list"))
+        return self.render_template("oms/certificate_upload.html", users=certificates.certificate_holders(g.user),
+                                    title=_l("Register a certificate"), action=url_for("CertificateView.upload"))
 
 
 class TrustRootView(GlobalModelView):
@@ -128,28 +108,12 @@ class TrustRootView(GlobalModelView):
     @has_access
     def upload(self):
         if request.method == "POST":
-            data = _upload_bytes("certificate")
-            if data is None:
-                flash(str(_l("Choose the certificate file (PEM or DER)")), "danger")
-            else:
-                try:
-                    signing.add_trust_root(data, request.form.get("name") or None, user=g.user)
-                    db.session.commit()
-                    return redirect(url_for("TrustRootView.list"))
-                except CertificateError as exc:
-                    db.session.rollback()
-                    flash(str(exc), "danger")
+            result = certificates.upload_trust_root(g.user, _upload_bytes("certificate"), request.form.get("name"))
+            flash(result.message, "success" if result.ok else "danger")
+            if result.ok:
+                return redirect(url_for("TrustRootView.list"))
         return self.render_template("oms/certificate_upload.html", users=None, title=_l("Add a trust root"),
                                     action=url_for("TrustRootView.upload"))
-
-
-def signing_icon(reg: Registry) -> Markup:
-    """The «Действие» column's signing icon: only for the user whose turn it is."""
-    if not signing.can_sign(g.user, reg):
-        return Markup("")
-    return Markup('<a class="btn btn-success btn-sm sign-registry" href="{}" title="{}">'
-                  '<i class="fa fa-pencil-square-o"></i> {}</a>').format(
-        url_for("RegistrySigningView.page", pk=reg.id), _l("Sign"), _l("Sign"))
 
 
 class RegistrySigningView(ScopedModelView):
@@ -173,13 +137,13 @@ class RegistrySigningView(ScopedModelView):
     @expose("/<int:pk>")
     @has_access
     def page(self, pk):
-        reg = self._scoped_get(pk)
-        config = current_app.config
+        page = signing.signing_page(g.user, pk)
+        if page is None:
+            abort(404)
         return self.render_template(
-            "oms/signing_page.html", reg=reg, docs=registry_documents.documents_of(reg.id),
-            turn=signing.turn(reg), role_name=signing.role_name, refusal=signing.refusal_to_sign(g.user, reg),
-            paper_refusal=signing.paper_refusal(g.user, reg), checks=signing.verify_registry(reg.id),
-            provider=bool(config.get("SIGNING_SIGN_COMMAND")), title=_l("Signing of registry %(n)s", n=reg.number))
+            "oms/signing_page.html", reg=page.registry, docs=page.documents, turn=page.turn,
+            role_name=signing.role_name, refusal=page.refusal, paper_refusal=page.paper_refusal,
+            checks=page.checks, provider=page.provider, title=_l("Signing of registry %(n)s", n=page.registry.number))
 
     @expose("/<int:pk>/pkcs12", methods=["POST"])
     @has_access
@@ -220,8 +184,8 @@ class RegistrySigningView(ScopedModelView):
     @expose("/<int:pk>/print")
     @has_access
     def print_set(self, pk):
-        reg = self._scoped_get(pk)
-        if not registry_documents.documents_of(reg.id):
+        page = signing.signing_page(g.user, pk)
+        if page is None or not page.documents:
             abort(404)
-        return self.render_template("oms/signing_print.html", reg=reg, docs=registry_documents.documents_of(reg.id),
-                                    checks=signing.verify_registry(reg.id), title=_l("Print"))
+        return self.render_template("oms/signing_print.html", reg=page.registry, docs=page.documents,
+                                    checks=page.checks, title=_l("Print"))

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from app.controls.finding import STAGE_MEK
 from app.extensions import db
-from app.models.intake import ControlError, MedicalCase
+from app.models.intake import MedicalCase
 from app.models.organisation import Organisation
 from app.models.reference import ControlRule
 from app.models.vocabulary import CaseStatus, FileStatus

@@ -8,14 +8,13 @@ import json
 import random
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models.tariff import Tariff
-from app.demo.files import _set, plan_cases, zap_node
+from app.demo.files import plan_cases, zap_node
 from app.tariffs import TariffBook, TariffRow, calculate
-from app.tariffs.importer import TariffImportError, import_file, load_book
+from app.tariffs.importer import load_book
 from tests.mek.cases import zap
 
 D = dt.date

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models.intake import MedicalCase
-from app.models.organisation import Organisation
 from app.models.registry import Registry, RegistryStatusChange
 from app.models.vocabulary import CaseStatus
 from app.services.registries import formation

@@ -19,7 +19,6 @@ from tests.registries.helpers import demo, load, user
 @pytest.fixture()
 def registry(app, tmp_path):
     """A registry «Создан» of mo1 paid by 14001 (period 2021-MM, unique per test)."""
-    import itertools
 
     month = next(_months)
     with app.app_context():

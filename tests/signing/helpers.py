@@ -9,6 +9,7 @@ from pathlib import Path
 from app.extensions import db
 from app.models.registry import Registry
 from app.services.registries import workflow as wf
+from app.services.signing import certificates
 from app.services.signing import registry_signing as signing
 from app.services.registries.formation import form_registries
 from app.signing import pki
@@ -38,16 +39,16 @@ def make_test_pki() -> TestPki:
     certificate for its demo login (besides the demo ones)."""
     root = pki.make_ca("Тестовый УЦ")
     out = TestPki(root=root)
-    signing.add_trust_root(root.pem, "Тестовый УЦ")
+    certificates.add_trust_root(root.pem, "Тестовый УЦ")
     for login in ("mo1_executor", "mo1_accountant", "mo1_head", "smo1_signer"):
         out.signers[login] = pki.issue(root, f"Тест {login}")
-        signing.register_certificate(user(login), out.signers[login].der)
+        certificates.register_certificate(user(login), out.signers[login].der)
     start = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
     out.expired = pki.issue(root, "Просроченный", not_before=start, not_after=start + dt.timedelta(days=365))
-    signing.register_certificate(user("mo1_executor"), out.expired.der)
+    certificates.register_certificate(user("mo1_executor"), out.expired.der)
     stranger = pki.make_ca("Неизвестный УЦ")
     out.unknown_ca_signer = pki.issue(stranger, "Чужой УЦ")
-    signing.register_certificate(user("mo1_executor"), out.unknown_ca_signer.der)
+    certificates.register_certificate(user("mo1_executor"), out.unknown_ca_signer.der)
     db.session.commit()
     return out
 

@@ -9,6 +9,7 @@ import pytest
 from app.extensions import db
 from app.models.signing import RegistrySigning
 from app.security.roles import ROLE_MO
+from app.services.signing import certificates
 from app.services.signing import registry_signing as signing
 from app.signing import pki
 from app.signing.certificates import CertificateError, parse_certificate, thumbprint_of
@@ -84,9 +85,9 @@ def test_a_failing_sign_command_is_a_clear_error(keys):
 def test_registry_signed_through_the_command_provider(app_ctx, tmp_path, keys):
     root, signer, store = keys
     make_test_pki()                                   # the other signers of the registry
-    signing.add_trust_root(root.pem, "УЦ провайдера")
+    certificates.add_trust_root(root.pem, "УЦ провайдера")
     executor = make_user(org_by_code("140001"), ROLE_MO, rights=("executor",))
-    signing.register_certificate(executor, signer.der)
+    certificates.register_certificate(executor, signer.der)
     db.session.commit()
     reg_id = registry_for_signing(tmp_path)
     app_ctx.config.update(SIGNING_PROVIDER="command", SIGNING_SIGN_COMMAND=SIGN % store,

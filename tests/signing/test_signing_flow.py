@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models.registry import RegistryDocument, RegistryStatusChange
 from app.models.signing import RegistrySigning
 from app.security.roles import ROLE_MO
+from app.services.signing import certificates
 from app.services.signing import registry_signing as signing
 from app.services.registries.documents import documents_of
 from app.signing.providers import Pkcs12Signer
@@ -151,7 +152,7 @@ def test_one_person_cannot_sign_in_two_roles_unless_allowed(app_ctx, reg_id, tes
     from app.signing import pki
 
     cert = pki.issue(test_pki.root, "Двойная роль")
-    signing.register_certificate(both, cert.der)
+    certificates.register_certificate(both, cert.der)
     db.session.commit()
     p12 = cert.pkcs12(PASS)
     assert signing.sign_with_pkcs12(both, reg_id, p12, PASS).ok
@@ -245,7 +246,7 @@ def test_the_fund_signs_the_nonresident_registry_it_pays(app_ctx, tmp_path, test
     with pytest.raises(UserRuleError):
         validate_user_organisation(make_user(org_by_code("140001"), ROLE_MO, rights=("smo_signer",)))
     issued = pki.issue(test_pki.root, "Подписант ТФОМС")
-    signing.register_certificate(fund_signer, issued.der)
+    certificates.register_certificate(fund_signer, issued.der)
     db.session.commit()
     reg_id = registry_for_signing(tmp_path, reg_type="Иногородние", payer="14", payer_login="tfoms_admin")
     for login in ("mo1_executor", "mo1_accountant", "mo1_head"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models.audit import AuditEvent

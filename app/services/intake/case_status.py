@@ -2,7 +2,6 @@
 each with a reason that goes to the audit log."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select, update

@@ -115,3 +115,8 @@ def delete_file_data(user, file_id: int) -> Outcome:
         except OSError:
             pass
     return Outcome(True, DELETED)
+
+
+def delete_files_data(user, file_ids: list[int]) -> list[Outcome]:
+    """«Удалить данные файла» of the action panel: each file as by :func:`delete_file_data`."""
+    return [delete_file_data(user, file_id) for file_id in file_ids]

@@ -13,17 +13,18 @@ the partial МЭК sanctions — :func:`app.services.registries.queries.payable_
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Optional
+from typing import Mapping, Optional
 
 from sqlalchemy import and_, case, func, literal, select, update
 
 from app.extensions import db
-from app.models.intake import MedicalCase, UploadedFile
+from app.models.intake import MedicalCase, Patient, UploadedFile
 from app.models.organisation import Organisation, Subdivision
 from app.models.vocabulary import OrgKind
 from app.models.registry import Registry, RegistryStatusChange
+from app.models.user import OmsUser
 from app.models.vocabulary import REGISTRY_TYPE_BY_USL_OK, RegistryStatus, RegistryType
 from app.models.vocabulary import CaseStatus, FileStatus
 from app.security.access import can
@@ -85,10 +86,63 @@ def groups(user) -> list[Group]:
     return sorted(out, key=lambda g: (-g.year, -g.month, g.reg_type, g.subtype, g.subdivision))
 
 
+def subdivisions_to_choose(user: OmsUser) -> list[Subdivision]:
+    """The active subdivisions the user may tick for «Сформировать реестр» (none for a login
+    limited to one subdivision: its registries are that subdivision's)."""
+    if getattr(user, "organisation", None) is None or user.subdivision_id:
+        return []
+    return (db.session.query(Subdivision).filter_by(organisation_id=user.organisation_id, is_active=True)
+            .order_by(Subdivision.code).all())
+
+
+def group_cases(user: OmsUser, filters: Mapping[str, str], page: int, size: int
+                ) -> Optional[tuple[list[tuple[MedicalCase, Optional[Patient]]], int]]:
+    """The cases behind one row of «Формирование» (period, type, subtype, subdivision), a page of
+    them and their number; None when the filters do not name a row."""
+    try:
+        year, month = (int(x) for x in (filters.get("period") or "").split("-"))
+    except ValueError:
+        return None
+    cond = [*_base(user), MedicalCase.year == year, MedicalCase.month == month,
+            registry_type_expr() == (filters.get("reg_type") or ""),
+            MedicalCase.file_type == (filters.get("subtype") or "")]
+    sub = filters.get("subdivision_id") or ""
+    if sub and sub != NO_SUBDIVISION:
+        if not sub.isdigit():
+            return None
+        cond.append(MedicalCase.subdivision_id == int(sub))
+    else:
+        cond.append(MedicalCase.subdivision_id.is_(None))
+    q = (select(MedicalCase, Patient).outerjoin(Patient, Patient.id == MedicalCase.patient_id)
+         .join(UploadedFile, and_(UploadedFile.id == MedicalCase.file_id, UploadedFile.status == FileStatus.DONE))
+         .where(*cond))
+    total = db.session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
+    cases = db.session.execute(q.order_by(MedicalCase.id).offset(page * size).limit(size)).all()
+    return [tuple(row) for row in cases], total
+
+
 FILTERS = ("period", "reg_type", "subtype", "subdivision_id")
 NO_SUBDIVISION = NONE_VALUE      # the filter value of the cases of the МО as a whole
 LINKED = LinkedFilters(FILTERS, label_attrs={"subdivision_id": "subdivision"},
                        none_labels={"subdivision_id": "без подразделения"}, descending=frozenset({"period"}))
+
+
+@dataclass(frozen=True)
+class FormationPage:
+    rows: list[Group]                          # the groups the filters keep
+    options: dict[str, list[tuple[str, str]]]  # the linked dropdowns
+    subdivisions: list[Subdivision]            # what «Сформировать реестр» offers to tick
+    total_cases: int
+    total_sum: Decimal
+
+
+def formation_page(user: OmsUser, filters: Mapping[str, str]) -> FormationPage:
+    """«Формирование»: the user's groups with the linked filters applied."""
+    rows = groups(user)
+    shown = apply_filters(rows, filters)
+    return FormationPage(rows=shown, options=filter_options(rows, filters), subdivisions=subdivisions_to_choose(user),
+                         total_cases=sum(r.cases for r in shown),
+                         total_sum=sum((r.sum for r in shown), Decimal("0.00")))
 
 
 def apply_filters(rows: list[Group], filters: dict) -> list[Group]:

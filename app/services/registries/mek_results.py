@@ -6,12 +6,12 @@ Refusals are recorded per case, the registry counts them, and «Акт МЭК» 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Optional
+from typing import BinaryIO, Optional
 
 from sqlalchemy import delete, select
 
@@ -29,9 +29,13 @@ from app.core.outcome import Outcome
 from app.security.request_scope import get_scoped, not_found_message
 from app.services.registries.queries import apply_payer_sump
 from app.services.registries.documents import refresh_payable_documents
-from app.services.registries.workflow import actors_of, PAYER
+from app.services.registries.workflow import PAYER, actors_of
+from app.models.vocabulary import Resource
+from app.security.access import can
+from app.security.permissions import PERM_WRITE
 
 ZERO = Decimal("0.00")
+CHUNK = 1024 * 1024
 
 
 def _dec(text: Optional[str]) -> Optional[Decimal]:
@@ -56,6 +60,26 @@ def _xml_of(upload: Path, workdir: Path) -> tuple[Optional[Path], Optional[str]]
             target.write_bytes(zf.read(names[0]))
             return target, None
     return upload, None
+
+
+def may_load_results(user, reg: Registry) -> bool:
+    """The payer of a registry «Выгружен», with the right to write registries."""
+    return (reg.status == RegistryStatus.TAKEN and PAYER in actors_of(user, reg)
+            and can(user, PERM_WRITE, Resource.REGISTRY))
+
+
+def refusals_of(registry_id: int) -> list[RegistryRefusal]:
+    return (db.session.query(RegistryRefusal).filter_by(registry_id=registry_id)
+            .order_by(RegistryRefusal.id).all())
+
+
+def load_results_upload(user, registry_id: int, stream: BinaryIO) -> Outcome:
+    """:func:`load_results` of an uploaded file (kept in a temporary folder for the call)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "results.zip"
+        with open(path, "wb") as out:
+            shutil.copyfileobj(stream, out, CHUNK)
+        return load_results(user, registry_id, path)
 
 
 def load_results(user, registry_id: int, upload: Path) -> Outcome:
@@ -158,7 +182,7 @@ def load_results(user, registry_id: int, upload: Path) -> Outcome:
 
 
 def _act(reg: Registry, refusals: list[dict], cases) -> None:
-    from app.services.registries.documents import TITLES, _store
+    from app.services.registries.documents import _store
 
     mo = db.session.get(Organisation, reg.organisation_id)
     payer = db.session.get(Organisation, reg.payer_id)

@@ -164,6 +164,11 @@ def delete_registry(user, registry_id: int) -> Outcome:
     return Outcome(True, f"Реестр {reg.number} удален, случаев возвращено: {returned}")
 
 
+def delete_registries(user, registry_ids: list[int]) -> list[Outcome]:
+    """«Удалить» of the action panel: each registry as by :func:`delete_registry`."""
+    return [delete_registry(user, registry_id) for registry_id in registry_ids]
+
+
 def registry_history(registry_id: int):
     """The status changes of a registry, oldest first."""
     from app.models.registry import RegistryStatusChange

@@ -22,10 +22,10 @@ from sqlalchemy import update
 from app.extensions import db
 from app.models.vocabulary import OrgKind
 from app.models.registry import Registry, RegistryStatusChange
-from app.models.vocabulary import RegistryStatus, RegistryType
+from app.models.vocabulary import RegistryStatus
 from app.security.access import can
 from app.core import audit
-from app.core.outcome import Outcome
+from app.core.outcome import Outcome, Refusal
 from app.security.request_scope import get_scoped, not_found_message
 from app.models.vocabulary import Resource
 from app.security.permissions import PERM_WRITE
@@ -87,27 +87,32 @@ def move(reg_id: int, src: str, dst: str, *, user=None, comment: Optional[str] =
 
 def change_status(user, registry_id: int, target: str, comment: Optional[str] = None,
                   expected: Optional[str] = None) -> Outcome:
-    """A user's status change, with every check the page does, again."""
+    """A user's status change, with every check the page does, again.  The outcome's ``status``
+    is the registry's status after it (the system may have moved it on at once)."""
     reg = get_scoped(user, Registry, registry_id)
     if reg is None:
-        return Outcome(False, not_found_message(Registry))
+        return Outcome(False, not_found_message(Registry), refusal=Refusal.NOT_FOUND)
     current = reg.status
     if expected is not None and expected != current:
-        return Outcome(False, CHANGED_MEANWHILE, status=current)
+        return Outcome(False, CHANGED_MEANWHILE, status=current, refusal=Refusal.CONFLICT)
     if target not in allowed_targets(user, reg):
-        return Outcome(False, f"Переход «{current}» → «{target}» вам недоступен", status=current)
+        return Outcome(False, f"Переход «{current}» → «{target}» вам недоступен", status=current,
+                       refusal=Refusal.FORBIDDEN)
     if (current, target) == (RegistryStatus.TAKEN, RegistryStatus.REWORK) and reg.mek_loaded_at is None:
-        return Outcome(False, "Сначала загрузите файл результатов МЭК", status=current)
+        return Outcome(False, "Сначала загрузите файл результатов МЭК", status=current, refusal=Refusal.INVALID)
     if (current, target) in NEEDS_COMMENT and not (comment or "").strip():
-        return Outcome(False, "Укажите комментарий: причину возврата на доработку", status=current)
+        return Outcome(False, "Укажите комментарий: причину возврата на доработку", status=current,
+                       refusal=Refusal.INVALID)
     if not move(reg.id, current, target, user=user, comment=comment):
         db.session.rollback()
-        return Outcome(False, CHANGED_MEANWHILE, status=current)
+        return Outcome(False, CHANGED_MEANWHILE, status=current, refusal=Refusal.CONFLICT)
     audit.record("registry_status_changed", user=user, object_type="Registry", object_id=reg.id,
                  details={"number": reg.number, "from": current, "to": target, "comment": comment})
     db.session.commit()
     after_change(reg.id, target, user)
-    return Outcome(True, f"Реестр {reg.number}: статус «{target}»", status=target)
+    db.session.expire_all()
+    now = db.session.get(Registry, reg.id)
+    return Outcome(True, f"Реестр {reg.number}: статус «{target}»", status=now.status if now else target)
 
 
 def after_change(registry_id: int, status: str, user) -> None:
@@ -117,3 +122,39 @@ def after_change(registry_id: int, status: str, user) -> None:
 
         enqueue("app.jobs.registry_jobs.generate_documents", registry_id,
                 title=f"Документы реестра {registry_id}", user=user, queue="documents")
+
+
+SAME_STATUS_NEEDED = "Выберите реестры в одинаковом статусе"
+
+
+def change_statuses(user, registry_ids: list[int], target: str) -> list[Outcome]:
+    """The common dropdown of the action panel: several registries in the same status at once,
+    each changed as by :func:`change_status` (expecting the status they were selected in)."""
+    regs = [get_scoped(user, Registry, i) for i in registry_ids]
+    if any(r is None for r in regs):
+        return [Outcome(False, not_found_message(Registry))]
+    if len({r.status for r in regs}) > 1:
+        return [Outcome(False, SAME_STATUS_NEEDED)]
+    expected = [(r.id, r.status) for r in regs]
+    return [change_status(user, reg_id, target, expected=status) for reg_id, status in expected]
+
+
+RETRY_REFUSED = "Повторить можно формирование документов реестра вашей МО в статусе «Отправлен» после ошибки"
+RETRY_STARTED = "Формирование документов запущено повторно"
+
+
+def may_retry_documents(user, reg: Registry) -> bool:
+    """«Повторить»: the МО of a registry whose documents failed to be made while «Отправлен»."""
+    return (reg.status == RegistryStatus.SENT and bool(reg.error)
+            and reg.organisation_id == getattr(user, "organisation_id", None)
+            and can(user, PERM_WRITE, Resource.REGISTRY))
+
+
+def retry_documents(user, registry_id: int) -> Outcome:
+    reg = get_scoped(user, Registry, registry_id)
+    if reg is None:
+        return Outcome(False, not_found_message(Registry))
+    if not may_retry_documents(user, reg):
+        return Outcome(False, RETRY_REFUSED, status=reg.status)
+    after_change(reg.id, RegistryStatus.SENT, user)
+    return Outcome(True, RETRY_STARTED, status=reg.status)

@@ -21,18 +21,19 @@ import hashlib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.core.bulk_update import in_values
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.vocabulary import OrgKind
 from app.models.registry import Registry, RegistryDocument
 from app.models.vocabulary import RegistryStatus
-from app.models.signing import Certificate, DocumentSignature, RegistrySigning, TrustRoot
+from app.models.signing import Certificate, DocumentSignature, RegistrySigning
 from app.models.vocabulary import PaperRole, SigningMethod
 from app.models.user import OmsUser
 from app.models.vocabulary import MO_SIGNING_ORDER, SigningRight
@@ -43,7 +44,8 @@ from app.core.outcome import Outcome
 from app.security.request_scope import get_scoped, not_found_message
 from app.services.registries.workflow import move
 from app.signing import order
-from app.signing.certificates import parse_certificate, thumbprint_of
+from app.services.signing.certificates import active_certificates, trust_roots
+from app.signing.certificates import thumbprint_of
 from app.signing.cms import SignatureFormatError, normalise
 from app.signing.providers import (DocumentSigner, Pkcs12Signer, SigningError, Verification,
                                    configured_command_provider, configured_verifier)
@@ -61,9 +63,20 @@ def role_name(role: str) -> str:
 
 
 # -- whose turn -------------------------------------------------------------------------------------
+def _signings(registry_ids: Iterable[int]) -> dict[int, list[tuple[str, Optional[int]]]]:
+    """(role, user id) of the signing steps made so far, per registry, in their order."""
+    ids = list(registry_ids)
+    out: dict[int, list[tuple[str, Optional[int]]]] = {i: [] for i in ids}
+    if ids:
+        for reg_id, role, user_id in db.session.execute(
+                select(RegistrySigning.registry_id, RegistrySigning.role, RegistrySigning.user_id)
+                .where(in_values(RegistrySigning.registry_id, ids)).order_by(RegistrySigning.id)):
+            out[reg_id].append((role, user_id))
+    return out
+
+
 def signed_roles(registry_id: int) -> list[str]:
-    return list(db.session.execute(select(RegistrySigning.role).where(RegistrySigning.registry_id == registry_id)
-                                   .order_by(RegistrySigning.id)).scalars())
+    return [role for role, _ in _signings([registry_id])[registry_id]]
 
 
 def turn(reg: Registry) -> Optional[str]:
@@ -80,18 +93,13 @@ def _side_matches(user, reg: Registry, role: str) -> bool:
     return role in MO_SIGNING_ORDER and reg.organisation_id == org.id
 
 
-def active_certificates(user, at=None) -> list[Certificate]:
-    """The user's registered certificates that are switched on and valid at ``at`` (now)."""
-    at = at or utcnow()
-    return list(db.session.execute(
-        select(Certificate).where(Certificate.user_id == user.id, Certificate.active.is_(True),
-                                  Certificate.not_before <= at, Certificate.not_after >= at)
-        .order_by(Certificate.not_after.desc())).scalars())
-
-
-def refusal_to_sign(user, reg: Registry) -> Optional[str]:
-    """Why this user cannot sign the registry now, or None when it is their turn."""
-    role = turn(reg)
+def refusal_to_sign(user, reg: Registry, *, signings: Optional[list[tuple[str, Optional[int]]]] = None,
+                    has_certificate: Optional[bool] = None) -> Optional[str]:
+    """Why this user cannot sign the registry now, or None when it is their turn.  ``signings`` and
+    ``has_certificate`` may be given when known (a list page asks for many registries at once)."""
+    if signings is None:
+        signings = _signings([reg.id])[reg.id]
+    role = order.next_role(reg.status, [r for r, _ in signings])
     if role is None:
         return f"Реестр в статусе «{reg.status}» не подписывается"
     if not can(user, PERM_WRITE, Resource.REGISTRY) or not _side_matches(user, reg, role):
@@ -99,11 +107,12 @@ def refusal_to_sign(user, reg: Registry) -> Optional[str]:
     if not user.has_signature_right(role):
         return f"Сейчас подписывает {role_name(role)}; у вас нет этого права подписи"
     if not current_app.config["SIGNING_SAME_PERSON_ROLES"]:
-        mine = db.session.execute(select(RegistrySigning.role).where(RegistrySigning.registry_id == reg.id,
-                                                                     RegistrySigning.user_id == user.id)).scalar()
+        mine = next((r for r, user_id in signings if user_id == user.id), None)
         if mine is not None:
             return f"Вы уже подписали этот реестр как {role_name(mine)}; одно лицо не подписывает в двух ролях"
-    if not active_certificates(user):
+    if has_certificate is None:
+        has_certificate = bool(active_certificates(user))
+    if not has_certificate:
         return "У вас нет действующего зарегистрированного сертификата"
     return None
 
@@ -112,11 +121,20 @@ def can_sign(user, reg: Registry) -> bool:
     return refusal_to_sign(user, reg) is None
 
 
+def signing_turns(user, registries: Iterable[Registry]) -> dict[int, bool]:
+    """For a page of registries: whether it is this user's turn to sign each (two queries)."""
+    registries = list(registries)
+    signing = [r.id for r in registries if r.status in order.ORDER_BY_STATUS]
+    if not signing:
+        return {r.id: False for r in registries}
+    steps = _signings(signing)
+    has_certificate = bool(active_certificates(user))
+    return {r.id: r.id in steps and refusal_to_sign(user, r, signings=steps[r.id],
+                                                     has_certificate=has_certificate) is None
+            for r in registries}
+
+
 # -- the checks of a signature ---------------------------------------------------------------------------
-def trust_roots() -> list[bytes]:
-    return list(db.session.execute(select(TrustRoot.der).where(TrustRoot.active.is_(True))).scalars())
-
-
 def _registered(user_id: int, der: Optional[bytes], *, active_only: bool) -> Optional[Certificate]:
     if der is None:
         return None
@@ -389,31 +407,23 @@ def write_documents_zip(registry_id: int, target) -> None:
                 zf.writestr(f"{sig.document.file_name}.{n}_{step.role}.sig", sig.signature)
 
 
-def register_certificate(user: OmsUser, data: bytes, *, uploaded_by=None) -> Certificate:
-    """Parse and register a certificate for a user (CertificateError when it is not one)."""
-    info = parse_certificate(data)
-    cert = db.session.execute(select(Certificate).where(Certificate.user_id == user.id,
-                                                        Certificate.thumbprint == info.thumbprint)).scalar()
-    if cert is None:
-        cert = Certificate(user_id=user.id, organisation_id=user.organisation_id, thumbprint=info.thumbprint)
-        db.session.add(cert)
-    cert.der, cert.subject, cert.issuer, cert.serial = info.der, info.subject[:500], info.issuer[:500], info.serial
-    cert.not_before, cert.not_after, cert.active = info.not_before, info.not_after, True
-    cert.uploaded_by_id = getattr(uploaded_by, "id", None)
-    audit.record("certificate_registered", user=uploaded_by, object_type="Certificate",
-                 details={"user": user.username, "thumbprint": info.thumbprint, "subject": info.subject})
-    return cert
+@dataclass(frozen=True)
+class SigningPage:
+    registry: Registry
+    documents: list[RegistryDocument]
+    turn: Optional[str]                 # whose turn it is
+    refusal: Optional[str]              # why this user cannot sign now (None: they can)
+    paper_refusal: Optional[str]        # why they cannot mark it signed on paper
+    checks: list[SignatureCheck]        # the signatures so far, verified afresh
+    provider: bool                      # an external signing command is configured
 
 
-def add_trust_root(data: bytes, name: Optional[str] = None, *, user=None) -> TrustRoot:
-    info = parse_certificate(data)
-    root = db.session.execute(select(TrustRoot).where(TrustRoot.thumbprint == info.thumbprint)).scalar()
-    if root is None:
-        root = TrustRoot(thumbprint=info.thumbprint)
-        db.session.add(root)
-    root.name = (name or info.subject)[:200]
-    root.der, root.subject, root.serial = info.der, info.subject[:500], info.serial
-    root.not_before, root.not_after, root.active = info.not_before, info.not_after, True
-    audit.record("trust_root_added", user=user, object_type="TrustRoot",
-                 details={"thumbprint": info.thumbprint, "subject": info.subject})
-    return root
+def signing_page(user: OmsUser, registry_id: int) -> Optional[SigningPage]:
+    """The signing page of a registry, or None outside the user's scope."""
+    reg = get_scoped(user, Registry, registry_id)
+    if reg is None:
+        return None
+    docs = db.session.query(RegistryDocument).filter_by(registry_id=reg.id).order_by(RegistryDocument.id).all()
+    return SigningPage(registry=reg, documents=docs, turn=turn(reg), refusal=refusal_to_sign(user, reg),
+                       paper_refusal=paper_refusal(user, reg), checks=verify_registry(reg.id),
+                       provider=bool(current_app.config.get("SIGNING_SIGN_COMMAND")))
