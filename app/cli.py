@@ -1,17 +1,17 @@
 """``flask --app run.py oms ...``: the command-line channel, through the same services."""
 from __future__ import annotations
 
-import json
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.api.cli import api_key_cli
+from app.cli_common import find_user, print_json
+
 oms_cli = AppGroup("oms", help="Команды системы ОМС")
+oms_cli.add_command(api_key_cli)
 
 
-def _print_json(obj) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
 
 @oms_cli.command("sync-roles")
@@ -29,7 +29,7 @@ def sync_roles_command():
     appbuilder.add_permissions(update_perms=True)   # permissions of every registered view and API
     ensure_signature_rights()
     db.session.commit()
-    _print_json(sync_roles(appbuilder))
+    print_json(sync_roles(appbuilder))
 
 
 @oms_cli.command("init-demo")
@@ -48,7 +48,7 @@ def init_demo_command():
     from app.demo.signatures import ensure_demo_signatures
 
     result["signatures"] = ensure_demo_signatures()
-    _print_json(result)
+    print_json(result)
 
 
 @oms_cli.command("info")
@@ -58,17 +58,8 @@ def info_command():
     from sqlalchemy.engine import make_url
 
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
-    _print_json({"database": url.render_as_string(hide_password=True), "jobs": describe()})
+    print_json({"database": url.render_as_string(hide_password=True), "jobs": describe()})
 
-
-def _user(login: str):
-    from app.extensions import db
-    from app.models.user import OmsUser
-
-    user = db.session.query(OmsUser).filter_by(username=login).one_or_none()
-    if user is None:
-        raise click.ClickException(f"Пользователь {login} не найден")
-    return user
 
 
 @oms_cli.command("sync-rules")
@@ -76,7 +67,7 @@ def sync_rules_command():
     """Дополнить каталог правил контроля правилами, которые реализованы в системе."""
     from app.services.reference.rules import sync_catalogue
 
-    _print_json(sync_catalogue())
+    print_json(sync_catalogue())
 
 
 @oms_cli.command("import-rules")
@@ -105,7 +96,7 @@ def import_nsi_command(paths, book):
 
     for path in paths:
         try:
-            _print_json(import_packet(Path(path), book))
+            print_json(import_packet(Path(path), book))
         except NsiImportError as exc:
             raise click.ClickException(str(exc))
 
@@ -120,20 +111,20 @@ def load_command(paths, login, max_errors):
     from app.services.intake.pipeline import load_file, summary
     from app.services.intake.uploads import IncomingArchive, UploadRefused, accept_archives
 
-    user = _user(login)
+    user = find_user(login)
     for path in paths:
         with open(path, "rb") as stream:
             try:
                 rows = accept_archives(user, [IncomingArchive(path, stream)], run_job=False)
             except UploadRefused as exc:
-                _print_json({"file": path, "file_id": None, "status": None, "note": str(exc),
+                print_json({"file": path, "file_id": None, "status": None, "note": str(exc),
                              "records": 0, "flk_rejected": 0, "flk_errors": 0, "mek_rejected": 0,
                              "errors": []})
                 continue
         for row in rows:
             load_file(row.id)
             db.session.expire_all()
-            _print_json(summary(db.session.get(type(row), row.id), max_errors))
+            print_json(summary(db.session.get(type(row), row.id), max_errors))
 
 
 @oms_cli.command("demo-files")
@@ -154,7 +145,7 @@ def demo_files_command(outdir, mo, sender, cases, error_rate, seed, count, year,
 
     manifest = write_demo_files(Path(outdir), count=count, mo=mo, sender=sender, cases=cases,
                                 error_rate=error_rate, seed=seed, year=year, month=month)
-    _print_json(manifest)
+    print_json(manifest)
 
 
 @oms_cli.command("import-erz")
@@ -169,7 +160,7 @@ def import_erz_command(path, fmt, encoding):
     from app.erz.importer import ErzImportError, import_file
 
     try:
-        _print_json(import_file(Path(path), fmt, encoding).as_dict())
+        print_json(import_file(Path(path), fmt, encoding).as_dict())
     except ErzImportError as exc:
         raise click.ClickException(str(exc))
 
@@ -184,7 +175,7 @@ def import_tariffs_command(path, encoding):
     from app.tariffs.importer import TariffImportError, import_file
 
     try:
-        _print_json(import_file(Path(path), encoding))
+        print_json(import_file(Path(path), encoding))
     except TariffImportError as exc:
         raise click.ClickException(str(exc))
 
@@ -196,7 +187,7 @@ def delete_file_command(file_id, login):
     """Удалить данные файла (как «Удалить данные файла» на вкладке «Загрузка файла»)."""
     from app.services.intake.file_data import delete_file_data
 
-    _print_json(delete_file_data(_user(login), file_id).as_dict())
+    print_json(delete_file_data(find_user(login), file_id).as_dict())
 
 
 @oms_cli.command("form")
@@ -208,7 +199,7 @@ def form_command(login, period, reg_type, subdivisions):
     """«Сформировать реестр»: по реестру на каждую СМО (и «Иногородние» в ТФОМС)."""
     from app.services.registries.formation import form_registries
 
-    _print_json(form_registries(_user(login), period, reg_type, list(subdivisions) or None).as_dict())
+    print_json(form_registries(find_user(login), period, reg_type, list(subdivisions) or None).as_dict())
 
 
 @oms_cli.command("case-status")
@@ -220,7 +211,7 @@ def case_status_command(case_id, status, login, reason):
     """Приостановить / возобновить / исключить случай (статус: Приостановлен, Принят, Исключен)."""
     from app.services.intake.case_status import change_status
 
-    _print_json(change_status(_user(login), [case_id], status, reason).as_dict())
+    print_json(change_status(find_user(login), [case_id], status, reason).as_dict())
 
 
 def _sync_jobs() -> None:
@@ -240,13 +231,13 @@ def registry_status_command(registry_id, status, login, comment):
     from app.services.registries.workflow import change_status
 
     _sync_jobs()
-    result = change_status(_user(login), registry_id, status, comment)
+    result = change_status(find_user(login), registry_id, status, comment)
     db.session.expire_all()
     reg = db.session.get(Registry, registry_id)
     out = result.as_dict()
     if reg is not None and result.ok:
         out["status"] = reg.status          # after the background work (documents) too
-    _print_json(out)
+    print_json(out)
 
 
 @oms_cli.command("registry-show")
@@ -259,11 +250,11 @@ def registry_show_command(registry_id, login):
     from app.services.registries.documents import documents_of
     from app.services.registries.queries import registry_history
 
-    reg = get_scoped(_user(login), Registry, registry_id)
+    reg = get_scoped(find_user(login), Registry, registry_id)
     if reg is None:
-        _print_json({"ok": False, "message": not_found_message(Registry)})
+        print_json({"ok": False, "message": not_found_message(Registry)})
         return
-    _print_json({"id": reg.id, "number": reg.number, "status": reg.status, "payer": reg.payer.code,
+    print_json({"id": reg.id, "number": reg.number, "status": reg.status, "payer": reg.payer.code,
                  "cases": reg.cases, "sum": str(reg.sum_calc), "mek_refused": reg.mek_refused,
                  "documents": [{"name": d.file_name, "sha256": d.sha256} for d in documents_of(reg.id)],
                  "history": [{"from": h.from_status, "to": h.to_status, "user": h.username, "at": h.at}
@@ -283,9 +274,9 @@ def registry_download_command(registry_id, outdir, login):
     from app.security.request_scope import get_scoped, not_found_message
     from app.services.registries.documents import documents_of
 
-    reg = get_scoped(_user(login), Registry, registry_id)
+    reg = get_scoped(find_user(login), Registry, registry_id)
     if reg is None:
-        _print_json({"ok": False, "message": not_found_message(Registry)})
+        print_json({"ok": False, "message": not_found_message(Registry)})
         return
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
@@ -293,7 +284,7 @@ def registry_download_command(registry_id, outdir, login):
     for doc in documents_of(reg.id):
         shutil.copyfile(doc.path, out / doc.file_name)
         files.append(doc.file_name)
-    _print_json({"ok": True, "files": files})
+    print_json({"ok": True, "files": files})
 
 
 @oms_cli.command("mek-results")
@@ -306,8 +297,8 @@ def mek_results_command(registry_id, path, login):
 
     from app.services.registries.mek_results import load_results
 
-    result = load_results(_user(login), registry_id, Path(path)).as_dict()
-    _print_json({k: result[k] for k in ("ok", "message", "refused_cases")} | (
+    result = load_results(find_user(login), registry_id, Path(path)).as_dict()
+    print_json({k: result[k] for k in ("ok", "message", "refused_cases")} | (
         {"reasons": result["reasons"]} if result["reasons"] else {}))
 
 
@@ -329,7 +320,7 @@ def sign_command(registry_id, login, pkcs12_path, passphrase_env, sig_dir, use_p
 
     if sum(bool(x) for x in (pkcs12_path, sig_dir, use_provider)) != 1:
         raise click.UsageError("Укажите один способ: --pkcs12 FILE --passphrase-env VAR, --sig-dir DIR или --provider")
-    user = _user(login)
+    user = find_user(login)
     if pkcs12_path:
         passphrase = os.environ.get(passphrase_env) if passphrase_env else None
         if passphrase_env and passphrase is None:
@@ -340,7 +331,7 @@ def sign_command(registry_id, login, pkcs12_path, passphrase_env, sig_dir, use_p
         result = signing.sign_with_files(user, registry_id, files)
     else:
         result = signing.sign_with_provider(user, registry_id)
-    _print_json(result.as_dict())
+    print_json(result.as_dict())
 
 
 @oms_cli.command("verify")
@@ -352,12 +343,12 @@ def verify_command(registry_id, login):
     from app.models.registry import Registry
     from app.security.request_scope import get_scoped, not_found_message
 
-    reg = get_scoped(_user(login), Registry, registry_id)
+    reg = get_scoped(find_user(login), Registry, registry_id)
     if reg is None:
-        _print_json({"ok": False, "message": not_found_message(Registry)})
+        print_json({"ok": False, "message": not_found_message(Registry)})
         return
     checks = signing.verify_registry(reg.id)
-    _print_json({"id": reg.id, "number": reg.number, "status": reg.status, "ok": all(c.ok for c in checks),
+    print_json({"id": reg.id, "number": reg.number, "status": reg.status, "ok": all(c.ok for c in checks),
                  "signatures": [{"role": c.role, "user": c.username, "method": c.method, "certificate": c.certificate,
                                  "signed_at": c.signed_at, "document": c.document, "ok": c.ok, "result": c.result}
                                 for c in checks]})

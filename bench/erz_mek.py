@@ -1,4 +1,4 @@
-"""ЕРЗ and МЭК benchmark (issue 4; prints figures, not a test).
+"""ЕРЗ and МЭК benchmark (prints figures, not a test).
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/oms_bench_erz \\
         .venv/bin/python -m bench.erz_mek [--persons 1000000] [--earlier 5000000] [--cases 100000]

@@ -1,4 +1,4 @@
-"""Formation benchmark (issue 5): forming registries from 100,000 accepted cases, and the
+"""Formation benchmark: forming registries from 100,000 accepted cases, and the
 «Формирование» page with 1,000,000 cases in the database (median of 20 requests).
 
 Cases are written straight into the tables with COPY (loading a million through the pipeline

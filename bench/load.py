@@ -1,4 +1,4 @@
-"""Load benchmark (issue 3/4): archives of 10,000 and 100,000 cases loaded in production mode
+"""Load benchmark: archives of 10,000 and 100,000 cases loaded in production mode
 (PostgreSQL, Redis, one `rq worker`), with the floor: a bare iterparse of both files plus a bulk
 insert of the same rows.  Prints seconds, cases per second, the worker's peak memory and the
 ratio to the floor.
@@ -108,7 +108,7 @@ def main(argv=None) -> list[dict]:
 
 
 def figures(results: list[dict]) -> list[dict]:
-    """Issue 3: ФЛК ≤ 60 s, ≤ 400 MB, ≤ 3× the floor; issue 4: the whole pipeline ≤ 90 s."""
+    """The targets: ФЛК ≤ 60 s, ≤ 400 MB, ≤ 3× the floor; the whole pipeline ≤ 90 s."""
     rows = []
     for r in results:
         n = r["size"]

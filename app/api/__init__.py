@@ -24,7 +24,6 @@ def register_api(appbuilder, admin_category: str) -> None:
     appbuilder.add_view(ApiKeyView, "API keys", label=_l("API keys"), icon="fa-key", category=admin_category)
     _limit_api_login(appbuilder)
     _token_errors_are_401(appbuilder)
-    _add_commands()
 
 
 def _share_page_permissions(appbuilder, api) -> None:
@@ -65,11 +64,3 @@ def _token_errors_are_401(appbuilder) -> None:
     jwt.unauthorized_loader(answer)
     jwt.invalid_token_loader(answer)
     jwt.expired_token_loader(answer)
-
-
-def _add_commands() -> None:
-    from app.api.cli import api_key_cli
-    from app.cli import oms_cli
-
-    if "api-key" not in oms_cli.commands:
-        oms_cli.add_command(api_key_cli)

@@ -7,19 +7,10 @@ import datetime as dt
 import click
 from flask.cli import AppGroup
 
+from app.cli_common import find_user, print_json
+
 api_key_cli = AppGroup("api-key", help="Ключи API для МИС (REST API /api/v1/mis/...)")
 
-
-def _print_json(obj) -> None:
-    from app.cli import _print_json as print_json
-
-    print_json(obj)
-
-
-def _user(login: str):
-    from app.cli import _user as find_user
-
-    return find_user(login)
 
 
 @api_key_cli.command("create")
@@ -37,7 +28,7 @@ def create_command(login, name, expires):
         except ValueError:
             raise click.UsageError("Срок действия указывается как ГГГГ-ММ-ДД")
     try:
-        _print_json(create_key(_user(login), name, expires_on))
+        print_json(create_key(find_user(login), name, expires_on))
     except ApiKeyRefused as exc:
         raise click.ClickException(str(exc))
 
@@ -48,8 +39,8 @@ def list_command(login):
     """Ключи API (без самих ключей): владелец, название, даты, состояние."""
     from app.services.accounts.api_keys import all_keys, keys_of
 
-    found = keys_of(_user(login)) if login else all_keys()
-    _print_json([k.as_dict() for k in found])
+    found = keys_of(find_user(login)) if login else all_keys()
+    print_json([k.as_dict() for k in found])
 
 
 @api_key_cli.command("revoke")
@@ -59,6 +50,6 @@ def revoke_command(key_uuid):
     from app.services.accounts.api_keys import ApiKeyRefused, revoke_key
 
     try:
-        _print_json(revoke_key(key_uuid).as_dict())
+        print_json(revoke_key(key_uuid).as_dict())
     except ApiKeyRefused as exc:
         raise click.ClickException(str(exc))

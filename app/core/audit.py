@@ -7,36 +7,7 @@ from typing import Any, Optional
 from flask import has_request_context, request
 
 from app.extensions import db
-from app.models.audit import AuditEvent
-
-# event codes and their Russian names (the audit view shows the names)
-EVENTS = {
-    "login": "Вход в систему",
-    "logout": "Выход из системы",
-    "login_failed": "Неудачный вход",
-    "account_locked": "Учетная запись заблокирована",
-    "account_unlocked": "Учетная запись разблокирована",
-    "user_created": "Пользователь создан",
-    "user_changed": "Пользователь изменен",
-    "user_deleted": "Пользователь удален",
-    "role_created": "Роль создана",
-    "role_changed": "Роль изменена",
-    "role_deleted": "Роль удалена",
-    "roles_synced": "Роли синхронизированы",
-    "file_uploaded": "Файл загружен",
-    "file_data_deleted": "Данные файла удалены",
-    "rules_changed": "Правила контроля изменены",
-    "case_status_changed": "Статус случаев изменен",
-    "registries_formed": "Реестры сформированы",
-    "registry_deleted": "Реестр удален",
-    "registry_status_changed": "Статус реестра изменен",
-    "mek_results_loaded": "Результаты МЭК загружены",
-    "nsi_imported": "Справочник загружен",
-    "registry_signed": "Реестр подписан",
-    "certificate_registered": "Сертификат зарегистрирован",
-    "trust_root_added": "Доверенный корневой сертификат добавлен",
-}
-
+from app.models.audit import EVENTS, AuditEvent
 
 def record(
     event: str,
@@ -48,7 +19,10 @@ def record(
     details: Any = None,
     session=None,
 ) -> AuditEvent:
-    """Add one audit row to the session (the caller's transaction commits it)."""
+    """Add one audit row to the session (the caller's transaction commits it).  ``event`` is one of
+    the codes of :data:`app.models.audit.EVENTS`."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown audit event {event!r}")
     if details is not None and not isinstance(details, str):
         details = json.dumps(details, ensure_ascii=False, default=str)
     row = AuditEvent(

@@ -1,4 +1,4 @@
-"""The ФЛК protocol ``FLK_P`` (FORMAT.md §3) and its spreadsheet twin.
+"""The ФЛК protocol ``FLK_P`` and its spreadsheet twin.
 
     FLK_P
     ├─ FNAME    имя файла протокола ("V" + имя проверенного файла)

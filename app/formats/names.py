@@ -1,4 +1,4 @@
-"""Federal file names: ``<Type><Pi><Ni><Pp><Np>_<YY><MM><N>`` (FORMAT.md §2).
+"""Federal file names: ``<Type><Pi><Ni><Pp><Np>_<YY><MM><N>``.
 
 * ``Type`` — file type: ``H`` (медицинская помощь), ``C`` (ЗНО), ``T`` (ВМП),
   ``DP DV DO DS DU DF DA DB`` (диспансеризация и профосмотры), ``L`` (персональные данные);

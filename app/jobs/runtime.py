@@ -8,8 +8,9 @@ Modes (``JOBS_MODE``, chosen by ``config.Config``):
   first run needs no external service;
 - ``sync``: the job runs at once in the caller (the command line, tests).
 
-Every job runs through :func:`execute` in its own app context, and its status, progress, result
-and error are mirrored in the ``background_job`` table («Фоновые задачи»).
+Every job runs through :func:`app.jobs.worker.execute` (which makes the app in an ``rq worker``
+process) and :func:`run_job`, in its own app context, and its status, progress, result and error
+are mirrored in the ``background_job`` table («Фоновые задачи»).
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ _embedded_lock = threading.Lock()
 _current_job_id: contextvars.ContextVar[Optional[int]] = contextvars.ContextVar("oms_job_id", default=None)
 
 DEFAULT_QUEUE = "default"
+WORKER_ENTRY = "app.jobs.worker.execute"     # what every queued job calls (by name)
 DEFAULT_TIMEOUT = 6 * 3600
 
 
@@ -116,7 +118,7 @@ def enqueue(func: str, *args: Any, title: str, user=None, organisation_id: Optio
     if mode() == "embedded":
         _ensure_embedded_worker()
     q = get_queue(queue)
-    rq_job = q.enqueue("app.jobs.runtime.execute", job_id, func, list(args), kwargs,
+    rq_job = q.enqueue(WORKER_ENTRY, job_id, func, list(args), kwargs,
                        job_timeout=DEFAULT_TIMEOUT, result_ttl=86400, failure_ttl=7 * 86400)
     db.session.execute(
         BackgroundJob.__table__.update().where(BackgroundJob.id == job_id).values(rq_id=rq_job.id)
@@ -126,21 +128,16 @@ def enqueue(func: str, *args: Any, title: str, user=None, organisation_id: Optio
     return row
 
 
-def _process_app() -> Flask:
-    """The app to run a job in: this process's app, or a new one in an ``rq worker`` process."""
-    global _app
+def process_app() -> Optional[Flask]:
+    """The app of this process (the web server's, the command line's), if there is one; an
+    ``rq worker`` process has none until :mod:`app.jobs.worker` makes it."""
     if has_app_context():
         return current_app._get_current_object()
-    if _app is None:
-        from app import create_app
-
-        _app = create_app()
     return _app
 
 
-def execute(job_id: int, func: str, args: list, kwargs: dict):
+def run_job(app: Flask, job_id: int, func: str, args: list, kwargs: dict):
     """Run one job in its own app context and mirror its life in ``background_job``."""
-    app = _process_app()
     with app.app_context():
         from app.extensions import db
 

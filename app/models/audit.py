@@ -6,6 +6,37 @@ from sqlalchemy import Column, DateTime, Index, Integer, String, Text
 from app.models.base import Model, utcnow
 
 
+# event codes and their Russian names (the audit view shows the names)
+EVENTS = {
+    "login": "Вход в систему",
+    "logout": "Выход из системы",
+    "login_failed": "Неудачный вход",
+    "account_locked": "Учетная запись заблокирована",
+    "account_unlocked": "Учетная запись разблокирована",
+    "user_created": "Пользователь создан",
+    "user_changed": "Пользователь изменен",
+    "user_deleted": "Пользователь удален",
+    "role_created": "Роль создана",
+    "role_changed": "Роль изменена",
+    "role_deleted": "Роль удалена",
+    "roles_synced": "Роли синхронизированы",
+    "file_uploaded": "Файл загружен",
+    "file_data_deleted": "Данные файла удалены",
+    "rules_changed": "Правила контроля изменены",
+    "case_status_changed": "Статус случаев изменен",
+    "registries_formed": "Реестры сформированы",
+    "registry_deleted": "Реестр удален",
+    "registry_status_changed": "Статус реестра изменен",
+    "mek_results_loaded": "Результаты МЭК загружены",
+    "nsi_imported": "Справочник загружен",
+    "registry_signed": "Реестр подписан",
+    "certificate_registered": "Сертификат зарегистрирован",
+    "trust_root_added": "Доверенный корневой сертификат добавлен",
+    "api_key_created": "Ключ API создан",
+    "api_key_revoked": "Ключ API отозван",
+}
+
+
 class AuditEvent(Model):
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_event_org_at", "organisation_id", "at"),)
@@ -23,6 +54,4 @@ class AuditEvent(Model):
 
     @property
     def event_label(self) -> str:
-        from app.core.audit import EVENTS
-
         return EVENTS.get(self.event, self.event)

@@ -10,7 +10,7 @@ Names: ``<type>M<МО><Pp><payer>_<YY><MM><N>`` with ``Pp`` = ``S`` and the СМ
 and the region code of the ТФОМС (e.g. ``HM140001T14_26101`` for «Иногородние»); the L file has
 the same name with ``L``; both XML files go into ``<H name>.zip``.
 
-What is written (FORMAT.md §1–2, Q015):
+What is written (the federal format, Q015):
 
 * ``ZGLV``: VERSION (3.2), DATA, FILENAME = the H name, ``SD_Z`` = the number of ZAP;
 * ``SCHET``: CODE (default: the package number), CODE_MO (default: ``mo_code``), YEAR, MONTH,

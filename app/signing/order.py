@@ -1,4 +1,4 @@
-"""The signing order (DESIGN.md §2, the regional manual step 8): in «На подпись МО» the executor,
+"""The signing order (the regional manual, step 8): in «На подпись МО» the executor,
 then the chief accountant, then the head; in «На подпись СМО» the СМО's signer.  Pure rules."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every file status of DESIGN.md §2 the load reaches up to the end of ФЛК, with its note:
+"""Every file status the load reaches up to the end of ФЛК, with its note:
 «В очереди» → «Проверка архива» → «ФЛК» → (later stages) → «Процесс загрузки завершен», and the
 errors «Ошибка при загрузке файлов на сервер», «Ошибка формирования файла для ЕРЗ»,
 «Ошибка при загрузке подготовленных данных» (the database really refuses a write) and

@@ -125,7 +125,7 @@ def test_duplicates_of_an_earlier_file_are_refused_a_new_version_is_not(intake, 
     row1 = intake.upload_pair(first, LOGIN)
     assert case_statuses(row1.id) == {CaseStatus.ACCEPTED: 8}
     # the same cases again under another package number (same NHISTORY): new versions of the
-    # same cases (the re-upload replaces them, issue 5), not duplicates
+    # same cases (the re-upload replaces them), not duplicates
     renamed = _renumber(first, tmp_path)
     row2 = intake.upload_pair(renamed, LOGIN)
     assert case_statuses(row2.id) == {CaseStatus.ACCEPTED: 8}

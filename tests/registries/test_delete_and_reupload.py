@@ -1,4 +1,4 @@
-"""Deleting a file's data and re-uploading corrected files (issue 5)."""
+"""Deleting a file's data and re-uploading corrected files."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""«Формирование» and «Сформировать реестр» (issue 5)."""
+"""«Формирование» and «Сформировать реестр»."""
 from __future__ import annotations
 
 import json

@@ -152,7 +152,7 @@ def test_bulk_status_change_and_closed_registries_with_remembered_columns(app, b
     mo.post("/registries/action_post", data={"action": "to_sent", "rowid": [str(i) for i in ids]})
     with app.app_context():
         assert {_status(i) for i in ids} == {"Сформирован"}
-        # the system closes after the signatures (issue 7): here the status is set as the system would
+        # the system closes after the signatures: here the status is set as the system would
         for i in ids:
             assert wf.move(i, "Сформирован", "Закрыт")
         db.session.commit()

@@ -1,4 +1,4 @@
-"""Issue 5 in the pages: «Удалить данные файла», case status changes with confirmation,
+"""Deleting and re-uploading in the pages: «Удалить данные файла», case status changes with confirmation,
 «Формирование» with its filters and «Сформировать реестр», deleting a registry."""
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ share in the database):
 
 * ``refusal`` — the reason of refusal as the F014 «Основание» of the order of the Ministry of
   Health 231н (section 1, МЭК), put into SANK/S_OSN.  **Check against the current F014 of the
-  region**: the classifier is not published as a data file (FORMAT.md §4.4), the numbers here
+  region**: the classifier is not published as a data file, the numbers here
   follow the order's list;
 * ``share`` — the share of SUMV the sanction withholds: 1 refuses the whole case («Отклонен
   МЭК»); 0 < share < 1 keeps the case with that sum withheld; ``None`` means the rule computes the

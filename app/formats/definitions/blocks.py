@@ -1,6 +1,6 @@
-"""Building blocks shared by every file kind and version (FORMAT.md §1.1, §1.2).
+"""Building blocks shared by every file kind and version.
 
-Lengths and cardinalities follow FORMAT.md; where it is silent they come from the
+Lengths and cardinalities follow the federal format; where it is silent they come from the
 TFOMS XSDs (Zabaykalsky 3.1/3.2, Kursk 3.2K) and the element lists of the official
 Q015 table (which file kinds carry which element). Reference books are named in the
 titles; their codes are checked by the ФЛК rules, not here.

@@ -1,4 +1,4 @@
-"""A compact DSL for format definitions, so a definition reads like the FORMAT.md tree.
+"""A compact DSL for format definitions, so a definition reads like the tree of the federal format's tables.
 
     E("PACIENT", "1", [
         E("ID_PAC", "1",    T(36)),
@@ -36,7 +36,7 @@ class ValueType:
     fraction: int = 0              # digits after the point (decimal)
 
     def describe(self) -> str:
-        """Notation of FORMAT.md: ``T(36)``, ``N(3)``, ``N(15,2)``, ``D``."""
+        """Notation of the format's tables: ``T(36)``, ``N(3)``, ``N(15,2)``, ``D``."""
         if self.kind == "string":
             return f"T({self.length})"
         if self.kind == "integer":
@@ -120,7 +120,7 @@ class Element:
             yield from c.walk(parents + (self.name,))
 
     def tree(self, indent: int = 0) -> str:
-        """A FORMAT.md-like text tree (handy for docs and reviews)."""
+        """The definition as a text tree, like the format's tables (handy for docs and reviews)."""
         kind = self.type.describe() if self.type else ""
         extra = f" {{{' '.join(self.values)}}}" if self.values else ""
         lines = [f"{'  ' * indent}{self.name} [{self.occurs}] {kind}{extra}".rstrip()]

@@ -1,7 +1,7 @@
 """Format version 3.1 (order 59 as amended by order 285): H, C, T, D* (``X``) and L files.
 
 Which elements each kind carries follows the official Q015 table (TYPE_D of each ID_EL)
-and the XSDs of other TFOMS; see FORMAT.md §1.1.
+and the XSDs of other TFOMS.
 
 * **H** — the base tree below.
 * **C** (ЗНО) — H plus ``DS_ONK``, ``NAPR``, ``CONS``, ``ONK_SL`` in ``SL``.

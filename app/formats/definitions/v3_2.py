@@ -1,4 +1,4 @@
-"""Format version 3.2: version 3.1 plus its differences (FORMAT.md §0).
+"""Format version 3.2: version 3.1 plus its differences.
 
 Cases files (evidence: the diff of the Zabaykalsky МП 3.1 and МП 3.2 XSDs, applied alike
 to C and T, which the sources give no separate 3.2 schema for):

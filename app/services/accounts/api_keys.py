@@ -15,10 +15,7 @@ from flask_appbuilder.security.sqla.models import ApiKey
 
 from app.extensions import appbuilder, db
 from app.core import audit
-
-# the audit view shows these names (the event codes belong to this feature)
-audit.EVENTS.setdefault("api_key_created", "Ключ API создан")
-audit.EVENTS.setdefault("api_key_revoked", "Ключ API отозван")
+from app.models.user import OmsUser
 
 NAME_MAX = 100
 
@@ -60,11 +57,11 @@ class KeyInfo:
                 "active": self.active, "state": self.state}
 
 
-def _iso(value) -> Optional[str]:
+def _iso(value: Optional[dt.datetime]) -> Optional[str]:
     return value.isoformat(timespec="seconds") if value is not None else None
 
 
-def create_key(user, name: str, expires_on: Optional[dt.date] = None, actor=None) -> dict:
+def create_key(user: OmsUser, name: str, expires_on: Optional[dt.date] = None, actor: Optional[OmsUser]=None) -> dict:
     """Make a key for ``user``; returns its description with ``key`` — the only time it is seen."""
     name = (name or "").strip()
     if not name:
@@ -88,7 +85,7 @@ def create_key(user, name: str, expires_on: Optional[dt.date] = None, actor=None
     return {**KeyInfo.of(key, user.username).as_dict(), "key": made["key"]}
 
 
-def keys_of(user) -> list[KeyInfo]:
+def keys_of(user: OmsUser) -> list[KeyInfo]:
     """The user's keys, newest first (never the keys themselves)."""
     return [KeyInfo.of(k, user.username) for k in appbuilder.sm.find_api_keys_for_user(user.id)]
 
@@ -105,7 +102,7 @@ def _by_uuid(key_uuid: str) -> Optional[ApiKey]:
     return db.session.query(ApiKey).filter(ApiKey.uuid == key_uuid).one_or_none()
 
 
-def revoke_key(key_uuid: str, actor=None, owner=None) -> KeyInfo:
+def revoke_key(key_uuid: str, actor: Optional[OmsUser]=None, owner: Optional[OmsUser]=None) -> KeyInfo:
     """Revoke a key (for good).  With ``owner``, only that user's key: another user's key is
     «не найден», as if it did not exist."""
     key = _by_uuid((key_uuid or "").strip())

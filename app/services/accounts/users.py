@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from app.models.vocabulary import OrgKind
 from app.models.vocabulary import SigningRight
+from app.models.user import OmsUser
 
 
 class UserRuleError(ValueError):
     pass
 
 
-def validate_user_organisation(user) -> None:
+def validate_user_organisation(user: OmsUser) -> None:
     org = user.organisation
     if user.subdivision is not None:
         if org is None or user.subdivision.organisation_id != org.id:

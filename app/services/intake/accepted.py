@@ -2,9 +2,9 @@
 (ЕРЗ, МЭК, recalculation): only ids are held, each batch is read by a primary-key range."""
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from app.extensions import db
 from app.models.intake import MedicalCase
@@ -26,7 +26,8 @@ def in_file(file_id: int, rows: Sequence[Any]) -> list[Any]:
     return [r for r in rows if r.file_id == file_id and r.status == CaseStatus.ACCEPTED]
 
 
-def accepted_batches(file_id: int, size: int, query, progress=None) -> Iterator[list[Any]]:
+def accepted_batches(file_id: int, size: int, query: Select,
+                     progress: Optional[Callable[[float], None]] = None) -> Iterator[list[Any]]:
     """The accepted cases of the file in batches of ``size``: ``query`` is a SELECT that includes
     ``medical_case.id``, ``file_id`` and ``status`` (joins allowed); it is limited to each id
     range here.  ``progress(share done)`` is called before every batch but the first."""

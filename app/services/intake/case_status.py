@@ -16,6 +16,7 @@ from app.core.outcome import Outcome
 from app.security.request_scope import not_found_message
 from app.models.vocabulary import Resource
 from app.security.permissions import PERM_WRITE
+from app.models.user import OmsUser
 
 # target status -> (allowed current status, name of the action)
 TRANSITIONS = {
@@ -26,11 +27,11 @@ TRANSITIONS = {
 REASON_REQUIRED = "Укажите причину изменения статуса"
 
 
-def _scoped(user, ids):
+def _scoped(user: OmsUser, ids: list[int]) -> list:
     return [MedicalCase.id.in_(ids), Scope.of(user).clause(MedicalCase), MedicalCase.registry_id.is_(None)]
 
 
-def preview(user, case_ids: list[int], target: str) -> tuple[int, Decimal]:
+def preview(user: OmsUser, case_ids: list[int], target: str) -> tuple[int, Decimal]:
     """Count and sum of the selected cases that can take ``target`` (shown before confirming)."""
     allowed = TRANSITIONS[target][0]
     count, total = db.session.execute(select(func.count(), func.coalesce(func.sum(
@@ -39,7 +40,7 @@ def preview(user, case_ids: list[int], target: str) -> tuple[int, Decimal]:
     return count, Decimal(total or 0).quantize(Decimal("0.01"))
 
 
-def change_status(user, case_ids: list[int], target: str, reason: str) -> Outcome:
+def change_status(user: OmsUser, case_ids: list[int], target: str, reason: str) -> Outcome:
     if target not in TRANSITIONS:
         return Outcome(False, f"Недопустимый статус «{target}»")
     if not can(user, PERM_WRITE, Resource.MEDICAL_CASE):

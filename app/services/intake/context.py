@@ -27,7 +27,7 @@ class LoadFailed(Exception):
     refusal before anything was written, or after the ФЛК kept its errors for the protocol, keeps
     them)."""
 
-    def __init__(self, status: FileStatus, note: str, cleanup: bool = True):
+    def __init__(self, status: FileStatus, note: str, cleanup: bool = True) -> None:
         super().__init__(note)
         self.status, self.note, self.cleanup = status, note, cleanup
 

@@ -19,6 +19,7 @@ from app.models.vocabulary import FILE_LOADING, CaseStatus, Resource
 from app.security.access import can
 from app.security.permissions import PERM_WRITE
 from app.security.request_scope import get_scoped, not_found_message
+from app.models.user import OmsUser
 
 STILL_LOADING = "Загрузка файлов еще не завершена. Попробуйте позже!"
 IN_REGISTRY = "Невозможно удалить данные файла. Случаи файла уже находятся в реестре"
@@ -27,7 +28,7 @@ ZERO_COUNTS = dict(records=0, flk_rejected=0, flk_errors=0, mek_rejected=0, mek_
 
 
 # -- control errors ----------------------------------------------------------------------------------
-def _clip(value, width: int) -> Optional[str]:
+def _clip(value: object, width: int) -> Optional[str]:
     return None if value is None else str(value)[:width]
 
 
@@ -87,7 +88,7 @@ def remove_loaded_data(file_id: int) -> None:
     db.session.execute(delete(CaseVersion).where(CaseVersion.file_id == file_id))
 
 
-def delete_file_data(user, file_id: int) -> Outcome:
+def delete_file_data(user: OmsUser, file_id: int) -> Outcome:
     """«Удалить данные файла»: the file's rows and its stored archive."""
     row = get_scoped(user, UploadedFile, file_id, lock=True)
     if row is None or not can(user, PERM_WRITE, Resource.UPLOADED_FILE):
@@ -117,6 +118,6 @@ def delete_file_data(user, file_id: int) -> Outcome:
     return Outcome(True, DELETED)
 
 
-def delete_files_data(user, file_ids: list[int]) -> list[Outcome]:
+def delete_files_data(user: OmsUser, file_ids: list[int]) -> list[Outcome]:
     """«Удалить данные файла» of the action panel: each file as by :func:`delete_file_data`."""
     return [delete_file_data(user, file_id) for file_id in file_ids]

@@ -18,6 +18,7 @@ from app.models.intake import UploadedFile
 from app.models.vocabulary import OrgKind
 from app.models.vocabulary import FILE_LOADING, FileStatus
 from app.core import audit
+from app.models.user import OmsUser
 
 CHUNK = 1024 * 1024
 
@@ -39,7 +40,7 @@ def safe_archive_name(filename: str) -> str:
     return name[:255] or "archive.zip"
 
 
-def check_uploader(user) -> None:
+def check_uploader(user: OmsUser) -> None:
     org = getattr(user, "organisation", None)
     if org is None or org.kind != OrgKind.MO:
         raise UploadRefused("Загружать файлы могут только пользователи медицинских организаций")
@@ -68,7 +69,7 @@ def _store(stream: BinaryIO, limit: int) -> tuple[Path, int, str]:
     return path, size, digest.hexdigest()
 
 
-def still_loading(user, archive_name: str) -> Optional[UploadedFile]:
+def still_loading(user: OmsUser, archive_name: str) -> Optional[UploadedFile]:
     """A file of the same organisation with this archive name that is still loading."""
     return (db.session.query(UploadedFile)
             .filter(UploadedFile.organisation_id == user.organisation_id,
@@ -77,7 +78,7 @@ def still_loading(user, archive_name: str) -> Optional[UploadedFile]:
             .first())
 
 
-def accept_archives(user, archives: Iterable[IncomingArchive], *, run_job: bool = True) -> list[UploadedFile]:
+def accept_archives(user: OmsUser, archives: Iterable[IncomingArchive], *, run_job: bool = True) -> list[UploadedFile]:
     """Store every archive and queue its load. Each archive is one row; a refusal of one
     (the same name still loading) refuses that archive only and is raised after the others."""
     check_uploader(user)
@@ -108,12 +109,12 @@ def accept_archives(user, archives: Iterable[IncomingArchive], *, run_job: bool 
 
 
 class PartialUpload(UploadRefused):
-    def __init__(self, rows, refusals):
+    def __init__(self, rows: list[UploadedFile], refusals: list[str]) -> None:
         super().__init__("; ".join(refusals))
         self.rows = rows
 
 
-def queue_load(row: UploadedFile, user) -> None:
+def queue_load(row: UploadedFile, user: OmsUser) -> None:
     from app.jobs.runtime import enqueue
 
     job = enqueue("app.jobs.intake_jobs.load_file", row.id, title=f"Загрузка файла {row.archive_name}",

@@ -14,6 +14,7 @@ from app.core import audit
 from app.extensions import db
 from app.formats import codes as format_codes
 from app.models.reference import ControlRule
+from app.models.user import OmsUser
 
 _FEDERAL = re.compile(r"^\d{3}[FK]\.00\.\d{4}$")
 # the reader's file-level checks and the structural checks cannot be switched off
@@ -107,7 +108,7 @@ def import_rule_table(path: Path) -> dict:
     return {"rows": total, "updated": updated, "not_implemented": sorted(set(not_implemented))}
 
 
-def record_rule_edit(user, rule: ControlRule) -> None:
+def record_rule_edit(user: OmsUser, rule: ControlRule) -> None:
     """The audit row of a rule edited in «Правила контроля» (the edit's own transaction commits it;
     the next load reads the catalogue anew)."""
     audit.record("rules_changed", user=user, object_type="ControlRule", object_id=rule.code,
@@ -116,7 +117,7 @@ def record_rule_edit(user, rule: ControlRule) -> None:
                           "withhold_share": rule.withhold_share})
 
 
-def switch_rules(codes: list[str], enabled: bool, user) -> int:
+def switch_rules(codes: list[str], enabled: bool, user: OmsUser) -> int:
     """Switch rules on or off (the reader's and structural checks stay on); audited."""
     codes = [c for c in codes if c not in ALWAYS_ON]
     rules = db.session.query(ControlRule).filter(ControlRule.code.in_(codes)).all()

@@ -8,7 +8,7 @@ import hashlib
 import shutil
 import zipfile
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from flask import current_app
 from sqlalchemy import delete, select
@@ -50,7 +50,7 @@ def _pairs(registry_id: int) -> Iterator[tuple[str, str]]:
         yield zap_xml, pers_xml
 
 
-def _rows(registry_id: int, profiles):
+def _rows(registry_id: int, profiles: dict[str, str]) -> Callable[[], Iterator[str]]:
     """The rows of «Реестр счета» in the order of the registry file (N_ZAP = IDCASE = position),
     each with its amount payable."""
     q = (select(CasePayload.zap_xml, Patient.pers_xml, payable_expr())
@@ -59,13 +59,14 @@ def _rows(registry_id: int, profiles):
          .where(MedicalCase.registry_id == registry_id).order_by(MedicalCase.id)
          .execution_options(yield_per=2000))
 
-    def gen():
+    def gen() -> Iterator[str]:
         for i, (zap_xml, pers_xml, payable) in enumerate(db.session.execute(q), 1):
             yield case_row_xml(zap_xml, pers_xml, n_zap=i, profile_names=profiles, payable=payable)
     return gen
 
 
-def _store(reg: Registry, kind: str, file_name: str, content: bytes | None = None, source: Path | None = None):
+def _store(reg: Registry, kind: str, file_name: str, content: bytes | None = None,
+           source: Path | None = None) -> None:
     folder = _folder(reg)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / file_name
@@ -93,7 +94,7 @@ def generate_documents(registry_id: int) -> dict:
     return result
 
 
-def _parties(reg: Registry):
+def _parties(reg: Registry) -> tuple[Organisation, Organisation, str]:
     mo = db.session.get(Organisation, reg.organisation_id)
     payer = db.session.get(Organisation, reg.payer_id)
     return mo, payer, (PAYER_TFOMS if payer.kind == OrgKind.TFOMS else PAYER_SMO)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Mapping, Optional
 
-from sqlalchemy import and_, case, func, literal, select, update
+from sqlalchemy import ColumnElement, and_, case, func, literal, select, update
 
 from app.extensions import db
 from app.models.intake import MedicalCase, Patient, UploadedFile
@@ -41,14 +41,14 @@ NOTHING_TO_FORM = ("Нет случаев для формирования рее
 NO_PAYER = "Для случаев не определен плательщик (СМО): они пропущены"
 
 
-def registry_type_expr():
+def registry_type_expr() -> ColumnElement:
     """The registry type of a case as SQL (non-residents first, then by USL_OK)."""
     whens = [(MedicalCase.nonresident.is_(True), literal(RegistryType.NONRESIDENT))]
     whens += [(MedicalCase.usl_ok == k, literal(v)) for k, v in REGISTRY_TYPE_BY_USL_OK.items()]
     return case(*whens, else_=literal("—"))
 
 
-def _base(user):
+def _base(user: OmsUser) -> list[ColumnElement]:
     return [Scope.of(user).clause(MedicalCase), MedicalCase.status == CaseStatus.ACCEPTED,
             MedicalCase.registry_id.is_(None)]
 
@@ -69,7 +69,7 @@ class Group:
         return f"{self.year}-{self.month:02d}"
 
 
-def groups(user) -> list[Group]:
+def groups(user: OmsUser) -> list[Group]:
     """Every formation row of the user's scope (a few dozen rows: filtered in memory)."""
     rtype = registry_type_expr().label("reg_type")
     q = (select(MedicalCase.year, MedicalCase.month, rtype, MedicalCase.file_type,
@@ -158,7 +158,7 @@ def _tfoms() -> Organisation:
     return db.session.query(Organisation).filter_by(kind=OrgKind.TFOMS).order_by(Organisation.id).first()
 
 
-def form_registries(user, period: str, reg_type: str, subdivision_codes: Optional[list[str]] = None) -> Outcome:
+def form_registries(user: OmsUser, period: str, reg_type: str, subdivision_codes: Optional[list[str]] = None) -> Outcome:
     """Create the registries of ``period`` (YYYY-MM) and ``reg_type``; with subdivision codes, one
     per subdivision and payer (each code must be ticked explicitly), else for the whole МО."""
     org = getattr(user, "organisation", None)

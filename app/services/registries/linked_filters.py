@@ -30,17 +30,17 @@ class LinkedFilters:
         """The filters of a request (missing keys as "")."""
         return {k: str(args.get(k) or "").strip() for k in self.keys}
 
-    def value(self, row, key: str) -> str:
+    def value(self, row: Any, key: str) -> str:
         v = getattr(row, key)
         return NONE_VALUE if v is None else str(v)
 
-    def label(self, row, key: str) -> str:
+    def label(self, row: Any, key: str) -> str:
         if getattr(row, key) is None and key in self.none_labels:
             return self.none_labels[key]
         attr = self.label_attrs.get(key)
         return str(getattr(row, attr) if attr else self.value(row, key))
 
-    def _keep(self, row, filters: Mapping[str, str], skip: Optional[str] = None) -> bool:
+    def _keep(self, row: Any, filters: Mapping[str, str], skip: Optional[str] = None) -> bool:
         for key in self.keys:
             wanted = filters.get(key)
             if key == skip or not wanted:

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import BinaryIO, Optional
 
-from sqlalchemy import delete, select
+from sqlalchemy import Row, delete, select
 
 from app.documents import Party, Refusal, RegistryDocData, render_mek_act
 from app.documents.data import PAYER_SMO, PAYER_TFOMS
@@ -33,6 +33,7 @@ from app.services.registries.workflow import PAYER, actors_of
 from app.models.vocabulary import Resource
 from app.security.access import can
 from app.security.permissions import PERM_WRITE
+from app.models.user import OmsUser
 
 ZERO = Decimal("0.00")
 CHUNK = 1024 * 1024
@@ -62,7 +63,7 @@ def _xml_of(upload: Path, workdir: Path) -> tuple[Optional[Path], Optional[str]]
     return upload, None
 
 
-def may_load_results(user, reg: Registry) -> bool:
+def may_load_results(user: OmsUser, reg: Registry) -> bool:
     """The payer of a registry «Выгружен», with the right to write registries."""
     return (reg.status == RegistryStatus.TAKEN and PAYER in actors_of(user, reg)
             and can(user, PERM_WRITE, Resource.REGISTRY))
@@ -73,7 +74,7 @@ def refusals_of(registry_id: int) -> list[RegistryRefusal]:
             .order_by(RegistryRefusal.id).all())
 
 
-def load_results_upload(user, registry_id: int, stream: BinaryIO) -> Outcome:
+def load_results_upload(user: OmsUser, registry_id: int, stream: BinaryIO) -> Outcome:
     """:func:`load_results` of an uploaded file (kept in a temporary folder for the call)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "results.zip"
@@ -82,7 +83,7 @@ def load_results_upload(user, registry_id: int, stream: BinaryIO) -> Outcome:
         return load_results(user, registry_id, path)
 
 
-def load_results(user, registry_id: int, upload: Path) -> Outcome:
+def load_results(user: OmsUser, registry_id: int, upload: Path) -> Outcome:
     reg = get_scoped(user, Registry, registry_id)
     if reg is None:
         return Outcome(False, not_found_message(Registry), refused_cases=0, reasons=[])
@@ -181,7 +182,7 @@ def load_results(user, registry_id: int, upload: Path) -> Outcome:
                    reasons=[])
 
 
-def _act(reg: Registry, refusals: list[dict], cases) -> None:
+def _act(reg: Registry, refusals: list[dict], cases: list[Row]) -> None:
     from app.services.registries.documents import _store
 
     mo = db.session.get(Organisation, reg.organisation_id)

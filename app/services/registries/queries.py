@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Mapping, Optional
 
-from sqlalchemy import and_, false, func, literal, select, true, update
+from sqlalchemy import ColumnElement, and_, false, func, literal, select, true, update
 
 from app.extensions import db
 from app.models.intake import MedicalCase
 from app.models.organisation import Organisation, Subdivision
-from app.models.registry import Registry
+from app.models.registry import Registry, RegistryStatusChange
 from app.models.vocabulary import DELETABLE_REGISTRY_STATUSES, RegistryStatus
 from app.models.vocabulary import CaseStatus
 from app.security.access import can
@@ -32,6 +32,7 @@ from app.core.outcome import Outcome
 from app.security.request_scope import get_scoped, not_found_message
 from app.models.vocabulary import Resource
 from app.security.permissions import PERM_WRITE
+from app.models.user import OmsUser
 
 NOT_DELETABLE = "Удалить можно только реестр в статусе «Создан» или «На доработку»"
 
@@ -40,7 +41,7 @@ ZERO = Decimal("0.00")
 
 
 # -- sums ------------------------------------------------------------------------------------------
-def payable_expr():
+def payable_expr() -> ColumnElement:
     """The amount payable of a case as SQL: SUMP, else (never checked by the МЭК) SUMV."""
     return func.coalesce(MedicalCase.sump, MedicalCase.sumv)
 
@@ -92,12 +93,12 @@ class RegistryGroup:
         return f"{self.year}-{self.month:02d}"
 
 
-def _list_condition(user, closed: bool):
+def _list_condition(user: OmsUser, closed: bool) -> ColumnElement:
     status = Registry.status == RegistryStatus.CLOSED if closed else Registry.status != RegistryStatus.CLOSED
     return and_(Scope.of(user).clause(Registry), status)
 
 
-def registry_groups(user, closed: bool = False) -> list[RegistryGroup]:
+def registry_groups(user: OmsUser, closed: bool = False) -> list[RegistryGroup]:
     """The groups of the registries the user may see (current ones, or the closed ones)."""
     payer = func.coalesce(Organisation.code + literal(" ") + func.coalesce(Organisation.short_name, Organisation.name),
                           literal(""))
@@ -112,12 +113,12 @@ def registry_groups(user, closed: bool = False) -> list[RegistryGroup]:
     return [RegistryGroup(*row) for row in db.session.execute(q)]
 
 
-def filter_options(user, filters: Mapping[str, str], closed: bool = False) -> dict[str, list[tuple[str, str]]]:
+def filter_options(user: OmsUser, filters: Mapping[str, str], closed: bool = False) -> dict[str, list[tuple[str, str]]]:
     """The linked dropdowns of «Текущие реестры»: values of the user's own registries only."""
     return LINKED.options(registry_groups(user, closed), filters)
 
 
-def filter_clause(filters: Mapping[str, str]):
+def filter_clause(filters: Mapping[str, str]) -> ColumnElement:
     """The registries the chosen filters keep, as SQL (the same values the dropdowns offer; a
     value no dropdown could offer keeps nothing).  Scoping is applied apart, always."""
     conds = []
@@ -142,7 +143,7 @@ def filter_clause(filters: Mapping[str, str]):
 
 
 # -- registry operations ---------------------------------------------------------------------------
-def delete_registry(user, registry_id: int) -> Outcome:
+def delete_registry(user: OmsUser, registry_id: int) -> Outcome:
     reg = get_scoped(user, Registry, registry_id, lock=True)
     if reg is None or not can(user, PERM_WRITE, Resource.REGISTRY) or user.organisation_id != reg.organisation_id:
         db.session.rollback()
@@ -164,14 +165,12 @@ def delete_registry(user, registry_id: int) -> Outcome:
     return Outcome(True, f"Реестр {reg.number} удален, случаев возвращено: {returned}")
 
 
-def delete_registries(user, registry_ids: list[int]) -> list[Outcome]:
+def delete_registries(user: OmsUser, registry_ids: list[int]) -> list[Outcome]:
     """«Удалить» of the action panel: each registry as by :func:`delete_registry`."""
     return [delete_registry(user, registry_id) for registry_id in registry_ids]
 
 
-def registry_history(registry_id: int):
+def registry_history(registry_id: int) -> list[RegistryStatusChange]:
     """The status changes of a registry, oldest first."""
-    from app.models.registry import RegistryStatusChange
-
     return (db.session.query(RegistryStatusChange).filter_by(registry_id=registry_id)
             .order_by(RegistryStatusChange.at, RegistryStatusChange.id).all())

@@ -1,4 +1,4 @@
-"""The registry status workflow (DESIGN.md §2): who may move a registry from which status to
+"""The registry status workflow: who may move a registry from which status to
 which, checked again here whatever the page offered; every change checks the expected current
 status in the same transaction (a conditional update) and writes the status history.
 
@@ -29,6 +29,7 @@ from app.core.outcome import Outcome, Refusal
 from app.security.request_scope import get_scoped, not_found_message
 from app.models.vocabulary import Resource
 from app.security.permissions import PERM_WRITE
+from app.models.user import OmsUser
 
 SYSTEM = "system"
 PAYER = "payer"          # the СМО of the registry, or the ТФОМС for «Иногородние»
@@ -48,7 +49,7 @@ NEEDS_COMMENT = {(RegistryStatus.MO_SIGNING, RegistryStatus.REWORK)}
 CHANGED_MEANWHILE = "Статус реестра уже изменен другим пользователем. Обновите вкладку и повторите"
 
 
-def actors_of(user, reg: Registry) -> set[str]:
+def actors_of(user: OmsUser, reg: Registry) -> set[str]:
     """What the user is to this registry: its МО, its payer, the fund (the fund may be both)."""
     org = getattr(user, "organisation", None)
     if org is None:
@@ -63,7 +64,7 @@ def actors_of(user, reg: Registry) -> set[str]:
     return out
 
 
-def allowed_targets(user, reg: Registry) -> list[str]:
+def allowed_targets(user: OmsUser, reg: Registry) -> list[str]:
     """The statuses this user may move the registry to now (what the dropdown offers)."""
     who = actors_of(user, reg)
     if not who or not can(user, PERM_WRITE, Resource.REGISTRY):
@@ -71,7 +72,7 @@ def allowed_targets(user, reg: Registry) -> list[str]:
     return [dst for (src, dst), actor in TRANSITIONS.items() if src == reg.status and actor in who]
 
 
-def move(reg_id: int, src: str, dst: str, *, user=None, comment: Optional[str] = None) -> bool:
+def move(reg_id: int, src: str, dst: str, *, user: OmsUser=None, comment: Optional[str] = None) -> bool:
     """The conditional update and its history row (the caller commits). False: the status was
     no longer ``src``."""
     changed = db.session.execute(update(Registry).where(Registry.id == reg_id, Registry.status == src)
@@ -85,7 +86,7 @@ def move(reg_id: int, src: str, dst: str, *, user=None, comment: Optional[str] =
     return True
 
 
-def change_status(user, registry_id: int, target: str, comment: Optional[str] = None,
+def change_status(user: OmsUser, registry_id: int, target: str, comment: Optional[str] = None,
                   expected: Optional[str] = None) -> Outcome:
     """A user's status change, with every check the page does, again.  The outcome's ``status``
     is the registry's status after it (the system may have moved it on at once)."""
@@ -115,7 +116,7 @@ def change_status(user, registry_id: int, target: str, comment: Optional[str] = 
     return Outcome(True, f"Реестр {reg.number}: статус «{target}»", status=now.status if now else target)
 
 
-def after_change(registry_id: int, status: str, user) -> None:
+def after_change(registry_id: int, status: str, user: OmsUser) -> None:
     """What the system does after a change: «Отправлен» queues the documents."""
     if status == RegistryStatus.SENT:
         from app.jobs.runtime import enqueue
@@ -127,7 +128,7 @@ def after_change(registry_id: int, status: str, user) -> None:
 SAME_STATUS_NEEDED = "Выберите реестры в одинаковом статусе"
 
 
-def change_statuses(user, registry_ids: list[int], target: str) -> list[Outcome]:
+def change_statuses(user: OmsUser, registry_ids: list[int], target: str) -> list[Outcome]:
     """The common dropdown of the action panel: several registries in the same status at once,
     each changed as by :func:`change_status` (expecting the status they were selected in)."""
     regs = [get_scoped(user, Registry, i) for i in registry_ids]
@@ -143,14 +144,14 @@ RETRY_REFUSED = "Повторить можно формирование доку
 RETRY_STARTED = "Формирование документов запущено повторно"
 
 
-def may_retry_documents(user, reg: Registry) -> bool:
+def may_retry_documents(user: OmsUser, reg: Registry) -> bool:
     """«Повторить»: the МО of a registry whose documents failed to be made while «Отправлен»."""
     return (reg.status == RegistryStatus.SENT and bool(reg.error)
             and reg.organisation_id == getattr(user, "organisation_id", None)
             and can(user, PERM_WRITE, Resource.REGISTRY))
 
 
-def retry_documents(user, registry_id: int) -> Outcome:
+def retry_documents(user: OmsUser, registry_id: int) -> Outcome:
     reg = get_scoped(user, Registry, registry_id)
     if reg is None:
         return Outcome(False, not_found_message(Registry))

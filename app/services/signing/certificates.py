@@ -2,6 +2,7 @@
 «Корневые сертификаты»): registration from PEM or DER, audited; the certificates valid now."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Optional
 
 from sqlalchemy import select
@@ -19,7 +20,7 @@ NO_FILE = "Выберите пользователя и файл сертифи�
 NO_ROOT_FILE = "Выберите файл сертификата (PEM или DER)"
 
 
-def active_certificates(user: OmsUser, at=None) -> list[Certificate]:
+def active_certificates(user: OmsUser, at: Optional[dt.datetime] = None) -> list[Certificate]:
     """The user's registered certificates that are switched on and valid at ``at`` (now)."""
     at = at or utcnow()
     return list(db.session.execute(
@@ -37,7 +38,7 @@ def certificate_holders(actor: OmsUser) -> list[OmsUser]:
     return db.session.query(OmsUser).filter(Scope.of(actor).clause(OmsUser)).order_by(OmsUser.username).all()
 
 
-def upload_certificate(actor: OmsUser, holder_id, data: Optional[bytes]) -> Outcome:
+def upload_certificate(actor: OmsUser, holder_id: object, data: Optional[bytes]) -> Outcome:
     """«Зарегистрировать сертификат» for a user of the actor's scope."""
     holder = next((u for u in certificate_holders(actor) if str(u.id) == str(holder_id)), None)
     if holder is None or data is None:
@@ -63,7 +64,7 @@ def upload_trust_root(actor: OmsUser, data: Optional[bytes], name: Optional[str]
     return Outcome(True, f"Корневой сертификат «{root.name}» добавлен")
 
 
-def register_certificate(user: OmsUser, data: bytes, *, uploaded_by=None) -> Certificate:
+def register_certificate(user: OmsUser, data: bytes, *, uploaded_by: Optional[OmsUser]=None) -> Certificate:
     """Parse and register a certificate for a user (CertificateError when it is not one)."""
     info = parse_certificate(data)
     cert = db.session.execute(select(Certificate).where(Certificate.user_id == user.id,
@@ -79,7 +80,7 @@ def register_certificate(user: OmsUser, data: bytes, *, uploaded_by=None) -> Cer
     return cert
 
 
-def add_trust_root(data: bytes, name: Optional[str] = None, *, user=None) -> TrustRoot:
+def add_trust_root(data: bytes, name: Optional[str] = None, *, user: OmsUser=None) -> TrustRoot:
     info = parse_certificate(data)
     root = db.session.execute(select(TrustRoot).where(TrustRoot.thumbprint == info.thumbprint)).scalar()
     if root is None:

@@ -1,4 +1,4 @@
-"""Signing a registry's documents (the regional manual, step 8; DESIGN.md §2 and §5).
+"""Signing a registry's documents (the regional manual, step 8).
 
 In «На подпись МО» the executor, the chief accountant and the head sign, in this order; in
 «На подпись СМО» the payer's signer.  Each signing covers every document of the registry (the
@@ -21,7 +21,7 @@ import hashlib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import BinaryIO, Callable, Iterable, Optional, Union
 
 from flask import current_app
 from sqlalchemy import select
@@ -84,7 +84,7 @@ def turn(reg: Registry) -> Optional[str]:
     return order.next_role(reg.status, signed_roles(reg.id))
 
 
-def _side_matches(user, reg: Registry, role: str) -> bool:
+def _side_matches(user: OmsUser, reg: Registry, role: str) -> bool:
     org = getattr(user, "organisation", None)
     if org is None or not Scope.of(user).allows(reg):
         return False
@@ -93,7 +93,7 @@ def _side_matches(user, reg: Registry, role: str) -> bool:
     return role in MO_SIGNING_ORDER and reg.organisation_id == org.id
 
 
-def refusal_to_sign(user, reg: Registry, *, signings: Optional[list[tuple[str, Optional[int]]]] = None,
+def refusal_to_sign(user: OmsUser, reg: Registry, *, signings: Optional[list[tuple[str, Optional[int]]]] = None,
                     has_certificate: Optional[bool] = None) -> Optional[str]:
     """Why this user cannot sign the registry now, or None when it is their turn.  ``signings`` and
     ``has_certificate`` may be given when known (a list page asks for many registries at once)."""
@@ -117,11 +117,11 @@ def refusal_to_sign(user, reg: Registry, *, signings: Optional[list[tuple[str, O
     return None
 
 
-def can_sign(user, reg: Registry) -> bool:
+def can_sign(user: OmsUser, reg: Registry) -> bool:
     return refusal_to_sign(user, reg) is None
 
 
-def signing_turns(user, registries: Iterable[Registry]) -> dict[int, bool]:
+def signing_turns(user: OmsUser, registries: Iterable[Registry]) -> dict[int, bool]:
     """For a page of registries: whether it is this user's turn to sign each (two queries)."""
     registries = list(registries)
     signing = [r.id for r in registries if r.status in order.ORDER_BY_STATUS]
@@ -175,11 +175,11 @@ class _Prepared:
     documents: list[tuple[RegistryDocument, bytes]]
     status: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.status = self.status or self.reg.status    # as seen before the row lock
 
 
-def _prepare(user, registry_id: int) -> _Prepared | Outcome:
+def _prepare(user: OmsUser, registry_id: int) -> _Prepared | Outcome:
     reg = get_scoped(user, Registry, registry_id)
     if reg is None:
         return Outcome(False, not_found_message(Registry))
@@ -199,7 +199,8 @@ def _prepare(user, registry_id: int) -> _Prepared | Outcome:
     return _Prepared(reg, turn(reg), contents)
 
 
-def _sign_all(user, registry_id: int, method: str, make_signer) -> Outcome:
+def _sign_all(user: OmsUser, registry_id: int, method: str,
+              make_signer: Callable[[OmsUser], DocumentSigner]) -> Outcome:
     ready = _prepare(user, registry_id)
     if isinstance(ready, Outcome):
         return ready
@@ -215,14 +216,14 @@ def _sign_all(user, registry_id: int, method: str, make_signer) -> Outcome:
     return _accept(user, ready, method, signatures)
 
 
-def sign_with_pkcs12(user, registry_id: int, pkcs12: bytes, passphrase: Optional[str]) -> Outcome:
+def sign_with_pkcs12(user: OmsUser, registry_id: int, pkcs12: bytes, passphrase: Optional[str]) -> Outcome:
     """Sign with a PKCS#12 and its passphrase: both live in memory for this call only."""
     return _sign_all(user, registry_id, SigningMethod.PKCS12, lambda _user: Pkcs12Signer(pkcs12, passphrase))
 
 
-def sign_with_provider(user, registry_id: int) -> Outcome:
+def sign_with_provider(user: OmsUser, registry_id: int) -> Outcome:
     """Sign with the external provider's key store, by the user's registered certificate."""
-    def make(u):
+    def make(u: OmsUser) -> DocumentSigner:
         certs = active_certificates(u)
         if not certs:
             raise SigningError("У вас нет действующего зарегистрированного сертификата")
@@ -235,7 +236,7 @@ def expected_signature_name(doc: RegistryDocument) -> str:
     return doc.file_name + ".sig"
 
 
-def sign_with_files(user, registry_id: int, files: dict[str, bytes]) -> Outcome:
+def sign_with_files(user: OmsUser, registry_id: int, files: dict[str, bytes]) -> Outcome:
     """Accept detached signatures made elsewhere: one ``<document file name>.sig`` per document."""
     ready = _prepare(user, registry_id)
     if isinstance(ready, Outcome):
@@ -256,7 +257,7 @@ def sign_with_files(user, registry_id: int, files: dict[str, bytes]) -> Outcome:
     return _accept(user, ready, SigningMethod.DETACHED, signatures)
 
 
-def _accept(user, ready: _Prepared, method: str, signatures: dict[int, bytes]) -> Outcome:
+def _accept(user: OmsUser, ready: _Prepared, method: str, signatures: dict[int, bytes]) -> Outcome:
     reg, role = ready.reg, ready.role
     verifier = configured_verifier(current_app.config)
     roots = trust_roots()
@@ -280,7 +281,7 @@ def _lock(registry_id: int) -> Optional[Registry]:
                               .execution_options(populate_existing=True)).scalar_one_or_none()
 
 
-def _store(user, ready: _Prepared, method: str, certificate: Optional[Certificate],
+def _store(user: OmsUser, ready: _Prepared, method: str, certificate: Optional[Certificate],
            signatures: dict[int, bytes], comment: Optional[str] = None) -> Outcome:
     """Record the signing step and move the registry on when it completes the status; the expected
     status and the turn are checked again under the registry's row lock."""
@@ -317,7 +318,7 @@ def _store(user, ready: _Prepared, method: str, certificate: Optional[Certificat
                   + (f"; статус «{new_status}»" if completes else ""), status=new_status)
 
 
-def mark_signed_on_paper(user, registry_id: int, comment: Optional[str]) -> Outcome:
+def mark_signed_on_paper(user: OmsUser, registry_id: int, comment: Optional[str]) -> Outcome:
     """The ТФОМС or the payer records that the current signing stage was done on paper."""
     reg = get_scoped(user, Registry, registry_id)
     if reg is None:
@@ -331,7 +332,7 @@ def mark_signed_on_paper(user, registry_id: int, comment: Optional[str]) -> Outc
     return _store(user, ready, SigningMethod.PAPER, None, {}, comment=comment.strip())
 
 
-def paper_refusal(user, reg: Registry) -> Optional[str]:
+def paper_refusal(user: OmsUser, reg: Registry) -> Optional[str]:
     if not current_app.config["SIGNING_PAPER_ALLOWED"]:
         return "Подписание на бумаге не разрешено настройками региона"
     if reg.status not in PAPER_ROLE:
@@ -393,7 +394,7 @@ def verify_registry(registry_id: int) -> list[SignatureCheck]:
     return out
 
 
-def write_documents_zip(registry_id: int, target) -> None:
+def write_documents_zip(registry_id: int, target: Union[str, Path, BinaryIO]) -> None:
     """The documents into the ZIP ``target`` (a path or a binary file) and, next to each, its
     signatures: ``<file>.<n>_<role>.sig`` (n: the order of the signing)."""
     docs = db.session.query(RegistryDocument).filter_by(registry_id=registry_id).order_by(RegistryDocument.id).all()

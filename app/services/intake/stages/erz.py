@@ -15,7 +15,7 @@ import logging
 from typing import Callable, Optional
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from app.core.bulk_update import update_rows
 from app.erz import ErzQuery, get_adapter, resolve
@@ -40,7 +40,7 @@ def payers() -> tuple[dict[str, int], Optional[int]]:
     return smo, fund
 
 
-def _query(row) -> ErzQuery:
+def _query(row: Row) -> ErzQuery:
     enp = row.enp or (row.npolis if row.vpolis == 3 else None)
     return ErzQuery(key=row.id, enp=enp, vpolis=row.vpolis, spolis=row.spolis, npolis=row.npolis,
                     snils=row.snils, fam=row.fam, im=row.im, ot=row.ot, dr=row.dr,

@@ -22,7 +22,7 @@ from app.core.bulk import insert_returning_ids, insert_rows
 from app.extensions import db
 from app.formats.fast_fragments import parse_fragment
 from app.formats.fragments import to_xml
-from app.formats.reader import read_file
+from app.formats.reader import XmlFile, read_file
 from app.formats.record import Node
 from app.formats.structure import StructureChecker
 from app.models.intake import CasePayload, MedicalCase, Patient
@@ -43,7 +43,7 @@ def run(load: LoadContext) -> None:
 class _FlkRun:
     """The ФЛК of one file: what it keeps while the files stream by."""
 
-    def __init__(self, load: LoadContext):
+    def __init__(self, load: LoadContext) -> None:
         self.load = load
         self.person_ids: set[str] = set()      # ID_PACs of the L file
         self.bad_persons: set[str] = set()     # ID_PACs whose L record has an error
@@ -125,7 +125,7 @@ class _FlkRun:
         self.load.update_file(**values)
 
     # -- the L file ----------------------------------------------------------------------------------
-    def _read_persons(self, l_file) -> None:
+    def _read_persons(self, l_file: XmlFile) -> None:
         checker = StructureChecker(l_file.definition)
         batch, findings = [], []
         for pers, reader_findings in l_file.items():
@@ -163,7 +163,7 @@ class _FlkRun:
         db.session.commit()
 
     # -- the cases file ------------------------------------------------------------------------------
-    def _read_cases(self, h, totals: Optional[FileTotals]) -> None:
+    def _read_cases(self, h: XmlFile, totals: Optional[FileTotals]) -> None:
         structure = StructureChecker(h.definition)
         batch = []
         for item in h.items():
@@ -173,7 +173,7 @@ class _FlkRun:
                 batch = []
         self._check_and_write(batch, structure, totals)
 
-    def _persons_of(self, zaps) -> dict[str, tuple[int, str]]:
+    def _persons_of(self, zaps: list[Node]) -> dict[str, tuple[int, str]]:
         ids = {z.get("PACIENT/ID_PAC") for z in zaps} - {None}
         if not ids:
             return {}
@@ -181,7 +181,8 @@ class _FlkRun:
             Patient.file_id == self.load.file_id, Patient.id_pac.in_(ids)))
         return {id_pac: (pid, xml) for pid, id_pac, xml in rows}
 
-    def _check_and_write(self, batch, structure: StructureChecker, totals: Optional[FileTotals]) -> None:
+    def _check_and_write(self, batch: list[tuple[Node, list[Finding]]], structure: StructureChecker,
+                         totals: Optional[FileTotals]) -> None:
         if not batch:
             return
         load, flk = self.load, self.load.flk

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from flask import current_app
 from sqlalchemy import select
@@ -62,7 +62,8 @@ def mek_context(load: LoadContext) -> MekContext:
     return ctx
 
 
-def case_batches(file_id: int, with_erz: bool, progress: Optional[Callable[[float], None]] = None):
+def case_batches(file_id: int, with_erz: bool,
+                 progress: Optional[Callable[[float], None]] = None) -> Iterator[list[Any]]:
     """The file's accepted cases with their ZAP and patient (and what the ЕРЗ said), in batches."""
     mc = MedicalCase
     cols = [mc.id, mc.file_id, mc.status, mc.sumv, CasePayload.zap_xml, Patient.w, Patient.dr]
