@@ -3,23 +3,30 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from app.controls.rule_tables import iter_rule_table, read_rule_table
 from app.nsi.packet import PacketError
 
-TABLES = Path(__file__).resolve().parents[3] / "shared" / "oms-reference" / "ruslanzykov__check_tfoms_errors"
+
+@pytest.fixture()
+def tables(official_reference):
+    """The folder of the official rule tables."""
+    return official_reference / "ruslanzykov__check_tfoms_errors"
 
 
-def table(name):
-    path = TABLES / f"{name}.xml"
-    assert path.is_file(), f"reference table missing: {path}"
-    return read_rule_table(path)
+@pytest.fixture()
+def table(tables):
+    """``table("Q015")``: the rows of an official rule table."""
+    def read(name):
+        path = tables / f"{name}.xml"
+        assert path.is_file(), f"reference table missing: {path}"
+        return read_rule_table(path)
+    return read
 
 
-def test_q015_has_800_rules():
+def test_q015_has_800_rules(table):
     rows = table("Q015")
     assert len(rows) == 800
     assert {r["kind"] for r in rows} == {"Q015"}
@@ -38,20 +45,20 @@ def test_q015_has_800_rules():
     assert by["001F.00.0050"]["file_types"] == "X"           # a single TYPE_D
 
 
-def test_q016_has_314_checks():
+def test_q016_has_314_checks(table):
     rows = table("Q016")
     assert len(rows) == 314
     assert {r["kind"] for r in rows} == {"Q016"}
     assert any(r["code"] == "003K.00.0130" and r["element"] == "ZL_LIST/SCHET/SUMMAV" for r in rows)
 
 
-def test_regional_tables_are_read_too():
+def test_regional_tables_are_read_too(table):
     assert {r["kind"] for r in table("Q022")} == {"Q022"} and len(table("Q022")) == 62
     assert {r["kind"] for r in table("Q023")} == {"Q023"} and len(table("Q023")) == 264
 
 
-def test_reading_streams():
-    it = iter_rule_table(TABLES / "Q015.xml")
+def test_reading_streams(tables):
+    it = iter_rule_table(tables / "Q015.xml")
     assert next(it)["code"] == "001F.00.0010"
 
 

@@ -38,7 +38,7 @@ def test_init_demo_again_changes_nothing(app):
     with app.app_context():
         before = [db.session.execute(select(func.count()).select_from(m)).scalar_one()
                   for m in (ErzPerson, ErzPolicy, Tariff)]
-    result = app.test_cli_runner().invoke(args=["oms", "init-demo"])
+    result = app.test_cli_runner().invoke(args=["oms", "init-demo", "--force"])
     assert result.exit_code == 0, result.output
     with app.app_context():
         after = [db.session.execute(select(func.count()).select_from(m)).scalar_one()

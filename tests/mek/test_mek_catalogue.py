@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -12,8 +11,6 @@ from app.controls.mek import catalogue, registry
 from app.controls.rule_tables import read_rule_table
 from app.models.reference import ControlRule
 
-REF = Path(__file__).resolve().parents[3] / "shared" / "oms-reference"
-Q016 = REF / "ruslanzykov__check_tfoms_errors" / "Q016.xml"
 LISTED = {   # the checks the issue lists, by code
     "003K.00.0570", "003K.00.0580", "003K.00.0950", "003K.00.0960", "003K.00.0420", "003K.00.0290",
     "003K.00.0300", "003K.00.0310", "003K.00.0321", "003K.00.0371", "003K.00.0381", "003K.00.0391",
@@ -24,9 +21,15 @@ LISTED = {   # the checks the issue lists, by code
 
 
 @pytest.fixture(scope="module")
-def q016():
-    assert Q016.is_file(), f"reference table missing: {Q016}"
-    return {r["code"]: r for r in read_rule_table(Q016)}
+def q016_path(official_reference):
+    path = official_reference / "ruslanzykov__check_tfoms_errors" / "Q016.xml"
+    assert path.is_file(), f"reference table missing: {path}"
+    return path
+
+
+@pytest.fixture(scope="module")
+def q016(q016_path):
+    return {r["code"]: r for r in read_rule_table(q016_path)}
 
 
 def test_every_federal_code_exists_in_q016_with_the_same_element_types_and_dates(q016):
@@ -67,9 +70,9 @@ def test_catalogue_rows_carry_stage_reason_and_share(app_ctx, rule_catalogue):
         assert r.source == ("Q016" if s.is_federal else "regional")
 
 
-def test_import_rules_updates_the_mek_texts_from_q016(app, rule_catalogue):
+def test_import_rules_updates_the_mek_texts_from_q016(app, rule_catalogue, q016_path):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["oms", "import-rules", str(Q016)])
+    result = runner.invoke(args=["oms", "import-rules", str(q016_path)])
     assert result.exit_code == 0, result.output
     with app.app_context():
         from app.extensions import db

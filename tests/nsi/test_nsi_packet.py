@@ -3,23 +3,24 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from app.nsi import BOOKS, PacketHeader, iter_packet, parse_nsi_date, read_packet, row_to_entry
 from app.nsi.packet import PacketError
 
-DUMPS = Path(__file__).resolve().parents[3] / "shared" / "oms-reference" / "AshurkovAV__SQL_T"
+
+@pytest.fixture()
+def dump(official_reference):
+    """``dump("V002")``: the path of an old official НСИ dump."""
+    def path_of(book):
+        path = official_reference / "AshurkovAV__SQL_T" / f"{book}_extracted_from_SQLScript.xml"
+        assert path.is_file(), f"reference dump missing: {path}"
+        return path
+    return path_of
 
 
-def dump(book):
-    path = DUMPS / f"{book}_extracted_from_SQLScript.xml"
-    assert path.is_file(), f"reference dump missing: {path}"
-    return path
-
-
-def test_v002_dump():
+def test_v002_dump(dump):
     header, rows = read_packet(dump("V002"))
     rows = list(rows)
     assert (header.type, header.version, header.date) == ("ProfOt", "3.0", date(2018, 3, 30))
@@ -31,7 +32,7 @@ def test_v002_dump():
     assert len(v136) == 2 and v136[0].date_end == date(2017, 12, 11) and v136[1].date_begin == date(2017, 12, 12)
 
 
-def test_v009_dump():
+def test_v009_dump(dump):
     header, rows = read_packet(dump("V009"))
     rows = list(rows)
     assert (header.type, header.version) == ("Rezult", "3.1")
@@ -42,7 +43,7 @@ def test_v009_dump():
     assert closed.date_end == date(2017, 12, 31) and not closed.valid_on(date(2025, 1, 1))
 
 
-def test_f006_dump():
+def test_f006_dump(dump):
     items = list(iter_packet(dump("F006")))
     assert isinstance(items[0], PacketHeader) and items[0].type == "VidExp"
     rows = items[1:]

@@ -2,21 +2,17 @@
 (import of an official FFOMS export, browsing)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from app.extensions import db
 from app.models.audit import AuditEvent
-from app.models.intake import ControlError, UploadedFile
 from app.models.reference import ControlRule, NsiBookVersion, NsiItem
 from app.security.roles import ROLE_TFOMS
 from app.demo.files import write_archive
-from tests.conftest import SHARED
 from tests.factories import make_user, org_by_code
 
-Q015 = SHARED / "oms-reference/ruslanzykov__check_tfoms_errors/Q015.xml"
-V002 = SHARED / "oms-reference/AshurkovAV__SQL_T/V002_extracted_from_SQLScript.xml"
+Q015 = "ruslanzykov__check_tfoms_errors/Q015.xml"                  # in official_reference
+V002 = "AshurkovAV__SQL_T/V002_extracted_from_SQLScript.xml"
 
 
 def _load(app, tmp_path, seed, codes):
@@ -62,8 +58,8 @@ def test_mo_user_cannot_switch_rules(app, browser_factory):
         assert db.session.get(ControlRule, rule_id).enabled is True
 
 
-def test_import_rules_updates_texts_and_lists_unimplemented(app):
-    result = app.test_cli_runner().invoke(args=["oms", "import-rules", str(Q015)])
+def test_import_rules_updates_texts_and_lists_unimplemented(app, official_reference):
+    result = app.test_cli_runner().invoke(args=["oms", "import-rules", str(official_reference / Q015)])
     assert result.exit_code == 0, result.output
     assert "Строк в файле: 800" in result.output
     assert "Не реализованы в системе" in result.output
@@ -85,14 +81,15 @@ def restore_demo_v002(app):
         invalidate_cache()
 
 
-def test_import_nsi_replaces_a_book_idempotently(app, restore_demo_v002):
+def test_import_nsi_replaces_a_book_idempotently(app, official_reference, restore_demo_v002):
+    v002 = official_reference / V002
     runner = app.test_cli_runner()
-    first = runner.invoke(args=["oms", "import-nsi", str(V002), "--book", "V002"])
+    first = runner.invoke(args=["oms", "import-nsi", str(v002), "--book", "V002"])
     assert first.exit_code == 0, first.output
     with app.app_context():
         n1 = db.session.query(NsiItem).filter_by(book="V002").count()
         assert n1 > 100
-    second = runner.invoke(args=["oms", "import-nsi", str(V002), "--book", "V002"])
+    second = runner.invoke(args=["oms", "import-nsi", str(v002), "--book", "V002"])
     assert second.exit_code == 0
     with app.app_context():
         assert db.session.query(NsiItem).filter_by(book="V002").count() == n1
@@ -106,3 +103,71 @@ def test_nsi_pages_are_browsable(app, browser_factory):
     assert "V006" in html
     html = b.get("/nsiitemview/list/?_flt_0_book=V006").get_data(as_text=True)
     assert "Действует с" in html
+
+
+def _edit_rule(browser, rule: ControlRule, **changes):
+    """Post the edit form of «Правила контроля» with the rule's values and ``changes``."""
+    values = {"message": rule.message, "valid_from": rule.valid_from.isoformat() if rule.valid_from else "",
+              "valid_to": rule.valid_to.isoformat() if rule.valid_to else "",
+              "enabled": "y" if rule.enabled else "", "refusal_code": rule.refusal_code or "",
+              "withhold_share": str(rule.withhold_share) if rule.withhold_share is not None else ""}
+    values.update(changes)
+    browser.fetch_csrf(f"/controlruleview/edit/{rule.id}")
+    resp = browser.post(f"/controlruleview/edit/{rule.id}", data=values)
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+
+
+def test_a_message_edited_in_the_catalogue_shows_in_the_next_load(app, browser_factory, tmp_path):
+    """The ФЛК takes its texts from the catalogue, as the МЭК does: an edit reaches the next load's
+    errors and its FLK_P protocol."""
+    from app.models.intake import UploadedFile as File
+    from app.services.intake.reports import write_protocol_xml
+
+    new_text = "Серия полиса указывается только для полиса старого образца (VPOLIS=1): уберите SPOLIS"
+    with app.app_context():
+        specialist = make_user(org_by_code("14"), ROLE_TFOMS).username
+        rule = db.session.query(ControlRule).filter_by(code="003F.00.0080").one()
+        old_text = rule.message
+    b = browser_factory()
+    b.login(specialist, "Test-Pass-2026x")
+    _edit_rule(b, rule, message=new_text)
+    try:
+        archive, result = _load(app, tmp_path, 43, ["003F.00.0080"])
+        assert archive.injected
+        comments = {e["comment"] for e in result["errors"] if e["code"] == "003F.00.0080"}
+        assert comments == {new_text}
+        with app.app_context():
+            file = db.session.get(File, result["file_id"])
+            protocol = write_protocol_xml(file)
+            assert new_text in open(protocol, encoding="cp1251").read()
+            assert db.session.query(AuditEvent).filter_by(event="rules_changed", username=specialist,
+                                                          object_id="003F.00.0080").count() == 1
+    finally:
+        with app.app_context():
+            rule = db.session.query(ControlRule).filter_by(code="003F.00.0080").one()
+        _edit_rule(b, rule, message=old_text)
+    archive, result = _load(app, tmp_path, 44, ["003F.00.0080"])
+    assert {e["comment"] for e in result["errors"] if e["code"] == "003F.00.0080"} == {old_text}
+
+
+def test_validity_dates_edited_in_the_catalogue_decide_whether_a_rule_runs(app, browser_factory, tmp_path):
+    import datetime as dt
+
+    with app.app_context():
+        specialist = make_user(org_by_code("14"), ROLE_TFOMS).username
+        rule = db.session.query(ControlRule).filter_by(code="003F.00.0080").one()
+        valid_to = rule.valid_to
+    b = browser_factory()
+    b.login(specialist, "Test-Pass-2026x")
+    ended = (dt.date.today().replace(day=1) - dt.timedelta(days=400)).isoformat()   # before the demo period
+    _edit_rule(b, rule, valid_to=ended)
+    try:
+        archive, result = _load(app, tmp_path, 45, ["003F.00.0080"])
+        assert archive.injected
+        assert "003F.00.0080" not in {e["code"] for e in result["errors"]}
+    finally:
+        with app.app_context():
+            rule = db.session.query(ControlRule).filter_by(code="003F.00.0080").one()
+        _edit_rule(b, rule, valid_to=valid_to.isoformat() if valid_to else "")
+    archive, result = _load(app, tmp_path, 46, ["003F.00.0080"])
+    assert "003F.00.0080" in {e["code"] for e in result["errors"]}
