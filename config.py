@@ -31,9 +31,18 @@ def _database_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'oms.db'}"
 
 
+#: production mode: a database or a Redis of its own (the embedded default has neither)
+PRODUCTION = bool(os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL"))
+
+
 class Config:
     # -- runtime --------------------------------------------------------------------------
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-secret-change-me-in-production")
+    PRODUCTION = PRODUCTION
+    # the key that signs sessions and CSRF tokens: production refuses to start without one of at
+    # least 32 random bytes; the embedded mode makes one once and keeps it in the instance folder
+    # (app.security.secret_key)
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    SECRET_KEY_FILE = INSTANCE_DIR / "secret_key"
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL = os.environ.get("REDIS_URL") or None
@@ -41,6 +50,9 @@ class Config:
     # thread) or "sync" (jobs run at once in the caller: command line and tests)
     JOBS_MODE = os.environ.get("JOBS_MODE") or ("rq" if REDIS_URL else "embedded")
     DATA_DIR = Path(os.environ.get("OMS_DATA_DIR", INSTANCE_DIR / "data"))
+    # a running job writes a heartbeat every 10 s; silent this long, it is ended (app.jobs.recovery)
+    JOB_DEAD_AFTER_SECONDS = int(os.environ.get("JOB_DEAD_AFTER_SECONDS", "60"))
+    JOB_SWEEP_SECONDS = int(os.environ.get("JOB_SWEEP_SECONDS", "30"))      # the web's sweep, at most this often
 
     # -- the region ---------------------------------------------------------------------------
     REGION_CODE = os.environ.get("REGION_CODE", "14")
@@ -56,7 +68,7 @@ class Config:
     SIGNING_SIGN_COMMAND = os.environ.get("SIGNING_SIGN_COMMAND", "")
     SIGNING_VERIFY_COMMAND = os.environ.get("SIGNING_VERIFY_COMMAND", "")
     SIGNING_COMMAND_TIMEOUT = int(os.environ.get("SIGNING_COMMAND_TIMEOUT", "120"))
-    SIGNING_PAPER_ALLOWED = _bool("SIGNING_PAPER_ALLOWED", True)
+    SIGNING_PAPER_ALLOWED = _bool("SIGNING_PAPER_ALLOWED", not PRODUCTION)   # off unless the region allows it
     SIGNING_SAME_PERSON_ROLES = _bool("SIGNING_SAME_PERSON_ROLES", False)
     DEMO_PKI_DIR = Path(os.environ.get("OMS_DEMO_PKI_DIR", INSTANCE_DIR / "demo-pki"))
 
@@ -70,6 +82,8 @@ class Config:
     AUTH_RATE_LIMITED = _bool("AUTH_RATE_LIMITED", True)
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True      # Redis down: count in memory, log a warning, let logins go on
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     FAB_PASSWORD_COMPLEXITY_ENABLED = True
     FAB_CREATE_DB = False            # the schema comes from the Alembic migrations only
@@ -82,7 +96,15 @@ class Config:
     FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW = False
     FAB_INDEX_VIEW = "app.views.index.OmsIndexView"
     MAX_FAILED_LOGINS = int(os.environ.get("MAX_FAILED_LOGINS", "5"))
+    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))          # the first lock; then doubled
+    LOGIN_LOCK_MAX_MINUTES = int(os.environ.get("LOGIN_LOCK_MAX_MINUTES", str(24 * 60)))
     PERMANENT_SESSION_LIFETIME = 8 * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)      # set it when served over HTTPS
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
     # -- forms, uploads -------------------------------------------------------------------------------
     WTF_CSRF_ENABLED = True

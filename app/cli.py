@@ -19,7 +19,7 @@ def sync_roles_command():
     """Создать и обновить роли по описанию в коде (app/security/roles.py)."""
     from app.extensions import appbuilder
     from app.security.roles import sync_roles
-    from app.demo.accounts import ensure_signature_rights
+    from app.services.accounts.users import ensure_signature_rights
     from app.extensions import db
 
     from app.security.roles import ROLE_ADMIN
@@ -32,9 +32,18 @@ def sync_roles_command():
     print_json(sync_roles(appbuilder))
 
 
+DEMO_IN_PRODUCTION = ("Рабочий режим (заданы DATABASE_URL или REDIS_URL): демонстрационные данные "
+                      "не устанавливаются — у демо-учетных записей общеизвестный пароль, а демо-УЦ "
+                      "стал бы доверенным. Создайте фонд и администратора: oms init-fund. "
+                      "Для стенда с демо-данными добавьте --force.")
+
+
 @oms_cli.command("init-demo")
-def init_demo_command():
+@click.option("--force", is_flag=True, help="Установить демо-данные и в рабочем режиме (стенд, не боевой сервер)")
+def init_demo_command(force):
     """Создать демонстрационные организации и учетные записи (повторный запуск безопасен)."""
+    if current_app.config.get("PRODUCTION") and not force:
+        raise click.ClickException(DEMO_IN_PRODUCTION)
     from app.demo.accounts import init_demo
     from app.services.reference.nsi import load_demo_nsi
 
@@ -49,6 +58,34 @@ def init_demo_command():
 
     result["signatures"] = ensure_demo_signatures()
     print_json(result)
+
+
+@oms_cli.command("init-fund")
+@click.option("--code", required=True, help="Код ТФОМС (код региона), например 14")
+@click.option("--name", required=True, help="Полное наименование фонда")
+@click.option("--okato", default=None, help="ОКАТО региона (по умолчанию REGION_OKATO)")
+@click.option("--admin", "login", required=True, help="Логин администратора ТФОМС")
+@click.option("--email", required=True, help="Электронная почта администратора")
+@click.password_option("--password", envvar="OMS_ADMIN_PASSWORD", help="Пароль (или OMS_ADMIN_PASSWORD)")
+def init_fund_command(code, name, okato, login, email, password):
+    """Рабочий запуск: фонд (ТФОМС) и его администратор; остальное — в «Администрирование»."""
+    from app.services.accounts.users import UserRuleError, init_fund
+
+    try:
+        print_json(init_fund(code, name, okato or current_app.config["REGION_OKATO"], login, email, password))
+    except UserRuleError as exc:
+        raise click.ClickException(str(exc))
+
+
+@oms_cli.command("unlock")
+@click.argument("login")
+def unlock_command(login):
+    """Снять временную блокировку учетной записи после неудачных попыток входа."""
+    from app.extensions import appbuilder
+
+    user = find_user(login)
+    appbuilder.sm.unlock_user(user)
+    print_json({"ok": True, "message": f"Учетная запись {login} разблокирована"})
 
 
 @oms_cli.command("info")

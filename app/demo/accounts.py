@@ -11,8 +11,9 @@ from flask import current_app
 
 from app.extensions import appbuilder, db
 from app.models.organisation import Organisation, Subdivision
-from app.models.vocabulary import OrgKind, SigningRight
-from app.models.user import OmsUser, SignatureRight
+from app.models.vocabulary import OrgKind
+from app.models.user import OmsUser
+from app.services.accounts.users import ensure_signature_rights
 from app.security.roles import ROLE_ADMIN, ROLE_MO, ROLE_SMO
 
 ORGANISATIONS = [
@@ -55,7 +56,7 @@ class DemoLogin:
 
 
 DEMO_LOGINS = [
-    DemoLogin("tfoms_admin", "Администратор", "ТФОМС", "14", ROLE_ADMIN),
+    DemoLogin("tfoms_admin", "Администратор", "ТФОМС", "14", ROLE_ADMIN, rights=("paper",)),
     DemoLogin("mo1_operator", "Оператор", "РБ №1", "140001", ROLE_MO),
     DemoLogin("mo1_sub1_operator", "Оператор поликлиники", "РБ №1", "140001", ROLE_MO, "140011"),
     DemoLogin("mo1_executor", "Экономист", "РБ №1", "140001", ROLE_MO, rights=("executor",)),
@@ -67,18 +68,6 @@ DEMO_LOGINS = [
     DemoLogin("smo1_signer", "Подписант", "Капитал МС", "14001", ROLE_SMO, rights=("smo_signer",)),
     DemoLogin("smo2_specialist", "Специалист", "Сахамедстрах", "14002", ROLE_SMO),
 ]
-
-
-def ensure_signature_rights() -> dict[str, SignatureRight]:
-    rights = {r.code: r for r in db.session.query(SignatureRight).all()}
-    for code, name in ((r.value, r.label) for r in SigningRight):
-        if code not in rights:
-            rights[code] = SignatureRight(code=code, name=name)
-            db.session.add(rights[code])
-        else:
-            rights[code].name = name
-    db.session.flush()
-    return rights
 
 
 def _upsert(model, key: dict, values: dict):

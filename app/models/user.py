@@ -2,6 +2,8 @@
 the account lock and the signature rights."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import relationship
@@ -35,7 +37,12 @@ class OmsUser(User):
 
     organisation_id = Column(Integer, ForeignKey("organisation.id"), index=True)
     subdivision_id = Column(Integer, ForeignKey("subdivision.id"), index=True)
-    locked_at = Column(DateTime)
+    locked_at = Column(DateTime)           # when the account was last locked after failed logins
+    locked_until = Column(DateTime)        # the lock lasts until then (it grows with repeated locks)
+    lock_count = Column(Integer, nullable=False, default=0, server_default="0")  # locks in a row
+    # sessions carry the epoch they were made in; a logout or a new password moves it on, and every
+    # earlier session cookie stops working
+    session_epoch = Column(Integer, nullable=False, default=0, server_default="0")
 
     organisation = relationship("Organisation", foreign_keys=[organisation_id])
     subdivision = relationship("Subdivision", foreign_keys=[subdivision_id])
@@ -46,4 +53,4 @@ class OmsUser(User):
 
     @property
     def is_locked(self) -> bool:
-        return self.locked_at is not None
+        return self.locked_until is not None and self.locked_until > dt.datetime.now()

@@ -122,6 +122,7 @@ class SigningRight(Vocabulary):
     CHIEF_ACCOUNTANT = "chief_accountant", "Главный бухгалтер"
     HEAD = "head", "Руководитель"
     SMO_SIGNER = "smo_signer", "Подписант СМО"
+    PAPER = "paper", "Отметка о подписании на бумаге"    # a ТФОМС user records a paper-signed stage
 
 
 MO_SIGNING_ORDER = (SigningRight.EXECUTOR, SigningRight.CHIEF_ACCOUNTANT, SigningRight.HEAD)

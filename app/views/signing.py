@@ -21,7 +21,8 @@ from app.services.signing import certificates
 from app.services.signing import registry_signing as signing
 from app.models.vocabulary import Resource
 
-MAX_UPLOAD = 20 * 1024 * 1024     # a certificate, a PKCS#12 or a .sig set is small
+MAX_UPLOAD = 8 * 1024 * 1024      # a request with a certificate, a PKCS#12 or a .sig set is small
+MAX_FILE = 1024 * 1024            # and each of those files is a few kilobytes
 
 
 class OwnRowsUnlessFund(BaseFilter):
@@ -39,11 +40,14 @@ class OwnRowsUnlessFund(BaseFilter):
 
 
 def _upload_bytes(field: str) -> bytes | None:
+    """The uploaded file of ``field`` up to MAX_FILE (None: none, or larger); the request itself is
+    capped before its form is parsed."""
+    request.max_content_length = MAX_UPLOAD
     upload = request.files.get(field)
     if upload is None or not upload.filename:
         return None
-    data = upload.read(MAX_UPLOAD + 1)
-    return None if len(data) > MAX_UPLOAD else data
+    data = upload.read(MAX_FILE + 1)
+    return None if len(data) > MAX_FILE else data
 
 
 class CertificateView(ScopedModelView):
@@ -160,11 +164,12 @@ class RegistrySigningView(ScopedModelView):
     @has_access
     def files(self, pk):
         reg = self._scoped_get(pk)
-        uploads = {f.filename: f.read(MAX_UPLOAD) for f in request.files.getlist("signatures") if f.filename}
+        request.max_content_length = MAX_UPLOAD           # before the form is parsed: no 1 GB of «signatures»
+        uploads = [(f.filename, f.stream) for f in request.files.getlist("signatures") if f.filename]
         if not uploads:
             flash(str(_l("Choose the .sig files, one per document")), "danger")
             return self._back(pk)
-        self._flash(signing.sign_with_files(g.user, reg.id, uploads))
+        self._flash(signing.sign_with_uploads(g.user, reg.id, uploads))
         return self._back(pk)
 
     @expose("/<int:pk>/provider", methods=["POST"])

@@ -1,5 +1,5 @@
-"""Logins: Russian errors, lock after 5 failures and unlock by the administrator, the login rate
-limit, CSRF, the password policy and the audit of it all."""
+"""Logins: Russian errors, a temporary lock after 5 failures and the unlock by the administrator,
+the login rate limit, CSRF, the password policy and the audit of it all."""
 from __future__ import annotations
 
 from app.extensions import db
@@ -39,13 +39,13 @@ def test_account_locks_after_five_failures_and_admin_unlocks(app, browser_factor
         b.login(username, "Wrong-Pass-0000")
     with app.app_context():
         user = db.session.query(OmsUser).filter_by(username=username).one()
-        assert user.locked_at is not None and user.active is False
+        assert user.locked_at is not None and user.locked_until > user.locked_at and user.active is True
         assert _events(username, "account_locked") == 1
         assert _events(username, "login_failed") >= 5
         user_id = user.id
     # the right password does not open a locked account; the page says why
     resp = b.login(username, PASSWORD, follow=True)
-    assert "Учетная запись заблокирована" in resp.get_data(as_text=True)
+    assert "Учетная запись временно заблокирована" in resp.get_data(as_text=True)
     assert b.get("/organisationview/list/").status_code != 200
 
     admin = browser_factory("tfoms_admin")
@@ -53,7 +53,7 @@ def test_account_locks_after_five_failures_and_admin_unlocks(app, browser_factor
     assert resp.status_code == 302
     with app.app_context():
         user = db.session.get(OmsUser, user_id)
-        assert user.locked_at is None and user.active is True and user.fail_login_count == 0
+        assert user.locked_until is None and user.active is True and user.fail_login_count == 0
         assert db.session.query(AuditEvent).filter_by(event="account_unlocked",
                                                       object_id=str(user_id)).count() == 1
     resp = browser_factory().login(username, PASSWORD)

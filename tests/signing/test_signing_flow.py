@@ -9,7 +9,7 @@ import pytest
 from app.extensions import db
 from app.models.registry import RegistryDocument, RegistryStatusChange
 from app.models.signing import RegistrySigning
-from app.security.roles import ROLE_MO
+from app.security.roles import ROLE_MO, ROLE_TFOMS
 from app.services.signing import certificates
 from app.services.signing import registry_signing as signing
 from app.services.registries.documents import documents_of
@@ -193,24 +193,55 @@ def test_inactive_certificate_is_not_accepted(app_ctx, reg_id, test_pki):
         db.session.commit()
 
 
-def test_paper_signing_where_allowed(app_ctx, reg_id):
+def test_paper_signing_where_allowed(app_ctx, reg_id, monkeypatch):
+    """Only the signer of the current step, or a ТФОМС user with the explicit right, records a
+    paper signing; any other СМО or МО user is refused; the audit names who recorded it."""
+    from app.models.audit import AuditEvent
+
+    monkeypatch.setitem(app_ctx.config, "SIGNING_PAPER_ALLOWED", True)
     refused = signing.mark_signed_on_paper(user("mo1_operator"), reg_id, "подписано")
     assert not refused.ok and status(reg_id) == "На подпись МО"
+    for outsider in ("smo1_specialist", "smo1_signer", "mo1_accountant"):   # not the step, not its right
+        assert not signing.mark_signed_on_paper(user(outsider), reg_id, "подписано на бумаге").ok
     no_comment = signing.mark_signed_on_paper(user("tfoms_admin"), reg_id, " ")
     assert not no_comment.ok
-    app_ctx.config["SIGNING_PAPER_ALLOWED"] = False
-    try:
-        off = signing.mark_signed_on_paper(user("tfoms_admin"), reg_id, "подписано на бумаге")
-        assert not off.ok and "не разрешено" in off.message
-    finally:
-        app_ctx.config["SIGNING_PAPER_ALLOWED"] = True
-    assert signing.mark_signed_on_paper(user("tfoms_admin"), reg_id, "Бумажный счет от 01.02.2019").ok
+    monkeypatch.setitem(app_ctx.config, "SIGNING_PAPER_ALLOWED", False)
+    off = signing.mark_signed_on_paper(user("tfoms_admin"), reg_id, "подписано на бумаге")
+    assert not off.ok and "не разрешено" in off.message
+    monkeypatch.setitem(app_ctx.config, "SIGNING_PAPER_ALLOWED", True)
+    assert signing.mark_signed_on_paper(user("mo1_executor"), reg_id, "Бумажный счет от 01.02.2019").ok
     assert status(reg_id) == "На подпись СМО"
     assert not signing.mark_signed_on_paper(user("smo2_specialist"), reg_id, "чужая СМО").ok
-    assert signing.mark_signed_on_paper(user("smo1_specialist"), reg_id, "Подписано СМО на бумаге").ok
+    assert not signing.mark_signed_on_paper(user("smo1_specialist"), reg_id, "без права подписи").ok
+    assert signing.mark_signed_on_paper(user("smo1_signer"), reg_id, "Подписано СМО на бумаге").ok
     assert status(reg_id) == "Закрыт"
     checks = signing.verify_registry(reg_id)
     assert [c.role for c in checks] == ["paper_mo", "paper_smo"] and all(c.ok for c in checks)
+    recorded = [e.username for e in db.session.query(AuditEvent).filter_by(
+        event="registry_signed", object_id=str(reg_id)).order_by(AuditEvent.id)]
+    assert recorded == ["mo1_executor", "smo1_signer"]
+
+
+def test_the_fund_records_paper_signing_with_its_explicit_right(app_ctx, reg_id, monkeypatch):
+    monkeypatch.setitem(app_ctx.config, "SIGNING_PAPER_ALLOWED", True)
+    assert signing.mark_signed_on_paper(user("tfoms_admin"), reg_id, "Бумажный счет от 01.02.2019").ok
+    fund_user = make_user(org_by_code("14"), ROLE_TFOMS)                      # no paper right
+    assert not signing.mark_signed_on_paper(fund_user, reg_id, "без права").ok
+    assert status(reg_id) == "На подпись СМО"
+
+
+def test_paper_signing_is_off_by_default_in_production():
+    import subprocess
+    import sys
+
+    code = "import config; print(config.Config.SIGNING_PAPER_ALLOWED)"
+    env = {**__import__("os").environ, "DATABASE_URL": "postgresql://x/y"}
+    env.pop("SIGNING_PAPER_ALLOWED", None)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    env = {k: v for k, v in env.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
 
 
 def test_signed_zip_has_each_document_and_its_signatures(reg_id, test_pki):

@@ -78,8 +78,10 @@ def test_foreign_mo_cannot_open_or_post_the_signing_page(app, reg_id, test_pki, 
         assert status(reg_id) == "На подпись МО"
 
 
-def test_paper_form_for_the_payer(app, reg_id, browser_factory):
-    smo = browser_factory("smo1_specialist")
+def test_paper_form_for_the_signer_of_the_step(app, reg_id, browser_factory, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGNING_PAPER_ALLOWED", True)
+    assert 'id="sign-paper"' not in browser_factory("smo1_specialist").get(f"/signing/{reg_id}").get_data(as_text=True)
+    smo = browser_factory("mo1_executor")
     page = smo.get(f"/signing/{reg_id}").get_data(as_text=True)
     assert 'id="sign-paper"' in page
     smo.fetch_csrf(f"/signing/{reg_id}")
@@ -88,6 +90,8 @@ def test_paper_form_for_the_payer(app, reg_id, browser_factory):
         assert status(reg_id) == "На подпись СМО"
     mo_page = browser_factory("mo1_operator").get(f"/signing/{reg_id}").get_data(as_text=True)
     assert 'id="sign-paper"' not in mo_page
+    payer_page = browser_factory("smo1_signer").get(f"/signing/{reg_id}").get_data(as_text=True)
+    assert 'id="sign-paper"' in payer_page
 
 
 def test_users_see_their_own_certificates_the_admin_all(app, test_pki, browser_factory):

@@ -236,6 +236,32 @@ def expected_signature_name(doc: RegistryDocument) -> str:
     return doc.file_name + ".sig"
 
 
+SIG_MAX_BYTES = 1024 * 1024          # a detached CMS is a few kilobytes
+SIG_TOO_BIG = "Файл подписи «{}» больше {} КБ: это не отсоединенная подпись"
+SIG_TOO_MANY = "Файлов подписи больше, чем документов реестра"
+
+
+def sign_with_uploads(user: OmsUser, registry_id: int, uploads: list[tuple[str, BinaryIO]]) -> Outcome:
+    """:func:`sign_with_files` of uploaded files: whether the user may sign now is decided before
+    any file is read, and each file is read up to :data:`SIG_MAX_BYTES` only."""
+    reg = get_scoped(user, Registry, registry_id)
+    if reg is None:
+        return Outcome(False, not_found_message(Registry))
+    why = refusal_to_sign(user, reg)
+    if why:
+        return Outcome(False, why, status=reg.status)
+    documents = db.session.query(RegistryDocument).filter_by(registry_id=reg.id).count()
+    if len(uploads) > documents * len(SIG_SUFFIXES):
+        return Outcome(False, SIG_TOO_MANY, status=reg.status)
+    files: dict[str, bytes] = {}
+    for name, stream in uploads:
+        data = stream.read(SIG_MAX_BYTES + 1)
+        if len(data) > SIG_MAX_BYTES:
+            return Outcome(False, SIG_TOO_BIG.format(Path(name).name, SIG_MAX_BYTES // 1024), status=reg.status)
+        files[name] = data
+    return sign_with_files(user, registry_id, files)
+
+
 def sign_with_files(user: OmsUser, registry_id: int, files: dict[str, bytes]) -> Outcome:
     """Accept detached signatures made elsewhere: one ``<document file name>.sig`` per document."""
     ready = _prepare(user, registry_id)
@@ -319,7 +345,8 @@ def _store(user: OmsUser, ready: _Prepared, method: str, certificate: Optional[C
 
 
 def mark_signed_on_paper(user: OmsUser, registry_id: int, comment: Optional[str]) -> Outcome:
-    """The ТФОМС or the payer records that the current signing stage was done on paper."""
+    """Record that the current signing stage (the МО's signatures, or the СМО's) was done on paper;
+    the audit and the history name who recorded it."""
     reg = get_scoped(user, Registry, registry_id)
     if reg is None:
         return Outcome(False, not_found_message(Registry))
@@ -332,16 +359,28 @@ def mark_signed_on_paper(user: OmsUser, registry_id: int, comment: Optional[str]
     return _store(user, ready, SigningMethod.PAPER, None, {}, comment=comment.strip())
 
 
+PAPER_NOT_ALLOWED = "Подписание на бумаге не разрешено настройками региона"
+PAPER_WHO = ("Отметить подписание на бумаге может подписант текущего этапа (с его правом подписи) "
+             "или специалист ТФОМС с правом «{}»".format(SigningRight.PAPER.label))
+
+
 def paper_refusal(user: OmsUser, reg: Registry) -> Optional[str]:
+    """Why this user cannot record the current stage as signed on paper (None: they can).  Allowed
+    where the region allows it, to the user who holds the signing right of the step whose turn it
+    is (on the registry's side), or to a ТФОМС user with the explicit right to record it."""
     if not current_app.config["SIGNING_PAPER_ALLOWED"]:
-        return "Подписание на бумаге не разрешено настройками региона"
+        return PAPER_NOT_ALLOWED
     if reg.status not in PAPER_ROLE:
         return f"Реестр в статусе «{reg.status}» не подписывается"
     org = getattr(user, "organisation", None)
-    if org is None or not can(user, PERM_WRITE, Resource.REGISTRY) or not (
-            org.kind == OrgKind.TFOMS or (org.kind == OrgKind.SMO and reg.payer_id == org.id)):
-        return "Отметить подписание на бумаге может ТФОМС или СМО — плательщик реестра"
-    return None
+    if org is None or not can(user, PERM_WRITE, Resource.REGISTRY):
+        return PAPER_WHO
+    if org.kind == OrgKind.TFOMS and user.has_signature_right(SigningRight.PAPER):
+        return None
+    role = turn(reg)
+    if role is not None and _side_matches(user, reg, role) and user.has_signature_right(role):
+        return None
+    return PAPER_WHO
 
 
 # -- verification and downloads ------------------------------------------------------------------------------
