@@ -18,6 +18,9 @@ def create_app(config_object: str = "config.Config", overrides: Optional[dict[st
     app.config.from_object(config_object)
     if overrides:
         app.config.update(overrides)
+    from app.security.secret_key import configure_secret_key
+
+    configure_secret_key(app)
     app.config["DATA_DIR"].mkdir(parents=True, exist_ok=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         from pathlib import Path
@@ -39,13 +42,21 @@ def create_app(config_object: str = "config.Config", overrides: Optional[dict[st
         from app.security.audit import connect_audit_signals
 
         connect_audit_signals(app)
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)      # after Flask-AppBuilder's hooks: the guard of hand-made requests, error pages
 
     from app.cli import oms_cli
 
     app.cli.add_command(oms_cli)
-    from app.jobs import runtime
+    from app.jobs import recovery, runtime
 
     runtime.init_app(app)
+    app.before_request(recovery.after_start(app))     # dead jobs are ended; see app.jobs.recovery
+    from app.views.health import health
+
+    app.register_blueprint(health)
+    csrf.exempt(health)
     from app.core.formatting import register_template_filters
 
     register_template_filters(app)

@@ -21,12 +21,16 @@ import os
 from flask import after_this_request, request, send_file
 from flask_appbuilder.api import BaseApi
 
+from app.errors import parse_page, parse_period
 from app.models.user import OmsUser
 from app.security.api_csrf import session_write_refusal
 from app.security.request_scope import request_user
+from app.services.intake.listing import BAD_PERIOD
 
 NOT_AUTHORIZED = "Нет доступа: неверный, просроченный или отозванный ключ API или токен"
 FORBIDDEN = "Недостаточно прав для этого действия"
+BAD_ARGUMENTS = "Неверные параметры запроса"
+SERVER_ERROR = "Внутренняя ошибка сервера; она записана в журнал"
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -47,8 +51,28 @@ class MisApi(BaseApi):
     def response_403(self):
         return self.response(403, message=FORBIDDEN)
 
+    def response_400(self, message: str = None):
+        return self.response(400, message=message or BAD_ARGUMENTS)
+
+    def response_500(self, message: str = None):
+        # Flask-AppBuilder's @safe logs the exception; its text stays in the log
+        return self.response(500, message=SERVER_ERROR)
+
     def not_found(self, message: str):
         return self.response(404, message=message)
+
+    # -- arguments every list reads, checked before a query sees them ----------------------------------
+    def create_blueprint(self, appbuilder, *args, **kwargs):
+        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        blueprint.before_request(self._refuse_bad_period)
+        return blueprint
+
+    def _refuse_bad_period(self):
+        """``period`` of the lists: «ГГГГ-ММ»; a year of more digits than four would reach the query."""
+        period = (request.args.get("period") or "").strip()
+        if period and parse_period(period) is None:
+            return self.response_400(message=BAD_PERIOD)
+        return None
 
     # -- who is calling -------------------------------------------------------------------------------
     def api_user(self) -> OmsUser:
@@ -63,15 +87,15 @@ class MisApi(BaseApi):
     # -- arguments ------------------------------------------------------------------------------------
     @staticmethod
     def paging() -> tuple[int, int]:
-        """``page`` (from 0) and ``page_size`` (1…1000) of the query string."""
+        """``page`` (from 0; past the last possible row: an empty page) and ``page_size`` (1…1000)
+        of the query string; garbage is the default."""
         def number(name, default):
             try:
                 return int(request.args.get(name, default))
             except (TypeError, ValueError):
                 return default
-        page = max(0, number("page", 0))
         size = min(MAX_PAGE_SIZE, max(1, number("page_size", DEFAULT_PAGE_SIZE)))
-        return page, size
+        return parse_page(request.args.get("page"), size), size
 
     # -- files ----------------------------------------------------------------------------------------
     @staticmethod

@@ -9,15 +9,16 @@ edit that would move a row out of the scope.
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request
-from flask_appbuilder import ModelRestApi, ModelView, expose
-from flask_appbuilder._compat import as_unicode
-from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED, PERMISSION_PREFIX
+from flask import abort
+from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder.const import PERMISSION_PREFIX
+from flask_appbuilder.exceptions import FABException
 from sqlalchemy import inspect as sa_inspect
 
-from app.security.permissions import (API_METHOD_PERMISSIONS, CRUD_METHODS, PERM_WRITE,
-                                      view_method_permissions)
+from app.errors import FORBIDDEN, MAX_OFFSET, NOT_FOUND, filter_value_problem
 from app.security.api_csrf import session_write_refusal
+from app.security.global_views import RowActions, orderable
+from app.security.permissions import API_METHOD_PERMISSIONS, CRUD_METHODS, PERM_WRITE, view_method_permissions
 from app.security.request_scope import current_scope, scope_filter_spec
 from app.security.scope import is_scoped
 
@@ -51,11 +52,10 @@ class _ScopedMixin:
             raise ValueError(OUT_OF_SCOPE_MESSAGE)
 
 
-class ScopedModelView(_ScopedMixin, ModelView):
+class ScopedModelView(_ScopedMixin, RowActions, ModelView):
     """A CRUD view whose every route sees only the user's rows."""
 
     base_permissions = ["can_read", "can_write"]
-    read_actions: tuple[str, ...] = ()     # actions that only read (downloads, reports)
     # generic CRUD routes this view offers; the others answer 403 and their buttons are hidden
     crud_methods: tuple[str, ...] = CRUD_METHODS
 
@@ -68,12 +68,10 @@ class ScopedModelView(_ScopedMixin, ModelView):
         self.method_permission_name = view_method_permissions(self.method_permission_name, self.crud_methods,
                                                               type(self), self.read_actions)
         super().__init__(**kwargs)
+        self.order_columns = orderable(self.datamodel, self.order_columns)
 
-    # -- actions: Flask-AppBuilder loads these rows without base_filters, so they are redone here --
-    def _action_allowed(self, name: str) -> bool:
-        perm = self.get_action_permission_name(name)
-        return self.appbuilder.sm.has_access(perm, self.class_permission_name)
-
+    # -- actions (RowActions): Flask-AppBuilder loads their rows without base_filters; RowActions
+    # loads them through the view's base filters, the scope among them ---------------------------
     def get_action_permission_name(self, name: str) -> str:
         act = self.actions.get(name)
         if act is None:
@@ -82,33 +80,8 @@ class ScopedModelView(_ScopedMixin, ModelView):
         return PERMISSION_PREFIX + perm
 
     def _scoped_get(self, pk):
-        item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
-        if item is None:
-            abort(404)
-        return item
-
-    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
-    def action(self, name, pk):
-        if name not in self.actions:
-            abort(404)
-        if not self.is_get_mutation_allowed() and name not in self.read_actions:
-            flash(as_unicode(FLAMSG_ERR_SEC_ACCESS_DENIED), "danger")
-            return redirect(self.get_redirect())
-        if not self._action_allowed(name):
-            abort(403)
-        item = self._scoped_get(pk)
-        return self.actions[name].func(item)
-
-    @expose("/action_post", methods=["POST"])
-    def action_post(self):
-        name = request.form.get("action", "")
-        if name not in self.actions:
-            abort(404)
-        if not self._action_allowed(name):
-            abort(403)
-        pks = request.form.getlist("rowid")
-        items = [self._scoped_get(pk) for pk in pks]   # one foreign id refuses the whole batch
-        return self.actions[name].func(items)
+        """The row of the view's model with this id inside the user's scope, else 404."""
+        return self._row_or_404(pk)
 
 
 class ScopedReadOnlyView(ScopedModelView):
@@ -142,6 +115,44 @@ class ScopedModelRestApi(_ScopedMixin, ModelRestApi):
     def _csrf_of_session_writes(self):
         reason = session_write_refusal()
         return None if reason is None else self.response(400, message=reason)
+
+    # -- answers in Russian, like the МИС API -----------------------------------------------------
+    def response_400(self, message: str = None):
+        detail = f": {message}" if message else ""
+        return self.response(400, message=f"Неверные параметры запроса{detail}")
+
+    def response_401(self):
+        return self.response(401, message="Нет доступа: войдите в систему или передайте действующий токен")
+
+    def response_403(self):
+        return self.response(403, message=FORBIDDEN)
+
+    def response_404(self):
+        return self.response(404, message=NOT_FOUND)
+
+    def response_422(self, message: str = None):
+        detail = f": {message}" if message else ""
+        return self.response(422, message=f"Запись не может быть сохранена{detail}")
+
+    def response_500(self, message: str = None):
+        # the exception is logged by Flask-AppBuilder's @safe; its text stays in the log
+        return self.response(500, message="Внутренняя ошибка сервера; она записана в журнал")
+
+    # -- the list's arguments: values the database could not compare answer 400 ------------------
+    def _handle_filters_args(self, rison_args):
+        joined = super()._handle_filters_args(rison_args)
+        for flt, value in self._filters.get_filters_values():
+            problem = filter_value_problem(self.datamodel, flt.column_name, value,
+                                           str(self.label_columns.get(flt.column_name, flt.column_name)))
+            if problem:
+                raise FABException(problem)
+        return joined
+
+    def _sanitize_page_args(self, page, page_size):
+        page, page_size = super()._sanitize_page_args(page, page_size)
+        if page is not None and page_size:
+            page = min(max(0, page), MAX_OFFSET // page_size)     # no negative or overflowing OFFSET
+        return page, page_size
 
     def pre_add(self, item):
         try:

@@ -12,14 +12,15 @@ from app.core.formatting import format_datetime
 from app.models.audit import AuditEvent
 from app.models.job import BackgroundJob
 from app.models.organisation import Organisation, Subdivision
-from app.security.global_views import GlobalReadOnlyView
+from app.security.global_views import GlobalReadOnlyView, RowActions
 from app.security.scoped_views import ScopedModelView
 from app.services.accounts.users import validate_user_organisation
 from app.models.vocabulary import Resource
 
 
-class OmsUserView(UserDBModelView):
-    """FAB's user view with the organisation, subdivision limit, signature rights and lock."""
+class OmsUserView(RowActions, UserDBModelView):
+    """FAB's user view with the organisation, subdivision limit, signature rights and lock (its
+    action routes are the project's: a user that does not exist answers 404, not a crash)."""
 
     list_columns = ["username", "get_full_name", "organisation", "subdivision", "roles",
                     "signature_rights", "active", "locked_at"]

@@ -9,6 +9,7 @@ from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 
+from app.errors import parse_page, query_safe
 from app.models.vocabulary import RegistryType, Resource
 from app.security.permissions import PERM_READ, PERM_WRITE
 from app.services.registries import formation
@@ -24,7 +25,8 @@ class FormationView(BaseView):
     method_permission_name = {"index": PERM_READ, "cases": PERM_READ, "form": PERM_WRITE}
 
     def _filters(self):
-        return {k: request.args.get(k, "") for k in formation.FILTERS}
+        return query_safe({k: request.args.get(k, "") for k in formation.FILTERS}, ids=("subdivision_id",),
+                          periods=("period",))
 
     @expose("/")
     @has_access
@@ -41,10 +43,7 @@ class FormationView(BaseView):
     @has_access
     def cases(self):
         f = self._filters()
-        try:
-            page = max(0, int(request.args.get("page", 0)))
-        except ValueError:
-            page = 0
+        page = parse_page(request.args.get("page"), PAGE)
         found = formation.group_cases(g.user, f, page, PAGE)
         if found is None:
             return redirect(url_for("FormationView.index"))
@@ -58,7 +57,8 @@ class FormationView(BaseView):
     @has_access
     def form(self):
         subs = request.form.getlist("subdivision")
-        result = formation.form_registries(g.user, request.form.get("period", ""),
+        period = query_safe({"period": request.form.get("period", "")}, periods=("period",))["period"]
+        result = formation.form_registries(g.user, period,
                                            request.form.get("reg_type", ""), subs or None)
         flash(result.message, "success" if result.ok else "danger")
         return redirect(url_for("RegistryView.list") if result.ok else url_for("FormationView.index"))

@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from app.core.formatting import format_datetime, format_money
 from app.core.outcome import Outcome
+from app.errors import query_safe
 from app.models.registry import Registry
 from app.models.vocabulary import RegistryStatus, Resource
 from app.security.scoped_views import ScopedModelView
@@ -138,7 +139,9 @@ class RegistryView(ScopedModelView):
         super().__init__(**kwargs)
 
     def _linked(self) -> dict:
-        return queries.LINKED.read(request.args) if self.linked_filters else {}
+        if not self.linked_filters:
+            return {}
+        return query_safe(queries.LINKED.read(request.args), ids=("payer_id", "subdivision_id"), periods=("period",))
 
     def _get_list_widget(self, filters, **kwargs):
         chosen = self._linked()
