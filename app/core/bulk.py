@@ -1,10 +1,11 @@
 """Bulk writes for the load pipeline: PostgreSQL ``COPY`` (ids reserved from the sequence in one
-query) and plain multi-row inserts elsewhere, inside the session's current transaction."""
+query) and plain multi-row inserts elsewhere, inside the session's current transaction; and
+temporary id sets that stand in for long ``IN (…)`` lists."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterable, Sequence
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import BigInteger, Column, MetaData, Table, insert, text
 
 from app.extensions import db
 
@@ -51,3 +52,21 @@ def insert_returning_ids(table: Table, rows: list[dict]) -> list[int]:
         insert_rows(table, rows)
         return ids
     return list(db.session.execute(insert(table).returning(pk, sort_by_parameter_order=True), rows).scalars())
+
+
+def id_set(name: str, ids: Iterable[int]):
+    """A temporary table ``oms_ids_<name>`` (one ``id`` column) of the session's transaction,
+    filled with ``ids`` (COPY on PostgreSQL): ``select(id_set(...).c.id)`` stands in for a list of
+    ids of any length — no query binds a parameter per id."""
+    table_name = f"oms_ids_{name}"
+    conn = db.session.connection()
+    conn.execute(text(f'CREATE TEMPORARY TABLE IF NOT EXISTS "{table_name}" (id BIGINT PRIMARY KEY)'))
+    conn.execute(text(f'DELETE FROM "{table_name}"'))
+    table = Table(table_name, MetaData(), Column("id", BigInteger, primary_key=True))
+    rows = [{"id": i} for i in dict.fromkeys(ids)]
+    if rows:
+        if _is_postgres():
+            insert_rows(table, rows)
+        else:
+            db.session.execute(insert(table), rows)
+    return table

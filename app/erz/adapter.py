@@ -1,6 +1,6 @@
 """The interface to the register of the insured (РС ЕРЗ).
 
-The identification (``app/services/identification.py``) hands a batch of :class:`ErzQuery` to an
+The identification (``app/services/intake/stages/erz.py``) hands a batch of :class:`ErzQuery` to an
 :class:`ErzAdapter` and gets, for the queries it could answer, an :class:`ErzMatch`: who was found,
 by what, and the person's policies over time.  One call per batch, never one per case.
 

@@ -211,6 +211,23 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, workdir: Path, budget: 
     return target
 
 
+def extract_one(zf: zipfile.ZipFile, info: zipfile.ZipInfo, archive_size: int, workdir: PathLike,
+                max_total_bytes: int, max_ratio: float) -> Path:
+    """Extract one member of an open archive with the same limits as :func:`open_pair` (the total
+    size, the ratio to the archive's size on disk and per member), streamed in chunks; a refusal
+    leaves nothing in ``workdir``."""
+    if _has_path(info.filename):
+        raise ArchiveError(f"Имя файла «{info.filename}» в архиве содержит путь")
+    written: list = []
+    budget = _Budget(max_total_bytes, max_ratio * max(archive_size, 1))
+    try:
+        return _extract(zf, info, Path(workdir), budget, max_ratio, written)
+    except BaseException:
+        for path in written:
+            Path(path).unlink(missing_ok=True)
+        raise
+
+
 def _too_big(limit: int) -> str:
     return f"Размер файлов архива после распаковки превышает допустимый ({_human(limit)})"
 

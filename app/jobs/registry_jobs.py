@@ -1,6 +1,11 @@
 """Thin job functions of the registries."""
-from app.services.registries.documents import generate_documents as _generate
+from app.services.registries import documents
 
 
 def generate_documents(registry_id: int) -> dict:
-    return _generate(registry_id)
+    return documents.generate_documents(registry_id)
+
+
+def recover_documents(registry_id: int, *, reason: str) -> None:
+    """The documents job's process died (:mod:`app.jobs.recovery`)."""
+    documents.mark_interrupted(registry_id, reason)

@@ -18,6 +18,8 @@ import contextvars
 import datetime as dt
 import json
 import logging
+import os
+import socket
 import threading
 import traceback
 from typing import Any, Optional
@@ -38,6 +40,21 @@ _current_job_id: contextvars.ContextVar[Optional[int]] = contextvars.ContextVar(
 DEFAULT_QUEUE = "default"
 WORKER_ENTRY = "app.jobs.worker.execute"     # what every queued job calls (by name)
 DEFAULT_TIMEOUT = 6 * 3600
+HEARTBEAT_SECONDS = 10                       # a running job writes its heartbeat this often
+QUEUE_DOWN = "Очередь фоновых задач недоступна, повторите загрузку позже"
+
+
+class QueueUnavailable(RuntimeError):
+    """Redis does not answer: nothing can be queued now."""
+
+    def __init__(self, detail: str = ""):
+        super().__init__(QUEUE_DOWN)
+        self.detail = detail
+
+
+def worker_name() -> str:
+    """host:pid of this process, as written in the jobs it runs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def init_app(app: Flask) -> None:
@@ -63,7 +80,7 @@ def connection():
         app = current_app._get_current_object()
         conn = app.extensions.get("oms_redis")
         if conn is None:
-            conn = redis.Redis.from_url(app.config["REDIS_URL"])
+            conn = redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=30)
             app.extensions["oms_redis"] = conn
         return conn
     import fakeredis
@@ -90,6 +107,32 @@ def describe() -> str:
     return "синхронно (без очереди)"
 
 
+def _redis_errors() -> tuple[type[BaseException], ...]:
+    import redis
+
+    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+def check_queue() -> None:
+    """Raise :class:`QueueUnavailable` when Redis does not answer (the embedded queue always does)."""
+    if mode() != "rq":
+        return
+    try:
+        connection().ping()
+    except _redis_errors() as exc:
+        log.warning("Redis unavailable: %s", exc)
+        raise QueueUnavailable(str(exc)) from exc
+
+
+def live_workers() -> int:
+    """``rq worker`` processes alive now (the embedded mode: its one worker thread, started on demand)."""
+    if mode() != "rq":
+        return 1
+    from rq import Worker
+
+    return Worker.count(connection=connection())
+
+
 def get_queue(name: str = DEFAULT_QUEUE):
     from rq import Queue
 
@@ -103,29 +146,44 @@ def enqueue(func: str, *args: Any, title: str, user=None, organisation_id: Optio
     """Create the mirror row, then put ``func(*args, **kwargs)`` on the queue.
 
     ``func`` is a dotted path to a thin job function that calls a service.  Returns the
-    ``BackgroundJob`` row (in sync mode the job has already run).
+    ``BackgroundJob`` row (in sync mode the job has already run).  Raises
+    :class:`QueueUnavailable` (and keeps no row) when Redis does not answer.
     """
     from app.extensions import db
     from app.models.job import BackgroundJob
 
+    check_queue()
     row = BackgroundJob(func=func, title=title[:250], queue=queue,
+                        arguments=json.dumps(list(args), ensure_ascii=False, default=str),
                         user_id=getattr(user, "id", None),
                         organisation_id=organisation_id if organisation_id is not None
                         else getattr(user, "organisation_id", None))
     db.session.add(row)
     db.session.commit()
-    job_id = row.id
-    if mode() == "embedded":
-        _ensure_embedded_worker()
-    q = get_queue(queue)
-    rq_job = q.enqueue(WORKER_ENTRY, job_id, func, list(args), kwargs,
-                       job_timeout=DEFAULT_TIMEOUT, result_ttl=86400, failure_ttl=7 * 86400)
-    db.session.execute(
-        BackgroundJob.__table__.update().where(BackgroundJob.id == job_id).values(rq_id=rq_job.id)
-    )
-    db.session.commit()
+    try:
+        requeue(row.id, func, list(args), kwargs, queue)
+    except QueueUnavailable:
+        db.session.execute(BackgroundJob.__table__.delete().where(BackgroundJob.id == row.id))
+        db.session.commit()
+        raise
     db.session.refresh(row)
     return row
+
+
+def requeue(job_id: int, func: str, args: list, kwargs: dict, queue: str = DEFAULT_QUEUE) -> None:
+    """Put the job of an existing mirror row on the queue (again)."""
+    from app.extensions import db
+    from app.models.job import BackgroundJob
+
+    if mode() == "embedded":
+        _ensure_embedded_worker()
+    try:
+        rq_job = get_queue(queue).enqueue(WORKER_ENTRY, job_id, func, list(args), kwargs,
+                                          job_timeout=DEFAULT_TIMEOUT, result_ttl=86400, failure_ttl=7 * 86400)
+    except _redis_errors() as exc:       # Redis went away between the check and the enqueue
+        raise QueueUnavailable(str(exc)) from exc
+    db.session.execute(BackgroundJob.__table__.update().where(BackgroundJob.id == job_id).values(rq_id=rq_job.id))
+    db.session.commit()
 
 
 def process_app() -> Optional[Flask]:
@@ -142,7 +200,10 @@ def run_job(app: Flask, job_id: int, func: str, args: list, kwargs: dict):
         from app.extensions import db
 
         token = _current_job_id.set(job_id)
-        _update(job_id, status=JobStatus.STARTED, started_at=_now(), progress=0)
+        _update(job_id, status=JobStatus.STARTED, started_at=_now(), progress=0, worker=worker_name(),
+                heartbeat_at=_now())
+        heartbeat = _Heartbeat(db.engine, job_id)
+        heartbeat.start()
         try:
             result = import_string(func)(*args, **kwargs)
         except Exception as exc:  # the error is recorded, then RQ marks the job failed
@@ -156,8 +217,34 @@ def run_job(app: Flask, job_id: int, func: str, args: list, kwargs: dict):
                     if result is not None else None)
             return result
         finally:
+            heartbeat.stop()
             _current_job_id.reset(token)
             db.session.remove()
+
+
+class _Heartbeat(threading.Thread):
+    """Writes the job's ``heartbeat_at`` every few seconds while it runs, on its own connection:
+    a job whose process was killed (the OOM killer, ``kill -9``, a restart) falls silent, and
+    :mod:`app.jobs.recovery` ends it."""
+
+    def __init__(self, engine, job_id: int):
+        super().__init__(name=f"oms-heartbeat-{job_id}", daemon=True)
+        self.engine, self.job_id = engine, job_id
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        from app.models.job import BackgroundJob
+
+        table = BackgroundJob.__table__
+        while not self._stopped.wait(HEARTBEAT_SECONDS):
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(table.update().where(table.c.id == self.job_id).values(heartbeat_at=_now()))
+            except Exception:  # noqa: BLE001 — a missed beat is not the job's failure
+                log.warning("heartbeat of job %s not written", self.job_id, exc_info=True)
+
+    def stop(self) -> None:
+        self._stopped.set()
 
 
 def _update(job_id: int, **values) -> None:

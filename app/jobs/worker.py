@@ -1,16 +1,48 @@
-"""The entry point of every queued job (``app.jobs.runtime.WORKER_ENTRY``, called by name): in an
-``rq worker`` process it makes the app once, then :func:`app.jobs.runtime.run_job` runs the job.
+"""The ``rq worker`` side: the entry point of every queued job (``app.jobs.runtime.WORKER_ENTRY``,
+called by name) — in a worker process it makes the app once, then :func:`app.jobs.runtime.run_job`
+runs the job — and :class:`OmsWorker`, the worker class of ``make worker``, which between jobs also
+ends the jobs of dead workers (:mod:`app.jobs.recovery`).
 
-Only RQ calls this module: nothing imports it, so the app factory it imports makes no cycle."""
+Only RQ uses this module: nothing imports it, so the app factory it imports makes no cycle."""
 from __future__ import annotations
+
+from rq import Worker
 
 from app.jobs import runtime
 
+SWEEP_SECONDS = 60
 
-def execute(job_id: int, func: str, args: list, kwargs: dict):
+
+def _app():
     app = runtime.process_app()
     if app is None:
         from app import create_app
 
         app = create_app()           # create_app registers it as this process's app
-    return runtime.run_job(app, job_id, func, args, kwargs)
+    return app
+
+
+class OmsWorker(Worker):
+    """``rq worker --worker-class app.jobs.worker.OmsWorker``: RQ's forking worker whose periodic
+    maintenance (every minute) also ends the jobs of workers that died."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("maintenance_interval", SWEEP_SECONDS)
+        super().__init__(*args, **kwargs)
+
+    def run_maintenance_tasks(self):
+        super().run_maintenance_tasks()
+        from app.jobs.recovery import sweep
+
+        with _app().app_context():
+            from app.extensions import db
+
+            try:
+                sweep()
+            finally:                 # no connection of the parent may reach a forked work-horse
+                db.session.remove()
+                db.engine.dispose()
+
+
+def execute(job_id: int, func: str, args: list, kwargs: dict):
+    return runtime.run_job(_app(), job_id, func, args, kwargs)

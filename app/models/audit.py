@@ -22,6 +22,7 @@ EVENTS = {
     "roles_synced": "Роли синхронизированы",
     "file_uploaded": "Файл загружен",
     "file_data_deleted": "Данные файла удалены",
+    "file_load_retried": "Загрузка файла повторена",
     "rules_changed": "Правила контроля изменены",
     "case_status_changed": "Статус случаев изменен",
     "registries_formed": "Реестры сформированы",

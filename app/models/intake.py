@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
-                        String, Text, UniqueConstraint)
+                        String, Text, UniqueConstraint, text)
+from sqlalchemy import select
 from sqlalchemy.orm import relationship
 
 from app.models.base import Model, Money, utcnow
 from app.models.vocabulary import FILE_LOADING, CaseStatus, FileStatus
 from app.security.scope import ScopeRule
+
+
+_LOADING = text("status IN ({})".format(", ".join(f"'{s}'" for s in FILE_LOADING)))
 
 
 class UploadedFile(Model):
@@ -20,6 +24,9 @@ class UploadedFile(Model):
         Index("ix_uploaded_file_org_period", "organisation_id", "year", "month"),
         Index("ix_uploaded_file_org_status", "organisation_id", "status"),
         Index("ix_uploaded_file_org_uploaded", "organisation_id", "uploaded_at"),
+        # one loading file of a name per МО at a time: a second upload of it is refused atomically
+        Index("uq_uploaded_file_loading_name", "organisation_id", "archive_name", unique=True,
+              sqlite_where=_LOADING, postgresql_where=_LOADING),
     )
 
     id = Column(Integer, primary_key=True)
@@ -130,7 +137,7 @@ class MedicalCase(Model):
     file_id = Column(Integer, ForeignKey("uploaded_file.id", ondelete="CASCADE"), nullable=False)
     organisation_id = Column(Integer, nullable=False)
     subdivision_id = Column(Integer, index=True)
-    patient_id = Column(Integer, ForeignKey("patient.id", ondelete="SET NULL"))
+    patient_id = Column(Integer, ForeignKey("patient.id", ondelete="SET NULL"), index=True)
     year = Column(Integer)
     month = Column(Integer)
     file_type = Column(String(2))
@@ -164,7 +171,7 @@ class MedicalCase(Model):
     sum_calc = Column(Money())             # recalculated by tariffs (МЭК issue)
     status = Column(String(20), nullable=False)
     flk_errors = Column(Integer, nullable=False, default=0)
-    # «Идентификация в ЕРЗ» (app/services/identification.py)
+    # «Идентификация в ЕРЗ» (app/services/intake/stages/erz.py)
     erz_person_id = Column(BigInteger().with_variant(Integer, "sqlite"))
     erz_found_by = Column(String(8))       # enp, policy, snils, name; None: not found
     erz_smo = Column(String(5))            # СМО of the policy valid on the dates of care
@@ -178,7 +185,7 @@ class MedicalCase(Model):
     sump = Column(Money())                 # SUMP: accepted for payment (SUMV − SANK_IT)
     calc_detail = Column(Text)             # JSON: what the recalculation used (tariffs, coefficients)
 
-    # «Формирование»: the registry of the case; re-uploads: its identity (app/services/case_versions.py)
+    # «Формирование»: the registry of the case; re-uploads: its identity (app/services/intake/rows.py)
     registry_id = Column(Integer, ForeignKey("registry.id", name="fk_medical_case_registry_id"), index=True)
     identity_key = Column(String(160))
 
@@ -231,3 +238,10 @@ class ControlError(Model):
     fatal = Column(Boolean, nullable=False, default=False)
     refusal_code = Column(String(10))                 # МЭК: reason of refusal (F014), SANK/S_OSN
     sanction_sum = Column(Money())                    # МЭК: the sum it withholds, SANK/S_SUM
+
+
+def loaded_file_ids():
+    """The files whose load ended («Процесс загрузки завершен»), as a subquery: only their cases are
+    visible to formation, to the case list and to the checks against earlier cases — a file still
+    loading, or whose load failed or died, shows none."""
+    return select(UploadedFile.id).where(UploadedFile.status == FileStatus.DONE)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import action, expose, has_access
+from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.core.formatting import format_date, format_money
-from app.models.intake import MedicalCase
+from app.errors import parse_ids
+from app.models.intake import MedicalCase, loaded_file_ids
 from app.models.vocabulary import CaseStatus
 from app.security.scoped_views import ScopedModelView
 from app.services.intake import case_status
@@ -16,9 +18,20 @@ from app.views.widgets import OmsListWidget
 from app.models.vocabulary import Resource
 
 
+class _LoadedFilesOnly(BaseFilter):
+    """The cases of files whose load ended (a loading or failed file shows none)."""
+
+    name = "loaded"
+    arg_name = None
+
+    def apply(self, query, value):
+        return query.filter(MedicalCase.file_id.in_(loaded_file_ids()))
+
+
 class CaseView(ScopedModelView):
     route_base = "/cases"
     datamodel = SQLAInterface(MedicalCase)
+    base_filters = [["id", _LoadedFilesOnly, None]]
     class_permission_name = Resource.MEDICAL_CASE
     list_widget = OmsListWidget
     crud_methods = ()
@@ -68,10 +81,7 @@ class CaseView(ScopedModelView):
         if target not in case_status.TRANSITIONS:
             flash("Недопустимый статус", "danger")
             return redirect(url_for("CaseView.list"))
-        try:
-            ids = [int(i) for i in request.values.get("ids", "").split(",") if i]
-        except ValueError:
-            ids = []
+        ids = parse_ids(request.values.get("ids", ""), MedicalCase.id)    # one id no case can have: none
         if request.method == "POST":
             result = case_status.change_status(g.user, ids, target, request.form.get("reason", ""))
             flash(result.message, "success" if result.ok else "danger")

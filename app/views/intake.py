@@ -9,14 +9,18 @@ from flask import after_this_request, flash, g, redirect, request, send_file, ur
 from flask_appbuilder import action, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from app.controls.finding import STAGE_FLK, STAGE_MEK
 from app.core.formatting import format_datetime
+from app.errors import parse_page
 from app.models.intake import UploadedFile
-from app.models.vocabulary import FILE_LOADING
+from app.models.vocabulary import FILE_ERRORS, FILE_LOADING
 from app.security.scoped_views import ScopedModelView
 from app.services.intake import file_data
 from app.services.intake import reports as file_reports
+from app.services.intake import uploads
 from app.services.intake.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
 from app.views.formatting import link, progress_bar, row_aware, text
 from app.views.widgets import OmsListWidget
@@ -33,6 +37,11 @@ def _status_cell(item, pk):
     cell = text(status)
     if status in FILE_LOADING:
         cell += progress_bar(item.get("progress") or 0)
+    elif status in FILE_ERRORS and getattr(g, "_can_upload", False):
+        cell += Markup('<form method="post" action="{}" style="margin-top:4px">'
+                       '<input type="hidden" name="csrf_token" value="{}">'
+                       '<button class="btn btn-warning btn-xs" title="{}">Повторить</button></form>').format(
+            _url("retry", pk=pk), generate_csrf(), _l("Load the stored archive again"))
     return cell
 
 
@@ -63,7 +72,7 @@ class UploadedFileView(ScopedModelView):
     show_title = _l("Uploaded file")
     base_permissions = ["can_read", "can_write"]
     crud_methods = ()
-    method_permission_name = {"upload": "write", "cases": "read", "case_list": "read", "errors": "read",
+    method_permission_name = {"upload": "write", "retry": "write", "cases": "read", "case_list": "read", "errors": "read",
                               "error_list": "read", "protocol_xml": "read", "protocol_xlsx": "read"}
     list_columns = ["archive_name", "files", "subdivision", "period", "uploaded_by", "uploaded_at",
                     "status", "note", "records", "flk_counts", "mek_counts"]
@@ -97,7 +106,8 @@ class UploadedFileView(ScopedModelView):
     def render_template(self, template, **kwargs):
         if template == self.list_template:
             widgets = kwargs.get("widgets") or {}
-            kwargs["can_upload"] = self.appbuilder.sm.has_access("can_write", self.class_permission_name)
+            kwargs["can_upload"] = g._can_upload = self.appbuilder.sm.has_access("can_write",
+                                                                                 self.class_permission_name)
             lst = widgets.get("list")
             values = []
             if lst is not None:   # a generator: keep the rows for the template
@@ -113,6 +123,14 @@ class UploadedFileView(ScopedModelView):
         ids = [i.id for i in (items if isinstance(items, list) else [items])]
         for result in file_data.delete_files_data(g.user, ids):
             flash(result.message, "success" if result.ok else "danger")
+        return redirect(_url("list"))
+
+    @expose("/retry/<int:pk>", methods=["POST"])
+    @has_access
+    def retry(self, pk):
+        self._scoped_get(pk)
+        result = uploads.retry_load(g.user, pk)
+        flash(result.message, "success" if result.ok else "danger")
         return redirect(_url("list"))
 
     # -- upload ---------------------------------------------------------------------------------------
@@ -139,10 +157,7 @@ class UploadedFileView(ScopedModelView):
 
     # -- drill-downs ----------------------------------------------------------------------------------
     def _page(self):
-        try:
-            return max(0, int(request.args.get("page", 0)))
-        except ValueError:
-            return 0
+        return parse_page(request.args.get("page"), file_reports.PAGE_SIZE)
 
     @expose("/cases/<int:pk>")
     @has_access

@@ -1,4 +1,4 @@
-"""The regional manual end to end in a real browser (issue 8), with the demo logins.
+"""The regional manual end to end in a real browser, with the demo logins.
 
 In CI (``REDIS_URL`` set) the background work runs in a real ``rq worker`` process started here
 on the test database, exactly as in production; without Redis the jobs run in the request.
@@ -41,7 +41,7 @@ def jobs(app):
     app.extensions.pop("oms_redis", None)
     log = open(Path(os.environ.get("ARTIFACTS_DIR", "/tmp")) / "rq-worker-browser.log", "w")
     proc = subprocess.Popen([str(Path(sys.executable).parent / "rq"), "worker", "--url", redis_url,
-                             "--worker-class", "rq.Worker", "default", "documents"],
+                             "--worker-class", "app.jobs.worker.OmsWorker", "default", "documents"],
                             cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
     try:
         yield "rq"

@@ -23,7 +23,7 @@ from app.controls.mek.engine import SetCase
 from app.controls.mek.registry import MekHit, mek_rule
 from app.extensions import db
 from app.models.intake import MedicalCase, UploadedFile
-from app.models.vocabulary import CaseStatus
+from app.models.vocabulary import CaseStatus, FileStatus
 
 EARLIER_STATUSES = (CaseStatus.ACCEPTED, CaseStatus.IN_REGISTRY, CaseStatus.SUSPENDED)
 WITHIN_FILE = "1.10.2"
@@ -73,7 +73,7 @@ def duplicates(ctx, file_id):
                UploadedFile.archive_name)
         .select_from(mc)
         .join(e, and_(e.organisation_id == mc.organisation_id, _same(e, mc)))
-        .join(UploadedFile, UploadedFile.id == e.file_id)
+        .join(UploadedFile, and_(UploadedFile.id == e.file_id, UploadedFile.status == FileStatus.DONE))
         .where(*ours, e.file_id < file_id, e.status.in_(EARLIER_STATUSES),
                func.coalesce(e.nhistory, literal_column("''")) != func.coalesce(mc.nhistory, literal_column("''")))
         .order_by(mc.id, e.id)).all()

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models.intake import MedicalCase
+from app.models.intake import MedicalCase, loaded_file_ids
 from app.models.vocabulary import CaseStatus
 from app.security.access import can
 from app.security.scope import Scope
@@ -27,13 +27,32 @@ TRANSITIONS = {
 REASON_REQUIRED = "Укажите причину изменения статуса"
 
 
+MAX_SELECTED = 1000         # cases one operation takes (a page of the list at most)
+TOO_MANY = f"Выберите не более {MAX_SELECTED} случаев за один раз"
+
+
+def _ids(case_ids: list) -> list[int]:
+    """The selected ids that can be ids at all (a hand-made value is no case)."""
+    out = []
+    for i in case_ids[:MAX_SELECTED + 1]:
+        try:
+            n = int(i)
+        except (TypeError, ValueError):
+            continue
+        if 0 < n < 2 ** 63:
+            out.append(n)
+    return out
+
+
 def _scoped(user: OmsUser, ids: list[int]) -> list:
-    return [MedicalCase.id.in_(ids), Scope.of(user).clause(MedicalCase), MedicalCase.registry_id.is_(None)]
+    return [MedicalCase.id.in_(ids[:MAX_SELECTED]), Scope.of(user).clause(MedicalCase), MedicalCase.registry_id.is_(None),
+            MedicalCase.file_id.in_(loaded_file_ids())]
 
 
 def preview(user: OmsUser, case_ids: list[int], target: str) -> tuple[int, Decimal]:
     """Count and sum of the selected cases that can take ``target`` (shown before confirming)."""
     allowed = TRANSITIONS[target][0]
+    case_ids = _ids(case_ids)
     count, total = db.session.execute(select(func.count(), func.coalesce(func.sum(
         func.coalesce(MedicalCase.sum_calc, MedicalCase.sumv)), 0)).where(
         *_scoped(user, case_ids), MedicalCase.status == allowed)).one()
@@ -49,7 +68,11 @@ def change_status(user: OmsUser, case_ids: list[int], target: str, reason: str) 
     if not reason:
         return Outcome(False, REASON_REQUIRED)
     allowed, action = TRANSITIONS[target]
-    ids = [int(i) for i in case_ids]
+    if len(case_ids) > MAX_SELECTED:
+        return Outcome(False, TOO_MANY)
+    ids = _ids(case_ids)
+    if not ids:
+        return Outcome(False, not_found_message(MedicalCase))
     found = db.session.execute(select(MedicalCase.id, MedicalCase.status).where(*_scoped(user, ids))).all()
     if len(found) != len(set(ids)):
         return Outcome(False, not_found_message(MedicalCase))

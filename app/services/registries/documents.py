@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from app.documents import Party, RegistryDocData, case_row_xml, render_invoice, render_registry_list, render_summary
 from app.documents.data import PAYER_SMO, PAYER_TFOMS
@@ -169,3 +169,10 @@ def refresh_payable_documents(reg: Registry) -> None:
 
 def documents_of(registry_id: int) -> list[RegistryDocument]:
     return db.session.query(RegistryDocument).filter_by(registry_id=registry_id).order_by(RegistryDocument.id).all()
+
+
+def mark_interrupted(registry_id: int, reason: str) -> None:
+    """The documents job died: a registry still «Отправлен» shows the error, and «Повторить»."""
+    db.session.execute(update(Registry).where(Registry.id == registry_id, Registry.status == RegistryStatus.SENT)
+                       .values(error=f"Формирование документов прервано: {reason}"[:2000]))
+    db.session.commit()

@@ -13,11 +13,14 @@ the partial МЭК sanctions — :func:`app.services.registries.queries.payable_
 """
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Mapping, Optional
+from typing import Iterator, Mapping, Optional
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, select, update
+from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.models.intake import MedicalCase, Patient, UploadedFile
@@ -180,6 +183,34 @@ def form_registries(user: OmsUser, period: str, reg_type: str, subdivision_codes
             return Outcome(False, "Подразделение не найдено в вашей МО")
         subs = sorted(found, key=lambda s: s.code)
 
+    with _one_formation_at_a_time(org.id):
+        try:
+            return _form(user, org, year, month, reg_type, subs, period)
+        except OperationalError:             # SQLite: the database stayed busy past its timeout
+            db.session.rollback()
+            return Outcome(False, BUSY)
+
+
+BUSY = "База данных занята другой операцией, повторите формирование через минуту"
+_locks: dict[int, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+@contextmanager
+def _one_formation_at_a_time(org_id: int) -> Iterator[None]:
+    """Formations of one МО one after another.  PostgreSQL: the row lock on the МО taken in
+    :func:`_form`.  SQLite (the embedded mode, one process) locks no rows: a lock per МО here."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    with _locks_guard:
+        lock = _locks.setdefault(org_id, threading.Lock())
+    with lock:
+        yield
+
+
+def _form(user: OmsUser, org: Organisation, year: int, month: int, reg_type: str,
+          subs: list[Optional[Subdivision]], period: str) -> Outcome:
     # one formation of an МО at a time: the second waits here, then finds the rows gone
     db.session.execute(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
     rtype = registry_type_expr()

@@ -13,11 +13,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import BinaryIO, Optional
 
+from flask import current_app
 from sqlalchemy import Row, delete, select
 
 from app.documents import Party, Refusal, RegistryDocData, render_mek_act
 from app.documents.data import PAYER_SMO, PAYER_TFOMS
 from app.extensions import db
+from app.formats.archive import NOT_ZIP, ArchiveError, extract_one
 from app.formats.reader import read_file
 from app.models.intake import MedicalCase, Patient
 from app.models.organisation import Organisation
@@ -47,19 +49,24 @@ def _dec(text: Optional[str]) -> Optional[Decimal]:
 
 
 def _xml_of(upload: Path, workdir: Path) -> tuple[Optional[Path], Optional[str]]:
-    """The H-type XML of the upload (a ZIP with it, or the XML itself)."""
+    """The H-type XML of the upload (a ZIP with it, or the XML itself).  The member is streamed to
+    disk under the limits of the file intake (size, compression ratio): a «zip bomb» is refused
+    as soon as it passes them, without filling memory."""
     if zipfile.is_zipfile(upload):
-        with zipfile.ZipFile(upload) as zf:
-            names = [n for n in zf.namelist() if n.upper().endswith(".XML") and not n.upper().startswith("L")
-                     and "/" not in n and "\\" not in n and ".." not in n]
-            if len(names) != 1:
-                return None, "В архиве должен быть один файл реестра (H) в корне архива"
-            info = zf.getinfo(names[0])
-            if info.file_size > 2 * 1024 ** 3:
-                return None, "Файл слишком велик"
-            target = workdir / Path(names[0]).name
-            target.write_bytes(zf.read(names[0]))
-            return target, None
+        cfg = current_app.config
+        try:
+            with zipfile.ZipFile(upload) as zf:
+                names = [n for n in zf.namelist() if n.upper().endswith(".XML") and not n.upper().startswith("L")
+                         and "/" not in n and "\\" not in n and ".." not in n]
+                if len(names) != 1:
+                    return None, "В архиве должен быть один файл реестра (H) в корне архива"
+                target = extract_one(zf, zf.getinfo(names[0]), upload.stat().st_size, workdir,
+                                     cfg["ARCHIVE_MAX_UNPACKED_BYTES"], cfg["ARCHIVE_MAX_RATIO"])
+        except ArchiveError as exc:
+            return None, exc.note
+        except (zipfile.BadZipFile, OSError):
+            return None, NOT_ZIP
+        return target, None
     return upload, None
 
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import Table, and_, delete, select, update
 from sqlalchemy.orm import aliased
 
-from app.core.bulk import insert_rows
+from app.core.bulk import id_set, insert_rows
 from app.extensions import db
-from app.models.intake import CasePayload, ControlError, MedicalCase
+from app.models.intake import CasePayload, ControlError, MedicalCase, UploadedFile
 from app.models.registry import CaseVersion, Registry
-from app.models.vocabulary import CaseStatus
+from app.models.vocabulary import CaseStatus, FileStatus
 from app.services.intake.context import LoadContext
 from app.services.intake.file_data import recount
 
@@ -38,54 +38,59 @@ def _normalised(xml: str) -> str:
 
 
 def run(load: LoadContext) -> None:
-    """The last stage: only a load that went through every stage replaces earlier versions (one
-    transaction); a failure before leaves them as they were."""
+    """The last stage, the switch: the earlier versions are replaced and the file's counts set in
+    the transaction that the pipeline commits with «Процесс загрузки завершен» — a load that dies
+    before leaves the earlier versions as they were, and one that dies here leaves nothing half done."""
     counts = resolve_versions(load.file_id, load.organisation_id, load.subdivision_id)
-    load.update_file(new_count=counts[NEW], updated_count=counts[UPDATED], unchanged_count=counts[UNCHANGED],
-                     skipped_count=counts["skipped"])
+    db.session.execute(update(UploadedFile).where(UploadedFile.id == load.file_id).values(
+        new_count=counts[NEW], updated_count=counts[UPDATED], unchanged_count=counts[UNCHANGED],
+        skipped_count=counts["skipped"]))
 
 
 def resolve_versions(file_id: int, organisation_id: int, subdivision_id: Optional[int]) -> dict[str, int]:
-    """Apply the rules above to the cases of a just-loaded file; returns the counts."""
+    """Apply the rules above to the cases of a just-loaded file; returns the counts.  Earlier
+    versions are the cases of the МО's other files that ended «Процесс загрузки завершен».  Set-based
+    (joins and temporary id sets; no query binds a list that grows with the file); the caller commits."""
     new, old = aliased(MedicalCase), aliased(MedicalCase)
+    earlier = and_(old.organisation_id == new.organisation_id, old.identity_key == new.identity_key,
+                   old.file_id != new.file_id, old.status != CaseStatus.EXCLUDED)
+    loaded = and_(UploadedFile.id == old.file_id, UploadedFile.status == FileStatus.DONE)
     pairs = db.session.execute(
-        select(new.id, old.id, old.registry_id, old.file_id)
-        .join(old, and_(old.organisation_id == new.organisation_id, old.identity_key == new.identity_key,
-                        old.file_id != new.file_id, old.status != CaseStatus.EXCLUDED))
+        select(new.id, old.id, old.registry_id, Registry.number)
+        .join(old, earlier).join(UploadedFile, loaded)
+        .outerjoin(Registry, Registry.id == old.registry_id)
         .where(new.file_id == file_id, new.identity_key.is_not(None))).all()
-    blocked: dict[int, int] = {}        # new case -> earlier case in a registry
-    replaced: dict[int, list[int]] = {}  # new case -> earlier versions it replaces
-    for new_id, old_id, registry_id, _old_file in pairs:
+    blocked: dict[int, tuple[int, str]] = {}   # new case -> (earlier case in a registry, its number)
+    replaced: dict[int, list[int]] = {}        # new case -> earlier versions it replaces
+    for new_id, old_id, registry_id, number in pairs:
         if registry_id is not None:
-            blocked[new_id] = old_id
+            blocked[new_id] = (old_id, number or "")
         else:
             replaced.setdefault(new_id, []).append(old_id)
     for new_id in blocked:
         replaced.pop(new_id, None)
 
-    numbers = {}
-    if blocked:
-        numbers = dict(db.session.execute(
-            select(MedicalCase.id, Registry.number).join(Registry, Registry.id == MedicalCase.registry_id)
-            .where(MedicalCase.id.in_(list(blocked.values())))).all())
+    # «без изменений»: an earlier version equal to the new one but for the numbering
     unchanged = set()
     if replaced:
-        ids = list(replaced) + [o for olds in replaced.values() for o in olds]
-        payload = dict(db.session.execute(select(CasePayload.case_id, CasePayload.zap_xml)
-                                          .where(CasePayload.case_id.in_(ids))).all())
-        for new_id, olds in replaced.items():
-            mine = _normalised(payload.get(new_id))
-            if any(_normalised(payload.get(o)) == mine for o in olds):
+        new_payload, old_payload = aliased(CasePayload), aliased(CasePayload)
+        rows = db.session.execute(
+            select(new.id, new_payload.zap_xml, old_payload.zap_xml)
+            .join(old, earlier).join(UploadedFile, loaded)
+            .join(new_payload, new_payload.case_id == new.id).join(old_payload, old_payload.case_id == old.id)
+            .where(new.file_id == file_id, new.identity_key.is_not(None), old.registry_id.is_(None))
+            .execution_options(yield_per=2000))
+        for new_id, mine, theirs in rows:
+            if new_id in replaced and new_id not in unchanged and _normalised(mine) == _normalised(theirs):
                 unchanged.add(new_id)
 
     # what each case of the file became
-    rows = db.session.execute(select(MedicalCase.id, MedicalCase.n_zap, MedicalCase.idcase)
-                              .where(MedicalCase.file_id == file_id)).all()
     versions = []
-    for case_id, n_zap, idcase in rows:
+    for case_id, n_zap, idcase in db.session.execute(select(MedicalCase.id, MedicalCase.n_zap, MedicalCase.idcase)
+                                                     .where(MedicalCase.file_id == file_id)):
         if case_id in blocked:
-            number = numbers.get(blocked[case_id], "")
-            versions.append(dict(case_id=None, earlier_case_id=blocked[case_id],
+            earlier_id, number = blocked[case_id]
+            versions.append(dict(case_id=None, earlier_case_id=earlier_id,
                                  outcome=f"{SKIPPED_PREFIX} {number}".strip(), registry_number=number,
                                  n_zap=n_zap, idcase=idcase))
         elif case_id in replaced:
@@ -101,18 +106,13 @@ def resolve_versions(file_id: int, organisation_id: int, subdivision_id: Optiona
     insert_rows(CaseVersion.__table__, versions)          # COPY on PostgreSQL: one row per case
 
     # the skipped new versions are not stored; the replaced earlier versions go
-    _delete_cases(list(blocked))
-    earlier = [o for olds in replaced.values() for o in olds]
-    touched_files = set()
-    if earlier:
-        touched_files = {f for (f,) in db.session.execute(
-            select(MedicalCase.file_id).where(MedicalCase.id.in_(earlier)).distinct())}
-        _delete_cases(earlier)
-    db.session.commit()
-    if touched_files:
-        for f in touched_files:
-            recount(f)
-        db.session.commit()
+    _delete_cases(id_set("skipped", blocked))
+    gone = id_set("replaced", (o for olds in replaced.values() for o in olds))
+    touched = db.session.execute(select(MedicalCase.file_id).where(MedicalCase.id.in_(select(gone.c.id)))
+                                 .distinct()).scalars().all()
+    _delete_cases(gone)
+    for other in touched:
+        recount(other)
     counts = {NEW: 0, UPDATED: 0, UNCHANGED: 0, "skipped": len(blocked)}
     for v in versions:
         if v["outcome"] in counts:
@@ -120,9 +120,9 @@ def resolve_versions(file_id: int, organisation_id: int, subdivision_id: Optiona
     return counts
 
 
-def _delete_cases(ids: list[int]) -> None:
-    for i in range(0, len(ids), 5000):
-        part = ids[i:i + 5000]
-        db.session.execute(delete(ControlError).where(ControlError.case_id.in_(part)))
-        db.session.execute(delete(CasePayload).where(CasePayload.case_id.in_(part)))
-        db.session.execute(delete(MedicalCase).where(MedicalCase.id.in_(part)))
+def _delete_cases(ids: Table) -> None:
+    """Delete the cases of a temporary id set with their errors and payloads."""
+    chosen = select(ids.c.id)
+    db.session.execute(delete(ControlError).where(ControlError.case_id.in_(chosen)))
+    db.session.execute(delete(CasePayload).where(CasePayload.case_id.in_(chosen)))
+    db.session.execute(delete(MedicalCase).where(MedicalCase.id.in_(chosen)))
