@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -12,10 +13,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/oms_bench")
 BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+SECRET_KEY = secrets.token_hex(32)
 
 
 def env() -> dict:
     e = dict(os.environ)
+    e.setdefault("SECRET_KEY", SECRET_KEY)           # production mode wants a strong key
     e.update(DATABASE_URL=BENCH_DB, REDIS_URL=BENCH_REDIS, JOBS_MODE="rq",
              OMS_DATA_DIR=str(Path(os.environ.get("BENCH_DATA_DIR", "/tmp/oms-bench-data"))))
     e.pop("TEST_DATABASE_URL", None)
@@ -38,7 +41,7 @@ def fresh_database() -> None:
         conn.execute(text(f'CREATE DATABASE "{url.database}"'))
     admin.dispose()
     subprocess.run(["redis-cli", "-u", BENCH_REDIS, "flushdb"], check=False, capture_output=True)
-    for cmd in (["db", "upgrade"], ["oms", "sync-roles"], ["oms", "sync-rules"], ["oms", "init-demo"]):
+    for cmd in (["db", "upgrade"], ["oms", "sync-roles"], ["oms", "sync-rules"], ["oms", "init-demo", "--force"]):
         flask(*cmd)
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -33,10 +34,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DB = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/oms_bench_erz")
+SECRET_KEY = secrets.token_hex(32)
 
 
 def env(**extra) -> dict:
     e = dict(os.environ)
+    e.setdefault("SECRET_KEY", SECRET_KEY)           # production mode wants a strong key
     e.update(DATABASE_URL=DB, JOBS_MODE="sync", OMS_DATA_DIR=str(Path(tempfile.gettempdir()) / "oms-bench-erz"),
              DEMO_ERZ_PERSONS="1000", **extra)
     e.pop("REDIS_URL", None)
@@ -63,7 +66,7 @@ def fresh_database() -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{url.database}"'))
     admin.dispose()
-    for cmd in (["db", "upgrade"], ["oms", "sync-roles"], ["oms", "sync-rules"], ["oms", "init-demo"]):
+    for cmd in (["db", "upgrade"], ["oms", "sync-roles"], ["oms", "sync-rules"], ["oms", "init-demo", "--force"]):
         flask(*cmd)
 
 
