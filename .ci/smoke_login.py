@@ -16,7 +16,7 @@ while True:
         break
     except Exception:
         if time.time() - started > 60:
-            raise SystemExit("login page not served within 60 s")
+            raise SystemExit("login page not served within 60 s") from None
         time.sleep(0.5)
 print(f"login page served after {time.time() - started:.1f} s")
 token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)

@@ -17,12 +17,9 @@ oms_cli.add_command(api_key_cli)
 @oms_cli.command("sync-roles")
 def sync_roles_command():
     """Создать и обновить роли по описанию в коде (app/security/roles.py)."""
-    from app.extensions import appbuilder
-    from app.security.roles import sync_roles
+    from app.extensions import appbuilder, db
+    from app.security.roles import ROLE_ADMIN, sync_roles
     from app.services.accounts.users import ensure_signature_rights
-    from app.extensions import db
-
-    from app.security.roles import ROLE_ADMIN
 
     if appbuilder.sm.find_role(ROLE_ADMIN) is None:
         appbuilder.sm.add_role(ROLE_ADMIN)
@@ -74,7 +71,7 @@ def init_fund_command(code, name, okato, login, email, password):
     try:
         print_json(init_fund(code, name, okato or current_app.config["REGION_OKATO"], login, email, password))
     except UserRuleError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
 
 
 @oms_cli.command("unlock")
@@ -91,8 +88,9 @@ def unlock_command(login):
 @oms_cli.command("info")
 def info_command():
     """Показать базу данных и очередь, с которыми работает приложение."""
-    from app.jobs.runtime import describe
     from sqlalchemy.engine import make_url
+
+    from app.jobs.runtime import describe
 
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     print_json({"database": url.render_as_string(hide_password=True), "jobs": describe()})
@@ -135,7 +133,7 @@ def import_nsi_command(paths, book):
         try:
             print_json(import_packet(Path(path), book))
         except NsiImportError as exc:
-            raise click.ClickException(str(exc))
+            raise click.ClickException(str(exc)) from None
 
 
 @oms_cli.command("load")
@@ -199,7 +197,7 @@ def import_erz_command(path, fmt, encoding):
     try:
         print_json(import_file(Path(path), fmt, encoding).as_dict())
     except ErzImportError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
 
 
 @oms_cli.command("import-tariffs")
@@ -214,7 +212,7 @@ def import_tariffs_command(path, encoding):
     try:
         print_json(import_file(Path(path), encoding))
     except TariffImportError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
 
 
 @oms_cli.command("delete-file")
@@ -376,9 +374,9 @@ def sign_command(registry_id, login, pkcs12_path, passphrase_env, sig_dir, use_p
 @click.option("--user", "login", required=True)
 def verify_command(registry_id, login):
     """Проверить заново каждую подпись реестра."""
-    from app.services.signing import registry_signing as signing
     from app.models.registry import Registry
     from app.security.request_scope import get_scoped, not_found_message
+    from app.services.signing import registry_signing as signing
 
     reg = get_scoped(find_user(login), Registry, registry_id)
     if reg is None:

@@ -115,7 +115,7 @@ def wait_file(app, file_id: int, timeout: float = 3600, timeline: list | None = 
 def stage_seconds(timeline: list) -> dict[str, float]:
     """Seconds spent in each status of a ``wait_file`` timeline (the last one is the end)."""
     out: dict[str, float] = {}
-    for (status, at), (_, until) in zip(timeline, timeline[1:]):
+    for (status, at), (_, until) in zip(timeline, timeline[1:], strict=False):
         out[status] = out.get(status, 0.0) + until - at
     return out
 

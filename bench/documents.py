@@ -43,12 +43,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.documents import (Party, Refusal, RegistryDocData, case_row_xml, render_invoice,  # noqa: E402
-                           render_mek_act, render_registry_list, render_summary)
-from app.formats.fragments import to_xml  # noqa: E402
-from app.registry_files import write_registry_pair  # noqa: E402
 from app.demo import files as df  # noqa: E402
 from app.demo.people import demo_person  # noqa: E402
+from app.documents import (  # noqa: E402
+    Party,
+    Refusal,
+    RegistryDocData,
+    case_row_xml,
+    render_invoice,
+    render_mek_act,
+    render_registry_list,
+    render_summary,
+)
+from app.formats.fragments import to_xml  # noqa: E402
+from app.registry_files import write_registry_pair  # noqa: E402
 
 TODAY = dt.date(2026, 11, 10)
 DSCHET = dt.date(2026, 11, 3)
@@ -191,8 +199,9 @@ def seed_registry(app, pool, n: int, run: int) -> int:
     with app.app_context():
         mo = db.session.query(Organisation).filter_by(code="140001").one()
         smo = db.session.query(Organisation).filter_by(code="14001").one()
-        f = UploadedFile(organisation_id=mo.id, archive_name=f"bench-documents-{run}.zip", status="Процесс загрузки завершен",
-                         year=2026, month=10, h_name=f"HM140001S14001_2610{run}", file_type="H", records=n)
+        f = UploadedFile(organisation_id=mo.id, archive_name=f"bench-documents-{run}.zip",
+                         status="Процесс загрузки завершен", year=2026, month=10,
+                         h_name=f"HM140001S14001_2610{run}", file_type="H", records=n)
         db.session.add(f)
         db.session.flush()
         declared = payable = Decimal("0.00")

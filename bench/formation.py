@@ -131,7 +131,8 @@ def main(argv=None) -> list[dict]:
     app = common.app()
     start = time.perf_counter()
     seed_cases(app, args.accepted, args.total)
-    print(f"seeded {args.total:,} cases ({args.accepted:,} accepted) in {time.perf_counter() - start:.0f} s", flush=True)
+    print(f"seeded {args.total:,} cases ({args.accepted:,} accepted) in {time.perf_counter() - start:.0f} s",
+          flush=True)
     median = page_median(app)
     print(f"«Формирование» with {args.total:,} cases: median {median * 1000:.0f} ms of 20", flush=True)
     seconds, cases = form_seconds(app)

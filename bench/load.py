@@ -116,7 +116,8 @@ def figures(results: list[dict]) -> list[dict]:
             rows += [dict(figure="load 100,000 cases end to end (ФЛК…recalc), s", target=90, measured=r["seconds"]),
                      dict(figure="load 100,000 cases: stage «ФЛК», s", target=60, measured=r["stages"].get("ФЛК", 0.0)),
                      dict(figure="load 100,000 cases: worker peak memory, MB", target=400, measured=r["peak"] / 2**20),
-                     dict(figure="load 100,000 cases: ratio to the floor", target=3, measured=r["seconds"] / r["floor"])]
+                     dict(figure="load 100,000 cases: ratio to the floor", target=3,
+                          measured=r["seconds"] / r["floor"])]
         else:
             rows.append(dict(figure=f"load {n:,} cases end to end, s", target=None, measured=r["seconds"]))
     return rows

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import itertools
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from werkzeug.security import generate_password_hash
 
 from app.extensions import appbuilder, db
 from app.models.organisation import Organisation, Subdivision
 from app.models.user import OmsUser, SignatureRight
+
+if TYPE_CHECKING:
+    from app.models.intake import UploadedFile
 
 PASSWORD = "Test-Pass-2026x"
 _seq = itertools.count(1)

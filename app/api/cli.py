@@ -26,11 +26,11 @@ def create_command(login, name, expires):
         try:
             expires_on = dt.date.fromisoformat(expires)
         except ValueError:
-            raise click.UsageError("Срок действия указывается как ГГГГ-ММ-ДД")
+            raise click.UsageError("Срок действия указывается как ГГГГ-ММ-ДД") from None
     try:
         print_json(create_key(find_user(login), name, expires_on))
     except ApiKeyRefused as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
 
 
 @api_key_cli.command("list")
@@ -52,4 +52,4 @@ def revoke_command(key_uuid):
     try:
         print_json(revoke_key(key_uuid).as_dict())
     except ApiKeyRefused as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None

@@ -122,7 +122,8 @@ class MisFileApi(MisApi):
           summary: Список загруженных файлов (в пределах организации / подразделения)
           parameters:
           - {in: query, name: period, schema: {type: string, example: "2026-07"}, description: "ГГГГ-ММ"}
-          - {in: query, name: status, schema: {type: string}, description: "статус файла, например «Процесс загрузки завершен»"}
+          - {in: query, name: status, schema: {type: string},
+             description: "статус файла, например «Процесс загрузки завершен»"}
           - {in: query, name: archive, schema: {type: string}, description: "имя архива"}
           - {in: query, name: page, schema: {type: integer, default: 0, minimum: 0}, description: "номер страницы, с 0"}
           - {in: query, name: page_size, schema: {type: integer, default: 100, minimum: 1, maximum: 1000}}

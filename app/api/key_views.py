@@ -9,10 +9,10 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 
-from app.services.accounts import api_keys as keys
 from app.extensions import db
 from app.models.user import OmsUser
 from app.models.vocabulary import Resource
+from app.services.accounts import api_keys as keys
 
 # the texts of the page (the template is outside the extracted folders: the texts live here)
 TEXTS = {

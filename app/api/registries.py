@@ -14,15 +14,14 @@ from flask import request, send_file
 from flask_appbuilder.api import expose, protect, safe
 
 from app.api.base import MisApi
-from app.core.outcome import Refusal
 from app.api.schemas import COMPONENTS, MisDocumentSchema, MisRegistrySchema, MisStatusChangeSchema
+from app.core.outcome import Refusal
 from app.models.registry import Registry
 from app.models.vocabulary import Resource
 from app.security.request_scope import get_scoped, not_found_message
 from app.services.registries import documents as registry_documents
 from app.services.registries import workflow as registry_workflow
-from app.services.registries.listing import (FILTER_KEYS, FilterRefused, ListedRegistry, list_registries,
-                                             registry_detail)
+from app.services.registries.listing import FILTER_KEYS, FilterRefused, ListedRegistry, list_registries, registry_detail
 from app.services.signing import registry_signing as signing
 
 DOCUMENT_NOT_FOUND = "Документ не найден"
@@ -69,7 +68,8 @@ class MisRegistryApi(MisApi):
           - {in: query, name: period, schema: {type: string, example: "2026-07"}, description: "ГГГГ-ММ"}
           - {in: query, name: status, schema: {type: string}, description: "статус реестра, например «Создан»"}
           - {in: query, name: payer, schema: {type: string, example: "14001"}, description: "код СМО или ТФОМС"}
-          - {in: query, name: reg_type, schema: {type: string}, description: "тип реестра: АПП, Стационар, Дневной стационар, СМП, Иногородние"}
+          - {in: query, name: reg_type, schema: {type: string},
+             description: "тип реестра: АПП, Стационар, Дневной стационар, СМП, Иногородние"}
           - {in: query, name: subtype, schema: {type: string}, description: "подтип (тип файла), например H"}
           - {in: query, name: page, schema: {type: integer, default: 0, minimum: 0}, description: "номер страницы, с 0"}
           - {in: query, name: page_size, schema: {type: integer, default: 100, minimum: 1, maximum: 1000}}
@@ -165,7 +165,8 @@ class MisRegistryApi(MisApi):
             401:
               $ref: '#/components/responses/401'
             403:
-              description: "Этот переход вам недоступен (ok: false, status — статус сейчас; или нет права записи — только message)"
+              description: "Этот переход вам недоступен (ok: false, status — статус сейчас;
+                или нет права записи — только message)"
               content:
                 application/json:
                   schema: {$ref: '#/components/schemas/MisStatusResultSchema'}

@@ -1,7 +1,7 @@
 """One control finding (a ФЛК or МЭК error) pointing to its exact place."""
 from __future__ import annotations
 
-from dataclasses import dataclass, asdict
+from dataclasses import asdict, dataclass
 from typing import Optional
 
 STAGE_FLK = "ФЛК"

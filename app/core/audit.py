@@ -9,6 +9,7 @@ from flask import has_request_context, request
 from app.extensions import db
 from app.models.audit import EVENTS, AuditEvent
 
+
 def record(
     event: str,
     *,

@@ -47,7 +47,7 @@ def insert_returning_ids(table: Table, rows: list[dict]) -> list[int]:
     pk = table.primary_key.columns.values()[0]
     if _is_postgres():
         ids = reserve_ids(table, len(rows))
-        for r, i in zip(rows, ids):
+        for r, i in zip(rows, ids, strict=True):
             r[pk.name] = i
         insert_rows(table, rows)
         return ids

@@ -11,10 +11,10 @@ from flask import current_app
 
 from app.extensions import appbuilder, db
 from app.models.organisation import Organisation, Subdivision
-from app.models.vocabulary import OrgKind
 from app.models.user import OmsUser
-from app.services.accounts.users import ensure_signature_rights
+from app.models.vocabulary import OrgKind
 from app.security.roles import ROLE_ADMIN, ROLE_MO, ROLE_SMO
+from app.services.accounts.users import ensure_signature_rights
 
 ORGANISATIONS = [
     dict(kind=OrgKind.TFOMS, code="14", name="ТФОМС Республики Саха (Якутия)",

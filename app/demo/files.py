@@ -16,13 +16,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Optional
 
+from app.demo import catalog as cat
+from app.demo.erz import UNKNOWN_FROM as UNKNOWN_PERSONS  # demo persons never in the demo ЕРЗ
+from app.demo.people import DemoPerson, demo_person
 from app.formats.definitions import get_definition
 from app.formats.names import build_file_name
 from app.formats.record import Node
 from app.formats.writer import write_file
-from app.demo import catalog as cat
-from app.demo.people import DemoPerson, demo_person
-from app.demo.erz import UNKNOWN_FROM as UNKNOWN_PERSONS   # demo persons never in the demo ЕРЗ
 
 VERSION = "3.2"
 

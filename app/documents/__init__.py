@@ -17,8 +17,20 @@ The data classes are in :mod:`app.documents.data`; :func:`case_row` builds a row
 ZAP/PERS fragment (:func:`case_row_xml` from its XML text, faster).
 """
 from .common import DocumentDataError
-from .data import (CARE_TYPES, PAYER_SMO, PAYER_TFOMS, CaseRow, Party, Refusal, RegistryDocData,
-                   Summarizer, Summary, TotalLine, period_text, summarize)
+from .data import (
+    CARE_TYPES,
+    PAYER_SMO,
+    PAYER_TFOMS,
+    CaseRow,
+    Party,
+    Refusal,
+    RegistryDocData,
+    Summarizer,
+    Summary,
+    TotalLine,
+    period_text,
+    summarize,
+)
 from .invoice import render_invoice
 from .mek_act import render_mek_act
 from .money_words import number_in_words, rubles_in_words
@@ -28,7 +40,8 @@ from .summary import render_summary
 
 __all__ = [
     "RegistryDocData", "Party", "CaseRow", "Refusal", "Summary", "TotalLine", "CARE_TYPES",
-    "PAYER_SMO", "PAYER_TFOMS", "period_text", "summarize", "Summarizer", "case_row", "case_row_xml", "DocumentDataError",
+    "PAYER_SMO", "PAYER_TFOMS", "period_text", "summarize", "Summarizer", "case_row", "case_row_xml",
+    "DocumentDataError",
     "render_invoice", "render_registry_list", "render_summary", "render_mek_act",
     "rubles_in_words", "number_in_words",
 ]

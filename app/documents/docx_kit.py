@@ -249,10 +249,10 @@ def _fix_table(table, widths_mm: Sequence[float], *, center: bool = True) -> Non
     tblw = tbl.tblPr.find(qn("w:tblW"))
     tblw.set(qn("w:type"), "dxa")
     tblw.set(qn("w:w"), str(sum(mm_to_twips(w) for w in widths_mm)))
-    for gc, w in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths_mm):
+    for gc, w in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths_mm, strict=False):
         gc.set(qn("w:w"), str(mm_to_twips(w)))
     for row in table.rows:
-        for cell, w in zip(row.cells, widths_mm):
+        for cell, w in zip(row.cells, widths_mm, strict=False):
             cell.width = Mm(w)
 
 
@@ -285,12 +285,12 @@ def small_table(doc, headers: Sequence[str], rows: Iterable[Sequence[str]], widt
     rows = [list(r) for r in rows]
     table = doc.add_table(rows=1 + len(rows), cols=len(headers))
     table.style = doc.styles["Table Grid"]
-    for cell, text in zip(table.rows[0].cells, headers):
+    for cell, text in zip(table.rows[0].cells, headers, strict=True):
         cell_text(cell, text, CELL_HEAD)
     mark_header_row(table.rows[0])
     for i, values in enumerate(rows, start=1):
         bold = bold_last and i == len(rows)
-        for cell, text, a in zip(table.rows[i].cells, values, aligns):
+        for cell, text, a in zip(table.rows[i].cells, values, aligns, strict=False):
             cell_text(cell, text, _ALIGN_STYLE[a], bold=bold)
     _fix_table(table, widths_mm)
     return table
@@ -391,7 +391,7 @@ class StreamTable:
         self.columns = tuple(columns)
         table = doc.add_table(rows=1, cols=len(columns))
         table.style = doc.styles["Table Grid"]
-        for cell, col in zip(table.rows[0].cells, columns):
+        for cell, col in zip(table.rows[0].cells, columns, strict=True):
             cell_text(cell, col.title, CELL_HEAD)
         mark_header_row(table.rows[0])
         _fix_table(table, [c.width_mm for c in columns])
@@ -435,7 +435,7 @@ class StreamTable:
                  f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/><w:gridSpan w:val="{span}"/></w:tcPr>'
                  f'<w:p><w:pPr><w:pStyle w:val="{style_id(CELL_LEFT)}"/></w:pPr>'
                  f'<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{xml_text(label)}</w:t></w:r></w:p></w:tc>']
-        for c, v in zip(self.columns[span:], values):
+        for c, v in zip(self.columns[span:], values, strict=False):
             ppr = f'<w:pPr><w:pStyle w:val="{style_id(_ALIGN_STYLE[c.align])}"/></w:pPr>'
             run = (f'<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{xml_text(v)}</w:t></w:r>'
                    if v else "")

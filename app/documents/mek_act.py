@@ -10,8 +10,7 @@ from app.core.formatting import format_date, format_money
 
 from .common import cases_text, core, parties, registry_line
 from .data import ZERO, Refusal, RegistryDocData
-from .docx_kit import (B, Column, StreamTable, fast_date, fast_money, new_document, par, save,
-                       signatures, title, token)
+from .docx_kit import B, Column, StreamTable, fast_date, fast_money, new_document, par, save, signatures, title, token
 from .money_words import rubles_in_words
 
 TITLE = "Акт медико-экономического контроля"

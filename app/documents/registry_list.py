@@ -6,11 +6,9 @@ from decimal import Decimal
 
 from app.core.formatting import format_date
 
-from .common import (cases_text, check_totals, core, mo_signatures, parties, payer_signatures,
-                     registry_line)
+from .common import cases_text, check_totals, core, mo_signatures, parties, payer_signatures, registry_line
 from .data import ZERO, CaseRow, RegistryDocData, Summarizer
-from .docx_kit import (B, Column, StreamTable, dates_span, fast_date, fast_money, new_document, par,
-                       save, title, token)
+from .docx_kit import B, Column, StreamTable, dates_span, fast_date, fast_money, new_document, par, save, title, token
 from .money_words import rubles_in_words
 
 COLUMNS = (

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from app.core.formatting import format_date, format_money
 
-from .common import (cases_text, check_totals, core, mo_signatures, money_text, parties,
-                     payer_signatures, registry_line)
+from .common import cases_text, check_totals, core, mo_signatures, money_text, parties, payer_signatures, registry_line
 from .data import RegistryDocData, Summary, TotalLine
 from .docx_kit import B, new_document, par, save, small_table, text_width_mm, title
-
 
 SUMS = ("Количество случаев", "Предъявлено, руб.", "К оплате, руб.")
 

@@ -97,7 +97,7 @@ def _date(raw: dict, name: str) -> Optional[dt.date]:
     try:
         return norm.parse_date(raw.get(name))
     except (ValueError, TypeError):
-        raise ValueError(f"{name}: дата «{raw.get(name)}» не в формате ГГГГ-ММ-ДД или ДД.ММ.ГГГГ")
+        raise ValueError(f"{name}: дата «{raw.get(name)}» не в формате ГГГГ-ММ-ДД или ДД.ММ.ГГГГ") from None
 
 
 def make_record(person: dict, policies: list[dict]) -> Record:
@@ -151,7 +151,7 @@ def read_csv(path: Path, encoding: str = "utf-8-sig") -> Iterator[tuple[int, dic
         for n, values in enumerate(csv.reader(fh, delimiter=delimiter), start=2):
             if not any(v.strip() for v in values):
                 continue
-            raw = dict(zip(header, values))
+            raw = dict(zip(header, values, strict=False))
             yield n, raw, [raw]
 
 
@@ -169,7 +169,7 @@ def read_xml(path: Path) -> Iterator[tuple[int, dict, list[dict]]]:
             while el.getprevious() is not None:
                 del el.getparent()[0]
     except etree.XMLSyntaxError as exc:
-        raise ErzImportError(f"XML-файл поврежден: {exc}")
+        raise ErzImportError(f"XML-файл поврежден: {exc}") from exc
 
 
 def detect_format(path: Path) -> str:
@@ -318,7 +318,7 @@ def import_file(path: Path, fmt: Optional[str] = None, encoding: str = "utf-8-si
         return import_records(items)
     except UnicodeDecodeError as exc:
         db.session.rollback()
-        raise ErzImportError(f"Файл не в кодировке {encoding}: {exc.reason}")
+        raise ErzImportError(f"Файл не в кодировке {encoding}: {exc.reason}") from exc
 
 
 def write_csv_header() -> str:

@@ -11,12 +11,19 @@ from typing import Iterable, Optional, Sequence
 
 from sqlalchemy import select
 
+from app.core.bulk_update import in_values
 from app.erz import normalize as norm
-from app.erz.adapter import (FOUND_BY_ENP, FOUND_BY_NAME, FOUND_BY_POLICY, FOUND_BY_SNILS,
-                             ErzMatch, ErzPolicyInfo, ErzQuery)
+from app.erz.adapter import (
+    FOUND_BY_ENP,
+    FOUND_BY_NAME,
+    FOUND_BY_POLICY,
+    FOUND_BY_SNILS,
+    ErzMatch,
+    ErzPolicyInfo,
+    ErzQuery,
+)
 from app.extensions import db
 from app.models.erz import ErzPerson, ErzPolicy
-from app.core.bulk_update import in_values
 
 
 class LocalErzAdapter:

@@ -48,8 +48,7 @@ from lxml import etree
 from app.controls.finding import Finding
 
 from . import codes
-from .definitions import (FormatDefinition, all_definitions, get_definition, kind_of,
-                          supported_versions)
+from .definitions import FormatDefinition, all_definitions, get_definition, kind_of, supported_versions
 from .names import FileNameError, parse_file_name
 from .record import Node
 from .structure import place_of

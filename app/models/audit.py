@@ -5,7 +5,6 @@ from sqlalchemy import Column, DateTime, Index, Integer, String, Text
 
 from app.models.base import Model, utcnow
 
-
 # event codes and their Russian names (the audit view shows the names)
 EVENTS = {
     "login": "Вход в систему",

@@ -10,8 +10,7 @@ and birth date.
 """
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Column, Date, DateTime, ForeignKey, Index, Integer, String,
-                        UniqueConstraint)
+from sqlalchemy import BigInteger, Column, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import relationship
 
 from app.models.base import Model, utcnow

@@ -1,15 +1,27 @@
 """A loaded file (the pair of XML files of one archive), its patients, cases and control errors."""
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
-                        String, Text, UniqueConstraint, text)
-from sqlalchemy import select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+    text,
+)
 from sqlalchemy.orm import relationship
 
 from app.models.base import Model, Money, utcnow
 from app.models.vocabulary import FILE_LOADING, CaseStatus, FileStatus
 from app.security.scope import ScopeRule
-
 
 _LOADING = text("status IN ({})".format(", ".join(f"'{s}'" for s in FILE_LOADING)))
 
@@ -178,7 +190,8 @@ class MedicalCase(Model):
     policy_check = Column(String(8))       # valid, ended, future, none (no policy in the ЕРЗ)
     erz_death_date = Column(Date)          # date of death in the ЕРЗ
     nonresident = Column(Boolean)          # insured in another region («иногородний»)
-    payer_id = Column(Integer, ForeignKey("organisation.id", name="fk_medical_case_payer_id"))  # the СМО, or the ТФОМС for non-residents
+    # the СМО, or the ТФОМС for non-residents
+    payer_id = Column(Integer, ForeignKey("organisation.id", name="fk_medical_case_payer_id"))
     person_key = Column(String(80))        # the patient for duplicate checks (ЕРЗ person, else ЕНП…)
     # МЭК and «Перерасчет стоимости»
     mek_withheld = Column(Money())         # SANK_IT: the largest МЭК sanction of the case

@@ -1,10 +1,9 @@
 """Reference books (НСИ) and the control rule catalogue."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, Numeric, String, Text, UniqueConstraint
 
 from app.models.base import Model, utcnow
-from sqlalchemy import DateTime
 
 
 class NsiItem(Model):

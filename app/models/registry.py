@@ -8,6 +8,7 @@ from app.models.base import Model, Money, utcnow
 from app.models.vocabulary import SUBTYPE_NAMES, RegistryStatus
 from app.security.scope import ScopeRule
 
+
 class Registry(Model):
     __tablename__ = "registry"
     __not_found__ = "Реестр не найден"

@@ -4,12 +4,12 @@ of a registry's documents (one signing step per role, one detached CMS per docum
 Private keys are never stored: only certificates and the detached signatures."""
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Integer, LargeBinary, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import relationship
 
 from app.models.base import Model, utcnow
 from app.security.scope import ScopeRule
+
 
 class Certificate(Model):
     """A user's certificate (the public part only), parsed on upload."""

@@ -11,6 +11,7 @@ from sqlalchemy.orm import relationship
 from app.models.base import Model
 from app.security.scope import ScopeRule
 
+
 class SignatureRight(Model):
     __tablename__ = "signature_right"
     id = Column(Integer, primary_key=True)

@@ -35,7 +35,8 @@ def _b(code, title, key, name, *, begin=("DATEBEG",), end=("DATEEND",), elements
 BOOKS: dict[str, BookDef] = {b.code: b for b in (
     # ---- F: organisations and documents
     _b("F002", "Единый реестр страховых медицинских организаций", "smocod", ("nam_smok", "nam_smop"),
-       begin=("d_begin", "DATEBEG"), end=("d_end", "DATEEND"), elements=("SCHET/PLAT", "PACIENT/SMO")),  # dates [unverified]
+       begin=("d_begin", "DATEBEG"), end=("d_end", "DATEEND"),  # dates [unverified]
+       elements=("SCHET/PLAT", "PACIENT/SMO")),
     _b("F003", "Единый реестр медицинских организаций", "mcod", ("nam_mok", "nam_mop"),
        begin=("d_begin", "DATEBEG"), end=("d_end", "DATEEND"),
        elements=("SCHET/CODE_MO", "Z_SL/LPU", "Z_SL/NPR_MO", "USL/LPU")),  # dates [unverified]

@@ -6,8 +6,8 @@ entry's resource.  «Администратор ТФОМС» holds every permiss
 """
 from __future__ import annotations
 
-from app.security.permissions import PERM_READ, PERM_WRITE
 from app.models.vocabulary import Resource
+from app.security.permissions import PERM_READ, PERM_WRITE
 
 ROLE_ADMIN = "Администратор ТФОМС"
 ROLE_TFOMS = "Специалист ТФОМС"

@@ -24,7 +24,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.models.vocabulary import OrgKind
 
 
-
 @dataclass(frozen=True)
 class ScopeRule:
     mo: Optional[str] = None            # column holding the МО's organisation id
@@ -80,13 +79,14 @@ class Scope:
             return True
         if rule.custom is not None:
             from sqlalchemy import inspect, select
+
             from app.extensions import db
 
             pk = inspect(obj).identity
             if pk is None:
                 return False
             mapper = inspect(model)
-            conds = [col == val for col, val in zip(mapper.primary_key, pk)]
+            conds = [col == val for col, val in zip(mapper.primary_key, pk, strict=True)]
             return db.session.execute(
                 select(mapper.primary_key[0]).where(and_(*conds), rule.custom(model, self))
             ).first() is not None

@@ -6,11 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Optional
 
-from asn1crypto import cms
+import pyhanko.sign.general  # noqa: F401,E402
+
 # asn1crypto caches its OID name maps on first use: the modules that add the CAdES attribute
 # names (signing_certificate_v2, …) must be imported before any signature is parsed
-from asn1crypto import tsp  # noqa: F401,E402
-import pyhanko.sign.general  # noqa: F401,E402
+from asn1crypto import (
+    cms,
+    tsp,  # noqa: F401,E402
+)
 
 
 class SignatureFormatError(ValueError):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from app.models.vocabulary import RegistryStatus
-from app.models.vocabulary import MO_SIGNING_ORDER, SigningRight
+from app.models.vocabulary import MO_SIGNING_ORDER, RegistryStatus, SigningRight
 
 ORDER_BY_STATUS: dict[str, tuple[str, ...]] = {
     RegistryStatus.MO_SIGNING: MO_SIGNING_ORDER,

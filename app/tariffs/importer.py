@@ -44,7 +44,7 @@ def make_row(raw: dict) -> dict:
     try:
         value = Decimal((raw.get("value") or "").strip().replace(",", "."))
     except InvalidOperation:
-        raise ValueError(f"value: «{raw.get('value')}» — не число")
+        raise ValueError(f"value: «{raw.get('value')}» — не число") from None
     if not value.is_finite() or value <= 0:
         raise ValueError(f"value: «{raw.get('value')}» — нужно положительное число")
     begin = parse_date(raw.get("date_begin"))
@@ -76,7 +76,7 @@ def read_csv(path: Path, encoding: str = "utf-8-sig") -> Iterator[tuple[int, dic
             raise TariffImportError(f"В заголовке нет полей: {', '.join(missing)}")
         for n, values in enumerate(csv.reader(fh, delimiter=delimiter), start=2):
             if any(v.strip() for v in values):
-                yield n, dict(zip(header, values))
+                yield n, dict(zip(header, values, strict=False))
 
 
 def import_rows(items: Iterable[tuple[int, dict]]) -> dict:
@@ -114,7 +114,7 @@ def import_file(path: Path, encoding: str = "utf-8-sig") -> dict:
         return import_rows(read_csv(Path(path), encoding))
     except UnicodeDecodeError as exc:
         db.session.rollback()
-        raise TariffImportError(f"Файл не в кодировке {encoding}: {exc.reason}")
+        raise TariffImportError(f"Файл не в кодировке {encoding}: {exc.reason}") from exc
 
 
 def load_book(session=None):

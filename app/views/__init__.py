@@ -11,11 +11,9 @@ REFERENCE_CATEGORY = "Справочники"
 def register_views(appbuilder) -> None:
     from app.views.admin import AuditEventView, BackgroundJobView, OrganisationView, SubdivisionView
     from app.views.api import OrganisationApi, SubdivisionApi
-
-    from app.views.intake import UploadedFileView
-
     from app.views.cases import CaseView
     from app.views.formation import FormationView
+    from app.views.intake import UploadedFileView
     from app.views.registries import ClosedRegistryView, RegistryView
 
     appbuilder.add_view(UploadedFileView, "File upload", label=_l("File upload"), icon="fa-upload")

@@ -1,7 +1,7 @@
 """«Администрирование»: users, organisations, subdivisions, the audit log and background jobs."""
 from __future__ import annotations
 
-from flask import flash, redirect, g
+from flask import flash, g, redirect
 from flask_appbuilder import action
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -12,10 +12,10 @@ from app.core.formatting import format_datetime
 from app.models.audit import AuditEvent
 from app.models.job import BackgroundJob
 from app.models.organisation import Organisation, Subdivision
+from app.models.vocabulary import Resource
 from app.security.global_views import GlobalReadOnlyView, RowActions
 from app.security.scoped_views import ScopedModelView
 from app.services.accounts.users import validate_user_organisation
-from app.models.vocabulary import Resource
 
 
 class OmsUserView(RowActions, UserDBModelView):
@@ -26,7 +26,8 @@ class OmsUserView(RowActions, UserDBModelView):
                     "signature_rights", "active", "locked_at"]
     add_columns = ["first_name", "last_name", "username", "active", "email", "roles",
                    "organisation", "subdivision", "signature_rights", "password", "conf_password"]
-    edit_columns = ["first_name", "last_name", "username", "active", "email", "roles", "organisation", "subdivision", "signature_rights"]
+    edit_columns = ["first_name", "last_name", "username", "active", "email", "roles",
+                    "organisation", "subdivision", "signature_rights"]
     show_fieldsets = [
         (_l("User info"), {"fields": ["username", "active", "locked_at", "roles", "login_count",
                                       "fail_login_count", "last_login"]}),

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.models.organisation import Organisation, Subdivision
-from app.security.scoped_views import ScopedModelRestApi
 from app.models.vocabulary import Resource
+from app.security.scoped_views import ScopedModelRestApi
 
 
 class OrganisationApi(ScopedModelRestApi):

@@ -11,11 +11,10 @@ from flask_babel import lazy_gettext as _l
 from app.core.formatting import format_date, format_money
 from app.errors import parse_ids
 from app.models.intake import MedicalCase, loaded_file_ids
-from app.models.vocabulary import CaseStatus
+from app.models.vocabulary import CaseStatus, Resource
 from app.security.scoped_views import ScopedModelView
 from app.services.intake import case_status
 from app.views.widgets import OmsListWidget
-from app.models.vocabulary import Resource
 
 
 class _LoadedFilesOnly(BaseFilter):

@@ -16,15 +16,13 @@ from app.controls.finding import STAGE_FLK, STAGE_MEK
 from app.core.formatting import format_datetime
 from app.errors import parse_page
 from app.models.intake import UploadedFile
-from app.models.vocabulary import FILE_ERRORS, FILE_LOADING
+from app.models.vocabulary import FILE_ERRORS, FILE_LOADING, Resource
 from app.security.scoped_views import ScopedModelView
-from app.services.intake import file_data
+from app.services.intake import file_data, uploads
 from app.services.intake import reports as file_reports
-from app.services.intake import uploads
 from app.services.intake.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
 from app.views.formatting import link, progress_bar, row_aware, text
 from app.views.widgets import OmsListWidget
-from app.models.vocabulary import Resource
 
 
 def _url(endpoint, **kw):
@@ -72,8 +70,9 @@ class UploadedFileView(ScopedModelView):
     show_title = _l("Uploaded file")
     base_permissions = ["can_read", "can_write"]
     crud_methods = ()
-    method_permission_name = {"upload": "write", "retry": "write", "cases": "read", "case_list": "read", "errors": "read",
-                              "error_list": "read", "protocol_xml": "read", "protocol_xlsx": "read"}
+    method_permission_name = {"upload": "write", "retry": "write", "cases": "read", "case_list": "read",
+                              "errors": "read", "error_list": "read", "protocol_xml": "read",
+                              "protocol_xlsx": "read"}
     list_columns = ["archive_name", "files", "subdivision", "period", "uploaded_by", "uploaded_at",
                     "status", "note", "records", "flk_counts", "mek_counts"]
     show_columns = ["archive_name", "h_name", "l_name", "file_type", "version", "subdivision", "period",

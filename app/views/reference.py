@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.core.formatting import format_date, format_datetime
 from app.models.reference import ControlRule, NsiBookVersion, NsiItem
+from app.models.vocabulary import Resource
 from app.security.global_views import GlobalModelView, GlobalReadOnlyView
 from app.services.reference import rules
-from app.models.vocabulary import Resource
 
 
 class NsiBookView(GlobalReadOnlyView):

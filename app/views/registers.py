@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from app.core.formatting import format_date, format_datetime, format_money
 from app.models.erz import ErzPerson, ErzPolicy
 from app.models.tariff import Tariff
-from app.security.global_views import GlobalReadOnlyView
 from app.models.vocabulary import Resource
+from app.security.global_views import GlobalReadOnlyView
 
 _SEX = {1: "мужской", 2: "женский"}
 

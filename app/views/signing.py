@@ -11,15 +11,14 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.core.formatting import format_datetime
-from app.models.vocabulary import OrgKind
 from app.models.registry import Registry
 from app.models.signing import Certificate, TrustRoot
+from app.models.vocabulary import OrgKind, Resource
 from app.security.global_views import GlobalModelView
 from app.security.permissions import PERM_READ, PERM_WRITE
 from app.security.scoped_views import ScopedModelView
 from app.services.signing import certificates
 from app.services.signing import registry_signing as signing
-from app.models.vocabulary import Resource
 
 MAX_UPLOAD = 8 * 1024 * 1024      # a request with a certificate, a PKCS#12 or a .sig set is small
 MAX_FILE = 1024 * 1024            # and each of those files is a few kilobytes

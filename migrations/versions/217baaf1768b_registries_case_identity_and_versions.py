@@ -5,9 +5,8 @@ Revises: a8e45f47b48c
 Create Date: 2026-11-26 04:51:51.409878
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '217baaf1768b'
@@ -44,7 +43,8 @@ def upgrade():
     sa.UniqueConstraint('organisation_id', 'number', name='uq_registry_org_number')
     )
     with op.batch_alter_table('registry', schema=None) as batch_op:
-        batch_op.create_index('ix_registry_org_status_period', ['organisation_id', 'status', 'year', 'month'], unique=False)
+        batch_op.create_index('ix_registry_org_status_period', ['organisation_id', 'status', 'year', 'month'],
+                              unique=False)
         batch_op.create_index('ix_registry_payer_status', ['payer_id', 'status'], unique=False)
 
     op.create_table('case_version',

@@ -5,9 +5,8 @@ Revises: 217baaf1768b
 Create Date: 2026-11-26 05:39:23.734379
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '4aa600b1a8b4'

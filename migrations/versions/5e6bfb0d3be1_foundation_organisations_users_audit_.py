@@ -1,13 +1,12 @@
 """foundation: organisations, users, audit, jobs
 
 Revision ID: 5e6bfb0d3be1
-Revises: 
+Revises:
 Create Date: 2026-11-26 04:03:39.485419
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5e6bfb0d3be1'
@@ -16,7 +15,10 @@ branch_labels = None
 depends_on = None
 
 # Flask-AppBuilder's security tables take their ids from named sequences on PostgreSQL
-FAB_SEQUENCES = ['ab_permission_id_seq', 'ab_view_menu_id_seq', 'ab_permission_view_role_id_seq', 'ab_user_role_id_seq', 'ab_role_id_seq', 'ab_permission_view_id_seq', 'ab_user_id_seq', 'ab_user_group_id_seq', 'ab_group_role_id_seq', 'ab_group_id_seq', 'ab_register_user_id_seq', 'ab_api_key_id_seq']
+FAB_SEQUENCES = ['ab_permission_id_seq', 'ab_view_menu_id_seq', 'ab_permission_view_role_id_seq',
+                 'ab_user_role_id_seq', 'ab_role_id_seq', 'ab_permission_view_id_seq', 'ab_user_id_seq',
+                 'ab_user_group_id_seq', 'ab_group_role_id_seq', 'ab_group_id_seq', 'ab_register_user_id_seq',
+                 'ab_api_key_id_seq']
 
 
 def _create_fab_sequences():

@@ -5,9 +5,8 @@ Revises: 5e6bfb0d3be1
 Create Date: 2026-11-26 04:15:51.522450
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '74c7733eab63'
@@ -170,7 +169,8 @@ def upgrade():
     with op.batch_alter_table('medical_case', schema=None) as batch_op:
         batch_op.create_index('ix_medical_case_file_nzap', ['file_id', 'n_zap'], unique=False)
         batch_op.create_index('ix_medical_case_file_status', ['file_id', 'status'], unique=False)
-        batch_op.create_index('ix_medical_case_org_status_period', ['organisation_id', 'status', 'year', 'month'], unique=False)
+        batch_op.create_index('ix_medical_case_org_status_period', ['organisation_id', 'status', 'year', 'month'],
+                              unique=False)
         batch_op.create_index(batch_op.f('ix_medical_case_subdivision_id'), ['subdivision_id'], unique=False)
 
     op.create_table('case_payload',

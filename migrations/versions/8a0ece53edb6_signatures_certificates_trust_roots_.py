@@ -5,9 +5,8 @@ Revises: 4aa600b1a8b4
 Create Date: 2026-11-26 06:53:42.673288
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '8a0ece53edb6'

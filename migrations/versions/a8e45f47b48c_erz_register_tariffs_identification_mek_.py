@@ -9,9 +9,8 @@ Revises: 74c7733eab63
 Create Date: 2026-11-26 04:39:16.699185
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a8e45f47b48c'
@@ -74,7 +73,8 @@ def upgrade():
     sa.Column('date_end', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['erz_person.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('person_id', 'policy_type', 'series', 'number', 'date_begin', name='uq_erz_policy_person_number_begin')
+    sa.UniqueConstraint('person_id', 'policy_type', 'series', 'number', 'date_begin',
+                        name='uq_erz_policy_person_number_begin')
     )
     with op.batch_alter_table('erz_policy', schema=None) as batch_op:
         batch_op.create_index('ix_erz_policy_number', ['number', 'series'], unique=False)
@@ -84,7 +84,8 @@ def upgrade():
         batch_op.add_column(sa.Column('sanction_sum', sa.Numeric(precision=15, scale=2), nullable=True))
 
     with op.batch_alter_table('medical_case', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('erz_person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True))
+        batch_op.add_column(sa.Column('erz_person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'),
+                                      nullable=True))
         batch_op.add_column(sa.Column('erz_found_by', sa.String(length=8), nullable=True))
         batch_op.add_column(sa.Column('erz_smo', sa.String(length=5), nullable=True))
         batch_op.add_column(sa.Column('policy_check', sa.String(length=8), nullable=True))

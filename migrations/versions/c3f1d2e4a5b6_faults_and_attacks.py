@@ -6,9 +6,8 @@ Revises: 8a0ece53edb6
 Create Date: 2026-12-02 09:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'c3f1d2e4a5b6'
 down_revision = '8a0ece53edb6'

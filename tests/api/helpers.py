@@ -15,9 +15,9 @@ DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo-Oms-2026")
 
 def new_key(app, username: str, name: str = "МИС (тест)") -> str:
     """A fresh API key of the login (made through the service, in its own app context)."""
-    from app.services.accounts.api_keys import create_key
     from app.extensions import db
     from app.models.user import OmsUser
+    from app.services.accounts.api_keys import create_key
 
     with app.app_context():
         user = db.session.query(OmsUser).filter_by(username=username).one()

@@ -60,8 +60,8 @@ def test_wrong_password_shows_russian_error(live_server, driver, shot):
 
 
 def test_locked_account_cannot_log_in(app, live_server, driver, shot):
-    from tests.factories import PASSWORD, make_org, make_user
     from app.security.roles import ROLE_MO
+    from tests.factories import PASSWORD, make_org, make_user
 
     with app.app_context():
         username = make_user(make_org("mo"), ROLE_MO).username

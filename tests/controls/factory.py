@@ -14,9 +14,9 @@ import copy
 from datetime import date
 from typing import Optional, Union
 
-from app.formats.record import Node
 from app.controls.flk import FlkContext
 from app.demo.nsi import demo_nsi
+from app.formats.record import Node
 
 TODAY = date(2025, 2, 10)
 H_NAME = "HM140001S14001_2501001"

@@ -5,8 +5,7 @@ import re
 
 import pytest
 
-from app.controls.flk import catalogue, check_record
-from app.controls.flk import registry
+from app.controls.flk import catalogue, check_record, registry
 from app.controls.flk.engine import RuleError
 from app.controls.rule_tables import read_rule_table
 from tests.controls.factory import adult, amb_zap, ctx

@@ -9,7 +9,15 @@ import pytest
 from app.controls.flk import check_header, check_person
 from app.controls.flk.registry import get
 from tests.controls.factory import (
-    H_NAME, L_NAME, adult, at, ctx, header, l_header, mutate, newborn_pers,
+    H_NAME,
+    L_NAME,
+    adult,
+    at,
+    ctx,
+    header,
+    l_header,
+    mutate,
+    newborn_pers,
 )
 
 

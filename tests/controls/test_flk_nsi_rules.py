@@ -12,7 +12,16 @@ from app.controls.flk.rules_nsi import NSI_CHECKS
 from app.demo.nsi import load_demo_books
 from app.nsi import MemoryNsi, NsiEntry
 from tests.controls.factory import (
-    NAMES, E, adult, amb_zap, at, chain, ctx, header, hosp_zap, mutate,
+    NAMES,
+    E,
+    adult,
+    amb_zap,
+    at,
+    chain,
+    ctx,
+    header,
+    hosp_zap,
+    mutate,
 )
 
 EXTRA_BOOKS = {  # books the demo subset does not carry

@@ -12,7 +12,18 @@ from app.controls.catalogue import RuleBook
 from app.controls.flk import check_record
 from app.controls.flk.registry import get
 from tests.controls.factory import (
-    E, adult, amb_zap, at, chain, ctx, day_zap, hosp_zap, mutate, newborn, newborn_pers, onco_zap,
+    E,
+    adult,
+    amb_zap,
+    at,
+    chain,
+    ctx,
+    day_zap,
+    hosp_zap,
+    mutate,
+    newborn,
+    newborn_pers,
+    onco_zap,
     smp_zap,
 )
 

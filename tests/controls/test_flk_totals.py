@@ -41,7 +41,8 @@ def test_summav_must_equal_the_sum_of_sumv():
     t = FileTotals(ctx(), person_ids={"P1", "P2", "P3"})
     feed(t, three())
     [f] = t.finish(h)            # the header may also be given at the end
-    assert (f.code, f.element, f.base_element, f.value, f.fatal) == ("006F.00.1040", "SUMMAV", "SCHET", "48000.01", True)
+    assert (f.code, f.element, f.base_element, f.value, f.fatal) == \
+        ("006F.00.1040", "SUMMAV", "SCHET", "48000.01", True)
     assert "48000.00" in f.comment
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from app.controls.flk import FileTotals, FlkContext, check_header, check_person, check_record
+from app.demo.nsi import demo_nsi
 from app.formats.definitions import get_definition
 from app.formats.reader import read_file
 from app.formats.writer import write_file
-from app.demo.nsi import demo_nsi
 from tests.controls.factory import H_NAME, L_NAME, adult, amb_zap, header, hosp_zap, l_header, mutate
 
 

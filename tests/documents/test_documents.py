@@ -12,13 +12,34 @@ from decimal import Decimal
 import pytest
 from docx.shared import Pt
 
-from app.documents import (CaseRow, DocumentDataError, Summary, TotalLine, case_row, case_row_xml,
-                           period_text,
-                           render_invoice, render_mek_act, render_registry_list, render_summary,
-                           rubles_in_words, summarize)
 from app.core.formatting import format_money
-from tests.documents.factory import (MO, NBSP, PROFILES, SMO, TFOMS, all_text, make_doc,
-                                      make_refusals, make_rows, open_docx)
+from app.documents import (
+    CaseRow,
+    DocumentDataError,
+    Summary,
+    TotalLine,
+    case_row,
+    case_row_xml,
+    period_text,
+    render_invoice,
+    render_mek_act,
+    render_registry_list,
+    render_summary,
+    rubles_in_words,
+    summarize,
+)
+from tests.documents.factory import (
+    MO,
+    NBSP,
+    PROFILES,
+    SMO,
+    TFOMS,
+    all_text,
+    make_doc,
+    make_refusals,
+    make_rows,
+    open_docx,
+)
 
 RENDERERS = {
     "invoice": render_invoice,
@@ -170,7 +191,8 @@ def test_invoice_uses_the_given_totals_without_reading_the_rows():
     text = all_text(d)
     assert "100000" in text
     assert f"123{NBSP}456{NBSP}789,10" in text
-    assert "Сто двадцать три миллиона четыреста пятьдесят шесть тысяч семьсот восемьдесят девять рублей 10 копеек" in text
+    assert ("Сто двадцать три миллиона четыреста пятьдесят шесть тысяч семьсот восемьдесят девять "
+            "рублей 10 копеек") in text
 
 
 def test_invoice_to_the_tfoms_for_nonresidents():
@@ -407,9 +429,9 @@ def test_mek_act_without_refusals():
 
 # -- rows from the stored fragments -------------------------------------------------------------
 def test_case_row_from_demo_fragments():
-    from app.formats.fragments import from_xml, to_xml
     from app.demo import files as df
     from app.demo.people import demo_person
+    from app.formats.fragments import from_xml, to_xml
 
     specs = df.plan_cases(40, random.Random(2), 2026, 10, dt.date(2026, 11, 10), 20, 0.0)
     hosp = next(s for s in specs if s.kind == "hosp")
@@ -434,9 +456,9 @@ def test_case_row_from_demo_fragments():
 def test_case_row_xml_reads_any_xml_form_alike():
     from lxml import etree
 
-    from app.formats.fragments import from_xml, to_xml
     from app.demo import files as df
     from app.demo.people import demo_person
+    from app.formats.fragments import from_xml, to_xml
 
     spec = df.plan_cases(5, random.Random(4), 2026, 10, dt.date(2026, 11, 10), 5, 0.0)[0]
     zap = df.zap_node(spec, "140001", None)

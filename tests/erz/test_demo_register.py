@@ -6,11 +6,11 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from app.demo import catalog as cat
+from app.demo.people import demo_person
 from app.extensions import db
 from app.models.erz import ErzPerson, ErzPolicy
 from app.models.tariff import Tariff
-from app.demo import catalog as cat
-from app.demo.people import demo_person
 
 
 def person(i: int) -> ErzPerson:

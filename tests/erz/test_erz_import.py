@@ -39,14 +39,16 @@ def test_csv_with_policy_history_and_idempotent_reimport(db, tmp_path):
     path = tmp_path / "erz.csv"
     path.write_text(
         "enp;fam;im;ot;w;dr;snils;doctype;docser;docnum;ddeath;vpolis;spolis;npolis;smo;okato;dbeg;dend\n"
-        f"{a};Иванов;Пётр;Сергеевич;1;17.05.1980;123-456-789 64;14;98 01;123456;;1;ЯК;0000001;14002;98000;01.01.2011;31.12.2019\n"
+        f"{a};Иванов;Пётр;Сергеевич;1;17.05.1980;123-456-789 64;14;98 01;123456;;"
+        "1;ЯК;0000001;14002;98000;01.01.2011;31.12.2019\n"
         f"{a};Иванов;Пётр;Сергеевич;1;17.05.1980;123-456-789 64;14;98 01;123456;;3;;{a};14001;98000;2020-01-01;\n"
         f"{b};Петрова;Анна;;2;2001-02-03;;;;;2025-03-01;3;;;14002;98000;2020-01-01;2025-03-01\n",
         encoding="utf-8-sig")
     first = import_file(path)
     assert (first.rows, first.rejected, first.persons, first.policies) == (3, 0, 2, 3)
     p = person(a)
-    assert (p.fam, p.im, p.ot, p.w, p.dr, p.snils) == ("Иванов", "Пётр", "Сергеевич", 1, dt.date(1980, 5, 17), "12345678964")
+    assert (p.fam, p.im, p.ot, p.w, p.dr, p.snils) == \
+        ("Иванов", "Пётр", "Сергеевич", 1, dt.date(1980, 5, 17), "12345678964")
     assert p.name_key == "ИВАНОВ|ПЕТР|СЕРГЕЕВИЧ"
     assert policies(a) == [(1, "ЯК", "0000001", "14002", "98000", dt.date(2011, 1, 1), dt.date(2019, 12, 31)),
                            (3, "", a, "14001", "98000", dt.date(2020, 1, 1), None)]

@@ -2,10 +2,10 @@
 tariffs: pages of the fund; МО and СМО users have neither the pages nor the menu entries."""
 from __future__ import annotations
 
+from app.demo.people import demo_person
 from app.extensions import db
 from app.models.erz import ErzPerson
 from app.security.roles import ROLE_TFOMS
-from app.demo.people import demo_person
 from tests.factories import make_user, org_by_code
 
 

@@ -59,7 +59,7 @@ class LiveServer:
                 return self
             except (urllib.error.URLError, ConnectionError, OSError):
                 if self.proc.poll() is not None:
-                    raise AssertionError(f"the server exited: {self.log_path.read_text()[-3000:]}")
+                    raise AssertionError(f"the server exited: {self.log_path.read_text()[-3000:]}") from None
                 time.sleep(0.3)
         raise AssertionError("the server did not start")
 

@@ -13,9 +13,9 @@ from app.extensions import db
 from app.models.intake import MedicalCase, UploadedFile
 from app.models.registry import Registry
 from app.models.vocabulary import CaseStatus, FileStatus
+from app.security.roles import ROLE_MO
 from app.services.intake.uploads import IncomingArchive, UploadRefused, accept_archives
 from app.services.registries.formation import BUSY, NOTHING_TO_FORM, form_registries
-from app.security.roles import ROLE_MO
 from tests.factories import make_user, org_by_code
 from tests.registries.helpers import demo, load, user
 

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app.demo.files import write_archive
 from app.extensions import db
 from app.models.intake import CasePayload, ControlError, MedicalCase, Patient, UploadedFile
 from app.models.vocabulary import FileStatus
-from app.demo.files import write_archive
-from app.services.intake.uploads import IncomingArchive, accept_archives, retry_load
 from app.security.roles import ROLE_MO
+from app.services.intake.uploads import IncomingArchive, accept_archives, retry_load
 from tests.factories import PASSWORD, make_user, org_by_code
 from tests.registries.helpers import user
 
@@ -168,5 +168,6 @@ def test_a_killed_work_horse_is_found_and_retry_loads_the_file(app, rq_mode, mo,
     with app.app_context():
         result = retry_load(user(login), file_id)                # «Повторить», from the stored archive
     assert result.ok, result.message
-    row = _wait(app, file_id, lambda r: r.status in (FileStatus.DONE, FileStatus.ERR_DB, FileStatus.ERR_VALIDATION), 300)
+    row = _wait(app, file_id,
+                lambda r: r.status in (FileStatus.DONE, FileStatus.ERR_DB, FileStatus.ERR_VALIDATION), 300)
     assert row.status == FileStatus.DONE and row.records == 20_000, (row.status, row.note)

@@ -8,7 +8,6 @@ import json
 import os
 import sqlite3
 import time
-from pathlib import Path
 
 import pytest
 

@@ -2,8 +2,7 @@ import pytest
 
 from app.formats import definitions
 from app.formats.definitions import get_definition, kind_of, supported_versions
-from app.formats.definitions.dsl import (D, E, N, T, insert_after, remove, replace, span,
-                                         variant)
+from app.formats.definitions.dsl import D, E, N, T, insert_after, remove, replace, span, variant
 from app.formats.reader import read_file
 from app.formats.structure import check_record
 

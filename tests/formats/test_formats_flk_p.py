@@ -4,8 +4,7 @@ from lxml import etree
 from openpyxl import load_workbook
 
 from app.controls.finding import Finding
-from app.formats.flk_p import (XLSX_COLUMNS, protocol_name, read_flk_p, write_flk_p,
-                               write_flk_xlsx)
+from app.formats.flk_p import XLSX_COLUMNS, protocol_name, read_flk_p, write_flk_p, write_flk_xlsx
 
 FINDINGS = [
     Finding(code="902", comment="Отсутствует обязательный элемент CODE_USL в USL",

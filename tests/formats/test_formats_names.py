@@ -1,7 +1,6 @@
 import pytest
 
-from app.formats.names import (FileName, FileNameError, build_file_name, is_pair, pair_key,
-                               parse_file_name)
+from app.formats.names import FileName, FileNameError, build_file_name, is_pair, pair_key, parse_file_name
 
 
 def test_parse_h_file_name():

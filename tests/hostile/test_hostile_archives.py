@@ -14,9 +14,22 @@ from flask import current_app
 
 from app.formats.archive import NOT_ZIP
 from app.models.vocabulary import FileStatus
-from tests.intake.helpers import (MO1, MO2, SUB1, SUB2, config, demo_pair, job_of, make_encrypted_zip,
-                                  make_zip, nothing_written, status_trail, sub, unchanged_elsewhere,
-                                  work_dir)
+from tests.intake.helpers import (
+    MO1,
+    MO2,
+    SUB1,
+    SUB2,
+    config,
+    demo_pair,
+    job_of,
+    make_encrypted_zip,
+    make_zip,
+    nothing_written,
+    status_trail,
+    sub,
+    unchanged_elsewhere,
+    work_dir,
+)
 
 
 def refused(intake, archive, note, login="mo1_operator", *, name=None):

@@ -7,11 +7,18 @@ import datetime as dt
 import time
 import zipfile
 
+from app.demo.files import write_archive
 from app.models.intake import MedicalCase
 from app.models.vocabulary import CaseStatus, FileStatus
-from app.demo.files import write_archive
-from tests.intake.helpers import (Pair, case_statuses, change_record, element_text, errors_of,
-                                  unchanged_elsewhere, work_dir)
+from tests.intake.helpers import (
+    Pair,
+    case_statuses,
+    change_record,
+    element_text,
+    errors_of,
+    unchanged_elsewhere,
+    work_dir,
+)
 
 CASES = 20_000
 BROKEN = 13_337

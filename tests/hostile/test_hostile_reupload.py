@@ -14,9 +14,19 @@ from app.models.intake import UploadedFile
 from app.models.vocabulary import FILE_ERRORS, FILE_LOADING, FileStatus
 from app.services.intake.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
 from tests.factories import org_by_code
-from tests.intake.helpers import (MO1, MO2, assert_all_rejected, assert_done, demo_pair,
-                                  fresh, set_text, snapshot, unchanged_elsewhere, user,
-                                  with_case_error)
+from tests.intake.helpers import (
+    MO1,
+    MO2,
+    assert_all_rejected,
+    assert_done,
+    demo_pair,
+    fresh,
+    set_text,
+    snapshot,
+    unchanged_elsewhere,
+    user,
+    with_case_error,
+)
 
 
 def refusal(name: str) -> str:

@@ -11,9 +11,21 @@ import pytest
 
 from app.formats import codes
 from app.models.vocabulary import FileStatus
-from tests.intake.helpers import (assert_all_rejected, change_record, codes_of, demo_pair,
-                                  errors_of, flk_rejected_cases, job_of, status_trail, sub,
-                                  tables_containing, timer, unchanged_elsewhere, work_dir)
+from tests.intake.helpers import (
+    assert_all_rejected,
+    change_record,
+    codes_of,
+    demo_pair,
+    errors_of,
+    flk_rejected_cases,
+    job_of,
+    status_trail,
+    sub,
+    tables_containing,
+    timer,
+    unchanged_elsewhere,
+    work_dir,
+)
 
 DECL = '<?xml version="1.0" encoding="windows-1251"?>\n'
 

@@ -23,13 +23,13 @@ from flask import current_app
 from sqlalchemy import String, Text, func, select
 
 from app.controls.finding import STAGE_FLK
+from app.demo.files import DemoArchive, write_archive
 from app.extensions import db
 from app.models.intake import CasePayload, ControlError, MedicalCase, Patient, UploadedFile
 from app.models.job import BackgroundJob
-from app.models.vocabulary import CaseStatus, FileStatus, NOTE_NO_CASES_FOR_ERZ
 from app.models.user import OmsUser
+from app.models.vocabulary import NOTE_NO_CASES_FOR_ERZ, CaseStatus, FileStatus
 from app.services.intake.context import LoadContext
-from app.demo.files import DemoArchive, write_archive
 from app.services.intake.uploads import IncomingArchive, accept_archives
 
 MO1 = "140001"
@@ -64,7 +64,7 @@ class Pair:
     h_name: str           # member names, with .xml
     l_name: str
     h: bytes
-    l: bytes
+    l: bytes  # noqa: E741 - the L file, twin of h (used as pair.l throughout the tests)
     demo: DemoArchive
 
     @property
@@ -93,8 +93,8 @@ class Pair:
     def with_h(self, h: bytes) -> "Pair":
         return replace(self, h=h)
 
-    def with_l(self, l: bytes) -> "Pair":
-        return replace(self, l=l)
+    def with_l(self, l_xml: bytes) -> "Pair":
+        return replace(self, l=l_xml)
 
     def zip(self, folder: Path, name: Optional[str] = None, members=None) -> Path:
         return make_zip(Path(folder) / (name or self.archive_name), members or self.members())
@@ -112,12 +112,12 @@ def demo_pair(folder: Path, *, cases: int = 5, number: Optional[int] = None, **k
     demo = write_archive(src, cases=cases, number=number, **kwargs)
     with zipfile.ZipFile(demo.path) as zf:
         h = zf.read(f"{demo.h_name}.xml")
-        l = zf.read(f"{demo.l_name}.xml")
+        l_xml = zf.read(f"{demo.l_name}.xml")
     # the case identity of re-uploads (patient, USL_OK, dates, NHISTORY) is made unique to this
     # archive, so that no test file replaces the cases of another one by chance
     h = re.sub(rb"<NHISTORY>([^<]*)</NHISTORY>",
                rb"<NHISTORY>\1/" + str(number).encode() + rb"</NHISTORY>", h)
-    return Pair(f"{demo.h_name}.xml", f"{demo.l_name}.xml", h, l, demo)
+    return Pair(f"{demo.h_name}.xml", f"{demo.l_name}.xml", h, l_xml, demo)
 
 
 def make_zip(path: Path, members: Iterable[tuple[str, bytes]],

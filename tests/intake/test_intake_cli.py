@@ -8,10 +8,10 @@ import json
 
 import pytest
 
+from app.demo.files import INJECTIONS, MEK_INJECTIONS
 from app.extensions import db
 from app.models.intake import UploadedFile
-from app.models.vocabulary import FileStatus, NOTE_NO_CASES_FOR_ERZ
-from app.demo.files import INJECTIONS, MEK_INJECTIONS
+from app.models.vocabulary import NOTE_NO_CASES_FOR_ERZ, FileStatus
 from tests.factories import org_by_code
 from tests.intake.helpers import MO1, demo_pair, set_text, user
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.controls.finding import STAGE_FLK
+from app.demo.files import INJECTIONS, MEK_INJECTIONS
 from app.extensions import db
 from app.models.intake import ControlError, MedicalCase
 from app.models.vocabulary import CaseStatus, FileStatus
-from app.controls.finding import STAGE_FLK
-from app.demo.files import INJECTIONS, MEK_INJECTIONS
 from tests.intake.helpers import demo_pair, errors_of, flk_rejected_cases, unchanged_elsewhere
-
 
 FLK_CODES = sorted(c for c in INJECTIONS if c not in MEK_INJECTIONS)
 

@@ -8,8 +8,7 @@ import datetime as dt
 import pytest
 
 from app.formats import codes
-from tests.intake.helpers import (Pair, assert_all_rejected, demo_pair, errors_of, set_text,
-                                  unchanged_elsewhere)
+from tests.intake.helpers import Pair, assert_all_rejected, demo_pair, errors_of, set_text, unchanged_elsewhere
 
 
 def _other_month(pair: Pair) -> str:

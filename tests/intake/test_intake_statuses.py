@@ -12,17 +12,32 @@ from sqlalchemy import text
 
 from app.extensions import db
 from app.formats.archive import NOT_ZIP
-from app.models.reference import ControlRule
-from app.models.vocabulary import CaseStatus, FILE_LOADING, FileStatus, NOTE_NO_CASES_FOR_ERZ
 from app.models.intake import ControlError
-from app.services.intake.stages import flk as flk_stage
+from app.models.reference import ControlRule
+from app.models.vocabulary import FILE_LOADING, NOTE_NO_CASES_FOR_ERZ, CaseStatus, FileStatus
 from app.services.intake.pipeline import load_file
+from app.services.intake.stages import flk as flk_stage
 from app.services.intake.uploads import IncomingArchive, accept_archives
-from tests.intake.helpers import (MO1, assert_all_rejected, assert_done, case_statuses, demo_pair,
-                                  flk_rejected_cases, fresh, job_of, nothing_written, set_text,
-                                  status_trail, unchanged_elsewhere, user, with_case_error, work_dir)
+from tests.intake.helpers import (
+    MO1,
+    assert_all_rejected,
+    assert_done,
+    case_statuses,
+    demo_pair,
+    flk_rejected_cases,
+    fresh,
+    job_of,
+    nothing_written,
+    set_text,
+    status_trail,
+    unchanged_elsewhere,
+    user,
+    with_case_error,
+    work_dir,
+)
 
-ERROR_STATUSES_OF_THE_FLK_STAGE = {FileStatus.ERR_UPLOAD, FileStatus.ERR_ERZ, FileStatus.ERR_DB, FileStatus.ERR_VALIDATION}
+ERROR_STATUSES_OF_THE_FLK_STAGE = {FileStatus.ERR_UPLOAD, FileStatus.ERR_ERZ, FileStatus.ERR_DB,
+                                   FileStatus.ERR_VALIDATION}
 
 
 def test_status_texts_are_those_of_the_design():
@@ -217,4 +232,5 @@ def test_every_reachable_status_is_covered():
     """The statuses this folder and tests/hostile bring a file to (the ФЛК stage's reach)."""
     reached = {FileStatus.QUEUED, FileStatus.ARCHIVE, FileStatus.FLK, FileStatus.DONE} | ERROR_STATUSES_OF_THE_FLK_STAGE
     assert reached <= set(FileStatus.values())
-    assert set(FileStatus.values()) - reached == set(FILE_LOADING) - {FileStatus.QUEUED, FileStatus.ARCHIVE, FileStatus.FLK}
+    assert set(FileStatus.values()) - reached == \
+        set(FILE_LOADING) - {FileStatus.QUEUED, FileStatus.ARCHIVE, FileStatus.FLK}

@@ -7,10 +7,10 @@ from decimal import Decimal
 from typing import Optional
 
 from app.controls.mek import MekCase, MekContext
-from app.formats.record import Node
 from app.demo import catalog as cat
 from app.demo.files import CaseSpec, _set, zap_node
 from app.demo.people import demo_person
+from app.formats.record import Node
 
 DAY = dt.date(2026, 10, 15)
 ADULT_MAN = 1            # demo person 1: a man (odd), resident

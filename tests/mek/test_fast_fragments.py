@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from app.demo.files import INJECTIONS, plan_cases, zap_node
 from app.formats.fast_fragments import parse_fragment
 from app.formats.fragments import from_xml, to_xml
 from app.formats.record import Node
-from app.demo.files import INJECTIONS, plan_cases, zap_node
 
 
 def same(a: Node, b: Node) -> bool:
     return (a.tag, a.text, len(a.children)) == (b.tag, b.text, len(b.children)) and \
-        all(same(x, y) for x, y in zip(a.children, b.children))
+        all(same(x, y) for x, y in zip(a.children, b.children, strict=True))
 
 
 def test_same_tree_as_lxml_for_demo_records():
@@ -42,7 +42,7 @@ def test_anything_else_goes_to_lxml():
 
 def same_with_lines(a: Node, b: Node) -> bool:
     return (a.tag, a.text, a.line, len(a.children)) == (b.tag, b.text, b.line, len(b.children)) and \
-        all(same_with_lines(x, y) for x, y in zip(a.children, b.children))
+        all(same_with_lines(x, y) for x, y in zip(a.children, b.children, strict=True))
 
 
 def test_with_lines_the_tree_of_lxml_line_numbers_included():

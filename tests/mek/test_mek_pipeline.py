@@ -14,15 +14,15 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.controls.finding import STAGE_MEK
+from app.demo.files import MEK_INJECTIONS
+from app.demo.people import demo_person
 from app.extensions import db
 from app.models.intake import MedicalCase
 from app.models.organisation import Organisation
 from app.models.reference import ControlRule
 from app.models.vocabulary import CaseStatus, FileStatus
-from app.demo.files import MEK_INJECTIONS
-from app.demo.people import demo_person
 from app.services.intake.pipeline import summary
-from tests.intake.helpers import (MO2, case_statuses, change_record, demo_pair, errors_of, status_trail)
+from tests.intake.helpers import MO2, case_statuses, change_record, demo_pair, errors_of, status_trail
 
 LOGIN = "mo2_operator"
 _persons = iter(range(21001, 29000, 150))
@@ -35,7 +35,8 @@ def pair_of(tmp_path, **kw):
 
 
 def cases_of(file_id):
-    return {c.idcase: c for c in db.session.execute(select(MedicalCase).where(MedicalCase.file_id == file_id)).scalars()}
+    return {c.idcase: c
+            for c in db.session.execute(select(MedicalCase).where(MedicalCase.file_id == file_id)).scalars()}
 
 
 @contextmanager
@@ -60,7 +61,8 @@ def test_demo_file_loads_through_all_stages_with_the_exact_statuses(intake, tmp_
     with status_trail(monkeypatch) as trail:
         row = intake.upload_pair(pair, LOGIN)
     stages = [s for i, s in enumerate(trail) if i == 0 or trail[i - 1] != s]
-    assert stages == [FileStatus.ARCHIVE, FileStatus.FLK, FileStatus.ERZ, FileStatus.MEK, FileStatus.RECALC, FileStatus.DONE]
+    assert stages == [FileStatus.ARCHIVE, FileStatus.FLK, FileStatus.ERZ, FileStatus.MEK, FileStatus.RECALC,
+                      FileStatus.DONE]
     assert (row.status, row.note, row.records, row.flk_rejected, row.mek_rejected, row.mek_errors) == \
         (FileStatus.DONE, None, 30, 0, 0, 0)
     cases = cases_of(row.id)
@@ -152,10 +154,10 @@ def _renumber(pair, tmp_path, nhistory: bool = False):
     new_h = old_h[:n.start(2)] + str(int(n.group(2)) + 1000 + (500 if nhistory else 0))
     new_l = "L" + new_h[1:]
     h = pair.h.replace(old_h.encode(), new_h.encode())
-    l = pair.l.replace(old_l.encode(), new_l.encode()).replace(old_h.encode(), new_h.encode())
+    l_xml = pair.l.replace(old_l.encode(), new_l.encode()).replace(old_h.encode(), new_h.encode())
     if nhistory:
         h = re.sub(rb"<NHISTORY>([^<]*)</NHISTORY>", rb"<NHISTORY>\1-2</NHISTORY>", h)
-    return Pair(f"{new_h}.xml", f"{new_l}.xml", h, l, pair.demo)
+    return Pair(f"{new_h}.xml", f"{new_l}.xml", h, l_xml, pair.demo)
 
 
 def test_duplicates_within_the_file_keep_the_first(intake, tmp_path):

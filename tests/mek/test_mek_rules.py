@@ -8,13 +8,13 @@ from decimal import Decimal
 import pytest
 
 from app.controls.catalogue import RuleBook, RuleSetting
+from app.controls.mek import catalogue, check_case
 from app.controls.mek import catalogue as mek_catalogue
-from app.controls.mek import check_case, catalogue
 from app.controls.mek.registry import get
+from app.demo.people import demo_person
+from app.demo.tariffs import demo_rows
 from app.erz.resolve import POLICY_ENDED, POLICY_FUTURE, POLICY_NONE, POLICY_VALID
 from app.tariffs import TariffBook, TariffRow, calculate
-from app.demo.tariffs import demo_rows
-from app.demo.people import demo_person
 from app.tariffs.importer import make_row
 from tests.mek.cases import ADULT_MAN, ADULT_WOMAN, DAY, case, ctx, zap
 
@@ -196,7 +196,8 @@ def test_share_from_the_catalogue_makes_a_partial_sanction():
 
 def test_sl_twice_fires_on_the_second_sl_and_not_for_other_dates_or_smp():
     found = [s for s in check_case(_sl_twice(), ctx()) if s.code == "003K.00.0410"]
-    assert len(found) == 1 and found[0].finding.sl_id == "2" and "SL_ID 00000001-0000-4000-8000-000000000001" in found[0].finding.comment
+    assert len(found) == 1 and found[0].finding.sl_id == "2"
+    assert "SL_ID 00000001-0000-4000-8000-000000000001" in found[0].finding.comment
     other_day = _sl_twice()
     other_day.sls[1].child("DATE_1").text = "2026-10-14"
     assert "003K.00.0410" not in codes(other_day)

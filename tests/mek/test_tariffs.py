@@ -10,9 +10,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from app.demo.files import plan_cases, zap_node
 from app.extensions import db
 from app.models.tariff import Tariff
-from app.demo.files import plan_cases, zap_node
 from app.tariffs import TariffBook, TariffRow, calculate
 from app.tariffs.importer import load_book
 from tests.mek.cases import zap

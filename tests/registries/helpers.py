@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app.demo.files import write_archive
 from app.extensions import db
 from app.models.intake import UploadedFile
 from app.models.user import OmsUser
-from app.demo.files import write_archive
 from app.services.intake.pipeline import load_file
 from app.services.intake.uploads import IncomingArchive, accept_archives
 

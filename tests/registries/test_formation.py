@@ -34,7 +34,7 @@ def test_groups_by_period_type_subtype_subdivision(app_ctx, tmp_path):
 
 
 def test_form_creates_one_registry_per_smo_and_one_nonresident_registry(app_ctx, tmp_path):
-    row = load(demo(tmp_path, seed=602, cases=80, year=2024, month=2).path)
+    load(demo(tmp_path, seed=602, cases=80, year=2024, month=2).path)
     mo1 = user("mo1_operator")
     apps = formation.form_registries(mo1, "2024-02", "АПП")
     assert apps.ok and apps.message.startswith("Сформировано реестров:")
@@ -49,7 +49,8 @@ def test_form_creates_one_registry_per_smo_and_one_nonresident_registry(app_ctx,
     nonres = formation.form_registries(mo1, "2024-02", "Иногородние")
     assert nonres.ok and [r["payer"] for r in nonres.registries] == ["14"]     # the ТФОМС pays
     reg = db.session.get(Registry, nonres.registries[0]["id"])
-    usl = {u for (u,) in db.session.execute(select(MedicalCase.usl_ok).where(MedicalCase.registry_id == reg.id).distinct())}
+    usl = {u for (u,) in db.session.execute(
+        select(MedicalCase.usl_ok).where(MedicalCase.registry_id == reg.id).distinct())}
     assert len(usl) >= 1 and all(c.nonresident for c in db.session.query(MedicalCase).filter_by(registry_id=reg.id))
     # the formed rows left «Формирование»
     left = {(g.reg_type) for g in formation.groups(mo1) if g.period == "2024-02"}

@@ -12,8 +12,8 @@ from pathlib import Path
 from docx import Document
 from sqlalchemy import select
 
-from app.extensions import db
 from app.core.formatting import format_money
+from app.extensions import db
 from app.models.intake import MedicalCase
 from app.models.reference import ControlRule
 from app.models.registry import Registry, RegistryDocument
@@ -98,7 +98,8 @@ def test_payer_partial_sanction_makes_every_sum_payable(app, tmp_path, browser_f
             assert hashlib.sha256(Path(docs[kind].path).read_bytes()).hexdigest() == docs[kind].sha256
         invoice = _text(docs["invoice"])
         assert f"Всего к оплате: {format_money(payable)} руб." in invoice
-        assert f"Снято по результатам медико-экономического контроля: {format_money(declared - payable)} руб." in invoice
+        assert (f"Снято по результатам медико-экономического контроля: "
+                f"{format_money(declared - payable)} руб.") in invoice
         table = _list_table(docs["registry_list"])
         assert [c.text for c in table.rows[1].cells][-2:] == [format_money(cases[0].sumv),
                                                               format_money(cases[0].sumv - 100)]

@@ -11,16 +11,16 @@ from decimal import Decimal
 import pytest
 
 from app.controls.flk import FileTotals, FlkContext, check_header, check_person, check_record
+from app.demo import files as df
+from app.demo.nsi import demo_nsi
+from app.demo.people import demo_person
 from app.formats.archive import open_pair
 from app.formats.definitions import get_definition
 from app.formats.fragments import from_xml, to_xml
 from app.formats.reader import read_file
 from app.formats.structure import check_header as structure_header
 from app.formats.structure import check_record as structure_record
-from app.demo.nsi import demo_nsi
 from app.registry_files import RegistryFileError, RegistryPair, registry_file_name, write_registry_pair
-from app.demo import files as df
-from app.demo.people import demo_person
 
 TODAY = dt.date(2026, 11, 10)
 DSCHET = dt.date(2026, 11, 3)

@@ -9,9 +9,8 @@ from pathlib import Path
 from app.extensions import db
 from app.models.registry import Registry
 from app.services.registries import workflow as wf
-from app.services.signing import certificates
-from app.services.signing import registry_signing as signing
 from app.services.registries.formation import form_registries
+from app.services.signing import certificates
 from app.signing import pki
 from tests.registries.helpers import demo, load, user
 

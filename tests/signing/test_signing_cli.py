@@ -40,7 +40,8 @@ def test_sign_with_pkcs12_then_sig_dir_then_verify(app, tmp_path, test_pki):
     for name, content in docs:
         (sig_dir / f"{name}.sig").write_bytes(signer.sign(content))
     out = _run(app, "sign", str(reg_id), "--user", "mo1_accountant", "--sig-dir", str(sig_dir))
-    assert out == {"ok": True, "status": "На подпись МО", "message": out["message"]} and "Главный бухгалтер" in out["message"]
+    assert out == {"ok": True, "status": "На подпись МО", "message": out["message"]}
+    assert "Главный бухгалтер" in out["message"]
     report = _run(app, "verify", str(reg_id), "--user", "mo1_head")
     assert report["ok"] is True and len(report["signatures"]) == 2 * len(docs)
     assert {s["role"] for s in report["signatures"]} == {"executor", "chief_accountant"}

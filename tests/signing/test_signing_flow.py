@@ -10,13 +10,13 @@ from app.extensions import db
 from app.models.registry import RegistryDocument, RegistryStatusChange
 from app.models.signing import RegistrySigning
 from app.security.roles import ROLE_MO, ROLE_TFOMS
+from app.services.registries.documents import documents_of
 from app.services.signing import certificates
 from app.services.signing import registry_signing as signing
-from app.services.registries.documents import documents_of
 from app.signing.providers import Pkcs12Signer
 from tests.factories import make_user, org_by_code
-from tests.signing.helpers import PASS, make_test_pki, registry_for_signing, status
 from tests.registries.helpers import user
+from tests.signing.helpers import PASS, make_test_pki, registry_for_signing, status
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from app.extensions import db
 from app.models.signing import Certificate, TrustRoot
 from app.signing import pki
 from app.signing.certificates import thumbprint_of
-from tests.signing.helpers import PASS, make_test_pki, registry_for_signing, status
 from tests.registries.helpers import user
+from tests.signing.helpers import PASS, make_test_pki, registry_for_signing, status
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 from lxml import etree
 
+from app.demo.files import write_archive
 from app.extensions import db
 from app.models.intake import UploadedFile
-from app.demo.files import write_archive
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-
 from app.extensions import db
 from app.models.audit import AuditEvent
 from app.models.intake import MedicalCase, UploadedFile
@@ -50,7 +49,8 @@ def test_suspend_resume_exclude_with_count_sum_and_reason(app, browser_factory, 
     b.post(url, data={**form, "reason": "дубль в МИС"})
     with app.app_context():
         assert {c.status for c in db.session.query(MedicalCase).filter(MedicalCase.id.in_(ids))} == {"Приостановлен"}
-        event = db.session.query(AuditEvent).filter_by(event="case_status_changed").order_by(AuditEvent.id.desc()).first()
+        event = (db.session.query(AuditEvent).filter_by(event="case_status_changed")
+                 .order_by(AuditEvent.id.desc()).first())
         assert "дубль в МИС" in event.details and event.username == "mo1_operator"
     # «Исключить» only from «Приостановлен»; «Возобновить» goes back to «Принят»
     b.post(url, data={"target": "Принят", "ids": str(ids[0]), "reason": "ошибка"})
@@ -76,7 +76,8 @@ def test_formation_page_filters_and_forms(app, browser_factory, tmp_path):
     rows = re.findall(r"<tr><td>2023-03</td><td>([^<]+)</td>", page)
     assert "АПП" in rows
     # the type dropdown of the period offers only the period's types
-    assert set(re.findall(r'<option value="([^"]+)"', page.split('id="f_reg_type"')[1].split("</select>")[0])) == set(rows)
+    type_select = page.split('id="f_reg_type"')[1].split("</select>")[0]
+    assert set(re.findall(r'<option value="([^"]+)"', type_select)) == set(rows)
     resp = b.post("/formation/form", data={"period": "2023-03", "reg_type": "АПП"}, follow_redirects=True)
     html = resp.get_data(as_text=True)
     assert "Сформировано реестров:" in html

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from app.demo.files import write_archive
 from app.extensions import db
 from app.models.audit import AuditEvent
 from app.models.reference import ControlRule, NsiBookVersion, NsiItem
 from app.security.roles import ROLE_TFOMS
-from app.demo.files import write_archive
 from tests.factories import make_user, org_by_code
 
 Q015 = "ruslanzykov__check_tfoms_errors/Q015.xml"                  # in official_reference
@@ -16,8 +16,9 @@ V002 = "AshurkovAV__SQL_T/V002_extracted_from_SQLScript.xml"
 
 
 def _load(app, tmp_path, seed, codes):
-    from click.testing import CliRunner  # noqa: F401  (the runner of the app is used)
     import json
+
+    from click.testing import CliRunner  # noqa: F401  (the runner of the app is used)
 
     archive = write_archive(tmp_path / str(seed), cases=30, seed=seed, number=seed % 9 + 1,
                             error_rate=0.5, codes=codes)

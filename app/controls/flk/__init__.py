@@ -12,18 +12,24 @@ Public API::
 
 See :mod:`app.controls.flk.registry` for the rule declaration and the regional code family.
 """
-from app.controls.flk.context import DEFAULT_VERSIONS, FileName, FlkContext, parse_file_name
 from app.controls.catalogue import RuleError
-from app.controls.flk.engine import check_header, check_person, check_record
-from app.controls.flk.registry import FlkRuleSpec, Hit, all_specs, rule
-from app.nsi.lookup import NsiLookup
 
 # rule modules register themselves on import
 from app.controls.flk import (  # noqa: F401,E402
-    rules_header, rules_patient, rules_case, rules_dates, rules_sums, rules_onco, rules_person,
+    rules_case,
+    rules_dates,
+    rules_header,
     rules_nsi,
+    rules_onco,
+    rules_patient,
+    rules_person,
+    rules_sums,
 )
+from app.controls.flk.context import DEFAULT_VERSIONS, FileName, FlkContext, parse_file_name
+from app.controls.flk.engine import check_header, check_person, check_record
+from app.controls.flk.registry import FlkRuleSpec, Hit, all_specs, rule
 from app.controls.flk.totals import FileTotals, check_file_totals  # noqa: E402  (declares the file-level rules)
+from app.nsi.lookup import NsiLookup
 
 
 def catalogue() -> list[FlkRuleSpec]:

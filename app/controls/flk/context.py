@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Mapping, NamedTuple, Optional
 
-from app.formats.record import Node
 from app.controls.catalogue import RuleBook
 from app.controls.flk.registry import REGISTRY
 from app.controls.values import to_date, to_int, tx
+from app.formats.record import Node
 from app.nsi.lookup import NsiLookup
 
 # <Type><Pi><Ni><Pp><Np>_<YY><MM><N>, Type = H|C|T|D?|L (L may carry the D letter: LP…)

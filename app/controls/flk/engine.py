@@ -8,8 +8,8 @@ from app.controls.finding import STAGE_FLK, Finding
 from app.controls.flk.context import FlkContext
 from app.controls.flk.registry import FlkRuleSpec, Hit
 from app.controls.flk.views import HeaderView, PersonView, RecordView
-from app.formats.record import Node
 from app.controls.values import tx
+from app.formats.record import Node
 
 
 def make_finding(spec: FlkRuleSpec, hit: Hit, ctx: FlkContext, *, default_line: Optional[int] = None,

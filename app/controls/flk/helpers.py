@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from app.formats.record import Node
 from app.controls.flk.registry import Hit
 from app.controls.values import all_present, present
+from app.formats.record import Node
 
 
 def need(parent: Node, tag: str, **loc) -> Iterator[Hit]:

@@ -300,15 +300,18 @@ def _values_rule(code, path, types, allowed, text, where):
 for _args in (
     ("002F.00.0160", "ZL_LIST/ZAP/Z_SL/OS_SLUCH", "CHTX", {"1", "2"}, "Допустимые значения OS_SLUCH: 1, 2", "Z_SL"),
     ("002F.00.0170", "ZL_LIST/ZAP/Z_SL/VB_P", "CH", {"1"}, "Допустимое значение VB_P: 1", "Z_SL"),
-    ("002F.00.0180", "ZL_LIST/ZAP/Z_SL/OPLATA", "CHTX", {"0", "1", "2", "3"}, "Допустимые значения OPLATA: 0, 1, 2, 3", "Z_SL"),
+    ("002F.00.0180", "ZL_LIST/ZAP/Z_SL/OPLATA", "CHTX", {"0", "1", "2", "3"},
+     "Допустимые значения OPLATA: 0, 1, 2, 3", "Z_SL"),
     ("002F.00.0220", "ZL_LIST/ZAP/Z_SL/SL/DET", "CHT", {"0", "1"}, "Допустимые значения DET: 0, 1", "SL"),
-    ("002F.00.0240", "ZL_LIST/ZAP/Z_SL/SL/P_PER", "CH", {"1", "2", "3", "4"}, "Допустимые значения P_PER: 1, 2, 3, 4", "SL"),
+    ("002F.00.0240", "ZL_LIST/ZAP/Z_SL/SL/P_PER", "CH", {"1", "2", "3", "4"},
+     "Допустимые значения P_PER: 1, 2, 3, 4", "SL"),
     ("002F.00.0250", "ZL_LIST/ZAP/Z_SL/SL/DS_ONK", "CTX", {"0", "1"}, "Допустимые значения DS_ONK: 0, 1", "SL"),
     ("002F.00.0280", "ZL_LIST/ZAP/Z_SL/SL/DN", "CH", {"1", "2", "4", "6"}, "Допустимые значения DN: 1, 2, 4, 6", "SL"),
     ("002F.00.0290", "ZL_LIST/ZAP/Z_SL/SL/REAB", "CH", {"1"}, "Допустимое значение REAB: 1", "SL"),
     ("002F.00.0320", "ZL_LIST/ZAP/Z_SL/SL/VERS_SPEC", "CHT", {"V021"}, "Допустимое значение VERS_SPEC: V021", "SL"),
     ("002F.00.0510", "ZL_LIST/ZAP/Z_SL/SL/USL/DET", "CHT", {"0", "1"}, "Допустимые значения DET: 0, 1", "USL"),
-    ("002F.00.0520", "ZL_LIST/ZAP/Z_SL/SL/USL/NPL", "CH", {"1", "2", "3", "4"}, "Допустимые значения NPL: 1, 2, 3, 4", "USL"),
+    ("002F.00.0520", "ZL_LIST/ZAP/Z_SL/SL/USL/NPL", "CH", {"1", "2", "3", "4"},
+     "Допустимые значения NPL: 1, 2, 3, 4", "USL"),
 ):
     _values_rule(*_args)
 
@@ -338,8 +341,10 @@ def _rslt_in(*vals):
 
 for _args in (
     ("006F.00.1200", "VIDPOM", "CHT", _usl_ok(4), {2, 21, 22, 23}, "При USL_OK=4 VIDPOM = {2, 21, 22, 23}"),
-    ("006F.00.1210", "VIDPOM", "CHT", _usl_ok(3), {1, 2, 11, 12, 13, 4, 14}, "При USL_OK=3 VIDPOM = {1, 2, 11, 12, 13, 4, 14}"),
-    ("006F.00.1220", "VIDPOM", "CHT", _usl_ok(2), {12, 13, 14, 31, 32, 33}, "При USL_OK=2 VIDPOM = {12, 13, 14, 31, 32, 33}"),
+    ("006F.00.1210", "VIDPOM", "CHT", _usl_ok(3), {1, 2, 11, 12, 13, 4, 14},
+     "При USL_OK=3 VIDPOM = {1, 2, 11, 12, 13, 4, 14}"),
+    ("006F.00.1220", "VIDPOM", "CHT", _usl_ok(2), {12, 13, 14, 31, 32, 33},
+     "При USL_OK=2 VIDPOM = {12, 13, 14, 31, 32, 33}"),
     ("006F.00.1230", "VIDPOM", "CHT", _usl_ok(1), {3, 21, 31, 32, 33}, "При USL_OK=1 VIDPOM = {3, 21, 31, 32, 33}"),
     ("006F.00.1280", "FOR_POM", "CHT", _usl_ok(2), {2, 3}, "При USL_OK=2 FOR_POM = {2, 3}"),
     ("006F.00.1290", "FOR_POM", "CHT", _usl_ok(3), {2, 3}, "При USL_OK=3 FOR_POM = {2, 3}"),
@@ -406,7 +411,8 @@ def _os_sluch_due(r) -> bool:
 
 
 @rule("003F.00.0460", "ZL_LIST/ZAP/Z_SL/OS_SLUCH", "CHTX",
-      "OS_SLUCH обязателен: нет отчества (OT при NOVOR=0, OT_P при NOVOR<>0) или ребёнок не первый при многоплодных родах")
+      "OS_SLUCH обязателен: нет отчества (OT при NOVOR=0, OT_P при NOVOR<>0) "
+      "или ребёнок не первый при многоплодных родах")
 def os_sluch_required(r):
     if r.person is not None and _os_sluch_due(r):
         yield from need(r.z_sl, "OS_SLUCH")

@@ -2,9 +2,8 @@
 the case belongs to the reporting period."""
 from __future__ import annotations
 
-from app.controls.values import present
 from app.controls.flk.registry import Hit, rule
-from app.controls.values import to_date, tx
+from app.controls.values import present, to_date, tx
 
 
 def _d(node):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.controls.values import present
 from app.controls.flk.registry import Hit, rule
-from app.controls.values import to_date, to_int, tx
+from app.controls.values import present, to_date, to_int, tx
 
 _L_32_FROM = date(2019, 11, 1)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from app.controls.values import all_present
 from app.controls.flk.registry import Hit, rule
+from app.controls.values import all_present
 from app.formats.record import Node
 
 

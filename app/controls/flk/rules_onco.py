@@ -140,7 +140,8 @@ def _radio_rule(req_code, abs_code, tag):
             if not _usl_tips(o) & {3, 4}:
                 yield from forbid(o, tag, sl=sl)
     path = f"ZL_LIST/ZAP/Z_SL/SL/ONK_SL/{tag}"
-    rule(req_code, path, "CT", f"{tag} обязателен при выполнении условия: USL_TIP={{3, 4}} хотя бы в одном ONK_USL")(required)
+    rule(req_code, path, "CT",
+         f"{tag} обязателен при выполнении условия: USL_TIP={{3, 4}} хотя бы в одном ONK_USL")(required)
     rule(abs_code, path, "CT", _ABSENT + "USL_TIP<>{3, 4} во всех ONK_USL")(absent)
 
 

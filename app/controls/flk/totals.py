@@ -19,12 +19,11 @@ from __future__ import annotations
 from typing import Container, Optional
 
 from app.controls.finding import Finding
-from app.formats.record import Node
 from app.controls.flk.context import FlkContext
 from app.controls.flk.engine import make_finding
-from app.controls.values import present
 from app.controls.flk.registry import Hit, declare
-from app.controls.values import ZERO, to_dec, to_int, tx
+from app.controls.values import ZERO, present, to_dec, to_int, tx
+from app.formats.record import Node
 
 SD_Z = declare("006F.00.0110", "ZL_LIST/ZGLV/SD_Z", "CHTX",
                "Значение поля должно быть равно количеству законченных случаев (Z_SL), включенных в реестр",

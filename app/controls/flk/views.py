@@ -7,10 +7,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Optional
 
-from app.formats.record import Node
 from app.controls.flk.context import FileName, FlkContext, parse_file_name
-
 from app.controls.values import to_date, to_int, tx, values
+from app.formats.record import Node
 
 _EMPTY = Node("")
 

@@ -11,12 +11,11 @@ Public API::
 
 See :mod:`app.controls.mek.registry` for the declaration, the reasons and the regional codes.
 """
+from app.controls.mek import duplicates, rules_case, rules_diag, rules_erz, rules_sl, rules_tariff  # noqa: F401,E402
 from app.controls.mek.context import MekContext
 from app.controls.mek.engine import Sanction, SetCase, check_case, run_set_rules
 from app.controls.mek.registry import MekHit, MekRuleSpec, all_specs, mek_rule
 from app.controls.mek.views import MekCase
-
-from app.controls.mek import rules_erz, rules_case, rules_diag, rules_sl, rules_tariff, duplicates  # noqa: F401,E402
 
 
 def catalogue() -> list[MekRuleSpec]:

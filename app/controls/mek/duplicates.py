@@ -10,7 +10,8 @@ and the PROFIL and PRVS of the first SL.
   (still «Принят», or «В реестре», «Приостановлен») under another NHISTORY is refused — F014
   1.10.1 (позиция реестра оплачена / предъявлена ранее).  A twin with the same NHISTORY is the
   same case sent again (the identity of a case: МО, patient, USL_OK, dates, NHISTORY): it is a new
-  version of that case, which the re-upload replaces or skips (:mod:`app.services.intake.stages.versions`), not a duplicate.
+  version of that case, which the re-upload replaces or skips
+  (:mod:`app.services.intake.stages.versions`), not a duplicate.
 
 Two queries for the whole file, on the index (organisation_id, person_key, date_z_1).
 """

@@ -2,9 +2,8 @@
 against the dates, the number of visits; the reporting period."""
 from __future__ import annotations
 
-from app.controls.values import present
-from app.controls.values import to_date, to_dec, tx
 from app.controls.mek.registry import Q016_2020, MekHit, mek_rule
+from app.controls.values import present, to_date, to_dec, tx
 
 _INCORRECT = "1.1.4"      # некорректное заполнение полей реестра счетов
 _MISSING = "1.1.3"        # не заполнены поля, обязательные к заполнению

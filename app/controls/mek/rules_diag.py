@@ -1,9 +1,8 @@
 """МЭК on diagnoses and the children's profile against the patient's sex and age."""
 from __future__ import annotations
 
-from app.controls.values import present
-from app.controls.values import ds, to_date, tx
 from app.controls.mek.registry import MekHit, mek_rule
+from app.controls.values import ds, present, to_date, tx
 
 _INCORRECT = "1.1.4"
 

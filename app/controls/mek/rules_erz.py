@@ -2,9 +2,8 @@
 care after the date of death."""
 from __future__ import annotations
 
-from app.controls.values import present
-from app.controls.values import to_date, tx
 from app.controls.mek.registry import MekHit, mek_rule
+from app.controls.values import present, to_date, tx
 from app.erz.resolve import POLICY_ENDED, POLICY_FUTURE, POLICY_NONE
 
 

@@ -4,9 +4,8 @@ PROFIL and PRVS are the same visit presented twice.  The case-level twin across 
 is 003K.00.0420 (``duplicates.py``, set-based in SQL)."""
 from __future__ import annotations
 
-from app.controls.values import present
-from app.controls.values import tx
 from app.controls.mek.registry import MekHit, mek_rule
+from app.controls.values import present, tx
 
 _TWICE = "1.10.2"      # дублирование случаев оказания медицинской помощи в одном реестре
 
@@ -23,6 +22,7 @@ def same_visit_twice_in_a_case(c, ctx):
             continue
         if key in seen:
             yield MekHit(present(sl, "DATE_1"), sl=sl,
-                         detail=f"SL_ID {tx(sl, 'SL_ID')} повторяет SL_ID {seen[key]}: те же даты, профиль и специальность")
+                         detail=f"SL_ID {tx(sl, 'SL_ID')} повторяет SL_ID {seen[key]}: "
+                                "те же даты, профиль и специальность")
         else:
             seen[key] = tx(sl, "SL_ID")

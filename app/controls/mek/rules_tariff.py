@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from app.controls.values import present
 from app.controls.mek.registry import MekHit, mek_rule
+from app.controls.values import present
 from app.models.tariff import TARIFF_KINDS
 
 

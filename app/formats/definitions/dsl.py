@@ -24,7 +24,8 @@ Definitions are immutable; variants are made by *edits* applied to a copy:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace as _dc_replace
+from dataclasses import dataclass, field
+from dataclasses import replace as _dc_replace
 from typing import Callable, Iterable, Optional, Sequence, Union
 
 

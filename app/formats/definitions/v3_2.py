@@ -17,7 +17,11 @@ from __future__ import annotations
 from . import register
 from .blocks import ENP, LEK_PR_32, MED_DEV, MR_USL_N, NPOLIS_OPT, WEI
 from .dsl import D, E, T, insert_after, insert_before, remove, replace
-from .v3_1 import C as C31, H as H31, L as L31, T_ as T31, X as X31
+from .v3_1 import T_ as T31
+from .v3_1 import C as C31
+from .v3_1 import H as H31
+from .v3_1 import L as L31
+from .v3_1 import X as X31
 
 PACIENT_32 = (
     replace("ZAP/PACIENT/NPOLIS", NPOLIS_OPT, ENP),

@@ -13,8 +13,8 @@ from typing import Optional
 
 from flask_appbuilder.security.sqla.models import ApiKey
 
-from app.extensions import appbuilder, db
 from app.core import audit
+from app.extensions import appbuilder, db
 from app.models.user import OmsUser
 
 NAME_MAX = 100

@@ -6,17 +6,16 @@ from decimal import Decimal
 
 from sqlalchemy import func, select, update
 
-from app.extensions import db
-from app.models.intake import MedicalCase, loaded_file_ids
-from app.models.vocabulary import CaseStatus
-from app.security.access import can
-from app.security.scope import Scope
 from app.core import audit
 from app.core.outcome import Outcome
-from app.security.request_scope import not_found_message
-from app.models.vocabulary import Resource
-from app.security.permissions import PERM_WRITE
+from app.extensions import db
+from app.models.intake import MedicalCase, loaded_file_ids
 from app.models.user import OmsUser
+from app.models.vocabulary import CaseStatus, Resource
+from app.security.access import can
+from app.security.permissions import PERM_WRITE
+from app.security.request_scope import not_found_message
+from app.security.scope import Scope
 
 # target status -> (allowed current status, name of the action)
 TRANSITIONS = {
@@ -45,8 +44,8 @@ def _ids(case_ids: list) -> list[int]:
 
 
 def _scoped(user: OmsUser, ids: list[int]) -> list:
-    return [MedicalCase.id.in_(ids[:MAX_SELECTED]), Scope.of(user).clause(MedicalCase), MedicalCase.registry_id.is_(None),
-            MedicalCase.file_id.in_(loaded_file_ids())]
+    return [MedicalCase.id.in_(ids[:MAX_SELECTED]), Scope.of(user).clause(MedicalCase),
+            MedicalCase.registry_id.is_(None), MedicalCase.file_id.in_(loaded_file_ids())]
 
 
 def preview(user: OmsUser, case_ids: list[int], target: str) -> tuple[int, Decimal]:

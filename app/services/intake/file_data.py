@@ -15,11 +15,11 @@ from app.core.outcome import Outcome
 from app.extensions import db
 from app.models.intake import CasePayload, ControlError, MedicalCase, Patient, UploadedFile
 from app.models.registry import CaseVersion
+from app.models.user import OmsUser
 from app.models.vocabulary import FILE_LOADING, CaseStatus, Resource
 from app.security.access import can
 from app.security.permissions import PERM_WRITE
 from app.security.request_scope import get_scoped, not_found_message
-from app.models.user import OmsUser
 
 STILL_LOADING = "Загрузка файлов еще не завершена. Попробуйте позже!"
 IN_REGISTRY = "Невозможно удалить данные файла. Случаи файла уже находятся в реестре"

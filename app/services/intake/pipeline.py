@@ -135,7 +135,7 @@ def summary(row: UploadedFile, max_errors: Optional[int] = None) -> dict:
          .where(ControlError.file_id == row.id).order_by(ControlError.id))
     if max_errors is not None:
         q = q.limit(max_errors)
-    errors = [dict(zip(fields, e)) for e in db.session.execute(q)]
+    errors = [dict(zip(fields, e, strict=True)) for e in db.session.execute(q)]
     return {"file": row.archive_name, "file_id": row.id, "status": row.status, "note": row.note,
             "records": row.records, "flk_rejected": row.flk_rejected, "flk_errors": row.flk_errors,
             "mek_rejected": row.mek_rejected, "errors": errors}

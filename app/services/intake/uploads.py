@@ -11,22 +11,20 @@ from pathlib import Path
 from typing import BinaryIO, Iterable, Optional
 
 from flask import current_app
-
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
+from app.core import audit
 from app.core.outcome import Outcome
 from app.extensions import db
 from app.jobs.runtime import QUEUE_DOWN, QueueUnavailable, check_queue, enqueue
+from app.models.intake import UploadedFile
+from app.models.user import OmsUser
+from app.models.vocabulary import FILE_ERRORS, FILE_LOADING, FileStatus, OrgKind, Resource
 from app.security.access import can
 from app.security.permissions import PERM_WRITE
 from app.security.request_scope import get_scoped, not_found_message
 from app.services.intake import file_data
-from app.models.intake import UploadedFile
-from app.models.vocabulary import OrgKind
-from app.models.vocabulary import FILE_ERRORS, FILE_LOADING, FileStatus, Resource
-from app.core import audit
-from app.models.user import OmsUser
 
 CHUNK = 1024 * 1024
 

@@ -8,10 +8,10 @@ from typing import Iterable, Optional
 
 from sqlalchemy import delete, insert, select
 
+from app.demo.nsi import load_demo_books
 from app.extensions import db
 from app.models.reference import NsiBookVersion, NsiItem
 from app.nsi.books import BOOKS, NsiEntry, row_to_entry
-from app.demo.nsi import load_demo_books
 from app.nsi.lookup import MemoryNsi
 from app.nsi.packet import PacketHeader, iter_packet
 

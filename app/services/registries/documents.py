@@ -19,10 +19,9 @@ from app.extensions import db
 from app.jobs.runtime import report_progress
 from app.models.intake import CasePayload, MedicalCase, Patient
 from app.models.organisation import Organisation
-from app.models.vocabulary import OrgKind
 from app.models.reference import NsiItem
 from app.models.registry import Registry, RegistryDocument
-from app.models.vocabulary import RegistryStatus, SUBTYPE_NAMES
+from app.models.vocabulary import SUBTYPE_NAMES, OrgKind, RegistryStatus
 from app.registry_files import write_registry_pair
 from app.services.registries.queries import payable_expr, refresh_sums
 from app.services.registries.workflow import move

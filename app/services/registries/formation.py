@@ -22,22 +22,27 @@ from typing import Iterator, Mapping, Optional
 from sqlalchemy import ColumnElement, and_, case, func, literal, select, update
 from sqlalchemy.exc import OperationalError
 
+from app.core import audit
+from app.core.outcome import Outcome
 from app.extensions import db
 from app.models.intake import MedicalCase, Patient, UploadedFile
 from app.models.organisation import Organisation, Subdivision
-from app.models.vocabulary import OrgKind
 from app.models.registry import Registry, RegistryStatusChange
 from app.models.user import OmsUser
-from app.models.vocabulary import REGISTRY_TYPE_BY_USL_OK, RegistryStatus, RegistryType
-from app.models.vocabulary import CaseStatus, FileStatus
+from app.models.vocabulary import (
+    REGISTRY_TYPE_BY_USL_OK,
+    CaseStatus,
+    FileStatus,
+    OrgKind,
+    RegistryStatus,
+    RegistryType,
+    Resource,
+)
 from app.security.access import can
+from app.security.permissions import PERM_WRITE
 from app.security.scope import Scope
-from app.core import audit
-from app.core.outcome import Outcome
 from app.services.registries.linked_filters import NONE_VALUE, LinkedFilters
 from app.services.registries.queries import payable_expr
-from app.models.vocabulary import Resource
-from app.security.permissions import PERM_WRITE
 
 NOTHING_TO_FORM = ("Нет случаев для формирования реестра по выбранным условиям: возможно, они уже "
                    "включены в реестр другим пользователем. Обновите вкладку «Формирование»")
@@ -161,7 +166,8 @@ def _tfoms() -> Organisation:
     return db.session.query(Organisation).filter_by(kind=OrgKind.TFOMS).order_by(Organisation.id).first()
 
 
-def form_registries(user: OmsUser, period: str, reg_type: str, subdivision_codes: Optional[list[str]] = None) -> Outcome:
+def form_registries(user: OmsUser, period: str, reg_type: str,
+                    subdivision_codes: Optional[list[str]] = None) -> Outcome:
     """Create the registries of ``period`` (YYYY-MM) and ``reg_type``; with subdivision codes, one
     per subdivision and payer (each code must be ticked explicitly), else for the whole МО."""
     org = getattr(user, "organisation", None)

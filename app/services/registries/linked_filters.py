@@ -67,7 +67,7 @@ class LinkedFilters:
                 if values[i] not in found[i]:
                     found[i][values[i]] = self.label(r, self.keys[i])
         out = {}
-        for key, values in zip(self.keys, found):
+        for key, values in zip(self.keys, found, strict=True):
             sort = self.order.get(key)
             items = list(values.items())
             if sort is not None:

@@ -16,6 +16,8 @@ from typing import BinaryIO, Optional
 from flask import current_app
 from sqlalchemy import Row, delete, select
 
+from app.core import audit
+from app.core.outcome import Outcome
 from app.documents import Party, Refusal, RegistryDocData, render_mek_act
 from app.documents.data import PAYER_SMO, PAYER_TFOMS
 from app.extensions import db
@@ -23,19 +25,15 @@ from app.formats.archive import NOT_ZIP, ArchiveError, extract_one
 from app.formats.reader import read_file
 from app.models.intake import MedicalCase, Patient
 from app.models.organisation import Organisation
-from app.models.vocabulary import OrgKind
 from app.models.registry import Registry, RegistryDocument, RegistryRefusal
-from app.models.vocabulary import RegistryStatus
-from app.core import audit
-from app.core.outcome import Outcome
-from app.security.request_scope import get_scoped, not_found_message
-from app.services.registries.queries import apply_payer_sump
-from app.services.registries.documents import refresh_payable_documents
-from app.services.registries.workflow import PAYER, actors_of
-from app.models.vocabulary import Resource
+from app.models.user import OmsUser
+from app.models.vocabulary import OrgKind, RegistryStatus, Resource
 from app.security.access import can
 from app.security.permissions import PERM_WRITE
-from app.models.user import OmsUser
+from app.security.request_scope import get_scoped, not_found_message
+from app.services.registries.documents import refresh_payable_documents
+from app.services.registries.queries import apply_payer_sump
+from app.services.registries.workflow import PAYER, actors_of
 
 ZERO = Decimal("0.00")
 CHUNK = 1024 * 1024

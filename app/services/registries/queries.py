@@ -17,22 +17,20 @@ from typing import Mapping, Optional
 
 from sqlalchemy import ColumnElement, and_, false, func, literal, select, true, update
 
+from app.core import audit
+from app.core.bulk_update import update_rows
+from app.core.outcome import Outcome
 from app.extensions import db
 from app.models.intake import MedicalCase
 from app.models.organisation import Organisation, Subdivision
 from app.models.registry import Registry, RegistryStatusChange
-from app.models.vocabulary import DELETABLE_REGISTRY_STATUSES, RegistryStatus
-from app.models.vocabulary import CaseStatus
-from app.security.access import can
-from app.security.scope import Scope
-from app.core import audit
-from app.core.bulk_update import update_rows
-from app.services.registries.linked_filters import NONE_VALUE, LinkedFilters
-from app.core.outcome import Outcome
-from app.security.request_scope import get_scoped, not_found_message
-from app.models.vocabulary import Resource
-from app.security.permissions import PERM_WRITE
 from app.models.user import OmsUser
+from app.models.vocabulary import DELETABLE_REGISTRY_STATUSES, CaseStatus, RegistryStatus, Resource
+from app.security.access import can
+from app.security.permissions import PERM_WRITE
+from app.security.request_scope import get_scoped, not_found_message
+from app.security.scope import Scope
+from app.services.registries.linked_filters import NONE_VALUE, LinkedFilters
 
 NOT_DELETABLE = "Удалить можно только реестр в статусе «Создан» или «На доработку»"
 

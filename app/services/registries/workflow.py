@@ -19,17 +19,15 @@ from typing import Optional
 
 from sqlalchemy import update
 
-from app.extensions import db
-from app.models.vocabulary import OrgKind
-from app.models.registry import Registry, RegistryStatusChange
-from app.models.vocabulary import RegistryStatus
-from app.security.access import can
 from app.core import audit
 from app.core.outcome import Outcome, Refusal
-from app.security.request_scope import get_scoped, not_found_message
-from app.models.vocabulary import Resource
-from app.security.permissions import PERM_WRITE
+from app.extensions import db
+from app.models.registry import Registry, RegistryStatusChange
 from app.models.user import OmsUser
+from app.models.vocabulary import OrgKind, RegistryStatus, Resource
+from app.security.access import can
+from app.security.permissions import PERM_WRITE
+from app.security.request_scope import get_scoped, not_found_message
 
 SYSTEM = "system"
 PAYER = "payer"          # the СМО of the registry, or the ТФОМС for «Иногородние»

@@ -27,30 +27,40 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.core import audit
 from app.core.bulk_update import in_values
+from app.core.outcome import Outcome
 from app.extensions import db
 from app.models.base import utcnow
-from app.models.vocabulary import OrgKind
 from app.models.registry import Registry, RegistryDocument
-from app.models.vocabulary import RegistryStatus
 from app.models.signing import Certificate, DocumentSignature, RegistrySigning
-from app.models.vocabulary import PaperRole, SigningMethod
 from app.models.user import OmsUser
-from app.models.vocabulary import MO_SIGNING_ORDER, SigningRight
+from app.models.vocabulary import (
+    MO_SIGNING_ORDER,
+    OrgKind,
+    PaperRole,
+    RegistryStatus,
+    Resource,
+    SigningMethod,
+    SigningRight,
+)
 from app.security.access import can
-from app.security.scope import Scope
-from app.core import audit
-from app.core.outcome import Outcome
+from app.security.permissions import PERM_WRITE
 from app.security.request_scope import get_scoped, not_found_message
+from app.security.scope import Scope
 from app.services.registries.workflow import move
-from app.signing import order
 from app.services.signing.certificates import active_certificates, trust_roots
+from app.signing import order
 from app.signing.certificates import thumbprint_of
 from app.signing.cms import SignatureFormatError, normalise
-from app.signing.providers import (DocumentSigner, Pkcs12Signer, SigningError, Verification,
-                                   configured_command_provider, configured_verifier)
-from app.models.vocabulary import Resource
-from app.security.permissions import PERM_WRITE
+from app.signing.providers import (
+    DocumentSigner,
+    Pkcs12Signer,
+    SigningError,
+    Verification,
+    configured_command_provider,
+    configured_verifier,
+)
 
 NEXT_STATUS = {RegistryStatus.MO_SIGNING: RegistryStatus.SMO_SIGNING, RegistryStatus.SMO_SIGNING: RegistryStatus.CLOSED}
 PAPER_ROLE = {RegistryStatus.MO_SIGNING: PaperRole.MO, RegistryStatus.SMO_SIGNING: PaperRole.SMO}
@@ -316,7 +326,8 @@ def _store(user: OmsUser, ready: _Prepared, method: str, certificate: Optional[C
     if reg is None or reg.status != ready.status or (
             method != SigningMethod.PAPER and order.next_role(reg.status, signed_roles(reg.id)) != expected_role):
         db.session.rollback()
-        return Outcome(False, "Реестр уже подписан или его статус изменен. Обновите страницу", status=getattr(reg, "status", None))
+        return Outcome(False, "Реестр уже подписан или его статус изменен. Обновите страницу",
+                       status=getattr(reg, "status", None))
     status = reg.status
     step = RegistrySigning(registry_id=reg.id, role=expected_role, method=method, user_id=user.id,
                            username=user.username, certificate_id=getattr(certificate, "id", None),

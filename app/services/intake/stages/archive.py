@@ -19,10 +19,10 @@ def open_archive(load: LoadContext) -> None:
         load.pair = open_pair(load.archive_path, load.workdir, max_total_bytes=cfg["ARCHIVE_MAX_UNPACKED_BYTES"],
                               max_ratio=cfg["ARCHIVE_MAX_RATIO"])
     except ArchiveError as exc:
-        raise LoadFailed(FileStatus.ERR_UPLOAD, exc.note, cleanup=False)
+        raise LoadFailed(FileStatus.ERR_UPLOAD, exc.note, cleanup=False) from exc
     except OSError as exc:
         raise LoadFailed(FileStatus.ERR_UPLOAD, f"Архив не удалось прочитать: {getattr(exc, 'strerror', None) or exc}",
-                         cleanup=False)
+                         cleanup=False) from exc
 
 
 def check_sender(load: LoadContext) -> None:

@@ -68,7 +68,7 @@ def identify_cases(file_id: int, progress: Optional[Callable[[float], None]] = N
         queries = [_query(r) for r in rows]
         matches = adapter.identify(queries)
         values = []
-        for row, q in zip(rows, queries):
+        for row, q in zip(rows, queries, strict=True):
             res = resolve(q, matches.get(q.key), region, st_okato=row.st_okato)
             smo = res.smo_code or (row.smo if res.found_by is None else None)
             payer = fund_id if res.nonresident else smo_ids.get(smo) if smo else None

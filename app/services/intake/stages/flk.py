@@ -208,8 +208,8 @@ class _FlkRun:
             payloads.append(to_xml(zap))
             per_case.append(found)
         ids = insert_returning_ids(MedicalCase.__table__, cases)
-        insert_rows(CasePayload.__table__, [{"case_id": i, "zap_xml": x} for i, x in zip(ids, payloads)])
-        errors = [(case_id, f) for case_id, found in zip(ids, per_case) for f in found]
+        insert_rows(CasePayload.__table__, [{"case_id": i, "zap_xml": x} for i, x in zip(ids, payloads, strict=True)])
+        errors = [(case_id, f) for case_id, found in zip(ids, per_case, strict=True) for f in found]
         self.save([f for _, f in errors], case_ids=[c for c, _ in errors])
         db.session.commit()
         self.seen += len(batch)
