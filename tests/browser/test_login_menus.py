@@ -34,7 +34,8 @@ def menu_texts(driver):
         if toggle.is_displayed():
             toggle.click()
             toggle.click()      # and close it: an open list may cover the next toggle of a wrapped menu bar
-    items = driver.find_elements(By.CSS_SELECTOR, ".navbar-nav a")
+    # links, and the logout, which is a POST form's button
+    items = driver.find_elements(By.CSS_SELECTOR, ".navbar-nav a, .navbar-nav form.oms-logout button")
     return {i.get_attribute("textContent").strip() for i in items}
 
 
@@ -70,7 +71,7 @@ def test_locked_account_cannot_log_in(app, live_server, driver, shot):
         login(driver, live_server, username, "Wrong-Password-1")
     login(driver, live_server, username, PASSWORD)
     body = driver.find_element(By.TAG_NAME, "body").text
-    assert "Учетная запись заблокирована" in body
+    assert "Учетная запись временно заблокирована" in body
     assert username not in body.replace(f"{username}", "", 0) or "/login" in driver.current_url
     assert "/login" in driver.current_url
     shot("locked")

@@ -119,7 +119,7 @@ def test_the_regional_manual_end_to_end(app, live_server, driver, shot, tmp_path
     driver.get(live_server + "/files/upload")
     driver.find_element(By.NAME, "archives").send_keys(f"{clean.path}\n{broken.path}")
     shot("upload-form")
-    submit(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
+    submit(driver, driver.find_element(By.CSS_SELECTOR, "form:not(.oms-logout) button[type=submit]"))
     _wait_rows(driver, live_server + "/files/list/", [clean.path.name, broken.path.name],
                "Процесс загрузки завершен")
     shot("files-loaded")
@@ -154,7 +154,7 @@ def test_the_regional_manual_end_to_end(app, live_server, driver, shot, tmp_path
     shot("deleted")
     driver.get(live_server + "/files/upload")
     driver.find_element(By.NAME, "archives").send_keys(str(fixed.path))
-    submit(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
+    submit(driver, driver.find_element(By.CSS_SELECTOR, "form:not(.oms-logout) button[type=submit]"))
     _wait_rows(driver, live_server + "/files/list/", [fixed.path.name], "Процесс загрузки завершен")
     shot("corrected-loaded")
 
