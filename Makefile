@@ -13,7 +13,7 @@ PYTEST_WORKERS ?= 2
 PYTEST_DURATIONS ?= 15
 PYTEST_XDIST := $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS))
 
-.PHONY: run serve setup venv translations db worker test test-browser bench clean extract-messages lock lint
+.PHONY: run serve setup venv translations db worker test test-browser bench clean extract-messages lock lint format
 
 run: setup
 	@$(BIN)/python -m app.banner --host $(HOST) --port $(PORT)
@@ -72,10 +72,17 @@ test: venv translations
 test-browser: venv translations
 	$(BIN)/python -m pytest -q tests/browser $(PYTEST_ARGS)
 
-# pycodestyle, pyflakes, isort and bugbear (pyproject.toml); the code is formatted by hand, not by
-# `ruff format`
+# ruff: pycodestyle, pyflakes (unused imports), isort, bugbear, and the format (pyproject.toml); both
+# checks run and report, the target fails if either finds something.  `make format` formats.
 lint: venv
-	$(BIN)/ruff check .
+	@status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	exit $$status
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 bench: venv translations
 	$(BIN)/python -m bench

@@ -5,6 +5,7 @@ Two runtime modes, the same code:
   with one in-process worker thread;
 - production: DATABASE_URL=postgresql://..., REDIS_URL=redis://..., ``rq worker`` processes.
 """
+
 from __future__ import annotations
 
 import os
@@ -52,7 +53,7 @@ class Config:
     DATA_DIR = Path(os.environ.get("OMS_DATA_DIR", INSTANCE_DIR / "data"))
     # a running job writes a heartbeat every 10 s; silent this long, it is ended (app.jobs.recovery)
     JOB_DEAD_AFTER_SECONDS = int(os.environ.get("JOB_DEAD_AFTER_SECONDS", "60"))
-    JOB_SWEEP_SECONDS = int(os.environ.get("JOB_SWEEP_SECONDS", "30"))      # the web's sweep, at most this often
+    JOB_SWEEP_SECONDS = int(os.environ.get("JOB_SWEEP_SECONDS", "30"))  # the web's sweep, at most this often
 
     # -- the region ---------------------------------------------------------------------------
     REGION_CODE = os.environ.get("REGION_CODE", "14")
@@ -64,11 +65,11 @@ class Config:
     MEK_PERIOD_MONTHS_BACK = int(os.environ.get("MEK_PERIOD_MONTHS_BACK", "3"))
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo-Oms-2026")
     # electronic signatures (README «Электронная подпись»)
-    SIGNING_PROVIDER = os.environ.get("SIGNING_PROVIDER", "pyhanko")       # pyhanko | command
+    SIGNING_PROVIDER = os.environ.get("SIGNING_PROVIDER", "pyhanko")  # pyhanko | command
     SIGNING_SIGN_COMMAND = os.environ.get("SIGNING_SIGN_COMMAND", "")
     SIGNING_VERIFY_COMMAND = os.environ.get("SIGNING_VERIFY_COMMAND", "")
     SIGNING_COMMAND_TIMEOUT = int(os.environ.get("SIGNING_COMMAND_TIMEOUT", "120"))
-    SIGNING_PAPER_ALLOWED = _bool("SIGNING_PAPER_ALLOWED", not PRODUCTION)   # off unless the region allows it
+    SIGNING_PAPER_ALLOWED = _bool("SIGNING_PAPER_ALLOWED", not PRODUCTION)  # off unless the region allows it
     SIGNING_SAME_PERSON_ROLES = _bool("SIGNING_SAME_PERSON_ROLES", False)
     DEMO_PKI_DIR = Path(os.environ.get("OMS_DEMO_PKI_DIR", INSTANCE_DIR / "demo-pki"))
 
@@ -83,11 +84,11 @@ class Config:
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
-    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True      # Redis down: count in memory, log a warning, let logins go on
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: count in memory, log a warning, let logins go on
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     FAB_PASSWORD_COMPLEXITY_ENABLED = True
-    FAB_CREATE_DB = False            # the schema comes from the Alembic migrations only
-    FAB_UPDATE_PERMS = False         # permissions are created by `oms sync-roles`, not at every start
+    FAB_CREATE_DB = False  # the schema comes from the Alembic migrations only
+    FAB_UPDATE_PERMS = False  # permissions are created by `oms sync-roles`, not at every start
     FAB_API_KEY_ENABLED = True
     FAB_API_SWAGGER_UI = True
     FAB_SECURITY_MANAGER_CLASS = "app.security.manager.OmsSecurityManager"
@@ -96,12 +97,12 @@ class Config:
     FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW = False
     FAB_INDEX_VIEW = "app.views.index.OmsIndexView"
     MAX_FAILED_LOGINS = int(os.environ.get("MAX_FAILED_LOGINS", "5"))
-    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))          # the first lock; then doubled
+    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))  # the first lock; then doubled
     LOGIN_LOCK_MAX_MINUTES = int(os.environ.get("LOGIN_LOCK_MAX_MINUTES", str(24 * 60)))
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)      # set it when served over HTTPS
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)  # set it when served over HTTPS
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -109,8 +110,8 @@ class Config:
     # -- forms, uploads -------------------------------------------------------------------------------
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
-    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(1024 ** 3)))  # one request
-    ARCHIVE_MAX_UNPACKED_BYTES = int(os.environ.get("ARCHIVE_MAX_UNPACKED_BYTES", str(2 * 1024 ** 3)))
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(1024**3)))  # one request
+    ARCHIVE_MAX_UNPACKED_BYTES = int(os.environ.get("ARCHIVE_MAX_UNPACKED_BYTES", str(2 * 1024**3)))
     ARCHIVE_MAX_RATIO = int(os.environ.get("ARCHIVE_MAX_RATIO", "200"))
 
     # -- language ----------------------------------------------------------------------------------------

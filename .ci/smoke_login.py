@@ -1,4 +1,5 @@
 """Waits for the login page, logs in as a demo user and checks the start page (stdlib only)."""
+
 import http.cookiejar
 import re
 import sys
@@ -20,8 +21,7 @@ while True:
         time.sleep(0.5)
 print(f"login page served after {time.time() - started:.1f} s")
 token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-data = urllib.parse.urlencode({"csrf_token": token, "username": "mo1_operator",
-                               "password": "Demo-Oms-2026"}).encode()
+data = urllib.parse.urlencode({"csrf_token": token, "username": "mo1_operator", "password": "Demo-Oms-2026"}).encode()
 page = opener.open(base + "/login/", data=data, timeout=10).read().decode()
 assert "Оператор РБ №1" in page, "demo login failed"
 assert "Администрирование" in page

@@ -1,4 +1,5 @@
 """Application factory: ``create_app()`` binds the extensions, security, views and jobs."""
+
 from __future__ import annotations
 
 import logging
@@ -25,7 +26,7 @@ def create_app(config_object: str = "config.Config", overrides: Optional[dict[st
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         from pathlib import Path
 
-        Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
 
     from app.models import tables  # noqa: F401  (register every table on the metadata)
 
@@ -44,7 +45,7 @@ def create_app(config_object: str = "config.Config", overrides: Optional[dict[st
         connect_audit_signals(app)
     from app.errors import register_error_handlers
 
-    register_error_handlers(app)      # after Flask-AppBuilder's hooks: the guard of hand-made requests, error pages
+    register_error_handlers(app)  # after Flask-AppBuilder's hooks: the guard of hand-made requests, error pages
 
     from app.cli import oms_cli
 
@@ -52,7 +53,7 @@ def create_app(config_object: str = "config.Config", overrides: Optional[dict[st
     from app.jobs import recovery, runtime
 
     runtime.init_app(app)
-    app.before_request(recovery.after_start(app))     # dead jobs are ended; see app.jobs.recovery
+    app.before_request(recovery.after_start(app))  # dead jobs are ended; see app.jobs.recovery
     from app.views.health import health
 
     app.register_blueprint(health)

@@ -1,4 +1,5 @@
 """Prints where the app is served and the demo logins (``make run``)."""
+
 from __future__ import annotations
 
 import argparse

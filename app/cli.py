@@ -1,4 +1,5 @@
 """``flask --app run.py oms ...``: the command-line channel, through the same services."""
+
 from __future__ import annotations
 
 import click
@@ -12,8 +13,6 @@ oms_cli = AppGroup("oms", help="Команды системы ОМС")
 oms_cli.add_command(api_key_cli)
 
 
-
-
 @oms_cli.command("sync-roles")
 def sync_roles_command():
     """Создать и обновить роли по описанию в коде (app/security/roles.py)."""
@@ -23,16 +22,18 @@ def sync_roles_command():
 
     if appbuilder.sm.find_role(ROLE_ADMIN) is None:
         appbuilder.sm.add_role(ROLE_ADMIN)
-    appbuilder.add_permissions(update_perms=True)   # permissions of every registered view and API
+    appbuilder.add_permissions(update_perms=True)  # permissions of every registered view and API
     ensure_signature_rights()
     db.session.commit()
     print_json(sync_roles(appbuilder))
 
 
-DEMO_IN_PRODUCTION = ("Рабочий режим (заданы DATABASE_URL или REDIS_URL): демонстрационные данные "
-                      "не устанавливаются — у демо-учетных записей общеизвестный пароль, а демо-УЦ "
-                      "стал бы доверенным. Создайте фонд и администратора: oms init-fund. "
-                      "Для стенда с демо-данными добавьте --force.")
+DEMO_IN_PRODUCTION = (
+    "Рабочий режим (заданы DATABASE_URL или REDIS_URL): демонстрационные данные "
+    "не устанавливаются — у демо-учетных записей общеизвестный пароль, а демо-УЦ "
+    "стал бы доверенным. Создайте фонд и администратора: oms init-fund. "
+    "Для стенда с демо-данными добавьте --force."
+)
 
 
 @oms_cli.command("init-demo")
@@ -96,7 +97,6 @@ def info_command():
     print_json({"database": url.render_as_string(hide_password=True), "jobs": describe()})
 
 
-
 @oms_cli.command("sync-rules")
 def sync_rules_command():
     """Дополнить каталог правил контроля правилами, которые реализованы в системе."""
@@ -152,9 +152,19 @@ def load_command(paths, login, max_errors):
             try:
                 rows = accept_archives(user, [IncomingArchive(path, stream)], run_job=False)
             except UploadRefused as exc:
-                print_json({"file": path, "file_id": None, "status": None, "note": str(exc),
-                             "records": 0, "flk_rejected": 0, "flk_errors": 0, "mek_rejected": 0,
-                             "errors": []})
+                print_json(
+                    {
+                        "file": path,
+                        "file_id": None,
+                        "status": None,
+                        "note": str(exc),
+                        "records": 0,
+                        "flk_rejected": 0,
+                        "flk_errors": 0,
+                        "mek_rejected": 0,
+                        "errors": [],
+                    }
+                )
                 continue
         for row in rows:
             load_file(row.id)
@@ -178,15 +188,29 @@ def demo_files_command(outdir, mo, sender, cases, error_rate, seed, count, year,
 
     from app.demo.files import write_demo_files
 
-    manifest = write_demo_files(Path(outdir), count=count, mo=mo, sender=sender, cases=cases,
-                                error_rate=error_rate, seed=seed, year=year, month=month)
+    manifest = write_demo_files(
+        Path(outdir),
+        count=count,
+        mo=mo,
+        sender=sender,
+        cases=cases,
+        error_rate=error_rate,
+        seed=seed,
+        year=year,
+        month=month,
+    )
     print_json(manifest)
 
 
 @oms_cli.command("import-erz")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["csv", "xml"]), default=None,
-              help="Формат файла (по умолчанию определяется по содержимому)")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xml"]),
+    default=None,
+    help="Формат файла (по умолчанию определяется по содержимому)",
+)
 @click.option("--encoding", default="utf-8-sig", help="Кодировка CSV (utf-8 или cp1251)")
 def import_erz_command(path, fmt, encoding):
     """Загрузить регистр застрахованных (ЕРЗ) из CSV или XML; повторная загрузка безопасна."""
@@ -271,7 +295,7 @@ def registry_status_command(registry_id, status, login, comment):
     reg = db.session.get(Registry, registry_id)
     out = result.as_dict()
     if reg is not None and result.ok:
-        out["status"] = reg.status          # after the background work (documents) too
+        out["status"] = reg.status  # after the background work (documents) too
     print_json(out)
 
 
@@ -289,11 +313,22 @@ def registry_show_command(registry_id, login):
     if reg is None:
         print_json({"ok": False, "message": not_found_message(Registry)})
         return
-    print_json({"id": reg.id, "number": reg.number, "status": reg.status, "payer": reg.payer.code,
-                 "cases": reg.cases, "sum": str(reg.sum_calc), "mek_refused": reg.mek_refused,
-                 "documents": [{"name": d.file_name, "sha256": d.sha256} for d in documents_of(reg.id)],
-                 "history": [{"from": h.from_status, "to": h.to_status, "user": h.username, "at": h.at}
-                             for h in registry_history(reg.id)]})
+    print_json(
+        {
+            "id": reg.id,
+            "number": reg.number,
+            "status": reg.status,
+            "payer": reg.payer.code,
+            "cases": reg.cases,
+            "sum": str(reg.sum_calc),
+            "mek_refused": reg.mek_refused,
+            "documents": [{"name": d.file_name, "sha256": d.sha256} for d in documents_of(reg.id)],
+            "history": [
+                {"from": h.from_status, "to": h.to_status, "user": h.username, "at": h.at}
+                for h in registry_history(reg.id)
+            ],
+        }
+    )
 
 
 @oms_cli.command("registry-download")
@@ -333,18 +368,29 @@ def mek_results_command(registry_id, path, login):
     from app.services.registries.mek_results import load_results
 
     result = load_results(find_user(login), registry_id, Path(path)).as_dict()
-    print_json({k: result[k] for k in ("ok", "message", "refused_cases")} | (
-        {"reasons": result["reasons"]} if result["reasons"] else {}))
+    print_json(
+        {k: result[k] for k in ("ok", "message", "refused_cases")}
+        | ({"reasons": result["reasons"]} if result["reasons"] else {})
+    )
 
 
 @oms_cli.command("sign")
 @click.argument("registry_id", type=int)
 @click.option("--user", "login", required=True)
-@click.option("--pkcs12", "pkcs12_path", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="PKCS#12 (.p12/.pfx) с ключом подписанта")
+@click.option(
+    "--pkcs12",
+    "pkcs12_path",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="PKCS#12 (.p12/.pfx) с ключом подписанта",
+)
 @click.option("--passphrase-env", default=None, help="переменная окружения с паролем PKCS#12")
-@click.option("--sig-dir", type=click.Path(file_okay=False, exists=True), default=None,
-              help="папка с файлами <документ>.sig, сделанными своим средством подписи")
+@click.option(
+    "--sig-dir",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="папка с файлами <документ>.sig, сделанными своим средством подписи",
+)
 @click.option("--provider", "use_provider", is_flag=True, help="подписать внешним провайдером (SIGNING_SIGN_COMMAND)")
 def sign_command(registry_id, login, pkcs12_path, passphrase_env, sig_dir, use_provider):
     """Подписать документы реестра в очередь пользователя (как значок подписи на «Текущих реестрах»)."""
@@ -383,7 +429,24 @@ def verify_command(registry_id, login):
         print_json({"ok": False, "message": not_found_message(Registry)})
         return
     checks = signing.verify_registry(reg.id)
-    print_json({"id": reg.id, "number": reg.number, "status": reg.status, "ok": all(c.ok for c in checks),
-                 "signatures": [{"role": c.role, "user": c.username, "method": c.method, "certificate": c.certificate,
-                                 "signed_at": c.signed_at, "document": c.document, "ok": c.ok, "result": c.result}
-                                for c in checks]})
+    print_json(
+        {
+            "id": reg.id,
+            "number": reg.number,
+            "status": reg.status,
+            "ok": all(c.ok for c in checks),
+            "signatures": [
+                {
+                    "role": c.role,
+                    "user": c.username,
+                    "method": c.method,
+                    "certificate": c.certificate,
+                    "signed_at": c.signed_at,
+                    "document": c.document,
+                    "ok": c.ok,
+                    "result": c.result,
+                }
+                for c in checks
+            ],
+        }
+    )

@@ -1,5 +1,6 @@
 """What the commands of ``flask oms`` share: JSON output, one object per line, and the login a
 command acts as."""
+
 from __future__ import annotations
 
 import json

@@ -27,6 +27,7 @@ too.  So the rule is to look at every id and argument once, here, before any que
   exception and answers the Russian page too (in testing mode Flask re-raises the exception
   instead, so a test still fails on it).
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,9 +46,9 @@ from app.security.global_views import RowActions
 
 log = logging.getLogger(__name__)
 
-INT2_MAX = 2 ** 15 - 1
-INT4_MAX = 2 ** 31 - 1
-INT8_MAX = 2 ** 63 - 1
+INT2_MAX = 2**15 - 1
+INT4_MAX = 2**31 - 1
+INT8_MAX = 2**63 - 1
 #: the largest row offset of a list page (no list of the system has more rows)
 MAX_OFFSET = INT4_MAX
 #: the largest page size of a Flask-AppBuilder list (its own choices go up to 100)
@@ -67,8 +68,9 @@ BAD_FILTER = "Неверное значение фильтра «{}»"
 NOT_SEARCHABLE = "Поиск по столбцу «{}» не поддерживается"
 BAD_RISON = "Неверный аргумент q: ожидается выражение rison или JSON"
 CSRF_REFUSED = "Форма устарела или отправлена с другого сайта: обновите страницу и повторите действие"
-SERVER_ERROR = ("Произошла внутренняя ошибка. Она записана в журнал сервера; повторите попытку позже "
-                "или сообщите администратору.")
+SERVER_ERROR = (
+    "Произошла внутренняя ошибка. Она записана в журнал сервера; повторите попытку позже или сообщите администратору."
+)
 
 _DIGITS = re.compile(r"[0-9]+")
 _SIGNED = re.compile(r"[+-]?[0-9]+")
@@ -94,7 +96,7 @@ def single_pk(model: Any) -> Any:
         return None
     try:
         keys = sa_inspect(model).primary_key
-    except Exception:                      # not a mapped class
+    except Exception:  # not a mapped class
         return None
     return keys[0] if len(keys) == 1 else None
 
@@ -213,7 +215,7 @@ def filter_value_problem(datamodel: Any, column: str, value: Any, label: str = "
             try:
                 number = int(v)
             except (TypeError, ValueError, OverflowError):
-                continue                             # Flask-AppBuilder: None, no rows
+                continue  # Flask-AppBuilder: None, no rows
             low, high = integer_bounds(datamodel.list_columns[column].type)
             if not low <= number <= high:
                 return BAD_FILTER.format(name)
@@ -229,7 +231,7 @@ def filter_value_problem(datamodel: Any, column: str, value: Any, label: str = "
             if v not in ("y", True, False):
                 return BAD_FILTER.format(name)
         elif datamodel.is_date(column) or datamodel.is_datetime(column):
-            continue                                 # parsed by Flask-AppBuilder; garbage: None
+            continue  # parsed by Flask-AppBuilder; garbage: None
         elif not isinstance(v, str):
             return BAD_FILTER.format(name)
     return None
@@ -245,7 +247,7 @@ def _check_list_arguments(view: Any, views_by_name: Mapping[str, Any], method: s
 
     args = request.args
     for arg in args:
-        page_of = re.findall("page_(.*)", arg)       # Flask-AppBuilder's own patterns
+        page_of = re.findall("page_(.*)", arg)  # Flask-AppBuilder's own patterns
         size_of = re.findall("psize_(.*)", arg)
         if page_of or size_of:
             for value in args.getlist(arg):
@@ -275,7 +277,7 @@ def _check_list_arguments(view: Any, views_by_name: Mapping[str, Any], method: s
             continue
         index, column = int(m[0][0]), m[0][1]
         if column not in searchable:
-            continue                                 # Flask-AppBuilder ignores it
+            continue  # Flask-AppBuilder ignores it
         label = _label(view, column)
         if index >= len(filters._all_filters.get(column, ())):
             abort(400, UNKNOWN_FILTER.format(label))
@@ -295,8 +297,9 @@ def _views_by_blueprint() -> dict[str, Any]:
     appbuilder = current_app.appbuilder
     cache = current_app.extensions.setdefault("oms_views_by_blueprint", {})
     if cache.get("n") != len(appbuilder.baseviews):
-        cache["views"] = {v.blueprint.name: v for v in appbuilder.baseviews
-                          if getattr(v, "blueprint", None) is not None}
+        cache["views"] = {
+            v.blueprint.name: v for v in appbuilder.baseviews if getattr(v, "blueprint", None) is not None
+        }
         cache["names"] = {type(v).__name__: v for v in appbuilder.baseviews}
         cache["n"] = len(appbuilder.baseviews)
     return cache
@@ -310,10 +313,13 @@ def guard_request() -> None:
     """Before every request: refuse what no query may see (see the module's docstring)."""
     rule = request.url_rule
     if rule is None:
-        return                                       # no route: the 404/405 handlers answer
+        return  # no route: the 404/405 handlers answer
     view_args = request.view_args or {}
-    if has_nul(view_args.values()) or has_nul(request.args.keys()) or has_nul(
-            v for values in request.args.listvalues() for v in values):
+    if (
+        has_nul(view_args.values())
+        or has_nul(request.args.keys())
+        or has_nul(v for values in request.args.listvalues() for v in values)
+    ):
         abort(400, NUL_REFUSED)
     form = _form()
     if has_nul(form.keys()) or has_nul(v for values in form.listvalues() for v in values):
@@ -371,7 +377,7 @@ def _check_rison(text: str) -> None:
     try:
         prison.loads(text)
     except prison.decoder.ParserException:
-        pass                                         # Flask-AppBuilder answers it (or reads JSON)
+        pass  # Flask-AppBuilder answers it (or reads JSON)
     except Exception:
         abort(400, BAD_RISON)
 
@@ -400,11 +406,22 @@ def _check_reset_password_user() -> None:
 
 
 # -- error pages ------------------------------------------------------------------------------------
-TITLES = {400: "Неверный запрос", 403: "Доступ запрещен", 404: "Страница не найдена",
-          405: "Метод не поддерживается", 413: "Слишком большой запрос", 500: "Внутренняя ошибка"}
-DEFAULT_MESSAGES = {400: BAD_REQUEST, 403: FORBIDDEN, 404: PAGE_NOT_FOUND,
-                    405: "Этот адрес не принимает такой запрос", 413: "Файл или запрос больше допустимого размера",
-                    500: SERVER_ERROR}
+TITLES = {
+    400: "Неверный запрос",
+    403: "Доступ запрещен",
+    404: "Страница не найдена",
+    405: "Метод не поддерживается",
+    413: "Слишком большой запрос",
+    500: "Внутренняя ошибка",
+}
+DEFAULT_MESSAGES = {
+    400: BAD_REQUEST,
+    403: FORBIDDEN,
+    404: PAGE_NOT_FOUND,
+    405: "Этот адрес не принимает такой запрос",
+    413: "Файл или запрос больше допустимого размера",
+    500: SERVER_ERROR,
+}
 
 
 def _is_api() -> bool:
@@ -432,12 +449,20 @@ def error_page(code: int, message: str):
         return jsonify(message=message), code
     try:
         appbuilder = current_app.appbuilder
-        html = render_template("oms/error.html", base_template=appbuilder.base_template, appbuilder=appbuilder,
-                               code=code, title=TITLES.get(code, TITLES[400]), message=message)
-    except Exception:                                # the menu needs the database: it may be down
+        html = render_template(
+            "oms/error.html",
+            base_template=appbuilder.base_template,
+            appbuilder=appbuilder,
+            code=code,
+            title=TITLES.get(code, TITLES[400]),
+            message=message,
+        )
+    except Exception:  # the menu needs the database: it may be down
         log.exception("the error page %s could not be drawn", code)
-        html = (f'<!doctype html><html lang="ru"><meta charset="utf-8"><title>{code}</title>'
-                f'<div id="oms-error"><h1>{TITLES.get(code, "")}</h1><p>{escape(message)}</p></div></html>')
+        html = (
+            f'<!doctype html><html lang="ru"><meta charset="utf-8"><title>{code}</title>'
+            f'<div id="oms-error"><h1>{TITLES.get(code, "")}</h1><p>{escape(message)}</p></div></html>'
+        )
     return html, code
 
 
@@ -470,7 +495,7 @@ def _server_error(error: Exception):
         from app.extensions import db
 
         db.session.rollback()
-    except Exception:                                 # pragma: no cover - the database is gone
+    except Exception:  # pragma: no cover - the database is gone
         log.exception("rollback after a 500 failed")
     return error_page(500, SERVER_ERROR)
 
@@ -483,5 +508,3 @@ def register_error_handlers(app) -> None:
     for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, _http_error)
     app.register_error_handler(500, _server_error)
-
-

@@ -1,4 +1,5 @@
 """The extension objects, created once and bound to the app in ``create_app``."""
+
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.models.sqla.base import SQLA
 from flask_migrate import Migrate

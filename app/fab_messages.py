@@ -2,6 +2,7 @@
 
 Listed here so that ``make extract-messages`` keeps them in ``translations/ru`` (our catalogue
 is loaded after Flask-AppBuilder's and overrides it)."""
+
 from flask_babel import lazy_gettext as _l
 
 FAB_OVERRIDES = [

@@ -2,6 +2,7 @@
 processes), one table at the end: figure, target, measured, ratio (measured / target; ≤ 1 is met).
 
 Each benchmark runs in its own process (each creates its app on its own database)."""
+
 import json
 import os
 import platform
@@ -16,20 +17,21 @@ BENCHMARKS = [
     ("load", "load.figures(load.main(['--sizes', '10000,100000']))"),
     ("formation", "formation.main([])"),
     ("documents", "documents.main(['--runs', '1'])"),
-    ("erz_mek", "erz_mek.main([])"),          # 1,000,000-person ЕРЗ, 5,000,000 earlier cases
-    ("delete", "delete.main([])"),            # «Удалить данные файла», 100,000 of 1,100,000 cases
-    ("hostile", "hostile.main([])"),          # peak memory of the web and the worker under hostile uploads
+    ("erz_mek", "erz_mek.main([])"),  # 1,000,000-person ЕРЗ, 5,000,000 earlier cases
+    ("delete", "delete.main([])"),  # «Удалить данные файла», 100,000 of 1,100,000 cases
+    ("hostile", "hostile.main([])"),  # peak memory of the web and the worker under hostile uploads
 ]
 
 
 def run(module: str, expression: str) -> list[dict]:
-    code = (f"import json; from bench import {module}; rows = {expression}; "
-            f"print({MARK!r} + json.dumps(rows), flush=True)")
+    code = (
+        f"import json; from bench import {module}; rows = {expression}; print({MARK!r} + json.dumps(rows), flush=True)"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=common.ROOT, stdout=subprocess.PIPE, text=True)
     rows = []
     for line in proc.stdout:
         if line.startswith(MARK):
-            rows = json.loads(line[len(MARK):])
+            rows = json.loads(line[len(MARK) :])
         else:
             print(line, end="", flush=True)
     if proc.wait() != 0:
@@ -53,8 +55,9 @@ def main() -> None:
     for module, expression in BENCHMARKS:
         rows += run(module, expression)
     print()
-    print(f"make bench — {time.strftime('%Y-%m-%d %H:%M')}, {machine()}, "
-          f"{(time.perf_counter() - started) / 60:.0f} min")
+    print(
+        f"make bench — {time.strftime('%Y-%m-%d %H:%M')}, {machine()}, {(time.perf_counter() - started) / 60:.0f} min"
+    )
     print(common.table(rows))
 
 

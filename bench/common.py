@@ -1,5 +1,6 @@
 """Shared set-up of the benchmarks: a fresh PostgreSQL database, Redis, the demo data, and
 `rq worker` processes — the production mode."""
+
 from __future__ import annotations
 
 import os
@@ -18,16 +19,21 @@ SECRET_KEY = secrets.token_hex(32)
 
 def env() -> dict:
     e = dict(os.environ)
-    e.setdefault("SECRET_KEY", SECRET_KEY)           # production mode wants a strong key
-    e.update(DATABASE_URL=BENCH_DB, REDIS_URL=BENCH_REDIS, JOBS_MODE="rq",
-             OMS_DATA_DIR=str(Path(os.environ.get("BENCH_DATA_DIR", "/tmp/oms-bench-data"))))
+    e.setdefault("SECRET_KEY", SECRET_KEY)  # production mode wants a strong key
+    e.update(
+        DATABASE_URL=BENCH_DB,
+        REDIS_URL=BENCH_REDIS,
+        JOBS_MODE="rq",
+        OMS_DATA_DIR=str(Path(os.environ.get("BENCH_DATA_DIR", "/tmp/oms-bench-data"))),
+    )
     e.pop("TEST_DATABASE_URL", None)
     return e
 
 
 def flask(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "flask"), "--app", "run.py", *args], cwd=ROOT, env=env(),
-                          capture_output=True, text=True, check=check)
+    return subprocess.run(
+        [str(BIN / "flask"), "--app", "run.py", *args], cwd=ROOT, env=env(), capture_output=True, text=True, check=check
+    )
 
 
 def fresh_database() -> None:
@@ -52,9 +58,22 @@ def run_worker_burst(queues=("default",)) -> tuple[float, int]:
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    subprocess.run([str(BIN / "rq"), "worker", "--burst", "--url", BENCH_REDIS,
-                    "--worker-class", "rq.worker.SimpleWorker", *queues],
-                   cwd=ROOT, env=env(), check=True, capture_output=True)
+    subprocess.run(
+        [
+            str(BIN / "rq"),
+            "worker",
+            "--burst",
+            "--url",
+            BENCH_REDIS,
+            "--worker-class",
+            "rq.worker.SimpleWorker",
+            *queues,
+        ],
+        cwd=ROOT,
+        env=env(),
+        check=True,
+        capture_output=True,
+    )
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return seconds, max(peak, before) * 1024
@@ -65,9 +84,13 @@ class Worker:
     memory is read from /proc before it stops."""
 
     def __init__(self, queues=("default",)):
-        self.proc = subprocess.Popen([str(BIN / "rq"), "worker", "--url", BENCH_REDIS,
-                                      "--worker-class", "rq.worker.SimpleWorker", *queues],
-                                     cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [str(BIN / "rq"), "worker", "--url", BENCH_REDIS, "--worker-class", "rq.worker.SimpleWorker", *queues],
+            cwd=ROOT,
+            env=env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         import redis
         from rq import Worker as RqWorker
 

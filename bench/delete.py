@@ -5,6 +5,7 @@ files stay in the database (PostgreSQL).  Target: ≤ 10 s.
 
 The rows are made with SQL (``generate_series``), not by loading files: the figure is the delete.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,41 +25,66 @@ def fill(earlier: int, cases: int) -> int:
         org = conn.execute(text("SELECT id FROM organisation WHERE code = '140001'")).scalar_one()
         files = []
         for name, n in (("HM140001T14_2601901.zip", earlier), ("HM140001T14_2602902.zip", cases)):
-            file_id = conn.execute(text(
-                "INSERT INTO uploaded_file (organisation_id, uploaded_at, archive_name, status, progress, records,"
-                " flk_rejected, flk_errors, mek_rejected, mek_errors, year, month) VALUES (:o, now(), :name,"
-                " 'Процесс загрузки завершен', 100, :n, 0, 0, 0, 0, 2026, 1) RETURNING id"),
-                {"o": org, "name": name, "n": n}).scalar_one()
+            file_id = conn.execute(
+                text(
+                    "INSERT INTO uploaded_file (organisation_id, uploaded_at, archive_name, status, progress, records,"
+                    " flk_rejected, flk_errors, mek_rejected, mek_errors, year, month) VALUES (:o, now(), :name,"
+                    " 'Процесс загрузки завершен', 100, :n, 0, 0, 0, 0, 2026, 1) RETURNING id"
+                ),
+                {"o": org, "name": name, "n": n},
+            ).scalar_one()
             files.append(file_id)
-            conn.execute(text(
-                "INSERT INTO patient (file_id, organisation_id, id_pac, fam, im, w, dr, pers_xml)"
-                " SELECT :f, :o, 'P' || g, 'Фамилия', 'Имя', 1, date '1980-01-01',"
-                " '<PERS><ID_PAC>P' || g || '</ID_PAC><FAM>Фамилия</FAM></PERS>'"
-                " FROM generate_series(1, :n) g"), {"f": file_id, "o": org, "n": n})
-            conn.execute(text(
-                "INSERT INTO medical_case (file_id, organisation_id, status, flk_errors, patient_id, person_key,"
-                " date_z_1, date_z_2, usl_ok, profil, prvs, n_zap, idcase, nhistory, sumv, year, month,"
-                " identity_key)"
-                " SELECT :f, :o, 'Принят', 0, p.id, 'E' || p.id, date '2026-01-15', date '2026-01-15', 3, 97, 76,"
-                " p.id::text, p.id::text, 'Б-' || p.id, 1520.00, 2026, 1, 'K' || :f || '-' || p.id"
-                " FROM patient p WHERE p.file_id = :f"), {"f": file_id, "o": org})
+            conn.execute(
+                text(
+                    "INSERT INTO patient (file_id, organisation_id, id_pac, fam, im, w, dr, pers_xml)"
+                    " SELECT :f, :o, 'P' || g, 'Фамилия', 'Имя', 1, date '1980-01-01',"
+                    " '<PERS><ID_PAC>P' || g || '</ID_PAC><FAM>Фамилия</FAM></PERS>'"
+                    " FROM generate_series(1, :n) g"
+                ),
+                {"f": file_id, "o": org, "n": n},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO medical_case (file_id, organisation_id, status, flk_errors, patient_id, person_key,"
+                    " date_z_1, date_z_2, usl_ok, profil, prvs, n_zap, idcase, nhistory, sumv, year, month,"
+                    " identity_key)"
+                    " SELECT :f, :o, 'Принят', 0, p.id, 'E' || p.id, date '2026-01-15', date '2026-01-15', 3, 97, 76,"
+                    " p.id::text, p.id::text, 'Б-' || p.id, 1520.00, 2026, 1, 'K' || :f || '-' || p.id"
+                    " FROM patient p WHERE p.file_id = :f"
+                ),
+                {"f": file_id, "o": org},
+            )
         target = files[1]
-        conn.execute(text(
-            "INSERT INTO case_payload (case_id, zap_xml) SELECT id, repeat('<ZAP><N_ZAP>1</N_ZAP></ZAP>', 40)"
-            " FROM medical_case WHERE file_id = :f"), {"f": target})
-        conn.execute(text(
-            "INSERT INTO control_error (file_id, organisation_id, case_id, stage, code, file_kind, element,"
-            " comment, fatal) SELECT :f, :o, id, 'ФЛК', '003F.00.0080', 'H', 'SPOLIS', 'Тест', false"
-            " FROM medical_case WHERE file_id = :f AND id % 10 = 0"), {"f": target, "o": org})
-        conn.execute(text(
-            "INSERT INTO case_version (file_id, organisation_id, case_id, n_zap, idcase, outcome)"
-            " SELECT :f, :o, id, n_zap, idcase, 'новый' FROM medical_case WHERE file_id = :f"),
-            {"f": target, "o": org})
+        conn.execute(
+            text(
+                "INSERT INTO case_payload (case_id, zap_xml) SELECT id, repeat('<ZAP><N_ZAP>1</N_ZAP></ZAP>', 40)"
+                " FROM medical_case WHERE file_id = :f"
+            ),
+            {"f": target},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO control_error (file_id, organisation_id, case_id, stage, code, file_kind, element,"
+                " comment, fatal) SELECT :f, :o, id, 'ФЛК', '003F.00.0080', 'H', 'SPOLIS', 'Тест', false"
+                " FROM medical_case WHERE file_id = :f AND id % 10 = 0"
+            ),
+            {"f": target, "o": org},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO case_version (file_id, organisation_id, case_id, n_zap, idcase, outcome)"
+                " SELECT :f, :o, id, n_zap, idcase, 'новый' FROM medical_case WHERE file_id = :f"
+            ),
+            {"f": target, "o": org},
+        )
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
     engine.dispose()
-    print(f"1. {earlier:,} cases of an earlier file and {cases:,} of the file to delete (with patients, payloads,"
-          f" errors, versions) inserted in {time.perf_counter() - started:.1f} s", flush=True)
+    print(
+        f"1. {earlier:,} cases of an earlier file and {cases:,} of the file to delete (with patients, payloads,"
+        f" errors, versions) inserted in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
     return target
 
 
@@ -90,11 +116,19 @@ def main(argv=None) -> list[dict]:
     target = fill(args.earlier, args.cases)
     out = delete(target)
     assert out["ok"], out["message"]
-    print(f"2. «Удалить данные файла» of {args.cases:,} cases with {args.earlier:,} others in the database:"
-          f" {out['seconds']:.1f} s, peak {out['peak_mb']:.0f} MB; left {out['left_cases']:,} cases,"
-          f" {out['left_patients']:,} patients", flush=True)
-    return [dict(figure=f"delete the data of a {args.cases:,}-case file, {args.earlier:,} others in the DB, s",
-                 target=10, measured=out["seconds"])]
+    print(
+        f"2. «Удалить данные файла» of {args.cases:,} cases with {args.earlier:,} others in the database:"
+        f" {out['seconds']:.1f} s, peak {out['peak_mb']:.0f} MB; left {out['left_cases']:,} cases,"
+        f" {out['left_patients']:,} patients",
+        flush=True,
+    )
+    return [
+        dict(
+            figure=f"delete the data of a {args.cases:,}-case file, {args.earlier:,} others in the DB, s",
+            target=10,
+            measured=out["seconds"],
+        )
+    ]
 
 
 if __name__ == "__main__":

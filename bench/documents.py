@@ -30,6 +30,7 @@ demo_files``) cycled with unique IDCASE/SL_ID and 60,000 distinct persons; its o
 measured first and printed apart. Peak memory is the process's peak RSS (``ru_maxrss``), which
 includes the interpreter and the imports (printed at the start).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -95,8 +96,7 @@ def make_pool():
         z = z.replace(f"<ID_PAC>{p.id_pac}</ID_PAC>", "<ID_PAC>{id_pac}</ID_PAC>", 1)
         sl_id = zap.find("Z_SL/SL").get("SL_ID")
         z = z.replace(sl_id, "{sl_id}")
-        pers = to_xml(df.pers_node(p, DSCHET)).replace(f"<ID_PAC>{p.id_pac}</ID_PAC>",
-                                                          "<ID_PAC>{id_pac}</ID_PAC>", 1)
+        pers = to_xml(df.pers_node(p, DSCHET)).replace(f"<ID_PAC>{p.id_pac}</ID_PAC>", "<ID_PAC>{id_pac}</ID_PAC>", 1)
         pool.append((z, pers))
     return pool
 
@@ -106,9 +106,12 @@ def cases(pool, n):
     for i in range(n):
         z, p = pool[i % POOL]
         id_pac = f"B{i % PERSONS:09d}"
-        yield (z.replace("{idcase}", str(i + 1)).replace("{id_pac}", id_pac)
-               .replace("{sl_id}", f"{i:08d}-0000-4000-8000-000000000000"),
-               p.replace("{id_pac}", id_pac))
+        yield (
+            z.replace("{idcase}", str(i + 1))
+            .replace("{id_pac}", id_pac)
+            .replace("{sl_id}", f"{i:08d}-0000-4000-8000-000000000000"),
+            p.replace("{id_pac}", id_pac),
+        )
 
 
 def render_only(n: int = 100_000) -> None:
@@ -118,42 +121,93 @@ def render_only(n: int = 100_000) -> None:
     total = Decimal("0")
     for z, _ in cases(pool, n):
         i = z.index("<SUMV>") + 6
-        total += Decimal(z[i:z.index("<", i)])
+        total += Decimal(z[i : z.index("<", i)])
     gen = time.perf_counter() - t
     print(f"input: {n} cases generated in {gen:.1f} s (a database cursor's share; not counted below)")
 
-    mo = Party(name="ГБУ РС(Я) «Якутская городская клиническая больница»", short_name="ЯГКБ",
-               code="140001", inn="1435028701", kpp="143501001", ogrn="1021401047799",
-               address="677005, г. Якутск, ул. Стадухина, 81", bank_details="р/с 03224643980000001600, БИК 019805001",
-               head_name="Николаев Н. С.", accountant_name="Попова С. В.")
-    smo = Party(name="АО «Страховая компания «Сахамедстрах»", code="14001", inn="1435078433",
-                kpp="143501001", head_name="Егоров А. П.")
+    mo = Party(
+        name="ГБУ РС(Я) «Якутская городская клиническая больница»",
+        short_name="ЯГКБ",
+        code="140001",
+        inn="1435028701",
+        kpp="143501001",
+        ogrn="1021401047799",
+        address="677005, г. Якутск, ул. Стадухина, 81",
+        bank_details="р/с 03224643980000001600, БИК 019805001",
+        head_name="Николаев Н. С.",
+        accountant_name="Попова С. В.",
+    )
+    smo = Party(
+        name="АО «Страховая компания «Сахамедстрах»",
+        code="14001",
+        inn="1435078433",
+        kpp="143501001",
+        head_name="Егоров А. П.",
+    )
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         everything = Step().__enter__()
         with Step() as step:
-            pair = write_registry_pair(Path(tmp), mo_code="140001", payer_kind="S", payer_code="14001",
-                                       year=2026, month=10, number=1, nschet="101", dschet=DSCHET,
-                                       cases=cases(pool, n))
-        results.append(("registry file (H+L+ZIP)", step,
-                        f"{pair.cases} ZAP, {pair.persons} PERS, ZIP {pair.zip_path.stat().st_size / 1e6:.1f} MB"))
+            pair = write_registry_pair(
+                Path(tmp),
+                mo_code="140001",
+                payer_kind="S",
+                payer_code="14001",
+                year=2026,
+                month=10,
+                number=1,
+                nschet="101",
+                dschet=DSCHET,
+                cases=cases(pool, n),
+            )
+        results.append(
+            (
+                "registry file (H+L+ZIP)",
+                step,
+                f"{pair.cases} ZAP, {pair.persons} PERS, ZIP {pair.zip_path.stat().st_size / 1e6:.1f} MB",
+            )
+        )
         assert pair.summav == total, (pair.summav, total)
 
-        doc = RegistryDocData(number="101", date=DSCHET, year=2026, month=10, mo=mo, payer=smo,
-                              registry_type="АПП", registry_subtype="H — основной", file_name=pair.name,
-                              cases=lambda: (case_row_xml(z, p) for z, p in cases(pool, n)),
-                              executor_name="Кузьмина О. Н.", payer_signer_name="Васильева Т. И.")
-        for title, render in (("«Реестр счета»", render_registry_list), ("«Счет»", render_invoice),
-                              ("«Сводный реестр»", render_summary)):
+        doc = RegistryDocData(
+            number="101",
+            date=DSCHET,
+            year=2026,
+            month=10,
+            mo=mo,
+            payer=smo,
+            registry_type="АПП",
+            registry_subtype="H — основной",
+            file_name=pair.name,
+            cases=lambda: (case_row_xml(z, p) for z, p in cases(pool, n)),
+            executor_name="Кузьмина О. Н.",
+            payer_signer_name="Васильева Т. И.",
+        )
+        for title, render in (
+            ("«Реестр счета»", render_registry_list),
+            ("«Счет»", render_invoice),
+            ("«Сводный реестр»", render_summary),
+        ):
             with Step() as step:
                 data = render(doc)
             results.append((title, step, f"{len(data) / 1024:.0f} KB"))
 
-        refused = (Refusal(n_zap=i + 1, idcase=i + 1, fam="Иванов", im="Иван", ot="Иванович",
-                           birth_date=dt.date(1980, 1, 1), code="5.2.1",
-                           reason="Полис ОМС недействителен на дату оказания помощи",
-                           withheld=Decimal("1520.00"), case_amount=Decimal("1520.00"),
-                           control="003K.00.0570") for i in range(0, n, 20))
+        refused = (
+            Refusal(
+                n_zap=i + 1,
+                idcase=i + 1,
+                fam="Иванов",
+                im="Иван",
+                ot="Иванович",
+                birth_date=dt.date(1980, 1, 1),
+                code="5.2.1",
+                reason="Полис ОМС недействителен на дату оказания помощи",
+                withheld=Decimal("1520.00"),
+                case_amount=Decimal("1520.00"),
+                control="003K.00.0570",
+            )
+            for i in range(0, n, 20)
+        )
         with Step() as step:
             data = render_mek_act(doc, refused)
         results.append(("«Акт МЭК»", step, f"{n // 20} refusals, {len(data) / 1024:.0f} KB"))
@@ -162,12 +216,14 @@ def render_only(n: int = 100_000) -> None:
     for title, step, note in results:
         print(f"  {title:<26} {step.wall:6.1f} s (CPU {step.cpu:5.1f} s)   {note}")
     peak = peak_mb()
-    print(f"documents of a registry of {n} cases: {everything.wall:.1f} s (CPU {everything.cpu:.1f} s; "
-          f"target ≤ 60 s), peak RSS {peak:.0f} MB (target ≤ 500 MB)")
+    print(
+        f"documents of a registry of {n} cases: {everything.wall:.1f} s (CPU {everything.cpu:.1f} s; "
+        f"target ≤ 60 s), peak RSS {peak:.0f} MB (target ≤ 500 MB)"
+    )
 
 
 # -- the whole job in production mode ----------------------------------------------------------------
-SANCTIONED_EVERY = 20           # every 20th case: 100 rub. withheld by the МЭК (partial sanction)
+SANCTIONED_EVERY = 20  # every 20th case: 100 rub. withheld by the МЭК (partial sanction)
 
 
 def _configure() -> None:
@@ -176,15 +232,16 @@ def _configure() -> None:
 
     from bench import common
 
-    common.BENCH_DB = os.environ.get("BENCH_DOCS_DATABASE_URL",
-                                     "postgresql://postgres@127.0.0.1:5432/oms_bench_documents")
+    common.BENCH_DB = os.environ.get(
+        "BENCH_DOCS_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/oms_bench_documents"
+    )
     common.BENCH_REDIS = os.environ.get("BENCH_DOCS_REDIS_URL", "redis://127.0.0.1:6379/11")
     os.environ.setdefault("BENCH_DATA_DIR", "/tmp/oms-bench-documents-data")
 
 
 def _sumv(zap_xml: str) -> Decimal:
     i = zap_xml.index("<SUMV>") + 6
-    return Decimal(zap_xml[i:zap_xml.index("<", i)])
+    return Decimal(zap_xml[i : zap_xml.index("<", i)])
 
 
 def seed_registry(app, pool, n: int, run: int) -> int:
@@ -199,9 +256,16 @@ def seed_registry(app, pool, n: int, run: int) -> int:
     with app.app_context():
         mo = db.session.query(Organisation).filter_by(code="140001").one()
         smo = db.session.query(Organisation).filter_by(code="14001").one()
-        f = UploadedFile(organisation_id=mo.id, archive_name=f"bench-documents-{run}.zip",
-                         status="Процесс загрузки завершен", year=2026, month=10,
-                         h_name=f"HM140001S14001_2610{run}", file_type="H", records=n)
+        f = UploadedFile(
+            organisation_id=mo.id,
+            archive_name=f"bench-documents-{run}.zip",
+            status="Процесс загрузки завершен",
+            year=2026,
+            month=10,
+            h_name=f"HM140001S14001_2610{run}",
+            file_type="H",
+            records=n,
+        )
         db.session.add(f)
         db.session.flush()
         declared = payable = Decimal("0.00")
@@ -212,8 +276,19 @@ def seed_registry(app, pool, n: int, run: int) -> int:
             sums.append((sumv, sump))
             declared += sumv
             payable += sump
-        reg = Registry(number=f"140001-2610-{run:03d}", organisation_id=mo.id, payer_id=smo.id, year=2026, month=10,
-                       reg_type="АПП", subtype="H", status="Создан", cases=n, sum_declared=declared, sum_calc=payable)
+        reg = Registry(
+            number=f"140001-2610-{run:03d}",
+            organisation_id=mo.id,
+            payer_id=smo.id,
+            year=2026,
+            month=10,
+            reg_type="АПП",
+            subtype="H",
+            status="Создан",
+            cases=n,
+            sum_declared=declared,
+            sum_calc=payable,
+        )
         db.session.add(reg)
         db.session.flush()
         db.session.add(RegistryStatusChange(registry_id=reg.id, to_status="Создан", username="bench"))
@@ -226,17 +301,39 @@ def seed_registry(app, pool, n: int, run: int) -> int:
         try:
             cur = raw.cursor()
             with cur.copy("COPY patient (id, file_id, organisation_id, id_pac, pers_xml) FROM STDIN") as copy:
-                for j in range(persons):              # the PERS text case j (and j + PERSONS, …) uses
+                for j in range(persons):  # the PERS text case j (and j + PERSONS, …) uses
                     id_pac = f"B{j:09d}"
                     copy.write_row((p0 + 1 + j, file_id, mo.id, id_pac, pool[j % POOL][1].replace("{id_pac}", id_pac)))
-            cols = ("id, file_id, organisation_id, patient_id, year, month, file_type, n_zap, idcase, usl_ok, "
-                    "nonresident, payer_id, sumv, sum_calc, mek_withheld, sump, status, flk_errors, registry_id")
+            cols = (
+                "id, file_id, organisation_id, patient_id, year, month, file_type, n_zap, idcase, usl_ok, "
+                "nonresident, payer_id, sumv, sum_calc, mek_withheld, sump, status, flk_errors, registry_id"
+            )
             with cur.copy(f"COPY medical_case ({cols}) FROM STDIN") as copy:
                 for i in range(n):
                     sumv, sump = sums[i]
-                    copy.write_row((c0 + 1 + i, file_id, mo.id, p0 + 1 + i % persons, 2026, 10, "H", str(i + 1),
-                                    str(i + 1), 3, False, smo.id, sumv, sumv, sumv - sump, sump, "В реестре", 0,
-                                    reg_id))
+                    copy.write_row(
+                        (
+                            c0 + 1 + i,
+                            file_id,
+                            mo.id,
+                            p0 + 1 + i % persons,
+                            2026,
+                            10,
+                            "H",
+                            str(i + 1),
+                            str(i + 1),
+                            3,
+                            False,
+                            smo.id,
+                            sumv,
+                            sumv,
+                            sumv - sump,
+                            sump,
+                            "В реестре",
+                            0,
+                            reg_id,
+                        )
+                    )
             with cur.copy("COPY case_payload (case_id, zap_xml) FROM STDIN") as copy:
                 for i, (zap, _pers) in enumerate(cases(pool, n)):
                     copy.write_row((c0 + 1 + i, zap))
@@ -302,9 +399,10 @@ def run_job(app, reg_id: int, timeout: float = 1800) -> dict:
 def figures(results: list[dict], n: int) -> list[dict]:
     best_s = min(r["seconds"] for r in results)
     best_m = min(r["peak"] for r in results) / 2**20
-    return [dict(figure=f"documents job, registry of {n:,} cases, s (best of {len(results)})", target=60,
-                 measured=best_s),
-            dict(figure=f"documents job, {n:,} cases: worker peak memory, MB", target=500, measured=best_m)]
+    return [
+        dict(figure=f"documents job, registry of {n:,} cases, s (best of {len(results)})", target=60, measured=best_s),
+        dict(figure=f"documents job, {n:,} cases: worker peak memory, MB", target=500, measured=best_m),
+    ]
 
 
 def main(argv=None) -> list[dict]:
@@ -324,8 +422,11 @@ def main(argv=None) -> list[dict]:
     _configure()
     from bench import common
 
-    print(f"database {common.BENCH_DB}, Redis {common.BENCH_REDIS}, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f}", flush=True)
+    print(
+        f"database {common.BENCH_DB}, Redis {common.BENCH_REDIS}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     common.fresh_database()
     app = common.app()
     pool = make_pool()
@@ -333,14 +434,19 @@ def main(argv=None) -> list[dict]:
     for run in range(1, args.runs + 1):
         t = time.perf_counter()
         reg_id = seed_registry(app, pool, n, run)
-        print(f"run {run}: registry of {n:,} cases written in {time.perf_counter() - t:.0f} s "
-              f"(load average {os.getloadavg()[0]:.1f})", flush=True)
+        print(
+            f"run {run}: registry of {n:,} cases written in {time.perf_counter() - t:.0f} s "
+            f"(load average {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
         r = run_job(app, reg_id)
         results.append(r)
         docs = ", ".join(f"{k} {v / 2**20:.1f} MB" for k, v in sorted(r["documents"].items()))
-        print(f"run {run}: «Отправлен» → «Сформирован» in {r['seconds']:.1f} s (worker CPU {r['cpu']:.1f} s), "
-              f"worker peak {r['peak'] / 2**20:.0f} MB ({docs}; load average {os.getloadavg()[0]:.1f})",
-              flush=True)
+        print(
+            f"run {run}: «Отправлен» → «Сформирован» in {r['seconds']:.1f} s (worker CPU {r['cpu']:.1f} s), "
+            f"worker peak {r['peak'] / 2**20:.0f} MB ({docs}; load average {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
     return figures(results, n)
 
 

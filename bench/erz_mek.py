@@ -19,6 +19,7 @@ Step 2 runs before step 3 (the check compares a file with the files loaded befor
 Targets of the issue for 100,000 cases: end to end ≤ 90 s, peak memory ≤ 400 MB, the duplicate check
 against 5,000,000 cases ≤ 10 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,16 +40,22 @@ SECRET_KEY = secrets.token_hex(32)
 
 def env(**extra) -> dict:
     e = dict(os.environ)
-    e.setdefault("SECRET_KEY", SECRET_KEY)           # production mode wants a strong key
-    e.update(DATABASE_URL=DB, JOBS_MODE="sync", OMS_DATA_DIR=str(Path(tempfile.gettempdir()) / "oms-bench-erz"),
-             DEMO_ERZ_PERSONS="1000", **extra)
+    e.setdefault("SECRET_KEY", SECRET_KEY)  # production mode wants a strong key
+    e.update(
+        DATABASE_URL=DB,
+        JOBS_MODE="sync",
+        OMS_DATA_DIR=str(Path(tempfile.gettempdir()) / "oms-bench-erz"),
+        DEMO_ERZ_PERSONS="1000",
+        **extra,
+    )
     e.pop("REDIS_URL", None)
     return e
 
 
 def flask(*args: str) -> str:
-    out = subprocess.run([str(BIN / "flask"), "--app", "run.py", *args], cwd=ROOT, env=env(),
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [str(BIN / "flask"), "--app", "run.py", *args], cwd=ROOT, env=env(), capture_output=True, text=True
+    )
     if out.returncode:
         raise SystemExit(f"flask {' '.join(args)} failed:\n{out.stdout}\n{out.stderr}")
     return out.stdout
@@ -72,13 +79,15 @@ def fresh_database() -> None:
 
 def child(code: str) -> dict:
     """Run ``code`` in a fresh interpreter with the app; it prints one JSON line (+ peak RSS)."""
-    script = ("import json, resource, sys\n"
-              "from app import create_app\n"
-              "app = create_app()\n"
-              "with app.app_context():\n"
-              + "".join(f"    {line}\n" for line in code.strip().splitlines())
-              + "    out['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
-              "    print(json.dumps(out, default=str))\n")
+    script = (
+        "import json, resource, sys\n"
+        "from app import create_app\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        + "".join(f"    {line}\n" for line in code.strip().splitlines())
+        + "    out['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "    print(json.dumps(out, default=str))\n"
+    )
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env(), capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"child failed:\n{done.stdout}\n{done.stderr}")
@@ -144,32 +153,56 @@ def earlier_cases(earlier: int, specs) -> int:
     engine = create_engine(DB)
     started = time.perf_counter()
     usl_ok = {"amb": 3, "hosp": 1, "day": 2}
-    copies = [{"enp": demo_person(s.person).enp, "d1": s.date_1, "d2": s.date_2, "u": usl_ok[s.kind],
-               "p": s.item.profil, "v": s.item.prvs} for s in specs[::100] if s.kind in usl_ok]
+    copies = [
+        {
+            "enp": demo_person(s.person).enp,
+            "d1": s.date_1,
+            "d2": s.date_2,
+            "u": usl_ok[s.kind],
+            "p": s.item.profil,
+            "v": s.item.prvs,
+        }
+        for s in specs[::100]
+        if s.kind in usl_ok
+    ]
     with engine.begin() as conn:
         org = conn.execute(text("SELECT id FROM organisation WHERE code = '140001'")).scalar_one()
-        prior = conn.execute(text(
-            "INSERT INTO uploaded_file (organisation_id, uploaded_at, archive_name, status, progress, records,"
-            " flk_rejected, flk_errors, mek_rejected, mek_errors, year, month) VALUES (:o, now(),"
-            " 'HM140001T14_2601999.zip', 'Процесс загрузки завершен', 100, :n, 0, 0, 0, 0, 2026, 1)"
-            " RETURNING id"), {"o": org, "n": earlier}).scalar_one()
-        conn.execute(text(
-            "INSERT INTO medical_case (file_id, organisation_id, status, flk_errors, person_key, date_z_1,"
-            " date_z_2, usl_ok, profil, prvs, novor, n_zap, idcase, nhistory, sumv, year, month)"
-            " SELECT :f, :o, 'Принят', 0, 'E' || (g % 1000000 + 1), d, d, 3, 97, 76, '0', g::text, g::text,"
-            " 'Б-' || g, 1520.00, 2026, extract(month from d)"
-            " FROM (SELECT g, date '2026-01-01' + (g % 300) AS d FROM generate_series(1, :n) g) s"),
-            {"f": prior, "o": org, "n": earlier})
-        conn.execute(text(
-            "INSERT INTO medical_case (file_id, organisation_id, status, flk_errors, person_key, date_z_1,"
-            " date_z_2, usl_ok, profil, prvs, novor, n_zap, idcase, nhistory, sumv, year, month)"
-            " SELECT :f, :o, 'Принят', 0, 'E' || e.id, :d1, :d2, :u, :p, :v, '0', '0', '0', 'Копия', 1.00,"
-            " 2026, 10 FROM erz_person e WHERE e.enp = :enp"), [dict(c, f=prior, o=org) for c in copies])
+        prior = conn.execute(
+            text(
+                "INSERT INTO uploaded_file (organisation_id, uploaded_at, archive_name, status, progress, records,"
+                " flk_rejected, flk_errors, mek_rejected, mek_errors, year, month) VALUES (:o, now(),"
+                " 'HM140001T14_2601999.zip', 'Процесс загрузки завершен', 100, :n, 0, 0, 0, 0, 2026, 1)"
+                " RETURNING id"
+            ),
+            {"o": org, "n": earlier},
+        ).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO medical_case (file_id, organisation_id, status, flk_errors, person_key, date_z_1,"
+                " date_z_2, usl_ok, profil, prvs, novor, n_zap, idcase, nhistory, sumv, year, month)"
+                " SELECT :f, :o, 'Принят', 0, 'E' || (g % 1000000 + 1), d, d, 3, 97, 76, '0', g::text, g::text,"
+                " 'Б-' || g, 1520.00, 2026, extract(month from d)"
+                " FROM (SELECT g, date '2026-01-01' + (g % 300) AS d FROM generate_series(1, :n) g) s"
+            ),
+            {"f": prior, "o": org, "n": earlier},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO medical_case (file_id, organisation_id, status, flk_errors, person_key, date_z_1,"
+                " date_z_2, usl_ok, profil, prvs, novor, n_zap, idcase, nhistory, sumv, year, month)"
+                " SELECT :f, :o, 'Принят', 0, 'E' || e.id, :d1, :d2, :u, :p, :v, '0', '0', '0', 'Копия', 1.00,"
+                " 2026, 10 FROM erz_person e WHERE e.enp = :enp"
+            ),
+            [dict(c, f=prior, o=org) for c in copies],
+        )
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE medical_case"))
     engine.dispose()
-    print(f"2. earlier cases: {earlier:,} + {len(copies):,} copies of the coming file's cases inserted in "
-          f"{time.perf_counter() - started:.1f} s", flush=True)
+    print(
+        f"2. earlier cases: {earlier:,} + {len(copies):,} copies of the coming file's cases inserted in "
+        f"{time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
     return len(copies)
 
 
@@ -201,14 +234,23 @@ def main(argv=None) -> list[dict]:
     csv_path = work / "erz.csv"
     t = time.perf_counter()
     write_erz_csv(csv_path, args.persons)
-    print(f"1. ЕРЗ CSV of {args.persons:,} persons written in {time.perf_counter() - t:.1f} s "
-          f"({csv_path.stat().st_size / 2**20:.0f} MB)", flush=True)
+    print(
+        f"1. ЕРЗ CSV of {args.persons:,} persons written in {time.perf_counter() - t:.1f} s "
+        f"({csv_path.stat().st_size / 2**20:.0f} MB)",
+        flush=True,
+    )
     first = import_erz(csv_path)
-    print(f"   import: {first['wall']:.1f} s, {args.persons / first['wall']:,.0f} persons/s, "
-          f"peak {first['peak_mb']:.0f} MB; in the database {first['in_db']}", flush=True)
+    print(
+        f"   import: {first['wall']:.1f} s, {args.persons / first['wall']:,.0f} persons/s, "
+        f"peak {first['peak_mb']:.0f} MB; in the database {first['in_db']}",
+        flush=True,
+    )
     second = import_erz(csv_path)
-    print(f"   again:  {second['wall']:.1f} s, peak {second['peak_mb']:.0f} MB; in the database "
-          f"{second['in_db']} (idempotent: {'yes' if second['in_db'] == first['in_db'] else 'NO'})", flush=True)
+    print(
+        f"   again:  {second['wall']:.1f} s, peak {second['peak_mb']:.0f} MB; in the database "
+        f"{second['in_db']} (idempotent: {'yes' if second['in_db'] == first['in_db'] else 'NO'})",
+        flush=True,
+    )
 
     sys.path.insert(0, str(ROOT))
     import datetime as dt
@@ -221,25 +263,39 @@ def main(argv=None) -> list[dict]:
     year, month = _period(None, None, today)
     specs = plan_cases(args.cases, random.Random(args.cases), year, month, today, persons, 0.0)
     dup = earlier_cases(args.earlier, specs)
-    archive = write_archive(work / "file", cases=args.cases, seed=args.cases, number=1, persons=persons,
-                            today=today).path
+    archive = write_archive(
+        work / "file", cases=args.cases, seed=args.cases, number=1, persons=persons, today=today
+    ).path
     loaded = load_file(archive)
-    print(f"3. load of {args.cases:,} cases: {loaded['status']}, {loaded['wall']:.1f} s, peak "
-          f"{loaded['peak_mb']:.0f} MB; stages " +
-          ", ".join(f"{k} {v:.1f} s" for k, v in loaded["stages"].items()) +
-          f"; ФЛК rejected {loaded['flk_rejected']}, МЭК rejected {loaded['mek_rejected']}", flush=True)
+    print(
+        f"3. load of {args.cases:,} cases: {loaded['status']}, {loaded['wall']:.1f} s, peak "
+        f"{loaded['peak_mb']:.0f} MB; stages "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in loaded["stages"].items())
+        + f"; ФЛК rejected {loaded['flk_rejected']}, МЭК rejected {loaded['mek_rejected']}",
+        flush=True,
+    )
     check = duplicate_check(loaded["file_id"])
-    print(f"4. duplicate check of {args.cases:,} cases against {args.earlier:,}: {check['seconds']:.2f} s "
-          f"(run again on the loaded file; during the load the МЭК refused {loaded['mek_rejected']} cases, "
-          f"{dup} copies were planted)", flush=True)
+    print(
+        f"4. duplicate check of {args.cases:,} cases against {args.earlier:,}: {check['seconds']:.2f} s "
+        f"(run again on the loaded file; during the load the МЭК refused {loaded['mek_rejected']} cases, "
+        f"{dup} copies were planted)",
+        flush=True,
+    )
     print()
-    return [dict(figure=f"ЕРЗ import of {args.persons:,} persons, s", target=None, measured=first["wall"]),
-            dict(figure=f"ЕРЗ import of {args.persons:,} persons: peak memory, MB", target=None,
-                 measured=first["peak_mb"]),
-            dict(figure=f"load {args.cases:,} cases, {args.earlier:,} earlier in the DB, s", target=90,
-                 measured=loaded["wall"]),
-            dict(figure=f"duplicate check of {args.cases:,} against {args.earlier:,}, s", target=10,
-                 measured=check["seconds"])]
+    return [
+        dict(figure=f"ЕРЗ import of {args.persons:,} persons, s", target=None, measured=first["wall"]),
+        dict(figure=f"ЕРЗ import of {args.persons:,} persons: peak memory, MB", target=None, measured=first["peak_mb"]),
+        dict(
+            figure=f"load {args.cases:,} cases, {args.earlier:,} earlier in the DB, s",
+            target=90,
+            measured=loaded["wall"],
+        ),
+        dict(
+            figure=f"duplicate check of {args.cases:,} against {args.earlier:,}, s",
+            target=10,
+            measured=check["seconds"],
+        ),
+    ]
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ would measure the pipeline); they look like loaded cases: a finished file, payer
 
     .venv/bin/python -m bench.formation [--accepted 100000] [--total 1000000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,30 +25,72 @@ def seed_cases(app, accepted: int, total: int) -> None:
     with app.app_context():
         mo = db.session.query(Organisation).filter_by(code="140001").one()
         smo = [o.id for o in db.session.query(Organisation).filter(Organisation.code.in_(["14001", "14002"]))]
-        f_old = UploadedFile(organisation_id=mo.id, archive_name="bench-old.zip", status="Процесс загрузки завершен",
-                             year=2025, month=1, h_name="HM140001T14_25011", file_type="H")
-        f_new = UploadedFile(organisation_id=mo.id, archive_name="bench-new.zip", status="Процесс загрузки завершен",
-                             year=2026, month=9, h_name="HM140001T14_26091", file_type="H")
+        f_old = UploadedFile(
+            organisation_id=mo.id,
+            archive_name="bench-old.zip",
+            status="Процесс загрузки завершен",
+            year=2025,
+            month=1,
+            h_name="HM140001T14_25011",
+            file_type="H",
+        )
+        f_new = UploadedFile(
+            organisation_id=mo.id,
+            archive_name="bench-new.zip",
+            status="Процесс загрузки завершен",
+            year=2026,
+            month=9,
+            h_name="HM140001T14_26091",
+            file_type="H",
+        )
         db.session.add_all([f_old, f_new])
         db.session.flush()
         from app.models.registry import Registry
 
-        reg = Registry(number="140001-2501-001", organisation_id=mo.id, payer_id=smo[0], year=2025, month=1,
-                       reg_type="АПП", subtype="H", status="Закрыт", cases=total - accepted)
+        reg = Registry(
+            number="140001-2501-001",
+            organisation_id=mo.id,
+            payer_id=smo[0],
+            year=2025,
+            month=1,
+            reg_type="АПП",
+            subtype="H",
+            status="Закрыт",
+            cases=total - accepted,
+        )
         db.session.add(reg)
         db.session.commit()
         raw = db.engine.raw_connection()
         cur = raw.cursor()
-        cols = ("file_id, organisation_id, year, month, file_type, n_zap, idcase, usl_ok, nonresident, payer_id, "
-                "sumv, sum_calc, status, flk_errors, registry_id, date_z_1, date_z_2")
+        cols = (
+            "file_id, organisation_id, year, month, file_type, n_zap, idcase, usl_ok, nonresident, payer_id, "
+            "sumv, sum_calc, status, flk_errors, registry_id, date_z_1, date_z_2"
+        )
         with cur.copy(f"COPY medical_case ({cols}) FROM STDIN") as copy:
             for i in range(total):
                 old = i >= accepted
                 usl = (3, 3, 3, 1, 2, 4)[i % 6]
-                copy.write_row((f_old.id if old else f_new.id, mo.id, 2025 if old else 2026, 1 if old else 9, "H",
-                                str(i % 99999999), str(i), usl, i % 10 == 0, smo[i % 2], "1520.00", "1520.00",
-                                "В реестре" if old else "Принят", 0, reg.id if old else None,
-                                "2026-09-01", "2026-09-02"))
+                copy.write_row(
+                    (
+                        f_old.id if old else f_new.id,
+                        mo.id,
+                        2025 if old else 2026,
+                        1 if old else 9,
+                        "H",
+                        str(i % 99999999),
+                        str(i),
+                        usl,
+                        i % 10 == 0,
+                        smo[i % 2],
+                        "1520.00",
+                        "1520.00",
+                        "В реестре" if old else "Принят",
+                        0,
+                        reg.id if old else None,
+                        "2026-09-01",
+                        "2026-09-02",
+                    )
+                )
         raw.commit()
         raw.close()
         with db.engine.connect() as conn:
@@ -59,7 +102,7 @@ def page_median(app, n: int = 20) -> float:
     html = client.get("/login/").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
     client.post("/login/", data={"username": "mo1_operator", "password": "Demo-Oms-2026", "csrf_token": token})
-    client.get("/formation/")                       # warm-up
+    client.get("/formation/")  # warm-up
     times = []
     for _ in range(n):
         start = time.perf_counter()
@@ -94,14 +137,31 @@ def seed_registries(app, count: int) -> None:
         smo = [o.id for o in db.session.query(Organisation).filter(Organisation.code.in_(["14001", "14002"]))]
         raw = db.engine.raw_connection()
         cur = raw.cursor()
-        cols = ("number, organisation_id, payer_id, year, month, reg_type, subtype, status, cases, sum_declared, "
-                "sum_calc, created_at, changed_at, mek_refused")
+        cols = (
+            "number, organisation_id, payer_id, year, month, reg_type, subtype, status, cases, sum_declared, "
+            "sum_calc, created_at, changed_at, mek_refused"
+        )
         statuses = ("Создан", "Отправлен", "Сформирован", "Выгружен", "На доработку", "На подпись МО")
         with cur.copy(f"COPY registry ({cols}) FROM STDIN") as copy:
             for i in range(count):
-                copy.write_row((f"140001-B-{i:06d}", mo.id, smo[i % 2], 2020 + i % 6, 1 + i % 12, "АПП", "H",
-                                statuses[i % len(statuses)], 100, "152000.00", "152000.00",
-                                "2026-01-01 00:00:00", "2026-01-01 00:00:00", 0))
+                copy.write_row(
+                    (
+                        f"140001-B-{i:06d}",
+                        mo.id,
+                        smo[i % 2],
+                        2020 + i % 6,
+                        1 + i % 12,
+                        "АПП",
+                        "H",
+                        statuses[i % len(statuses)],
+                        100,
+                        "152000.00",
+                        "152000.00",
+                        "2026-01-01 00:00:00",
+                        "2026-01-01 00:00:00",
+                        0,
+                    )
+                )
         raw.commit()
         raw.close()
 
@@ -131,8 +191,9 @@ def main(argv=None) -> list[dict]:
     app = common.app()
     start = time.perf_counter()
     seed_cases(app, args.accepted, args.total)
-    print(f"seeded {args.total:,} cases ({args.accepted:,} accepted) in {time.perf_counter() - start:.0f} s",
-          flush=True)
+    print(
+        f"seeded {args.total:,} cases ({args.accepted:,} accepted) in {time.perf_counter() - start:.0f} s", flush=True
+    )
     median = page_median(app)
     print(f"«Формирование» with {args.total:,} cases: median {median * 1000:.0f} ms of 20", flush=True)
     seconds, cases = form_seconds(app)
@@ -140,10 +201,15 @@ def main(argv=None) -> list[dict]:
     seed_registries(app, args.registries)
     reg_median = registries_median(app)
     print(f"«Текущие реестры» with {args.registries:,} registries: median {reg_median * 1000:.0f} ms of 20", flush=True)
-    return [dict(figure=f"«Формирование» page, {args.total:,} cases, median ms", target=300, measured=median * 1000),
-            dict(figure=f"forming registries from {cases:,} cases, s", target=10, measured=seconds),
-            dict(figure=f"«Текущие реестры», {args.registries:,} registries, median ms", target=300,
-                 measured=reg_median * 1000)]
+    return [
+        dict(figure=f"«Формирование» page, {args.total:,} cases, median ms", target=300, measured=median * 1000),
+        dict(figure=f"forming registries from {cases:,} cases, s", target=10, measured=seconds),
+        dict(
+            figure=f"«Текущие реестры», {args.registries:,} registries, median ms",
+            target=300,
+            measured=reg_median * 1000,
+        ),
+    ]
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 Measures, on one core: the structural check of typical records (1 SL, 2 USL) and the
 streaming read (+ check) of a generated H 3.2 file, and the peak memory of the read.
 """
+
 from __future__ import annotations
 
 import resource
@@ -37,8 +38,7 @@ def main(n: int = 50_000) -> None:
                 raise SystemExit("sample record has findings")
     dt = time.perf_counter() - t
     total = loops * len(records)
-    print(f"structure: {total} records ({elements} elements each) in {dt:.2f} s "
-          f"= {total / dt:,.0f} records/s")
+    print(f"structure: {total} records ({elements} elements each) in {dt:.2f} s = {total / dt:,.0f} records/s")
 
     with tempfile.TemporaryDirectory() as tmp:
         path = write_h(Path(tmp) / "HM750001S75001_24011.xml", "3.2", n)
@@ -60,11 +60,13 @@ def main(n: int = 50_000) -> None:
                 pass
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-    print(f"read: {count} records, {size / 1e6:.1f} MB in {dt_read:.2f} s "
-          f"= {count / dt_read:,.0f} records/s")
+    print(f"read: {count} records, {size / 1e6:.1f} MB in {dt_read:.2f} s = {count / dt_read:,.0f} records/s")
     print(f"read + structure: {count / dt_both:,.0f} records/s")
-    print(f"memory: peak Python {peak / 1e6:.1f} MB; max RSS grew by "
-          f"{(rss_after - rss_before) / 1024:.1f} MB while reading (file {size / 1e6:.0f} MB)")
+    print(
+        f"memory: peak Python {peak / 1e6:.1f} MB; max RSS grew by "
+        f"{(rss_after - rss_before) / 1024:.1f} MB while reading (file {size / 1e6:.0f} MB)"
+    )
+
 
 if __name__ == "__main__":
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 50_000)

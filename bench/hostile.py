@@ -7,6 +7,7 @@ uploads an attacker can build — peak memory (VmHWM) of each process.  Target: 
 - 40 «.sig» files of 20 MB for a registry «На подпись МО» (by an МО user whose turn it is not);
 - an archive of 1 GiB (the upload limit), stored by the web process.
 """
+
 from __future__ import annotations
 
 import json
@@ -61,8 +62,10 @@ def multipart_file(path: Path, fields: list[tuple[str, str, int]], form: dict) -
         for k, v in form.items():
             out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode())
         for field, name, size in fields:
-            out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
-                      f'Content-Type: application/octet-stream\r\n\r\n'.encode())
+            out.write(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
+                f'Content-Type: application/octet-stream\r\n\r\n'.encode()
+            )
             zeros = b"\0" * MB
             for _ in range(size // MB):
                 out.write(zeros)
@@ -75,9 +78,16 @@ def post_file(client: Client, url: str, body: Path, boundary: str, headers: dict
     import urllib.request
 
     with open(body, "rb") as fh:
-        req = urllib.request.Request(client.base + url, data=fh, method="POST", headers={
-            "Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(body.stat().st_size),
-            **(headers or {})})
+        req = urllib.request.Request(
+            client.base + url,
+            data=fh,
+            method="POST",
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Content-Length": str(body.stat().st_size),
+                **(headers or {}),
+            },
+        )
         try:
             resp = client.opener.open(req, timeout=600)
             return resp.status, resp.read()
@@ -93,11 +103,14 @@ def registry(status: str) -> int:
     with engine.begin() as conn:
         mo = conn.execute(text("SELECT id FROM organisation WHERE code = '140001'")).scalar_one()
         smo = conn.execute(text("SELECT id FROM organisation WHERE code = '14001'")).scalar_one()
-        reg = conn.execute(text(
-            "INSERT INTO registry (number, organisation_id, payer_id, year, month, reg_type, subtype, status, cases,"
-            " sum_declared, sum_calc, created_at, changed_at, mek_refused) VALUES (:n, :mo, :smo, 2026, 1, 'АПП', 'H',"
-            " :s, 0, 0, 0, now(), now(), 0) RETURNING id"),
-            {"n": f"140001-2601-{uuid.uuid4().hex[:6]}", "mo": mo, "smo": smo, "s": status}).scalar_one()
+        reg = conn.execute(
+            text(
+                "INSERT INTO registry (number, organisation_id, payer_id, year, month, reg_type, subtype,"
+                " status, cases, sum_declared, sum_calc, created_at, changed_at, mek_refused)"
+                " VALUES (:n, :mo, :smo, 2026, 1, 'АПП', 'H', :s, 0, 0, 0, now(), now(), 0) RETURNING id"
+            ),
+            {"n": f"140001-2601-{uuid.uuid4().hex[:6]}", "mo": mo, "smo": smo, "s": status},
+        ).scalar_one()
     engine.dispose()
     return reg
 
@@ -107,8 +120,11 @@ def main(argv=None) -> list[dict]:
     work.mkdir(parents=True, exist_ok=True)
     common.fresh_database()
     env = common.env()
-    key = json.loads(common.flask("oms", "api-key", "create", "--user", "mo1_operator", "--name", "bench")
-                     .stdout.strip().splitlines()[-1])["key"]
+    key = json.loads(
+        common.flask("oms", "api-key", "create", "--user", "mo1_operator", "--name", "bench")
+        .stdout.strip()
+        .splitlines()[-1]
+    )["key"]
     server = LiveServer(env, work / "server.log")
     server.port = free_port()
     server.start()
@@ -137,8 +153,9 @@ def main(argv=None) -> list[dict]:
         smo = Client(server.url)
         smo.login("smo1_specialist", os.environ.get("DEMO_PASSWORD", "Demo-Oms-2026"))
         smo.fetch_csrf(f"/registries/documents/{taken}")
-        status, _b, _h = smo.upload(f"/registries/mek/{taken}", [results], field="results",
-                                         form={"csrf_token": smo.csrf})
+        status, _b, _h = smo.upload(
+            f"/registries/mek/{taken}", [results], field="results", form={"csrf_token": smo.csrf}
+        )
         print(f"2. МЭК results zip bomb: HTTP {status}", flush=True)
         # 3. 40 × 20 MB of «.sig» by an МО user whose turn it is not
         signing = registry("На подпись МО")
@@ -146,8 +163,9 @@ def main(argv=None) -> list[dict]:
         mo.login("mo1_accountant", os.environ.get("DEMO_PASSWORD", "Demo-Oms-2026"))
         mo.fetch_csrf(f"/signing/{signing}")
         body_path = work / "sigs.body"
-        boundary = multipart_file(body_path, [("signatures", f"doc{i}.sig", 20 * MB) for i in range(40)],
-                                  {"csrf_token": mo.csrf})
+        boundary = multipart_file(
+            body_path, [("signatures", f"doc{i}.sig", 20 * MB) for i in range(40)], {"csrf_token": mo.csrf}
+        )
         status, _b = post_file(mo, f"/signing/{signing}/files", body_path, boundary)
         print(f"3. 40 × 20 MB .sig: HTTP {status}", flush=True)
         body_path.unlink()
@@ -157,10 +175,11 @@ def main(argv=None) -> list[dict]:
         status, _b = post_file(client, "/api/v1/mis/files/", big, boundary, {"Authorization": f"Bearer {key}"})
         print(f"4. a 1000 MB archive: HTTP {status}", flush=True)
         big.unlink()
-        time.sleep(5)          # the worker takes the stored archive (and refuses it) meanwhile
-        rows = [dict(figure="hostile uploads: web process peak memory, MB", target=400, measured=_vmhwm(web) / MB),
-                dict(figure="hostile uploads: worker peak memory, MB", target=400,
-                     measured=worker.peak_bytes() / MB)]
+        time.sleep(5)  # the worker takes the stored archive (and refuses it) meanwhile
+        rows = [
+            dict(figure="hostile uploads: web process peak memory, MB", target=400, measured=_vmhwm(web) / MB),
+            dict(figure="hostile uploads: worker peak memory, MB", target=400, measured=worker.peak_bytes() / MB),
+        ]
         for r in rows:
             print(f"   {r['figure']}: {r['measured']:.0f}", flush=True)
     finally:

@@ -8,6 +8,7 @@ ratio to the floor.
 Also prints the seconds of each status the file went through (polled every 0.1 s; the time in the
 queue before the worker took the job counts as «В очереди»).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,9 +78,14 @@ def load_once(archive: Path, app) -> dict:
         peak = worker.stop()
     with app.app_context():
         row = db.session.get(UploadedFile, file_id)
-        return {"status": row.status, "records": row.records, "seconds": seconds, "peak": peak,
-                "stages": common.stage_seconds(timeline),
-                "load_seconds": (row.finished_at - row.uploaded_at).total_seconds() if row.finished_at else None}
+        return {
+            "status": row.status,
+            "records": row.records,
+            "seconds": seconds,
+            "peak": peak,
+            "stages": common.stage_seconds(timeline),
+            "load_seconds": (row.finished_at - row.uploaded_at).total_seconds() if row.finished_at else None,
+        }
 
 
 def main(argv=None) -> list[dict]:
@@ -99,9 +105,11 @@ def main(argv=None) -> list[dict]:
         floor = floor_seconds(archive, app)
         r.update(size=n, floor=floor)
         results.append(r)
-        print(f"{n:>7} cases: {r['status']}; {r['seconds']:.1f} s ({n / r['seconds']:.0f} cases/s), "
-              f"worker peak {r['peak'] / 2**20:.0f} MB, floor {floor:.1f} s, x{r['seconds'] / floor:.2f}",
-              flush=True)
+        print(
+            f"{n:>7} cases: {r['status']}; {r['seconds']:.1f} s ({n / r['seconds']:.0f} cases/s), "
+            f"worker peak {r['peak'] / 2**20:.0f} MB, floor {floor:.1f} s, x{r['seconds'] / floor:.2f}",
+            flush=True,
+        )
         # «Перерасчет стоимости» also holds the replacement of earlier versions and the counts
         print("         stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["stages"].items()), flush=True)
     return results
@@ -113,11 +121,12 @@ def figures(results: list[dict]) -> list[dict]:
     for r in results:
         n = r["size"]
         if n == 100000:
-            rows += [dict(figure="load 100,000 cases end to end (ФЛК…recalc), s", target=90, measured=r["seconds"]),
-                     dict(figure="load 100,000 cases: stage «ФЛК», s", target=60, measured=r["stages"].get("ФЛК", 0.0)),
-                     dict(figure="load 100,000 cases: worker peak memory, MB", target=400, measured=r["peak"] / 2**20),
-                     dict(figure="load 100,000 cases: ratio to the floor", target=3,
-                          measured=r["seconds"] / r["floor"])]
+            rows += [
+                dict(figure="load 100,000 cases end to end (ФЛК…recalc), s", target=90, measured=r["seconds"]),
+                dict(figure="load 100,000 cases: stage «ФЛК», s", target=60, measured=r["stages"].get("ФЛК", 0.0)),
+                dict(figure="load 100,000 cases: worker peak memory, MB", target=400, measured=r["peak"] / 2**20),
+                dict(figure="load 100,000 cases: ratio to the floor", target=3, measured=r["seconds"] / r["floor"]),
+            ]
         else:
             rows.append(dict(figure=f"load {n:,} cases end to end, s", target=None, measured=r["seconds"]))
     return rows

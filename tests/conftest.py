@@ -8,6 +8,7 @@ database (``<TEST_DATABASE_URL's name>_gw0``, ``_gw1``, …; created when missin
 database (the number of REDIS_URL for gw0, one less for gw1, …; flushed at the start), so the
 real ``rq worker`` a test starts takes only the jobs of its own worker.  The environment set here
 is what subprocesses (``rq worker``, the CLI) inherit."""
+
 from __future__ import annotations
 
 import itertools
@@ -24,8 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # the official dumps (Q015/Q016, НСИ exports, …) beside the repository: use the fixture
 # ``official_reference``, which skips a test when they are absent (a clone of the repository alone)
 OFFICIAL_REFERENCE = (ROOT.parent / "shared" / "oms-reference").resolve()
-OFFICIAL_REFERENCE_ABSENT = ("../shared/oms-reference is absent (a clone of the repository alone): "
-                             "the official dumps are tested in CI, where it is present")
+OFFICIAL_REFERENCE_ABSENT = (
+    "../shared/oms-reference is absent (a clone of the repository alone): "
+    "the official dumps are tested in CI, where it is present"
+)
 
 # "gw0", "gw1", … in a pytest-xdist worker; "" in a run without xdist (and in the xdist controller)
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
@@ -47,8 +50,9 @@ def _worker_database_url(url: str, worker: str = WORKER) -> str:
         return url
     if u.get_backend_name() == "sqlite":
         path = Path(u.database)
-        return u.set(database=str(path.with_name(f"{path.stem}_{worker}{path.suffix}"))) \
-            .render_as_string(hide_password=False)
+        return u.set(database=str(path.with_name(f"{path.stem}_{worker}{path.suffix}"))).render_as_string(
+            hide_password=False
+        )
     return u.set(database=f"{u.database}_{worker}").render_as_string(hide_password=False)
 
 
@@ -63,8 +67,10 @@ def _worker_redis_url(url: str, worker: str = WORKER) -> str:
     base = int(query.get("db") or path_db or 0)
     number = base - _worker_number(worker)
     if number < 0:
-        raise RuntimeError(f"REDIS_URL {url!r}: no Redis database left for xdist worker {worker} "
-                           f"(worker databases count down from {base}): use a higher number")
+        raise RuntimeError(
+            f"REDIS_URL {url!r}: no Redis database left for xdist worker {worker} "
+            f"(worker databases count down from {base}): use a higher number"
+        )
     if "db" in query or (parts.scheme == "unix" and not path_db):
         query["db"] = str(number)
         path = parts.path
@@ -119,7 +125,7 @@ def _ensure_postgres_database(url: str) -> None:
             name = conn.dialect.identifier_preparer.quote(target.database)
             try:
                 conn.execute(text(f"CREATE DATABASE {name}"))
-            except ProgrammingError as e:          # created meanwhile by another run
+            except ProgrammingError as e:  # created meanwhile by another run
                 if "already exists" not in str(e):
                     raise
     finally:
@@ -167,8 +173,7 @@ def official_reference() -> Path:
     set) its absence is an error instead, since CI must test the dumps."""
     if not OFFICIAL_REFERENCE.is_dir():
         if _ci():
-            pytest.fail(f"{OFFICIAL_REFERENCE} is absent, and CI must test the official dumps",
-                        pytrace=False)
+            pytest.fail(f"{OFFICIAL_REFERENCE} is absent, and CI must test the official dumps", pytrace=False)
         pytest.skip(OFFICIAL_REFERENCE_ABSENT)
     return OFFICIAL_REFERENCE
 
@@ -181,26 +186,28 @@ def _resources(database_url: str = TEST_DB_URL, redis_url: str | None = TEST_RED
     return [f"OMS test database: {db}", f"OMS test queue: Redis {redis}"]
 
 
-_WORKER_RESOURCES: dict[str, list[str]] = {}      # in the xdist controller: what each worker used
+_WORKER_RESOURCES: dict[str, list[str]] = {}  # in the xdist controller: what each worker used
 
 
 def pytest_report_header(config):
     n = getattr(config.option, "numprocesses", None) if config is not None else None
-    if isinstance(n, int) and n > 0 and not WORKER:     # the xdist controller: what workers will use
+    if isinstance(n, int) and n > 0 and not WORKER:  # the xdist controller: what workers will use
         base_db = os.environ.get("TEST_DATABASE_URL")
         base_redis = os.environ.get("REDIS_URL")
         lines = []
         for worker in (f"gw{i}" for i in range(n)):
             db = _worker_database_url(base_db, worker) if base_db else "sqlite:///<its temporary folder>/test.db"
-            lines += [f"{line} ({worker})" for line in
-                      _resources(db, _worker_redis_url(base_redis, worker) if base_redis else None)]
+            lines += [
+                f"{line} ({worker})"
+                for line in _resources(db, _worker_redis_url(base_redis, worker) if base_redis else None)
+            ]
         return lines
     return _resources()
 
 
 def pytest_sessionstart(session):
     workeroutput = getattr(session.config, "workeroutput", None)
-    if workeroutput is not None:                  # an xdist worker: tell the controller
+    if workeroutput is not None:  # an xdist worker: tell the controller
         workeroutput["oms_resources"] = _resources()
 
 
@@ -227,13 +234,16 @@ def app():
         _flush_redis(TEST_REDIS_URL)
     from app import create_app
 
-    application = create_app("config.TestConfig", {
-        "SQLALCHEMY_DATABASE_URI": TEST_DB_URL,
-        "DATA_DIR": _TMP / "data",
-        "REDIS_URL": TEST_REDIS_URL,
-        "JOBS_MODE": "sync",
-        "SERVER_NAME": None,
-    })
+    application = create_app(
+        "config.TestConfig",
+        {
+            "SQLALCHEMY_DATABASE_URI": TEST_DB_URL,
+            "DATA_DIR": _TMP / "data",
+            "REDIS_URL": TEST_REDIS_URL,
+            "JOBS_MODE": "sync",
+            "SERVER_NAME": None,
+        },
+    )
     runner = application.test_cli_runner()
     with application.app_context():
         from flask_migrate import upgrade
@@ -287,8 +297,11 @@ class Browser:
 
         password = password if password is not None else os.environ.get("DEMO_PASSWORD", "Demo-Oms-2026")
         self.fetch_csrf("/login/")
-        return self.client.post("/login/", data={"username": username, "password": password,
-                                                 "csrf_token": self.csrf}, follow_redirects=follow)
+        return self.client.post(
+            "/login/",
+            data={"username": username, "password": password, "csrf_token": self.csrf},
+            follow_redirects=follow,
+        )
 
     def logout(self):
         """The logout form: a POST with the CSRF token of the page."""
@@ -314,9 +327,11 @@ def browser_factory(app):
         b = Browser(app)
         if username:
             resp = b.login(username)
-            assert resp.status_code == 302 and "/login" not in resp.headers.get("Location", ""), \
+            assert resp.status_code == 302 and "/login" not in resp.headers.get("Location", ""), (
                 f"login of {username} failed"
+            )
         return b
+
     return make
 
 
@@ -333,8 +348,13 @@ def pytest_terminal_summary(terminalreporter):
 
 #: the long tests (a minute or so each): started first, so that under xdist the other worker takes
 #: the short ones meanwhile instead of waiting for a long one at the end
-LONG_FIRST = ("tests/hostile/test_hostile_big_file.py", "tests/faults/", "tests/hostile/test_hostile_requests.py",
-              "tests/security/test_scoping.py", "tests/browser/")
+LONG_FIRST = (
+    "tests/hostile/test_hostile_big_file.py",
+    "tests/faults/",
+    "tests/hostile/test_hostile_requests.py",
+    "tests/security/test_scoping.py",
+    "tests/browser/",
+)
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -342,4 +362,4 @@ def pytest_collection_modifyitems(session, config, items):
         path = item.nodeid.split("::", 1)[0]
         return next((i for i, prefix in enumerate(LONG_FIRST) if path.startswith(prefix)), len(LONG_FIRST))
 
-    items.sort(key=rank)          # stable: the order within each group stays the collection's
+    items.sort(key=rank)  # stable: the order within each group stays the collection's

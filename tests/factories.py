@@ -1,5 +1,6 @@
 """Factories for test rows, and the registry of one 'foreign row' factory per scoped model
 (the scoping test needs one for every model a scoped view or API shows)."""
+
 from __future__ import annotations
 
 import itertools
@@ -39,12 +40,24 @@ def make_subdivision(org: Organisation, code: Optional[str] = None) -> Subdivisi
     return sub
 
 
-def make_user(org: Organisation, role: str, subdivision: Optional[Subdivision] = None,
-              rights: tuple[str, ...] = (), password: str = PASSWORD) -> OmsUser:
+def make_user(
+    org: Organisation,
+    role: str,
+    subdivision: Optional[Subdivision] = None,
+    rights: tuple[str, ...] = (),
+    password: str = PASSWORD,
+) -> OmsUser:
     name = unique("user_")
-    user = OmsUser(username=name, first_name="Тест", last_name=name, email=f"{name}@test.local",
-                   password=generate_password_hash(password), active=True,
-                   organisation_id=org.id, subdivision_id=subdivision.id if subdivision else None)
+    user = OmsUser(
+        username=name,
+        first_name="Тест",
+        last_name=name,
+        email=f"{name}@test.local",
+        password=generate_password_hash(password),
+        active=True,
+        organisation_id=org.id,
+        subdivision_id=subdivision.id if subdivision else None,
+    )
     db.session.add(user)
     user.roles = [appbuilder.sm.find_role(role)]
     user.signature_rights = db.session.query(SignatureRight).filter(SignatureRight.code.in_(rights)).all()
@@ -68,9 +81,17 @@ def sub_by_code(code: str) -> Subdivision:
 def make_uploaded_file(mo, sub=None, status="Процесс загрузки завершен") -> "UploadedFile":
     from app.models.intake import UploadedFile
 
-    row = UploadedFile(organisation_id=mo.id, subdivision_id=sub.id if sub else None,
-                       archive_name=f"HM{mo.code}T14_2601{unique()}.zip", h_name=f"HM{mo.code}T14_26011",
-                       l_name=f"LM{mo.code}T14_26011", status=status, year=2026, month=1, records=0)
+    row = UploadedFile(
+        organisation_id=mo.id,
+        subdivision_id=sub.id if sub else None,
+        archive_name=f"HM{mo.code}T14_2601{unique()}.zip",
+        h_name=f"HM{mo.code}T14_26011",
+        l_name=f"LM{mo.code}T14_26011",
+        status=status,
+        year=2026,
+        month=1,
+        records=0,
+    )
     db.session.add(row)
     db.session.commit()
     return row
@@ -86,10 +107,20 @@ def make_case(mo, sub=None, status="Принят", registry=None):
     from app.models.intake import MedicalCase
 
     file = make_uploaded_file(mo, sub)
-    case = MedicalCase(file_id=file.id, organisation_id=mo.id, subdivision_id=sub.id if sub else None,
-                       n_zap=unique(), idcase=unique(), usl_ok=3, year=2026, month=1, file_type="H",
-                       status=status if registry is None else "В реестре", sumv=100,
-                       registry_id=registry.id if registry is not None else None)
+    case = MedicalCase(
+        file_id=file.id,
+        organisation_id=mo.id,
+        subdivision_id=sub.id if sub else None,
+        n_zap=unique(),
+        idcase=unique(),
+        usl_ok=3,
+        year=2026,
+        month=1,
+        file_type="H",
+        status=status if registry is None else "В реестре",
+        sumv=100,
+        registry_id=registry.id if registry is not None else None,
+    )
     db.session.add(case)
     db.session.commit()
     return case
@@ -98,9 +129,20 @@ def make_case(mo, sub=None, status="Принят", registry=None):
 def make_registry(mo, sub, smo, status="Создан"):
     from app.models.registry import Registry
 
-    reg = Registry(number=f"{mo.code}-T-{unique()}", organisation_id=mo.id,
-                   subdivision_id=sub.id if sub else None, payer_id=smo.id, year=2026, month=1,
-                   reg_type="АПП", subtype="H", status=status, cases=0, sum_declared=0, sum_calc=0)
+    reg = Registry(
+        number=f"{mo.code}-T-{unique()}",
+        organisation_id=mo.id,
+        subdivision_id=sub.id if sub else None,
+        payer_id=smo.id,
+        year=2026,
+        month=1,
+        reg_type="АПП",
+        subtype="H",
+        status=status,
+        cases=0,
+        sum_declared=0,
+        sum_calc=0,
+    )
     db.session.add(reg)
     db.session.commit()
     return reg
@@ -121,12 +163,22 @@ def make_certificate(mo, sub=None):
     from app.models.signing import Certificate
     from app.security.roles import ROLE_MO
 
-    owner = (db.session.query(OmsUser).filter_by(organisation_id=mo.id, subdivision_id=getattr(sub, "id", None))
-             .order_by(OmsUser.id).first() or make_user(mo, ROLE_MO, subdivision=sub, rights=("executor",)))
+    owner = db.session.query(OmsUser).filter_by(
+        organisation_id=mo.id, subdivision_id=getattr(sub, "id", None)
+    ).order_by(OmsUser.id).first() or make_user(mo, ROLE_MO, subdivision=sub, rights=("executor",))
     mark = unique().rjust(40, "A")[-40:]
-    cert = Certificate(user_id=owner.id, organisation_id=mo.id, der=b"0", subject=f"CN=Жертва {mark}",
-                       issuer="CN=Test CA", serial=mark[:16], not_before=dt.datetime(2026, 1, 1),
-                       not_after=dt.datetime(2027, 1, 1), thumbprint=mark, active=True)
+    cert = Certificate(
+        user_id=owner.id,
+        organisation_id=mo.id,
+        der=b"0",
+        subject=f"CN=Жертва {mark}",
+        issuer="CN=Test CA",
+        serial=mark[:16],
+        not_before=dt.datetime(2026, 1, 1),
+        not_after=dt.datetime(2027, 1, 1),
+        thumbprint=mark,
+        active=True,
+    )
     db.session.add(cert)
     db.session.commit()
     return cert

@@ -1,6 +1,7 @@
 """A test-only scoped view with actions open to МО users (read actions on «Subdivision»), so the
 scoping test exercises Flask-AppBuilder's /action and /action_post routes before the features
 that bring real actions exist."""
+
 from flask import Response
 from flask_appbuilder import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface

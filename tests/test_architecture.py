@@ -1,6 +1,7 @@
 """The code reads one way: no import cycle among the modules of ``app`` (function-level imports
 included), lower layers never import upward, no status literal in the views and APIs, every
 service function's signature is typed, and no comment points outside the repository."""
+
 from __future__ import annotations
 
 import ast
@@ -55,7 +56,7 @@ def _graph() -> dict[str, set[str]]:
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """Strongly connected components of more than one module (Tarjan)."""
     index, low, stack, on_stack, found = {}, {}, [], set(), []
-    counter = iter(range(10 ** 6))
+    counter = iter(range(10**6))
 
     def visit(v):
         index[v] = low[v] = next(counter)
@@ -138,8 +139,10 @@ def test_every_service_function_signature_is_typed():
                 args += [a for a in (node.args.vararg, node.args.kwarg) if a is not None]
                 missing = [a.arg for a in args if a.annotation is None and a.arg not in ("self", "cls")]
                 if missing or node.returns is None:
-                    untyped.append(f"{path.relative_to(APP)}:{node.lineno} {node.name} {missing}"
-                                   + (" (no return type)" if node.returns is None else ""))
+                    untyped.append(
+                        f"{path.relative_to(APP)}:{node.lineno} {node.name} {missing}"
+                        + (" (no return type)" if node.returns is None else "")
+                    )
     assert untyped == []
 
 

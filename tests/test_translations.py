@@ -1,4 +1,5 @@
 """The Russian catalogue covers every message of the application."""
+
 from __future__ import annotations
 
 import subprocess
@@ -12,9 +13,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_every_message_has_a_russian_translation(tmp_path):
     pot = tmp_path / "messages.pot"
-    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg",
-                    "-k", "lazy_gettext", "-k", "_l", "-o", str(pot), "app"], cwd=ROOT, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "pybabel"),
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "lazy_gettext",
+            "-k",
+            "_l",
+            "-o",
+            str(pot),
+            "app",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     with open(pot, "rb") as f:
         wanted = {m.id for m in read_po(f) if m.id}
     with open(ROOT / "translations/ru/LC_MESSAGES/messages.po", "rb") as f:

@@ -8,6 +8,7 @@
 Documented by OpenAPI (``/api/v1/_openapi``, Swagger UI at ``/swagger/v1``); authenticated by an
 API key or a JWT (``POST /api/v1/security/login``), see :mod:`app.api.base`.
 """
+
 from __future__ import annotations
 
 
@@ -31,9 +32,12 @@ def _share_page_permissions(appbuilder, api) -> None:
     ``can_write``.  Flask-AppBuilder's permission sync removes from a resource every permission
     the view being synced does not list, so the API lists the pages' own ones too (it never
     checks them): otherwise each ``oms sync-roles`` would try to delete the pages' permissions."""
-    shared = {perm for view in appbuilder.baseviews if view is not api
-              and getattr(view, "class_permission_name", None) == api.class_permission_name
-              for perm in (getattr(view, "base_permissions", None) or ())}
+    shared = {
+        perm
+        for view in appbuilder.baseviews
+        if view is not api and getattr(view, "class_permission_name", None) == api.class_permission_name
+        for perm in (getattr(view, "base_permissions", None) or ())
+    }
     api.base_permissions = sorted(set(api.base_permissions) | shared)
 
 

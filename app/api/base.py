@@ -14,6 +14,7 @@ With the browser session (and only then), writes need the CSRF token in the ``X-
 header like the forms; a token or key in the ``Authorization`` header cannot be sent by another
 site, so those calls need none.
 """
+
 from __future__ import annotations
 
 import os
@@ -89,11 +90,13 @@ class MisApi(BaseApi):
     def paging() -> tuple[int, int]:
         """``page`` (from 0; past the last possible row: an empty page) and ``page_size`` (1…1000)
         of the query string; garbage is the default."""
+
         def number(name, default):
             try:
                 return int(request.args.get(name, default))
             except (TypeError, ValueError):
                 return default
+
         size = min(MAX_PAGE_SIZE, max(1, number("page_size", DEFAULT_PAGE_SIZE)))
         return parse_page(request.args.get("page"), size), size
 
@@ -101,6 +104,7 @@ class MisApi(BaseApi):
     @staticmethod
     def send_temporary(path, download_name: str, mimetype: str):
         """Send a file made for this answer and remove it afterwards."""
+
         @after_this_request
         def _cleanup(response):
             try:
@@ -108,5 +112,5 @@ class MisApi(BaseApi):
             except OSError:
                 pass
             return response
-        return send_file(path, mimetype=mimetype, as_attachment=True, download_name=download_name)
 
+        return send_file(path, mimetype=mimetype, as_attachment=True, download_name=download_name)

@@ -1,5 +1,6 @@
 """``flask --app run.py oms api-key create|list|revoke``: API keys for a МИС from the command line
 (the administrator's channel; a user makes their own on «Ключи API»)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +11,6 @@ from flask.cli import AppGroup
 from app.cli_common import find_user, print_json
 
 api_key_cli = AppGroup("api-key", help="Ключи API для МИС (REST API /api/v1/mis/...)")
-
 
 
 @api_key_cli.command("create")

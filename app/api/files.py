@@ -3,6 +3,7 @@ the tab «Загрузка файла» for a МИС.  Thin: each method reads i
 (:mod:`app.services.intake.uploads`, :mod:`app.services.intake.listing`,
 :mod:`app.services.intake.reports`) and answers; a file is looked up through the user's scope
 (:func:`app.security.request_scope.get_scoped`), so another organisation's file is «not found»."""
+
 from __future__ import annotations
 
 from flask import current_app, request
@@ -26,9 +27,14 @@ _errors = MisErrorSchema(many=True)
 
 class MisFileApi(MisApi):
     resource_name = "mis/files"
-    class_permission_name = Resource.UPLOADED_FILE           # the page «Загрузка файла»: same roles
-    method_permission_name = {"upload": "write", "list_files": "read", "show": "read", "errors": "read",
-                              "protocol": "read"}
+    class_permission_name = Resource.UPLOADED_FILE  # the page «Загрузка файла»: same roles
+    method_permission_name = {
+        "upload": "write",
+        "list_files": "read",
+        "show": "read",
+        "errors": "read",
+        "protocol": "read",
+    }
     openapi_spec_tag = "МИС: загрузка файлов"
     openapi_spec_component_schemas = COMPONENTS
 
@@ -98,8 +104,7 @@ class MisFileApi(MisApi):
             size = f"{limit // (1024 * 1024)} МБ" if limit >= 1024 * 1024 else f"{limit} байт"
             return self.response(413, message=f"Запрос больше допустимого размера ({size})")
         if not files:
-            return self.response_400(message="Приложите хотя бы один ZIP-архив в поле «archives» "
-                                             "(multipart/form-data)")
+            return self.response_400(message="Приложите хотя бы один ZIP-архив в поле «archives» (multipart/form-data)")
         user = self.api_user()
         not_accepted = None
         try:
@@ -108,7 +113,7 @@ class MisFileApi(MisApi):
             rows, not_accepted = partial.rows, str(partial)
         except UploadRefused as exc:
             return self.response_400(message=str(exc))
-        fresh = files_by_id(user, [row.id for row in rows])        # as the jobs left them
+        fresh = files_by_id(user, [row.id for row in rows])  # as the jobs left them
         return self.response(201, result=[_file.dump(row) for row in fresh], refused=not_accepted)
 
     @expose("/", methods=["GET"])
@@ -143,13 +148,17 @@ class MisFileApi(MisApi):
         """
         page, size = self.paging()
         try:
-            count, rows = list_files(self.api_user(), period=request.args.get("period"),
-                                     status=request.args.get("status"), archive=request.args.get("archive"),
-                                     page=page, size=size)
+            count, rows = list_files(
+                self.api_user(),
+                period=request.args.get("period"),
+                status=request.args.get("status"),
+                archive=request.args.get("archive"),
+                page=page,
+                size=size,
+            )
         except FilterRefused as refused:
             return self.response_400(message=str(refused))
-        return self.response(200, count=count, page=page, page_size=size,
-                             result=[_file.dump(row) for row in rows])
+        return self.response(200, count=count, page=page, page_size=size, result=[_file.dump(row) for row in rows])
 
     @expose("/<int:pk>", methods=["GET"])
     @protect()
@@ -225,12 +234,12 @@ class MisFileApi(MisApi):
             return missing
         page, size = self.paging()
         try:
-            count, lines = file_reports.error_page(file, request.args.get("stage"), request.args.get("code"),
-                                                   page, size)
+            count, lines = file_reports.error_page(
+                file, request.args.get("stage"), request.args.get("code"), page, size
+            )
         except FilterRefused as refused:
             return self.response_400(message=str(refused))
-        return self.response(200, file_id=file.id, count=count, page=page, page_size=size,
-                             result=_errors.dump(lines))
+        return self.response(200, file_id=file.id, count=count, page=page, page_size=size, result=_errors.dump(lines))
 
     @expose("/<int:pk>/protocol", methods=["GET"])
     @protect()
@@ -270,11 +279,13 @@ class MisFileApi(MisApi):
             return missing
         fmt = (request.args.get("format") or "xml").strip().lower()
         if fmt == "xml":
-            return self.send_temporary(file_reports.write_protocol_xml(file),
-                                       file_reports.protocol_file_name(file, "xml"), "application/xml")
+            return self.send_temporary(
+                file_reports.write_protocol_xml(file), file_reports.protocol_file_name(file, "xml"), "application/xml"
+            )
         if fmt == "xlsx":
-            return self.send_temporary(file_reports.write_protocol_xlsx(file),
-                                       file_reports.protocol_file_name(file, "xlsx"),
-                                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            return self.send_temporary(
+                file_reports.write_protocol_xlsx(file),
+                file_reports.protocol_file_name(file, "xlsx"),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
         return self.response_400(message="Формат протокола: xml или xlsx")
-

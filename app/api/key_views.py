@@ -1,5 +1,6 @@
 """«Ключи API» («Администрирование»): a user makes and revokes their own API keys for a МИС.
 Thin: :mod:`app.services.accounts.api_keys` does the work.  A key is shown once, on the page that made it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,9 +18,11 @@ from app.services.accounts import api_keys as keys
 # the texts of the page (the template is outside the extracted folders: the texts live here)
 TEXTS = {
     "title": _l("API keys"),
-    "intro": _l("A key lets a hospital information system (MIS) call the REST API on your behalf: with your "
-                "rights and only within your organisation. Send it in the header "
-                "«Authorization: Bearer <key>». The key is shown once, when it is made: copy it at once."),
+    "intro": _l(
+        "A key lets a hospital information system (MIS) call the REST API on your behalf: with your "
+        "rights and only within your organisation. Send it in the header "
+        "«Authorization: Bearer <key>». The key is shown once, when it is made: copy it at once."
+    ),
     "swagger": _l("API description (Swagger)"),
     "name": _l("Name"),
     "uuid": _l("Key id"),
@@ -50,10 +53,15 @@ class ApiKeyView(BaseView):
         return db.session.get(OmsUser, int(g.user.id))
 
     def _page(self, made=None):
-        return self.render_template("mis_api/api_keys.html", title=TEXTS["title"], t=TEXTS,
-                                    keys=keys.keys_of(self._user()), made=made,
-                                    can_write=self.appbuilder.sm.has_access("can_write", self.class_permission_name),
-                                    swagger=self.appbuilder.sm.has_access("can_show", "SwaggerView"))
+        return self.render_template(
+            "mis_api/api_keys.html",
+            title=TEXTS["title"],
+            t=TEXTS,
+            keys=keys.keys_of(self._user()),
+            made=made,
+            can_write=self.appbuilder.sm.has_access("can_write", self.class_permission_name),
+            swagger=self.appbuilder.sm.has_access("can_show", "SwaggerView"),
+        )
 
     @expose("/")
     @has_access
@@ -86,6 +94,6 @@ class ApiKeyView(BaseView):
         try:
             info = keys.revoke_key(key_uuid, actor=user, owner=user)
         except keys.ApiKeyRefused:
-            abort(404)              # another user's key answers like one that does not exist
+            abort(404)  # another user's key answers like one that does not exist
         flash(f"Ключ «{info.name}» отозван", "success")
         return redirect(url_for("ApiKeyView.list"))

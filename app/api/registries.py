@@ -5,6 +5,7 @@ Thin: each method reads its arguments, calls one service (:mod:`app.services.reg
 :mod:`app.services.signing.registry_signing`) and answers; a registry is looked up through the
 user's scope (:func:`app.security.request_scope.get_scoped`), so one the user may not see is
 «not found»."""
+
 from __future__ import annotations
 
 import tempfile
@@ -35,9 +36,15 @@ _history = MisStatusChangeSchema(many=True)
 
 class MisRegistryApi(MisApi):
     resource_name = "mis/registries"
-    class_permission_name = Resource.REGISTRY                # «Текущие реестры»: same roles
-    method_permission_name = {"list_registries": "read", "show": "read", "change_status": "write",
-                              "documents": "read", "document": "read", "documents_zip": "read"}
+    class_permission_name = Resource.REGISTRY  # «Текущие реестры»: same roles
+    method_permission_name = {
+        "list_registries": "read",
+        "show": "read",
+        "change_status": "write",
+        "documents": "read",
+        "document": "read",
+        "documents_zip": "read",
+    }
     openapi_spec_tag = "МИС: реестры"
     openapi_spec_component_schemas = COMPONENTS
 
@@ -306,5 +313,5 @@ class MisRegistryApi(MisApi):
         if not registry_documents.documents_of(reg.id):
             return self.not_found(DOCUMENTS_NOT_MADE)
         path = Path(tempfile.mkstemp(suffix=".zip", prefix="registry_")[1])
-        signing.write_documents_zip(reg.id, path)          # with the signatures (.sig) made so far
+        signing.write_documents_zip(reg.id, path)  # with the signatures (.sig) made so far
         return self.send_temporary(path, f"Реестр_{reg.number}.zip", "application/zip")

@@ -6,6 +6,7 @@ statuses are the exact Russian texts of the pages.
 Every answer of the API is described here, field by field, so that a client generated from the
 spec (``additionalProperties: false``) accepts it: a field the answer carries is a field of its
 schema, a field that may be null says so."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,12 @@ from marshmallow import Schema, fields
 
 def _money(description: str, **kw) -> fields.Decimal:
     """Money: a decimal string with kopecks, also in the spec (apispec would say «number»)."""
-    return fields.Decimal(as_string=True, places=2, metadata={
-        "description": description, "type": "string", "format": "decimal", "example": "1234.50"}, **kw)
+    return fields.Decimal(
+        as_string=True,
+        places=2,
+        metadata={"description": description, "type": "string", "format": "decimal", "example": "1234.50"},
+        **kw,
+    )
 
 
 class UtcDateTime(fields.DateTime):
@@ -32,9 +37,11 @@ class UtcDateTime(fields.DateTime):
 def _code(attr: str, description: str, allow_none: bool = False) -> fields.Function:
     """The code of a related organisation or subdivision (a string in the spec too: apispec
     cannot tell the type of a function)."""
+
     def get(obj):
         rel = getattr(obj, attr, None)
         return rel.code if rel is not None else None
+
     return fields.Function(get, allow_none=allow_none, metadata={"description": description, "type": "string"})
 
 
@@ -145,8 +152,9 @@ class MisRegistrySchema(Schema):
     error = fields.String(allow_none=True, metadata={"description": "ошибка фоновой работы (документы)"})
     created_at = UtcDateTime()
     changed_at = UtcDateTime()
-    allowed_statuses = fields.List(fields.String(), metadata={
-        "description": "статусы, в которые пользователь может перевести реестр сейчас"})
+    allowed_statuses = fields.List(
+        fields.String(), metadata={"description": "статусы, в которые пользователь может перевести реестр сейчас"}
+    )
 
 
 class MisRegistryPageSchema(Schema):
@@ -163,10 +171,14 @@ class MisRegistryDetailSchema(MisRegistrySchema):
 
 class MisStatusRequestSchema(Schema):
     status = fields.String(required=True, metadata={"description": "новый статус, например «Отправлен»"})
-    comment = fields.String(allow_none=True, metadata={"description": "комментарий (обязателен для возврата "
-                                                                       "из «На подпись МО» на доработку)"})
-    expected = fields.String(allow_none=True, metadata={"description": "статус, который вы видели: если он "
-                                                                        "уже другой, перевод не выполняется"})
+    comment = fields.String(
+        allow_none=True,
+        metadata={"description": "комментарий (обязателен для возврата из «На подпись МО» на доработку)"},
+    )
+    expected = fields.String(
+        allow_none=True,
+        metadata={"description": "статус, который вы видели: если он уже другой, перевод не выполняется"},
+    )
 
 
 class MisRegistryResultSchema(Schema):
@@ -183,7 +195,21 @@ class MisMessageSchema(Schema):
     message = fields.String(metadata={"description": "что не так, по-русски"})
 
 
-COMPONENTS = (MisFileSchema, MisFilePageSchema, MisFileResultSchema, MisUploadResultSchema, MisErrorSchema,
-              MisErrorPageSchema, MisDocumentSchema, MisDocumentListSchema, MisStatusChangeSchema,
-              MisRegistrySchema, MisRegistryPageSchema, MisRegistryDetailSchema, MisRegistryResultSchema,
-              MisStatusRequestSchema, MisStatusResultSchema, MisMessageSchema)
+COMPONENTS = (
+    MisFileSchema,
+    MisFilePageSchema,
+    MisFileResultSchema,
+    MisUploadResultSchema,
+    MisErrorSchema,
+    MisErrorPageSchema,
+    MisDocumentSchema,
+    MisDocumentListSchema,
+    MisStatusChangeSchema,
+    MisRegistrySchema,
+    MisRegistryPageSchema,
+    MisRegistryDetailSchema,
+    MisRegistryResultSchema,
+    MisStatusRequestSchema,
+    MisStatusResultSchema,
+    MisMessageSchema,
+)

@@ -11,6 +11,7 @@ question: :meth:`RuleBook.active`.
 
 Pure: no database, no Flask.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -85,8 +86,13 @@ S = TypeVar("S", bound=RuleSpec)
 class RuleRegistry(Generic[S]):
     """The implemented rules of one stage, by code."""
 
-    def __init__(self, stage: str, scopes: tuple[str, ...], file_letters: frozenset[str],
-                 check: Optional[Callable[[S], None]] = None):
+    def __init__(
+        self,
+        stage: str,
+        scopes: tuple[str, ...],
+        file_letters: frozenset[str],
+        check: Optional[Callable[[S], None]] = None,
+    ):
         self.stage, self.scopes, self.file_letters, self._check = stage, scopes, file_letters, check
         self._rules: dict[str, S] = {}
         self._sorted: Optional[list[S]] = None
@@ -138,8 +144,8 @@ class RuleSetting:
     message: Optional[str] = None
     valid_from: Optional[date] = None
     valid_to: Optional[date] = None
-    refusal: Optional[str] = None          # МЭК: the F014 reason
-    share: Optional[Decimal] = None        # МЭК: the share of SUMV withheld (None: computed by the rule)
+    refusal: Optional[str] = None  # МЭК: the F014 reason
+    share: Optional[Decimal] = None  # МЭК: the share of SUMV withheld (None: computed by the rule)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ They are НСИ ``<packet>`` files (windows-1251)::
 (texts, file types, validity dates).  Parsing is safe: no DTD, no entities, no network
 (see :mod:`app.nsi.packet`).
 """
+
 from __future__ import annotations
 
 from typing import Iterator
@@ -51,8 +52,10 @@ def _message(row: dict) -> str:
         return comment[:MESSAGE_MAX]
     parts = []
     if row.get("NSI_OBJ"):
-        parts.append(f"Значение должно быть в справочнике {_one(row['NSI_OBJ'])}"
-                     + (f" ({_one(row.get('NSI_EL'))})" if row.get("NSI_EL") else ""))
+        parts.append(
+            f"Значение должно быть в справочнике {_one(row['NSI_OBJ'])}"
+            + (f" ({_one(row.get('NSI_EL'))})" if row.get("NSI_EL") else "")
+        )
     elif code[:4] == "003F":
         parts.append("Обязательный элемент отсутствует" + (f" (условие: {cond})" if cond else ""))
         cond = None

@@ -1,6 +1,7 @@
 """What the ФЛК and the МЭК rules both read values with: tolerant conversions (a malformed value gives
 None and the rule does not apply — the structural checks 901–905 report the format itself), the
 element helpers, and the shared value sets (diagnosis ranges)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -44,7 +45,7 @@ def to_int(s: Optional[str]) -> Optional[int]:
         return None
 
 
-_DATES: dict[str, Optional[date]] = {}     # the dates of a file repeat: each text is parsed once
+_DATES: dict[str, Optional[date]] = {}  # the dates of a file repeat: each text is parsed once
 _DATES_KEPT = 20_000
 
 
@@ -55,7 +56,7 @@ def to_date(s: Optional[str]) -> Optional[date]:
     except KeyError:
         pass
     d = _parse_date(s)
-    if len(_DATES) >= _DATES_KEPT:      # birth dates fill it: start again, the dates of care come back
+    if len(_DATES) >= _DATES_KEPT:  # birth dates fill it: start again, the dates of care come back
         _DATES.clear()
     _DATES[s] = d
     return d
@@ -90,7 +91,7 @@ def age_on(born: Optional[date], on: Optional[date]) -> Optional[int]:
 def add_years(d: date, years: int) -> date:
     try:
         return d.replace(year=d.year + years)
-    except ValueError:           # 29 February
+    except ValueError:  # 29 February
         return d.replace(year=d.year + years, day=28)
 
 

@@ -1,4 +1,5 @@
 """Writing the audit log: one function, used by every feature that logs an event."""
+
 from __future__ import annotations
 
 import json

@@ -1,6 +1,7 @@
 """Bulk writes for the load pipeline: PostgreSQL ``COPY`` (ids reserved from the sequence in one
 query) and plain multi-row inserts elsewhere, inside the session's current transaction; and
 temporary id sets that stand in for long ``IN (…)`` lists."""
+
 from __future__ import annotations
 
 from typing import Iterable, Sequence
@@ -19,8 +20,7 @@ def reserve_ids(table: Table, count: int) -> list[int]:
     if count == 0:
         return []
     seq = f"{table.name}_{table.primary_key.columns.values()[0].name}_seq"
-    rows = db.session.execute(text("SELECT nextval(:seq) FROM generate_series(1, :n)"),
-                              {"seq": seq, "n": count})
+    rows = db.session.execute(text("SELECT nextval(:seq) FROM generate_series(1, :n)"), {"seq": seq, "n": count})
     return [r[0] for r in rows]
 
 

@@ -5,6 +5,7 @@ PostgreSQL: the new values are copied (``COPY``) into a temporary table and appl
 executemany UPDATE.  Runs in the session's transaction; the caller commits.  Also ``in_values``:
 ``column = ANY(:array)`` on PostgreSQL (one parameter, planned once) instead of a long IN list.
 """
+
 from __future__ import annotations
 
 import zlib

@@ -10,6 +10,7 @@ meanwhile (an ``rq worker``, the command line), never in the embedded mode, wher
 thread shares the web server's process (``enabled=False``).  Loads running at the same time in
 one process share the pause; the last one gives the collector back as it was found.
 """
+
 from __future__ import annotations
 
 import gc

@@ -1,4 +1,5 @@
 """How values look in the Russian UI: dates ДД.ММ.ГГГГ, money «1 234,56»."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -2,6 +2,7 @@
 
 Idempotent: rows are found by code / login and updated, never duplicated.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,26 +18,69 @@ from app.security.roles import ROLE_ADMIN, ROLE_MO, ROLE_SMO
 from app.services.accounts.users import ensure_signature_rights
 
 ORGANISATIONS = [
-    dict(kind=OrgKind.TFOMS, code="14", name="ТФОМС Республики Саха (Якутия)",
-         short_name="ТФОМС РС(Я)", inn="1435027985", kpp="143501001", ogrn="1021401050540",
-         okato="98", address="677018, г. Якутск, ул. Ярославского, д. 30/1",
-         head_name="Директор ТФОМС", accountant_name="Главный бухгалтер ТФОМС"),
-    dict(kind=OrgKind.SMO, code="14001", name="АО «Страховая компания «Капитал МС» (филиал в РС(Я))",
-         short_name="Капитал МС", inn="7813171100", kpp="143543001", ogrn="1027806865481",
-         okato="98", address="677000, г. Якутск, пр. Ленина, д. 1"),
-    dict(kind=OrgKind.SMO, code="14002", name="АО «Страховая медицинская компания «Сахамедстрах»",
-         short_name="Сахамедстрах", inn="1435028701", kpp="143501001", ogrn="1021401047799",
-         okato="98", address="677000, г. Якутск, ул. Орджоникидзе, д. 38"),
-    dict(kind=OrgKind.MO, code="140001", name="ГБУ РС(Я) «Республиканская больница №1»",
-         short_name="РБ №1", inn="1435000001", kpp="143501001", ogrn="1021401000001", okato="98",
-         address="677019, г. Якутск, Сергеляхское шоссе, 4 км", head_name="Иванов И. И.",
-         accountant_name="Петрова П. П.",
-         bank_details="р/с 03224643980000001600 в Отделении-НБ Республика Саха (Якутия), БИК 019805001"),
-    dict(kind=OrgKind.MO, code="140002", name="ГБУ РС(Я) «Якутская городская больница №2»",
-         short_name="ЯГБ №2", inn="1435000002", kpp="143501001", ogrn="1021401000002", okato="98",
-         address="677000, г. Якутск, ул. Стадухина, д. 81", head_name="Сидоров С. С.",
-         accountant_name="Кузнецова К. К.",
-         bank_details="р/с 03224643980000001601 в Отделении-НБ Республика Саха (Якутия), БИК 019805001"),
+    dict(
+        kind=OrgKind.TFOMS,
+        code="14",
+        name="ТФОМС Республики Саха (Якутия)",
+        short_name="ТФОМС РС(Я)",
+        inn="1435027985",
+        kpp="143501001",
+        ogrn="1021401050540",
+        okato="98",
+        address="677018, г. Якутск, ул. Ярославского, д. 30/1",
+        head_name="Директор ТФОМС",
+        accountant_name="Главный бухгалтер ТФОМС",
+    ),
+    dict(
+        kind=OrgKind.SMO,
+        code="14001",
+        name="АО «Страховая компания «Капитал МС» (филиал в РС(Я))",
+        short_name="Капитал МС",
+        inn="7813171100",
+        kpp="143543001",
+        ogrn="1027806865481",
+        okato="98",
+        address="677000, г. Якутск, пр. Ленина, д. 1",
+    ),
+    dict(
+        kind=OrgKind.SMO,
+        code="14002",
+        name="АО «Страховая медицинская компания «Сахамедстрах»",
+        short_name="Сахамедстрах",
+        inn="1435028701",
+        kpp="143501001",
+        ogrn="1021401047799",
+        okato="98",
+        address="677000, г. Якутск, ул. Орджоникидзе, д. 38",
+    ),
+    dict(
+        kind=OrgKind.MO,
+        code="140001",
+        name="ГБУ РС(Я) «Республиканская больница №1»",
+        short_name="РБ №1",
+        inn="1435000001",
+        kpp="143501001",
+        ogrn="1021401000001",
+        okato="98",
+        address="677019, г. Якутск, Сергеляхское шоссе, 4 км",
+        head_name="Иванов И. И.",
+        accountant_name="Петрова П. П.",
+        bank_details="р/с 03224643980000001600 в Отделении-НБ Республика Саха (Якутия), БИК 019805001",
+    ),
+    dict(
+        kind=OrgKind.MO,
+        code="140002",
+        name="ГБУ РС(Я) «Якутская городская больница №2»",
+        short_name="ЯГБ №2",
+        inn="1435000002",
+        kpp="143501001",
+        ogrn="1021401000002",
+        okato="98",
+        address="677000, г. Якутск, ул. Стадухина, д. 81",
+        head_name="Сидоров С. С.",
+        accountant_name="Кузнецова К. К.",
+        bank_details="р/с 03224643980000001601 в Отделении-НБ Республика Саха (Якутия), БИК 019805001",
+    ),
 ]
 SUBDIVISIONS = [
     dict(org="140001", code="140011", name="Поликлиника РБ №1"),
@@ -60,8 +104,7 @@ DEMO_LOGINS = [
     DemoLogin("mo1_operator", "Оператор", "РБ №1", "140001", ROLE_MO),
     DemoLogin("mo1_sub1_operator", "Оператор поликлиники", "РБ №1", "140001", ROLE_MO, "140011"),
     DemoLogin("mo1_executor", "Экономист", "РБ №1", "140001", ROLE_MO, rights=("executor",)),
-    DemoLogin("mo1_accountant", "Главный бухгалтер", "РБ №1", "140001", ROLE_MO,
-              rights=("chief_accountant",)),
+    DemoLogin("mo1_accountant", "Главный бухгалтер", "РБ №1", "140001", ROLE_MO, rights=("chief_accountant",)),
     DemoLogin("mo1_head", "Главный врач", "РБ №1", "140001", ROLE_MO, rights=("head",)),
     DemoLogin("mo2_operator", "Оператор", "ЯГБ №2", "140002", ROLE_MO),
     DemoLogin("smo1_specialist", "Специалист", "Капитал МС", "14001", ROLE_SMO),
@@ -92,8 +135,9 @@ def init_demo(password: Optional[str] = None) -> dict:
     db.session.flush()
     subs = {}
     for spec in SUBDIVISIONS:
-        subs[spec["code"]] = _upsert(Subdivision, {"code": spec["code"]},
-                                     {"name": spec["name"], "organisation_id": orgs[spec["org"]].id})
+        subs[spec["code"]] = _upsert(
+            Subdivision, {"code": spec["code"]}, {"name": spec["name"], "organisation_id": orgs[spec["org"]].id}
+        )
     db.session.flush()
     from werkzeug.security import generate_password_hash
 
@@ -103,8 +147,12 @@ def init_demo(password: Optional[str] = None) -> dict:
             raise RuntimeError(f"Роль «{login.role}» не найдена: сначала выполните oms sync-roles")
         user = db.session.query(OmsUser).filter_by(username=login.username).one_or_none()
         if user is None:
-            user = OmsUser(username=login.username, email=f"{login.username}@demo.oms.local",
-                           password=generate_password_hash(password), active=True)
+            user = OmsUser(
+                username=login.username,
+                email=f"{login.username}@demo.oms.local",
+                password=generate_password_hash(password),
+                active=True,
+            )
             db.session.add(user)
         user.first_name = login.first_name
         user.last_name = login.last_name

@@ -1,5 +1,6 @@
 """The demo care catalogue: services and КСГ with their demo tariffs, one place for the demo file
 generator and the demo tariffs (so every demo case recalculates to the sum it declares)."""
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -7,22 +8,22 @@ from typing import NamedTuple
 
 
 class DemoService(NamedTuple):
-    code: str          # CODE_USL (regional tariff dictionary, Номенклатура медицинских услуг)
+    code: str  # CODE_USL (regional tariff dictionary, Номенклатура медицинских услуг)
     name: str
-    profil: int        # V002
-    prvs: int          # V021
+    profil: int  # V002
+    prvs: int  # V021
     tariff: Decimal
 
 
 class DemoKsg(NamedTuple):
-    code: str          # N_KSG
+    code: str  # N_KSG
     name: str
-    usl_ok: int        # 1 стационар, 2 дневной стационар
+    usl_ok: int  # 1 стационар, 2 дневной стационар
     profil: int
     prvs: int
     ds1: str
-    koef_z: Decimal    # коэффициент относительной затратоемкости
-    days: int          # typical length of stay
+    koef_z: Decimal  # коэффициент относительной затратоемкости
+    days: int  # typical length of stay
 
 
 OUTPATIENT = [

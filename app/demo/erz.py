@@ -13,6 +13,7 @@ Policy history of a demo person:
 Persons numbered from :data:`UNKNOWN_FROM` are never in the demo register (the demo file generator
 uses them for «not found in the ЕРЗ»).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,22 +31,47 @@ def demo_records(first: int, last: int) -> Iterator[tuple[dict, list[dict]]]:
 
 
 def demo_record(p: DemoPerson) -> tuple[dict, list[dict]]:
-    person = {"ENP": p.enp, "FAM": p.fam, "IM": p.im, "OT": p.ot, "W": str(p.w),
-              "DR": p.dr.isoformat(), "SNILS": p.snils, "DOCTYPE": "14", "DOCSER": p.docser,
-              "DOCNUM": p.docnum, "DDEATH": p.death.isoformat() if p.death else ""}
+    person = {
+        "ENP": p.enp,
+        "FAM": p.fam,
+        "IM": p.im,
+        "OT": p.ot,
+        "W": str(p.w),
+        "DR": p.dr.isoformat(),
+        "SNILS": p.snils,
+        "DOCTYPE": "14",
+        "DOCSER": p.docser,
+        "DOCNUM": p.docnum,
+        "DDEATH": p.death.isoformat() if p.death else "",
+    }
     end = p.death or p.policy_end
     begin = max(p.dr, dt.date(2020, 1, 1))
-    if end is not None and end < begin:       # born after the expiry date of the demo: a one-day policy
+    if end is not None and end < begin:  # born after the expiry date of the demo: a one-day policy
         end = begin
-    current = {"VPOLIS": "3", "SPOLIS": "", "NPOLIS": p.enp, "SMO": p.smo or "",
-               "OKATO": f"{p.okato}000", "DBEG": begin.isoformat(),
-               "DEND": end.isoformat() if end else ""}
+    current = {
+        "VPOLIS": "3",
+        "SPOLIS": "",
+        "NPOLIS": p.enp,
+        "SMO": p.smo or "",
+        "OKATO": f"{p.okato}000",
+        "DBEG": begin.isoformat(),
+        "DEND": end.isoformat() if end else "",
+    }
     policies = [current]
     if p.resident and p.dr < dt.date(2019, 1, 1):
         other = SMO_CODES[(SMO_CODES.index(p.smo) + 1) % len(SMO_CODES)]
-        policies.insert(0, {"VPOLIS": "1", "SPOLIS": "ЯК", "NPOLIS": f"{p.number:010d}", "SMO": other,
-                            "OKATO": f"{p.okato}000", "DBEG": max(p.dr, dt.date(2011, 1, 1)).isoformat(),
-                            "DEND": "2019-12-31"})
+        policies.insert(
+            0,
+            {
+                "VPOLIS": "1",
+                "SPOLIS": "ЯК",
+                "NPOLIS": f"{p.number:010d}",
+                "SMO": other,
+                "OKATO": f"{p.okato}000",
+                "DBEG": max(p.dr, dt.date(2011, 1, 1)).isoformat(),
+                "DEND": "2019-12-31",
+            },
+        )
     return person, policies
 
 

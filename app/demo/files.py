@@ -3,6 +3,7 @@ demo persons, optionally with injected errors of known codes and a JSON manifest
 
 Tests and benchmarks use it; a newcomer uses it to have something to upload.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -45,15 +46,15 @@ def E(tag: str, *items) -> Optional[Node]:
 @dataclass
 class CaseSpec:
     n: int
-    kind: str                  # amb, smp, hosp, day
+    kind: str  # amb, smp, hosp, day
     person: int
     date_1: dt.date
     date_2: dt.date
-    item: object               # DemoService or DemoKsg
+    item: object  # DemoService or DemoKsg
     ds1: str
     count: int = 1
     injected: Optional[str] = None
-    markup: Decimal = Decimal("0.00")     # added to the declared sum (МЭК: sum above the tariff)
+    markup: Decimal = Decimal("0.00")  # added to the declared sum (МЭК: sum above the tariff)
 
     @property
     def price(self) -> Decimal:
@@ -92,6 +93,7 @@ INJECTIONS: dict[str, tuple[tuple[str, ...], Callable[[Node], None]]] = {
 def _plus_days(path: str, days: int) -> Callable[[Node], None]:
     def mutate(z: Node) -> None:
         _set(z, path, str(int(z.get(path) or 0) + days))
+
     return mutate
 
 
@@ -99,19 +101,21 @@ def _noop(z: Node) -> None:
     return None
 
 
-INJECTIONS.update({
-    "003K.14.0010": (("amb", "smp", "hosp", "day"), _noop),          # person not in the ЕРЗ
-    "003K.00.0570": (("amb", "smp", "hosp", "day"), _noop),          # policy ended 31.12.2024
-    "003K.00.0420": (("amb", "hosp", "day"), _noop),                 # the same care twice in the file
-    "003K.00.0620": (("amb",), lambda z: _set(z, "Z_SL/SL/DS1", "O80.0")),   # chapter O, a man
-    "003K.00.0590": (("amb",), lambda z: _set(z, "Z_SL/SL/DS1", "P07.3")),   # chapter P, not an infant
-    "003K.00.0660": (("amb",), lambda z: _set(z, "Z_SL/SL/DS1", "I11")),     # rubric with sub-rubrics
-    "003K.00.0430": (("hosp",), _plus_days("Z_SL/SL/KD", 5)),        # bed-days above the stay
-    "003K.00.0550": (("amb",), lambda z: _set(z, "Z_SL/SL/ED_COL", "0.00")),  # no visits counted
-    "003K.14.0020": (("amb",), _noop),                               # care half a year before the period
-    "003K.14.0040": (("amb",), lambda z: _set(z, "Z_SL/SL/USL/CODE_USL", "B01.999.999")),  # no tariff
-    "003K.14.0050": (("amb", "smp"), _noop),                         # declared 100 rub. above the tariff
-})
+INJECTIONS.update(
+    {
+        "003K.14.0010": (("amb", "smp", "hosp", "day"), _noop),  # person not in the ЕРЗ
+        "003K.00.0570": (("amb", "smp", "hosp", "day"), _noop),  # policy ended 31.12.2024
+        "003K.00.0420": (("amb", "hosp", "day"), _noop),  # the same care twice in the file
+        "003K.00.0620": (("amb",), lambda z: _set(z, "Z_SL/SL/DS1", "O80.0")),  # chapter O, a man
+        "003K.00.0590": (("amb",), lambda z: _set(z, "Z_SL/SL/DS1", "P07.3")),  # chapter P, not an infant
+        "003K.00.0660": (("amb",), lambda z: _set(z, "Z_SL/SL/DS1", "I11")),  # rubric with sub-rubrics
+        "003K.00.0430": (("hosp",), _plus_days("Z_SL/SL/KD", 5)),  # bed-days above the stay
+        "003K.00.0550": (("amb",), lambda z: _set(z, "Z_SL/SL/ED_COL", "0.00")),  # no visits counted
+        "003K.14.0020": (("amb",), _noop),  # care half a year before the period
+        "003K.14.0040": (("amb",), lambda z: _set(z, "Z_SL/SL/USL/CODE_USL", "B01.999.999")),  # no tariff
+        "003K.14.0050": (("amb", "smp"), _noop),  # declared 100 rub. above the tariff
+    }
+)
 MEK_INJECTIONS = frozenset(c for c in INJECTIONS if len(c) > 4 and c[3] == "K")
 
 
@@ -143,19 +147,32 @@ def _half_year_back(spec: CaseSpec) -> dt.date:
 
 # code -> (applies(spec, specs, today), change(spec, specs, today)): what the ZAP mutation cannot do
 SPEC_CHANGES: dict[str, tuple[Callable, Callable]] = {
-    "003K.14.0010": (lambda s, specs, t: True,
-                     lambda s, specs, t: setattr(s, "person", _like(
-                         s, (c for c in range(UNKNOWN_PERSONS + s.n * 7, 10 ** 9) if c % 10), t))),
-    "003K.00.0570": (lambda s, specs, t: True,
-                     lambda s, specs, t: setattr(s, "person", _like(s, range(17 * (1 + s.n % 50), 10 ** 6, 17), t))),
-    "003K.00.0420": (lambda s, specs, t: _previous(s, specs) is not None,
-                     lambda s, specs, t: _copy_care(s, _previous(s, specs))),
-    "003K.00.0620": (lambda s, specs, t: True,
-                     lambda s, specs, t: setattr(s, "person", _like(s, range(s.person | 1, 10 ** 6, 2), t))),
-    "003K.00.0590": (lambda s, specs, t: (s.date_1 - demo_person(s.person).dr).days > 2 * 366,
-                     lambda s, specs, t: None),
-    "003K.14.0020": (lambda s, specs, t: demo_person(s.person).dr < _half_year_back(s) - dt.timedelta(days=30),
-                     lambda s, specs, t: _move(s, _half_year_back(s))),
+    "003K.14.0010": (
+        lambda s, specs, t: True,
+        lambda s, specs, t: setattr(
+            s, "person", _like(s, (c for c in range(UNKNOWN_PERSONS + s.n * 7, 10**9) if c % 10), t)
+        ),
+    ),
+    "003K.00.0570": (
+        lambda s, specs, t: True,
+        lambda s, specs, t: setattr(s, "person", _like(s, range(17 * (1 + s.n % 50), 10**6, 17), t)),
+    ),
+    "003K.00.0420": (
+        lambda s, specs, t: _previous(s, specs) is not None,
+        lambda s, specs, t: _copy_care(s, _previous(s, specs)),
+    ),
+    "003K.00.0620": (
+        lambda s, specs, t: True,
+        lambda s, specs, t: setattr(s, "person", _like(s, range(s.person | 1, 10**6, 2), t)),
+    ),
+    "003K.00.0590": (
+        lambda s, specs, t: (s.date_1 - demo_person(s.person).dr).days > 2 * 366,
+        lambda s, specs, t: None,
+    ),
+    "003K.14.0020": (
+        lambda s, specs, t: demo_person(s.person).dr < _half_year_back(s) - dt.timedelta(days=30),
+        lambda s, specs, t: _move(s, _half_year_back(s)),
+    ),
     "003K.14.0050": (lambda s, specs, t: True, lambda s, specs, t: setattr(s, "markup", Decimal("100.00"))),
 }
 
@@ -172,8 +189,10 @@ def _move(spec: CaseSpec, day: dt.date) -> None:
 def _unique_care(spec: CaseSpec, seen: set, first_day: dt.date, last_day: dt.date) -> None:
     """Move the dates by a day until no earlier case has the same person, dates and care (the
     МЭК would refuse it as a duplicate, 003K.00.0420): valid demo cases are all distinct."""
+
     def key():
         return (spec.person, spec.date_1, spec.date_2, spec.kind, spec.item.profil, spec.item.prvs)
+
     for _ in range(62):
         if spec.kind == "smp" or key() not in seen:
             break
@@ -197,8 +216,14 @@ class DemoArchive:
     injected: list[dict] = field(default_factory=list)
 
     def manifest(self) -> dict:
-        return {"archive": str(self.path), "h_name": self.h_name, "l_name": self.l_name,
-                "cases": self.cases, "sum": str(self.sum), "injected": self.injected}
+        return {
+            "archive": str(self.path),
+            "h_name": self.h_name,
+            "l_name": self.l_name,
+            "cases": self.cases,
+            "sum": str(self.sum),
+            "injected": self.injected,
+        }
 
 
 def _period(year: Optional[int], month: Optional[int], today: dt.date) -> tuple[int, int]:
@@ -208,8 +233,17 @@ def _period(year: Optional[int], month: Optional[int], today: dt.date) -> tuple[
     return first.year, first.month
 
 
-def plan_cases(n: int, rng: random.Random, year: int, month: int, today: dt.date, persons: int,
-               error_rate: float, codes: Optional[list[str]] = None, first_person: int = 1) -> list[CaseSpec]:
+def plan_cases(
+    n: int,
+    rng: random.Random,
+    year: int,
+    month: int,
+    today: dt.date,
+    persons: int,
+    error_rate: float,
+    codes: Optional[list[str]] = None,
+    first_person: int = 1,
+) -> list[CaseSpec]:
     last = calendar.monthrange(year, month)[1]
     last_day = min(dt.date(year, month, last), today)
     specs: list[CaseSpec] = []
@@ -217,9 +251,9 @@ def plan_cases(n: int, rng: random.Random, year: int, month: int, today: dt.date
     for i in range(1, n + 1):
         kind = rng.choices(("amb", "smp", "hosp", "day"), weights=(60, 15, 15, 10))[0]
         person = first_person + rng.randrange(persons)
-        if person == 13:             # the deceased demo person gets no care in generated files
+        if person == 13:  # the deceased demo person gets no care in generated files
             person = 14
-        elif person % 17 == 0:       # nor do the persons whose policy expired (demo ЕРЗ)
+        elif person % 17 == 0:  # nor do the persons whose policy expired (demo ЕРЗ)
             person += 1
         p = demo_person(person)
         if kind in ("hosp", "day"):
@@ -235,14 +269,16 @@ def plan_cases(n: int, rng: random.Random, year: int, month: int, today: dt.date
             ds1 = rng.choice(cat.EMERGENCY_DIAGNOSES)
         else:
             services = cat.OUTPATIENT if p.dr.year < 2008 else cat.OUTPATIENT
-            item = rng.choice([s for s in services if (s.profil != 68) == (today.year - p.dr.year >= 18)]
-                              or services)
+            item = rng.choice([s for s in services if (s.profil != 68) == (today.year - p.dr.year >= 18)] or services)
             start = end = dt.date(year, month, rng.randint(1, last_day.day))
             ds1 = rng.choice(cat.OUTPATIENT_DIAGNOSES)
         spec = CaseSpec(i, kind, person, start, end, item, ds1)
         if error_rate and rng.random() < error_rate:
-            options = [c for c in (codes or INJECTIONS) if kind in INJECTIONS[c][0]
-                       and (c not in SPEC_CHANGES or SPEC_CHANGES[c][0](spec, specs, today))]
+            options = [
+                c
+                for c in (codes or INJECTIONS)
+                if kind in INJECTIONS[c][0] and (c not in SPEC_CHANGES or SPEC_CHANGES[c][0](spec, specs, today))
+            ]
             if options:
                 spec.injected = rng.choice(options)
                 if spec.injected in SPEC_CHANGES:
@@ -262,49 +298,124 @@ def zap_node(spec: CaseSpec, mo: str, lpu_1: Optional[str]) -> Node:
     age = spec.date_1.year - p.dr.year - ((spec.date_1.month, spec.date_1.day) < (p.dr.month, p.dr.day))
     det = "1" if age < 18 else "0"
     price = spec.price
-    pac = E("PACIENT", E("ID_PAC", p.id_pac), E("VPOLIS", "3"),
-            E("ST_OKATO", p.st_okato), E("ENP", p.enp), E("SMO", p.smo), E("NOVOR", "0"))
+    pac = E(
+        "PACIENT",
+        E("ID_PAC", p.id_pac),
+        E("VPOLIS", "3"),
+        E("ST_OKATO", p.st_okato),
+        E("ENP", p.enp),
+        E("SMO", p.smo),
+        E("NOVOR", "0"),
+    )
     if spec.kind in ("hosp", "day"):
         k = spec.item
         usl_ok = "1" if spec.kind == "hosp" else "2"
         kd = (spec.date_2 - spec.date_1).days or 1
-        sl = E("SL", E("SL_ID", _sl_id(spec)), E("LPU_1", lpu_1), E("PROFIL", k.profil),
-               E("PROFIL_K", "30"), E("DET", det),
-               E("NHISTORY", f"И-{spec.n}"), E("P_PER", "1"),
-               E("DATE_1", spec.date_1.isoformat()), E("DATE_2", spec.date_2.isoformat()), E("KD", kd),
-               E("DS1", spec.ds1), E("C_ZAB", "1"),
-               E("KSG_KPG", E("N_KSG", k.code), E("VER_KSG", spec.date_2.year), E("KSG_PG", "0"),
-                 E("KOEF_Z", f"{k.koef_z:.5f}"), E("KOEF_UP", "1.00000"),
-                 E("BZTSZ", f"{cat.BASE_RATE[k.usl_ok]:.2f}"), E("KOEF_D", "1.00000"),
-                 E("KOEF_U", "1.00000"), E("SL_K", "0")),
-               E("PRVS", k.prvs), E("VERS_SPEC", "V021"), E("IDDOKT", "038-077-626 71"),
-               E("ED_COL", "1.00"), E("TARIF", f"{price:.2f}"), E("SUM_M", f"{price:.2f}"))
-        zsl = E("Z_SL", E("IDCASE", spec.n), E("USL_OK", usl_ok), E("VIDPOM", "31" if usl_ok == "1" else "13"),
-                E("FOR_POM", "3"), E("NPR_MO", "140002" if mo != "140002" else "140001"),
-                E("NPR_DATE", (spec.date_1 - dt.timedelta(days=3)).isoformat()), E("LPU", mo),
-                E("DATE_Z_1", spec.date_1.isoformat()), E("DATE_Z_2", spec.date_2.isoformat()),
-                E("KD_Z", kd), E("RSLT", "101" if usl_ok == "1" else "201"),
-                E("ISHOD", "102" if usl_ok == "1" else "202"), sl, E("IDSP", "33"),
-                E("SUMV", f"{price:.2f}"))
+        sl = E(
+            "SL",
+            E("SL_ID", _sl_id(spec)),
+            E("LPU_1", lpu_1),
+            E("PROFIL", k.profil),
+            E("PROFIL_K", "30"),
+            E("DET", det),
+            E("NHISTORY", f"И-{spec.n}"),
+            E("P_PER", "1"),
+            E("DATE_1", spec.date_1.isoformat()),
+            E("DATE_2", spec.date_2.isoformat()),
+            E("KD", kd),
+            E("DS1", spec.ds1),
+            E("C_ZAB", "1"),
+            E(
+                "KSG_KPG",
+                E("N_KSG", k.code),
+                E("VER_KSG", spec.date_2.year),
+                E("KSG_PG", "0"),
+                E("KOEF_Z", f"{k.koef_z:.5f}"),
+                E("KOEF_UP", "1.00000"),
+                E("BZTSZ", f"{cat.BASE_RATE[k.usl_ok]:.2f}"),
+                E("KOEF_D", "1.00000"),
+                E("KOEF_U", "1.00000"),
+                E("SL_K", "0"),
+            ),
+            E("PRVS", k.prvs),
+            E("VERS_SPEC", "V021"),
+            E("IDDOKT", "038-077-626 71"),
+            E("ED_COL", "1.00"),
+            E("TARIF", f"{price:.2f}"),
+            E("SUM_M", f"{price:.2f}"),
+        )
+        zsl = E(
+            "Z_SL",
+            E("IDCASE", spec.n),
+            E("USL_OK", usl_ok),
+            E("VIDPOM", "31" if usl_ok == "1" else "13"),
+            E("FOR_POM", "3"),
+            E("NPR_MO", "140002" if mo != "140002" else "140001"),
+            E("NPR_DATE", (spec.date_1 - dt.timedelta(days=3)).isoformat()),
+            E("LPU", mo),
+            E("DATE_Z_1", spec.date_1.isoformat()),
+            E("DATE_Z_2", spec.date_2.isoformat()),
+            E("KD_Z", kd),
+            E("RSLT", "101" if usl_ok == "1" else "201"),
+            E("ISHOD", "102" if usl_ok == "1" else "202"),
+            sl,
+            E("IDSP", "33"),
+            E("SUMV", f"{price:.2f}"),
+        )
     else:
         s = spec.item
         smp = spec.kind == "smp"
-        usl = E("USL", E("IDSERV", "1"), E("LPU", mo), E("LPU_1", lpu_1), E("PROFIL", s.profil), E("DET", det),
-                E("DATE_IN", spec.date_1.isoformat()), E("DATE_OUT", spec.date_2.isoformat()),
-                E("DS", spec.ds1), E("CODE_USL", s.code), E("KOL_USL", f"{spec.count:.2f}"),
-                E("TARIF", f"{s.tariff:.2f}"), E("SUMV_USL", f"{price:.2f}"),
-                E("MR_USL_N", E("MR_N", "1"), E("PRVS", s.prvs), E("CODE_MD", "038-077-626 70")))
-        sl = E("SL", E("SL_ID", _sl_id(spec)), E("LPU_1", lpu_1), E("PROFIL", s.profil), E("DET", det),
-               E("P_CEL", None if smp else "1.0"), E("NHISTORY", f"{'В' if smp else 'А'}-{spec.n}"),
-               E("DATE_1", spec.date_1.isoformat()), E("DATE_2", spec.date_2.isoformat()),
-               E("DS1", spec.ds1), E("C_ZAB", "1"), E("PRVS", s.prvs), E("VERS_SPEC", "V021"),
-               E("IDDOKT", "038-077-626 70"), E("ED_COL", f"{spec.count:.2f}"),
-               E("TARIF", f"{s.tariff:.2f}"), E("SUM_M", f"{price:.2f}"), usl)
-        zsl = E("Z_SL", E("IDCASE", spec.n), E("USL_OK", "4" if smp else "3"), E("VIDPOM", "2" if smp else "13"),
-                E("FOR_POM", "1" if smp else "3"), E("LPU", mo),
-                E("DATE_Z_1", spec.date_1.isoformat()), E("DATE_Z_2", spec.date_2.isoformat()),
-                E("RSLT", "401" if smp else "301"), E("ISHOD", "401" if smp else "304"), sl,
-                E("IDSP", "36" if smp else "29"), E("SUMV", f"{price:.2f}"))
+        usl = E(
+            "USL",
+            E("IDSERV", "1"),
+            E("LPU", mo),
+            E("LPU_1", lpu_1),
+            E("PROFIL", s.profil),
+            E("DET", det),
+            E("DATE_IN", spec.date_1.isoformat()),
+            E("DATE_OUT", spec.date_2.isoformat()),
+            E("DS", spec.ds1),
+            E("CODE_USL", s.code),
+            E("KOL_USL", f"{spec.count:.2f}"),
+            E("TARIF", f"{s.tariff:.2f}"),
+            E("SUMV_USL", f"{price:.2f}"),
+            E("MR_USL_N", E("MR_N", "1"), E("PRVS", s.prvs), E("CODE_MD", "038-077-626 70")),
+        )
+        sl = E(
+            "SL",
+            E("SL_ID", _sl_id(spec)),
+            E("LPU_1", lpu_1),
+            E("PROFIL", s.profil),
+            E("DET", det),
+            E("P_CEL", None if smp else "1.0"),
+            E("NHISTORY", f"{'В' if smp else 'А'}-{spec.n}"),
+            E("DATE_1", spec.date_1.isoformat()),
+            E("DATE_2", spec.date_2.isoformat()),
+            E("DS1", spec.ds1),
+            E("C_ZAB", "1"),
+            E("PRVS", s.prvs),
+            E("VERS_SPEC", "V021"),
+            E("IDDOKT", "038-077-626 70"),
+            E("ED_COL", f"{spec.count:.2f}"),
+            E("TARIF", f"{s.tariff:.2f}"),
+            E("SUM_M", f"{price:.2f}"),
+            usl,
+        )
+        zsl = E(
+            "Z_SL",
+            E("IDCASE", spec.n),
+            E("USL_OK", "4" if smp else "3"),
+            E("VIDPOM", "2" if smp else "13"),
+            E("FOR_POM", "1" if smp else "3"),
+            E("LPU", mo),
+            E("DATE_Z_1", spec.date_1.isoformat()),
+            E("DATE_Z_2", spec.date_2.isoformat()),
+            E("RSLT", "401" if smp else "301"),
+            E("ISHOD", "401" if smp else "304"),
+            sl,
+            E("IDSP", "36" if smp else "29"),
+            E("SUMV", f"{price:.2f}"),
+        )
     zap = E("ZAP", E("N_ZAP", spec.n), E("PR_NOV", "0"), pac, zsl)
     if spec.injected:
         INJECTIONS[spec.injected][1](zap)
@@ -314,27 +425,50 @@ def zap_node(spec: CaseSpec, mo: str, lpu_1: Optional[str]) -> Node:
 def pers_node(p: DemoPerson, on: dt.date) -> Node:
     adult = (on - p.dr).days >= 14 * 365
     fam = p.fam
-    if p.number >= UNKNOWN_PERSONS:      # not in the demo ЕРЗ: a surname no demo person has
+    if p.number >= UNKNOWN_PERSONS:  # not in the demo ЕРЗ: a surname no demo person has
         fam = "Незарегистрированная" if p.w == 2 else "Незарегистрированный"
-    return E("PERS", E("ID_PAC", p.id_pac), E("FAM", fam), E("IM", p.im), E("OT", p.ot),
-             E("W", p.w), E("DR", p.dr.isoformat()),
-             E("DOCTYPE", "14" if adult else None), E("DOCSER", p.docser if adult else None),
-             E("DOCNUM", p.docnum if adult else None), E("DOCDATE", p.docdate.isoformat() if adult else None),
-             E("SNILS", p.snils))
+    return E(
+        "PERS",
+        E("ID_PAC", p.id_pac),
+        E("FAM", fam),
+        E("IM", p.im),
+        E("OT", p.ot),
+        E("W", p.w),
+        E("DR", p.dr.isoformat()),
+        E("DOCTYPE", "14" if adult else None),
+        E("DOCSER", p.docser if adult else None),
+        E("DOCNUM", p.docnum if adult else None),
+        E("DOCDATE", p.docdate.isoformat() if adult else None),
+        E("SNILS", p.snils),
+    )
 
 
-def write_archive(outdir: Path, *, mo: str = "140001", sender: Optional[str] = None, cases: int = 20,
-                  error_rate: float = 0.0, seed: int = 1, year: Optional[int] = None,
-                  month: Optional[int] = None, number: int = 1, codes: Optional[list[str]] = None,
-                  today: Optional[dt.date] = None, persons: Optional[int] = None,
-                  file_type: str = "H", region: str = "14", first_person: int = 1) -> DemoArchive:
+def write_archive(
+    outdir: Path,
+    *,
+    mo: str = "140001",
+    sender: Optional[str] = None,
+    cases: int = 20,
+    error_rate: float = 0.0,
+    seed: int = 1,
+    year: Optional[int] = None,
+    month: Optional[int] = None,
+    number: int = 1,
+    codes: Optional[list[str]] = None,
+    today: Optional[dt.date] = None,
+    persons: Optional[int] = None,
+    file_type: str = "H",
+    region: str = "14",
+    first_person: int = 1,
+) -> DemoArchive:
     """Write one archive ``<H name>.zip`` into ``outdir``; returns what it holds."""
     today = today or dt.date.today()
     year, month = _period(year, month, today)
     rng = random.Random(seed)
     sender = sender or mo
-    specs = plan_cases(cases, rng, year, month, today, persons or max(10, cases // 2), error_rate, codes,
-                       first_person=first_person)
+    specs = plan_cases(
+        cases, rng, year, month, today, persons or max(10, cases // 2), error_rate, codes, first_person=first_person
+    )
     h_name = build_file_name(file_type, "M", sender, "T", region, year, month, number)
     l_name = build_file_name("L", "M", sender, "T", region, year, month, number)
     total = sum((s.price for s in specs if s.injected is None or s.injected not in ()), Decimal("0.00"))
@@ -343,29 +477,45 @@ def write_archive(outdir: Path, *, mo: str = "140001", sender: Optional[str] = N
     lpu_1 = None
     period_end = dt.date(year, month, calendar.monthrange(year, month)[1])
     dschet = min(today, period_end + dt.timedelta(days=3))
-    header = E("ZL_LIST",
-               E("ZGLV", E("VERSION", VERSION), E("DATA", dschet.isoformat()), E("FILENAME", h_name),
-                 E("SD_Z", len(specs))),
-               E("SCHET", E("CODE", number), E("CODE_MO", mo), E("YEAR", year), E("MONTH", month),
-                 E("NSCHET", f"{month:02d}{number}"), E("DSCHET", dschet.isoformat()),
-                 E("SUMMAV", f"{total:.2f}")))
-    l_header = E("PERS_LIST", E("ZGLV", E("VERSION", VERSION), E("DATA", dschet.isoformat()),
-                                E("FILENAME", l_name), E("FILENAME1", h_name)))
+    header = E(
+        "ZL_LIST",
+        E("ZGLV", E("VERSION", VERSION), E("DATA", dschet.isoformat()), E("FILENAME", h_name), E("SD_Z", len(specs))),
+        E(
+            "SCHET",
+            E("CODE", number),
+            E("CODE_MO", mo),
+            E("YEAR", year),
+            E("MONTH", month),
+            E("NSCHET", f"{month:02d}{number}"),
+            E("DSCHET", dschet.isoformat()),
+            E("SUMMAV", f"{total:.2f}"),
+        ),
+    )
+    l_header = E(
+        "PERS_LIST",
+        E("ZGLV", E("VERSION", VERSION), E("DATA", dschet.isoformat()), E("FILENAME", l_name), E("FILENAME1", h_name)),
+    )
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     archive = outdir / f"{h_name}.zip"
     with tempfile.TemporaryDirectory() as tmp:
         h_path, l_path = Path(tmp) / f"{h_name}.xml", Path(tmp) / f"{l_name}.xml"
-        write_file(h_path, get_definition(file_type, VERSION), header,
-                   (zap_node(s, mo, lpu_1) for s in specs))
+        write_file(h_path, get_definition(file_type, VERSION), header, (zap_node(s, mo, lpu_1) for s in specs))
         people = sorted({s.person for s in specs})
-        write_file(l_path, get_definition("L", VERSION), l_header,
-                   (pers_node(demo_person(i), dschet) for i in people))
+        write_file(l_path, get_definition("L", VERSION), l_header, (pers_node(demo_person(i), dschet) for i in people))
         with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.write(h_path, h_path.name)
             zf.write(l_path, l_path.name)
-    injected = [{"n_zap": str(s.n), "idcase": str(s.n), "code": s.injected,
-                 "stage": "МЭК" if s.injected in MEK_INJECTIONS else "ФЛК"} for s in specs if s.injected]
+    injected = [
+        {
+            "n_zap": str(s.n),
+            "idcase": str(s.n),
+            "code": s.injected,
+            "stage": "МЭК" if s.injected in MEK_INJECTIONS else "ФЛК",
+        }
+        for s in specs
+        if s.injected
+    ]
     return DemoArchive(archive, h_name, l_name, len(specs), total, injected)
 
 
@@ -374,9 +524,9 @@ def write_demo_files(outdir: Path, *, count: int = 1, **kwargs) -> dict:
     archives = []
     seed = kwargs.pop("seed", 1)
     for i in range(count):
-        archives.append(write_archive(outdir, seed=seed + i, number=kwargs.pop("number", 1) + i
-                                      if i == 0 else i + 1, **kwargs))
+        archives.append(
+            write_archive(outdir, seed=seed + i, number=kwargs.pop("number", 1) + i if i == 0 else i + 1, **kwargs)
+        )
     manifest = {"archives": [a.manifest() for a in archives]}
-    (Path(outdir) / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
-                                                encoding="utf-8")
+    (Path(outdir) / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     return manifest

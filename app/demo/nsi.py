@@ -4,6 +4,7 @@ One CSV per book in ``app/demo/data/nsi/`` (``code;name;date_begin;date_end``, U
 open).  The rows are written for this project (short names); they are a subset for demo files and
 tests, not a replacement for the official books.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,12 +26,14 @@ def read_book_csv(path: Path) -> list[NsiEntry]:
             code = (r.get("code") or "").strip()
             if not code:
                 continue
-            rows.append(NsiEntry(
-                code=code,
-                name=(r.get("name") or "").strip(),
-                date_begin=parse_nsi_date(r.get("date_begin")),
-                date_end=parse_nsi_date(r.get("date_end")),
-            ))
+            rows.append(
+                NsiEntry(
+                    code=code,
+                    name=(r.get("name") or "").strip(),
+                    date_begin=parse_nsi_date(r.get("date_begin")),
+                    date_end=parse_nsi_date(r.get("date_end")),
+                )
+            )
     return rows
 
 

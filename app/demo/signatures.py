@@ -13,6 +13,7 @@ sign at once.  Re-running keeps the files that exist and registers them again.
   ``keys/<THUMBPRINT>.key`` (the same key, not encrypted) as the key store of the external provider
   (``SIGNING_PROVIDER=command``, the command lines are in the folder's README.txt).  The region then
   verifies with ``SIGNING_PROVIDER=command`` as well."""
+
 from __future__ import annotations
 
 import os
@@ -67,11 +68,15 @@ openssl cms -sign -engine gost -binary -md md_gost12_256 -nosmimecap -cades -in 
     -signer <логин>.pem -inkey <логин>.key -passin pass:<DEMO_PASSWORD> -outform DER -out <документ>.sig
 """
 #: the command lines of the external provider with OpenSSL and the GOST engine (README, «Электронная подпись»)
-GOST_SIGN_COMMAND = ("openssl cms -sign -engine gost -binary -md md_gost12_256 -nosmimecap -cades -in {data} "
-                     "-signer {cert} -inkey %s/{thumbprint}.key -outform DER -out {signature}")
-GOST_VERIFY_COMMAND = ("openssl cms -verify -engine gost -binary -inform DER -in {signature} -content {data} "
-                       "-CAfile {roots} -purpose any -attime {attime} -out /dev/null")
-_KEY_RIGHTS = {r.value for r in SigningRight} - {SigningRight.PAPER.value}   # the paper mark needs no key
+GOST_SIGN_COMMAND = (
+    "openssl cms -sign -engine gost -binary -md md_gost12_256 -nosmimecap -cades -in {data} "
+    "-signer {cert} -inkey %s/{thumbprint}.key -outform DER -out {signature}"
+)
+GOST_VERIFY_COMMAND = (
+    "openssl cms -verify -engine gost -binary -inform DER -in {signature} -content {data} "
+    "-CAfile {roots} -purpose any -attime {attime} -out /dev/null"
+)
+_KEY_RIGHTS = {r.value for r in SigningRight} - {SigningRight.PAPER.value}  # the paper mark needs no key
 
 
 class DemoPkiError(click.ClickException):
@@ -86,8 +91,11 @@ def signers() -> list[str]:
 def demo_algorithm() -> str:
     """``DEMO_PKI_ALGORITHM`` from the app's configuration or the environment: ``rsa`` (the
     default) or ``gost2012_256``."""
-    value = (current_app.config.get("DEMO_PKI_ALGORITHM") or os.environ.get("DEMO_PKI_ALGORITHM")
-             or pki.RSA).strip().lower()
+    value = (
+        (current_app.config.get("DEMO_PKI_ALGORITHM") or os.environ.get("DEMO_PKI_ALGORITHM") or pki.RSA)
+        .strip()
+        .lower()
+    )
     if value not in pki.ALGORITHMS:
         raise DemoPkiError(f"DEMO_PKI_ALGORITHM={value!r}: допустимые значения — {', '.join(pki.ALGORITHMS)}")
     return value
@@ -128,7 +136,7 @@ def _generate(folder: Path, names: list[str], password: str) -> None:
         issued = pki.issue(ca, *_subject(name))
         (folder / f"{name}.p12").write_bytes(issued.pkcs12(password, name, ca))
         (folder / f"{name}.pem").write_bytes(issued.pem)
-        (folder / f"{name}.key").unlink(missing_ok=True)        # left by a GOST demo PKI
+        (folder / f"{name}.key").unlink(missing_ok=True)  # left by a GOST demo PKI
     shutil.rmtree(folder / "keys", ignore_errors=True)
     (folder / "README.txt").write_text(README, encoding="utf-8")
 
@@ -142,8 +150,9 @@ def _certificates(folder: Path, names: list[str], password: str) -> dict[str, by
     out = {}
     for name in names:
         try:
-            _key, cert, _others = pkcs12.load_key_and_certificates((folder / f"{name}.p12").read_bytes(),
-                                                                   password.encode())
+            _key, cert, _others = pkcs12.load_key_and_certificates(
+                (folder / f"{name}.p12").read_bytes(), password.encode()
+            )
         except (OSError, ValueError):
             return None
         if cert is None or not _issued_by(cert, ca):
@@ -172,7 +181,7 @@ def _generate_gost(folder: Path, names: list[str], password: str) -> None:
         (folder / f"{name}.pem").write_bytes(issued.pem)
         _private(folder / f"{name}.key", issued.encrypted_key_pem(password))
         _private(keys / f"{thumbprint_of(issued.der)}.key", issued.key_pem())
-        (folder / f"{name}.p12").unlink(missing_ok=True)        # left by an RSA demo PKI
+        (folder / f"{name}.p12").unlink(missing_ok=True)  # left by an RSA demo PKI
     readme = GOST_README.format(sign=GOST_SIGN_COMMAND % keys.resolve(), verify=GOST_VERIFY_COMMAND)
     (folder / "README.txt").write_text(readme, encoding="utf-8")
 
@@ -190,12 +199,26 @@ def _gost_certificates(folder: Path, names: list[str], password: str) -> dict[st
         except (OSError, ValueError):
             return None
         der = cert.public_bytes(Encoding.DER)
-        if (pki.algorithm_of(cert) != pki.GOST2012_256 or not _issued_by(cert, ca)
-                or not (folder / "keys" / f"{thumbprint_of(der)}.key").exists()):
+        if (
+            pki.algorithm_of(cert) != pki.GOST2012_256
+            or not _issued_by(cert, ca)
+            or not (folder / "keys" / f"{thumbprint_of(der)}.key").exists()
+        ):
             return None
         try:
-            pki.openssl(["pkey", "-engine", "gost", "-in", str(folder / f"{name}.key"),
-                         "-passin", "env:OMS_PKI_PASS", "-noout"], passphrase=password)
+            pki.openssl(
+                [
+                    "pkey",
+                    "-engine",
+                    "gost",
+                    "-in",
+                    str(folder / f"{name}.key"),
+                    "-passin",
+                    "env:OMS_PKI_PASS",
+                    "-noout",
+                ],
+                passphrase=password,
+            )
         except pki.PkiError:
             return None
         out[name] = der
@@ -208,8 +231,9 @@ def ensure_demo_signatures(folder: Path | None = None) -> dict:
     algorithm = demo_algorithm()
     folder.mkdir(parents=True, exist_ok=True)
     names = signers()
-    read, generate = ((_gost_certificates, _generate_gost) if algorithm == pki.GOST2012_256
-                      else (_certificates, _generate))
+    read, generate = (
+        (_gost_certificates, _generate_gost) if algorithm == pki.GOST2012_256 else (_certificates, _generate)
+    )
     certs = read(folder, names, password)
     if certs is None:
         generate(folder, names, password)

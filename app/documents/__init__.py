@@ -16,6 +16,7 @@ the СМО / ТФОМС). Equal input gives equal bytes (no clock in the file).
 The data classes are in :mod:`app.documents.data`; :func:`case_row` builds a row from a stored
 ZAP/PERS fragment (:func:`case_row_xml` from its XML text, faster).
 """
+
 from .common import DocumentDataError
 from .data import (
     CARE_TYPES,
@@ -39,9 +40,25 @@ from .rows import case_row, case_row_xml
 from .summary import render_summary
 
 __all__ = [
-    "RegistryDocData", "Party", "CaseRow", "Refusal", "Summary", "TotalLine", "CARE_TYPES",
-    "PAYER_SMO", "PAYER_TFOMS", "period_text", "summarize", "Summarizer", "case_row", "case_row_xml",
+    "RegistryDocData",
+    "Party",
+    "CaseRow",
+    "Refusal",
+    "Summary",
+    "TotalLine",
+    "CARE_TYPES",
+    "PAYER_SMO",
+    "PAYER_TFOMS",
+    "period_text",
+    "summarize",
+    "Summarizer",
+    "case_row",
+    "case_row_xml",
     "DocumentDataError",
-    "render_invoice", "render_registry_list", "render_summary", "render_mek_act",
-    "rubles_in_words", "number_in_words",
+    "render_invoice",
+    "render_registry_list",
+    "render_summary",
+    "render_mek_act",
+    "rubles_in_words",
+    "number_in_words",
 ]

@@ -1,4 +1,5 @@
 """Parts every registry document shares: the registry line, the parties, the signature blocks."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -52,8 +53,11 @@ def registry_line(doc, data: RegistryDocData) -> None:
         parts.append(f"тип реестра: {data.registry_type}")
     if data.registry_subtype:
         parts.append(f"подтип: {data.registry_subtype}")
-    parts.append("подразделения: " + ", ".join(data.subdivisions) if data.subdivisions
-                 else "подразделения: вся медицинская организация")
+    parts.append(
+        "подразделения: " + ", ".join(data.subdivisions)
+        if data.subdivisions
+        else "подразделения: вся медицинская организация"
+    )
     if data.file_name:
         parts.append(f"файл реестра: {data.file_name}")
     par(doc, B("Реестр счета: "), "; ".join(parts), before=4, after=4)
@@ -61,34 +65,50 @@ def registry_line(doc, data: RegistryDocData) -> None:
 
 def mo_signatures(doc, data: RegistryDocData) -> None:
     phone = f"тел. {data.executor_phone}" if data.executor_phone else ""
-    signatures(doc, f"Медицинская организация: {data.mo.short_name or data.mo.name}", [
-        (ROLE_HEAD, data.mo.head_name),
-        (ROLE_ACCOUNTANT, data.mo.accountant_name),
-        (ROLE_EXECUTOR, data.executor_name, phone),
-    ], stamp=True)
+    signatures(
+        doc,
+        f"Медицинская организация: {data.mo.short_name or data.mo.name}",
+        [
+            (ROLE_HEAD, data.mo.head_name),
+            (ROLE_ACCOUNTANT, data.mo.accountant_name),
+            (ROLE_EXECUTOR, data.executor_name, phone),
+        ],
+        stamp=True,
+    )
 
 
 def payer_signatures(doc, data: RegistryDocData, heading: str) -> None:
     who = data.payer_title
-    signatures(doc, f"{heading} {who}: {data.payer.short_name or data.payer.name}", [
-        (f"Уполномоченное лицо {who}", data.payer_signer_name),
-    ], stamp=True, date_line=True)
+    signatures(
+        doc,
+        f"{heading} {who}: {data.payer.short_name or data.payer.name}",
+        [
+            (f"Уполномоченное лицо {who}", data.payer_signer_name),
+        ],
+        stamp=True,
+        date_line=True,
+    )
 
 
 def core(doc, data: RegistryDocData, title_text: str) -> None:
-    set_core(doc, title_text=f"{title_text} № {data.number} от {format_date(data.date)}",
-             author=data.mo.short_name or data.mo.name, when=data.date,
-             subject=f"за {data.period}")
+    set_core(
+        doc,
+        title_text=f"{title_text} № {data.number} от {format_date(data.date)}",
+        author=data.mo.short_name or data.mo.name,
+        when=data.date,
+        subject=f"за {data.period}",
+    )
 
 
-def check_totals(data: RegistryDocData, count: int, amount: Decimal, what: str,
-                 payable: Decimal | None = None) -> None:
+def check_totals(data: RegistryDocData, count: int, amount: Decimal, what: str, payable: Decimal | None = None) -> None:
     """The given count/total/payable (if any) must equal what the rows add up to."""
     if data.case_count is not None and int(data.case_count) != count:
         raise DocumentDataError(f"{what}: {count} строк, а в реестре указано {data.case_count} случаев")
     if data.total is not None and Decimal(data.total) != amount:
         raise DocumentDataError(
-            f"{what}: сумма строк {format_money(amount)}, а сумма реестра {format_money(data.total)}")
+            f"{what}: сумма строк {format_money(amount)}, а сумма реестра {format_money(data.total)}"
+        )
     if data.payable is not None and payable is not None and Decimal(data.payable) != payable:
-        raise DocumentDataError(f"{what}: сумма к оплате по строкам {format_money(payable)}, "
-                                f"а в реестре {format_money(data.payable)}")
+        raise DocumentDataError(
+            f"{what}: сумма к оплате по строкам {format_money(payable)}, а в реестре {format_money(data.payable)}"
+        )

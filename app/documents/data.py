@@ -14,6 +14,7 @@ a fresh iterator each time it is called (streaming from the database: each docum
 rows once and never holds them all). A one-shot iterator is accepted too, but only one
 document can read it — a second read raises ``ValueError`` instead of rendering an empty table.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,20 @@ from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
 
 ZERO = Decimal("0.00")
 
-MONTHS = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
-          "октябрь", "ноябрь", "декабрь")
+MONTHS = (
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
+)
 
 #: registry type of a case by USL_OK (the «Формирование» types; «Иногородние» is a registry,
 #: not a case type: its cases keep their own type here)
@@ -53,16 +66,16 @@ class Party:
     """
 
     name: str
-    code: str = ""               # реестровый номер: МО 6 digits (F003), СМО 5 (F002), ТФОМС region
+    code: str = ""  # реестровый номер: МО 6 digits (F003), СМО 5 (F002), ТФОМС region
     short_name: str = ""
     inn: str = ""
     kpp: str = ""
     ogrn: str = ""
     okato: str = ""
     address: str = ""
-    bank_details: str = ""       # free text: р/с, банк, БИК, к/с
-    head_name: str = ""          # руководитель
-    accountant_name: str = ""    # главный бухгалтер
+    bank_details: str = ""  # free text: р/с, банк, БИК, к/с
+    head_name: str = ""  # руководитель
+    accountant_name: str = ""  # главный бухгалтер
 
     @classmethod
     def from_object(cls, obj) -> "Party":
@@ -78,24 +91,24 @@ class Party:
 class CaseRow:
     """One finished case (ZAP / Z_SL) as the registry list shows it."""
 
-    n_zap: Union[int, str]                  # N_ZAP in the registry file
-    idcase: Union[int, str] = ""            # IDCASE
+    n_zap: Union[int, str]  # N_ZAP in the registry file
+    idcase: Union[int, str] = ""  # IDCASE
     fam: str = ""
     im: str = ""
     ot: str = ""
     birth_date: Optional[dt.date] = None
-    policy: str = ""                        # ЕНП, else «серия номер»
-    date_1: Optional[dt.date] = None        # DATE_Z_1
-    date_2: Optional[dt.date] = None        # DATE_Z_2
-    ds1: str = ""                           # основной диагноз (МКБ-10)
-    profile: str = ""                       # PROFIL (V002 code)
-    profile_name: str = ""                  # V002 name (else looked up in RegistryDocData.profile_names)
-    services: Sequence[str] = ()            # CODE_USL / N_KSG codes
-    amount: Decimal = ZERO                  # SUMV: presented («предъявлено»)
-    care_type: str = ""                     # «АПП», «Стационар», … (summary by type)
-    subdivision: str = ""                   # подразделение: code (summary by subdivision)
+    policy: str = ""  # ЕНП, else «серия номер»
+    date_1: Optional[dt.date] = None  # DATE_Z_1
+    date_2: Optional[dt.date] = None  # DATE_Z_2
+    ds1: str = ""  # основной диагноз (МКБ-10)
+    profile: str = ""  # PROFIL (V002 code)
+    profile_name: str = ""  # V002 name (else looked up in RegistryDocData.profile_names)
+    services: Sequence[str] = ()  # CODE_USL / N_KSG codes
+    amount: Decimal = ZERO  # SUMV: presented («предъявлено»)
+    care_type: str = ""  # «АПП», «Стационар», … (summary by type)
+    subdivision: str = ""  # подразделение: code (summary by subdivision)
     subdivision_name: str = ""
-    payable: Optional[Decimal] = None       # SUMP: payable after the МЭК sanctions (None: = amount)
+    payable: Optional[Decimal] = None  # SUMP: payable after the МЭК sanctions (None: = amount)
 
     @property
     def patient(self) -> str:
@@ -119,11 +132,11 @@ class Refusal:
     im: str = ""
     ot: str = ""
     birth_date: Optional[dt.date] = None
-    code: str = ""                          # S_OSN, код причины отказа (F014)
-    reason: str = ""                        # the F014 text and/or the control's message
-    withheld: Decimal = ZERO                # S_SUM / SANK_IT: not paid
-    case_amount: Optional[Decimal] = None   # SUMV of the case (presented)
-    control: str = ""                       # the check that found it (e.g. 003K.00.0570)
+    code: str = ""  # S_OSN, код причины отказа (F014)
+    reason: str = ""  # the F014 text and/or the control's message
+    withheld: Decimal = ZERO  # S_SUM / SANK_IT: not paid
+    case_amount: Optional[Decimal] = None  # SUMV of the case (presented)
+    control: str = ""  # the check that found it (e.g. 003K.00.0570)
 
     @property
     def patient(self) -> str:
@@ -138,8 +151,8 @@ class TotalLine:
     key: str
     title: str
     count: int
-    amount: Decimal                          # presented (Σ SUMV)
-    payable: Optional[Decimal] = None        # Σ payable (None: = amount)
+    amount: Decimal  # presented (Σ SUMV)
+    payable: Optional[Decimal] = None  # Σ payable (None: = amount)
 
     @property
     def to_pay(self) -> Decimal:
@@ -154,8 +167,8 @@ class Summary:
     by_profile: tuple[TotalLine, ...] = ()
     by_subdivision: tuple[TotalLine, ...] = ()
     count: int = 0
-    amount: Decimal = ZERO                   # presented
-    payable: Optional[Decimal] = None        # None: = amount
+    amount: Decimal = ZERO  # presented
+    payable: Optional[Decimal] = None  # None: = amount
 
     @property
     def to_pay(self) -> Decimal:
@@ -169,28 +182,28 @@ CaseSource = Union[Sequence[CaseRow], Iterable[CaseRow], Callable[[], Iterable[C
 class RegistryDocData:
     """Everything a registry's documents show besides the rows themselves."""
 
-    number: str                                  # номер реестра / счёта (NSCHET)
-    date: dt.date                                # дата счёта (DSCHET)
-    year: int                                    # отчётный период
+    number: str  # номер реестра / счёта (NSCHET)
+    date: dt.date  # дата счёта (DSCHET)
+    year: int  # отчётный период
     month: int
-    mo: Party                                    # the МО (supplier)
-    payer: Party                                 # the СМО, or the ТФОМС for «Иногородние»
-    payer_kind: str = PAYER_SMO                  # "S" СМО, "T" ТФОМС
-    registry_type: str = ""                      # «АПП», «Стационар», «Дневной стационар», «СМП», «Иногородние»
-    registry_subtype: str = ""                   # e.g. «H — основной», «C — ЗНО», «T — ВМП»
-    subdivisions: Sequence[str] = ()             # the subdivisions the registry is limited to (empty: whole МО)
-    file_name: str = ""                          # the registry file, e.g. HM140001S14001_26101
+    mo: Party  # the МО (supplier)
+    payer: Party  # the СМО, or the ТФОМС for «Иногородние»
+    payer_kind: str = PAYER_SMO  # "S" СМО, "T" ТФОМС
+    registry_type: str = ""  # «АПП», «Стационар», «Дневной стационар», «СМП», «Иногородние»
+    registry_subtype: str = ""  # e.g. «H — основной», «C — ЗНО», «T — ВМП»
+    subdivisions: Sequence[str] = ()  # the subdivisions the registry is limited to (empty: whole МО)
+    file_name: str = ""  # the registry file, e.g. HM140001S14001_26101
     cases: CaseSource = ()
-    case_count: Optional[int] = None             # None: counted from ``cases``
-    total: Optional[Decimal] = None              # SUMMAV (presented); None: summed from ``cases``
-    payable: Optional[Decimal] = None            # Σ payable (SUMP); None: summed from ``cases``,
-                                                 # or = ``total`` when the rows are not read
-    summary: Optional[Summary] = None            # None: :func:`summarize` over ``cases`` (the registry
-                                                 # list fills it as it reads the rows)
-    profile_names: Mapping[str, str] = field(default_factory=dict)   # V002 code → name
-    executor_name: str = ""                      # исполнитель (МО)
+    case_count: Optional[int] = None  # None: counted from ``cases``
+    total: Optional[Decimal] = None  # SUMMAV (presented); None: summed from ``cases``
+    payable: Optional[Decimal] = None  # Σ payable (SUMP); None: summed from ``cases``,
+    # or = ``total`` when the rows are not read
+    summary: Optional[Summary] = None  # None: :func:`summarize` over ``cases`` (the registry
+    # list fills it as it reads the rows)
+    profile_names: Mapping[str, str] = field(default_factory=dict)  # V002 code → name
+    executor_name: str = ""  # исполнитель (МО)
     executor_phone: str = ""
-    payer_signer_name: str = ""                  # the payer's signatory (СМО specialist / ТФОМС)
+    payer_signer_name: str = ""  # the payer's signatory (СМО specialist / ТФОМС)
     _used: bool = field(default=False, init=False, repr=False, compare=False)
 
     @property
@@ -209,8 +222,10 @@ class RegistryDocData:
             return iter(src())
         if isinstance(src, Iterator):
             if self._used:
-                raise ValueError("RegistryDocData.cases is a one-shot iterator that a document "
-                                 "has already read: pass a sequence or a callable")
+                raise ValueError(
+                    "RegistryDocData.cases is a one-shot iterator that a document "
+                    "has already read: pass a sequence or a callable"
+                )
             self._used = True
             return src
         return iter(src)
@@ -220,14 +235,18 @@ class RegistryDocData:
         if self.case_count is not None and self.total is not None:
             return int(self.case_count), Decimal(self.total)
         if self.summary is not None:
-            return (int(self.case_count) if self.case_count is not None else self.summary.count,
-                    Decimal(self.total) if self.total is not None else self.summary.amount)
+            return (
+                int(self.case_count) if self.case_count is not None else self.summary.count,
+                Decimal(self.total) if self.total is not None else self.summary.amount,
+            )
         count, amount = 0, ZERO
         for row in self.iter_cases():
             count += 1
             amount += Decimal(row.amount)
-        return (int(self.case_count) if self.case_count is not None else count,
-                Decimal(self.total) if self.total is not None else amount)
+        return (
+            int(self.case_count) if self.case_count is not None else count,
+            Decimal(self.total) if self.total is not None else amount,
+        )
 
     def amounts(self) -> tuple[int, Decimal, Decimal]:
         """(count of cases, presented, payable): the given values, else from the summary, else
@@ -240,9 +259,11 @@ class RegistryDocData:
         if self.summary is None:
             self.get_summary()
         s = self.summary
-        return (int(self.case_count) if self.case_count is not None else s.count,
-                Decimal(self.total) if self.total is not None else s.amount,
-                Decimal(self.payable) if self.payable is not None else s.to_pay)
+        return (
+            int(self.case_count) if self.case_count is not None else s.count,
+            Decimal(self.total) if self.total is not None else s.amount,
+            Decimal(self.payable) if self.payable is not None else s.to_pay,
+        )
 
     def get_summary(self) -> Summary:
         """``summary``, else :func:`summarize` over the rows (kept in ``summary``)."""
@@ -280,9 +301,10 @@ class Summarizer:
         self.payable += p
         profile = str(r.profile or "")
         for table, key, title in (
-                (self.by_type, r.care_type or "", r.care_type or "Не указан"),
-                (self.by_profile, profile, r.profile_name or self.names.get(profile, "")),
-                (self.by_sub, r.subdivision or "", r.subdivision_name or r.subdivision or "")):
+            (self.by_type, r.care_type or "", r.care_type or "Не указан"),
+            (self.by_profile, profile, r.profile_name or self.names.get(profile, "")),
+            (self.by_sub, r.subdivision or "", r.subdivision_name or r.subdivision or ""),
+        ):
             g = table.get(key)
             if g is None:
                 table[key] = [title, 1, a, p]
@@ -301,7 +323,10 @@ class Summarizer:
             by_type=lines(self.by_type, lambda kv: (_TYPE_ORDER.get(kv[0], len(_TYPE_ORDER)), kv[0])),
             by_profile=lines(self.by_profile, lambda kv: _sort_key(kv[0])),
             by_subdivision=lines(self.by_sub, lambda kv: _sort_key(kv[0])),
-            count=self.count, amount=self.amount, payable=self.payable)
+            count=self.count,
+            amount=self.amount,
+            payable=self.payable,
+        )
 
 
 def summarize(rows: Iterable[CaseRow], profile_names: Optional[Mapping[str, str]] = None) -> Summary:

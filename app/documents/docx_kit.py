@@ -16,6 +16,7 @@ Deterministic output: the core properties (author, dates, revision) are set from
 and the ZIP entries get a fixed timestamp (the document date), order, and attributes, so equal
 input gives equal bytes.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -85,13 +86,14 @@ def new_document(*, landscape: bool = False):
     normal.paragraph_format.space_before = Pt(0)
     normal.paragraph_format.line_spacing = 1.0
     for name, align, bold, size in (
-            (CELL_LEFT, WD_ALIGN_PARAGRAPH.LEFT, False, TABLE_PT),
-            (CELL_CENTER, WD_ALIGN_PARAGRAPH.CENTER, False, TABLE_PT),
-            (CELL_RIGHT, WD_ALIGN_PARAGRAPH.RIGHT, False, TABLE_PT),
-            (CELL_HEAD, WD_ALIGN_PARAGRAPH.CENTER, True, TABLE_PT),
-            (CAPTION, WD_ALIGN_PARAGRAPH.CENTER, False, SMALL_PT)):
+        (CELL_LEFT, WD_ALIGN_PARAGRAPH.LEFT, False, TABLE_PT),
+        (CELL_CENTER, WD_ALIGN_PARAGRAPH.CENTER, False, TABLE_PT),
+        (CELL_RIGHT, WD_ALIGN_PARAGRAPH.RIGHT, False, TABLE_PT),
+        (CELL_HEAD, WD_ALIGN_PARAGRAPH.CENTER, True, TABLE_PT),
+        (CAPTION, WD_ALIGN_PARAGRAPH.CENTER, False, SMALL_PT),
+    ):
         st = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-        if st.style_id != style_id(name):      # the streamed rows refer to the id
+        if st.style_id != style_id(name):  # the streamed rows refer to the id
             raise RuntimeError(f"style {name!r} got the id {st.style_id!r}")
         st.base_style = normal
         st.quick_style = False
@@ -173,17 +175,31 @@ def clean(text) -> str:
 @dataclass(frozen=True)
 class B:
     """A bold piece of a paragraph: ``par(doc, B("Плательщик: "), name)``."""
+
     text: str
 
 
 Piece = Union[str, B]
 
-_ALIGN = {"l": WD_ALIGN_PARAGRAPH.LEFT, "c": WD_ALIGN_PARAGRAPH.CENTER,
-          "r": WD_ALIGN_PARAGRAPH.RIGHT, "j": WD_ALIGN_PARAGRAPH.JUSTIFY}
+_ALIGN = {
+    "l": WD_ALIGN_PARAGRAPH.LEFT,
+    "c": WD_ALIGN_PARAGRAPH.CENTER,
+    "r": WD_ALIGN_PARAGRAPH.RIGHT,
+    "j": WD_ALIGN_PARAGRAPH.JUSTIFY,
+}
 
 
-def par(container, *pieces: Piece, align: str = "l", bold: bool = False, size: Optional[int] = None,
-        style: Optional[str] = None, before: float = 0, after: float = 0, keep_next: bool = False):
+def par(
+    container,
+    *pieces: Piece,
+    align: str = "l",
+    bold: bool = False,
+    size: Optional[int] = None,
+    style: Optional[str] = None,
+    before: float = 0,
+    after: float = 0,
+    keep_next: bool = False,
+):
     """Add a paragraph of text pieces (``str`` plain, :class:`B` bold) to a document or cell."""
     p = container.add_paragraph(style=style)
     if align:
@@ -279,8 +295,15 @@ def mark_header_row(row) -> None:
     trpr.append(OxmlElement("w:tblHeader"))
 
 
-def small_table(doc, headers: Sequence[str], rows: Iterable[Sequence[str]], widths_mm: Sequence[float],
-                aligns: str, *, bold_last: bool = False):
+def small_table(
+    doc,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    widths_mm: Sequence[float],
+    aligns: str,
+    *,
+    bold_last: bool = False,
+):
     """A bordered table built with python-docx (for a few dozen rows at most)."""
     rows = [list(r) for r in rows]
     table = doc.add_table(rows=1 + len(rows), cols=len(headers))
@@ -297,8 +320,7 @@ def small_table(doc, headers: Sequence[str], rows: Iterable[Sequence[str]], widt
 
 
 # -- signature blocks ------------------------------------------------------------------------
-def signatures(doc, heading: str, signers: Sequence[tuple], *, stamp: bool = False,
-               date_line: bool = False) -> None:
+def signatures(doc, heading: str, signers: Sequence[tuple], *, stamp: bool = False, date_line: bool = False) -> None:
     """A borderless block: the heading, then per signer ``(role, name[, note])`` «role ______
     / name /» with the captions «(подпись)» and «(расшифровка подписи)» under the line (and the
     note, e.g. a phone, under the role); «М.П.» and a date line if asked."""
@@ -377,7 +399,7 @@ def fast_money(value) -> str:
 class Column:
     title: str
     width_mm: float
-    align: str = "l"        # l, c, r
+    align: str = "l"  # l, c, r
 
 
 class StreamTable:
@@ -431,16 +453,19 @@ class StreamTable:
         """A bold row: ``label`` over the first ``span`` columns, then ``values`` (one per
         remaining column)."""
         width = sum(mm_to_twips(c.width_mm) for c in self.columns[:span])
-        parts = ["<w:tr><w:trPr><w:cantSplit/></w:trPr>",
-                 f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/><w:gridSpan w:val="{span}"/></w:tcPr>'
-                 f'<w:p><w:pPr><w:pStyle w:val="{style_id(CELL_LEFT)}"/></w:pPr>'
-                 f'<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{xml_text(label)}</w:t></w:r></w:p></w:tc>']
+        parts = [
+            "<w:tr><w:trPr><w:cantSplit/></w:trPr>",
+            f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/><w:gridSpan w:val="{span}"/></w:tcPr>'
+            f'<w:p><w:pPr><w:pStyle w:val="{style_id(CELL_LEFT)}"/></w:pPr>'
+            f'<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{xml_text(label)}</w:t></w:r></w:p></w:tc>',
+        ]
         for c, v in zip(self.columns[span:], values, strict=False):
             ppr = f'<w:pPr><w:pStyle w:val="{style_id(_ALIGN_STYLE[c.align])}"/></w:pPr>'
-            run = (f'<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{xml_text(v)}</w:t></w:r>'
-                   if v else "")
-            parts.append(f'<w:tc><w:tcPr><w:tcW w:w="{mm_to_twips(c.width_mm)}" w:type="dxa"/></w:tcPr>'
-                         f"<w:p>{ppr}{run}</w:p></w:tc>")
+            run = f'<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{xml_text(v)}</w:t></w:r>' if v else ""
+            parts.append(
+                f'<w:tc><w:tcPr><w:tcW w:w="{mm_to_twips(c.width_mm)}" w:type="dxa"/></w:tcPr>'
+                f"<w:p>{ppr}{run}</w:p></w:tc>"
+            )
         parts.append("</w:tr>")
         return "".join(parts)
 
@@ -481,8 +506,13 @@ def set_core(doc, *, title_text: str, author: str, when: dt.date, subject: str =
     cp.language = LANG
 
 
-def save(doc, *, when: dt.date, streams: Optional[Mapping[str, Callable[[], Iterable[str]]]] = None,
-         late: Optional[MutableMapping[str, str]] = None) -> bytes:
+def save(
+    doc,
+    *,
+    when: dt.date,
+    streams: Optional[Mapping[str, Callable[[], Iterable[str]]]] = None,
+    late: Optional[MutableMapping[str, str]] = None,
+) -> bytes:
     """The DOCX bytes: the skeleton's parts in a deterministic ZIP, each ``STREAM:name`` marker
     of ``word/document.xml`` replaced by the rows ``streams[name]()`` yields, and every
     late tokens (:func:`token`) replaced by ``late[token]`` (escaped) — ``late`` may be filled by the stream
@@ -510,7 +540,7 @@ def save(doc, *, when: dt.date, streams: Optional[Mapping[str, Callable[[], Iter
 def _write_document(fh, data: bytes, streams: dict, late: MutableMapping[str, str]) -> None:
     pos = 0
     for m in _MARKER.finditer(data):
-        fh.write(_fill(data[pos:m.start()], late))
+        fh.write(_fill(data[pos : m.start()], late))
         name = m.group(1).decode("ascii")
         produce = streams.pop(name)
         batch: list[str] = []

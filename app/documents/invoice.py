@@ -1,4 +1,5 @@
 """«Счет на оплату медицинской помощи, оказанной застрахованным лицам»."""
+
 from __future__ import annotations
 
 from app.core.formatting import format_date, format_money
@@ -27,13 +28,24 @@ def render_invoice(doc: RegistryDocData) -> bytes:
         what += f", {doc.registry_subtype})" if doc.registry_subtype else ")"
     what += f", за {doc.period}"
     width = text_width_mm(d)
-    small_table(d, ("№", "Наименование", "Количество случаев", "Предъявлено, руб.", "К оплате, руб."),
-                [("1", what, str(count), format_money(amount), format_money(payable)),
-                 ("", "Итого", str(count), format_money(amount), format_money(payable))],
-                (10, width - 10 - 25 - 30 - 30, 25, 30, 30), "clcrr", bold_last=True)
+    small_table(
+        d,
+        ("№", "Наименование", "Количество случаев", "Предъявлено, руб.", "К оплате, руб."),
+        [
+            ("1", what, str(count), format_money(amount), format_money(payable)),
+            ("", "Итого", str(count), format_money(amount), format_money(payable)),
+        ],
+        (10, width - 10 - 25 - 30 - 30, 25, 30, 30),
+        "clcrr",
+        bold_last=True,
+    )
     if payable != amount:
-        par(d, B("Снято по результатам медико-экономического контроля: "),
-            f"{format_money(amount - payable)} руб.", before=8)
+        par(
+            d,
+            B("Снято по результатам медико-экономического контроля: "),
+            f"{format_money(amount - payable)} руб.",
+            before=8,
+        )
     par(d, B("Всего к оплате: "), money_text(payable), before=8 if payable == amount else 2)
     par(d, "НДС не облагается.", after=4)
     mo_signatures(d, doc)

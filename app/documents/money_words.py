@@ -8,6 +8,7 @@ Rules: the rubles in words with the gender of each order (тысяча is femini
 two digits with their own plural form («01 копейка», «02 копейки», «00 копеек»). Orders that
 are zero are skipped («один миллион один рубль»). The amount is rounded to kopecks half up.
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -19,12 +20,20 @@ _UNITS = {
     "m": ("", "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"),
     "f": ("", "одна", "две", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"),
 }
-_TEENS = ("десять", "одиннадцать", "двенадцать", "тринадцать", "четырнадцать", "пятнадцать",
-          "шестнадцать", "семнадцать", "восемнадцать", "девятнадцать")
-_TENS = ("", "", "двадцать", "тридцать", "сорок", "пятьдесят", "шестьдесят", "семьдесят",
-         "восемьдесят", "девяносто")
-_HUNDREDS = ("", "сто", "двести", "триста", "четыреста", "пятьсот", "шестьсот", "семьсот",
-             "восемьсот", "девятьсот")
+_TEENS = (
+    "десять",
+    "одиннадцать",
+    "двенадцать",
+    "тринадцать",
+    "четырнадцать",
+    "пятнадцать",
+    "шестнадцать",
+    "семнадцать",
+    "восемнадцать",
+    "девятнадцать",
+)
+_TENS = ("", "", "двадцать", "тридцать", "сорок", "пятьдесят", "шестьдесят", "семьдесят", "восемьдесят", "девяносто")
+_HUNDREDS = ("", "сто", "двести", "триста", "четыреста", "пятьсот", "шестьсот", "семьсот", "восемьсот", "девятьсот")
 
 #: orders above the units: (forms for 1, 2–4, 5+; gender of the counted word)
 _ORDERS = (
@@ -38,7 +47,7 @@ RUBLE = ("рубль", "рубля", "рублей")
 KOPECK = ("копейка", "копейки", "копеек")
 
 #: the largest whole number :func:`number_in_words` can name (999 триллионов …)
-MAX_NUMBER = 10 ** 15 - 1
+MAX_NUMBER = 10**15 - 1
 
 
 def plural(n: int, forms: tuple[str, str, str]) -> str:
@@ -133,6 +142,5 @@ def rubles_in_words(amount: Number) -> str:
         value = -value
     rubles = int(value)
     kopecks = int((value - rubles) * 100)
-    text = (f"{sign}{number_in_words(rubles, 'm')} {plural(rubles, RUBLE)} "
-            f"{kopecks:02d} {plural(kopecks, KOPECK)}")
+    text = f"{sign}{number_in_words(rubles, 'm')} {plural(rubles, RUBLE)} {kopecks:02d} {plural(kopecks, KOPECK)}"
     return text[:1].upper() + text[1:]

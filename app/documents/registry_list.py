@@ -1,5 +1,6 @@
 """«Реестр счета»: one table row per case, streamed (100,000 rows in a few seconds and flat
 memory — see :mod:`app.documents.docx_kit`)."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -41,8 +42,11 @@ def render_registry_list(doc: RegistryDocData) -> bytes:
     invoice another reading of the rows."""
     d = new_document(landscape=True)
     core(d, doc, "Реестр счета")
-    title(d, f"РЕЕСТР СЧЕТА № {doc.number} от {format_date(doc.date)}",
-          f"на оплату медицинской помощи, оказанной застрахованным лицам, за {doc.period}")
+    title(
+        d,
+        f"РЕЕСТР СЧЕТА № {doc.number} от {format_date(doc.date)}",
+        f"на оплату медицинской помощи, оказанной застрахованным лицам, за {doc.period}",
+    )
     parties(d, doc, mo_label="Медицинская организация")
     registry_line(d, doc)
     par(d, "", after=4)
@@ -63,29 +67,48 @@ def render_registry_list(doc: RegistryDocData) -> bytes:
             total_payable += payable
             if summarizer is not None:
                 summarizer.add(r, amount, payable)
-            yield row_xml((
-                str(count),
-                f"{r.n_zap} / {r.idcase}" if r.idcase not in ("", None) else str(r.n_zap),
-                r.patient,
-                fast_date(r.birth_date),
-                r.policy,
-                dates_span(r.date_1, r.date_2),
-                r.ds1,
-                profile_text(r, names),
-                ", ".join(r.services),
-                fast_money(amount),
-                fast_money(payable),
-            ))
+            yield row_xml(
+                (
+                    str(count),
+                    f"{r.n_zap} / {r.idcase}" if r.idcase not in ("", None) else str(r.n_zap),
+                    r.patient,
+                    fast_date(r.birth_date),
+                    r.policy,
+                    dates_span(r.date_1, r.date_2),
+                    r.ds1,
+                    profile_text(r, names),
+                    ", ".join(r.services),
+                    fast_money(amount),
+                    fast_money(payable),
+                )
+            )
         check_totals(doc, count, total, "Реестр счета", total_payable)
         if summarizer is not None:
             doc.summary = summarizer.result()
-        yield table.total_row(f"Итого: {cases_text(count)}", len(COLUMNS) - 2,
-                              [fast_money(total), fast_money(total_payable)])
-        late.update(count=cases_text(count), sum=fast_money(total), payable=fast_money(total_payable),
-                    words=rubles_in_words(total_payable))
+        yield table.total_row(
+            f"Итого: {cases_text(count)}", len(COLUMNS) - 2, [fast_money(total), fast_money(total_payable)]
+        )
+        late.update(
+            count=cases_text(count),
+            sum=fast_money(total),
+            payable=fast_money(total_payable),
+            words=rubles_in_words(total_payable),
+        )
 
-    par(d, B("Всего по реестру: "), token("count"), "; предъявлено ", token("sum"), " руб.; к оплате ",
-        token("payable"), " руб. (", token("words"), ")", before=8, after=4)
+    par(
+        d,
+        B("Всего по реестру: "),
+        token("count"),
+        "; предъявлено ",
+        token("sum"),
+        " руб.; к оплате ",
+        token("payable"),
+        " руб. (",
+        token("words"),
+        ")",
+        before=8,
+        after=4,
+    )
     mo_signatures(d, doc)
     payer_signatures(d, doc, "Реестр принят")
     return save(d, when=doc.date, streams={"cases": rows}, late=late)

@@ -1,6 +1,7 @@
 """A :class:`~app.documents.data.CaseRow` from a stored case: the ZAP (and PERS) fragments as
 :func:`app.formats.fragments.from_xml` / :func:`app.formats.fast_fragments.parse_fragment` give
 them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,10 +59,17 @@ def services_of(z_sl: Optional[Node]) -> list[str]:
     return out
 
 
-def case_row(zap: Node, pers: Optional[Node] = None, *, n_zap: Union[int, str, None] = None,
-             care_type: Optional[str] = None, subdivision: Optional[str] = None,
-             subdivision_name: str = "", profile_names: Optional[Mapping[str, str]] = None,
-             payable: Optional[Decimal] = None) -> CaseRow:
+def case_row(
+    zap: Node,
+    pers: Optional[Node] = None,
+    *,
+    n_zap: Union[int, str, None] = None,
+    care_type: Optional[str] = None,
+    subdivision: Optional[str] = None,
+    subdivision_name: str = "",
+    profile_names: Optional[Mapping[str, str]] = None,
+    payable: Optional[Decimal] = None,
+) -> CaseRow:
     """The registry-list row of a case. ``n_zap`` (the number in the registry file) defaults to
     the fragment's N_ZAP; ``care_type`` to the type of USL_OK («АПП», «Стационар», …);
     ``subdivision`` to LPU_1 of the first SL; ``payable`` (SUMP after the МЭК, kept in the
@@ -97,13 +105,16 @@ def case_row(zap: Node, pers: Optional[Node] = None, *, n_zap: Union[int, str, N
     )
 
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                          remove_blank_text=True)
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=True
+)
 
 # the form app.formats.fragments.to_xml writes (what the database keeps): elements only, no
 # declaration, comment, CDATA or attribute; anything else (and any text with «=») goes through lxml
-_ZAP_LEAVES = re.compile(r"<(N_ZAP|ENP|SPOLIS|NPOLIS|IDCASE|USL_OK|DATE_Z_1|DATE_Z_2|LPU_1|PROFIL|"
-                         r"DS1|N_KSG|N_KPG|CODE_USL|SUMV)>([^<]*)</")
+_ZAP_LEAVES = re.compile(
+    r"<(N_ZAP|ENP|SPOLIS|NPOLIS|IDCASE|USL_OK|DATE_Z_1|DATE_Z_2|LPU_1|PROFIL|"
+    r"DS1|N_KSG|N_KPG|CODE_USL|SUMV)>([^<]*)</"
+)
 _PERS_LEAVES = re.compile(r"<(FAM|IM|OT|DR)>([^<]*)</")
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
@@ -155,8 +166,12 @@ def _leaves_lxml(zap_xml: str, pers_xml: Optional[str]) -> tuple[dict, list, dic
     pers = etree.fromstring(pers_xml.encode("utf-8"), _PARSER) if pers_xml else None
     z = zap.find("Z_SL")
     sl = z.find("SL") if z is not None else None
-    first = {"N_ZAP": _text(zap, "N_ZAP"), "ENP": _text(zap, "PACIENT/ENP"),
-             "SPOLIS": _text(zap, "PACIENT/SPOLIS"), "NPOLIS": _text(zap, "PACIENT/NPOLIS")}
+    first = {
+        "N_ZAP": _text(zap, "N_ZAP"),
+        "ENP": _text(zap, "PACIENT/ENP"),
+        "SPOLIS": _text(zap, "PACIENT/SPOLIS"),
+        "NPOLIS": _text(zap, "PACIENT/NPOLIS"),
+    }
     for tag in ("IDCASE", "USL_OK", "DATE_Z_1", "DATE_Z_2", "SUMV"):
         first[tag] = _text(z, tag)
     for tag in ("LPU_1", "PROFIL", "DS1"):
@@ -164,18 +179,28 @@ def _leaves_lxml(zap_xml: str, pers_xml: Optional[str]) -> tuple[dict, list, dic
     services: list[str] = []
     if z is not None:
         for s in z.iterfind("SL"):
-            for c in (_text(s, "KSG_KPG/N_KSG"), _text(s, "KSG_KPG/N_KPG"),
-                      *(_text(u, "CODE_USL") for u in s.iterfind("USL"))):
+            for c in (
+                _text(s, "KSG_KPG/N_KSG"),
+                _text(s, "KSG_KPG/N_KPG"),
+                *(_text(u, "CODE_USL") for u in s.iterfind("USL")),
+            ):
                 if c and c not in services:
                     services.append(c)
     person = {tag: _text(pers, tag) for tag in ("FAM", "IM", "OT", "DR")}
     return first, services, person
 
 
-def case_row_xml(zap_xml: str, pers_xml: Optional[str] = None, *, n_zap: Union[int, str, None] = None,
-                 care_type: Optional[str] = None, subdivision: Optional[str] = None,
-                 subdivision_name: str = "", profile_names: Optional[Mapping[str, str]] = None,
-                 payable: Optional[Decimal] = None) -> CaseRow:
+def case_row_xml(
+    zap_xml: str,
+    pers_xml: Optional[str] = None,
+    *,
+    n_zap: Union[int, str, None] = None,
+    care_type: Optional[str] = None,
+    subdivision: Optional[str] = None,
+    subdivision_name: str = "",
+    profile_names: Optional[Mapping[str, str]] = None,
+    payable: Optional[Decimal] = None,
+) -> CaseRow:
     """:func:`case_row` straight from the stored XML texts. The compact fragments
     :func:`app.formats.fragments.to_xml` writes are read with one regular-expression scan each
     (about 20 µs; building :class:`~app.formats.record.Node` trees costs ten times more — for

@@ -1,4 +1,5 @@
 """«Сводный реестр»: totals by registry type, by profile (V002) and by subdivision."""
+
 from __future__ import annotations
 
 from app.core.formatting import format_date, format_money
@@ -19,8 +20,7 @@ def _table(d, first: str, lines, *, with_code: bool, s: Summary, code_title: str
             row.append(line.key or "—")
         row += [line.title, str(line.count), format_money(line.amount), format_money(line.to_pay)]
         rows.append(row)
-    total = [""] + ([""] if with_code else []) + ["Итого", str(s.count), format_money(s.amount),
-                                                  format_money(s.to_pay)]
+    total = [""] + ([""] if with_code else []) + ["Итого", str(s.count), format_money(s.amount), format_money(s.to_pay)]
     rows.append(total)
     sums = (22, 30, 30)
     if with_code:
@@ -35,8 +35,16 @@ def _table(d, first: str, lines, *, with_code: bool, s: Summary, code_title: str
 
 
 def _subdivision_lines(lines) -> list[TotalLine]:
-    return [TotalLine(ln.key, ln.title if ln.key else "Без подразделения (медицинская организация)",
-                      ln.count, ln.amount, ln.payable) for ln in lines]
+    return [
+        TotalLine(
+            ln.key,
+            ln.title if ln.key else "Без подразделения (медицинская организация)",
+            ln.count,
+            ln.amount,
+            ln.payable,
+        )
+        for ln in lines
+    ]
 
 
 def render_summary(doc: RegistryDocData) -> bytes:
@@ -47,9 +55,12 @@ def render_summary(doc: RegistryDocData) -> bytes:
     check_totals(doc, s.count, s.amount, "Сводный реестр", s.to_pay)
     d = new_document()
     core(d, doc, "Сводный реестр")
-    title(d, f"СВОДНЫЙ РЕЕСТР № {doc.number} от {format_date(doc.date)}",
-          "счетов на оплату медицинской помощи, оказанной застрахованным лицам,",
-          f"за {doc.period}")
+    title(
+        d,
+        f"СВОДНЫЙ РЕЕСТР № {doc.number} от {format_date(doc.date)}",
+        "счетов на оплату медицинской помощи, оказанной застрахованным лицам,",
+        f"за {doc.period}",
+    )
     parties(d, doc, mo_label="Медицинская организация")
     registry_line(d, doc)
     par(d, B("1. По типам реестра"), before=8, after=2, keep_next=True)
@@ -58,8 +69,13 @@ def render_summary(doc: RegistryDocData) -> bytes:
     _table(d, "Профиль", s.by_profile, with_code=True, s=s, code_title="Код V002")
     par(d, B("3. По подразделениям"), before=8, after=2, keep_next=True)
     _table(d, "Подразделение", _subdivision_lines(s.by_subdivision), with_code=True, s=s)
-    par(d, B("Итого по реестру: "), f"{cases_text(s.count)}; предъявлено {format_money(s.amount)} руб.; "
-        f"к оплате {money_text(s.to_pay)}", before=8, after=4)
+    par(
+        d,
+        B("Итого по реестру: "),
+        f"{cases_text(s.count)}; предъявлено {format_money(s.amount)} руб.; к оплате {money_text(s.to_pay)}",
+        before=8,
+        after=4,
+    )
     mo_signatures(d, doc)
     payer_signatures(d, doc, "Реестр принят")
     return save(d, when=doc.date)

@@ -9,8 +9,19 @@ Public API::
     import_file(path) -> ImportResult             # oms import-erz
     load_demo_erz(n)                              # oms init-demo
 """
+
 from app.erz.adapter import FOUND_BY_LABELS, FOUND_BY_ORDER, ErzAdapter, ErzMatch, ErzPolicyInfo, ErzQuery, get_adapter
 from app.erz.resolve import POLICY_LABELS, Resolution, resolve
 
-__all__ = ["FOUND_BY_LABELS", "FOUND_BY_ORDER", "ErzAdapter", "ErzMatch", "ErzPolicyInfo", "ErzQuery",
-           "get_adapter", "POLICY_LABELS", "Resolution", "resolve"]
+__all__ = [
+    "FOUND_BY_LABELS",
+    "FOUND_BY_ORDER",
+    "ErzAdapter",
+    "ErzMatch",
+    "ErzPolicyInfo",
+    "ErzQuery",
+    "get_adapter",
+    "POLICY_LABELS",
+    "Resolution",
+    "resolve",
+]

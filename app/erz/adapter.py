@@ -9,6 +9,7 @@ The built-in adapter (:class:`app.erz.local.LocalErzAdapter`) searches the local
 ``identify`` method (a batch request to the service) and names it in the setting ``ERZ_ADAPTER``
 (``package.module:ClassName``); the class is created with the Flask app's config.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,8 +23,12 @@ FOUND_BY_SNILS = "snils"
 FOUND_BY_NAME = "name"
 #: the identification order
 FOUND_BY_ORDER = (FOUND_BY_ENP, FOUND_BY_POLICY, FOUND_BY_SNILS, FOUND_BY_NAME)
-FOUND_BY_LABELS = {FOUND_BY_ENP: "ЕНП", FOUND_BY_POLICY: "Серия и номер полиса",
-                   FOUND_BY_SNILS: "СНИЛС", FOUND_BY_NAME: "ФИО и дата рождения"}
+FOUND_BY_LABELS = {
+    FOUND_BY_ENP: "ЕНП",
+    FOUND_BY_POLICY: "Серия и номер полиса",
+    FOUND_BY_SNILS: "СНИЛС",
+    FOUND_BY_NAME: "ФИО и дата рождения",
+}
 
 DEFAULT_ADAPTER = "app.erz.local:LocalErzAdapter"
 
@@ -32,12 +37,12 @@ DEFAULT_ADAPTER = "app.erz.local:LocalErzAdapter"
 class ErzQuery:
     """What a case says about its patient (PACIENT of the H file, PERS of the L file)."""
 
-    key: int                          # the case id; the answer is keyed by it
-    enp: Optional[str] = None         # PACIENT/ENP (or NPOLIS of a VPOLIS=3 policy)
+    key: int  # the case id; the answer is keyed by it
+    enp: Optional[str] = None  # PACIENT/ENP (or NPOLIS of a VPOLIS=3 policy)
     vpolis: Optional[int] = None
     spolis: Optional[str] = None
     npolis: Optional[str] = None
-    snils: Optional[str] = None       # PERS/SNILS
+    snils: Optional[str] = None  # PERS/SNILS
     fam: Optional[str] = None
     im: Optional[str] = None
     ot: Optional[str] = None
@@ -65,8 +70,8 @@ class ErzPolicyInfo:
 
 @dataclass(frozen=True, slots=True)
 class ErzMatch:
-    found_by: str                     # one of FOUND_BY_ORDER
-    person_id: Optional[int]          # the register's id of the person (local tables)
+    found_by: str  # one of FOUND_BY_ORDER
+    person_id: Optional[int]  # the register's id of the person (local tables)
     enp: Optional[str]
     death_date: Optional[dt.date]
     policies: tuple[ErzPolicyInfo, ...]

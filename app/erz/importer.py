@@ -23,6 +23,7 @@ XML (streamed with ``iterparse``; no DTD, no entities, no network)::
       </PERSON>
     </ERZ>
 """
+
 from __future__ import annotations
 
 import csv
@@ -62,8 +63,14 @@ class ImportResult:
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
-        return {"rows": self.rows, "persons": self.persons, "policies": self.policies,
-                "rejected": self.rejected, "errors": self.errors, "seconds": round(self.seconds, 2)}
+        return {
+            "rows": self.rows,
+            "persons": self.persons,
+            "policies": self.policies,
+            "rejected": self.rejected,
+            "errors": self.errors,
+            "seconds": round(self.seconds, 2),
+        }
 
 
 # -- records ----------------------------------------------------------------------------------------
@@ -107,11 +114,18 @@ def make_record(person: dict, policies: list[dict]) -> Record:
         raise ValueError(f"ENP: нужен единый номер полиса из 16 цифр, указано «{person.get('ENP') or ''}»")
     fam, im, ot = _text(person, "FAM", 40), _text(person, "IM", 40), _text(person, "OT", 40)
     row = {
-        "enp": enp, "fam": fam, "im": im, "ot": ot, "name_key": norm.name_key(fam, im, ot),
-        "w": _int(person, "W", (1, 2)), "dr": _date(person, "DR"),
+        "enp": enp,
+        "fam": fam,
+        "im": im,
+        "ot": ot,
+        "name_key": norm.name_key(fam, im, ot),
+        "w": _int(person, "W", (1, 2)),
+        "dr": _date(person, "DR"),
         "snils": norm.snils_digits(person.get("SNILS")),
-        "doctype": _text(person, "DOCTYPE", 2), "docser": _text(person, "DOCSER", 10),
-        "docnum": _text(person, "DOCNUM", 20), "death_date": _date(person, "DDEATH"),
+        "doctype": _text(person, "DOCTYPE", 2),
+        "docser": _text(person, "DOCSER", 10),
+        "docnum": _text(person, "DOCNUM", 20),
+        "death_date": _date(person, "DDEATH"),
     }
     if person.get("SNILS") and row["snils"] is None:
         raise ValueError(f"SNILS: «{person.get('SNILS')}» — нужно 11 цифр")
@@ -129,9 +143,17 @@ def make_record(person: dict, policies: list[dict]) -> Record:
         end = _date(raw, "DEND")
         if end is not None and end < begin:
             raise ValueError(f"DEND {end:%d.%m.%Y} раньше DBEG {begin:%d.%m.%Y}")
-        out.append({"policy_type": vpolis, "series": norm.series(raw.get("SPOLIS"))[:10],
-                    "number": number[:20], "smo_code": _text(raw, "SMO", 5),
-                    "okato": _text(raw, "OKATO", 5), "date_begin": begin, "date_end": end})
+        out.append(
+            {
+                "policy_type": vpolis,
+                "series": norm.series(raw.get("SPOLIS"))[:10],
+                "number": number[:20],
+                "smo_code": _text(raw, "SMO", 5),
+                "okato": _text(raw, "OKATO", 5),
+                "date_begin": begin,
+                "date_end": end,
+            }
+        )
     return Record(row, out)
 
 
@@ -162,8 +184,9 @@ def read_xml(path: Path) -> Iterator[tuple[int, dict, list[dict]]]:
     try:
         for _event, el in etree.iterparse(str(path), events=("end",), tag="PERSON", **_PARSER_OPTS):
             person = {c.tag.upper(): (c.text or "") for c in el if isinstance(c.tag, str) and c.tag != "POLICY"}
-            policies = [{c.tag.upper(): (c.text or "") for c in p if isinstance(c.tag, str)}
-                        for p in el.iterfind("POLICY")]
+            policies = [
+                {c.tag.upper(): (c.text or "") for c in p if isinstance(c.tag, str)} for p in el.iterfind("POLICY")
+            ]
             yield el.sourceline or 0, person, policies
             el.clear()
             while el.getprevious() is not None:
@@ -194,13 +217,24 @@ def upsert(model, rows: list[dict], keys: tuple[str, ...], update: tuple[str, ..
     if not rows:
         return
     stmt = _insert(model)
-    stmt = stmt.on_conflict_do_update(index_elements=list(keys),
-                                      set_={c: getattr(stmt.excluded, c) for c in update})
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={c: getattr(stmt.excluded, c) for c in update})
     db.session.execute(stmt, rows)
 
 
-_PERSON_UPDATE = ("fam", "im", "ot", "name_key", "w", "dr", "snils", "doctype", "docser", "docnum",
-                  "death_date", "updated_at")
+_PERSON_UPDATE = (
+    "fam",
+    "im",
+    "ot",
+    "name_key",
+    "w",
+    "dr",
+    "snils",
+    "doctype",
+    "docser",
+    "docnum",
+    "death_date",
+    "updated_at",
+)
 _POLICY_KEY = ("person_id", "policy_type", "series", "number", "date_begin")
 _POLICY_UPDATE = ("smo_code", "okato", "date_end")
 
@@ -225,8 +259,7 @@ def write_batch(records: list[Record]) -> tuple[int, int]:
         _write_batch_copy(persons, policies)
     else:
         upsert(ErzPerson, list(persons.values()), ("enp",), _PERSON_UPDATE)
-        ids = dict(db.session.execute(select(ErzPerson.enp, ErzPerson.id)
-                                      .where(ErzPerson.enp.in_(persons))).all())
+        ids = dict(db.session.execute(select(ErzPerson.enp, ErzPerson.id).where(ErzPerson.enp.in_(persons))).all())
         rows = []
         for p in policies.values():
             row = {k: v for k, v in p.items() if k != "enp"}
@@ -264,7 +297,9 @@ def _write_batch_copy(persons: dict[str, dict], policies: dict[tuple, dict]) -> 
             f"INSERT INTO erz_person ({', '.join(_PERSON_COLS)}) "
             f"SELECT {', '.join(_PERSON_COLS)} FROM erz_stage_person "
             f"ON CONFLICT (enp) DO UPDATE SET "
-            + ", ".join(f"{c} = EXCLUDED.{c}" for c in _PERSON_UPDATE) + f" WHERE {changed}")
+            + ", ".join(f"{c} = EXCLUDED.{c}" for c in _PERSON_UPDATE)
+            + f" WHERE {changed}"
+        )
         with cur.copy(f"COPY erz_stage_policy ({', '.join(_POLICY_COLS)}) FROM STDIN") as copy:
             for p in policies.values():
                 copy.write_row(tuple(p[c] for c in _POLICY_COLS))
@@ -275,7 +310,9 @@ def _write_batch_copy(persons: dict[str, dict], policies: dict[tuple, dict]) -> 
             f"SELECT p.id, {', '.join('s.' + c for c in cols)} FROM erz_stage_policy s "
             f"JOIN erz_person p ON p.enp = s.enp "
             f"ON CONFLICT ({', '.join(_POLICY_KEY)}) DO UPDATE SET "
-            + ", ".join(f"{c} = EXCLUDED.{c}" for c in _POLICY_UPDATE) + f" WHERE {changed}")
+            + ", ".join(f"{c} = EXCLUDED.{c}" for c in _POLICY_UPDATE)
+            + f" WHERE {changed}"
+        )
 
 
 def import_records(items: Iterable[tuple[int, dict, list[dict]]], batch: int = BATCH) -> ImportResult:

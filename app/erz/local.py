@@ -4,6 +4,7 @@ Set-based: for one batch of queries, one query per identification step (ЕНП, 
 name + birth date) over the still unidentified cases, then one query for the policies and one for
 the persons found.  Every step uses its index (see :mod:`app.models.erz`).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -31,16 +32,16 @@ class LocalErzAdapter:
         self.config = config
 
     def identify(self, queries: Sequence[ErzQuery]) -> dict[int, ErzMatch]:
-        found: dict[int, tuple[int, str]] = {}          # key -> (person id, found by)
+        found: dict[int, tuple[int, str]] = {}  # key -> (person id, found by)
         pending = list(queries)
 
         # 1. ЕНП
-        known: dict[int, tuple] = {}                    # person id -> (ЕНП, date of death)
+        known: dict[int, tuple] = {}  # person id -> (ЕНП, date of death)
         by_enp = _group(pending, lambda q: norm.enp(q.enp))
         if by_enp:
             for pid, value, death in db.session.execute(
-                    select(ErzPerson.id, ErzPerson.enp, ErzPerson.death_date)
-                    .where(in_values(ErzPerson.enp, by_enp))):
+                select(ErzPerson.id, ErzPerson.enp, ErzPerson.death_date).where(in_values(ErzPerson.enp, by_enp))
+            ):
                 known[pid] = (value, death)
                 for q in by_enp.get(value, ()):
                     found[q.key] = (pid, FOUND_BY_ENP)
@@ -51,8 +52,10 @@ class LocalErzAdapter:
         if by_number:
             owners: dict[tuple[str, str], set[int]] = defaultdict(set)
             for pid, ser, num in db.session.execute(
-                    select(ErzPolicy.person_id, ErzPolicy.series, ErzPolicy.number)
-                    .where(in_values(ErzPolicy.number, by_number))):
+                select(ErzPolicy.person_id, ErzPolicy.series, ErzPolicy.number).where(
+                    in_values(ErzPolicy.number, by_number)
+                )
+            ):
                 owners[(norm.series(ser), num)].add(pid)
             for num, qs in by_number.items():
                 for q in qs:
@@ -65,8 +68,9 @@ class LocalErzAdapter:
         by_snils = _group(pending, lambda q: norm.snils_digits(q.snils))
         if by_snils:
             owners_s: dict[str, set[int]] = defaultdict(set)
-            for pid, value in db.session.execute(select(ErzPerson.id, ErzPerson.snils)
-                                                 .where(in_values(ErzPerson.snils, by_snils))):
+            for pid, value in db.session.execute(
+                select(ErzPerson.id, ErzPerson.snils).where(in_values(ErzPerson.snils, by_snils))
+            ):
                 owners_s[value].add(pid)
             for value, qs in by_snils.items():
                 pids = owners_s.get(value, set())
@@ -80,8 +84,8 @@ class LocalErzAdapter:
         if by_name:
             owners_n: dict[tuple, set[int]] = defaultdict(set)
             for pid, key, dr in db.session.execute(
-                    select(ErzPerson.id, ErzPerson.name_key, ErzPerson.dr)
-                    .where(in_values(ErzPerson.name_key, by_name))):
+                select(ErzPerson.id, ErzPerson.name_key, ErzPerson.dr).where(in_values(ErzPerson.name_key, by_name))
+            ):
                 owners_n[(key, dr)].add(pid)
             for key, qs in by_name.items():
                 for q in qs:
@@ -98,19 +102,40 @@ class LocalErzAdapter:
             return {}
         missing = ids - set(known)
         if missing:
-            known.update({pid: (enp, death) for pid, enp, death in db.session.execute(
-                select(ErzPerson.id, ErzPerson.enp, ErzPerson.death_date).where(in_values(ErzPerson.id, missing)))})
+            known.update(
+                {
+                    pid: (enp, death)
+                    for pid, enp, death in db.session.execute(
+                        select(ErzPerson.id, ErzPerson.enp, ErzPerson.death_date).where(
+                            in_values(ErzPerson.id, missing)
+                        )
+                    )
+                }
+            )
         policies: dict[int, list[ErzPolicyInfo]] = defaultdict(list)
         for row in db.session.execute(
-                select(ErzPolicy.person_id, ErzPolicy.policy_type, ErzPolicy.series, ErzPolicy.number,
-                       ErzPolicy.smo_code, ErzPolicy.okato, ErzPolicy.date_begin, ErzPolicy.date_end)
-                .where(in_values(ErzPolicy.person_id, ids))):
+            select(
+                ErzPolicy.person_id,
+                ErzPolicy.policy_type,
+                ErzPolicy.series,
+                ErzPolicy.number,
+                ErzPolicy.smo_code,
+                ErzPolicy.okato,
+                ErzPolicy.date_begin,
+                ErzPolicy.date_end,
+            ).where(in_values(ErzPolicy.person_id, ids))
+        ):
             policies[row[0]].append(ErzPolicyInfo(*row[1:]))
         out = {}
         for key, (pid, how) in found.items():
             enp, death = known.get(pid, (None, None))
-            out[key] = ErzMatch(found_by=how, person_id=pid, enp=enp, death_date=death,
-                                policies=tuple(sorted(policies.get(pid, ()), key=lambda p: p.date_begin)))
+            out[key] = ErzMatch(
+                found_by=how,
+                person_id=pid,
+                enp=enp,
+                death_date=death,
+                policies=tuple(sorted(policies.get(pid, ()), key=lambda p: p.date_begin)),
+            )
         return out
 
 

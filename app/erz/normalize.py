@@ -1,4 +1,5 @@
 """Normalised keys of the identification: names, SNILS, ЕНП, dates as the register stores them."""
+
 from __future__ import annotations
 
 import datetime as dt

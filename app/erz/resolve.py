@@ -11,6 +11,7 @@
 * **person key** — who the patient is for the duplicate checks: the register's person, else the
   ЕНП, else the policy, else surname + name + patronymic + birth date.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,9 +25,12 @@ POLICY_VALID = "valid"
 POLICY_ENDED = "ended"
 POLICY_FUTURE = "future"
 POLICY_NONE = "none"
-POLICY_LABELS = {POLICY_VALID: "Действует", POLICY_ENDED: "Закончился до начала лечения",
-                 POLICY_FUTURE: "Начал действовать после окончания лечения",
-                 POLICY_NONE: "Нет полиса в ЕРЗ"}
+POLICY_LABELS = {
+    POLICY_VALID: "Действует",
+    POLICY_ENDED: "Закончился до начала лечения",
+    POLICY_FUTURE: "Начал действовать после окончания лечения",
+    POLICY_NONE: "Нет полиса в ЕРЗ",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,15 +38,16 @@ class Resolution:
     found_by: Optional[str]
     person_id: Optional[int]
     policy: Optional[ErzPolicyInfo]
-    policy_check: Optional[str]        # None when the person was not found
+    policy_check: Optional[str]  # None when the person was not found
     smo_code: Optional[str]
     nonresident: bool
     death_date: Optional[dt.date]
     person_key: Optional[str]
 
 
-def policy_on(policies: tuple[ErzPolicyInfo, ...], first: Optional[dt.date],
-              last: Optional[dt.date]) -> tuple[Optional[ErzPolicyInfo], str]:
+def policy_on(
+    policies: tuple[ErzPolicyInfo, ...], first: Optional[dt.date], last: Optional[dt.date]
+) -> tuple[Optional[ErzPolicyInfo], str]:
     if not policies:
         return None, POLICY_NONE
     if first is None or last is None:
@@ -66,8 +71,7 @@ def region_of(okato: Optional[str]) -> Optional[str]:
     return okato[:2] if len(okato) >= 2 and okato[:2].isdigit() else None
 
 
-def resolve(q: ErzQuery, match: Optional[ErzMatch], region_okato: str, *,
-            st_okato: Optional[str] = None) -> Resolution:
+def resolve(q: ErzQuery, match: Optional[ErzMatch], region_okato: str, *, st_okato: Optional[str] = None) -> Resolution:
     region = region_okato[:2]
     enp = norm.enp(q.enp)
     if match is not None:
@@ -75,16 +79,27 @@ def resolve(q: ErzQuery, match: Optional[ErzMatch], region_okato: str, *,
         home = region_of(policy.okato) if policy is not None else None
         if home is None:
             home = region_of(st_okato) or (match.enp or enp or "")[:2] or None
-        return Resolution(found_by=match.found_by, person_id=match.person_id, policy=policy,
-                          policy_check=check, smo_code=policy.smo_code if policy else None,
-                          nonresident=home is not None and home != region,
-                          death_date=match.death_date,
-                          person_key=f"E{match.person_id}" if match.person_id is not None
-                          else f"N{match.enp or enp}")
+        return Resolution(
+            found_by=match.found_by,
+            person_id=match.person_id,
+            policy=policy,
+            policy_check=check,
+            smo_code=policy.smo_code if policy else None,
+            nonresident=home is not None and home != region,
+            death_date=match.death_date,
+            person_key=f"E{match.person_id}" if match.person_id is not None else f"N{match.enp or enp}",
+        )
     home = region_of(st_okato) or (enp[:2] if enp else None)
-    return Resolution(found_by=None, person_id=None, policy=None, policy_check=None, smo_code=None,
-                      nonresident=home is not None and home != region, death_date=None,
-                      person_key=person_key(q))
+    return Resolution(
+        found_by=None,
+        person_id=None,
+        policy=None,
+        policy_check=None,
+        smo_code=None,
+        nonresident=home is not None and home != region,
+        death_date=None,
+        person_key=person_key(q),
+    )
 
 
 def person_key(q: ErzQuery) -> Optional[str]:

@@ -8,6 +8,7 @@ created exclusively, without following symlinks, only directly in ``workdir``; w
 was extracted is deleted when an error occurs. Every refusal is an :class:`ArchiveError`
 whose ``note`` is a precise Russian sentence for the file's status note.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,21 +37,22 @@ class ArchiveError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ArchivePair:
-    h_path: Path          # extracted cases file (H, C, T or D*)
-    l_path: Path          # extracted personal data file (L)
-    h_name: str           # member name as in the archive, e.g. "HM123456S12345_24011.xml"
+    h_path: Path  # extracted cases file (H, C, T or D*)
+    l_path: Path  # extracted personal data file (L)
+    h_name: str  # member name as in the archive, e.g. "HM123456S12345_24011.xml"
     l_name: str
-    h_stem: str           # name without extension
+    h_stem: str  # name without extension
     l_stem: str
-    h_file: FileName      # parsed names
+    h_file: FileName  # parsed names
     l_file: FileName
 
 
 PathLike = Union[str, os.PathLike]
 
 
-def open_pair(zip_path: PathLike, workdir: PathLike, max_total_bytes: int = 2 * 1024 ** 3,
-              max_ratio: float = 200) -> ArchivePair:
+def open_pair(
+    zip_path: PathLike, workdir: PathLike, max_total_bytes: int = 2 * 1024**3, max_ratio: float = 200
+) -> ArchivePair:
     """Check ``zip_path`` and extract its two XML files into ``workdir``.
 
     Raises :class:`ArchiveError` (nothing is left in ``workdir`` in that case).
@@ -79,9 +81,16 @@ def open_pair(zip_path: PathLike, workdir: PathLike, max_total_bytes: int = 2 * 
                 except OSError:  # pragma: no cover
                     pass
             raise
-    return ArchivePair(h_path=h_path, l_path=l_path, h_name=h_info.filename,
-                       l_name=l_info.filename, h_stem=h_path.stem, l_stem=l_path.stem,
-                       h_file=h_file, l_file=l_file)
+    return ArchivePair(
+        h_path=h_path,
+        l_path=l_path,
+        h_name=h_info.filename,
+        l_name=l_info.filename,
+        h_stem=h_path.stem,
+        l_stem=l_path.stem,
+        h_file=h_file,
+        l_file=l_file,
+    )
 
 
 def _inspect(infos, max_total_bytes, max_ratio):
@@ -91,21 +100,19 @@ def _inspect(infos, max_total_bytes, max_ratio):
         if _has_path(name) or info.is_dir():
             raise ArchiveError(
                 f"В архиве есть каталог или файл с путём «{name}»: допустимы только "
-                "два XML-файла в корне архива, без каталогов")
+                "два XML-файла в корне архива, без каталогов"
+            )
     for info in infos:
         if info.flag_bits & 0x1:
             raise ArchiveError(f"Файл «{info.filename}» в архиве зашифрован (защищён паролем)")
     if len(infos) != 2:
-        raise ArchiveError(
-            f"В архиве должно быть ровно 2 файла (файл сведений и L-файл), найдено {len(infos)}")
+        raise ArchiveError(f"В архиве должно быть ровно 2 файла (файл сведений и L-файл), найдено {len(infos)}")
     names = [i.filename for i in infos]
     if names[0] == names[1]:
         raise ArchiveError(f"В архиве два файла с одинаковым именем «{names[0]}»")
     for info in infos:
         if not info.filename.lower().endswith(".xml"):
-            raise ArchiveError(
-                f"Файл «{info.filename}» в архиве не является XML-файлом "
-                "(ожидается расширение .xml)")
+            raise ArchiveError(f"Файл «{info.filename}» в архиве не является XML-файлом (ожидается расширение .xml)")
     parsed: list[FileName] = []
     for info in infos:
         try:
@@ -117,15 +124,15 @@ def _inspect(infos, max_total_bytes, max_ratio):
         raise ArchiveError("В архиве нет L-файла (файла персональных данных)")
     if len(l_idx) == 2:
         raise ArchiveError(
-            "В архиве нет файла сведений об оказанной медицинской помощи "
-            "(типа H, C, T или D*): оба файла — L-файлы")
+            "В архиве нет файла сведений об оказанной медицинской помощи (типа H, C, T или D*): оба файла — L-файлы"
+        )
     li = l_idx[0]
     hi = 1 - li
     h_file, l_file = parsed[hi], parsed[li]
     if h_file.pair_key != l_file.pair_key:
         raise ArchiveError(
-            f"Имена файлов «{infos[hi].filename}» и «{infos[li].filename}» различаются "
-            "не только буквами типа файла")
+            f"Имена файлов «{infos[hi].filename}» и «{infos[li].filename}» различаются не только буквами типа файла"
+        )
     # cheap early refusal on the sizes the headers declare; extraction counts real bytes
     if sum(_declared_size(i) for i in infos) > max_total_bytes:
         raise ArchiveError(_too_big(max_total_bytes))
@@ -150,8 +157,16 @@ def _file_size(path) -> int:
 
 def _has_path(name: str) -> bool:
     """A member name that is not a plain file name (directory, path, ``..``, drive, absolute)."""
-    return (not name or "/" in name or "\\" in name or ":" in name or "\0" in name
-            or name.startswith("..") or name == "." or os.path.isabs(name))
+    return (
+        not name
+        or "/" in name
+        or "\\" in name
+        or ":" in name
+        or "\0" in name
+        or name.startswith("..")
+        or name == "."
+        or os.path.isabs(name)
+    )
 
 
 class _Budget:
@@ -166,12 +181,12 @@ class _Budget:
         self.produced = 0
 
 
-_CREATE = (os.O_WRONLY | os.O_CREAT | os.O_EXCL
-           | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 
 
-def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, workdir: Path, budget: _Budget,
-             max_ratio: float, written: list) -> Path:
+def _extract(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, workdir: Path, budget: _Budget, max_ratio: float, written: list
+) -> Path:
     """Copy one member in chunks, stopping as soon as a limit is passed."""
     target = workdir / info.filename
     flags = _CREATE
@@ -192,8 +207,7 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, workdir: Path, budget: 
                 budget.produced += len(chunk)
                 if budget.produced > budget.limit:
                     raise ArchiveError(_too_big(budget.limit))
-                if produced >= RATIO_MIN_BYTES and (
-                        produced > member_limit or budget.produced > budget.ceiling):
+                if produced >= RATIO_MIN_BYTES and (produced > member_limit or budget.produced > budget.ceiling):
                     raise ArchiveError(_bomb(info.filename, max_ratio))
                 out.write(chunk)
     except ArchiveError:
@@ -203,16 +217,22 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, workdir: Path, budget: 
     except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, OSError) as e:
         if isinstance(e, NotImplementedError):
             raise ArchiveError(
-                f"Файл «{info.filename}» сжат неподдерживаемым методом; "
-                "допустимы методы Deflate и без сжатия") from e
+                f"Файл «{info.filename}» сжат неподдерживаемым методом; допустимы методы Deflate и без сжатия"
+            ) from e
         raise ArchiveError(NOT_ZIP) from e
     except Exception as e:  # zlib.error and other decompressor failures
         raise ArchiveError(NOT_ZIP) from e
     return target
 
 
-def extract_one(zf: zipfile.ZipFile, info: zipfile.ZipInfo, archive_size: int, workdir: PathLike,
-                max_total_bytes: int, max_ratio: float) -> Path:
+def extract_one(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    archive_size: int,
+    workdir: PathLike,
+    max_total_bytes: int,
+    max_ratio: float,
+) -> Path:
     """Extract one member of an open archive with the same limits as :func:`open_pair` (the total
     size, the ratio to the archive's size on disk and per member), streamed in chunks; a refusal
     leaves nothing in ``workdir``."""
@@ -233,12 +253,11 @@ def _too_big(limit: int) -> str:
 
 
 def _bomb(name: str, ratio: float) -> str:
-    return (f"Степень сжатия файла «{name}» превышает допустимую ({ratio:g}:1); "
-            "архив похож на «zip-бомбу»")
+    return f"Степень сжатия файла «{name}» превышает допустимую ({ratio:g}:1); архив похож на «zip-бомбу»"
 
 
 def _human(n: int) -> str:
-    for unit, size in (("ГБ", 1024 ** 3), ("МБ", 1024 ** 2), ("КБ", 1024)):
+    for unit, size in (("ГБ", 1024**3), ("МБ", 1024**2), ("КБ", 1024)):
         if n >= size:
             return f"{n / size:g} {unit}"
     return f"{n} байт"

@@ -10,6 +10,7 @@ the result is always the same tree.  Source lines are not kept (``Node.line`` is
 asked for: ``lines=True`` gives every node line 1, as ``from_xml`` does for a fragment on one line
 (one whose texts hold a line break goes to ``from_xml``).
 """
+
 from __future__ import annotations
 
 import re
@@ -38,7 +39,7 @@ def parse_fragment(text: str, lines: bool = False) -> Node:
     stack: list[Node] = []
     push, pop = stack.append, stack.pop
     root = None
-    brackets = 0                      # the "<" the tokens account for
+    brackets = 0  # the "<" the tokens account for
     for leaf, data, start, empty, end in tokens:
         if end:
             brackets += 1

@@ -8,6 +8,7 @@
 Written streaming in windows-1251 (characters outside it become character references),
 one ``PR`` per finding; empty fields are omitted, ``COMMENT`` is cut to 250 characters.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,7 @@ from app.controls.finding import Finding
 from .names import strip_extension
 
 COMMENT_LIMIT = 250
-NAME_LIMIT = 20          # IM_POL, BAS_EL: T20
+NAME_LIMIT = 20  # IM_POL, BAS_EL: T20
 
 #: PR fields: (element of FLK_P, attribute of Finding)
 PR_FIELDS = (
@@ -65,7 +66,7 @@ def _field(finding: Finding, attr: str) -> Optional[str]:
     if not value:
         return None
     if attr == "comment" and len(value) > COMMENT_LIMIT:
-        value = value[:COMMENT_LIMIT - 1] + "…"
+        value = value[: COMMENT_LIMIT - 1] + "…"
     elif attr in ("element", "base_element") and len(value) > NAME_LIMIT:
         value = value[:NAME_LIMIT]
     return _xml_safe(value)
@@ -75,13 +76,16 @@ def _xml_safe(value: str) -> str:
     """Drop characters XML 1.0 cannot carry (control characters)."""
     if value.isprintable():
         return value
-    return "".join(ch for ch in value
-                   if ch in "\t\n\r" or (ord(ch) >= 0x20 and not 0xD800 <= ord(ch) <= 0xDFFF
-                                         and ord(ch) not in (0xFFFE, 0xFFFF)))
+    return "".join(
+        ch
+        for ch in value
+        if ch in "\t\n\r" or (ord(ch) >= 0x20 and not 0xD800 <= ord(ch) <= 0xDFFF and ord(ch) not in (0xFFFE, 0xFFFF))
+    )
 
 
-def write_flk_p(path_or_file: PathOrFile, fname: str, fname_i: str,
-                findings: Iterable[Finding], encoding: str = "windows-1251") -> int:
+def write_flk_p(
+    path_or_file: PathOrFile, fname: str, fname_i: str, findings: Iterable[Finding], encoding: str = "windows-1251"
+) -> int:
     """Write the protocol; returns the number of ``PR`` elements."""
     own = not hasattr(path_or_file, "write")
     fh = open(path_or_file, "wb") if own else path_or_file
@@ -112,8 +116,7 @@ def write_flk_p(path_or_file: PathOrFile, fname: str, fname_i: str,
 
 def read_flk_p(path_or_file: PathOrFile) -> tuple[str, str, list[dict]]:
     """Read a protocol (ours or a fund's): ``(FNAME, FNAME_I, [ {field: text} per PR ])``."""
-    parser = etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False,
-                             huge_tree=False)
+    parser = etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False, huge_tree=False)
     tree = etree.parse(path_or_file, parser)
     if tree.docinfo.doctype:
         raise ValueError("Протокол содержит объявление DOCTYPE")
@@ -122,8 +125,9 @@ def read_flk_p(path_or_file: PathOrFile) -> tuple[str, str, list[dict]]:
     return (root.findtext("FNAME") or "").strip(), (root.findtext("FNAME_I") or "").strip(), rows
 
 
-def write_flk_xlsx(path: Union[str, os.PathLike], findings: Iterable[Finding],
-                   sheet_title: str = "Протокол ФЛК") -> int:
+def write_flk_xlsx(
+    path: Union[str, os.PathLike], findings: Iterable[Finding], sheet_title: str = "Протокол ФЛК"
+) -> int:
     """The same rows as an XLSX sheet (openpyxl write-only); returns the number of rows."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -143,7 +147,7 @@ def write_flk_xlsx(path: Union[str, os.PathLike], findings: Iterable[Finding],
             if isinstance(value, str):
                 value = ILLEGAL_CHARACTERS_RE.sub("", value)
                 cell = WriteOnlyCell(ws, value=value)
-                cell.data_type = "s"          # never a formula, whatever the text starts with
+                cell.data_type = "s"  # never a formula, whatever the text starts with
                 row.append(cell)
             else:
                 row.append(value)

@@ -1,5 +1,6 @@
 """A record as an XML fragment and back: cases keep their ZAP (and persons their PERS) as
 loaded, to re-check them and to write registry files later."""
+
 from __future__ import annotations
 
 from lxml import etree
@@ -22,7 +23,7 @@ def _write(node: Node, parts: list[str]) -> None:
         return
     tag = node.tag
     parts.append(f"<{tag}>")
-    for child in node.children:        # leaves (most elements) written here, without a call each
+    for child in node.children:  # leaves (most elements) written here, without a call each
         if child.children:
             _write(child, parts)
         elif child.text is not None:

@@ -11,6 +11,7 @@ Names are case-sensitive (upper-case letters as in the standard); the extension
 (``.xml``/``.zip``) is case-insensitive and optional for :func:`parse_file_name`.
 At most 26 characters, only digits, Latin letters and ``_``.
 """
+
 from __future__ import annotations
 
 import re
@@ -62,21 +63,23 @@ class FileNameError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class FileName:
-    type: str             # "H", "C", "T", "DP" … "DB", "L"
-    sender_kind: str      # Pi: "M", "S", "T", "F"
-    sender_code: str      # Ni
-    receiver_kind: str    # Pp
-    receiver_code: str    # Np
-    year: int             # 4-digit, 2000 + YY
-    month: int            # 1..12
-    number: str           # N, ordinal of the package (digits, kept as written)
+    type: str  # "H", "C", "T", "DP" … "DB", "L"
+    sender_kind: str  # Pi: "M", "S", "T", "F"
+    sender_code: str  # Ni
+    receiver_kind: str  # Pp
+    receiver_code: str  # Np
+    year: int  # 4-digit, 2000 + YY
+    month: int  # 1..12
+    number: str  # N, ordinal of the package (digits, kept as written)
 
     @property
     def stem(self) -> str:
         """The name without extension, as in ZGLV/FILENAME."""
-        return (f"{self.type}{self.sender_kind}{self.sender_code}"
-                f"{self.receiver_kind}{self.receiver_code}"
-                f"_{self.year % 100:02d}{self.month:02d}{self.number}")
+        return (
+            f"{self.type}{self.sender_kind}{self.sender_code}"
+            f"{self.receiver_kind}{self.receiver_code}"
+            f"_{self.year % 100:02d}{self.month:02d}{self.number}"
+        )
 
     @property
     def kind(self) -> str:
@@ -90,7 +93,7 @@ class FileName:
     @property
     def pair_key(self) -> str:
         """The name without the type letters (equal for an H-type file and its L file)."""
-        return self.stem[len(self.type):]
+        return self.stem[len(self.type) :]
 
     def with_type(self, file_type: str) -> "FileName":
         """The same name with another type (e.g. the L file of an H file)."""
@@ -121,8 +124,8 @@ def parse_file_name(stem: str) -> FileName:
         raise FileNameError(f"Имя файла «{name}» длиннее {MAX_LENGTH} символов ({len(name)})")
     if not _ALLOWED_CHARS.match(name):
         raise FileNameError(
-            f"Имя файла «{name}» содержит недопустимые символы: "
-            "допустимы только цифры, латинские буквы и «_»")
+            f"Имя файла «{name}» содержит недопустимые символы: допустимы только цифры, латинские буквы и «_»"
+        )
     m = _PATTERN.match(name)
     if m is None:
         raise FileNameError(_explain(name))
@@ -132,39 +135,49 @@ def parse_file_name(stem: str) -> FileName:
     month = int(m["mm"])
     if not 1 <= month <= 12:
         raise FileNameError(f"Имя файла «{name}»: месяц «{m['mm']}» вне диапазона 01–12")
-    return FileName(type=m["type"], sender_kind=pi, sender_code=ni, receiver_kind=pp,
-                    receiver_code=np_, year=2000 + int(m["yy"]), month=month, number=m["n"])
+    return FileName(
+        type=m["type"],
+        sender_kind=pi,
+        sender_code=ni,
+        receiver_kind=pp,
+        receiver_code=np_,
+        year=2000 + int(m["yy"]),
+        month=month,
+        number=m["n"],
+    )
 
 
 def _check_code(name: str, role: str, kind: str, code: str) -> None:
     lengths = CODE_LENGTHS[kind]
     if len(code) not in lengths:
-        expected = (f"{lengths[0]} цифр(ы)" if len(lengths) == 1
-                    else f"от {lengths[0]} до {lengths[-1]} цифр")
+        expected = f"{lengths[0]} цифр(ы)" if len(lengths) == 1 else f"от {lengths[0]} до {lengths[-1]} цифр"
         raise FileNameError(
-            f"Имя файла «{name}»: код {role} ({PARTY_TITLES[kind]}) «{code}» "
-            f"должен состоять из {expected}")
+            f"Имя файла «{name}»: код {role} ({PARTY_TITLES[kind]}) «{code}» должен состоять из {expected}"
+        )
 
 
 def _explain(name: str) -> str:
     """A precise sentence for a name that does not match the pattern."""
     upper = name.upper()
     if name != upper and _PATTERN.match(upper):
-        return (f"Имя файла «{name}»: буквы типа файла и участников пишутся прописными "
-                "латинскими буквами")
+        return f"Имя файла «{name}»: буквы типа файла и участников пишутся прописными латинскими буквами"
     head = re.match(r"^(D[A-Z]|[A-Z])", name)
     if head is None or (head.group(1) not in FILE_TYPES and name[:1] not in FILE_TYPES):
-        return (f"Имя файла «{name}»: неизвестный тип файла; допустимы "
-                + ", ".join(FILE_TYPES))
+        return f"Имя файла «{name}»: неизвестный тип файла; допустимы " + ", ".join(FILE_TYPES)
     if "_" not in name:
-        return (f"Имя файла «{name}» не соответствует шаблону "
-                "<Тип><Pi><Ni><Pp><Np>_<ГГ><ММ><N>: нет символа «_» перед периодом")
+        return (
+            f"Имя файла «{name}» не соответствует шаблону "
+            "<Тип><Pi><Ni><Pp><Np>_<ГГ><ММ><N>: нет символа «_» перед периодом"
+        )
     tail = name.rsplit("_", 1)[1]
     if not re.fullmatch(r"[0-9]{5,}", tail):
-        return (f"Имя файла «{name}»: после «_» должны быть год (ГГ), месяц (ММ) "
-                "и номер пакета — только цифры, не менее 5")
-    return (f"Имя файла «{name}» не соответствует шаблону <Тип><Pi><Ni><Pp><Np>_<ГГ><ММ><N>: "
-            "Pi и Pp — буквы M, S, T или F, за каждой — код участника из цифр")
+        return (
+            f"Имя файла «{name}»: после «_» должны быть год (ГГ), месяц (ММ) и номер пакета — только цифры, не менее 5"
+        )
+    return (
+        f"Имя файла «{name}» не соответствует шаблону <Тип><Pi><Ni><Pp><Np>_<ГГ><ММ><N>: "
+        "Pi и Pp — буквы M, S, T или F, за каждой — код участника из цифр"
+    )
 
 
 NameLike = Union[str, FileName]
@@ -188,14 +201,14 @@ def is_pair(h_name: NameLike, l_name: NameLike) -> bool:
     return (not h.is_personal) and l_.is_personal and h.pair_key == l_.pair_key
 
 
-def build_file_name(type: str, sender_kind: str, sender_code: str, receiver_kind: str,
-                    receiver_code: str, year: int, month: int, number) -> str:
+def build_file_name(
+    type: str, sender_kind: str, sender_code: str, receiver_kind: str, receiver_code: str, year: int, month: int, number
+) -> str:
     """Build a federal name (without extension); ``year`` may be 4-digit or 2-digit.
 
     Raises :class:`FileNameError` if the parts do not form a valid name.
     """
     yy = int(year) % 100
-    name = (f"{type}{sender_kind}{sender_code}{receiver_kind}{receiver_code}"
-            f"_{yy:02d}{int(month):02d}{number}")
+    name = f"{type}{sender_kind}{sender_code}{receiver_kind}{receiver_code}_{yy:02d}{int(month):02d}{number}"
     parse_file_name(name)  # validates every part
     return name

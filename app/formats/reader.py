@@ -35,6 +35,7 @@ they are non-fatal ``905`` findings in ``findings``. The root never holds more t
 records of one chunk; nothing is kept between two processed blocks beyond
 ``max_record_bytes``.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -58,15 +59,14 @@ DEFAULT_MAX_RECORD_BYTES = 8 * 1024 * 1024
 DEFAULT_MAX_RECORD_ELEMENTS = 100_000
 CHUNK = 64 * 1024
 
-ROOT_TAGS = {"ZL_LIST": "ZAP", "PERS_LIST": "PERS"}   # root → record tag
+ROOT_TAGS = {"ZL_LIST": "ZAP", "PERS_LIST": "PERS"}  # root → record tag
 
 _BOM = b"\xef\xbb\xbf"
 _DECLARATION = re.compile(rb"^<\?xml\s[^>]*?\bencoding\s*=\s*[\"']([^\"'>]*)[\"']", re.S)
 _START_TAG = re.compile(rb"<([^\s/>]+)")
 PROLOG_LIMIT = 1024 * 1024
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
-_ENCODINGS = {"windows-1251": "windows-1251", "cp1251": "windows-1251",
-              "utf-8": "utf-8", "utf8": "utf-8"}
+_ENCODINGS = {"windows-1251": "windows-1251", "cp1251": "windows-1251", "utf-8": "utf-8", "utf8": "utf-8"}
 
 PathLike = Union[str, os.PathLike]
 _READY = object()
@@ -75,23 +75,24 @@ _READY = object()
 class XmlFile:
     """An opened exchange file. Use as a context manager or call :meth:`close`."""
 
-    def __init__(self, path: Path, kind: Optional[str], max_text_length: int,
-                 max_record_bytes: int, max_record_elements: int):
+    def __init__(
+        self, path: Path, kind: Optional[str], max_text_length: int, max_record_bytes: int, max_record_elements: int
+    ):
         self.path = path
-        self.kind: Optional[str] = kind             # "H", "C", "T", "X", "L"
+        self.kind: Optional[str] = kind  # "H", "C", "T", "X", "L"
         self.definition: Optional[FormatDefinition] = None
         self.version: Optional[str] = None
-        self.encoding: Optional[str] = None         # "windows-1251" | "utf-8"
+        self.encoding: Optional[str] = None  # "windows-1251" | "utf-8"
         self.root_tag: Optional[str] = None
-        self.header: Optional[Node] = None          # root-tagged node: ZGLV, SCHET
-        self.findings: list[Finding] = []           # file-level (fatal ones stop the reading)
+        self.header: Optional[Node] = None  # root-tagged node: ZGLV, SCHET
+        self.findings: list[Finding] = []  # file-level (fatal ones stop the reading)
         self.record_count = 0
         self.max_text_length = max_text_length
         self.max_record_bytes = max_record_bytes
         self.max_record_elements = max_record_elements
         self._fh = None
         self._gen: Optional[Iterator] = None
-        self._root = None                           # lxml root while reading (diagnostics)
+        self._root = None  # lxml root while reading (diagnostics)
 
     # -- public -------------------------------------------------------------------
     @property
@@ -110,7 +111,7 @@ class XmlFile:
             return
         for item in gen:
             yield item
-        self.close()            # read to the end: release the file at once
+        self.close()  # read to the end: release the file at once
 
     @property
     def records(self) -> Iterator[Node]:
@@ -136,12 +137,21 @@ class XmlFile:
         self.close()
 
     # -- findings -----------------------------------------------------------------
-    def _fatal(self, code: str, key: str, line: Optional[int] = None, element=None,
-               base_element=None, **values) -> None:
+    def _fatal(
+        self, code: str, key: str, line: Optional[int] = None, element=None, base_element=None, **values
+    ) -> None:
         text = codes.message(key, line=line, element=element, base_element=base_element, **values)
-        self.findings.append(Finding(code=code, comment=text,
-                                     element=element, base_element=base_element, line=line,
-                                     file_kind=self.file_kind, fatal=True))
+        self.findings.append(
+            Finding(
+                code=code,
+                comment=text,
+                element=element,
+                base_element=base_element,
+                line=line,
+                file_kind=self.file_kind,
+                fatal=True,
+            )
+        )
 
     # -- the streaming loop -------------------------------------------------------
     def _start(self) -> None:
@@ -153,7 +163,7 @@ class XmlFile:
             return
         self._gen = self._run(*scanned)
         item = next(self._gen, None)
-        if item is not _READY:            # finished (fatal or nothing to read)
+        if item is not _READY:  # finished (fatal or nothing to read)
             self._gen = None
             self._fh.close()
             self._fh = None
@@ -200,11 +210,10 @@ class XmlFile:
             if status == "root":
                 name, pos = value
                 if name not in ROOT_TAGS:
-                    self._fatal(codes.ROOT, "root_unknown", line=buffer[:pos].count(b"\n") + 1,
-                                element=name)
+                    self._fatal(codes.ROOT, "root_unknown", line=buffer[:pos].count(b"\n") + 1, element=name)
                     return None
                 return buffer, name
-            return buffer, None    # not XML at the start: the parser reports it
+            return buffer, None  # not XML at the start: the parser reports it
 
     def _run(self, first: bytes, root_tag: Optional[str]):
         roots = (root_tag,) if root_tag else tuple(ROOT_TAGS)
@@ -213,16 +222,25 @@ class XmlFile:
             tags.add(ROOT_TAGS[r])
             tags.update(_header_tags(r))
         parser = etree.XMLPullParser(
-            events=("start", "end"), tag=sorted(tags), load_dtd=False, no_network=True,
-            resolve_entities=False, huge_tree=False, remove_comments=True, remove_pis=True,
-            dtd_validation=False, attribute_defaults=False, collect_ids=False)
+            events=("start", "end"),
+            tag=sorted(tags),
+            load_dtd=False,
+            no_network=True,
+            resolve_entities=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+            dtd_validation=False,
+            attribute_defaults=False,
+            collect_ids=False,
+        )
         guard = _EncodingGuard(self.encoding)
         record_tag = None
         root = None
         header = None
         ready = False
         seen_record = False
-        last_done = None          # the last processed depth-2 element (cleared, kept)
+        last_done = None  # the last processed depth-2 element (cleared, kept)
         fed = 0
         fed_at_drop = 0
         chunk = first
@@ -241,8 +259,9 @@ class XmlFile:
                     return
                 fed += len(chunk)
                 if fed - fed_at_drop > self.max_record_bytes + CHUNK:
-                    self._fatal(codes.SIZE, "record_too_big_bytes", element=record_tag or "?",
-                                limit=self.max_record_bytes)
+                    self._fatal(
+                        codes.SIZE, "record_too_big_bytes", element=record_tag or "?", limit=self.max_record_bytes
+                    )
                     return
                 done = False
             else:
@@ -269,11 +288,10 @@ class XmlFile:
                             if record_tag is None:
                                 return
                             header = self.header = Node(elem.tag, None, elem.sourceline, [])
-                    elif (not ready and elem.tag == record_tag
-                          and parent.getparent() is None):
+                    elif not ready and elem.tag == record_tag and parent.getparent() is None:
                         if not self._sweep(elem, last_done, header, seen_record):
                             return
-                        if elem.getprevious() is not None:   # swept: not again at the end
+                        if elem.getprevious() is not None:  # swept: not again at the end
                             last_done = elem.getprevious()
                         if not self._header_ok(header, elem.sourceline):
                             return
@@ -290,28 +308,42 @@ class XmlFile:
                 if tag == record_tag:
                     seen_record = True
                     longs: list = []
-                    node = _convert(elem, self.max_text_length, longs, [],
-                                    [self.max_record_elements])
+                    node = _convert(elem, self.max_text_length, longs, [], [self.max_record_elements])
                     _drop(elem, root)
                     last_done, fed_at_drop = elem, fed
                     if node is None:
-                        self._fatal(codes.SIZE, "record_too_big", line=elem.sourceline,
-                                    element=tag, limit=self.max_record_elements)
+                        self._fatal(
+                            codes.SIZE,
+                            "record_too_big",
+                            line=elem.sourceline,
+                            element=tag,
+                            limit=self.max_record_elements,
+                        )
                         return
                     self.record_count += 1
                     yield node, self._long_findings(node, longs)
                 else:
-                    node = _convert(elem, self.max_text_length, [], [],
-                                    [self.max_record_elements])
+                    node = _convert(elem, self.max_text_length, [], [], [self.max_record_elements])
                     _drop(elem, root)
                     last_done, fed_at_drop = elem, fed
                     if node is None:
-                        self._fatal(codes.SIZE, "record_too_big", line=elem.sourceline,
-                                    element=tag, limit=self.max_record_elements)
+                        self._fatal(
+                            codes.SIZE,
+                            "record_too_big",
+                            line=elem.sourceline,
+                            element=tag,
+                            limit=self.max_record_elements,
+                        )
                         return
                     if seen_record:
-                        self._fatal(codes.ORDER, "header_after_records", line=node.line,
-                                    element=tag, base_element=root.tag, record=record_tag)
+                        self._fatal(
+                            codes.ORDER,
+                            "header_after_records",
+                            line=node.line,
+                            element=tag,
+                            base_element=root.tag,
+                            record=record_tag,
+                        )
                         return
                     header.children.append(node)
                     if tag == "ZGLV" and not self._version_ok(node):
@@ -322,8 +354,7 @@ class XmlFile:
         if not self._sweep(None, last_done, header, seen_record, root=root):
             return
         if not seen_record and self._header_ok(header, None):
-            self._fatal(codes.MISSING, "records_missing", element=record_tag,
-                        base_element=root.tag)
+            self._fatal(codes.MISSING, "records_missing", element=record_tag, base_element=root.tag)
 
     def _sweep(self, elem, last_done, header: Node, seen_record: bool, root=None) -> bool:
         """Report children of the root the event filter hid (unknown elements) before
@@ -336,8 +367,9 @@ class XmlFile:
                 prev = prev.getprevious()
             unknown.reverse()
         else:
-            start = last_done.getnext() if last_done is not None else (
-                root[0] if root is not None and len(root) else None)
+            start = (
+                last_done.getnext() if last_done is not None else (root[0] if root is not None and len(root) else None)
+            )
             while start is not None:
                 unknown.append(start)
                 start = start.getnext()
@@ -346,14 +378,21 @@ class XmlFile:
                 continue
             node = _convert(u, self.max_text_length, [], [], [self.max_record_elements])
             if node is None:
-                self._fatal(codes.SIZE, "record_too_big", line=u.sourceline, element=u.tag,
-                            limit=self.max_record_elements)
+                self._fatal(
+                    codes.SIZE, "record_too_big", line=u.sourceline, element=u.tag, limit=self.max_record_elements
+                )
                 return False
             if seen_record:
-                self.findings.append(Finding(
-                    code=codes.EXTRA, element=u.tag, base_element=header.tag, line=node.line,
-                    comment=codes.message("unknown", element=u.tag, parent=header.tag),
-                    file_kind=self.file_kind))
+                self.findings.append(
+                    Finding(
+                        code=codes.EXTRA,
+                        element=u.tag,
+                        base_element=header.tag,
+                        line=node.line,
+                        comment=codes.message("unknown", element=u.tag, parent=header.tag),
+                        file_kind=self.file_kind,
+                    )
+                )
             else:
                 header.children.append(node)
         return True
@@ -375,24 +414,29 @@ class XmlFile:
             self.kind = natural or "H"
         elif (self.kind == "L") != (tag == "PERS_LIST"):
             expected = "PERS_LIST" if self.kind == "L" else "ZL_LIST"
-            self._fatal(codes.ROOT, "root_wrong", line=elem.sourceline, element=tag,
-                        kind=self.kind, expected=expected)
+            self._fatal(codes.ROOT, "root_wrong", line=elem.sourceline, element=tag, kind=self.kind, expected=expected)
             return None
         return ROOT_TAGS[tag]
 
     def _version_ok(self, zglv: Node) -> bool:
         version = zglv.get("VERSION")
         if not version:
-            self._fatal(codes.VERSION, "version_missing", line=zglv.line, element="VERSION",
-                        base_element="ZGLV")
+            self._fatal(codes.VERSION, "version_missing", line=zglv.line, element="VERSION", base_element="ZGLV")
             return False
         self.version = version
         definition = get_definition(self.kind, version)
         if definition is None or definition.root_tag != self.root_tag:
             line = zglv.find("VERSION").line if zglv.find("VERSION") is not None else zglv.line
-            self._fatal(codes.VERSION, "version_unsupported", line=line, element="VERSION",
-                        base_element="ZGLV", version=version, kind=self.kind,
-                        supported=", ".join(supported_versions(self.kind)) or "нет")
+            self._fatal(
+                codes.VERSION,
+                "version_unsupported",
+                line=line,
+                element="VERSION",
+                base_element="ZGLV",
+                version=version,
+                kind=self.kind,
+                supported=", ".join(supported_versions(self.kind)) or "нет",
+            )
             return False
         self.definition = definition
         return True
@@ -401,8 +445,7 @@ class XmlFile:
         """Before the first record (or at the end) the version must be known."""
         if self.definition is None:
             # ZGLV, when present, set the definition or already stopped the reading
-            self._fatal(codes.VERSION, "version_missing", line=line, element="VERSION",
-                        base_element="ZGLV")
+            self._fatal(codes.VERSION, "version_missing", line=line, element="VERSION", base_element="ZGLV")
             return False
         return True
 
@@ -415,12 +458,17 @@ class XmlFile:
         out = []
         for tag, line, chain, length in longs:
             place = place_of([record] + chain)
-            out.append(Finding(
-                code=codes.TOO_LONG,
-                comment=codes.message("text_too_long", element=tag, limit=self.max_text_length,
-                                      length=length),
-                element=tag, base_element=(chain[-1].tag if chain else record.tag),
-                line=line, file_kind=self.file_kind, **place))
+            out.append(
+                Finding(
+                    code=codes.TOO_LONG,
+                    comment=codes.message("text_too_long", element=tag, limit=self.max_text_length, length=length),
+                    element=tag,
+                    base_element=(chain[-1].tag if chain else record.tag),
+                    line=line,
+                    file_kind=self.file_kind,
+                    **place,
+                )
+            )
         return out
 
 
@@ -467,7 +515,7 @@ def _convert(elem, limit: int, longs: list, chain: list, budget: list) -> Option
         append = node.children.append
         for child in elem:
             tag = child.tag
-            if tag.__class__ is not str:        # comment/PI left by the parser
+            if tag.__class__ is not str:  # comment/PI left by the parser
                 continue
             if len(child):
                 sub = _convert(child, limit, longs, chain, budget)
@@ -545,10 +593,14 @@ def _drop(elem, root) -> None:
         del root[0]
 
 
-def read_file(path: PathLike, expected_kind: Optional[str] = None,
-              max_text_length: int = DEFAULT_MAX_TEXT_LENGTH, *,
-              max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
-              max_record_elements: int = DEFAULT_MAX_RECORD_ELEMENTS) -> XmlFile:
+def read_file(
+    path: PathLike,
+    expected_kind: Optional[str] = None,
+    max_text_length: int = DEFAULT_MAX_TEXT_LENGTH,
+    *,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+    max_record_elements: int = DEFAULT_MAX_RECORD_ELEMENTS,
+) -> XmlFile:
     """Open an exchange file and read its header (everything before the first record).
 
     ``expected_kind`` is a kind (``H C T X L``) or a file type (``DP``…); if omitted the

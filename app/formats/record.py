@@ -4,6 +4,7 @@ The streaming reader turns each record element into a small tree of :class:`Node
 objects and clears the lxml element, so the controls work on plain Python objects
 and memory stays flat.  A node keeps the source line for error messages.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,8 +14,8 @@ from typing import Iterator, Optional
 @dataclass(slots=True)
 class Node:
     tag: str
-    text: Optional[str] = None          # stripped text of a leaf, None for an empty/complex element
-    line: Optional[int] = None          # source line of the start tag
+    text: Optional[str] = None  # stripped text of a leaf, None for an empty/complex element
+    line: Optional[int] = None  # source line of the start tag
     children: list["Node"] = field(default_factory=list)
 
     # -- navigation -------------------------------------------------------

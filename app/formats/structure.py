@@ -23,6 +23,7 @@ Speed: each definition is compiled once into lookup tables (a dict per block fro
 position and child table, required positions, maxima); the happy path per element is a
 dict lookup, a counter and a type test.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,16 +37,26 @@ from . import codes
 from .definitions.dsl import Element, FormatDefinition
 from .record import Node
 
-VALUE_LIMIT = 250          # characters of a wrong value kept in a Finding
+VALUE_LIMIT = 250  # characters of a wrong value kept in a Finding
 
-_DECIMAL = re.compile(r"^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")    # xs:decimal without a sign
+_DECIMAL = re.compile(r"^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")  # xs:decimal without a sign
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 # -- compiled tables ----------------------------------------------------------------------
 class _Leaf:
-    __slots__ = ("name", "kind", "length", "int_digits", "fraction", "regex", "pattern",
-                 "values", "type_text", "required")
+    __slots__ = (
+        "name",
+        "kind",
+        "length",
+        "int_digits",
+        "fraction",
+        "regex",
+        "pattern",
+        "values",
+        "type_text",
+        "required",
+    )
 
     def __init__(self, el: Element):
         t = el.type
@@ -104,8 +115,11 @@ class _Leaf:
         if self.regex is not None and not self.regex.match(text):
             return codes.FORMAT, "pattern", {"pattern": self.pattern}
         if self.values is not None and key not in self.values:
-            return codes.VALUE, "value", {"allowed": ", ".join(sorted(
-                (str(v) for v in self.values), key=lambda s: (len(s), s)))}
+            return (
+                codes.VALUE,
+                "value",
+                {"allowed": ", ".join(sorted((str(v) for v in self.values), key=lambda s: (len(s), s)))},
+            )
         return None
 
 
@@ -176,24 +190,35 @@ def place_of(chain: Iterable[Node]) -> dict:
 def _clip(value: Optional[str]) -> Optional[str]:
     if value is None or len(value) <= VALUE_LIMIT:
         return value
-    return value[:VALUE_LIMIT - 1] + "…"
+    return value[: VALUE_LIMIT - 1] + "…"
 
 
 class _Sink:
     """Collects findings of one check; builds the place only when a finding occurs."""
+
     __slots__ = ("out", "file_kind")
 
     def __init__(self, file_kind: str):
         self.out: list[Finding] = []
         self.file_kind = file_kind
 
-    def add(self, code: str, key: str, chain: list, element: str, line: Optional[int],
-            value: Optional[str] = None, **extra) -> None:
+    def add(
+        self, code: str, key: str, chain: list, element: str, line: Optional[int], value: Optional[str] = None, **extra
+    ) -> None:
         parent = chain[-1].tag if chain else None
         comment = codes.message(key, element=element, parent=parent, value=_clip(value), **extra)
-        self.out.append(Finding(code=code, comment=comment, element=element,
-                                base_element=parent, value=_clip(value), line=line,
-                                file_kind=self.file_kind, **place_of(chain)))
+        self.out.append(
+            Finding(
+                code=code,
+                comment=comment,
+                element=element,
+                base_element=parent,
+                value=_clip(value),
+                line=line,
+                file_kind=self.file_kind,
+                **place_of(chain),
+            )
+        )
 
 
 # -- the walk ---------------------------------------------------------------------------
@@ -224,7 +249,7 @@ def _check_block(block: _Block, node: Node, chain: list, sink: _Sink) -> None:
                 total = sum(1 for c in node.children if c.tag == tag)
                 sink.add(codes.EXTRA, "too_many", chain, tag, child.line, count=total, max=mx)
             continue
-        if sub is None:      # the record element met inside the header: checked elsewhere
+        if sub is None:  # the record element met inside the header: checked elsewhere
             continue
         if sub.__class__ is _Leaf:
             if child.children:
@@ -235,8 +260,7 @@ def _check_block(block: _Block, node: Node, chain: list, sink: _Sink) -> None:
                 if sub.required:
                     sink.add(codes.MISSING, "empty", chain, tag, child.line)
                 elif sub.kind != "string":
-                    sink.add(codes.FORMAT, "empty_typed", chain, tag, child.line,
-                             type=sub.type_text)
+                    sink.add(codes.FORMAT, "empty_typed", chain, tag, child.line, type=sub.type_text)
                 continue
             problem = sub.check(text)
             if problem is not None:

@@ -10,6 +10,7 @@ definition does not know raises ``ValueError`` — the writer never produces a f
 own reader would reject structurally. Default encoding windows-1251 (characters outside
 it are written as character references). The caller fills ``ZGLV/SD_Z``.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,7 @@ class _Order:
     __slots__ = ("table",)
 
     def __init__(self, el: Element):
-        self.table = {c.name: (pos, _Order(c) if c.children else None)
-                      for pos, c in enumerate(el.children)}
+        self.table = {c.name: (pos, _Order(c) if c.children else None) for pos, c in enumerate(el.children)}
 
 
 def _order(definition: FormatDefinition) -> _Order:
@@ -68,8 +68,9 @@ def _header_blocks(header, definition: FormatDefinition) -> list[Node]:
     return list(header)
 
 
-def write_file(target: PathOrFile, definition: FormatDefinition, header,
-               records: Iterable[Node], encoding: str = "windows-1251") -> int:
+def write_file(
+    target: PathOrFile, definition: FormatDefinition, header, records: Iterable[Node], encoding: str = "windows-1251"
+) -> int:
     """Write a file; returns the number of records written."""
     root_order = _order(definition)
     table = root_order.table
@@ -90,12 +91,10 @@ def write_file(target: PathOrFile, definition: FormatDefinition, header,
             with xf.element(definition.root_tag):
                 xf.write("\n")
                 for b in blocks:
-                    xf.write(_build(b, table[b.tag][1], f"{definition.root_tag}/{b.tag}"),
-                             pretty_print=True)
+                    xf.write(_build(b, table[b.tag][1], f"{definition.root_tag}/{b.tag}"), pretty_print=True)
                 for rec in records:
                     if rec.tag != definition.record_tag:
-                        raise ValueError(
-                            f"Элемент {rec.tag} не предусмотрен форматом в {definition.root_tag}")
+                        raise ValueError(f"Элемент {rec.tag} не предусмотрен форматом в {definition.root_tag}")
                     xf.write(_build(rec, record_order, record_path), pretty_print=True)
                     count += 1
         fh.write(b"\n")

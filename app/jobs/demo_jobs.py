@@ -1,4 +1,5 @@
 """A trivial job that proves the runtime in each mode (used by the tests)."""
+
 from __future__ import annotations
 
 import os

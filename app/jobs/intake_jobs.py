@@ -1,4 +1,5 @@
 """Thin job functions of the file intake: unpack the arguments, call the service."""
+
 from app.services.intake import recovery
 from app.services.intake.pipeline import load_file as _load_file
 

@@ -14,6 +14,7 @@ the web process on requests (at most every ``JOB_SWEEP_SECONDS``), and an embedd
 first request after a start — where it also queues again the loads that waited in the queue of the
 process that died (the embedded queue lives in memory).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -53,7 +54,7 @@ def _pid_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:          # alive, another user's
+    except PermissionError:  # alive, another user's
         return True
     return True
 
@@ -70,16 +71,21 @@ def dead_jobs(now: dt.datetime | None = None) -> list[BackgroundJob]:
     now = now or dt.datetime.now()
     silent = now - dt.timedelta(seconds=int(current_app.config.get("JOB_DEAD_AFTER_SECONDS", 60)))
     started = db.session.execute(select(BackgroundJob).where(BackgroundJob.status == JobStatus.STARTED)).scalars()
-    return [j for j in started
-            if (j.heartbeat_at or j.started_at or j.created_at) < silent or _process_gone(j.worker)]
+    return [j for j in started if (j.heartbeat_at or j.started_at or j.created_at) < silent or _process_gone(j.worker)]
 
 
 def end_dead_job(job: BackgroundJob, reason: str) -> bool:
     """Mark the job failed and end its work; False when another sweeper did it first."""
-    won = db.session.execute(update(BackgroundJob).where(
-        BackgroundJob.id == job.id, BackgroundJob.status == JobStatus.STARTED).values(
-        status=JobStatus.FAILED, finished_at=dt.datetime.now(),
-        error=f"Процесс обработки прерван: {reason}")).rowcount == 1
+    won = (
+        db.session.execute(
+            update(BackgroundJob)
+            .where(BackgroundJob.id == job.id, BackgroundJob.status == JobStatus.STARTED)
+            .values(
+                status=JobStatus.FAILED, finished_at=dt.datetime.now(), error=f"Процесс обработки прерван: {reason}"
+            )
+        ).rowcount
+        == 1
+    )
     db.session.commit()
     if not won:
         return False
@@ -112,8 +118,9 @@ def lost_in_redis(now: dt.datetime | None = None) -> list[BackgroundJob]:
     now = now or dt.datetime.now()
     old = now - dt.timedelta(seconds=int(current_app.config.get("JOB_DEAD_AFTER_SECONDS", 60)))
     conn = runtime.connection()
-    rows = db.session.execute(select(BackgroundJob).where(BackgroundJob.status == JobStatus.QUEUED,
-                                                          BackgroundJob.created_at < old)).scalars()
+    rows = db.session.execute(
+        select(BackgroundJob).where(BackgroundJob.status == JobStatus.QUEUED, BackgroundJob.created_at < old)
+    ).scalars()
     return [j for j in rows if j.rq_id is None or not Job.exists(j.rq_id, connection=conn)]
 
 
@@ -125,8 +132,11 @@ def sweep(now: dt.datetime | None = None) -> list[int]:
         log.warning("job %s (%s) queued again: Redis had lost it", job.id, job.func)
     ended = []
     for job in dead_jobs(now):
-        why = ("процесс обработчика завершился аварийно" if _process_gone(job.worker)
-               else "обработчик не отвечает (нет сигнала о работе)")
+        why = (
+            "процесс обработчика завершился аварийно"
+            if _process_gone(job.worker)
+            else "обработчик не отвечает (нет сигнала о работе)"
+        )
         try:
             if end_dead_job(job, why):
                 ended.append(job.id)
@@ -156,8 +166,11 @@ def requeue_lost() -> list[int]:
     """After an embedded restart: the jobs still «queued» lost their in-memory queue; queue them
     again (their mirror row and their work stay as they were)."""
     requeued = []
-    rows = db.session.execute(select(BackgroundJob).where(BackgroundJob.status == JobStatus.QUEUED,
-                                                          BackgroundJob.func.in_(REQUEUE_AFTER_RESTART))).scalars()
+    rows = db.session.execute(
+        select(BackgroundJob).where(
+            BackgroundJob.status == JobStatus.QUEUED, BackgroundJob.func.in_(REQUEUE_AFTER_RESTART)
+        )
+    ).scalars()
     for job in rows:
         args, kwargs = _job_arguments(job)
         runtime.requeue(job.id, job.func, args, kwargs, job.queue)
@@ -168,6 +181,7 @@ def requeue_lost() -> list[int]:
 def after_start(app: Flask) -> Callable[[], None]:
     """The before-request hook of an app: the embedded server's start-up recovery on its first
     request, then the throttled sweep."""
+
     def hook() -> None:
         if app.config.get("JOBS_MODE") == "sync":
             return
@@ -181,4 +195,5 @@ def after_start(app: Flask) -> Callable[[], None]:
                 log.exception("start-up recovery failed")
             return
         sweep_if_due()
+
     return hook

@@ -1,4 +1,5 @@
 """Thin job functions of the registries."""
+
 from app.services.registries import documents
 
 

@@ -12,6 +12,7 @@ Every job runs through :func:`app.jobs.worker.execute` (which makes the app in a
 process) and :func:`run_job`, in its own app context, and its status, progress, result and error
 are mirrored in the ``background_job`` table («Фоновые задачи»).
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -31,16 +32,16 @@ from app.models.vocabulary import JobStatus
 
 log = logging.getLogger(__name__)
 
-_app: Optional[Flask] = None              # the app of this process (set by create_app)
+_app: Optional[Flask] = None  # the app of this process (set by create_app)
 _fake_server = None
 _embedded_thread: Optional[threading.Thread] = None
 _embedded_lock = threading.Lock()
 _current_job_id: contextvars.ContextVar[Optional[int]] = contextvars.ContextVar("oms_job_id", default=None)
 
 DEFAULT_QUEUE = "default"
-WORKER_ENTRY = "app.jobs.worker.execute"     # what every queued job calls (by name)
+WORKER_ENTRY = "app.jobs.worker.execute"  # what every queued job calls (by name)
 DEFAULT_TIMEOUT = 6 * 3600
-HEARTBEAT_SECONDS = 10                       # a running job writes its heartbeat this often
+HEARTBEAT_SECONDS = 10  # a running job writes its heartbeat this often
 QUEUE_DOWN = "Очередь фоновых задач недоступна, повторите загрузку позже"
 
 
@@ -136,13 +137,19 @@ def live_workers() -> int:
 def get_queue(name: str = DEFAULT_QUEUE):
     from rq import Queue
 
-    return Queue(name, connection=connection(), is_async=mode() != "sync",
-                 default_timeout=DEFAULT_TIMEOUT)
+    return Queue(name, connection=connection(), is_async=mode() != "sync", default_timeout=DEFAULT_TIMEOUT)
 
 
 # -- enqueue and execute -----------------------------------------------------------------------
-def enqueue(func: str, *args: Any, title: str, user=None, organisation_id: Optional[int] = None,
-            queue: str = DEFAULT_QUEUE, **kwargs: Any):
+def enqueue(
+    func: str,
+    *args: Any,
+    title: str,
+    user=None,
+    organisation_id: Optional[int] = None,
+    queue: str = DEFAULT_QUEUE,
+    **kwargs: Any,
+):
     """Create the mirror row, then put ``func(*args, **kwargs)`` on the queue.
 
     ``func`` is a dotted path to a thin job function that calls a service.  Returns the
@@ -153,11 +160,14 @@ def enqueue(func: str, *args: Any, title: str, user=None, organisation_id: Optio
     from app.models.job import BackgroundJob
 
     check_queue()
-    row = BackgroundJob(func=func, title=title[:250], queue=queue,
-                        arguments=json.dumps(list(args), ensure_ascii=False, default=str),
-                        user_id=getattr(user, "id", None),
-                        organisation_id=organisation_id if organisation_id is not None
-                        else getattr(user, "organisation_id", None))
+    row = BackgroundJob(
+        func=func,
+        title=title[:250],
+        queue=queue,
+        arguments=json.dumps(list(args), ensure_ascii=False, default=str),
+        user_id=getattr(user, "id", None),
+        organisation_id=organisation_id if organisation_id is not None else getattr(user, "organisation_id", None),
+    )
     db.session.add(row)
     db.session.commit()
     try:
@@ -178,9 +188,17 @@ def requeue(job_id: int, func: str, args: list, kwargs: dict, queue: str = DEFAU
     if mode() == "embedded":
         _ensure_embedded_worker()
     try:
-        rq_job = get_queue(queue).enqueue(WORKER_ENTRY, job_id, func, list(args), kwargs,
-                                          job_timeout=DEFAULT_TIMEOUT, result_ttl=86400, failure_ttl=7 * 86400)
-    except _redis_errors() as exc:       # Redis went away between the check and the enqueue
+        rq_job = get_queue(queue).enqueue(
+            WORKER_ENTRY,
+            job_id,
+            func,
+            list(args),
+            kwargs,
+            job_timeout=DEFAULT_TIMEOUT,
+            result_ttl=86400,
+            failure_ttl=7 * 86400,
+        )
+    except _redis_errors() as exc:  # Redis went away between the check and the enqueue
         raise QueueUnavailable(str(exc)) from exc
     db.session.execute(BackgroundJob.__table__.update().where(BackgroundJob.id == job_id).values(rq_id=rq_job.id))
     db.session.commit()
@@ -200,21 +218,30 @@ def run_job(app: Flask, job_id: int, func: str, args: list, kwargs: dict):
         from app.extensions import db
 
         token = _current_job_id.set(job_id)
-        _update(job_id, status=JobStatus.STARTED, started_at=_now(), progress=0, worker=worker_name(),
-                heartbeat_at=_now())
+        _update(
+            job_id, status=JobStatus.STARTED, started_at=_now(), progress=0, worker=worker_name(), heartbeat_at=_now()
+        )
         heartbeat = _Heartbeat(db.engine, job_id)
         heartbeat.start()
         try:
             result = import_string(func)(*args, **kwargs)
         except Exception as exc:  # the error is recorded, then RQ marks the job failed
             db.session.rollback()
-            _update(job_id, status=JobStatus.FAILED, finished_at=_now(),
-                    error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"[:20000])
+            _update(
+                job_id,
+                status=JobStatus.FAILED,
+                finished_at=_now(),
+                error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"[:20000],
+            )
             raise
         else:
-            _update(job_id, status=JobStatus.FINISHED, finished_at=_now(), progress=100,
-                    result=json.dumps(result, ensure_ascii=False, default=str)[:20000]
-                    if result is not None else None)
+            _update(
+                job_id,
+                status=JobStatus.FINISHED,
+                finished_at=_now(),
+                progress=100,
+                result=json.dumps(result, ensure_ascii=False, default=str)[:20000] if result is not None else None,
+            )
             return result
         finally:
             heartbeat.stop()

@@ -4,6 +4,7 @@ runs the job — and :class:`OmsWorker`, the worker class of ``make worker``, wh
 ends the jobs of dead workers (:mod:`app.jobs.recovery`).
 
 Only RQ uses this module: nothing imports it, so the app factory it imports makes no cycle."""
+
 from __future__ import annotations
 
 from rq import Worker
@@ -18,7 +19,7 @@ def _app():
     if app is None:
         from app import create_app
 
-        app = create_app()           # create_app registers it as this process's app
+        app = create_app()  # create_app registers it as this process's app
     return app
 
 
@@ -39,7 +40,7 @@ class OmsWorker(Worker):
 
             try:
                 sweep()
-            finally:                 # no connection of the parent may reach a forked work-horse
+            finally:  # no connection of the parent may reach a forked work-horse
                 db.session.remove()
                 db.engine.dispose()
 

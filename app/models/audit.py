@@ -1,4 +1,5 @@
 """The audit log: who did what and when. Rows are only ever added."""
+
 from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, Index, Integer, String, Text
@@ -44,7 +45,7 @@ class AuditEvent(Model):
     id = Column(Integer, primary_key=True)
     at = Column(DateTime, nullable=False, default=utcnow, index=True)
     event = Column(String(40), nullable=False, index=True)
-    user_id = Column(Integer, index=True)           # no foreign key: the log outlives the user
+    user_id = Column(Integer, index=True)  # no foreign key: the log outlives the user
     username = Column(String(100), index=True)
     organisation_id = Column(Integer)
     object_type = Column(String(60))

@@ -1,4 +1,5 @@
 """The declarative base shared with Flask-AppBuilder's security tables, and common types."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """A loaded file (the pair of XML files of one archive), its patients, cases and control errors."""
+
 from __future__ import annotations
 
 from sqlalchemy import (
@@ -37,8 +38,14 @@ class UploadedFile(Model):
         Index("ix_uploaded_file_org_status", "organisation_id", "status"),
         Index("ix_uploaded_file_org_uploaded", "organisation_id", "uploaded_at"),
         # one loading file of a name per МО at a time: a second upload of it is refused atomically
-        Index("uq_uploaded_file_loading_name", "organisation_id", "archive_name", unique=True,
-              sqlite_where=_LOADING, postgresql_where=_LOADING),
+        Index(
+            "uq_uploaded_file_loading_name",
+            "organisation_id",
+            "archive_name",
+            unique=True,
+            sqlite_where=_LOADING,
+            postgresql_where=_LOADING,
+        ),
     )
 
     id = Column(Integer, primary_key=True)
@@ -51,9 +58,9 @@ class UploadedFile(Model):
     archive_path = Column(String(500))
     archive_size = Column(BigInteger)
     archive_sha256 = Column(String(64))
-    h_name = Column(String(40))            # the cases file (H, C, T, DP, …) without extension
+    h_name = Column(String(40))  # the cases file (H, C, T, DP, …) without extension
     l_name = Column(String(40))
-    file_type = Column(String(2))          # H, C, T, DP, DV, DO, DS, DU, DF, DA, DB
+    file_type = Column(String(2))  # H, C, T, DP, DV, DO, DS, DU, DF, DA, DB
     version = Column(String(5))
     sender_code = Column(String(6))
     year = Column(Integer)
@@ -125,7 +132,7 @@ class Patient(Model):
     doctype = Column(String(2))
     docser = Column(String(10))
     docnum = Column(String(20))
-    pers_xml = Column(Text)                 # the PERS element as loaded (for re-checks and registry files)
+    pers_xml = Column(Text)  # the PERS element as loaded (for re-checks and registry files)
 
 
 class MedicalCase(Model):
@@ -140,8 +147,9 @@ class MedicalCase(Model):
         Index("ix_medical_case_file_nzap", "file_id", "n_zap"),
         Index("ix_medical_case_identity", "organisation_id", "identity_key"),
         # a case is «В реестре» exactly when it has its (one) registry
-        CheckConstraint(f"(registry_id IS NULL) = (status <> '{CaseStatus.IN_REGISTRY}')",
-                        name="ck_medical_case_registry_status"),
+        CheckConstraint(
+            f"(registry_id IS NULL) = (status <> '{CaseStatus.IN_REGISTRY}')", name="ck_medical_case_registry_status"
+        ),
         Index("ix_medical_case_duplicate", "organisation_id", "person_key", "date_z_1"),
     )
 
@@ -174,29 +182,29 @@ class MedicalCase(Model):
     rslt = Column(Integer)
     ishod = Column(Integer)
     idsp = Column(Integer)
-    profil = Column(Integer)               # of the first SL
+    profil = Column(Integer)  # of the first SL
     prvs = Column(Integer)
     ds1 = Column(String(10))
     det = Column(Integer)
     nhistory = Column(String(50))
-    sumv = Column(Money())                 # declared by the МО
-    sum_calc = Column(Money())             # recalculated by tariffs (МЭК issue)
+    sumv = Column(Money())  # declared by the МО
+    sum_calc = Column(Money())  # recalculated by tariffs (МЭК issue)
     status = Column(String(20), nullable=False)
     flk_errors = Column(Integer, nullable=False, default=0)
     # «Идентификация в ЕРЗ» (app/services/intake/stages/erz.py)
     erz_person_id = Column(BigInteger().with_variant(Integer, "sqlite"))
-    erz_found_by = Column(String(8))       # enp, policy, snils, name; None: not found
-    erz_smo = Column(String(5))            # СМО of the policy valid on the dates of care
-    policy_check = Column(String(8))       # valid, ended, future, none (no policy in the ЕРЗ)
-    erz_death_date = Column(Date)          # date of death in the ЕРЗ
-    nonresident = Column(Boolean)          # insured in another region («иногородний»)
+    erz_found_by = Column(String(8))  # enp, policy, snils, name; None: not found
+    erz_smo = Column(String(5))  # СМО of the policy valid on the dates of care
+    policy_check = Column(String(8))  # valid, ended, future, none (no policy in the ЕРЗ)
+    erz_death_date = Column(Date)  # date of death in the ЕРЗ
+    nonresident = Column(Boolean)  # insured in another region («иногородний»)
     # the СМО, or the ТФОМС for non-residents
     payer_id = Column(Integer, ForeignKey("organisation.id", name="fk_medical_case_payer_id"))
-    person_key = Column(String(80))        # the patient for duplicate checks (ЕРЗ person, else ЕНП…)
+    person_key = Column(String(80))  # the patient for duplicate checks (ЕРЗ person, else ЕНП…)
     # МЭК and «Перерасчет стоимости»
-    mek_withheld = Column(Money())         # SANK_IT: the largest МЭК sanction of the case
-    sump = Column(Money())                 # SUMP: accepted for payment (SUMV − SANK_IT)
-    calc_detail = Column(Text)             # JSON: what the recalculation used (tariffs, coefficients)
+    mek_withheld = Column(Money())  # SANK_IT: the largest МЭК sanction of the case
+    sump = Column(Money())  # SUMP: accepted for payment (SUMV − SANK_IT)
+    calc_detail = Column(Text)  # JSON: what the recalculation used (tariffs, coefficients)
 
     # «Формирование»: the registry of the case; re-uploads: its identity (app/services/intake/rows.py)
     registry_id = Column(Integer, ForeignKey("registry.id", name="fk_medical_case_registry_id"), index=True)
@@ -214,8 +222,11 @@ class CasePayload(Model):
     """The ZAP element of a case as loaded, kept apart from the lean case row."""
 
     __tablename__ = "case_payload"
-    case_id = Column(BigInteger().with_variant(Integer, "sqlite"),
-                     ForeignKey("medical_case.id", ondelete="CASCADE"), primary_key=True)
+    case_id = Column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("medical_case.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
     zap_xml = Column(Text, nullable=False)
 
 
@@ -233,11 +244,10 @@ class ControlError(Model):
     file_id = Column(Integer, ForeignKey("uploaded_file.id", ondelete="CASCADE"), nullable=False)
     organisation_id = Column(Integer, nullable=False)
     subdivision_id = Column(Integer)
-    case_id = Column(BigInteger().with_variant(Integer, "sqlite"),
-                     ForeignKey("medical_case.id", ondelete="CASCADE"))
-    stage = Column(String(4), nullable=False)         # ФЛК / МЭК
+    case_id = Column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("medical_case.id", ondelete="CASCADE"))
+    stage = Column(String(4), nullable=False)  # ФЛК / МЭК
     code = Column(String(20), nullable=False)
-    file_kind = Column(String(1))                     # H (cases file) or L
+    file_kind = Column(String(1))  # H (cases file) or L
     element = Column(String(40))
     base_element = Column(String(40))
     n_zap = Column(String(8))
@@ -249,8 +259,8 @@ class ControlError(Model):
     comment = Column(String(250))
     line = Column(Integer)
     fatal = Column(Boolean, nullable=False, default=False)
-    refusal_code = Column(String(10))                 # МЭК: reason of refusal (F014), SANK/S_OSN
-    sanction_sum = Column(Money())                    # МЭК: the sum it withholds, SANK/S_SUM
+    refusal_code = Column(String(10))  # МЭК: reason of refusal (F014), SANK/S_OSN
+    sanction_sum = Column(Money())  # МЭК: the sum it withholds, SANK/S_SUM
 
 
 def loaded_file_ids():

@@ -1,5 +1,6 @@
 """A background job mirrored from RQ: queue, status, progress, times, error, and the heartbeat of
 the process running it (a job whose process died is found by its silence)."""
+
 from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, Integer, String, Text
@@ -26,9 +27,9 @@ class BackgroundJob(Model):
     finished_at = Column(DateTime)
     user_id = Column(Integer)
     organisation_id = Column(Integer, index=True)
-    arguments = Column(Text)                # JSON: the job's arguments (to end or queue it again)
-    worker = Column(String(120))            # host:pid of the process running it
-    heartbeat_at = Column(DateTime)         # written every few seconds while it runs
+    arguments = Column(Text)  # JSON: the job's arguments (to end or queue it again)
+    worker = Column(String(120))  # host:pid of the process running it
+    heartbeat_at = Column(DateTime)  # written every few seconds while it runs
 
     @property
     def status_label(self) -> str:

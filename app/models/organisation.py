@@ -1,5 +1,6 @@
 """Organisations of the ОМС system: the fund (ТФОМС), insurers (СМО), medical organisations (МО)
 and the subdivisions of an МО, each with its own code."""
+
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, UniqueConstraint
@@ -17,7 +18,7 @@ class Organisation(Model):
 
     id = Column(Integer, primary_key=True)
     kind = Column(String(8), nullable=False, index=True)
-    code = Column(String(6), nullable=False, unique=True)   # МО: 6 digits (F003), СМО: 5 (F002), ТФОМС: region
+    code = Column(String(6), nullable=False, unique=True)  # МО: 6 digits (F003), СМО: 5 (F002), ТФОМС: region
     name = Column(String(250), nullable=False)
     short_name = Column(String(120))
     inn = Column(String(12))

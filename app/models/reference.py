@@ -1,4 +1,5 @@
 """Reference books (НСИ) and the control rule catalogue."""
+
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Date, DateTime, Index, Integer, Numeric, String, Text, UniqueConstraint
@@ -48,7 +49,7 @@ class ControlRule(Model):
 
     id = Column(Integer, primary_key=True)
     code = Column(String(20), nullable=False)
-    stage = Column(String(4), nullable=False)          # ФЛК / МЭК
+    stage = Column(String(4), nullable=False)  # ФЛК / МЭК
     element = Column(String(250))
     file_types = Column(String(40))
     message = Column(String(500), nullable=False)
@@ -56,7 +57,7 @@ class ControlRule(Model):
     valid_to = Column(Date)
     enabled = Column(Boolean, nullable=False, default=True)
     implemented = Column(Boolean, nullable=False, default=True)
-    source = Column(String(10))                         # Q015, Q016, regional, structure
-    refusal_code = Column(String(10))                   # МЭК: F014 code for SANK/S_OSN
-    withhold_share = Column(Numeric(5, 4))              # МЭК: share of the sum withheld (1 = all)
+    source = Column(String(10))  # Q015, Q016, regional, structure
+    refusal_code = Column(String(10))  # МЭК: F014 code for SANK/S_OSN
+    withhold_share = Column(Numeric(5, 4))  # МЭК: share of the sum withheld (1 = all)
     updated_at = Column(DateTime, default=utcnow, onupdate=utcnow)

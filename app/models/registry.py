@@ -1,4 +1,5 @@
 """Registries (реестры счетов) formed from accepted cases, one per payer, and their status history."""
+
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -35,9 +36,9 @@ class Registry(Model):
     created_by_id = Column(Integer, ForeignKey("ab_user.id"))
     created_at = Column(DateTime, nullable=False, default=utcnow)
     changed_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
-    error = Column(Text)                    # the last failure of its background work
-    mek_refused = Column(Integer, nullable=False, default=0, server_default="0")   # «Кол-во зак случаев, снятых по МЭК»
-    mek_loaded_at = Column(DateTime)        # when the payer loaded its МЭК results file
+    error = Column(Text)  # the last failure of its background work
+    mek_refused = Column(Integer, nullable=False, default=0, server_default="0")  # «Кол-во зак случаев, снятых по МЭК»
+    mek_loaded_at = Column(DateTime)  # when the payer loaded its МЭК results file
 
     organisation = relationship("Organisation", foreign_keys=[organisation_id])
     subdivision = relationship("Subdivision")
@@ -82,7 +83,7 @@ class CaseVersion(Model):
     file_id = Column(Integer, ForeignKey("uploaded_file.id", ondelete="CASCADE"), nullable=False)
     organisation_id = Column(Integer, nullable=False)
     subdivision_id = Column(Integer)
-    case_id = Column(BigInteger().with_variant(Integer, "sqlite"))          # the stored version (None: skipped)
+    case_id = Column(BigInteger().with_variant(Integer, "sqlite"))  # the stored version (None: skipped)
     earlier_case_id = Column(BigInteger().with_variant(Integer, "sqlite"))  # what it replaced or what blocked it
     n_zap = Column(String(8))
     idcase = Column(String(11))
@@ -99,7 +100,7 @@ class RegistryDocument(Model):
 
     id = Column(Integer, primary_key=True)
     registry_id = Column(Integer, ForeignKey("registry.id", ondelete="CASCADE"), nullable=False, index=True)
-    kind = Column(String(20), nullable=False)          # registry_file, invoice, registry_list, summary, mek_act
+    kind = Column(String(20), nullable=False)  # registry_file, invoice, registry_list, summary, mek_act
     title = Column(String(120), nullable=False)
     file_name = Column(String(120), nullable=False)
     path = Column(String(500), nullable=False)
@@ -135,7 +136,7 @@ class RegistryRefusal(Model):
     sumv = Column(Money())
     sump = Column(Money())
     sank_it = Column(Money())
-    codes = Column(String(200))          # S_OSN (F014) of the sanctions, joined
+    codes = Column(String(200))  # S_OSN (F014) of the sanctions, joined
     s_tip = Column(String(40))
     num_act = Column(String(30))
     date_act = Column(DateTime)

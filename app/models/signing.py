@@ -2,6 +2,7 @@
 of a registry's documents (one signing step per role, one detached CMS per document).
 
 Private keys are never stored: only certificates and the detached signatures."""
+
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
@@ -27,7 +28,7 @@ class Certificate(Model):
     serial = Column(String(80), nullable=False)
     not_before = Column(DateTime, nullable=False)
     not_after = Column(DateTime, nullable=False)
-    thumbprint = Column(String(40), nullable=False, index=True)     # SHA-1, hex, upper case
+    thumbprint = Column(String(40), nullable=False, index=True)  # SHA-1, hex, upper case
     active = Column(Boolean, nullable=False, default=True, server_default="1")
     uploaded_at = Column(DateTime, nullable=False, default=utcnow)
     uploaded_by_id = Column(Integer, ForeignKey("ab_user.id"))
@@ -73,7 +74,7 @@ class RegistrySigning(Model):
 
     id = Column(Integer, primary_key=True)
     registry_id = Column(Integer, ForeignKey("registry.id", ondelete="CASCADE"), nullable=False, index=True)
-    role = Column(String(20), nullable=False)           # executor, chief_accountant, head, smo_signer, paper_*
+    role = Column(String(20), nullable=False)  # executor, chief_accountant, head, smo_signer, paper_*
     method = Column(String(20), nullable=False)
     user_id = Column(Integer, ForeignKey("ab_user.id"))
     username = Column(String(100), nullable=False)
@@ -82,8 +83,9 @@ class RegistrySigning(Model):
     comment = Column(Text)
 
     certificate = relationship("Certificate")
-    signatures = relationship("DocumentSignature", back_populates="signing", cascade="all, delete-orphan",
-                              passive_deletes=True)
+    signatures = relationship(
+        "DocumentSignature", back_populates="signing", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class DocumentSignature(Model):
@@ -93,12 +95,10 @@ class DocumentSignature(Model):
     __table_args__ = (UniqueConstraint("signing_id", "document_id", name="uq_document_signature"),)
 
     id = Column(Integer, primary_key=True)
-    signing_id = Column(Integer, ForeignKey("registry_signing.id", ondelete="CASCADE"), nullable=False,
-                        index=True)
-    document_id = Column(Integer, ForeignKey("registry_document.id", ondelete="CASCADE"), nullable=False,
-                         index=True)
-    document_sha256 = Column(String(64), nullable=False)     # of the bytes signed
-    signature = Column(LargeBinary, nullable=False)          # DER CMS SignedData (detached)
+    signing_id = Column(Integer, ForeignKey("registry_signing.id", ondelete="CASCADE"), nullable=False, index=True)
+    document_id = Column(Integer, ForeignKey("registry_document.id", ondelete="CASCADE"), nullable=False, index=True)
+    document_sha256 = Column(String(64), nullable=False)  # of the bytes signed
+    signature = Column(LargeBinary, nullable=False)  # DER CMS SignedData (detached)
 
     signing = relationship("RegistrySigning", back_populates="signatures")
     document = relationship("RegistryDocument")

@@ -1,4 +1,5 @@
 """Every model module, imported so that the metadata knows all tables (see ``app.models``)."""
+
 from app.models.audit import AuditEvent  # noqa: F401
 from app.models.erz import ErzPerson, ErzPolicy  # noqa: F401
 from app.models.intake import CasePayload, ControlError, MedicalCase, Patient, UploadedFile  # noqa: F401

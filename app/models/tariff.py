@@ -11,6 +11,7 @@ base       USL_OK (1 стационар, 2 дневной)  ``price`` = базо
 kslp       IDSL (КСЛП)                      ``coefficient`` of the КСЛП
 =========  ===============================  =========================================
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Column, Date, DateTime, Index, Integer, Numeric, String, UniqueConstraint
@@ -21,8 +22,7 @@ TARIFF_SERVICE = "service"
 TARIFF_KSG = "ksg"
 TARIFF_BASE = "base"
 TARIFF_KSLP = "kslp"
-TARIFF_KINDS = {TARIFF_SERVICE: "Услуга", TARIFF_KSG: "КСГ", TARIFF_BASE: "Базовая ставка",
-                TARIFF_KSLP: "КСЛП"}
+TARIFF_KINDS = {TARIFF_SERVICE: "Услуга", TARIFF_KSG: "КСГ", TARIFF_BASE: "Базовая ставка", TARIFF_KSLP: "КСЛП"}
 
 
 class Tariff(Model):
@@ -36,9 +36,9 @@ class Tariff(Model):
     kind = Column(String(8), nullable=False)
     code = Column(String(20), nullable=False)
     name = Column(String(250))
-    usl_ok = Column(Integer)                       # conditions the row applies to (informative)
-    price = Column(Money())                        # service, base: money
-    coefficient = Column(Numeric(10, 5, asdecimal=True))   # ksg, kslp
+    usl_ok = Column(Integer)  # conditions the row applies to (informative)
+    price = Column(Money())  # service, base: money
+    coefficient = Column(Numeric(10, 5, asdecimal=True))  # ksg, kslp
     date_begin = Column(Date, nullable=False)
     date_end = Column(Date)
     updated_at = Column(DateTime, default=utcnow, onupdate=utcnow)

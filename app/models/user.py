@@ -1,5 +1,6 @@
 """Users: Flask-AppBuilder's user extended with the organisation, the subdivision limit,
 the account lock and the signature rights."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,8 +39,8 @@ class OmsUser(User):
 
     organisation_id = Column(Integer, ForeignKey("organisation.id"), index=True)
     subdivision_id = Column(Integer, ForeignKey("subdivision.id"), index=True)
-    locked_at = Column(DateTime)           # when the account was last locked after failed logins
-    locked_until = Column(DateTime)        # the lock lasts until then (it grows with repeated locks)
+    locked_at = Column(DateTime)  # when the account was last locked after failed logins
+    locked_until = Column(DateTime)  # the lock lasts until then (it grows with repeated locks)
     lock_count = Column(Integer, nullable=False, default=0, server_default="0")  # locks in a row
     # sessions carry the epoch they were made in; a logout or a new password moves it on, and every
     # earlier session cookie stops working

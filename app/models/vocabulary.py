@@ -8,6 +8,7 @@ appears nowhere else in the code (a test looks for them in the views and the API
 
 This module imports nothing of the application: models, security rules and controls all use it.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -54,8 +55,14 @@ class FileStatus(Vocabulary):
     ERR_VALIDATION = "Ошибка при валидации данных"
 
 
-FILE_LOADING = (FileStatus.QUEUED, FileStatus.ARCHIVE, FileStatus.FLK, FileStatus.ERZ, FileStatus.MEK,
-                FileStatus.RECALC)
+FILE_LOADING = (
+    FileStatus.QUEUED,
+    FileStatus.ARCHIVE,
+    FileStatus.FLK,
+    FileStatus.ERZ,
+    FileStatus.MEK,
+    FileStatus.RECALC,
+)
 FILE_ERRORS = (FileStatus.ERR_UPLOAD, FileStatus.ERR_ERZ, FileStatus.ERR_DB, FileStatus.ERR_VALIDATION)
 NOTE_NO_CASES_FOR_ERZ = "Нет случаев для отправки в РС ЕРЗ"
 
@@ -95,16 +102,26 @@ class RegistryType(Vocabulary):
     NONRESIDENT = "Иногородние"
 
 
-REGISTRY_TYPE_BY_USL_OK = {3: RegistryType.APP, 1: RegistryType.HOSPITAL, 2: RegistryType.DAY_HOSPITAL,
-                           4: RegistryType.SMP}
+REGISTRY_TYPE_BY_USL_OK = {
+    3: RegistryType.APP,
+    1: RegistryType.HOSPITAL,
+    2: RegistryType.DAY_HOSPITAL,
+    4: RegistryType.SMP,
+}
 
 #: registry subtypes: the file type of the cases
 SUBTYPE_NAMES = {
-    "H": "основной", "C": "ЗНО", "T": "ВМП",
-    "DP": "диспансеризация взрослых, I этап", "DV": "диспансеризация взрослых, II этап",
-    "DO": "профосмотры взрослых", "DS": "диспансеризация детей-сирот (стационар)",
-    "DU": "диспансеризация детей-сирот (опека)", "DF": "профосмотры несовершеннолетних",
-    "DA": "углубленная диспансеризация, I этап", "DB": "углубленная диспансеризация, II этап",
+    "H": "основной",
+    "C": "ЗНО",
+    "T": "ВМП",
+    "DP": "диспансеризация взрослых, I этап",
+    "DV": "диспансеризация взрослых, II этап",
+    "DO": "профосмотры взрослых",
+    "DS": "диспансеризация детей-сирот (стационар)",
+    "DU": "диспансеризация детей-сирот (опека)",
+    "DF": "профосмотры несовершеннолетних",
+    "DA": "углубленная диспансеризация, I этап",
+    "DB": "углубленная диспансеризация, II этап",
 }
 
 
@@ -122,7 +139,7 @@ class SigningRight(Vocabulary):
     CHIEF_ACCOUNTANT = "chief_accountant", "Главный бухгалтер"
     HEAD = "head", "Руководитель"
     SMO_SIGNER = "smo_signer", "Подписант СМО"
-    PAPER = "paper", "Отметка о подписании на бумаге"    # a ТФОМС user records a paper-signed stage
+    PAPER = "paper", "Отметка о подписании на бумаге"  # a ТФОМС user records a paper-signed stage
 
 
 MO_SIGNING_ORDER = (SigningRight.EXECUTOR, SigningRight.CHIEF_ACCOUNTANT, SigningRight.HEAD)
@@ -136,10 +153,10 @@ class PaperRole(Vocabulary):
 
 
 class SigningMethod(Vocabulary):
-    PKCS12 = "pkcs12", "PKCS#12"              # a PKCS#12 and its passphrase for this one signing
-    DETACHED = "detached", "Файлы .sig"       # .sig files made with the user's own tool
+    PKCS12 = "pkcs12", "PKCS#12"  # a PKCS#12 and its passphrase for this one signing
+    DETACHED = "detached", "Файлы .sig"  # .sig files made with the user's own tool
     PROVIDER = "provider", "Внешний провайдер"  # the configured external provider (its key store)
-    PAPER = "paper", "На бумаге"              # marked as signed on paper
+    PAPER = "paper", "На бумаге"  # marked as signed on paper
 
 
 # -- background jobs («Фоновые задачи») ---------------------------------------------------------------------

@@ -5,6 +5,7 @@ registry files carry), ``name`` the field(s) with the human name.  Fields marked
 **[unverified]** are from the format descriptions, not from a dump we had: check them against
 nsi.ffoms.ru (``/nsi-int/api/structure?identifier=…``) before the first real import.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,14 +17,14 @@ from app.nsi.packet import parse_nsi_date
 
 @dataclass(frozen=True)
 class BookDef:
-    code: str                     # F002, V009, M001 …
-    title: str                    # Russian title
-    key: str                      # code field in the official export
-    name: tuple[str, ...]         # name field(s), first present wins
+    code: str  # F002, V009, M001 …
+    title: str  # Russian title
+    key: str  # code field in the official export
+    name: tuple[str, ...]  # name field(s), first present wins
     begin: tuple[str, ...] = ("DATEBEG",)
     end: tuple[str, ...] = ("DATEEND",)
     elements: tuple[str, ...] = ()  # registry elements checked against the book (for people)
-    source: str = "ФФОМС"          # publisher: ФФОМС (nsi.ffoms.ru) or Минздрав (nsi.rosminzdrav.ru)
+    source: str = "ФФОМС"  # publisher: ФФОМС (nsi.ffoms.ru) or Минздрав (nsi.rosminzdrav.ru)
 
 
 def _b(code, title, key, name, *, begin=("DATEBEG",), end=("DATEEND",), elements=(), source="ФФОМС"):
@@ -32,48 +33,97 @@ def _b(code, title, key, name, *, begin=("DATEBEG",), end=("DATEEND",), elements
     return BookDef(code, title, key, tuple(name), tuple(begin), tuple(end), tuple(elements), source)
 
 
-BOOKS: dict[str, BookDef] = {b.code: b for b in (
-    # ---- F: organisations and documents
-    _b("F002", "Единый реестр страховых медицинских организаций", "smocod", ("nam_smok", "nam_smop"),
-       begin=("d_begin", "DATEBEG"), end=("d_end", "DATEEND"),  # dates [unverified]
-       elements=("SCHET/PLAT", "PACIENT/SMO")),
-    _b("F003", "Единый реестр медицинских организаций", "mcod", ("nam_mok", "nam_mop"),
-       begin=("d_begin", "DATEBEG"), end=("d_end", "DATEEND"),
-       elements=("SCHET/CODE_MO", "Z_SL/LPU", "Z_SL/NPR_MO", "USL/LPU")),  # dates [unverified]
-    _b("F006", "Классификатор видов контроля", "IDVID", "VIDNAME", elements=("SANK/S_TIP",)),
-    _b("F008", "Классификатор типов документов, подтверждающих факт страхования по ОМС", "IDDoc",
-       "DocName", elements=("PACIENT/VPOLIS",)),
-    _b("F010", "Классификатор субъектов Российской Федерации", "KOD_OKATO", "SUBNAME",
-       elements=("PACIENT/ST_OKATO",)),
-    _b("F011", "Классификатор типов документов, удостоверяющих личность", "IDDoc", "DocName",
-       elements=("PERS/DOCTYPE",)),
-    _b("F014", "Классификатор причин отказа в оплате медицинской помощи", "Kod", "Naim",
-       elements=("SANK/S_OSN",)),
-    # ---- V: classifiers of the care
-    _b("V002", "Классификатор профилей оказанной медицинской помощи", "IDPR", "PRNAME",
-       elements=("SL/PROFIL", "USL/PROFIL")),
-    _b("V005", "Классификатор пола застрахованного", "IDPOL", "POLNAME", elements=("PERS/W", "PERS/W_P")),
-    _b("V006", "Классификатор условий оказания медицинской помощи", "IDUMP", "UMPNAME",
-       elements=("Z_SL/USL_OK",)),
-    _b("V008", "Классификатор видов медицинской помощи", "IDVMP", "VMPNAME", elements=("Z_SL/VIDPOM",)),
-    _b("V009", "Классификатор результатов обращения за медицинской помощью", "IDRMP", "RMPNAME",
-       elements=("Z_SL/RSLT",)),
-    _b("V010", "Классификатор способов оплаты медицинской помощи", "IDSP", "SPNAME", elements=("Z_SL/IDSP",)),
-    _b("V012", "Классификатор исходов заболевания", "IDIZ", "IZNAME", elements=("Z_SL/ISHOD",)),
-    _b("V014", "Классификатор форм оказания медицинской помощи", "IDFRMMP", "FRMMPNAME",
-       elements=("Z_SL/FOR_POM",)),
-    _b("V016", "Классификатор типов диспансеризации", "IDDT", "DTNAME", elements=("SCHET/DISP",)),
-    _b("V017", "Классификатор результатов диспансеризации", "IDDR", "DRNAME", elements=("Z_SL/RSLT_D",)),
-    _b("V020", "Классификатор профилей койки", "IDK_PR", "K_PRNAME", elements=("SL/PROFIL_K",)),
-    _b("V021", "Классификатор медицинских специальностей (должностей)", "IDSPEC", "SPECNAME",
-       elements=("SL/PRVS", "USL/PRVS", "MR_USL_N/PRVS")),
-    _b("V025", "Классификатор целей посещения", "IDPC", "N_PC", elements=("SL/P_CEL",)),
-    _b("V027", "Классификатор характера заболевания", "IDCZ", "N_CZ", elements=("SL/C_ZAB",)),
-    # ---- M: Минздрав
-    _b("M001", "Международная статистическая классификация болезней (МКБ-10)", "IDDS",
-       ("DSNAME", "MKB_NAME"), elements=("SL/DS0", "SL/DS1", "SL/DS2", "SL/DS3", "USL/DS"),
-       source="Минздрав"),
-)}
+BOOKS: dict[str, BookDef] = {
+    b.code: b
+    for b in (
+        # ---- F: organisations and documents
+        _b(
+            "F002",
+            "Единый реестр страховых медицинских организаций",
+            "smocod",
+            ("nam_smok", "nam_smop"),
+            begin=("d_begin", "DATEBEG"),
+            end=("d_end", "DATEEND"),  # dates [unverified]
+            elements=("SCHET/PLAT", "PACIENT/SMO"),
+        ),
+        _b(
+            "F003",
+            "Единый реестр медицинских организаций",
+            "mcod",
+            ("nam_mok", "nam_mop"),
+            begin=("d_begin", "DATEBEG"),
+            end=("d_end", "DATEEND"),
+            elements=("SCHET/CODE_MO", "Z_SL/LPU", "Z_SL/NPR_MO", "USL/LPU"),
+        ),  # dates [unverified]
+        _b("F006", "Классификатор видов контроля", "IDVID", "VIDNAME", elements=("SANK/S_TIP",)),
+        _b(
+            "F008",
+            "Классификатор типов документов, подтверждающих факт страхования по ОМС",
+            "IDDoc",
+            "DocName",
+            elements=("PACIENT/VPOLIS",),
+        ),
+        _b(
+            "F010",
+            "Классификатор субъектов Российской Федерации",
+            "KOD_OKATO",
+            "SUBNAME",
+            elements=("PACIENT/ST_OKATO",),
+        ),
+        _b(
+            "F011",
+            "Классификатор типов документов, удостоверяющих личность",
+            "IDDoc",
+            "DocName",
+            elements=("PERS/DOCTYPE",),
+        ),
+        _b("F014", "Классификатор причин отказа в оплате медицинской помощи", "Kod", "Naim", elements=("SANK/S_OSN",)),
+        # ---- V: classifiers of the care
+        _b(
+            "V002",
+            "Классификатор профилей оказанной медицинской помощи",
+            "IDPR",
+            "PRNAME",
+            elements=("SL/PROFIL", "USL/PROFIL"),
+        ),
+        _b("V005", "Классификатор пола застрахованного", "IDPOL", "POLNAME", elements=("PERS/W", "PERS/W_P")),
+        _b("V006", "Классификатор условий оказания медицинской помощи", "IDUMP", "UMPNAME", elements=("Z_SL/USL_OK",)),
+        _b("V008", "Классификатор видов медицинской помощи", "IDVMP", "VMPNAME", elements=("Z_SL/VIDPOM",)),
+        _b(
+            "V009",
+            "Классификатор результатов обращения за медицинской помощью",
+            "IDRMP",
+            "RMPNAME",
+            elements=("Z_SL/RSLT",),
+        ),
+        _b("V010", "Классификатор способов оплаты медицинской помощи", "IDSP", "SPNAME", elements=("Z_SL/IDSP",)),
+        _b("V012", "Классификатор исходов заболевания", "IDIZ", "IZNAME", elements=("Z_SL/ISHOD",)),
+        _b(
+            "V014", "Классификатор форм оказания медицинской помощи", "IDFRMMP", "FRMMPNAME", elements=("Z_SL/FOR_POM",)
+        ),
+        _b("V016", "Классификатор типов диспансеризации", "IDDT", "DTNAME", elements=("SCHET/DISP",)),
+        _b("V017", "Классификатор результатов диспансеризации", "IDDR", "DRNAME", elements=("Z_SL/RSLT_D",)),
+        _b("V020", "Классификатор профилей койки", "IDK_PR", "K_PRNAME", elements=("SL/PROFIL_K",)),
+        _b(
+            "V021",
+            "Классификатор медицинских специальностей (должностей)",
+            "IDSPEC",
+            "SPECNAME",
+            elements=("SL/PRVS", "USL/PRVS", "MR_USL_N/PRVS"),
+        ),
+        _b("V025", "Классификатор целей посещения", "IDPC", "N_PC", elements=("SL/P_CEL",)),
+        _b("V027", "Классификатор характера заболевания", "IDCZ", "N_CZ", elements=("SL/C_ZAB",)),
+        # ---- M: Минздрав
+        _b(
+            "M001",
+            "Международная статистическая классификация болезней (МКБ-10)",
+            "IDDS",
+            ("DSNAME", "MKB_NAME"),
+            elements=("SL/DS0", "SL/DS1", "SL/DS2", "SL/DS3", "USL/DS"),
+            source="Минздрав",
+        ),
+    )
+}
 
 
 class NsiEntry(NamedTuple):

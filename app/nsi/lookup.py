@@ -4,6 +4,7 @@
 implementation comes later.  :class:`MemoryNsi` keeps books in dicts (tests, demo data, and a
 per-load cache of the database books).
 """
+
 from __future__ import annotations
 
 from datetime import date

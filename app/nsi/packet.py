@@ -15,6 +15,7 @@ The file is usually windows-1251 (declared in the prolog, lxml honours it).  Row
 Security: documents with a DOCTYPE are refused; entities are never resolved and the network is
 never used.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ class PacketHeader:
     type: str | None = None
     version: str | None = None
     date: date | None = None
-    fields: dict = field(default_factory=dict)   # every leaf of zglv as text
+    fields: dict = field(default_factory=dict)  # every leaf of zglv as text
 
 
 def parse_nsi_date(text: str | None) -> date | None:
@@ -51,7 +52,7 @@ def parse_nsi_date(text: str | None) -> date | None:
             return date(int(s[6:10]), int(s[3:5]), int(s[0:2]))
         if len(s) == 10 and s[4] == "-" and s[7] == "-":
             return date(int(s[0:4]), int(s[5:7]), int(s[8:10]))
-        if len(s) >= 10 and s[4] == "-" and s[7] == "-" and s[10] in "T ":   # 2019-11-01T00:00:00
+        if len(s) >= 10 and s[4] == "-" and s[7] == "-" and s[10] in "T ":  # 2019-11-01T00:00:00
             return date(int(s[0:4]), int(s[5:7]), int(s[8:10]))
     except (ValueError, IndexError):
         return None
@@ -86,9 +87,15 @@ def iter_packet(source: Source) -> Iterator[PacketHeader | dict]:
     when the root is not ``packet`` or the document carries a DOCTYPE.
     """
     context = etree.iterparse(
-        source, events=("start", "end"),
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-        huge_tree=False, remove_comments=True, remove_pis=True,
+        source,
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
     )
     root = None
     header_sent = False
@@ -107,8 +114,10 @@ def iter_packet(source: Source) -> Iterator[PacketHeader | dict]:
         if el.tag == "zglv":
             fields = _leaf_dict(el)
             yield PacketHeader(
-                type=fields.get("type"), version=fields.get("version"),
-                date=parse_nsi_date(fields.get("date")), fields=fields,
+                type=fields.get("type"),
+                version=fields.get("version"),
+                date=parse_nsi_date(fields.get("date")),
+                fields=fields,
             )
             header_sent = True
         elif el.tag == "zap":
@@ -127,6 +136,6 @@ def read_packet(source: Source) -> tuple[PacketHeader, Iterator[dict]]:
     """Convenience: ``(header, rows)`` where ``rows`` is a lazy iterator of row dicts."""
     it = iter_packet(source)
     header = next(it, None)
-    if not isinstance(header, PacketHeader):   # empty document cannot happen with lxml; be safe
+    if not isinstance(header, PacketHeader):  # empty document cannot happen with lxml; be safe
         header = PacketHeader()
     return header, it  # type: ignore[return-value]

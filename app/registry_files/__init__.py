@@ -5,6 +5,7 @@
 
 See :mod:`app.registry_files.writer`. Pure: no database, no web framework.
 """
+
 from .writer import RegistryFileError, RegistryPair, registry_file_name, write_registry_pair
 
 __all__ = ["write_registry_pair", "registry_file_name", "RegistryPair", "RegistryFileError"]

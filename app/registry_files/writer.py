@@ -44,6 +44,7 @@ characters outside it as references) — about 0.1 ms per case.
 The ZIP is deterministic (fixed entry order, timestamps from ZGLV/DATA), so equal input gives an
 equal SHA-256.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -72,9 +73,15 @@ ENCODING = "windows-1251"
 CHUNK = 1024 * 1024
 #: namespace of the ID_PAC / SL_ID made for persons and cases that clash
 _NS = uuid.UUID("5d7f3d0e-8a53-4c51-9a3c-2f6a4a3c1e01")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                          huge_tree=False, remove_blank_text=True, remove_comments=True,
-                          remove_pis=True)
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    huge_tree=False,
+    remove_blank_text=True,
+    remove_comments=True,
+    remove_pis=True,
+)
 
 PathLike = Union[str, os.PathLike]
 CasePair = tuple[str, Optional[str]]
@@ -91,12 +98,12 @@ class RegistryPair:
     h_path: Path
     l_path: Path
     zip_path: Path
-    name: str            # the H name (ZGLV/FILENAME, the ZIP name without .zip)
+    name: str  # the H name (ZGLV/FILENAME, the ZIP name without .zip)
     l_name: str
-    cases: int           # SD_Z
-    persons: int         # PERS in the L file
-    summav: Decimal      # SCHET/SUMMAV
-    sha256: str          # of the ZIP
+    cases: int  # SD_Z
+    persons: int  # PERS in the L file
+    summav: Decimal  # SCHET/SUMMAV
+    sha256: str  # of the ZIP
 
     def __iter__(self) -> Iterator[Path]:
         return iter((self.h_path, self.l_path, self.zip_path))
@@ -109,8 +116,7 @@ class _Shape:
     __slots__ = ("table",)
 
     def __init__(self, el: Element):
-        self.table = {c.name: (pos, _Shape(c) if c.children else None)
-                      for pos, c in enumerate(el.children)}
+        self.table = {c.name: (pos, _Shape(c) if c.children else None) for pos, c in enumerate(el.children)}
 
 
 def _shape(definition: FormatDefinition) -> _Shape:
@@ -157,8 +163,10 @@ def _check(elem, definition: FormatDefinition, where: str) -> None:
     _conform(elem, _shape(definition), definition.record_tag)
     if not schema.validate(elem):
         error = schema.error_log.last_error
-        raise RegistryFileError(f"{where}: запись {definition.record_tag} не соответствует формату "
-                                f"{definition.kind} {definition.version}: {error.message if error else ''}")
+        raise RegistryFileError(
+            f"{where}: запись {definition.record_tag} не соответствует формату "
+            f"{definition.kind} {definition.version}: {error.message if error else ''}"
+        )
 
 
 def _conform(elem, shape: _Shape, path: str) -> None:
@@ -224,8 +232,15 @@ def _parse(text: str, tag: str, where: str):
 class _Cases:
     """Renumbers, sets SMO, counts, de-duplicates the persons; writes ZAP and PERS records."""
 
-    def __init__(self, *, plat: Optional[str], renumber_ids: bool, name: str,
-                 definition: FormatDefinition, l_definition: FormatDefinition):
+    def __init__(
+        self,
+        *,
+        plat: Optional[str],
+        renumber_ids: bool,
+        name: str,
+        definition: FormatDefinition,
+        l_definition: FormatDefinition,
+    ):
         self.plat = plat
         self.renumber_ids = renumber_ids
         self.name = name
@@ -237,7 +252,7 @@ class _Cases:
         self.zsl_shape = self.zap_shape.table["Z_SL"][1]
         self.count = 0
         self.summav = Decimal("0.00")
-        self.persons: dict[str, bytes] = {}      # final ID_PAC → digest of its PERS text
+        self.persons: dict[str, bytes] = {}  # final ID_PAC → digest of its PERS text
         self.idcases: set[str] = set()
         self.sl_ids: set[str] = set()
 
@@ -274,8 +289,9 @@ class _Cases:
             _set(z, "IDCASE", str(n), self.zsl_shape)
         idcase = z.findtext("IDCASE")
         if idcase in self.idcases:
-            raise RegistryFileError(f"{where}: IDCASE {idcase} повторяется в реестре "
-                                    "(нужна перенумерация: renumber_ids=True)")
+            raise RegistryFileError(
+                f"{where}: IDCASE {idcase} повторяется в реестре (нужна перенумерация: renumber_ids=True)"
+            )
         self.idcases.add(idcase)
         for k, node in enumerate(z.iterfind("SL/SL_ID"), start=1):
             sl_id = node.text
@@ -283,8 +299,9 @@ class _Cases:
                 continue
             if sl_id in self.sl_ids:
                 if not self.renumber_ids:
-                    raise RegistryFileError(f"{where}: SL_ID {sl_id} повторяется в реестре "
-                                            "(нужна перенумерация: renumber_ids=True)")
+                    raise RegistryFileError(
+                        f"{where}: SL_ID {sl_id} повторяется в реестре (нужна перенумерация: renumber_ids=True)"
+                    )
                 sl_id = str(uuid.uuid5(_NS, f"{self.name}/SL/{n}/{k}"))
                 while sl_id in self.sl_ids:
                     sl_id = str(uuid.uuid5(_NS, sl_id))
@@ -307,11 +324,11 @@ class _Cases:
             known = self.persons.get(final)
             if known is None:
                 break
-            if known == digest:                       # the same person again
+            if known == digest:  # the same person again
                 if final != id_pac:
                     _set(pac, "ID_PAC", final, self.pac_shape)
                 return None
-            final = str(uuid.uuid5(_NS, f"{final}/{digest.hex()}"))   # another person
+            final = str(uuid.uuid5(_NS, f"{final}/{digest.hex()}"))  # another person
         pers = _parse(pers_xml, "PERS", where)
         if pers.findtext("ID_PAC") != id_pac:
             raise RegistryFileError(f"{where}: PERS не относится к пациенту ID_PAC {id_pac}")
@@ -350,7 +367,7 @@ def _join(head_path: Path, body_path: Path, target: Path, root: str) -> None:
     with open(body_path, "rb") as src, open(target, "wb") as out:
         if src.read(len(open_tag)) != open_tag:
             raise RuntimeError("unexpected body output")
-        out.write(head[:-len(close_tag) - 1])
+        out.write(head[: -len(close_tag) - 1])
         while size > 0:
             chunk = src.read(min(CHUNK, size))
             if not chunk:
@@ -380,8 +397,9 @@ def _zip(zip_path: Path, members: list[Path], when: dt.date) -> str:
     return h.hexdigest()
 
 
-def registry_file_name(file_type: str, mo_code: str, payer_kind: str, payer_code: str,
-                       year: int, month: int, number) -> str:
+def registry_file_name(
+    file_type: str, mo_code: str, payer_kind: str, payer_code: str, year: int, month: int, number
+) -> str:
     """The H-type name ``HM140001S14001_26101`` (raises :class:`RegistryFileError`)."""
     if payer_kind not in ("S", "T"):
         raise RegistryFileError(f"Плательщик должен быть СМО (S) или ТФОМС (T), а не «{payer_kind}»")
@@ -391,13 +409,28 @@ def registry_file_name(file_type: str, mo_code: str, payer_kind: str, payer_code
         raise RegistryFileError(str(e)) from None
 
 
-def write_registry_pair(outdir: PathLike, *, file_type: str = "H", mo_code: str, payer_kind: str,
-                        payer_code: str, year: int, month: int, number: Union[int, str],
-                        nschet: str, dschet: Union[dt.date, str], data: Union[dt.date, str, None] = None,
-                        plat: Optional[str] = None, code_mo: Optional[str] = None,
-                        code: Union[int, str, None] = None, coments: Optional[str] = None,
-                        disp: Optional[str] = None, cases: Iterable[CasePair],
-                        renumber_ids: bool = False, version: str = VERSION) -> RegistryPair:
+def write_registry_pair(
+    outdir: PathLike,
+    *,
+    file_type: str = "H",
+    mo_code: str,
+    payer_kind: str,
+    payer_code: str,
+    year: int,
+    month: int,
+    number: Union[int, str],
+    nschet: str,
+    dschet: Union[dt.date, str],
+    data: Union[dt.date, str, None] = None,
+    plat: Optional[str] = None,
+    code_mo: Optional[str] = None,
+    code: Union[int, str, None] = None,
+    coments: Optional[str] = None,
+    disp: Optional[str] = None,
+    cases: Iterable[CasePair],
+    renumber_ids: bool = False,
+    version: str = VERSION,
+) -> RegistryPair:
     """Write ``<H name>.xml``, ``<L name>.xml`` and ``<H name>.zip`` into ``outdir``.
 
     ``cases``: an iterable of ``(zap_xml, pers_xml)`` — the stored fragments of each case in
@@ -429,8 +462,9 @@ def write_registry_pair(outdir: PathLike, *, file_type: str = "H", mo_code: str,
     try:
         with tempfile.TemporaryDirectory(dir=outdir, prefix=".registry-") as tmp:
             tmp = Path(tmp)
-            feed = _Cases(plat=plat, renumber_ids=renumber_ids, name=name, definition=definition,
-                          l_definition=l_definition)
+            feed = _Cases(
+                plat=plat, renumber_ids=renumber_ids, name=name, definition=definition, l_definition=l_definition
+            )
             h_body, l_body = tmp / "zap.body", tmp / "pers.body"
             with open(h_body, "wb") as hf, open(l_body, "wb") as lf:
                 with etree.xmlfile(hf, encoding=ENCODING) as hx, etree.xmlfile(lf, encoding=ENCODING) as lx:
@@ -441,18 +475,35 @@ def write_registry_pair(outdir: PathLike, *, file_type: str = "H", mo_code: str,
             if feed.count == 0:
                 raise RegistryFileError("В реестре нет случаев: файл без записей ZAP недопустим")
             summav = feed.summav.quantize(Decimal("0.01"))
-            header = Node(root, children=[
-                _header("ZGLV", ("VERSION", version), ("DATA", data_iso), ("FILENAME", name),
-                        ("SD_Z", str(feed.count))),
-                _header("SCHET", ("CODE", str(code if code is not None else number)),
-                        ("CODE_MO", code_mo or mo_code), ("YEAR", str(int(year))),
-                        ("MONTH", str(int(month))), ("NSCHET", str(nschet)), ("DSCHET", dschet_iso),
-                        ("PLAT", plat), ("SUMMAV", f"{summav:.2f}"), ("COMENTS", coments),
-                        ("DISP", disp)),
-            ])
-            l_header = Node(l_root, children=[
-                _header("ZGLV", ("VERSION", L_VERSION), ("DATA", data_iso), ("FILENAME", l_name),
-                        ("FILENAME1", name))])
+            header = Node(
+                root,
+                children=[
+                    _header(
+                        "ZGLV", ("VERSION", version), ("DATA", data_iso), ("FILENAME", name), ("SD_Z", str(feed.count))
+                    ),
+                    _header(
+                        "SCHET",
+                        ("CODE", str(code if code is not None else number)),
+                        ("CODE_MO", code_mo or mo_code),
+                        ("YEAR", str(int(year))),
+                        ("MONTH", str(int(month))),
+                        ("NSCHET", str(nschet)),
+                        ("DSCHET", dschet_iso),
+                        ("PLAT", plat),
+                        ("SUMMAV", f"{summav:.2f}"),
+                        ("COMENTS", coments),
+                        ("DISP", disp),
+                    ),
+                ],
+            )
+            l_header = Node(
+                l_root,
+                children=[
+                    _header(
+                        "ZGLV", ("VERSION", L_VERSION), ("DATA", data_iso), ("FILENAME", l_name), ("FILENAME1", name)
+                    )
+                ],
+            )
             h_head, l_head = tmp / "zap.head", tmp / "pers.head"
             write_file(h_head, definition, header, (), encoding=ENCODING)
             write_file(l_head, l_definition, l_header, (), encoding=ENCODING)
@@ -466,5 +517,14 @@ def write_registry_pair(outdir: PathLike, *, file_type: str = "H", mo_code: str,
             except FileNotFoundError:
                 pass
         raise
-    return RegistryPair(h_path=h_path, l_path=l_path, zip_path=zip_path, name=name, l_name=l_name,
-                        cases=feed.count, persons=len(feed.persons), summav=summav, sha256=sha)
+    return RegistryPair(
+        h_path=h_path,
+        l_path=l_path,
+        zip_path=zip_path,
+        name=name,
+        l_name=l_name,
+        cases=feed.count,
+        persons=len(feed.persons),
+        summav=summav,
+        sha256=sha,
+    )

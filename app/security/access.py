@@ -1,5 +1,6 @@
 """Permission checks for a given user (services and the command line act as a login, not
 through the request's current user)."""
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@ in the ``X-CSRFToken`` header, like the forms.  A call authenticated by a JWT or
 ``Authorization`` header needs none (another site cannot send that header with the user's
 credential) — but only when that credential does authenticate: a made-up header beside a session
 cookie is a session call and needs the token."""
+
 from __future__ import annotations
 
 from typing import Optional
@@ -38,7 +39,7 @@ def session_write_refusal() -> Optional[str]:
     if request.method in SAFE_METHODS or authenticated_by_header():
         return None
     if not current_user.is_authenticated:
-        return None                     # not the session: protect() decides (401 without credentials)
+        return None  # not the session: protect() decides (401 without credentials)
     try:
         validate_csrf(request.headers.get("X-CSRFToken") or request.form.get("csrf_token"))
     except (CSRFError, ValidationError):

@@ -1,6 +1,7 @@
 """Audit of user and role changes, whatever the channel (views, API, command line):
 a ``before_flush`` listener turns changes of ``ab_user`` and ``ab_role`` rows into audit rows of
 the same transaction, and Flask-Login's logout signal is logged too."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -59,8 +60,9 @@ def _on_before_flush(session: Session, _ctx, _instances) -> None:
             entries.append(("role_deleted", obj, {"name": obj.name}))
     actor = _actor()
     for event_name, obj, details in entries:
-        record(event_name, user=actor, object_type=type(obj).__name__, object_id=obj.id,
-               details=details, session=session)
+        record(
+            event_name, user=actor, object_type=type(obj).__name__, object_id=obj.id, details=details, session=session
+        )
 
 
 def _on_after_flush(session: Session, _ctx) -> None:
@@ -70,11 +72,23 @@ def _on_after_flush(session: Session, _ctx) -> None:
     actor = _actor()
     for obj in session.new:
         if isinstance(obj, OmsUser):
-            record("user_created", user=actor, object_type="OmsUser", object_id=obj.id,
-                   details={"username": obj.username}, session=session)
+            record(
+                "user_created",
+                user=actor,
+                object_type="OmsUser",
+                object_id=obj.id,
+                details={"username": obj.username},
+                session=session,
+            )
         elif isinstance(obj, Role):
-            record("role_created", user=actor, object_type="Role", object_id=obj.id,
-                   details={"name": obj.name}, session=session)
+            record(
+                "role_created",
+                user=actor,
+                object_type="Role",
+                object_id=obj.id,
+                details={"name": obj.name},
+                session=session,
+            )
 
 
 _connected = False

@@ -6,6 +6,7 @@ ones too): Flask-AppBuilder answers an unknown action with an ``AttributeError``
 action ``None`` for a row that does not exist.  :func:`orderable` keeps a list's sortable
 columns to those SQL can sort by: Flask-AppBuilder offers a Python property (``period``,
 ``event_label``) or a computed cell (``documents``) too, and sorting by it fails."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request
@@ -34,7 +35,7 @@ class RowActions:
     role may not use answers 403; a changing action by GET is refused, as Flask-AppBuilder does
     (only ``read_actions`` may be links).  Put it before ``ModelView`` in the bases."""
 
-    read_actions: tuple[str, ...] = ()     # actions that only read (downloads, reports)
+    read_actions: tuple[str, ...] = ()  # actions that only read (downloads, reports)
 
     def _action_allowed(self, name: str) -> bool:
         return self.appbuilder.sm.has_access(self.get_action_permission_name(name), self.class_permission_name)
@@ -72,8 +73,9 @@ class GlobalModelView(RowActions, ModelView):
     crud_methods: tuple[str, ...] = CRUD_METHODS
 
     def __init__(self, **kwargs):
-        self.method_permission_name = view_method_permissions(self.method_permission_name, self.crud_methods,
-                                                              type(self))
+        self.method_permission_name = view_method_permissions(
+            self.method_permission_name, self.crud_methods, type(self)
+        )
         super().__init__(**kwargs)
         self.order_columns = orderable(self.datamodel, self.order_columns)
 

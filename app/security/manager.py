@@ -13,6 +13,7 @@ locked.  The fund's administrator unlocks on «Пользователи» (actio
 change or an unlock by the administrator moves the epoch on, so every cookie made before — one
 copied from the browser included — stops working.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,8 +37,10 @@ SESSION_EPOCH = "_oms_epoch"
 
 def locked_message(user: OmsUser) -> str:
     until = user.locked_until.strftime("%H:%M %d.%m.%Y") if user.locked_until else ""
-    return (f"Учетная запись временно заблокирована после неудачных попыток входа (до {until}). "
-            f"Повторите позже или обратитесь к администратору ТФОМС.")
+    return (
+        f"Учетная запись временно заблокирована после неудачных попыток входа (до {until}). "
+        f"Повторите позже или обратитесь к администратору ТФОМС."
+    )
 
 
 def lock_minutes(lock_count: int) -> int:
@@ -121,13 +124,13 @@ class OmsSecurityManager(SecurityManager):
         self.end_sessions(user)
         current = getattr(g, "user", None) if has_request_context() else None
         if current is not None and getattr(current, "id", None) == user.id:
-            session[SESSION_EPOCH] = user.session_epoch      # who changed their own password stays in
+            session[SESSION_EPOCH] = user.session_epoch  # who changed their own password stays in
 
     # -- login bookkeeping -----------------------------------------------------------------------
     def auth_user_db(self, username, password):
         known = self.find_user(username=username) if username else None
         if known is not None and known.is_locked:
-            return None                              # nothing is counted or checked while locked
+            return None  # nothing is counted or checked while locked
         user = super().auth_user_db(username, password)
         if user is None and username and self.find_user(username=username) is None:
             audit.record_now("login_failed", username=username[:100], details="неизвестный пользователь")
@@ -145,10 +148,13 @@ class OmsSecurityManager(SecurityManager):
                 minutes = lock_minutes(user.lock_count)
                 user.locked_at = dt.datetime.now()
                 user.locked_until = user.locked_at + dt.timedelta(minutes=minutes)
-                audit.record("account_locked", user=user,
-                             details=f"{limit} неудачных попыток входа подряд; блокировка на {minutes} мин")
+                audit.record(
+                    "account_locked",
+                    user=user,
+                    details=f"{limit} неудачных попыток входа подряд; блокировка на {minutes} мин",
+                )
         super().update_user_auth_stat(user, success)
-        if locks:                                   # the failures after the lock are counted afresh
+        if locks:  # the failures after the lock are counted afresh
             user.fail_login_count = 0
             self.update_user(user)
 
@@ -168,8 +174,13 @@ class OmsSecurityManager(SecurityManager):
         user.locked_until = None
         user.lock_count = 0
         user.fail_login_count = 0
-        audit.record("account_unlocked", user=actor, object_type="OmsUser", object_id=user.id,
-                     details={"username": user.username})
+        audit.record(
+            "account_unlocked",
+            user=actor,
+            object_type="OmsUser",
+            object_id=user.id,
+            details={"username": user.username},
+        )
         self.session.commit()
 
     def register_views(self):

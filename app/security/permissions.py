@@ -4,6 +4,7 @@ Every view and API of the project names its resource with ``class_permission_nam
 methods to ``read`` or ``write`` with the tables below; roles (``app.security.roles``) then grant
 ``can_read`` / ``can_write`` per resource.
 """
+
 PERM_READ = "read"
 PERM_WRITE = "write"
 
@@ -27,12 +28,13 @@ API_METHOD_PERMISSIONS = {
     "delete": PERM_WRITE,
 }
 
-DISABLED = "disabled"      # a permission no role holds: the route is switched off for the view
+DISABLED = "disabled"  # a permission no role holds: the route is switched off for the view
 CRUD_METHODS = ("add", "edit", "delete")
 
 
-def view_method_permissions(declared: dict | None, crud_methods: tuple[str, ...], view_class=None,
-                            read_actions: tuple[str, ...] = ()) -> dict:
+def view_method_permissions(
+    declared: dict | None, crud_methods: tuple[str, ...], view_class=None, read_actions: tuple[str, ...] = ()
+) -> dict:
     """A view's method -> read/write map: the defaults, the view's own entries, its ``@action``
     methods (write, or read for ``read_actions``) — known before Flask-AppBuilder collects the
     actions, so no action becomes a permission of its own — and the generic CRUD routes it does

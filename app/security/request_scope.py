@@ -1,5 +1,6 @@
 """The scope of the request's login, the list filter of the scoped views, and the one scoped lookup
 of a row by its id (:func:`get_scoped`) that every service, view, API and command uses."""
+
 from __future__ import annotations
 
 from typing import Optional, TypeVar
@@ -28,7 +29,7 @@ def get_scoped(user, model: type[T], row_id, *, lock: bool = False) -> Optional[
         row_id = int(row_id)
     except (TypeError, ValueError):
         return None
-    if not -2**63 < row_id < 2**63:
+    if not -(2**63) < row_id < 2**63:
         return None
     pk = sa_inspect(model).primary_key[0]
     q = select(model).where(pk == row_id, Scope.of(user).clause(model))
@@ -47,7 +48,7 @@ def request_user():
         return current_user
     try:
         user = current_app.appbuilder.sm.current_user
-    except Exception:          # no JWT in the request: flask_jwt_extended raises on lookup
+    except Exception:  # no JWT in the request: flask_jwt_extended raises on lookup
         user = None
     if user is None or getattr(user, "id", None) is None:
         return None
@@ -63,7 +64,7 @@ def current_scope() -> Scope:
     if has_request_context():
         cached = getattr(g, "_oms_scope", None)
         if cached is None:
-            with db.session.no_autoflush:       # may run while a new row is half-built (pre_add)
+            with db.session.no_autoflush:  # may run while a new row is half-built (pre_add)
                 cached = Scope.of(request_user())
             g._oms_scope = cached
         return cached

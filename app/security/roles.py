@@ -4,6 +4,7 @@ A role grants ``read`` or ``write`` (which includes read) per resource (a view's
 ``class_permission_name``).  Menu entries follow: a role sees a menu entry when it may read the
 entry's resource.  «Администратор ТФОМС» holds every permission of the application.
 """
+
 from __future__ import annotations
 
 from app.models.vocabulary import Resource
@@ -33,7 +34,7 @@ ROLE_GRANTS: dict[str, dict[Resource, str]] = {
         Resource.BACKGROUND_JOB: R,
         Resource.CERTIFICATE: R,
         Resource.TRUST_ROOT: R,
-        Resource.API_KEY: W,          # own keys of the МИС REST API («Ключи API»)
+        Resource.API_KEY: W,  # own keys of the МИС REST API («Ключи API»)
     },
     ROLE_MO: {
         Resource.UPLOADED_FILE: W,
@@ -104,8 +105,9 @@ def wanted_permissions(appbuilder, grants: dict[str, str]) -> set:
         if resource in grants:
             for name in (item, category):
                 if name:
-                    pv = sm.find_permission_view_menu("menu_access", name) or \
-                        sm.add_permission_view_menu("menu_access", name)
+                    pv = sm.find_permission_view_menu("menu_access", name) or sm.add_permission_view_menu(
+                        "menu_access", name
+                    )
                     wanted.add(pv)
     return wanted
 

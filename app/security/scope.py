@@ -13,6 +13,7 @@ REST APIs, related and search dropdowns, downloads and services alike.
 
 The request's scope, the list filter and the scoped lookup are in :mod:`app.security.request_scope`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,9 +27,9 @@ from app.models.vocabulary import OrgKind
 
 @dataclass(frozen=True)
 class ScopeRule:
-    mo: Optional[str] = None            # column holding the МО's organisation id
-    subdivision: Optional[str] = None   # column holding the subdivision id
-    smo: Optional[str] = None           # column holding the СМО's organisation id
+    mo: Optional[str] = None  # column holding the МО's organisation id
+    subdivision: Optional[str] = None  # column holding the subdivision id
+    smo: Optional[str] = None  # column holding the СМО's organisation id
     # a model-specific condition (model, scope) -> clause, for relations the columns cannot express
     custom: Optional[Callable[[Any, "Scope"], ColumnElement]] = None
 
@@ -87,9 +88,10 @@ class Scope:
                 return False
             mapper = inspect(model)
             conds = [col == val for col, val in zip(mapper.primary_key, pk, strict=True)]
-            return db.session.execute(
-                select(mapper.primary_key[0]).where(and_(*conds), rule.custom(model, self))
-            ).first() is not None
+            return (
+                db.session.execute(select(mapper.primary_key[0]).where(and_(*conds), rule.custom(model, self))).first()
+                is not None
+            )
         if self.kind == OrgKind.MO and rule.mo:
             if getattr(obj, rule.mo) != self.organisation_id:
                 return False

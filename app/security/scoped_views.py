@@ -7,6 +7,7 @@ the user's scope (``app.security.scope``).  A row outside the scope answers 404;
 role may not use answers 403.  Writes stamp new rows with the user's organisation and refuse an
 edit that would move a row out of the scope.
 """
+
 from __future__ import annotations
 
 from flask import abort
@@ -65,8 +66,9 @@ class ScopedModelView(_ScopedMixin, RowActions, ModelView):
         self.add_form_query_rel_fields = _scoped_relation_filters(model, self.add_form_query_rel_fields)
         self.edit_form_query_rel_fields = _scoped_relation_filters(model, self.edit_form_query_rel_fields)
         self.search_form_query_rel_fields = _scoped_relation_filters(model, self.search_form_query_rel_fields)
-        self.method_permission_name = view_method_permissions(self.method_permission_name, self.crud_methods,
-                                                              type(self), self.read_actions)
+        self.method_permission_name = view_method_permissions(
+            self.method_permission_name, self.crud_methods, type(self), self.read_actions
+        )
         super().__init__(**kwargs)
         self.order_columns = orderable(self.datamodel, self.order_columns)
 
@@ -142,8 +144,9 @@ class ScopedModelRestApi(_ScopedMixin, ModelRestApi):
     def _handle_filters_args(self, rison_args):
         joined = super()._handle_filters_args(rison_args)
         for flt, value in self._filters.get_filters_values():
-            problem = filter_value_problem(self.datamodel, flt.column_name, value,
-                                           str(self.label_columns.get(flt.column_name, flt.column_name)))
+            problem = filter_value_problem(
+                self.datamodel, flt.column_name, value, str(self.label_columns.get(flt.column_name, flt.column_name))
+            )
             if problem:
                 raise FABException(problem)
         return joined
@@ -151,7 +154,7 @@ class ScopedModelRestApi(_ScopedMixin, ModelRestApi):
     def _sanitize_page_args(self, page, page_size):
         page, page_size = super()._sanitize_page_args(page, page_size)
         if page is not None and page_size:
-            page = min(max(0, page), MAX_OFFSET // page_size)     # no negative or overflowing OFFSET
+            page = min(max(0, page), MAX_OFFSET // page_size)  # no negative or overflowing OFFSET
         return page, page_size
 
     def pre_add(self, item):

@@ -8,6 +8,7 @@ A forged cookie needs only this key, so:
   readable by its owner only), so a first run needs no set-up and restarts keep the sessions;
 - the keys that earlier versions published in their code are never accepted.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,9 +20,11 @@ from flask import Flask
 MIN_LENGTH = 32
 #: keys printed in the code or the documentation of earlier versions: anyone can sign with them
 PUBLIC_KEYS = frozenset({"dev-secret-change-me-in-production"})
-MISSING = ("SECRET_KEY не задан или ненадежен: в рабочем режиме (заданы DATABASE_URL или REDIS_URL) "
-           "нужен случайный ключ не короче 32 байт, например: "
-           "export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')")
+MISSING = (
+    "SECRET_KEY не задан или ненадежен: в рабочем режиме (заданы DATABASE_URL или REDIS_URL) "
+    "нужен случайный ключ не короче 32 байт, например: "
+    "export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+)
 
 
 class SecretKeyError(RuntimeError):

@@ -1,6 +1,7 @@
 """``GET /health``: is the system able to work — the database, the queue (Redis) and the workers.
 
 An operator's monitor or a load balancer calls it; it needs no login and shows no data."""
+
 from __future__ import annotations
 
 from typing import Any

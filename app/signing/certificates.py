@@ -1,5 +1,6 @@
 """Reading certificates: PEM or DER in, the fields the pages show out (subject, issuer, serial,
 validity, SHA-1 thumbprint)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,9 +21,9 @@ class CertInfo:
     subject: str
     issuer: str
     serial: str
-    not_before: dt.datetime     # UTC, naive
+    not_before: dt.datetime  # UTC, naive
     not_after: dt.datetime
-    thumbprint: str             # SHA-1 of the DER, hex, upper case
+    thumbprint: str  # SHA-1 of the DER, hex, upper case
 
     def valid_at(self, moment: dt.datetime) -> bool:
         return self.not_before <= moment <= self.not_after

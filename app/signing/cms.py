@@ -1,5 +1,6 @@
 """Reading a detached CMS signature without checking it: the signer's certificate and the
 signing time it reports.  Used for signatures of any provider (GOST included: no crypto here)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,13 +24,13 @@ class SignatureFormatError(ValueError):
 @dataclass(frozen=True)
 class SignatureFacts:
     signer_der: Optional[bytes]
-    signing_time: Optional[dt.datetime]     # UTC, naive
+    signing_time: Optional[dt.datetime]  # UTC, naive
     detached: bool
 
 
 def _load(signature: bytes) -> cms.SignedData:
     data = signature or b""
-    if data.lstrip().startswith(b"-----BEGIN"):      # PEM; DER bytes are never stripped
+    if data.lstrip().startswith(b"-----BEGIN"):  # PEM; DER bytes are never stripped
         import base64
 
         lines = [ln for ln in data.splitlines() if ln and not ln.startswith(b"-----")]
@@ -66,8 +67,7 @@ def read_facts(signature: bytes) -> SignatureFacts:
             continue
         cert = choice.chosen
         if sid.name == "issuer_and_serial_number":
-            if (cert.issuer == sid.chosen["issuer"]
-                    and cert.serial_number == sid.chosen["serial_number"].native):
+            if cert.issuer == sid.chosen["issuer"] and cert.serial_number == sid.chosen["serial_number"].native:
                 signer_der = cert.dump()
         elif cert.key_identifier == sid.chosen.native:
             signer_der = cert.dump()

@@ -1,5 +1,6 @@
 """The signing order (the regional manual, step 8): in «На подпись МО» the executor,
 then the chief accountant, then the head; in «На подпись СМО» the СМО's signer.  Pure rules."""
+
 from __future__ import annotations
 
 from typing import Iterable, Optional

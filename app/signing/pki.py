@@ -2,6 +2,7 @@
 with a PKCS#12 per signer; GOST R 34.10-2012 (``gost2012_256``) by the ``openssl`` command with the
 GOST engine, with a PEM key per signer.  The demo data uses it (a demo CA and one certificate per
 demo signer, ``DEMO_PKI_ALGORITHM``), and so do the tests."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,19 +40,28 @@ class Issued:
         return self.cert.public_bytes(serialization.Encoding.PEM)
 
     def key_pem(self) -> bytes:
-        return self.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption())
+        return self.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
 
     def pkcs12(self, passphrase: str, name: str = "signer", ca: Optional["Issued"] = None) -> bytes:
         return pkcs12.serialize_key_and_certificates(
-            name.encode(), self.key, self.cert, [ca.cert] if ca else None,
-            serialization.BestAvailableEncryption(passphrase.encode()))
+            name.encode(),
+            self.key,
+            self.cert,
+            [ca.cert] if ca else None,
+            serialization.BestAvailableEncryption(passphrase.encode()),
+        )
 
 
 def _name(common_name: str, organisation: str = "ОМС") -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "RU"),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
-                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "RU"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
 
 
 def _key() -> rsa.RSAPrivateKey:
@@ -62,8 +72,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def make_ca(common_name: str = "Демо УЦ ОМС", days: int = 3650, *,
-            algorithm: str = RSA) -> Union[Issued, "GostIssued"]:
+def make_ca(common_name: str = "Демо УЦ ОМС", days: int = 3650, *, algorithm: str = RSA) -> Union[Issued, "GostIssued"]:
     """A root CA: RSA 2048 with SHA-256, or with ``algorithm="gost2012_256"`` a GOST one
     (:func:`make_gost_ca`)."""
     if algorithm == GOST2012_256:
@@ -72,21 +81,44 @@ def make_ca(common_name: str = "Демо УЦ ОМС", days: int = 3650, *,
         raise ValueError(f"Неизвестный алгоритм ключей {algorithm!r}: {', '.join(ALGORITHMS)}")
     key = _key()
     name = _name(common_name)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(_now() - dt.timedelta(days=1)).not_valid_after(_now() + dt.timedelta(days=days))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                         crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(_now() - dt.timedelta(days=1))
+        .not_valid_after(_now() + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     return Issued(key, cert)
 
 
-def issue(ca: Union[Issued, "GostIssued"], common_name: str, organisation: str = "ОМС", *, days: int = 730,
-          not_before: Optional[dt.datetime] = None, not_after: Optional[dt.datetime] = None
-          ) -> Union[Issued, "GostIssued"]:
+def issue(
+    ca: Union[Issued, "GostIssued"],
+    common_name: str,
+    organisation: str = "ОМС",
+    *,
+    days: int = 730,
+    not_before: Optional[dt.datetime] = None,
+    not_after: Optional[dt.datetime] = None,
+) -> Union[Issued, "GostIssued"]:
     """A signer certificate issued by ``ca`` (digital signature + non-repudiation), of the CA's
     algorithm (a GOST CA issues GOST certificates, valid from now: no explicit dates)."""
     if isinstance(ca, GostIssued):
@@ -96,18 +128,37 @@ def issue(ca: Union[Issued, "GostIssued"], common_name: str, organisation: str =
     key = _key()
     start = not_before or (_now() - dt.timedelta(days=1))
     end = not_after or (start + dt.timedelta(days=days))
-    cert = (x509.CertificateBuilder().subject_name(_name(common_name, organisation))
-            .issuer_name(ca.cert.subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION,
-                                                  ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(ca.key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name, organisation))
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, ExtendedKeyUsageOID.CLIENT_AUTH]),
+            critical=False,
+        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(ca.key, hashes.SHA256())
+    )
     return Issued(key, cert)
 
 
@@ -153,8 +204,10 @@ def gost_engine_problem() -> Optional[str]:
         return f"openssl engine gost -t не выполнилась: {exc}"
     if done.returncode != 0 or b"[ available ]" not in done.stdout:
         said = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
-        return (f"у OpenSSL нет GOST-движка (openssl engine gost -t: {said[-1] if said else done.returncode}); "
-                f"установите пакет {GOST_ENGINE_PACKAGE}")
+        return (
+            f"у OpenSSL нет GOST-движка (openssl engine gost -t: {said[-1] if said else done.returncode}); "
+            f"установите пакет {GOST_ENGINE_PACKAGE}"
+        )
     return None
 
 
@@ -213,16 +266,21 @@ class GostIssued:
         with tempfile.TemporaryDirectory(prefix="oms-pki-") as tmp:
             plain = Path(tmp) / "key.pem"
             plain.write_bytes(self.key)
-            return openssl(["pkey", "-engine", "gost", "-in", str(plain), "-aes256",
-                            "-passout", "env:OMS_PKI_PASS"], passphrase=passphrase)
+            return openssl(
+                ["pkey", "-engine", "gost", "-in", str(plain), "-aes256", "-passout", "env:OMS_PKI_PASS"],
+                passphrase=passphrase,
+            )
 
     def pkcs12(self, passphrase: str, name: str = "signer", ca: Optional["GostIssued"] = None) -> bytes:
-        raise PkiError("PKCS#12 с ключом ГОСТ здесь не делается: pyhanko не подписывает ГОСТ; "
-                       "подписывайте внешним провайдером или файлами .sig")
+        raise PkiError(
+            "PKCS#12 с ключом ГОСТ здесь не делается: pyhanko не подписывает ГОСТ; "
+            "подписывайте внешним провайдером или файлами .sig"
+        )
 
 
 def _subject(common_name: str, organisation: str) -> str:
     """The ``-subj`` argument of ``openssl req`` (``/``, ``+``, ``=`` and ``\\`` escaped)."""
+
     def esc(value: str) -> str:
         return "".join("\\" + ch if ch in "/+=\\" else ch for ch in value)
 
@@ -231,8 +289,7 @@ def _subject(common_name: str, organisation: str) -> str:
 
 def _gost_key(folder: Path) -> Path:
     path = folder / "key.pem"
-    openssl(["genpkey", "-engine", "gost", "-algorithm", GOST2012_256, "-pkeyopt", "paramset:A",
-             "-out", str(path)])
+    openssl(["genpkey", "-engine", "gost", "-algorithm", GOST2012_256, "-pkeyopt", "paramset:A", "-out", str(path)])
     return path
 
 
@@ -246,9 +303,29 @@ def make_gost_ca(common_name: str = "Демо УЦ ОМС", days: int = 3650, or
         folder = Path(tmp)
         key = _gost_key(folder)
         (folder / "ca.cnf").write_text(_CA_CONFIG, encoding="utf-8")
-        openssl(["req", "-engine", "gost", "-config", str(folder / "ca.cnf"), "-x509", "-new", "-utf8",
-                 "-key", str(key), "-md_gost12_256", "-days", str(days), "-set_serial", _serial(),
-                 "-subj", _subject(common_name, organisation), "-out", str(folder / "ca.pem")])
+        openssl(
+            [
+                "req",
+                "-engine",
+                "gost",
+                "-config",
+                str(folder / "ca.cnf"),
+                "-x509",
+                "-new",
+                "-utf8",
+                "-key",
+                str(key),
+                "-md_gost12_256",
+                "-days",
+                str(days),
+                "-set_serial",
+                _serial(),
+                "-subj",
+                _subject(common_name, organisation),
+                "-out",
+                str(folder / "ca.pem"),
+            ]
+        )
         return GostIssued(x509.load_pem_x509_certificate((folder / "ca.pem").read_bytes()), key.read_bytes())
 
 
@@ -261,9 +338,43 @@ def issue_gost(ca: GostIssued, common_name: str, organisation: str = "ОМС", *
         (folder / "ca.pem").write_bytes(ca.pem)
         (folder / "ca.key").write_bytes(ca.key)
         (folder / "ext.cnf").write_text(_SIGNER_EXTENSIONS, encoding="utf-8")
-        openssl(["req", "-engine", "gost", "-new", "-utf8", "-key", str(key), "-md_gost12_256",
-                 "-subj", _subject(common_name, organisation), "-out", str(folder / "req.pem")])
-        openssl(["x509", "-engine", "gost", "-req", "-in", str(folder / "req.pem"), "-CA", str(folder / "ca.pem"),
-                 "-CAkey", str(folder / "ca.key"), "-set_serial", _serial(), "-md_gost12_256", "-days", str(days),
-                 "-extfile", str(folder / "ext.cnf"), "-out", str(folder / "cert.pem")])
+        openssl(
+            [
+                "req",
+                "-engine",
+                "gost",
+                "-new",
+                "-utf8",
+                "-key",
+                str(key),
+                "-md_gost12_256",
+                "-subj",
+                _subject(common_name, organisation),
+                "-out",
+                str(folder / "req.pem"),
+            ]
+        )
+        openssl(
+            [
+                "x509",
+                "-engine",
+                "gost",
+                "-req",
+                "-in",
+                str(folder / "req.pem"),
+                "-CA",
+                str(folder / "ca.pem"),
+                "-CAkey",
+                str(folder / "ca.key"),
+                "-set_serial",
+                _serial(),
+                "-md_gost12_256",
+                "-days",
+                str(days),
+                "-extfile",
+                str(folder / "ext.cnf"),
+                "-out",
+                str(folder / "cert.pem"),
+            ]
+        )
         return GostIssued(x509.load_pem_x509_certificate((folder / "cert.pem").read_bytes()), key.read_bytes())

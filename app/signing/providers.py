@@ -9,6 +9,7 @@
 A provider answers only "is this signature intact over these bytes, and does it chain to one of
 these roots"; whose certificate it is and whether it may sign is decided in ``app.services.signing.registry_signing``.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,11 +31,11 @@ class SigningError(ValueError):
 
 @dataclass(frozen=True)
 class Verification:
-    intact: bool                        # the signature matches the bytes
-    trusted: bool                       # the signer chains to a given root, valid at the signing time
+    intact: bool  # the signature matches the bytes
+    trusted: bool  # the signer chains to a given root, valid at the signing time
     signer_der: Optional[bytes]
     signing_time: Optional[dt.datetime]
-    problem: Optional[str] = None       # the provider's own words when not intact or not trusted
+    problem: Optional[str] = None  # the provider's own words when not intact or not trusted
 
 
 class DocumentSigner(Protocol):
@@ -67,7 +68,8 @@ class Pkcs12Signer:
 
         try:
             self._signer = signers.SimpleSigner.load_pkcs12_data(
-                pkcs12, other_certs=[], passphrase=passphrase.encode() if passphrase else None)
+                pkcs12, other_certs=[], passphrase=passphrase.encode() if passphrase else None
+            )
         except ValueError as exc:
             raise SigningError("Не удалось открыть файл PKCS#12: неверный пароль или поврежденный файл") from exc
         self.certificate_der = self._signer.signing_cert.dump()
@@ -93,11 +95,11 @@ class PyhankoProvider:
         signed = cms.ContentInfo.load(normalise(signature))["content"]
         roots = [x509.Certificate.load(der) for der in trust_roots]
         if not roots:
-            return Verification(False, False, facts.signer_der, facts.signing_time,
-                                "Не настроены доверенные корневые сертификаты")
+            return Verification(
+                False, False, facts.signer_der, facts.signing_time, "Не настроены доверенные корневые сертификаты"
+            )
         moment = (facts.signing_time or utcnow()).replace(tzinfo=dt.timezone.utc)
-        context = ValidationContext(trust_roots=roots, moment=moment, allow_fetching=False,
-                                    revocation_mode="soft-fail")
+        context = ValidationContext(trust_roots=roots, moment=moment, allow_fetching=False, revocation_mode="soft-fail")
         try:
             status = asyncio.run(async_validate_detached_cms(data, signed, signer_validation_context=context))
         except Exception as exc:  # a malformed signature must read as a refusal, not a crash
@@ -105,9 +107,13 @@ class PyhankoProvider:
         problem = None
         if not status.trusted and status.trust_problem_indic is not None:
             problem = str(status.trust_problem_indic)
-        return Verification(intact=bool(status.intact and status.valid), trusted=bool(status.trusted),
-                            signer_der=status.signing_cert.dump() if status.signing_cert else facts.signer_der,
-                            signing_time=facts.signing_time, problem=problem)
+        return Verification(
+            intact=bool(status.intact and status.valid),
+            trusted=bool(status.trusted),
+            signer_der=status.signing_cert.dump() if status.signing_cert else facts.signer_der,
+            signing_time=facts.signing_time,
+            problem=problem,
+        )
 
 
 # -- external commands -----------------------------------------------------------------------------
@@ -151,14 +157,20 @@ class CommandProvider:
             (folder / "data.sig").write_bytes(normalise(signature))
             (folder / "roots.pem").write_bytes(b"".join(_pem(der) for der in trust_roots))
             moment = facts.signing_time or utcnow()
-            done = self._run(self.verify_command, {
-                "data": str(folder / "data"), "signature": str(folder / "data.sig"),
-                "roots": str(folder / "roots.pem"),
-                "attime": str(int(moment.replace(tzinfo=dt.timezone.utc).timestamp()))})
+            done = self._run(
+                self.verify_command,
+                {
+                    "data": str(folder / "data"),
+                    "signature": str(folder / "data.sig"),
+                    "roots": str(folder / "roots.pem"),
+                    "attime": str(int(moment.replace(tzinfo=dt.timezone.utc).timestamp())),
+                },
+            )
         ok = done.returncode == 0
         problem = None if ok else (done.stderr or done.stdout).decode("utf-8", "replace").strip()[:500]
-        return Verification(intact=ok, trusted=ok, signer_der=facts.signer_der,
-                            signing_time=facts.signing_time, problem=problem)
+        return Verification(
+            intact=ok, trusted=ok, signer_der=facts.signer_der, signing_time=facts.signing_time, problem=problem
+        )
 
 
 class CommandSigner:
@@ -172,9 +184,15 @@ class CommandSigner:
             folder = Path(tmp)
             (folder / "data").write_bytes(data)
             (folder / "cert.pem").write_bytes(_pem(self.certificate_der))
-            done = self.provider._run(self.provider.sign_command, {
-                "data": str(folder / "data"), "signature": str(folder / "data.sig"),
-                "cert": str(folder / "cert.pem"), "thumbprint": self.thumbprint})
+            done = self.provider._run(
+                self.provider.sign_command,
+                {
+                    "data": str(folder / "data"),
+                    "signature": str(folder / "data.sig"),
+                    "cert": str(folder / "cert.pem"),
+                    "thumbprint": self.thumbprint,
+                },
+            )
             out = folder / "data.sig"
             if done.returncode != 0 or not out.exists():
                 reason = (done.stderr or done.stdout).decode("utf-8", "replace").strip()[:500]
@@ -189,7 +207,7 @@ def _pem(der: bytes) -> bytes:
     import base64
 
     body = base64.encodebytes(der).replace(b"\n", b"")
-    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
     return b"-----BEGIN CERTIFICATE-----\n" + b"\n".join(lines) + b"\n-----END CERTIFICATE-----\n"
 
 
@@ -201,6 +219,8 @@ def configured_verifier(config) -> SignatureVerifier:
 
 
 def configured_command_provider(config) -> CommandProvider:
-    return CommandProvider(sign_command=config.get("SIGNING_SIGN_COMMAND", ""),
-                           verify_command=config.get("SIGNING_VERIFY_COMMAND", ""),
-                           timeout=int(config.get("SIGNING_COMMAND_TIMEOUT", 120)))
+    return CommandProvider(
+        sign_command=config.get("SIGNING_SIGN_COMMAND", ""),
+        verify_command=config.get("SIGNING_VERIFY_COMMAND", ""),
+        timeout=int(config.get("SIGNING_COMMAND_TIMEOUT", 120)),
+    )

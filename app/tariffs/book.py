@@ -12,6 +12,7 @@ Per SL (случай) of the case:
 Every product is rounded half-up to kopecks per SL / per USL; the case costs the sum.  What is
 missing (a code without a tariff on its date) is listed, and the case then has no total.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -62,7 +63,7 @@ class TariffBook:
         i = bisect_right(self._starts[key], on) - 1
         if i < 0:
             return None
-        r = items[i]                   # the row that started last on or before the date
+        r = items[i]  # the row that started last on or before the date
         return r if r.date_end is None or on <= r.date_end else None
 
     def __len__(self) -> int:
@@ -70,12 +71,12 @@ class TariffBook:
 
 
 class Missing(NamedTuple):
-    kind: str                 # service, ksg, base, kslp? (what had no tariff)
+    kind: str  # service, ksg, base, kslp? (what had no tariff)
     code: str
     on: Optional[dt.date]
     sl: Optional[Node]
     usl: Optional[Node]
-    node: Optional[Node]      # the element that names the code
+    node: Optional[Node]  # the element that names the code
 
 
 @dataclass
@@ -85,8 +86,11 @@ class Calculation:
     missing: list[Missing] = field(default_factory=list)
 
     def detail(self) -> dict:
-        return {"total": str(self.total) if self.total is not None else None, "sl": self.parts,
-                "missing": [f"{m.kind} {m.code}" for m in self.missing]}
+        return {
+            "total": str(self.total) if self.total is not None else None,
+            "sl": self.parts,
+            "missing": [f"{m.kind} {m.code}" for m in self.missing],
+        }
 
 
 def _dec(text: Optional[str], default: Optional[Decimal] = None) -> Optional[Decimal]:
@@ -127,8 +131,9 @@ def calculate(zap: Node, book: TariffBook) -> Calculation:
         ksg = sl.child("KSG_KPG")
         n_ksg = ksg.child("N_KSG") if ksg is not None else None
         if ksg is not None and (n_ksg is None or not n_ksg.text):
-            calc.missing.append(Missing(TARIFF_KSG, _tx(ksg, "N_KPG") or "КПГ", _date(_tx(sl, "DATE_2")), sl, None,
-                                        ksg.child("N_KPG")))
+            calc.missing.append(
+                Missing(TARIFF_KSG, _tx(ksg, "N_KPG") or "КПГ", _date(_tx(sl, "DATE_2")), sl, None, ksg.child("N_KPG"))
+            )
             continue
         if n_ksg is not None:
             part = _ksg_part(sl, ksg, n_ksg, usl_ok, book, calc)
@@ -146,8 +151,9 @@ def calculate(zap: Node, book: TariffBook) -> Calculation:
     return calc
 
 
-def _ksg_part(sl: Node, ksg: Node, n_ksg: Node, usl_ok: Optional[str], book: TariffBook,
-              calc: Calculation) -> Optional[dict]:
+def _ksg_part(
+    sl: Node, ksg: Node, n_ksg: Node, usl_ok: Optional[str], book: TariffBook, calc: Calculation
+) -> Optional[dict]:
     on = _date(_tx(sl, "DATE_2"))
     code = n_ksg.text
     row = book.get(TARIFF_KSG, code, on)
@@ -178,8 +184,17 @@ def _ksg_part(sl: Node, ksg: Node, n_ksg: Node, usl_ok: Optional[str], book: Tar
         else:
             kslp = _dec(_tx(ksg, "IT_SL"), ONE)
     amount = money(base.price * row.coefficient * up * d * u * kslp)
-    return {"kind": "ksg", "code": code, "base": str(base.price), "koef_z": str(row.coefficient),
-            "koef_up": str(up), "koef_d": str(d), "koef_u": str(u), "kslp": str(kslp), "sum": str(amount)}
+    return {
+        "kind": "ksg",
+        "code": code,
+        "base": str(base.price),
+        "koef_z": str(row.coefficient),
+        "koef_up": str(up),
+        "koef_d": str(d),
+        "koef_u": str(u),
+        "kslp": str(kslp),
+        "sum": str(amount),
+    }
 
 
 def _service_part(sl: Node, book: TariffBook, calc: Calculation) -> Optional[dict]:

@@ -12,6 +12,7 @@ CSV, UTF-8 (BOM allowed) or ``--encoding cp1251``, ``;`` or ``,``, header row (a
 rate), kslp (code = IDSL, value = coefficient).  Dates ``ГГГГ-ММ-ДД`` or ``ДД.ММ.ГГГГ``; an empty
 ``date_end`` is open.  A row with the same kind, code and ``date_begin`` as a stored one updates it.
 """
+
 from __future__ import annotations
 
 import csv
@@ -56,9 +57,17 @@ def make_row(raw: dict) -> dict:
     usl_ok = (raw.get("usl_ok") or "").strip()
     if kind == TARIFF_BASE:
         usl_ok = usl_ok or code
-    row = {"kind": kind, "code": code, "name": (raw.get("name") or "").strip()[:250] or None,
-           "usl_ok": int(usl_ok) if usl_ok.isdigit() else None, "price": None, "coefficient": None,
-           "date_begin": begin, "date_end": end, "updated_at": utcnow()}
+    row = {
+        "kind": kind,
+        "code": code,
+        "name": (raw.get("name") or "").strip()[:250] or None,
+        "usl_ok": int(usl_ok) if usl_ok.isdigit() else None,
+        "price": None,
+        "coefficient": None,
+        "date_begin": begin,
+        "date_end": end,
+        "updated_at": utcnow(),
+    }
     if kind in (TARIFF_SERVICE, TARIFF_BASE):
         row["price"] = value.quantize(Decimal("0.01"))
     else:
@@ -85,8 +94,12 @@ def import_rows(items: Iterable[tuple[int, dict]]) -> dict:
     batch: dict[tuple, dict] = {}
 
     def flush():
-        upsert(Tariff, list(batch.values()), ("kind", "code", "date_begin"),
-               ("name", "usl_ok", "price", "coefficient", "date_end", "updated_at"))
+        upsert(
+            Tariff,
+            list(batch.values()),
+            ("kind", "code", "date_begin"),
+            ("name", "usl_ok", "price", "coefficient", "date_end", "updated_at"),
+        )
         db.session.commit()
         result["written"] += len(batch)
         batch.clear()
@@ -124,9 +137,22 @@ def load_book(session=None):
     from app.tariffs.book import TariffBook, TariffRow
 
     s = session or db.session
-    return TariffBook(TariffRow(*r) for r in s.execute(select(
-        Tariff.kind, Tariff.code, Tariff.price, Tariff.coefficient, Tariff.date_begin, Tariff.date_end)))
+    return TariffBook(
+        TariffRow(*r)
+        for r in s.execute(
+            select(Tariff.kind, Tariff.code, Tariff.price, Tariff.coefficient, Tariff.date_begin, Tariff.date_end)
+        )
+    )
 
 
-__all__ = ["import_file", "import_rows", "make_row", "load_book", "TariffImportError",
-           "TARIFF_SERVICE", "TARIFF_KSG", "TARIFF_BASE", "TARIFF_KSLP"]
+__all__ = [
+    "import_file",
+    "import_rows",
+    "make_row",
+    "load_book",
+    "TariffImportError",
+    "TARIFF_SERVICE",
+    "TARIFF_KSG",
+    "TARIFF_BASE",
+    "TARIFF_KSLP",
+]

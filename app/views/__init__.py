@@ -1,4 +1,5 @@
 """Registration of every view, API and menu entry (menus as in the regional manual)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -21,35 +22,70 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(RegistryView, "Current registries", label=_l("Current registries"), icon="fa-folder-open")
     appbuilder.add_view(ClosedRegistryView, "Closed registries", label=_l("Closed registries"), icon="fa-archive")
     appbuilder.add_view(CaseView, "Cases", label=_l("Case list"), icon="fa-list-alt")
-    appbuilder.add_view(OrganisationView, "Organisations", label=_l("Organisations"),
-                        icon="fa-building", category=ADMIN_CATEGORY)
-    appbuilder.add_view(SubdivisionView, "Subdivisions", label=_l("Subdivisions"),
-                        icon="fa-sitemap", category=ADMIN_CATEGORY)
+    appbuilder.add_view(
+        OrganisationView, "Organisations", label=_l("Organisations"), icon="fa-building", category=ADMIN_CATEGORY
+    )
+    appbuilder.add_view(
+        SubdivisionView, "Subdivisions", label=_l("Subdivisions"), icon="fa-sitemap", category=ADMIN_CATEGORY
+    )
     from app.views.signing import CertificateView, RegistrySigningView, TrustRootView
 
-    appbuilder.add_view(CertificateView, "Electronic signature", label=_l("Electronic signature"),
-                        icon="fa-pencil-square-o", category=ADMIN_CATEGORY)
-    appbuilder.add_view(TrustRootView, "Trust roots", label=_l("Trust roots"),
-                        icon="fa-certificate", category=ADMIN_CATEGORY)
+    appbuilder.add_view(
+        CertificateView,
+        "Electronic signature",
+        label=_l("Electronic signature"),
+        icon="fa-pencil-square-o",
+        category=ADMIN_CATEGORY,
+    )
+    appbuilder.add_view(
+        TrustRootView, "Trust roots", label=_l("Trust roots"), icon="fa-certificate", category=ADMIN_CATEGORY
+    )
     appbuilder.add_view_no_menu(RegistrySigningView)
-    appbuilder.add_view(AuditEventView, "Audit log", label=_l("Audit log"),
-                        icon="fa-history", category=ADMIN_CATEGORY)
-    appbuilder.add_view(BackgroundJobView, "Background jobs", label=_l("Background jobs"),
-                        icon="fa-tasks", category=ADMIN_CATEGORY)
+    appbuilder.add_view(AuditEventView, "Audit log", label=_l("Audit log"), icon="fa-history", category=ADMIN_CATEGORY)
+    appbuilder.add_view(
+        BackgroundJobView, "Background jobs", label=_l("Background jobs"), icon="fa-tasks", category=ADMIN_CATEGORY
+    )
     from app.views.reference import ControlRuleView, NsiBookView, NsiItemView
 
-    appbuilder.add_view(NsiBookView, "Reference books", label=_l("Reference books"), icon="fa-book",
-                        category=REFERENCE_CATEGORY, category_label=_l("Reference"), category_icon="fa-book")
-    appbuilder.add_view(NsiItemView, "Reference book entries", label=_l("Reference book entries"),
-                        icon="fa-list", category=REFERENCE_CATEGORY)
-    appbuilder.add_view(ControlRuleView, "Control rules", label=_l("Control rules"), icon="fa-check-square-o",
-                        category=REFERENCE_CATEGORY)
+    appbuilder.add_view(
+        NsiBookView,
+        "Reference books",
+        label=_l("Reference books"),
+        icon="fa-book",
+        category=REFERENCE_CATEGORY,
+        category_label=_l("Reference"),
+        category_icon="fa-book",
+    )
+    appbuilder.add_view(
+        NsiItemView,
+        "Reference book entries",
+        label=_l("Reference book entries"),
+        icon="fa-list",
+        category=REFERENCE_CATEGORY,
+    )
+    appbuilder.add_view(
+        ControlRuleView,
+        "Control rules",
+        label=_l("Control rules"),
+        icon="fa-check-square-o",
+        category=REFERENCE_CATEGORY,
+    )
     from app.views.registers import ErzPersonView, ErzPolicyView, TariffView
 
-    appbuilder.add_view(ErzPersonView, "Register of the insured", label=_l("Register of the insured (ERZ)"),
-                        icon="fa-id-card", category=REFERENCE_CATEGORY)
-    appbuilder.add_view(ErzPolicyView, "Policies of the insured", label=_l("Policies of the insured"),
-                        icon="fa-credit-card", category=REFERENCE_CATEGORY)
+    appbuilder.add_view(
+        ErzPersonView,
+        "Register of the insured",
+        label=_l("Register of the insured (ERZ)"),
+        icon="fa-id-card",
+        category=REFERENCE_CATEGORY,
+    )
+    appbuilder.add_view(
+        ErzPolicyView,
+        "Policies of the insured",
+        label=_l("Policies of the insured"),
+        icon="fa-credit-card",
+        category=REFERENCE_CATEGORY,
+    )
     appbuilder.add_view(TariffView, "Tariffs", label=_l("Tariffs"), icon="fa-rub", category=REFERENCE_CATEGORY)
     appbuilder.add_api(OrganisationApi)
     appbuilder.add_api(SubdivisionApi)
@@ -64,5 +100,4 @@ def _administration_last(appbuilder) -> None:
     """The manual's order: the work tabs first, «Справочники» and «Администрирование» last."""
     items = appbuilder.menu.menu
     tail = [m for m in items if m.name in (REFERENCE_CATEGORY, ADMIN_CATEGORY)]
-    appbuilder.menu.menu = [m for m in items if m not in tail] + sorted(
-        tail, key=lambda m: m.name == ADMIN_CATEGORY)
+    appbuilder.menu.menu = [m for m in items if m not in tail] + sorted(tail, key=lambda m: m.name == ADMIN_CATEGORY)

@@ -1,4 +1,5 @@
 """«Администрирование»: users, organisations, subdivisions, the audit log and background jobs."""
+
 from __future__ import annotations
 
 from flask import flash, g, redirect
@@ -22,20 +23,49 @@ class OmsUserView(RowActions, UserDBModelView):
     """FAB's user view with the organisation, subdivision limit, signature rights and lock (its
     action routes are the project's: a user that does not exist answers 404, not a crash)."""
 
-    list_columns = ["username", "get_full_name", "organisation", "subdivision", "roles",
-                    "signature_rights", "active", "locked_at"]
-    add_columns = ["first_name", "last_name", "username", "active", "email", "roles",
-                   "organisation", "subdivision", "signature_rights", "password", "conf_password"]
-    edit_columns = ["first_name", "last_name", "username", "active", "email", "roles",
-                    "organisation", "subdivision", "signature_rights"]
+    list_columns = [
+        "username",
+        "get_full_name",
+        "organisation",
+        "subdivision",
+        "roles",
+        "signature_rights",
+        "active",
+        "locked_at",
+    ]
+    add_columns = [
+        "first_name",
+        "last_name",
+        "username",
+        "active",
+        "email",
+        "roles",
+        "organisation",
+        "subdivision",
+        "signature_rights",
+        "password",
+        "conf_password",
+    ]
+    edit_columns = [
+        "first_name",
+        "last_name",
+        "username",
+        "active",
+        "email",
+        "roles",
+        "organisation",
+        "subdivision",
+        "signature_rights",
+    ]
     show_fieldsets = [
-        (_l("User info"), {"fields": ["username", "active", "locked_at", "roles", "login_count",
-                                      "fail_login_count", "last_login"]}),
+        (
+            _l("User info"),
+            {"fields": ["username", "active", "locked_at", "roles", "login_count", "fail_login_count", "last_login"]},
+        ),
         (_l("Organisation"), {"fields": ["organisation", "subdivision", "signature_rights"]}),
         (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
     ]
-    search_columns = ["username", "first_name", "last_name", "organisation", "subdivision",
-                      "roles", "active"]
+    search_columns = ["username", "first_name", "last_name", "organisation", "subdivision", "roles", "active"]
     label_columns = {
         **UserDBModelView.label_columns,
         "organisation": _l("Organisation"),
@@ -73,19 +103,53 @@ class OrganisationView(ScopedModelView):
     add_title = _l("Add organisation")
     edit_title = _l("Edit organisation")
     list_columns = ["kind_label", "code", "name", "okato", "is_active"]
-    show_columns = ["kind_label", "code", "name", "short_name", "inn", "kpp", "ogrn", "okato",
-                    "address", "bank_details", "head_name", "accountant_name", "is_active"]
-    add_columns = edit_columns = ["kind", "code", "name", "short_name", "inn", "kpp", "ogrn",
-                                  "okato", "address", "bank_details", "head_name",
-                                  "accountant_name", "is_active"]
+    show_columns = [
+        "kind_label",
+        "code",
+        "name",
+        "short_name",
+        "inn",
+        "kpp",
+        "ogrn",
+        "okato",
+        "address",
+        "bank_details",
+        "head_name",
+        "accountant_name",
+        "is_active",
+    ]
+    add_columns = edit_columns = [
+        "kind",
+        "code",
+        "name",
+        "short_name",
+        "inn",
+        "kpp",
+        "ogrn",
+        "okato",
+        "address",
+        "bank_details",
+        "head_name",
+        "accountant_name",
+        "is_active",
+    ]
     search_columns = ["kind", "code", "name", "is_active"]
     order_columns = ["code", "name"]
     base_order = ("code", "asc")
     label_columns = {
-        "kind": _l("Type"), "kind_label": _l("Type"), "code": _l("Code"), "name": _l("Name"),
-        "short_name": _l("Short name"), "inn": _l("INN"), "kpp": _l("KPP"), "ogrn": _l("OGRN"),
-        "okato": _l("OKATO"), "address": _l("Address"), "bank_details": _l("Bank details"),
-        "head_name": _l("Head"), "accountant_name": _l("Chief accountant"),
+        "kind": _l("Type"),
+        "kind_label": _l("Type"),
+        "code": _l("Code"),
+        "name": _l("Name"),
+        "short_name": _l("Short name"),
+        "inn": _l("INN"),
+        "kpp": _l("KPP"),
+        "ogrn": _l("OGRN"),
+        "okato": _l("OKATO"),
+        "address": _l("Address"),
+        "bank_details": _l("Bank details"),
+        "head_name": _l("Head"),
+        "accountant_name": _l("Chief accountant"),
         "is_active": _l("Active"),
     }
     related_views = []
@@ -104,8 +168,12 @@ class SubdivisionView(ScopedModelView):
     base_order = ("code", "asc")
     add_form_query_rel_fields = {"organisation": [["kind", FilterEqual, "mo"]]}
     edit_form_query_rel_fields = {"organisation": [["kind", FilterEqual, "mo"]]}
-    label_columns = {"organisation": _l("Organisation"), "code": _l("Code"), "name": _l("Name"),
-                     "is_active": _l("Active")}
+    label_columns = {
+        "organisation": _l("Organisation"),
+        "code": _l("Code"),
+        "name": _l("Name"),
+        "is_active": _l("Active"),
+    }
 
 
 OrganisationView.related_views = [SubdivisionView]
@@ -116,31 +184,80 @@ class AuditEventView(GlobalReadOnlyView):
     class_permission_name = Resource.AUDIT_EVENT
     list_title = show_title = _l("Audit log")
     list_columns = ["at", "event_label", "username", "object_type", "object_id", "details", "ip"]
-    show_columns = ["at", "event_label", "username", "user_id", "organisation_id", "object_type",
-                    "object_id", "details", "ip"]
+    show_columns = [
+        "at",
+        "event_label",
+        "username",
+        "user_id",
+        "organisation_id",
+        "object_type",
+        "object_id",
+        "details",
+        "ip",
+    ]
     search_columns = ["at", "event", "username", "object_type", "object_id"]
     base_order = ("at", "desc")
     formatters_columns = {"at": format_datetime}
-    label_columns = {"at": _l("Time"), "event": _l("Event"), "event_label": _l("Event"),
-                     "username": _l("User"), "user_id": _l("User id"),
-                     "organisation_id": _l("Organisation id"), "object_type": _l("Object"),
-                     "object_id": _l("Object id"), "details": _l("Details"), "ip": _l("IP address")}
+    label_columns = {
+        "at": _l("Time"),
+        "event": _l("Event"),
+        "event_label": _l("Event"),
+        "username": _l("User"),
+        "user_id": _l("User id"),
+        "organisation_id": _l("Organisation id"),
+        "object_type": _l("Object"),
+        "object_id": _l("Object id"),
+        "details": _l("Details"),
+        "ip": _l("IP address"),
+    }
 
 
 class BackgroundJobView(GlobalReadOnlyView):
     datamodel = SQLAInterface(BackgroundJob)
     class_permission_name = Resource.BACKGROUND_JOB
     list_title = show_title = _l("Background jobs")
-    list_columns = ["id", "title", "queue", "status_label", "progress", "created_at", "started_at",
-                    "finished_at", "error"]
-    show_columns = ["id", "rq_id", "title", "func", "queue", "status_label", "progress", "message",
-                    "created_at", "started_at", "finished_at", "error", "result"]
+    list_columns = [
+        "id",
+        "title",
+        "queue",
+        "status_label",
+        "progress",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "error",
+    ]
+    show_columns = [
+        "id",
+        "rq_id",
+        "title",
+        "func",
+        "queue",
+        "status_label",
+        "progress",
+        "message",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "error",
+        "result",
+    ]
     search_columns = ["status", "queue", "title", "created_at"]
     base_order = ("id", "desc")
-    formatters_columns = {"created_at": format_datetime, "started_at": format_datetime,
-                          "finished_at": format_datetime}
-    label_columns = {"id": "№", "rq_id": _l("Queue job id"), "title": _l("Job"), "func": _l("Function"),
-                     "queue": _l("Queue"), "status": _l("Status"), "status_label": _l("Status"),
-                     "progress": _l("Progress, %"), "message": _l("Message"),
-                     "created_at": _l("Created"), "started_at": _l("Started"),
-                     "finished_at": _l("Finished"), "error": _l("Error"), "result": _l("Result")}
+    formatters_columns = {"created_at": format_datetime, "started_at": format_datetime, "finished_at": format_datetime}
+    label_columns = {
+        "id": "№",
+        "rq_id": _l("Queue job id"),
+        "title": _l("Job"),
+        "func": _l("Function"),
+        "queue": _l("Queue"),
+        "status": _l("Status"),
+        "status_label": _l("Status"),
+        "progress": _l("Progress, %"),
+        "message": _l("Message"),
+        "created_at": _l("Created"),
+        "started_at": _l("Started"),
+        "finished_at": _l("Finished"),
+        "error": _l("Error"),
+        "result": _l("Result"),
+    }

@@ -1,4 +1,5 @@
 """REST APIs (``/api/v1/...``), scoped like the pages."""
+
 from __future__ import annotations
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -13,10 +14,19 @@ class OrganisationApi(ScopedModelRestApi):
     class_permission_name = Resource.ORGANISATION
     datamodel = SQLAInterface(Organisation)
     list_columns = ["id", "kind", "code", "name", "okato", "is_active"]
-    show_columns = ["id", "kind", "code", "name", "short_name", "inn", "kpp", "ogrn", "okato",
-                    "address", "is_active"]
-    add_columns = edit_columns = ["kind", "code", "name", "short_name", "inn", "kpp", "ogrn",
-                                  "okato", "address", "is_active"]
+    show_columns = ["id", "kind", "code", "name", "short_name", "inn", "kpp", "ogrn", "okato", "address", "is_active"]
+    add_columns = edit_columns = [
+        "kind",
+        "code",
+        "name",
+        "short_name",
+        "inn",
+        "kpp",
+        "ogrn",
+        "okato",
+        "address",
+        "is_active",
+    ]
 
 
 class SubdivisionApi(ScopedModelRestApi):

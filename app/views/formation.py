@@ -1,5 +1,6 @@
 """«Формирование»: the groups of accepted cases with linked filters, the cases behind a group, and
 «Сформировать реестр».  Thin: the rules are in :mod:`app.services.registries.formation`."""
+
 from __future__ import annotations
 
 import math
@@ -25,8 +26,9 @@ class FormationView(BaseView):
     method_permission_name = {"index": PERM_READ, "cases": PERM_READ, "form": PERM_WRITE}
 
     def _filters(self):
-        return query_safe({k: request.args.get(k, "") for k in formation.FILTERS}, ids=("subdivision_id",),
-                          periods=("period",))
+        return query_safe(
+            {k: request.args.get(k, "") for k in formation.FILTERS}, ids=("subdivision_id",), periods=("period",)
+        )
 
     @expose("/")
     @has_access
@@ -35,9 +37,17 @@ class FormationView(BaseView):
         page = formation.formation_page(g.user, filters)
         can_form = self.appbuilder.sm.has_access("can_write", self.class_permission_name)
         return self.render_template(
-            "oms/formation.html", rows=page.rows, filters=filters, options=page.options,
-            types=RegistryType.values(), subdivisions=page.subdivisions, can_form=can_form, title=_l("Formation"),
-            total_cases=page.total_cases, total_sum=page.total_sum)
+            "oms/formation.html",
+            rows=page.rows,
+            filters=filters,
+            options=page.options,
+            types=RegistryType.values(),
+            subdivisions=page.subdivisions,
+            can_form=can_form,
+            title=_l("Formation"),
+            total_cases=page.total_cases,
+            total_sum=page.total_sum,
+        )
 
     @expose("/cases")
     @has_access
@@ -49,16 +59,24 @@ class FormationView(BaseView):
             return redirect(url_for("FormationView.index"))
         cases, total = found
         args = urlencode(f) + "&"
-        return self.render_template("oms/file_cases.html", file=None, groups=[], cases=cases, status=None,
-                                    total=total, page=page, pages=math.ceil(total / PAGE), page_arg=args,
-                                    title=_l("Cases for formation"))
+        return self.render_template(
+            "oms/file_cases.html",
+            file=None,
+            groups=[],
+            cases=cases,
+            status=None,
+            total=total,
+            page=page,
+            pages=math.ceil(total / PAGE),
+            page_arg=args,
+            title=_l("Cases for formation"),
+        )
 
     @expose("/form", methods=["POST"])
     @has_access
     def form(self):
         subs = request.form.getlist("subdivision")
         period = query_safe({"period": request.form.get("period", "")}, periods=("period",))["period"]
-        result = formation.form_registries(g.user, period,
-                                           request.form.get("reg_type", ""), subs or None)
+        result = formation.form_registries(g.user, period, request.form.get("reg_type", ""), subs or None)
         flash(result.message, "success" if result.ok else "danger")
         return redirect(url_for("RegistryView.list") if result.ok else url_for("FormationView.index"))

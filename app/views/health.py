@@ -1,4 +1,5 @@
 """``GET /health`` (no login): the database, Redis and the live workers as JSON; 503 when one is down."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify

@@ -1,4 +1,5 @@
 """The start page: who is logged in, for which organisation, and where to go."""
+
 from flask_appbuilder import IndexView
 
 

@@ -1,5 +1,6 @@
 """«Загрузка файла»: the uploaded files with their progress, counts and drill-downs, the
 upload form and the FLK_P protocol downloads. Thin: every operation is a service call."""
+
 from __future__ import annotations
 
 import math
@@ -36,10 +37,11 @@ def _status_cell(item, pk):
     if status in FILE_LOADING:
         cell += progress_bar(item.get("progress") or 0)
     elif status in FILE_ERRORS and getattr(g, "_can_upload", False):
-        cell += Markup('<form method="post" action="{}" style="margin-top:4px">'
-                       '<input type="hidden" name="csrf_token" value="{}">'
-                       '<button class="btn btn-warning btn-xs" title="{}">Повторить</button></form>').format(
-            _url("retry", pk=pk), generate_csrf(), _l("Load the stored archive again"))
+        cell += Markup(
+            '<form method="post" action="{}" style="margin-top:4px">'
+            '<input type="hidden" name="csrf_token" value="{}">'
+            '<button class="btn btn-warning btn-xs" title="{}">Повторить</button></form>'
+        ).format(_url("retry", pk=pk), generate_csrf(), _l("Load the stored archive again"))
     return cell
 
 
@@ -70,54 +72,113 @@ class UploadedFileView(ScopedModelView):
     show_title = _l("Uploaded file")
     base_permissions = ["can_read", "can_write"]
     crud_methods = ()
-    method_permission_name = {"upload": "write", "retry": "write", "cases": "read", "case_list": "read",
-                              "errors": "read", "error_list": "read", "protocol_xml": "read",
-                              "protocol_xlsx": "read"}
-    list_columns = ["archive_name", "files", "subdivision", "period", "uploaded_by", "uploaded_at",
-                    "status", "note", "records", "flk_counts", "mek_counts"]
-    show_columns = ["archive_name", "h_name", "l_name", "file_type", "version", "subdivision", "period",
-                    "nschet", "dschet", "sumv_declared", "uploaded_by", "uploaded_at", "finished_at",
-                    "status", "note", "records", "flk_rejected", "flk_errors", "mek_rejected",
-                    "archive_size", "archive_sha256"]
-    search_columns = ["year", "month", "status", "subdivision", "uploaded_at", "archive_name", "h_name",
-                      "uploaded_by"]
+    method_permission_name = {
+        "upload": "write",
+        "retry": "write",
+        "cases": "read",
+        "case_list": "read",
+        "errors": "read",
+        "error_list": "read",
+        "protocol_xml": "read",
+        "protocol_xlsx": "read",
+    }
+    list_columns = [
+        "archive_name",
+        "files",
+        "subdivision",
+        "period",
+        "uploaded_by",
+        "uploaded_at",
+        "status",
+        "note",
+        "records",
+        "flk_counts",
+        "mek_counts",
+    ]
+    show_columns = [
+        "archive_name",
+        "h_name",
+        "l_name",
+        "file_type",
+        "version",
+        "subdivision",
+        "period",
+        "nschet",
+        "dschet",
+        "sumv_declared",
+        "uploaded_by",
+        "uploaded_at",
+        "finished_at",
+        "status",
+        "note",
+        "records",
+        "flk_rejected",
+        "flk_errors",
+        "mek_rejected",
+        "archive_size",
+        "archive_sha256",
+    ]
+    search_columns = ["year", "month", "status", "subdivision", "uploaded_at", "archive_name", "h_name", "uploaded_by"]
     order_columns = ["archive_name", "uploaded_at", "status", "records"]
     base_order = ("uploaded_at", "desc")
     page_size = 50
     formatters_columns = {
-        "status": _status_cell, "records": _records_cell, "flk_counts": _flk_cell,
+        "status": _status_cell,
+        "records": _records_cell,
+        "flk_counts": _flk_cell,
         "mek_counts": _mek_cell,
-        "uploaded_at": format_datetime, "finished_at": format_datetime,
+        "uploaded_at": format_datetime,
+        "finished_at": format_datetime,
     }
     label_columns = {
-        "archive_name": _l("Archive"), "files": _l("Files (H and L)"), "h_name": _l("Cases file"),
-        "l_name": _l("Personal data file"), "file_type": _l("File type"), "version": _l("Format version"),
-        "subdivision": _l("Subdivision"), "period": _l("Period"), "year": _l("Year"), "month": _l("Month"),
-        "nschet": _l("Invoice number"), "dschet": _l("Invoice date"), "sumv_declared": _l("Invoice sum"),
-        "uploaded_by": _l("Uploaded by"), "uploaded_at": _l("Uploaded at"), "finished_at": _l("Finished at"),
-        "status": _l("Status"), "note": _l("Note"), "records": _l("Number of records"),
+        "archive_name": _l("Archive"),
+        "files": _l("Files (H and L)"),
+        "h_name": _l("Cases file"),
+        "l_name": _l("Personal data file"),
+        "file_type": _l("File type"),
+        "version": _l("Format version"),
+        "subdivision": _l("Subdivision"),
+        "period": _l("Period"),
+        "year": _l("Year"),
+        "month": _l("Month"),
+        "nschet": _l("Invoice number"),
+        "dschet": _l("Invoice date"),
+        "sumv_declared": _l("Invoice sum"),
+        "uploaded_by": _l("Uploaded by"),
+        "uploaded_at": _l("Uploaded at"),
+        "finished_at": _l("Finished at"),
+        "status": _l("Status"),
+        "note": _l("Note"),
+        "records": _l("Number of records"),
         "flk_counts": _l("Records rejected on FLK / FLK errors"),
-        "flk_rejected": _l("Records rejected on FLK"), "flk_errors": _l("FLK errors"),
-        "mek_counts": _l("Records rejected on MEK"), "mek_rejected": _l("Records rejected on MEK"),
-        "archive_size": _l("Archive size, bytes"), "archive_sha256": _l("Archive SHA-256"),
+        "flk_rejected": _l("Records rejected on FLK"),
+        "flk_errors": _l("FLK errors"),
+        "mek_counts": _l("Records rejected on MEK"),
+        "mek_rejected": _l("Records rejected on MEK"),
+        "archive_size": _l("Archive size, bytes"),
+        "archive_sha256": _l("Archive SHA-256"),
     }
 
     def render_template(self, template, **kwargs):
         if template == self.list_template:
             widgets = kwargs.get("widgets") or {}
-            kwargs["can_upload"] = g._can_upload = self.appbuilder.sm.has_access("can_write",
-                                                                                 self.class_permission_name)
+            kwargs["can_upload"] = g._can_upload = self.appbuilder.sm.has_access(
+                "can_write", self.class_permission_name
+            )
             lst = widgets.get("list")
             values = []
-            if lst is not None:   # a generator: keep the rows for the template
+            if lst is not None:  # a generator: keep the rows for the template
                 values = lst.template_args["value_columns"] = list(lst.template_args.get("value_columns", []))
             kwargs["loading"] = any(v.get("status") in FILE_LOADING for v in values)
         return super().render_template(template, **kwargs)
 
     # -- deleting a file's data -------------------------------------------------------------------------
-    @action("delete_data", _l("Delete file data"),
-            _l("Delete the data of the selected files? Cases already in a registry cannot be deleted."),
-            "fa-trash")
+    @action(
+        "delete_data",
+        _l("Delete file data"),
+        _l("Delete the data of the selected files? Cases already in a registry cannot be deleted."),
+        "fa-trash",
+    )
     def delete_data(self, items):
         ids = [i.id for i in (items if isinstance(items, list) else [items])]
         for result in file_data.delete_files_data(g.user, ids):
@@ -162,8 +223,13 @@ class UploadedFileView(ScopedModelView):
     @has_access
     def cases(self, pk):
         file = self._scoped_get(pk)
-        return self.render_template("oms/file_cases.html", file=file, groups=file_reports.cases_by_status(file),
-                                    cases=None, title=_l("Cases of the file %(name)s", name=file.archive_name))
+        return self.render_template(
+            "oms/file_cases.html",
+            file=file,
+            groups=file_reports.cases_by_status(file),
+            cases=None,
+            title=_l("Cases of the file %(name)s", name=file.archive_name),
+        )
 
     @expose("/cases/<int:pk>/<status>")
     @has_access
@@ -172,18 +238,29 @@ class UploadedFileView(ScopedModelView):
         page = self._page()
         cases, total = file_reports.cases_of(file, status, page)
         return self.render_template(
-            "oms/file_cases.html", file=file, groups=file_reports.cases_by_status(file), cases=cases,
-            status=status, total=total, page=page, pages=math.ceil(total / file_reports.PAGE_SIZE),
-            page_arg="", title=_l("Cases of the file %(name)s", name=file.archive_name))
+            "oms/file_cases.html",
+            file=file,
+            groups=file_reports.cases_by_status(file),
+            cases=cases,
+            status=status,
+            total=total,
+            page=page,
+            pages=math.ceil(total / file_reports.PAGE_SIZE),
+            page_arg="",
+            title=_l("Cases of the file %(name)s", name=file.archive_name),
+        )
 
     @expose("/errors/<int:pk>/<stage>")
     @has_access
     def errors(self, pk, stage):
         file = self._scoped_get(pk)
-        return self.render_template("oms/file_errors.html", file=file, stage=stage,
-                                    groups=file_reports.errors_by_code(file, stage),
-                                    title=_l("%(stage)s errors of the file %(name)s", stage=stage,
-                                             name=file.archive_name))
+        return self.render_template(
+            "oms/file_errors.html",
+            file=file,
+            stage=stage,
+            groups=file_reports.errors_by_code(file, stage),
+            title=_l("%(stage)s errors of the file %(name)s", stage=stage, name=file.archive_name),
+        )
 
     @expose("/errors/<int:pk>/<stage>/<code>")
     @has_access
@@ -192,9 +269,17 @@ class UploadedFileView(ScopedModelView):
         page = self._page()
         lines, total = file_reports.error_lines(file, stage, code, page)
         return self.render_template(
-            "oms/file_error_lines.html", file=file, stage=stage, code=code, lines=lines, total=total,
-            page=page, pages=math.ceil(total / file_reports.PAGE_SIZE), page_arg="",
-            title=_l("Error %(code)s in the file %(name)s", code=code, name=file.archive_name))
+            "oms/file_error_lines.html",
+            file=file,
+            stage=stage,
+            code=code,
+            lines=lines,
+            total=total,
+            page=page,
+            pages=math.ceil(total / file_reports.PAGE_SIZE),
+            page_arg="",
+            title=_l("Error %(code)s in the file %(name)s", code=code, name=file.archive_name),
+        )
 
     # -- protocol -------------------------------------------------------------------------------------
     def _send(self, path, download_name, mimetype):
@@ -205,18 +290,23 @@ class UploadedFileView(ScopedModelView):
             except OSError:
                 pass
             return response
+
         return send_file(path, mimetype=mimetype, as_attachment=True, download_name=download_name)
 
     @expose("/protocol/<int:pk>.xml")
     @has_access
     def protocol_xml(self, pk):
         file = self._scoped_get(pk)
-        return self._send(file_reports.write_protocol_xml(file), file_reports.protocol_file_name(file, "xml"),
-                          "application/xml")
+        return self._send(
+            file_reports.write_protocol_xml(file), file_reports.protocol_file_name(file, "xml"), "application/xml"
+        )
 
     @expose("/protocol/<int:pk>.xlsx")
     @has_access
     def protocol_xlsx(self, pk):
         file = self._scoped_get(pk)
-        return self._send(file_reports.write_protocol_xlsx(file), file_reports.protocol_file_name(file, "xlsx"),
-                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return self._send(
+            file_reports.write_protocol_xlsx(file),
+            file_reports.protocol_file_name(file, "xlsx"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )

@@ -1,4 +1,5 @@
 """«Справочники»: the reference books (НСИ) and the control rule catalogue."""
+
 from __future__ import annotations
 
 from flask import flash, g, redirect
@@ -20,8 +21,14 @@ class NsiBookView(GlobalReadOnlyView):
     list_columns = ["book", "title", "version", "published", "rows", "imported_at"]
     base_order = ("book", "asc")
     formatters_columns = {"imported_at": format_datetime}
-    label_columns = {"book": _l("Code"), "title": _l("Name"), "version": _l("Version"),
-                     "published": _l("Published"), "rows": _l("Rows"), "imported_at": _l("Imported at")}
+    label_columns = {
+        "book": _l("Code"),
+        "title": _l("Name"),
+        "version": _l("Version"),
+        "published": _l("Published"),
+        "rows": _l("Rows"),
+        "imported_at": _l("Imported at"),
+    }
 
 
 class NsiItemView(GlobalReadOnlyView):
@@ -33,8 +40,13 @@ class NsiItemView(GlobalReadOnlyView):
     base_order = ("book", "asc")
     page_size = 100
     formatters_columns = {"date_begin": format_date, "date_end": format_date}
-    label_columns = {"book": _l("Reference book"), "code": _l("Code"), "name": _l("Name"),
-                     "date_begin": _l("Valid from"), "date_end": _l("Valid to")}
+    label_columns = {
+        "book": _l("Reference book"),
+        "code": _l("Code"),
+        "name": _l("Name"),
+        "date_begin": _l("Valid from"),
+        "date_end": _l("Valid to"),
+    }
 
 
 class ControlRuleView(GlobalModelView):
@@ -43,23 +55,55 @@ class ControlRuleView(GlobalModelView):
     crud_methods = ("edit",)
     list_title = _l("Control rules")
     edit_title = _l("Edit control rule")
-    list_columns = ["code", "stage", "element", "file_types", "message", "valid_from", "valid_to",
-                    "enabled", "implemented"]
+    list_columns = [
+        "code",
+        "stage",
+        "element",
+        "file_types",
+        "message",
+        "valid_from",
+        "valid_to",
+        "enabled",
+        "implemented",
+    ]
     edit_columns = ["message", "valid_from", "valid_to", "enabled", "refusal_code", "withhold_share"]
-    show_columns = ["code", "stage", "source", "element", "file_types", "message", "valid_from", "valid_to",
-                    "enabled", "implemented", "refusal_code", "withhold_share", "updated_at"]
+    show_columns = [
+        "code",
+        "stage",
+        "source",
+        "element",
+        "file_types",
+        "message",
+        "valid_from",
+        "valid_to",
+        "enabled",
+        "implemented",
+        "refusal_code",
+        "withhold_share",
+        "updated_at",
+    ]
     search_columns = ["code", "stage", "element", "message", "enabled", "implemented", "source"]
     base_order = ("code", "asc")
     page_size = 100
     formatters_columns = {"valid_from": format_date, "valid_to": format_date, "updated_at": format_datetime}
-    label_columns = {"code": _l("Code"), "stage": _l("Stage"), "element": _l("Element"), "source": _l("Source"),
-                     "file_types": _l("File types"), "message": _l("Message"), "valid_from": _l("Valid from"),
-                     "valid_to": _l("Valid to"), "enabled": _l("Switched on"), "implemented": _l("Implemented"),
-                     "refusal_code": _l("Refusal reason (F014)"), "withhold_share": _l("Share withheld"),
-                     "updated_at": _l("Changed at")}
+    label_columns = {
+        "code": _l("Code"),
+        "stage": _l("Stage"),
+        "element": _l("Element"),
+        "source": _l("Source"),
+        "file_types": _l("File types"),
+        "message": _l("Message"),
+        "valid_from": _l("Valid from"),
+        "valid_to": _l("Valid to"),
+        "enabled": _l("Switched on"),
+        "implemented": _l("Implemented"),
+        "refusal_code": _l("Refusal reason (F014)"),
+        "withhold_share": _l("Share withheld"),
+        "updated_at": _l("Changed at"),
+    }
 
     def pre_update(self, item):
-        rules.record_rule_edit(g.user, item)      # audited in the transaction of the edit itself
+        rules.record_rule_edit(g.user, item)  # audited in the transaction of the edit itself
 
     def _switch(self, items, enabled: bool):
         items = items if isinstance(items, list) else [items]

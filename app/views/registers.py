@@ -1,5 +1,6 @@
 """«Справочники» of the fund: the register of the insured (ЕРЗ) with each person's policy history,
 and the tariffs.  Read-only pages (the data come from ``oms import-erz`` / ``oms import-tariffs``)."""
+
 from __future__ import annotations
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -29,11 +30,17 @@ class ErzPolicyView(GlobalReadOnlyView):
     search_columns = ["number", "series", "smo_code", "okato", "date_begin", "date_end"]
     base_order = ("date_begin", "asc")
     formatters_columns = {"date_begin": format_date, "date_end": format_date}
-    label_columns = {"person": _l("Insured person"), "type_label": _l("Policy type"),
-                     "policy_type": _l("Policy type"), "series": _l("Policy series"),
-                     "number": _l("Policy number"), "smo_code": _l("SMO code"),
-                     "okato": _l("Region of insurance (OKATO)"), "date_begin": _l("Valid from"),
-                     "date_end": _l("Valid to")}
+    label_columns = {
+        "person": _l("Insured person"),
+        "type_label": _l("Policy type"),
+        "policy_type": _l("Policy type"),
+        "series": _l("Policy series"),
+        "number": _l("Policy number"),
+        "smo_code": _l("SMO code"),
+        "okato": _l("Region of insurance (OKATO)"),
+        "date_begin": _l("Valid from"),
+        "date_end": _l("Valid to"),
+    }
 
 
 class ErzPersonView(GlobalReadOnlyView):
@@ -44,18 +51,45 @@ class ErzPersonView(GlobalReadOnlyView):
     class_permission_name = Resource.ERZ
     list_title = show_title = _l("Register of the insured (ERZ)")
     list_columns = ["enp", "fam", "im", "ot", "dr", "w", "snils", "death_date"]
-    show_columns = ["enp", "fam", "im", "ot", "w", "dr", "snils", "doctype", "docser", "docnum",
-                    "death_date", "updated_at"]
+    show_columns = [
+        "enp",
+        "fam",
+        "im",
+        "ot",
+        "w",
+        "dr",
+        "snils",
+        "doctype",
+        "docser",
+        "docnum",
+        "death_date",
+        "updated_at",
+    ]
     search_columns = ["enp", "fam", "im", "ot", "dr", "snils", "death_date"]
     base_order = ("fam", "asc")
     related_views = [ErzPolicyView]
-    formatters_columns = {"dr": format_date, "death_date": format_date, "updated_at": format_datetime,
-                          "w": lambda v: _SEX.get(v, v or ""), "snils": _snils}
-    label_columns = {"enp": _l("ENP"), "fam": _l("Surname"), "im": _l("First name"),
-                     "ot": _l("Patronymic"), "dr": _l("Birth date"), "w": _l("Sex"), "snils": _l("SNILS"),
-                     "doctype": _l("Identity document type"), "docser": _l("Document series"),
-                     "docnum": _l("Document number"), "death_date": _l("Date of death"),
-                     "updated_at": _l("Updated at"), "policies": _l("Policies of the insured")}
+    formatters_columns = {
+        "dr": format_date,
+        "death_date": format_date,
+        "updated_at": format_datetime,
+        "w": lambda v: _SEX.get(v, v or ""),
+        "snils": _snils,
+    }
+    label_columns = {
+        "enp": _l("ENP"),
+        "fam": _l("Surname"),
+        "im": _l("First name"),
+        "ot": _l("Patronymic"),
+        "dr": _l("Birth date"),
+        "w": _l("Sex"),
+        "snils": _l("SNILS"),
+        "doctype": _l("Identity document type"),
+        "docser": _l("Document series"),
+        "docnum": _l("Document number"),
+        "death_date": _l("Date of death"),
+        "updated_at": _l("Updated at"),
+        "policies": _l("Policies of the insured"),
+    }
 
 
 class TariffView(GlobalReadOnlyView):
@@ -63,13 +97,34 @@ class TariffView(GlobalReadOnlyView):
     class_permission_name = Resource.TARIFF
     list_title = show_title = _l("Tariffs")
     list_columns = ["kind_label", "code", "name", "usl_ok", "price", "coefficient", "date_begin", "date_end"]
-    show_columns = ["kind_label", "code", "name", "usl_ok", "price", "coefficient", "date_begin",
-                    "date_end", "updated_at"]
+    show_columns = [
+        "kind_label",
+        "code",
+        "name",
+        "usl_ok",
+        "price",
+        "coefficient",
+        "date_begin",
+        "date_end",
+        "updated_at",
+    ]
     search_columns = ["kind", "code", "name", "usl_ok", "date_begin", "date_end"]
     base_order = ("code", "asc")
-    formatters_columns = {"price": format_money, "date_begin": format_date, "date_end": format_date,
-                          "updated_at": format_datetime}
-    label_columns = {"kind": _l("Tariff kind"), "kind_label": _l("Tariff kind"), "code": _l("Code"),
-                     "name": _l("Name"), "usl_ok": _l("Conditions (USL_OK)"), "price": _l("Price, rub."),
-                     "coefficient": _l("Coefficient"), "date_begin": _l("Valid from"),
-                     "date_end": _l("Valid to"), "updated_at": _l("Updated at")}
+    formatters_columns = {
+        "price": format_money,
+        "date_begin": format_date,
+        "date_end": format_date,
+        "updated_at": format_datetime,
+    }
+    label_columns = {
+        "kind": _l("Tariff kind"),
+        "kind_label": _l("Tariff kind"),
+        "code": _l("Code"),
+        "name": _l("Name"),
+        "usl_ok": _l("Conditions (USL_OK)"),
+        "price": _l("Price, rub."),
+        "coefficient": _l("Coefficient"),
+        "date_begin": _l("Valid from"),
+        "date_end": _l("Valid to"),
+        "updated_at": _l("Updated at"),
+    }

@@ -1,6 +1,7 @@
 """«Текущие реестры» (linked filters, status changes one by one or in bulk, documents, the payer's
 МЭК results, «Повторить») and «Закрытые реестры» (the last 12 months, columns the user adds).
 Thin: the rules are in :mod:`app.services.registries`."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -74,17 +75,24 @@ def _actions_cell(item, pk):
             '<input type="hidden" name="expected" value="{status}">'
             '<select name="target" class="form-control input-sm">{options}</select> '
             '<input type="text" name="comment" class="form-control input-sm" placeholder="{hint}" style="width:9em"> '
-            '<button type="submit" class="btn btn-primary btn-sm">OK</button></form>').format(
-            url=url_for("RegistryView.status", pk=pk), csrf=generate_csrf(), status=row.status,
-            options=options, hint="комментарий")
+            '<button type="submit" class="btn btn-primary btn-sm">OK</button></form>'
+        ).format(
+            url=url_for("RegistryView.status", pk=pk),
+            csrf=generate_csrf(),
+            status=row.status,
+            options=options,
+            hint="комментарий",
+        )
     if row.can_sign:
-        html += Markup('<a class="btn btn-success btn-sm sign-registry" href="{}" title="{}">'
-                       '<i class="fa fa-pencil-square-o"></i> {}</a>').format(
-            url_for("RegistrySigningView.page", pk=pk), _l("Sign"), _l("Sign"))
+        html += Markup(
+            '<a class="btn btn-success btn-sm sign-registry" href="{}" title="{}">'
+            '<i class="fa fa-pencil-square-o"></i> {}</a>'
+        ).format(url_for("RegistrySigningView.page", pk=pk), _l("Sign"), _l("Sign"))
     if row.can_retry:
-        html += Markup('<form method="post" action="{}"><input type="hidden" name="csrf_token" value="{}">'
-                       '<button class="btn btn-warning btn-sm">Повторить</button></form>').format(
-            url_for("RegistryView.retry", pk=pk), generate_csrf())
+        html += Markup(
+            '<form method="post" action="{}"><input type="hidden" name="csrf_token" value="{}">'
+            '<button class="btn btn-warning btn-sm">Повторить</button></form>'
+        ).format(url_for("RegistryView.retry", pk=pk), generate_csrf())
     return html
 
 
@@ -105,37 +113,94 @@ class RegistryView(ScopedModelView):
     base_filters = [["status", FilterNotEqual, RegistryStatus.CLOSED]]
     route_base = "/registries"
     list_template = "oms/registry_list.html"
-    linked_filters = True                    # the linked dropdowns of queries.LINKED (else: FAB's search)
+    linked_filters = True  # the linked dropdowns of queries.LINKED (else: FAB's search)
     datamodel = SQLAInterface(Registry)
     class_permission_name = Resource.REGISTRY
     list_widget = OmsListWidget
     crud_methods = ()
     list_title = _l("Current registries")
     show_title = _l("Registry")
-    show_columns = ["number", "period", "reg_type", "subtype", "subdivision", "organisation", "payer",
-                    "status", "cases", "sum_declared", "sum_calc", "created_by", "created_at", "changed_at"]
+    show_columns = [
+        "number",
+        "period",
+        "reg_type",
+        "subtype",
+        "subdivision",
+        "organisation",
+        "payer",
+        "status",
+        "cases",
+        "sum_declared",
+        "sum_calc",
+        "created_by",
+        "created_at",
+        "changed_at",
+    ]
     search_columns = ["year", "month", "status", "reg_type", "subtype", "payer", "subdivision"]
     base_order = ("id", "desc")
-    formatters_columns = {"sum_declared": format_money, "sum_calc": format_money,
-                          "created_at": format_datetime, "changed_at": format_datetime}
-    label_columns = {"number": _l("Number"), "period": _l("Period"), "reg_type": _l("Registry type"),
-                     "subtype": _l("Subtype"), "subdivision": _l("Subdivision"), "organisation": _l("MO"),
-                     "payer": _l("Payer"), "status": _l("Status"), "cases": _l("Cases"),
-                     "sum_declared": _l("Declared sum"), "sum_calc": _l("Sum to pay"),
-                     "created_by": _l("Created by"), "created_at": _l("Created at"),
-                     "changed_at": _l("Changed at"), "year": _l("Year"), "month": _l("Month")}
+    formatters_columns = {
+        "sum_declared": format_money,
+        "sum_calc": format_money,
+        "created_at": format_datetime,
+        "changed_at": format_datetime,
+    }
+    label_columns = {
+        "number": _l("Number"),
+        "period": _l("Period"),
+        "reg_type": _l("Registry type"),
+        "subtype": _l("Subtype"),
+        "subdivision": _l("Subdivision"),
+        "organisation": _l("MO"),
+        "payer": _l("Payer"),
+        "status": _l("Status"),
+        "cases": _l("Cases"),
+        "sum_declared": _l("Declared sum"),
+        "sum_calc": _l("Sum to pay"),
+        "created_by": _l("Created by"),
+        "created_at": _l("Created at"),
+        "changed_at": _l("Changed at"),
+        "year": _l("Year"),
+        "month": _l("Month"),
+    }
 
-    list_columns = ["number", "period", "reg_type", "subtype", "subdivision", "payer", "status", "cases",
-                    "sum_declared", "sum_calc", "mek_refused", "documents", "actions_cell"]
-    method_permission_name = {"status": "write", "documents_page": "read", "document": "read",
-                              "documents_zip": "read", "retry": "write", "mek_upload": "write"}
+    list_columns = [
+        "number",
+        "period",
+        "reg_type",
+        "subtype",
+        "subdivision",
+        "payer",
+        "status",
+        "cases",
+        "sum_declared",
+        "sum_calc",
+        "mek_refused",
+        "documents",
+        "actions_cell",
+    ]
+    method_permission_name = {
+        "status": "write",
+        "documents_page": "read",
+        "document": "read",
+        "documents_zip": "read",
+        "retry": "write",
+        "mek_upload": "write",
+    }
 
     def __init__(self, **kwargs):
-        self.formatters_columns = {**self.formatters_columns, "documents": _documents_cell,
-                                   "actions_cell": _actions_cell, "status": _status_cell,
-                                   "mek_refused": _mek_refused_cell}
-        self.label_columns = {**self.label_columns, "documents": _l("Documents"), "actions_cell": _l("Action"),
-                              "mek_refused": _l("Closed cases removed on MEK")}
+        self.formatters_columns = {
+            **self.formatters_columns,
+            "documents": _documents_cell,
+            "actions_cell": _actions_cell,
+            "status": _status_cell,
+            "mek_refused": _mek_refused_cell,
+        }
+        self.label_columns = {
+            **self.label_columns,
+            "documents": _l("Documents"),
+            "actions_cell": _l("Action"),
+            "mek_refused": _l("Closed cases removed on MEK"),
+        }
         super().__init__(**kwargs)
 
     def _linked(self) -> dict:
@@ -161,9 +226,10 @@ class RegistryView(ScopedModelView):
     @expose("/status/<int:pk>", methods=["POST"])
     @has_access
     def status(self, pk):
-        self._scoped_get(pk)                          # 404 outside the scope, like every route
-        result = workflow.change_status(g.user, pk, request.form.get("target", ""), request.form.get("comment"),
-                                        request.form.get("expected"))
+        self._scoped_get(pk)  # 404 outside the scope, like every route
+        result = workflow.change_status(
+            g.user, pk, request.form.get("target", ""), request.form.get("comment"), request.form.get("expected")
+        )
         flash(result.message, "success" if result.ok else "danger")
         return redirect(request.referrer or url_for("RegistryView.list"))
 
@@ -176,8 +242,10 @@ class RegistryView(ScopedModelView):
             flash(str(_l("Choose the MEK results file")), "warning")
             return redirect(url_for("RegistryView.documents_page", pk=pk))
         result = mek_results.load_results_upload(g.user, pk, upload.stream)
-        flash(result.message + ("" if result.ok else ": " + "; ".join((result.reasons or [])[:10])),
-              "success" if result.ok else "danger")
+        flash(
+            result.message + ("" if result.ok else ": " + "; ".join((result.reasons or [])[:10])),
+            "success" if result.ok else "danger",
+        )
         return redirect(url_for("RegistryView.documents_page", pk=pk))
 
     @expose("/retry/<int:pk>", methods=["POST"])
@@ -194,11 +262,16 @@ class RegistryView(ScopedModelView):
         page = overview.registry_overview(g.user, pk)
         if page is None:
             abort(404)
-        return self.render_template("oms/registry_documents.html", reg=page.registry, refusals=page.refusals,
-                                    can_load=page.can_load_results and self.appbuilder.sm.has_access(
-                                        "can_write", self.class_permission_name),
-                                    docs=page.documents, history=page.history, checks=page.checks,
-                                    title=_l("Registry %(n)s", n=page.registry.number))
+        return self.render_template(
+            "oms/registry_documents.html",
+            reg=page.registry,
+            refusals=page.refusals,
+            can_load=page.can_load_results and self.appbuilder.sm.has_access("can_write", self.class_permission_name),
+            docs=page.documents,
+            history=page.history,
+            checks=page.checks,
+            title=_l("Registry %(n)s", n=page.registry.number),
+        )
 
     @expose("/documents/<int:pk>/<int:doc_id>")
     @has_access
@@ -214,10 +287,11 @@ class RegistryView(ScopedModelView):
     def documents_zip(self, pk):
         reg = self._scoped_get(pk)
         buffer = io.BytesIO()
-        registry_signing.write_documents_zip(reg.id, buffer)     # with the signatures (.sig) made so far
+        registry_signing.write_documents_zip(reg.id, buffer)  # with the signatures (.sig) made so far
         buffer.seek(0)
-        return send_file(buffer, as_attachment=True, download_name=f"Реестр_{reg.number}.zip",
-                         mimetype="application/zip")
+        return send_file(
+            buffer, as_attachment=True, download_name=f"Реестр_{reg.number}.zip", mimetype="application/zip"
+        )
 
     def _ids(self, items) -> list[int]:
         return [r.id for r in (items if isinstance(items, list) else [items])]
@@ -239,8 +313,12 @@ class RegistryView(ScopedModelView):
     def to_mo_signing(self, items):
         return self._bulk_status(items, RegistryStatus.MO_SIGNING)
 
-    @action("delete_registry", _l("Delete"), _l("Delete the selected registries? Their cases return to «Принят»."),
-            "fa-trash")
+    @action(
+        "delete_registry",
+        _l("Delete"),
+        _l("Delete the selected registries? Their cases return to «Принят»."),
+        "fa-trash",
+    )
     def delete_registry(self, items):
         _flash_all(queries.delete_registries(g.user, self._ids(items)))
         return redirect(url_for("RegistryView.list"))

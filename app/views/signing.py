@@ -2,6 +2,7 @@
 rights), «Корневые сертификаты» (the region's trust roots), and the signing page of a registry
 (sign with PKCS#12 or with .sig files, sign on paper, the signatures with a fresh verification,
 the documents with their signatures as one ZIP, «Печать»).  Business rules: app/services/signing/."""
+
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, request, url_for
@@ -20,8 +21,8 @@ from app.security.scoped_views import ScopedModelView
 from app.services.signing import certificates
 from app.services.signing import registry_signing as signing
 
-MAX_UPLOAD = 8 * 1024 * 1024      # a request with a certificate, a PKCS#12 or a .sig set is small
-MAX_FILE = 1024 * 1024            # and each of those files is a few kilobytes
+MAX_UPLOAD = 8 * 1024 * 1024  # a request with a certificate, a PKCS#12 or a .sig set is small
+MAX_FILE = 1024 * 1024  # and each of those files is a few kilobytes
 
 
 class OwnRowsUnlessFund(BaseFilter):
@@ -59,20 +60,48 @@ class CertificateView(ScopedModelView):
     list_title = _l("Electronic signature")
     show_title = edit_title = _l("Certificate")
     base_filters = [["user_id", OwnRowsUnlessFund, None]]
-    list_columns = ["user", "signature_rights", "subject", "issuer", "serial", "not_before", "not_after",
-                    "thumbprint", "active"]
-    show_columns = ["user", "organisation", "subject", "issuer", "serial", "not_before", "not_after", "thumbprint",
-                    "active", "uploaded_at", "uploaded_by"]
+    list_columns = [
+        "user",
+        "signature_rights",
+        "subject",
+        "issuer",
+        "serial",
+        "not_before",
+        "not_after",
+        "thumbprint",
+        "active",
+    ]
+    show_columns = [
+        "user",
+        "organisation",
+        "subject",
+        "issuer",
+        "serial",
+        "not_before",
+        "not_after",
+        "thumbprint",
+        "active",
+        "uploaded_at",
+        "uploaded_by",
+    ]
     edit_columns = ["active"]
     search_columns = ["user", "subject", "thumbprint", "active"]
     base_order = ("id", "desc")
-    formatters_columns = {"not_before": format_datetime, "not_after": format_datetime,
-                          "uploaded_at": format_datetime}
-    label_columns = {"user": _l("User"), "organisation": _l("Organisation"), "signature_rights": _l("Signature right"),
-                     "subject": _l("Subject"), "issuer": _l("Issuer"), "serial": _l("Serial number"),
-                     "not_before": _l("Valid from"), "not_after": _l("Valid to"),
-                     "thumbprint": _l("Thumbprint (SHA-1)"), "active": _l("Active"),
-                     "uploaded_at": _l("Uploaded at"), "uploaded_by": _l("Uploaded by")}
+    formatters_columns = {"not_before": format_datetime, "not_after": format_datetime, "uploaded_at": format_datetime}
+    label_columns = {
+        "user": _l("User"),
+        "organisation": _l("Organisation"),
+        "signature_rights": _l("Signature right"),
+        "subject": _l("Subject"),
+        "issuer": _l("Issuer"),
+        "serial": _l("Serial number"),
+        "not_before": _l("Valid from"),
+        "not_after": _l("Valid to"),
+        "thumbprint": _l("Thumbprint (SHA-1)"),
+        "active": _l("Active"),
+        "uploaded_at": _l("Uploaded at"),
+        "uploaded_by": _l("Uploaded by"),
+    }
     method_permission_name = {"upload": PERM_WRITE}
     list_template = "oms/certificate_list.html"
 
@@ -84,8 +113,12 @@ class CertificateView(ScopedModelView):
             flash(result.message, "success" if result.ok else "danger")
             if result.ok:
                 return redirect(url_for("CertificateView.list"))
-        return self.render_template("oms/certificate_upload.html", users=certificates.certificate_holders(g.user),
-                                    title=_l("Register a certificate"), action=url_for("CertificateView.upload"))
+        return self.render_template(
+            "oms/certificate_upload.html",
+            users=certificates.certificate_holders(g.user),
+            title=_l("Register a certificate"),
+            action=url_for("CertificateView.upload"),
+        )
 
 
 class TrustRootView(GlobalModelView):
@@ -101,9 +134,16 @@ class TrustRootView(GlobalModelView):
     show_columns = ["name", "subject", "serial", "not_before", "not_after", "thumbprint", "active", "added_at"]
     edit_columns = ["name", "active"]
     formatters_columns = {"not_before": format_datetime, "not_after": format_datetime, "added_at": format_datetime}
-    label_columns = {"name": _l("Name"), "subject": _l("Subject"), "serial": _l("Serial number"),
-                     "not_before": _l("Valid from"), "not_after": _l("Valid to"),
-                     "thumbprint": _l("Thumbprint (SHA-1)"), "active": _l("Active"), "added_at": _l("Added at")}
+    label_columns = {
+        "name": _l("Name"),
+        "subject": _l("Subject"),
+        "serial": _l("Serial number"),
+        "not_before": _l("Valid from"),
+        "not_after": _l("Valid to"),
+        "thumbprint": _l("Thumbprint (SHA-1)"),
+        "active": _l("Active"),
+        "added_at": _l("Added at"),
+    }
     method_permission_name = {"upload": PERM_WRITE}
     list_template = "oms/trust_root_list.html"
 
@@ -115,8 +155,12 @@ class TrustRootView(GlobalModelView):
             flash(result.message, "success" if result.ok else "danger")
             if result.ok:
                 return redirect(url_for("TrustRootView.list"))
-        return self.render_template("oms/certificate_upload.html", users=None, title=_l("Add a trust root"),
-                                    action=url_for("TrustRootView.upload"))
+        return self.render_template(
+            "oms/certificate_upload.html",
+            users=None,
+            title=_l("Add a trust root"),
+            action=url_for("TrustRootView.upload"),
+        )
 
 
 class RegistrySigningView(ScopedModelView):
@@ -127,9 +171,14 @@ class RegistrySigningView(ScopedModelView):
     class_permission_name = Resource.REGISTRY
     crud_methods = ()
     list_columns = ["number", "status"]
-    method_permission_name = {"page": PERM_READ, "print_set": PERM_READ,
-                              "pkcs12": PERM_WRITE, "files": PERM_WRITE, "provider": PERM_WRITE,
-                              "paper": PERM_WRITE}
+    method_permission_name = {
+        "page": PERM_READ,
+        "print_set": PERM_READ,
+        "pkcs12": PERM_WRITE,
+        "files": PERM_WRITE,
+        "provider": PERM_WRITE,
+        "paper": PERM_WRITE,
+    }
 
     def _back(self, pk):
         return redirect(url_for("RegistrySigningView.page", pk=pk))
@@ -144,9 +193,17 @@ class RegistrySigningView(ScopedModelView):
         if page is None:
             abort(404)
         return self.render_template(
-            "oms/signing_page.html", reg=page.registry, docs=page.documents, turn=page.turn,
-            role_name=signing.role_name, refusal=page.refusal, paper_refusal=page.paper_refusal,
-            checks=page.checks, provider=page.provider, title=_l("Signing of registry %(n)s", n=page.registry.number))
+            "oms/signing_page.html",
+            reg=page.registry,
+            docs=page.documents,
+            turn=page.turn,
+            role_name=signing.role_name,
+            refusal=page.refusal,
+            paper_refusal=page.paper_refusal,
+            checks=page.checks,
+            provider=page.provider,
+            title=_l("Signing of registry %(n)s", n=page.registry.number),
+        )
 
     @expose("/<int:pk>/pkcs12", methods=["POST"])
     @has_access
@@ -163,7 +220,7 @@ class RegistrySigningView(ScopedModelView):
     @has_access
     def files(self, pk):
         reg = self._scoped_get(pk)
-        request.max_content_length = MAX_UPLOAD           # before the form is parsed: no 1 GB of «signatures»
+        request.max_content_length = MAX_UPLOAD  # before the form is parsed: no 1 GB of «signatures»
         uploads = [(f.filename, f.stream) for f in request.files.getlist("signatures") if f.filename]
         if not uploads:
             flash(str(_l("Choose the .sig files, one per document")), "danger")
@@ -191,5 +248,6 @@ class RegistrySigningView(ScopedModelView):
         page = signing.signing_page(g.user, pk)
         if page is None or not page.documents:
             abort(404)
-        return self.render_template("oms/signing_print.html", reg=page.registry, docs=page.documents,
-                                    checks=page.checks, title=_l("Print"))
+        return self.render_template(
+            "oms/signing_print.html", reg=page.registry, docs=page.documents, checks=page.checks, title=_l("Print")
+        )

@@ -1,5 +1,6 @@
 """The list widget of the project's list views: FAB's own, with row-aware cell formatters
 (:func:`app.views.formatting.row_aware`)."""
+
 from flask_appbuilder.widgets import ListWidget
 
 

@@ -6,6 +6,7 @@ Revises: 8a0ece53edb6
 Create Date: 2026-12-02 09:00:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -24,8 +25,10 @@ def upgrade():
         batch_op.add_column(sa.Column('lock_count', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('session_epoch', sa.Integer(), server_default='0', nullable=False))
     # the permanent lock of earlier versions switched accounts off: they become temporary locks
-    op.execute("UPDATE ab_user SET active = true, locked_until = locked_at, lock_count = 1 "
-               "WHERE locked_at IS NOT NULL AND active = false")
+    op.execute(
+        "UPDATE ab_user SET active = true, locked_until = locked_at, lock_count = 1 "
+        "WHERE locked_at IS NOT NULL AND active = false"
+    )
 
     with op.batch_alter_table('background_job', schema=None) as batch_op:
         batch_op.add_column(sa.Column('arguments', sa.Text(), nullable=True))
@@ -41,9 +44,16 @@ def upgrade():
         "UPDATE uploaded_file SET status = 'Ошибка при загрузке подготовленных данных', "
         "note = 'Загрузка прервана: обновление системы' "
         f"WHERE {LOADING_SQL} AND id NOT IN (SELECT max(id) FROM uploaded_file WHERE {LOADING_SQL} "
-        "GROUP BY organisation_id, archive_name)")
-    op.create_index('uq_uploaded_file_loading_name', 'uploaded_file', ['organisation_id', 'archive_name'],
-                    unique=True, sqlite_where=sa.text(LOADING_SQL), postgresql_where=sa.text(LOADING_SQL))
+        "GROUP BY organisation_id, archive_name)"
+    )
+    op.create_index(
+        'uq_uploaded_file_loading_name',
+        'uploaded_file',
+        ['organisation_id', 'archive_name'],
+        unique=True,
+        sqlite_where=sa.text(LOADING_SQL),
+        postgresql_where=sa.text(LOADING_SQL),
+    )
 
 
 def downgrade():

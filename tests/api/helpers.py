@@ -1,5 +1,6 @@
 """Calling the МИС REST API in tests: a client with an API key or a JWT in the Authorization
 header, as a МИС would.  Requests run outside any app context (see tests/conftest.py)."""
+
 from __future__ import annotations
 
 import io
@@ -28,7 +29,7 @@ class Api:
     """A test client that authenticates every call with ``Authorization: Bearer <token>``."""
 
     def __init__(self, browser, token: Optional[str]):
-        self.client = browser.client          # its own remote address (login rate limit)
+        self.client = browser.client  # its own remote address (login rate limit)
         self.token = token
 
     @classmethod
@@ -38,8 +39,9 @@ class Api:
     @classmethod
     def with_jwt(cls, browser_factory, username: str, password: str = DEMO_PASSWORD) -> "Api":
         browser = browser_factory()
-        resp = browser.client.post("/api/v1/security/login", json={
-            "username": username, "password": password, "provider": "db"})
+        resp = browser.client.post(
+            "/api/v1/security/login", json={"username": username, "password": password, "provider": "db"}
+        )
         assert resp.status_code == 200, resp.get_data(as_text=True)
         token = resp.get_json()["access_token"]
         assert token and not token.startswith("sst_")
@@ -62,8 +64,7 @@ class Api:
 
     def upload(self, *paths: Path):
         data = {"archives": [(io.BytesIO(Path(p).read_bytes()), Path(p).name) for p in paths]}
-        return self.client.post(f"{FILES}/", data=data, content_type="multipart/form-data",
-                                headers=self._headers())
+        return self.client.post(f"{FILES}/", data=data, content_type="multipart/form-data", headers=self._headers())
 
 
 def fetch_spec(app, browser_factory, username: str = "mo1_operator") -> dict:

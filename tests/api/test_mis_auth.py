@@ -1,6 +1,7 @@
 """Authentication of the МИС REST API: API keys (made by `oms api-key` and on «Ключи API»),
 JWTs, and what a wrong, revoked or expired key, a bad token, no token and a browser session
 without the CSRF token get."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,8 +41,10 @@ def _calls(rows):
 def _registry_status(app, reg_id):
     with app.app_context():
         db.session.expire_all()
-        return (db.session.get(Registry, reg_id).status,
-                db.session.query(RegistryStatusChange).filter_by(registry_id=reg_id).count())
+        return (
+            db.session.get(Registry, reg_id).status,
+            db.session.query(RegistryStatusChange).filter_by(registry_id=reg_id).count(),
+        )
 
 
 def test_the_key_works_and_a_wrong_one_answers_401(app, browser_factory, rows):
@@ -70,7 +73,7 @@ def test_cli_creates_lists_and_revokes_a_key(app, browser_factory, rows):
 
     listed = runner.invoke(args=["oms", "api-key", "list", "--user", rows["login"]])
     assert listed.exit_code == 0
-    assert info["key"] not in listed.output                  # the key is printed once, at creation
+    assert info["key"] not in listed.output  # the key is printed once, at creation
     assert [k["uuid"] for k in json.loads(listed.output)] == [info["uuid"]]
     everyone = json.loads(runner.invoke(args=["oms", "api-key", "list"]).output)
     assert info["uuid"] in {k["uuid"] for k in everyone}
@@ -127,8 +130,9 @@ def test_a_role_without_the_page_gets_403_whatever_the_id(app, browser_factory, 
 def test_jwt_login_works_and_a_wrong_password_gets_no_token(app, browser_factory, rows):
     api = Api.with_jwt(browser_factory, rows["login"], PASSWORD)
     assert api.get(f"{FILES}/{rows['file']}").get_json()["result"]["id"] == rows["file"]
-    refused = browser_factory().client.post("/api/v1/security/login", json={
-        "username": rows["login"], "password": "wrong-Password-1", "provider": "db"})
+    refused = browser_factory().client.post(
+        "/api/v1/security/login", json={"username": rows["login"], "password": "wrong-Password-1", "provider": "db"}
+    )
     assert refused.status_code == 401 and "access_token" not in (refused.get_json() or {})
     # an expired token of the same login
     from flask_jwt_extended import create_access_token
@@ -144,9 +148,13 @@ def test_jwt_login_works_and_a_wrong_password_gets_no_token(app, browser_factory
 
 
 def test_jwt_login_is_rate_limited_like_the_login_form(app, browser_factory):
-    client = browser_factory().client                 # one address
-    codes = [client.post("/api/v1/security/login", json={"username": f"nobody-{i}", "password": "x",
-                                                         "provider": "db"}).status_code for i in range(12)]
+    client = browser_factory().client  # one address
+    codes = [
+        client.post(
+            "/api/v1/security/login", json={"username": f"nobody-{i}", "password": "x", "provider": "db"}
+        ).status_code
+        for i in range(12)
+    ]
     assert codes[0] == 401 and codes[-1] == 429, codes
 
 
@@ -160,10 +168,11 @@ def test_browser_session_writes_need_the_csrf_token(app, browser_factory, rows):
     upload = b.client.post(f"{FILES}/", data={}, content_type="multipart/form-data")
     assert upload.status_code == 400 and "CSRF" in upload.get_json()["message"]
     # with the token the session may write: here the «expected» status is stale, so 409 and no change
-    with_token = b.client.post(url, json={"status": "Отправлен", "expected": "Выгружен"},
-                               headers={"X-CSRFToken": b.csrf})
+    with_token = b.client.post(
+        url, json={"status": "Отправлен", "expected": "Выгружен"}, headers={"X-CSRFToken": b.csrf}
+    )
     assert with_token.status_code == 409
-    assert b.client.get(f"{FILES}/{rows['file']}").status_code == 200       # reads need no token
+    assert b.client.get(f"{FILES}/{rows['file']}").status_code == 200  # reads need no token
     assert _registry_status(app, rows["registry"]) == ("Создан", 0)
 
 
@@ -179,7 +188,7 @@ def test_key_page_makes_shows_once_and_revokes_own_keys_only(app, browser_factor
     key = re.search(r"(sst_[A-Za-z0-9_\-]+)", html).group(1)
     uuid = re.search(r'data-uuid="([0-9a-f\-]{36})"', html).group(1)
     assert "МИС на странице" in html and "01.01.2099" in html
-    assert key not in owner.get("/api-keys/").get_data(as_text=True)        # shown once
+    assert key not in owner.get("/api-keys/").get_data(as_text=True)  # shown once
     api = Api(browser_factory(), key)
     assert api.get(f"{FILES}/{rows['file']}").status_code == 200
 
@@ -197,8 +206,7 @@ def test_key_page_makes_shows_once_and_revokes_own_keys_only(app, browser_factor
     done = owner.post(f"/api-keys/revoke/{uuid}", follow_redirects=True)
     assert done.status_code == 200 and "отозван" in done.get_data(as_text=True)
     assert api.get(f"{FILES}/{rows['file']}").status_code == 401
-    past = owner.post("/api-keys/create", data={"name": "просрочен", "expires_on": "2020-01-01"},
-                      follow_redirects=True)
+    past = owner.post("/api-keys/create", data={"name": "просрочен", "expires_on": "2020-01-01"}, follow_redirects=True)
     assert "позже сегодняшнего дня" in past.get_data(as_text=True)
 
 

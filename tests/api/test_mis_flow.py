@@ -1,6 +1,7 @@
 """The МИС REST API end to end for the owner, with an API key and with a JWT: upload archives,
 poll, errors, the FLK_P protocol, registries, status changes by the МО and the payer, documents.
 Real demo files through the real pipeline (jobs run synchronously in tests); periods 2026-07/08."""
+
 from __future__ import annotations
 
 import hashlib
@@ -27,10 +28,25 @@ def test_mis_flow_for_the_owner(app, browser_factory, tmp_path, auth):
     period = f"2026-{month:02d}"
     with app.app_context():
         # two archives of one upload: a clean one and one with ФЛК and МЭК errors
-        clean = demo(tmp_path / "a", seed=7100 + month, cases=24, year=2026, month=month, number=1,
-                     first_person=200 + month * 100)
-        faulty = demo(tmp_path / "b", seed=7200 + month, cases=24, year=2026, month=month, number=2,
-                      error_rate=0.3, first_person=2000 + month * 100)
+        clean = demo(
+            tmp_path / "a",
+            seed=7100 + month,
+            cases=24,
+            year=2026,
+            month=month,
+            number=1,
+            first_person=200 + month * 100,
+        )
+        faulty = demo(
+            tmp_path / "b",
+            seed=7200 + month,
+            cases=24,
+            year=2026,
+            month=month,
+            number=2,
+            error_rate=0.3,
+            first_person=2000 + month * 100,
+        )
     mo = Api.by(auth, app, browser_factory, "mo1_operator")
     smo = Api.by(auth, app, browser_factory, "smo1_specialist")
 
@@ -42,7 +58,7 @@ def test_mis_flow_for_the_owner(app, browser_factory, tmp_path, auth):
     assert [f["archive"] for f in body["result"]] == [clean.path.name, faulty.path.name]
     ids = [f["id"] for f in body["result"]]
     for f in body["result"]:
-        assert f["status"] == "Процесс загрузки завершен", f     # jobs run at once in tests
+        assert f["status"] == "Процесс загрузки завершен", f  # jobs run at once in tests
         assert f["period"] == period and f["loading"] is False
 
     # 2. poll: status, note and counts are those of the file row
@@ -52,9 +68,14 @@ def test_mis_flow_for_the_owner(app, browser_factory, tmp_path, auth):
         got = resp.get_json()["result"]
         with app.app_context():
             row = db.session.get(UploadedFile, file_id)
-            assert (got["status"], got["note"], got["records"], got["flk_rejected"], got["flk_errors"],
-                    got["mek_rejected"]) == (row.status, row.note, row.records, row.flk_rejected,
-                                             row.flk_errors, row.mek_rejected)
+            assert (
+                got["status"],
+                got["note"],
+                got["records"],
+                got["flk_rejected"],
+                got["flk_errors"],
+                got["mek_rejected"],
+            ) == (row.status, row.note, row.records, row.flk_rejected, row.flk_errors, row.mek_rejected)
             assert got["sumv_declared"] == f"{row.sumv_declared:.2f}"
     assert mo.get(f"{FILES}/{ids[1]}").get_json()["result"]["flk_rejected"] > 0
 
@@ -99,8 +120,12 @@ def test_mis_flow_for_the_owner(app, browser_factory, tmp_path, auth):
         reg = db.session.get(Registry, reg_id)
         assert row["sum_declared"] == f"{reg.sum_declared:.2f}" and row["sum_calc"] == f"{reg.sum_calc:.2f}"
         assert Decimal(row["sum_declared"]) > 0 and row["cases"] == reg.cases
-    assert (row["status"], row["mo"], row["payer"], row["allowed_statuses"]) == ("Создан", "140001", "14001",
-                                                                              ["Отправлен"])
+    assert (row["status"], row["mo"], row["payer"], row["allowed_statuses"]) == (
+        "Создан",
+        "140001",
+        "14001",
+        ["Отправлен"],
+    )
     by_status = mo.get(f"{REGISTRIES}/?period={period}&status=Создан").get_json()
     assert set(mine.values()) <= {r["id"] for r in by_status["result"]}
     assert mo.get(f"{REGISTRIES}/?period={period}&status=Закрыт").get_json()["count"] == 0
@@ -139,7 +164,11 @@ def test_mis_flow_for_the_owner(app, browser_factory, tmp_path, auth):
     assert resp.status_code == 422 and "МЭК" in resp.get_json()["message"]
     assert smo.get(f"{REGISTRIES}/{reg_id}/documents.zip").status_code == 200
     with app.app_context():
-        history = [h.to_status for h in db.session.query(RegistryStatusChange).filter_by(registry_id=reg_id)
-                   .order_by(RegistryStatusChange.id)]
+        history = [
+            h.to_status
+            for h in db.session.query(RegistryStatusChange)
+            .filter_by(registry_id=reg_id)
+            .order_by(RegistryStatusChange.id)
+        ]
         assert history == ["Создан", "Отправлен", "Сформирован", "Выгружен"]
         assert db.session.query(RegistryDocument).filter_by(registry_id=reg_id).count() == 4

@@ -1,6 +1,7 @@
 """The OpenAPI spec and Swagger UI describe the МИС API, for every role that uses it; the spec
 is a valid OpenAPI 3 document (``openapi-spec-validator``), since МИС vendors generate their
 clients from it.  Real calls checked against it: test_mis_openapi_contract.py."""
+
 from __future__ import annotations
 
 from openapi_spec_validator import validate
@@ -31,14 +32,16 @@ def test_openapi_spec_lists_the_mis_endpoints(app, browser_factory):
         assert methods == set(spec["paths"][path]), path
         for method in methods:
             operation = spec["paths"][path][method]
-            assert operation["summary"], (path, method)                       # described in Russian
+            assert operation["summary"], (path, method)  # described in Russian
             assert {"api_key": []} in operation["security"] and {"jwt": []} in operation["security"]
     schemas = spec["components"]["schemas"]
-    assert schemas["MisRegistrySchema"]["properties"]["sum_calc"]["type"] == "string"     # money as text
-    assert {"status", "note", "records", "flk_rejected", "flk_errors", "mek_rejected"} <= \
-        set(schemas["MisFileSchema"]["properties"])
-    assert {"stage", "code", "element", "n_zap", "idcase", "sl_id", "value", "comment"} <= \
-        set(schemas["MisErrorSchema"]["properties"])
+    assert schemas["MisRegistrySchema"]["properties"]["sum_calc"]["type"] == "string"  # money as text
+    assert {"status", "note", "records", "flk_rejected", "flk_errors", "mek_rejected"} <= set(
+        schemas["MisFileSchema"]["properties"]
+    )
+    assert {"stage", "code", "element", "n_zap", "idcase", "sl_id", "value", "comment"} <= set(
+        schemas["MisErrorSchema"]["properties"]
+    )
     upload = spec["paths"]["/api/v1/mis/files/"]["post"]["requestBody"]["content"]
     assert "multipart/form-data" in upload
     assert spec["components"]["securitySchemes"]["api_key"]["scheme"] == "bearer"
@@ -51,12 +54,12 @@ def test_swagger_ui_opens_for_the_roles_of_the_api(app, browser_factory):
         resp = b.get("/swagger/v1")
         assert resp.status_code == 200 and "/api/v1/_openapi" in resp.get_data(as_text=True), username
         assert b.get("/api/v1/_openapi").status_code == 200
-    assert browser_factory().get("/api/v1/_openapi").status_code == 401          # not to strangers
+    assert browser_factory().get("/api/v1/_openapi").status_code == 401  # not to strangers
 
 
 def test_openapi_document_is_valid(app, browser_factory):
     spec = fetch_spec(app, browser_factory)
-    validate(spec)                     # raises OpenAPIValidationError naming the place
+    validate(spec)  # raises OpenAPIValidationError naming the place
     # what broke it once: a YAML flow mapping read «статус реестра, например «Создан»}» as keys
     params = {p["name"]: p for p in spec["paths"][f"{REGISTRIES}/"]["get"]["parameters"]}
     assert set(params["status"]) == {"in", "name", "schema", "description"}

@@ -4,6 +4,7 @@ validator for Python, through its werkzeug integration) checks each request the 
 from the document and each answer of the API against the document — documented status code,
 content type, and the body against its schema (types, formats, nullability, no undocumented
 fields).  The document's own validity: test_mis_openapi.py."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,9 +25,9 @@ from tests.factories import make_org, make_registry, make_subdivision, make_uplo
 try:
     import openapi_core
     from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
-except ImportError:                              # not in requirements-dev.txt yet
+except ImportError:  # not in requirements-dev.txt yet
     if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-        raise                                    # CI must run the round trip
+        raise  # CI must run the round trip
     pytest.skip("openapi-core is not installed (pip install openapi-core)", allow_module_level=True)
 
 
@@ -39,18 +40,22 @@ class SpecClient:
 
     def __init__(self, spec: dict, client, key: str):
         self.spec = spec
-        self.openapi = openapi_core.OpenAPI.from_dict(spec)       # validates the document too
+        self.openapi = openapi_core.OpenAPI.from_dict(spec)  # validates the document too
         self.client = client
         self.headers = {"Authorization": f"Bearer {key}"}
-        self.operations = {op["operationId"]: (path, method)
-                           for path, item in spec["paths"].items()
-                           for method, op in item.items() if isinstance(op, dict) and "operationId" in op}
+        self.operations = {
+            op["operationId"]: (path, method)
+            for path, item in spec["paths"].items()
+            for method, op in item.items()
+            if isinstance(op, dict) and "operationId" in op
+        }
 
     def call(self, operation_id: str, *, query: dict | None = None, json: Any = None, **path_params):
         path, method = self.operations[operation_id]
         url = path.format(**path_params)
-        request_args = dict(path=url, method=method.upper(), query_string=query, headers=self.headers,
-                            base_url="http://localhost/")
+        request_args = dict(
+            path=url, method=method.upper(), query_string=query, headers=self.headers, base_url="http://localhost/"
+        )
         if json is not None:
             request_args["json"] = json
         request = EnvironBuilder(**request_args).get_request()
@@ -72,17 +77,45 @@ class World:
             self.owner = make_user(mo, ROLE_MO, subdivision=sub).username
             self.payer = make_user(smo, ROLE_SMO).username
             file = make_uploaded_file(mo, sub)
-            db.session.add(ControlError(file_id=file.id, organisation_id=mo.id, subdivision_id=sub.id,
-                                        stage="ФЛК", code="902", element="DS1", n_zap="1", idcase="1",
-                                        sl_id="1", value="Z99.9", comment="Диагноз не найден", file_kind="H"))
+            db.session.add(
+                ControlError(
+                    file_id=file.id,
+                    organisation_id=mo.id,
+                    subdivision_id=sub.id,
+                    stage="ФЛК",
+                    code="902",
+                    element="DS1",
+                    n_zap="1",
+                    idcase="1",
+                    sl_id="1",
+                    value="Z99.9",
+                    comment="Диагноз не найден",
+                    file_kind="H",
+                )
+            )
             reg = make_registry(mo, sub, smo, status=RegistryStatus.CREATED)
-            db.session.add(RegistryStatusChange(registry_id=reg.id, from_status=None, to_status=reg.status,
-                                                username="система", at=dt.datetime(2026, 2, 1, 9, 30)))
+            db.session.add(
+                RegistryStatusChange(
+                    registry_id=reg.id,
+                    from_status=None,
+                    to_status=reg.status,
+                    username="система",
+                    at=dt.datetime(2026, 2, 1, 9, 30),
+                )
+            )
             doc_path = tmp_path / f"Счет_{reg.number}.docx"
             doc_path.write_bytes(b"PK document")
-            db.session.add(RegistryDocument(registry_id=reg.id, kind="invoice", title="Счет",
-                                            file_name=doc_path.name, path=str(doc_path),
-                                            size=doc_path.stat().st_size, sha256="0" * 64))
+            db.session.add(
+                RegistryDocument(
+                    registry_id=reg.id,
+                    kind="invoice",
+                    title="Счет",
+                    file_name=doc_path.name,
+                    path=str(doc_path),
+                    size=doc_path.stat().st_size,
+                    sha256="0" * 64,
+                )
+            )
             db.session.commit()
             self.file_id, self.registry_id = file.id, reg.id
 
@@ -100,15 +133,16 @@ def test_a_generic_openapi_client_round_trips_real_calls(app, browser_factory, w
     assert shown.status_code == 200
     file = shown.get_json()["result"]
     assert file["id"] == world.file_id and file["loading"] is False
-    assert file["uploaded_at"].endswith("+00:00")                  # RFC 3339 «date-time»: with its offset
+    assert file["uploaded_at"].endswith("+00:00")  # RFC 3339 «date-time»: with its offset
 
     listed = mis.call("listFiles", query={"period": "2026-01", "page_size": "10"})
     assert world.file_id in [f["id"] for f in listed.get_json()["result"]]
     errors = mis.call("listFileErrors", pk=world.file_id, query={"stage": "ФЛК"}).get_json()
     assert errors["count"] == 1 and errors["result"][0]["code"] == "902"
 
-    registries = mis.call("listRegistries", query={"period": "2026-01", "payer": world.smo_code,
-                                                   "status": RegistryStatus.CREATED})
+    registries = mis.call(
+        "listRegistries", query={"period": "2026-01", "payer": world.smo_code, "status": RegistryStatus.CREATED}
+    )
     body = registries.get_json()
     assert [r["id"] for r in body["result"]] == [world.registry_id] and body["count"] == 1
     assert body["result"][0]["allowed_statuses"] == [RegistryStatus.SENT]
@@ -131,10 +165,16 @@ def test_a_status_change_through_the_generic_client(app, browser_factory, world)
     the answers: the payer may not send the МО's registry (403 with the current status)."""
     spec = fetch_spec(app, browser_factory, world.payer)
     payer = SpecClient(spec, browser_factory().client, new_key(app, world.payer))
-    refused = payer.call("changeRegistryStatus", pk=world.registry_id,
-                         json={"status": RegistryStatus.SENT, "expected": RegistryStatus.CREATED})
+    refused = payer.call(
+        "changeRegistryStatus",
+        pk=world.registry_id,
+        json={"status": RegistryStatus.SENT, "expected": RegistryStatus.CREATED},
+    )
     assert refused.status_code == 403
     assert refused.get_json()["ok"] is False and refused.get_json()["status"] == RegistryStatus.CREATED
-    stale = payer.call("changeRegistryStatus", pk=world.registry_id,
-                       json={"status": RegistryStatus.TAKEN, "expected": RegistryStatus.FORMED})
+    stale = payer.call(
+        "changeRegistryStatus",
+        pk=world.registry_id,
+        json={"status": RegistryStatus.TAKEN, "expected": RegistryStatus.FORMED},
+    )
     assert stale.status_code == 409

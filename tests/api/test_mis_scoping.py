@@ -7,6 +7,7 @@ what an id that does not exist answers, so nothing tells that the row exists —
 the role has no right to the resource at all (an СМО and the files); nothing changes.  The same
 calls answer 200 to the owner and to the payer, so the 404s are scoping.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -36,14 +37,33 @@ class World:
                 "another subdivision of the МО": make_user(mo_a, ROLE_MO, subdivision=sub_a2).username,
             }
             file = make_uploaded_file(mo_a, sub_a1)
-            db.session.add(ControlError(file_id=file.id, organisation_id=mo_a.id, subdivision_id=sub_a1.id,
-                                        stage="ФЛК", code="902", element="DS1", n_zap="1", idcase="1",
-                                        sl_id="1", comment="Секретная ошибка жертвы", file_kind="H"))
+            db.session.add(
+                ControlError(
+                    file_id=file.id,
+                    organisation_id=mo_a.id,
+                    subdivision_id=sub_a1.id,
+                    stage="ФЛК",
+                    code="902",
+                    element="DS1",
+                    n_zap="1",
+                    idcase="1",
+                    sl_id="1",
+                    comment="Секретная ошибка жертвы",
+                    file_kind="H",
+                )
+            )
             reg = make_registry(mo_a, sub_a1, smo_s, status="Создан")
             doc_path = tmp_path / f"Счет_{reg.number}.docx"
             doc_path.write_bytes(b"PK victim document")
-            doc = RegistryDocument(registry_id=reg.id, kind="invoice", title="Счет", file_name=doc_path.name,
-                                   path=str(doc_path), size=doc_path.stat().st_size, sha256="0" * 64)
+            doc = RegistryDocument(
+                registry_id=reg.id,
+                kind="invoice",
+                title="Счет",
+                file_name=doc_path.name,
+                path=str(doc_path),
+                size=doc_path.stat().st_size,
+                sha256="0" * 64,
+            )
             db.session.add(doc)
             db.session.commit()
             self.file_id, self.registry_id, self.doc_id = file.id, reg.id, doc.id
@@ -54,9 +74,14 @@ class World:
             db.session.expire_all()
             reg = db.session.get(Registry, self.registry_id)
             file = db.session.get(UploadedFile, self.file_id)
-            return (reg.status, reg.changed_at, file.status, file.note,
-                    db.session.query(RegistryStatusChange).filter_by(registry_id=self.registry_id).count(),
-                    db.session.query(ControlError).filter_by(file_id=self.file_id).count())
+            return (
+                reg.status,
+                reg.changed_at,
+                file.status,
+                file.note,
+                db.session.query(RegistryStatusChange).filter_by(registry_id=self.registry_id).count(),
+                db.session.query(ControlError).filter_by(file_id=self.file_id).count(),
+            )
 
 
 def file_calls(pk):
@@ -90,8 +115,9 @@ def test_foreign_rows_answer_404_like_missing_ones_and_nothing_changes(app, brow
     for label, username in world.attackers.items():
         api = Api.by(auth, app, browser_factory, username, PASSWORD)
         is_smo = label.startswith("an СМО")
-        calls = [(c, True) for c in file_calls(world.file_id)] + \
-                [(c, False) for c in registry_calls(world.registry_id, world.doc_id)]
+        calls = [(c, True) for c in file_calls(world.file_id)] + [
+            (c, False) for c in registry_calls(world.registry_id, world.doc_id)
+        ]
         for (method, url, body), is_file in calls:
             resp = call(api, method, url, body)
             if is_smo and is_file:
@@ -132,10 +158,10 @@ def test_the_same_calls_answer_the_owner_and_the_payer(app, browser_factory, wor
     for api in (owner, payer):
         for method, url, body in registry_calls(world.registry_id, world.doc_id):
             if method == "POST":
-                continue                      # the owner's status change is checked below
+                continue  # the owner's status change is checked below
             resp = call(api, method, url, body)
             assert resp.status_code == 200, f"{method} {url} -> {resp.status_code}"
-        assert resp.data[:2] == b"PK"         # the ZIP
+        assert resp.data[:2] == b"PK"  # the ZIP
         assert world.registry_id in [r["id"] for r in api.get(f"{REGISTRIES}/").get_json()["result"]]
     # the payer sees the registry but may not send it (403, not 404); the owner may (its
     # status change itself is in test_mis_flow.py: an empty registry makes no documents)

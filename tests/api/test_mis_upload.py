@@ -1,5 +1,6 @@
 """Uploads through the МИС API: what is refused before anything is stored, and what is accepted
 and then ends in an error status with its note (as on the page)."""
+
 from __future__ import annotations
 
 from app.extensions import db
@@ -52,7 +53,7 @@ def test_refusals_before_storing_anything(app, browser_factory, tmp_path):
     reader = Api.with_key(app, browser_factory, specialist)
     assert reader.upload(archive).status_code == 403
     assert reader.get(f"{FILES}/{loading_id}").status_code == 200
-    assert _count(app) == before + 1                      # only the row made above
+    assert _count(app) == before + 1  # only the row made above
 
 
 def test_a_request_beyond_the_size_limit_answers_413(app, browser_factory, tmp_path):

@@ -1,6 +1,7 @@
 """The generic scoped APIs (/api/v1/organisation, /api/v1/subdivision) with an API key or a JWT
 see the caller's rows (the scope follows the token's login, not only the browser session), and a
 write made with the browser session needs the CSRF token."""
+
 from __future__ import annotations
 
 import pytest

@@ -2,6 +2,7 @@
 app served on a loopback port.  Without chromium the tests are skipped, except in CI
 (OMS_REQUIRE_BROWSER=1), where a missing browser is a failure.  Screenshots of each step go to
 $ARTIFACTS_DIR/screenshots (CI keeps that folder)."""
+
 from __future__ import annotations
 
 import os
@@ -48,17 +49,28 @@ def driver(_chrome_available):
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
     downloads = tempfile.mkdtemp(prefix="oms-downloads-")
-    opts.add_experimental_option("prefs", {"download.default_directory": downloads,
-                                           "download.prompt_for_download": False,
-                                           "safebrowsing.enabled": False})
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1366,900", "--lang=ru-RU",
-                f"--user-data-dir={tempfile.mkdtemp(prefix='oms-chrome-')}"):
+    opts.add_experimental_option(
+        "prefs",
+        {"download.default_directory": downloads, "download.prompt_for_download": False, "safebrowsing.enabled": False},
+    )
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1366,900",
+        "--lang=ru-RU",
+        f"--user-data-dir={tempfile.mkdtemp(prefix='oms-chrome-')}",
+    ):
         opts.add_argument(arg)
     drv = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
     drv.set_page_load_timeout(60)
-    drv.download_dir = Path(downloads)      # where the browser saves what the user downloads
+    drv.download_dir = Path(downloads)  # where the browser saves what the user downloads
     yield drv
     drv.quit()
 
@@ -74,6 +86,7 @@ def shot(driver, request):
         path = SCREENSHOTS / f"{request.node.name}-{counter['n']:02d}-{step}.png"
         driver.save_screenshot(str(path))
         return path
+
     return take
 
 

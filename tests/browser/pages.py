@@ -1,4 +1,5 @@
 """Small helpers for driving the pages in Chromium."""
+
 from __future__ import annotations
 
 import time
@@ -58,8 +59,9 @@ def row_checkbox(driver, row_text: str):
 def run_action(driver, menu_text: str, confirm: bool = True):
     """Open «Действия» and choose ``menu_text``; accept the confirmation dialog."""
     driver.find_element(By.XPATH, "//button[contains(@class,'dropdown-toggle') and contains(.,'Действия')]").click()
-    item = driver.find_element(By.XPATH,
-                               f"//ul[@class='dropdown-menu']//a[contains(normalize-space(.), '{menu_text}')]")
+    item = driver.find_element(
+        By.XPATH, f"//ul[@class='dropdown-menu']//a[contains(normalize-space(.), '{menu_text}')]"
+    )
     page = driver.find_element(By.TAG_NAME, "html")
     item.click()
     if confirm:

@@ -1,5 +1,6 @@
 """In a real browser: every demo login works and sees its Russian menu; a wrong password shows
 the Russian error; a locked account cannot log in."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,7 +34,7 @@ def menu_texts(driver):
     for toggle in driver.find_elements(By.CSS_SELECTOR, ".navbar-nav > li.dropdown > a.dropdown-toggle"):
         if toggle.is_displayed():
             toggle.click()
-            toggle.click()      # and close it: an open list may cover the next toggle of a wrapped menu bar
+            toggle.click()  # and close it: an open list may cover the next toggle of a wrapped menu bar
     # links, and the logout, which is a POST form's button
     items = driver.find_elements(By.CSS_SELECTOR, ".navbar-nav a, .navbar-nav form.oms-logout button")
     return {i.get_attribute("textContent").strip() for i in items}

@@ -10,6 +10,7 @@ them; the СМО takes one, loads its МЭК results and returns it for rework; 
 forms again and sends; the СМО sends it for signature; the executor, the chief accountant and the
 head sign with their PKCS#12 files, then the СМО signer; the registry is in «Закрытые реестры»
 with its documents.  Each step asserts what the page shows and leaves a screenshot."""
+
 from __future__ import annotations
 
 import os
@@ -40,9 +41,22 @@ def jobs(app):
     app.config.update(JOBS_MODE="rq", REDIS_URL=redis_url)
     app.extensions.pop("oms_redis", None)
     log = open(Path(os.environ.get("ARTIFACTS_DIR", "/tmp")) / "rq-worker-browser.log", "w")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "rq"), "worker", "--url", redis_url,
-                             "--worker-class", "app.jobs.worker.OmsWorker", "default", "documents"],
-                            cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "rq"),
+            "worker",
+            "--url",
+            redis_url,
+            "--worker-class",
+            "app.jobs.worker.OmsWorker",
+            "default",
+            "documents",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         yield "rq"
     finally:
@@ -100,16 +114,26 @@ def _registries(app, **filters):
 
     with app.app_context():
         db.session.expire_all()
-        return [(r.id, r.number, r.payer.code, r.reg_type, r.status)
-                for r in db.session.query(Registry).filter_by(**filters).order_by(Registry.id)]
+        return [
+            (r.id, r.number, r.payer.code, r.reg_type, r.status)
+            for r in db.session.query(Registry).filter_by(**filters).order_by(Registry.id)
+        ]
 
 
 def test_the_regional_manual_end_to_end(app, live_server, driver, shot, tmp_path, jobs):
     year, month = PERIOD
     period = f"{year}-{month:02d}"
     clean = write_archive(tmp_path / "clean", cases=30, seed=811, year=year, month=month, number=1)
-    broken = write_archive(tmp_path / "broken", cases=30, seed=812, year=year, month=month, number=2,
-                           error_rate=0.4, codes=["003F.00.0080", "003K.00.0620"])
+    broken = write_archive(
+        tmp_path / "broken",
+        cases=30,
+        seed=812,
+        year=year,
+        month=month,
+        number=2,
+        error_rate=0.4,
+        codes=["003F.00.0080", "003K.00.0620"],
+    )
     fixed = write_archive(tmp_path / "fixed", cases=30, seed=812, year=year, month=month, number=2)
     injected = {i["code"] for i in broken.injected}
     assert {"003F.00.0080", "003K.00.0620"} <= injected, injected
@@ -120,8 +144,7 @@ def test_the_regional_manual_end_to_end(app, live_server, driver, shot, tmp_path
     driver.find_element(By.NAME, "archives").send_keys(f"{clean.path}\n{broken.path}")
     shot("upload-form")
     submit(driver, driver.find_element(By.CSS_SELECTOR, "form:not(.oms-logout) button[type=submit]"))
-    _wait_rows(driver, live_server + "/files/list/", [clean.path.name, broken.path.name],
-               "Процесс загрузки завершен")
+    _wait_rows(driver, live_server + "/files/list/", [clean.path.name, broken.path.name], "Процесс загрузки завершен")
     shot("files-loaded")
 
     # the ФЛК figure opens the errors by code, a count opens the cases; the FLK_P protocol
@@ -208,8 +231,9 @@ def test_the_regional_manual_end_to_end(app, live_server, driver, shot, tmp_path
     run_action(driver, "Удалить")
     assert "удален, случаев возвращено" in body(driver)
     _form(driver, live_server, period, "АПП")
-    again = next(n for _, n, p, t, _ in _registries(app, year=year, month=month, status="Создан")
-                 if p == "14001" and t == "АПП")
+    again = next(
+        n for _, n, p, t, _ in _registries(app, year=year, month=month, status="Создан") if p == "14001" and t == "АПП"
+    )
     _set_status(driver, live_server, again, "Отправлен")
     _wait_rows(driver, live_server + "/registries/list/", [again], "Сформирован")
     shot("mo-sent-again")
@@ -223,8 +247,12 @@ def test_the_regional_manual_end_to_end(app, live_server, driver, shot, tmp_path
 
     # 9. executor → chief accountant → head, then the СМО signer, with the demo PKCS#12 files
     folder = Path(app.config["DEMO_PKI_DIR"])
-    for signer, expected in (("mo1_executor", "На подпись МО"), ("mo1_accountant", "На подпись МО"),
-                             ("mo1_head", "На подпись СМО"), ("smo1_signer", "Закрыт")):
+    for signer, expected in (
+        ("mo1_executor", "На подпись МО"),
+        ("mo1_accountant", "На подпись МО"),
+        ("mo1_head", "На подпись СМО"),
+        ("smo1_signer", "Закрыт"),
+    ):
         login(driver, live_server, signer)
         driver.get(live_server + "/registries/list/")
         icon = _row(driver, again).find_element(By.CSS_SELECTOR, "a.sign-registry")

@@ -1,4 +1,5 @@
 """The rule catalogue against the official Q015 table and the coverage of the tests."""
+
 from __future__ import annotations
 
 import re
@@ -32,12 +33,40 @@ def test_at_least_25_cross_element_q015_rules(q015):
     cross = {s.code for s in catalogue() if s.code[:4] in ("003F", "006F") and s.code in q015}
     assert len(cross) >= 25
     required = {
-        "003F.00.0080", "003F.00.0400", "003F.00.0410", "003F.00.2170", "006F.00.0010", "006F.00.0200",
-        "006F.00.0310", "006F.00.0570", "002F.00.0080", "002F.00.0130", "002F.00.0010", "006F.00.0100",
-        "006F.00.0330", "006F.00.0410", "006F.00.0400", "006F.00.0420", "006F.00.0530", "006F.00.0560",
-        "003F.00.0430", "003F.00.0740", "003F.00.0660", "003F.00.0800", "003F.00.0810", "006F.00.0370",
-        "003F.00.1720", "003F.00.1730", "003F.00.1740", "003F.00.1710", "003F.00.1530", "003F.00.1570",
-        "003F.00.1670", "003F.00.1690", "006F.00.0110", "006F.00.1040",
+        "003F.00.0080",
+        "003F.00.0400",
+        "003F.00.0410",
+        "003F.00.2170",
+        "006F.00.0010",
+        "006F.00.0200",
+        "006F.00.0310",
+        "006F.00.0570",
+        "002F.00.0080",
+        "002F.00.0130",
+        "002F.00.0010",
+        "006F.00.0100",
+        "006F.00.0330",
+        "006F.00.0410",
+        "006F.00.0400",
+        "006F.00.0420",
+        "006F.00.0530",
+        "006F.00.0560",
+        "003F.00.0430",
+        "003F.00.0740",
+        "003F.00.0660",
+        "003F.00.0800",
+        "003F.00.0810",
+        "006F.00.0370",
+        "003F.00.1720",
+        "003F.00.1730",
+        "003F.00.1740",
+        "003F.00.1710",
+        "003F.00.1530",
+        "003F.00.1570",
+        "003F.00.1670",
+        "003F.00.1690",
+        "006F.00.0110",
+        "006F.00.1040",
     }
     assert required <= {s.code for s in catalogue()}
 
@@ -65,20 +94,35 @@ def test_every_rule_has_a_test():
     from tests.controls import test_flk_header_rules as th
     from tests.controls import test_flk_nsi_rules as tn
     from tests.controls import test_flk_record_rules as tr
-    tested = ({c.code for c in tr.CASES} | {c.code for c in th.HEADER_CASES} | {c.code for c in th.PERSON_CASES}
-              | set(tn.SETUPS)
-              | {"006F.00.0110", "006F.00.1040", "002F.14.0040", "002F.14.0050", "002F.14.0060",
-                 "002F.14.0070", "002F.14.0080", "002F.14.0090"})   # test_flk_totals.py
+
+    tested = (
+        {c.code for c in tr.CASES}
+        | {c.code for c in th.HEADER_CASES}
+        | {c.code for c in th.PERSON_CASES}
+        | set(tn.SETUPS)
+        | {
+            "006F.00.0110",
+            "006F.00.1040",
+            "002F.14.0040",
+            "002F.14.0050",
+            "002F.14.0060",
+            "002F.14.0070",
+            "002F.14.0080",
+            "002F.14.0090",
+        }
+    )  # test_flk_totals.py
     untested = {s.code for s in catalogue()} - tested
     assert not untested, sorted(untested)
 
 
 def test_a_crashing_rule_is_reported_with_its_code(monkeypatch):
     import dataclasses
+
     spec = registry.get("006F.00.0570")
 
     def boom(r):
         raise ZeroDivisionError("bug")
+
     registry.REGISTRY.replace(dataclasses.replace(spec, fn=boom))
     try:
         with pytest.raises(RuleError) as e:
@@ -90,6 +134,7 @@ def test_a_crashing_rule_is_reported_with_its_code(monkeypatch):
 
 def test_rules_run_fast_enough():
     import time
+
     zaps = [amb_zap(i) for i in range(1, 501)]
     person, cx = adult(), ctx()
     start = time.perf_counter()

@@ -1,4 +1,5 @@
 """Header, file-name and L-file rules: one defect → exactly the code, at the element, fatal."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -23,7 +24,7 @@ from tests.controls.factory import (
 
 class HCase(NamedTuple):
     code: str
-    target: str            # "H" → ZL_LIST header, "L" → PERS_LIST header
+    target: str  # "H" → ZL_LIST header, "L" → PERS_LIST header
     changes: tuple
     at: str
     also: frozenset = frozenset()
@@ -51,12 +52,24 @@ HEADER_CASES = [
     H("002F.14.0030", at="SCHET/CODE_MO", sender_mo="140002"),
     L("002F.00.0050", ("ZGLV/VERSION", "3.1"), at="ZGLV/VERSION"),
     L("006F.00.0020", ("ZGLV/DATA", "2025-02-11"), at="ZGLV/DATA"),
-    L("006F.00.0060", ("ZGLV/FILENAME", "LM140001S14002_2501001"), at="ZGLV/FILENAME",
-      l_member_name="LM140001S14002_2501001.xml"),
-    L("006F.00.0080", ("ZGLV/FILENAME", "LM140001S14001_2401001"), at="ZGLV/FILENAME",
-      l_member_name="LM140001S14001_2401001.xml"),
-    L("006F.00.0100", ("ZGLV/FILENAME", "LM140001S14001_2502001"), at="ZGLV/FILENAME",
-      l_member_name="LM140001S14001_2502001.xml"),
+    L(
+        "006F.00.0060",
+        ("ZGLV/FILENAME", "LM140001S14002_2501001"),
+        at="ZGLV/FILENAME",
+        l_member_name="LM140001S14002_2501001.xml",
+    ),
+    L(
+        "006F.00.0080",
+        ("ZGLV/FILENAME", "LM140001S14001_2401001"),
+        at="ZGLV/FILENAME",
+        l_member_name="LM140001S14001_2401001.xml",
+    ),
+    L(
+        "006F.00.0100",
+        ("ZGLV/FILENAME", "LM140001S14001_2502001"),
+        at="ZGLV/FILENAME",
+        l_member_name="LM140001S14001_2502001.xml",
+    ),
     L("002F.14.0011", at="ZGLV/FILENAME", l_member_name="LM140001S14001_2501009.xml"),
     L("002F.14.0020", ("ZGLV/FILENAME1", "HM140001S14001_2501002"), at="ZGLV/FILENAME1"),
 ]
@@ -88,6 +101,7 @@ def test_version_table_can_be_overridden():
 
 def test_file_kind_comes_from_the_file_name():
     from app.controls.flk import FlkContext, parse_file_name
+
     assert FlkContext.from_header(header("CM140001S14001_2501001")).file_kind == "C"
     assert FlkContext.from_header(header("DPM140001T14_2501001")).file_kind == "X"
     p = parse_file_name("HM140001S14001_2501001.xml")

@@ -1,5 +1,6 @@
 """Reference-book checks (generic evaluator): each table row reports its own code when the
 value is not in the book or not valid on the date of care; unknown books are skipped."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -31,8 +32,15 @@ EXTRA_BOOKS = {  # books the demo subset does not carry
     "V020": [NsiEntry("30", "кардиологические")],
     "F006": [NsiEntry("1", "МЭК")],
 }
-SANK = E("SANK", E("S_CODE", "1"), E("S_SUM", "0.00"), E("S_TIP", "99"), E("DATE_ACT", "2025-02-20"),
-         E("NUM_ACT", "1"), E("S_IST", "1"))
+SANK = E(
+    "SANK",
+    E("S_CODE", "1"),
+    E("S_SUM", "0.00"),
+    E("S_TIP", "99"),
+    E("DATE_ACT", "2025-02-20"),
+    E("NUM_ACT", "1"),
+    E("S_IST", "1"),
+)
 
 
 def nsi():
@@ -65,8 +73,7 @@ SETUPS = {
     "001F.00.0310": ("record", "H", amb_zap, (("Z_SL/SL/PRVS", "9999"),), "Z_SL/SL/PRVS", ()),
     "001F.00.0620": ("record", "H", amb_zap, (("Z_SL/SL/USL/LPU", "999999"),), "Z_SL/SL/USL/LPU", ()),
     "001F.00.0630": ("record", "H", amb_zap, (("Z_SL/SL/USL/PROFIL", "999"),), "Z_SL/SL/USL/PROFIL", ()),
-    "001F.00.0661": ("record", "H", amb_zap, (("Z_SL/SL/USL/MR_USL_N/PRVS", "9999"),),
-                     "Z_SL/SL/USL/MR_USL_N/PRVS", ()),
+    "001F.00.0661": ("record", "H", amb_zap, (("Z_SL/SL/USL/MR_USL_N/PRVS", "9999"),), "Z_SL/SL/USL/MR_USL_N/PRVS", ()),
     "001F.00.0670": ("record", "H", amb_zap, (("+Z_SL/SANK", SANK),), "Z_SL/SANK/S_TIP", ()),
     "001F.00.0700": ("person", "H", None, (("W", "3"),), "W", ()),
     "001F.00.0710": ("person", "H", None, (("+W_P", "3"),), "W_P", ()),
@@ -127,9 +134,15 @@ def test_validity_dates_of_the_book_are_applied():
     assert {f.code for f in check_record(closed, adult(), ctx())} == {"001F.00.0210"}
     found = check_record(closed, adult(), ctx())[0]
     assert "15.01.2025" in found.comment
-    old = mutate(closed, ("Z_SL/DATE_Z_1", "2017-12-01"), ("Z_SL/DATE_Z_2", "2017-12-05"),
-                 ("Z_SL/SL/DATE_1", "2017-12-01"), ("Z_SL/SL/DATE_2", "2017-12-05"),
-                 ("Z_SL/SL/USL/DATE_IN", "2017-12-01"), ("Z_SL/SL/USL/DATE_OUT", "2017-12-01"))
+    old = mutate(
+        closed,
+        ("Z_SL/DATE_Z_1", "2017-12-01"),
+        ("Z_SL/DATE_Z_2", "2017-12-05"),
+        ("Z_SL/SL/DATE_1", "2017-12-01"),
+        ("Z_SL/SL/DATE_2", "2017-12-05"),
+        ("Z_SL/SL/USL/DATE_IN", "2017-12-01"),
+        ("Z_SL/SL/USL/DATE_OUT", "2017-12-01"),
+    )
     assert "001F.00.0210" not in {f.code for f in check_record(old, adult(), ctx(year=2017, month=12))}
     # the service date decides for USL elements: a diagnosis code opened after the service date
     lookup = nsi()

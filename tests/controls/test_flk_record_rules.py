@@ -1,6 +1,7 @@
 """Every record-scope ФЛК rule: a valid record gives nothing; one mutation gives exactly the
 rule's code (plus the listed companions that the same defect necessarily triggers), at the right
 element, line, SL_ID and IDSERV."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -32,7 +33,7 @@ class Case(NamedTuple):
     code: str
     base: Callable
     changes: tuple
-    at: str                       # path of the expected place ("PERS:…" for the L file)
+    at: str  # path of the expected place ("PERS:…" for the L file)
     also: frozenset = frozenset()
     kind: str = "H"
     person: Optional[Callable] = adult
@@ -49,8 +50,15 @@ def nb_amb():
 
 
 LEK_PR = E("LEK_PR", E("REGNUM", "000001"), E("CODE_SH", "sh0001"), E("DATE_INJ", "2025-01-12"))
-SANK = E("SANK", E("S_CODE", "1"), E("S_SUM", "100.00"), E("S_TIP", "1"), E("DATE_ACT", "2025-02-20"),
-         E("NUM_ACT", "1"), E("S_IST", "1"))
+SANK = E(
+    "SANK",
+    E("S_CODE", "1"),
+    E("S_SUM", "100.00"),
+    E("S_TIP", "1"),
+    E("DATE_ACT", "2025-02-20"),
+    E("NUM_ACT", "1"),
+    E("S_IST", "1"),
+)
 NAPR = E("NAPR", E("NAPR_DATE", "2025-01-15"), E("NAPR_MO", "140002"), E("NAPR_V", "1"))
 ONK_USL = "Z_SL/SL/ONK_SL/ONK_USL"
 
@@ -65,10 +73,22 @@ CASES: list[Case] = [
     C("002F.00.0130", nb_amb, ("PACIENT/NOVOR", "11101241"), at="PACIENT/NOVOR", person=newborn_pers),
     C("002F.00.0140", amb_zap, ("+PACIENT/VNOV_D", "100"), at="PACIENT/VNOV_D"),
     C("002F.00.0150", amb_zap, ("+Z_SL/VNOV_M", "3000"), at="Z_SL/VNOV_M"),
-    C("003F.00.0390", amb_zap, ("+PACIENT/VNOV_D", "1500"), ("+Z_SL/VNOV_M", "1500"),
-      at="PACIENT/VNOV_D", also={"003F.00.0450"}),
-    C("003F.00.0450", amb_zap, ("+PACIENT/VNOV_D", "1500"), ("+Z_SL/VNOV_M", "1500"),
-      at="Z_SL/VNOV_M", also={"003F.00.0390"}),
+    C(
+        "003F.00.0390",
+        amb_zap,
+        ("+PACIENT/VNOV_D", "1500"),
+        ("+Z_SL/VNOV_M", "1500"),
+        at="PACIENT/VNOV_D",
+        also={"003F.00.0450"},
+    ),
+    C(
+        "003F.00.0450",
+        amb_zap,
+        ("+PACIENT/VNOV_D", "1500"),
+        ("+Z_SL/VNOV_M", "1500"),
+        at="Z_SL/VNOV_M",
+        also={"003F.00.0390"},
+    ),
     C("003F.00.0080", amb_zap, ("+PACIENT/SPOLIS", "АБ"), at="PACIENT/SPOLIS"),
     C("003F.00.2170", amb_zap, ("PACIENT/ENP", None), at="PACIENT"),
     C("003F.00.0110", amb_zap, ("PACIENT/VPOLIS", "1"), at="PACIENT"),
@@ -77,8 +97,7 @@ CASES: list[Case] = [
     C("006F.00.0030", amb_zap, ("Z_SL/LPU", "140002"), at="Z_SL/LPU"),
     # ---- referral
     C("003F.00.0400", hosp_zap, ("Z_SL/NPR_MO", None), at="Z_SL", also={"003F.00.0401"}),
-    C("003F.00.0400", day_zap, ("Z_SL/NPR_MO", None), ("Z_SL/NPR_DATE", None), at="Z_SL",
-      also={"003F.00.0410"}),
+    C("003F.00.0400", day_zap, ("Z_SL/NPR_MO", None), ("Z_SL/NPR_DATE", None), at="Z_SL", also={"003F.00.0410"}),
     C("003F.00.0410", hosp_zap, ("Z_SL/NPR_DATE", None), at="Z_SL", also={"003F.00.0402"}),
     C("003F.00.0401", amb_zap, ("+Z_SL/NPR_DATE", "2025-01-09"), at="Z_SL"),
     C("003F.00.0402", amb_zap, ("+Z_SL/NPR_MO", "140002"), at="Z_SL"),
@@ -96,16 +115,22 @@ CASES: list[Case] = [
     C("003F.00.0700", hosp_zap, ("Z_SL/SL/P_PER", None), at="Z_SL/SL"),
     C("003F.00.0710", amb_zap, ("+Z_SL/SL/P_PER", "1"), at="Z_SL/SL/P_PER"),
     C("003F.00.0800", hosp_zap, ("Z_SL/SL/KSG_KPG", None), at="Z_SL/SL"),
-    C("003F.00.0810", amb_zap, ("+Z_SL/SL/KSG_KPG", E("KSG_KPG", E("N_KSG", "st13.005"), E("VER_KSG", "2025"))),
-      at="Z_SL/SL/KSG_KPG"),
+    C(
+        "003F.00.0810",
+        amb_zap,
+        ("+Z_SL/SL/KSG_KPG", E("KSG_KPG", E("N_KSG", "st13.005"), E("VER_KSG", "2025"))),
+        at="Z_SL/SL/KSG_KPG",
+    ),
     C("003F.00.1100", hosp_zap, ("Z_SL/SL/KSG_KPG/N_KSG", None), at="Z_SL/SL/KSG_KPG", also={"003F.00.1120"}),
     C("003F.00.1120", hosp_zap, ("Z_SL/SL/KSG_KPG/N_KSG", None), at="Z_SL/SL/KSG_KPG", also={"003F.00.1100"}),
-    C("003F.00.1110", hosp_zap, ("+Z_SL/SL/KSG_KPG/N_KPG", "1"), at="Z_SL/SL/KSG_KPG/N_KSG",
-      also={"003F.00.1130"}),
-    C("003F.00.1130", hosp_zap, ("+Z_SL/SL/KSG_KPG/N_KPG", "1"), at="Z_SL/SL/KSG_KPG/N_KPG",
-      also={"003F.00.1110"}),
-    C("003F.00.1140", hosp_zap, ("+Z_SL/SL/KSG_KPG/SL_KOEF", E("SL_KOEF", E("IDSL", "1"), E("Z_SL", "1.10000"))),
-      at="Z_SL/SL/KSG_KPG"),
+    C("003F.00.1110", hosp_zap, ("+Z_SL/SL/KSG_KPG/N_KPG", "1"), at="Z_SL/SL/KSG_KPG/N_KSG", also={"003F.00.1130"}),
+    C("003F.00.1130", hosp_zap, ("+Z_SL/SL/KSG_KPG/N_KPG", "1"), at="Z_SL/SL/KSG_KPG/N_KPG", also={"003F.00.1110"}),
+    C(
+        "003F.00.1140",
+        hosp_zap,
+        ("+Z_SL/SL/KSG_KPG/SL_KOEF", E("SL_KOEF", E("IDSL", "1"), E("Z_SL", "1.10000"))),
+        at="Z_SL/SL/KSG_KPG",
+    ),
     C("003F.00.1150", hosp_zap, ("+Z_SL/SL/KSG_KPG/IT_SL", "1.10000"), at="Z_SL/SL/KSG_KPG/IT_SL"),
     C("002F.00.0440", hosp_zap, ("Z_SL/SL/KSG_KPG/KSG_PG", "2"), at="Z_SL/SL/KSG_KPG/KSG_PG"),
     C("002F.00.0450", hosp_zap, ("Z_SL/SL/KSG_KPG/SL_K", "3"), at="Z_SL/SL/KSG_KPG/SL_K"),
@@ -121,8 +146,7 @@ CASES: list[Case] = [
     C("006F.00.0440", amb_zap, ("+Z_SL/SL/DS2", "I11.9"), ("+Z_SL/SL/DS3", "I11.9"), at="Z_SL/SL/DS2"),
     C("006F.00.0450", amb_zap, ("+Z_SL/SL/CODE_MES1", "X1"), ("+Z_SL/SL/CODE_MES2", "X1"), at="Z_SL/SL/CODE_MES1"),
     # ---- allowed values
-    C("002F.00.0160", amb_zap, ("+Z_SL/OS_SLUCH", "3"), at="Z_SL/OS_SLUCH",
-      pchanges=(("OT", None), ("+DOST", "1"))),
+    C("002F.00.0160", amb_zap, ("+Z_SL/OS_SLUCH", "3"), at="Z_SL/OS_SLUCH", pchanges=(("OT", None), ("+DOST", "1"))),
     C("002F.00.0170", hosp_zap, ("Z_SL/SL/P_PER", "4"), ("+Z_SL/VB_P", "2"), at="Z_SL/VB_P"),
     C("002F.00.0180", amb_zap, ("+Z_SL/OPLATA", "5"), at="Z_SL/OPLATA"),
     C("002F.00.0220", amb_zap, ("Z_SL/SL/DET", "2"), at="Z_SL/SL/DET"),
@@ -167,8 +191,13 @@ CASES: list[Case] = [
     C("006F.00.0410", hosp_zap, ("Z_SL/SL/DATE_2", "2025-01-09"), at="Z_SL/SL/DATE_1"),
     C("006F.00.0420", hosp_zap, ("Z_SL/SL/DATE_2", "2025-01-20"), at="Z_SL/SL/DATE_2"),
     C("006F.00.0530", amb_zap, ("Z_SL/SL/USL/DATE_IN", "2025-01-09"), at="Z_SL/SL/USL/DATE_IN"),
-    C("006F.00.0550", amb_zap, ("Z_SL/SL/USL/DATE_IN", "2025-01-12"), ("Z_SL/SL/USL/DATE_OUT", "2025-01-11"),
-      at="Z_SL/SL/USL/DATE_IN"),
+    C(
+        "006F.00.0550",
+        amb_zap,
+        ("Z_SL/SL/USL/DATE_IN", "2025-01-12"),
+        ("Z_SL/SL/USL/DATE_OUT", "2025-01-11"),
+        at="Z_SL/SL/USL/DATE_IN",
+    ),
     C("006F.00.0560", amb_zap, ("Z_SL/SL/USL/DATE_OUT", "2025-01-16"), at="Z_SL/SL/USL/DATE_OUT"),
     C("006F.00.0160", amb_zap, at="Z_SL/DATE_Z_2", year=2024),
     C("006F.00.0180", amb_zap, ("Z_SL/DATE_Z_2", "2025-02-01"), at="Z_SL/DATE_Z_2"),
@@ -178,8 +207,14 @@ CASES: list[Case] = [
     C("006F.00.0570", amb_zap, ("Z_SL/SL/USL/TARIF", "1600.00"), at="Z_SL/SL/USL/TARIF"),
     C("006F.00.1160", amb_zap, ("+Z_SL/SUMP", "1000.00"), at="Z_SL/SUMP"),
     C("006F.00.1180", amb_zap, ("+Z_SL/OPLATA", "2"), ("+Z_SL/SUMP", "1500.00"), at="Z_SL/SUMP"),
-    C("006F.00.1190", amb_zap, ("+Z_SL/OPLATA", "1"), ("+Z_SL/SUMP", "1000.00"), ("+Z_SL/SANK_IT", "500.00"),
-      at="Z_SL/SUMP"),
+    C(
+        "006F.00.1190",
+        amb_zap,
+        ("+Z_SL/OPLATA", "1"),
+        ("+Z_SL/SUMP", "1000.00"),
+        ("+Z_SL/SANK_IT", "500.00"),
+        at="Z_SL/SUMP",
+    ),
     C("003F.00.0590", amb_zap, ("+Z_SL/SANK", SANK), at="Z_SL"),
     # ---- ЗНО (C file)
     C("003F.00.0062", onco_zap, ("Z_SL/SL/DS1", "I10"), at="Z_SL", also={"003F.00.0912"}, kind="C"),
@@ -194,57 +229,171 @@ CASES: list[Case] = [
     C("003F.00.1000", onco_zap, ("Z_SL/SL/ONK_SL/ONK_N", None), at="Z_SL/SL/ONK_SL", kind="C"),
     C("003F.00.1010", onco_zap, ("Z_SL/SL/ONK_SL/ONK_M", None), at="Z_SL/SL/ONK_SL", kind="C"),
     C("003F.00.1020", onco_zap, ("+Z_SL/SL/ONK_SL/MTSTZ", "1"), at="Z_SL/SL/ONK_SL/MTSTZ", kind="C"),
-    C("002F.00.0360", onco_zap, ("Z_SL/SL/ONK_SL/DS1_T", "1"), ("+Z_SL/SL/ONK_SL/MTSTZ", "2"),
-      at="Z_SL/SL/ONK_SL/MTSTZ", kind="C"),
-    C("003F.00.1030", onco_zap, (f"{ONK_USL}/USL_TIP", "3"), (f"{ONK_USL}/HIR_TIP", None),
-      (f"+{ONK_USL}/LUCH_TIP", "1"), at="Z_SL/SL/ONK_SL", also={"003F.00.1050"}, kind="C"),
-    C("003F.00.1050", onco_zap, (f"{ONK_USL}/USL_TIP", "3"), (f"{ONK_USL}/HIR_TIP", None),
-      (f"+{ONK_USL}/LUCH_TIP", "1"), at="Z_SL/SL/ONK_SL", also={"003F.00.1030"}, kind="C"),
+    C(
+        "002F.00.0360",
+        onco_zap,
+        ("Z_SL/SL/ONK_SL/DS1_T", "1"),
+        ("+Z_SL/SL/ONK_SL/MTSTZ", "2"),
+        at="Z_SL/SL/ONK_SL/MTSTZ",
+        kind="C",
+    ),
+    C(
+        "003F.00.1030",
+        onco_zap,
+        (f"{ONK_USL}/USL_TIP", "3"),
+        (f"{ONK_USL}/HIR_TIP", None),
+        (f"+{ONK_USL}/LUCH_TIP", "1"),
+        at="Z_SL/SL/ONK_SL",
+        also={"003F.00.1050"},
+        kind="C",
+    ),
+    C(
+        "003F.00.1050",
+        onco_zap,
+        (f"{ONK_USL}/USL_TIP", "3"),
+        (f"{ONK_USL}/HIR_TIP", None),
+        (f"+{ONK_USL}/LUCH_TIP", "1"),
+        at="Z_SL/SL/ONK_SL",
+        also={"003F.00.1030"},
+        kind="C",
+    ),
     C("003F.00.1040", onco_zap, ("+Z_SL/SL/ONK_SL/SOD", "40.00"), at="Z_SL/SL/ONK_SL/SOD", kind="C"),
     C("003F.00.1060", onco_zap, ("+Z_SL/SL/ONK_SL/K_FR", "5"), at="Z_SL/SL/ONK_SL/K_FR", kind="C"),
-    C("003F.00.1070", onco_zap, ("+Z_SL/SL/ONK_SL/BSA", "1.80"), at="Z_SL/SL/ONK_SL",
-      also={"003F.00.1080"}, kind="C"),
-    C("003F.00.1080", onco_zap, ("+Z_SL/SL/ONK_SL/BSA", "1.80"), ("+Z_SL/SL/ONK_SL/WEI", "70.0"),
-      at="Z_SL/SL/ONK_SL", kind="C"),
+    C("003F.00.1070", onco_zap, ("+Z_SL/SL/ONK_SL/BSA", "1.80"), at="Z_SL/SL/ONK_SL", also={"003F.00.1080"}, kind="C"),
+    C(
+        "003F.00.1080",
+        onco_zap,
+        ("+Z_SL/SL/ONK_SL/BSA", "1.80"),
+        ("+Z_SL/SL/ONK_SL/WEI", "70.0"),
+        at="Z_SL/SL/ONK_SL",
+        kind="C",
+    ),
     C("003F.00.1090", onco_zap, (ONK_USL, None), at="Z_SL/SL/ONK_SL", kind="C"),
     C("002F.00.0400", onco_zap, ("Z_SL/SL/ONK_SL/B_DIAG/DIAG_TIP", "3"), at="Z_SL/SL/ONK_SL/B_DIAG/DIAG_TIP", kind="C"),
     C("002F.00.0410", onco_zap, ("Z_SL/SL/ONK_SL/B_DIAG/REC_RSLT", "2"), at="Z_SL/SL/ONK_SL/B_DIAG/REC_RSLT", kind="C"),
     C("003F.00.1250", onco_zap, ("Z_SL/SL/ONK_SL/B_DIAG/DIAG_RSLT", None), at="Z_SL/SL/ONK_SL/B_DIAG", kind="C"),
     C("003F.00.1260", onco_zap, ("Z_SL/SL/ONK_SL/B_DIAG/REC_RSLT", None), at="Z_SL/SL/ONK_SL/B_DIAG", kind="C"),
-    C("006F.00.0510", onco_zap, ("Z_SL/SL/ONK_SL/B_PROT/D_PROT", "2025-01-21"), at="Z_SL/SL/ONK_SL/B_PROT/D_PROT",
-      kind="C"),
+    C(
+        "006F.00.0510",
+        onco_zap,
+        ("Z_SL/SL/ONK_SL/B_PROT/D_PROT", "2025-01-21"),
+        at="Z_SL/SL/ONK_SL/B_PROT/D_PROT",
+        kind="C",
+    ),
     C("003F.00.1410", onco_zap, (f"{ONK_USL}/HIR_TIP", None), at=ONK_USL, kind="C"),
     C("003F.00.1420", onco_zap, (f"{ONK_USL}/USL_TIP", "5"), at=f"{ONK_USL}/HIR_TIP", kind="C"),
-    C("003F.00.1430", onco_zap, (f"{ONK_USL}/USL_TIP", "2"), (f"{ONK_USL}/HIR_TIP", None),
-      (f"+{ONK_USL}/LEK_TIP_V", "1"), (f"+{ONK_USL}/LEK_PR", LEK_PR), at=ONK_USL, kind="C"),
-    C("003F.00.1450", onco_zap, (f"{ONK_USL}/USL_TIP", "2"), (f"{ONK_USL}/HIR_TIP", None),
-      (f"+{ONK_USL}/LEK_TIP_L", "1"), (f"+{ONK_USL}/LEK_PR", LEK_PR), at=ONK_USL, kind="C"),
-    C("003F.00.1490", onco_zap, (f"{ONK_USL}/USL_TIP", "2"), (f"{ONK_USL}/HIR_TIP", None),
-      (f"+{ONK_USL}/LEK_TIP_L", "1"), (f"+{ONK_USL}/LEK_TIP_V", "1"), at=ONK_USL, kind="C"),
+    C(
+        "003F.00.1430",
+        onco_zap,
+        (f"{ONK_USL}/USL_TIP", "2"),
+        (f"{ONK_USL}/HIR_TIP", None),
+        (f"+{ONK_USL}/LEK_TIP_V", "1"),
+        (f"+{ONK_USL}/LEK_PR", LEK_PR),
+        at=ONK_USL,
+        kind="C",
+    ),
+    C(
+        "003F.00.1450",
+        onco_zap,
+        (f"{ONK_USL}/USL_TIP", "2"),
+        (f"{ONK_USL}/HIR_TIP", None),
+        (f"+{ONK_USL}/LEK_TIP_L", "1"),
+        (f"+{ONK_USL}/LEK_PR", LEK_PR),
+        at=ONK_USL,
+        kind="C",
+    ),
+    C(
+        "003F.00.1490",
+        onco_zap,
+        (f"{ONK_USL}/USL_TIP", "2"),
+        (f"{ONK_USL}/HIR_TIP", None),
+        (f"+{ONK_USL}/LEK_TIP_L", "1"),
+        (f"+{ONK_USL}/LEK_TIP_V", "1"),
+        at=ONK_USL,
+        kind="C",
+    ),
     C("003F.00.1440", onco_zap, (f"+{ONK_USL}/LEK_TIP_L", "1"), at=f"{ONK_USL}/LEK_TIP_L", kind="C"),
     C("003F.00.1460", onco_zap, (f"+{ONK_USL}/LEK_TIP_V", "1"), at=f"{ONK_USL}/LEK_TIP_V", kind="C"),
     C("003F.00.1480", onco_zap, (f"+{ONK_USL}/LUCH_TIP", "1"), at=f"{ONK_USL}/LUCH_TIP", kind="C"),
     C("003F.00.1500", onco_zap, (f"+{ONK_USL}/LEK_PR", LEK_PR), at=f"{ONK_USL}/LEK_PR", kind="C"),
-    C("003F.00.1470", onco_zap, (f"{ONK_USL}/USL_TIP", "3"), (f"{ONK_USL}/HIR_TIP", None),
-      ("+Z_SL/SL/ONK_SL/SOD", "40.00"), ("+Z_SL/SL/ONK_SL/K_FR", "5"), at=ONK_USL, kind="C"),
+    C(
+        "003F.00.1470",
+        onco_zap,
+        (f"{ONK_USL}/USL_TIP", "3"),
+        (f"{ONK_USL}/HIR_TIP", None),
+        ("+Z_SL/SL/ONK_SL/SOD", "40.00"),
+        ("+Z_SL/SL/ONK_SL/K_FR", "5"),
+        at=ONK_USL,
+        kind="C",
+    ),
     C("002F.00.0420", onco_zap, (f"+{ONK_USL}/PPTR", "2"), at=f"{ONK_USL}/PPTR", kind="C"),
-    C("006F.00.0610", onco_zap, (f"{ONK_USL}/USL_TIP", "2"), (f"{ONK_USL}/HIR_TIP", None),
-      (f"+{ONK_USL}/LEK_TIP_L", "1"), (f"+{ONK_USL}/LEK_TIP_V", "1"), (f"+{ONK_USL}/LEK_PR", LEK_PR),
-      (f"{ONK_USL}/LEK_PR/DATE_INJ", "2025-01-09"), at=f"{ONK_USL}/LEK_PR/DATE_INJ", kind="C"),
-    C("006F.00.0620", onco_zap, (f"{ONK_USL}/USL_TIP", "2"), (f"{ONK_USL}/HIR_TIP", None),
-      (f"+{ONK_USL}/LEK_TIP_L", "1"), (f"+{ONK_USL}/LEK_TIP_V", "1"), (f"+{ONK_USL}/LEK_PR", LEK_PR),
-      (f"{ONK_USL}/LEK_PR/DATE_INJ", "2025-01-21"), at=f"{ONK_USL}/LEK_PR/DATE_INJ", kind="C"),
+    C(
+        "006F.00.0610",
+        onco_zap,
+        (f"{ONK_USL}/USL_TIP", "2"),
+        (f"{ONK_USL}/HIR_TIP", None),
+        (f"+{ONK_USL}/LEK_TIP_L", "1"),
+        (f"+{ONK_USL}/LEK_TIP_V", "1"),
+        (f"+{ONK_USL}/LEK_PR", LEK_PR),
+        (f"{ONK_USL}/LEK_PR/DATE_INJ", "2025-01-09"),
+        at=f"{ONK_USL}/LEK_PR/DATE_INJ",
+        kind="C",
+    ),
+    C(
+        "006F.00.0620",
+        onco_zap,
+        (f"{ONK_USL}/USL_TIP", "2"),
+        (f"{ONK_USL}/HIR_TIP", None),
+        (f"+{ONK_USL}/LEK_TIP_L", "1"),
+        (f"+{ONK_USL}/LEK_TIP_V", "1"),
+        (f"+{ONK_USL}/LEK_PR", LEK_PR),
+        (f"{ONK_USL}/LEK_PR/DATE_INJ", "2025-01-21"),
+        at=f"{ONK_USL}/LEK_PR/DATE_INJ",
+        kind="C",
+    ),
     C("003F.00.1190", onco_zap, ("+Z_SL/SL/NAPR", NAPR), ("Z_SL/SL/NAPR/NAPR_V", "3"), at="Z_SL/SL/NAPR", kind="C"),
-    C("003F.00.1200", onco_zap, ("+Z_SL/SL/NAPR", NAPR), ("+Z_SL/SL/NAPR/MET_ISSL", "1"),
-      ("+Z_SL/SL/NAPR/NAPR_USL", "A06.09.005"), at="Z_SL/SL/NAPR/MET_ISSL", kind="C"),
-    C("003F.00.1210", onco_zap, ("+Z_SL/SL/NAPR", NAPR), ("Z_SL/SL/NAPR/NAPR_V", "3"),
-      ("+Z_SL/SL/NAPR/MET_ISSL", "1"), at="Z_SL/SL/NAPR", kind="C"),
-    C("003F.00.1220", onco_zap, ("+Z_SL/SL/NAPR", NAPR), ("+Z_SL/SL/NAPR/NAPR_USL", "A06.09.005"),
-      at="Z_SL/SL/NAPR/NAPR_USL", kind="C"),
-    C("006F.00.0580", onco_zap, ("+Z_SL/SL/NAPR", NAPR), ("Z_SL/SL/NAPR/NAPR_DATE", "2025-01-21"),
-      at="Z_SL/SL/NAPR/NAPR_DATE", kind="C"),
-    C("006F.00.0590", onco_zap, ("+Z_SL/SL/NAPR", NAPR), ("Z_SL/SL/NAPR/NAPR_DATE", "2025-01-09"),
-      at="Z_SL/SL/NAPR/NAPR_DATE", kind="C"),
+    C(
+        "003F.00.1200",
+        onco_zap,
+        ("+Z_SL/SL/NAPR", NAPR),
+        ("+Z_SL/SL/NAPR/MET_ISSL", "1"),
+        ("+Z_SL/SL/NAPR/NAPR_USL", "A06.09.005"),
+        at="Z_SL/SL/NAPR/MET_ISSL",
+        kind="C",
+    ),
+    C(
+        "003F.00.1210",
+        onco_zap,
+        ("+Z_SL/SL/NAPR", NAPR),
+        ("Z_SL/SL/NAPR/NAPR_V", "3"),
+        ("+Z_SL/SL/NAPR/MET_ISSL", "1"),
+        at="Z_SL/SL/NAPR",
+        kind="C",
+    ),
+    C(
+        "003F.00.1220",
+        onco_zap,
+        ("+Z_SL/SL/NAPR", NAPR),
+        ("+Z_SL/SL/NAPR/NAPR_USL", "A06.09.005"),
+        at="Z_SL/SL/NAPR/NAPR_USL",
+        kind="C",
+    ),
+    C(
+        "006F.00.0580",
+        onco_zap,
+        ("+Z_SL/SL/NAPR", NAPR),
+        ("Z_SL/SL/NAPR/NAPR_DATE", "2025-01-21"),
+        at="Z_SL/SL/NAPR/NAPR_DATE",
+        kind="C",
+    ),
+    C(
+        "006F.00.0590",
+        onco_zap,
+        ("+Z_SL/SL/NAPR", NAPR),
+        ("Z_SL/SL/NAPR/NAPR_DATE", "2025-01-09"),
+        at="Z_SL/SL/NAPR/NAPR_DATE",
+        kind="C",
+    ),
     C("003F.00.1230", onco_zap, ("Z_SL/SL/CONS/DT_CONS", None), at="Z_SL/SL/CONS", kind="C"),
     C("003F.00.1240", onco_zap, ("Z_SL/SL/CONS/PR_CONS", "0"), at="Z_SL/SL/CONS/DT_CONS", kind="C"),
     C("006F.00.0600", onco_zap, ("Z_SL/SL/CONS/DT_CONS", "2025-01-21"), at="Z_SL/SL/CONS/DT_CONS", kind="C"),
@@ -268,10 +417,22 @@ CASES: list[Case] = [
     C("003F.00.1680", amb_zap, at="PERS:W_P", pchanges=(("+W_P", "2"),)),
     C("003F.00.1690", nb_amb, at="PERS:", person=newborn_pers, pchanges=(("DR_P", None),)),
     C("003F.00.1700", amb_zap, at="PERS:DR_P", pchanges=(("+DR_P", "1950-01-01"),)),
-    C("003F.00.1720", amb_zap, ("PACIENT/VPOLIS", "1"), ("+PACIENT/ST_OKATO", "98000"), at="PERS:",
-      pchanges=(("DOCTYPE", None),)),
-    C("003F.00.1730", amb_zap, ("PACIENT/VPOLIS", "1"), ("+PACIENT/ST_OKATO", "98000"), at="PERS:",
-      pchanges=(("DOCSER", None),)),
+    C(
+        "003F.00.1720",
+        amb_zap,
+        ("PACIENT/VPOLIS", "1"),
+        ("+PACIENT/ST_OKATO", "98000"),
+        at="PERS:",
+        pchanges=(("DOCTYPE", None),),
+    ),
+    C(
+        "003F.00.1730",
+        amb_zap,
+        ("PACIENT/VPOLIS", "1"),
+        ("+PACIENT/ST_OKATO", "98000"),
+        at="PERS:",
+        pchanges=(("DOCSER", None),),
+    ),
     C("003F.00.1740", amb_zap, ("PACIENT/VPOLIS", "2"), at="PERS:", pchanges=(("DOCNUM", None),)),
     C("003F.00.0330", amb_zap, ("PACIENT/VPOLIS", "2"), at="PERS:", pchanges=(("DOCDATE", None),)),
     C("003F.00.0340", amb_zap, ("PACIENT/VPOLIS", "2"), at="PERS:", pchanges=(("DOCORG", None),)),
@@ -283,8 +444,16 @@ def _case_id(c: Case) -> str:
     return f"{c.code}-{'+'.join(p for p, _ in c.changes + c.pchanges) or 'ctx'}"
 
 
-BASES = [("H", amb_zap, adult), ("H", hosp_zap, adult), ("H", day_zap, adult), ("H", smp_zap, adult),
-         ("C", onco_zap, adult), ("H", nb_amb, newborn_pers), ("X", amb_zap, adult), ("T", amb_zap, adult)]
+BASES = [
+    ("H", amb_zap, adult),
+    ("H", hosp_zap, adult),
+    ("H", day_zap, adult),
+    ("H", smp_zap, adult),
+    ("C", onco_zap, adult),
+    ("H", nb_amb, newborn_pers),
+    ("X", amb_zap, adult),
+    ("T", amb_zap, adult),
+]
 
 
 @pytest.mark.parametrize("kind,base,person", BASES, ids=[f"{k}-{b.__name__}" for k, b, _ in BASES])
@@ -327,6 +496,7 @@ def test_rule_disabled_by_the_fund_is_not_run():
     cx = ctx()
     assert {f.code for f in check_record(zap, adult(), cx)} == {"006F.00.0570"}
     from app.controls.flk import catalogue
+
     cx_off = ctx(rules=RuleBook.only(s.code for s in catalogue() if s.code != "006F.00.0570"))
     assert check_record(zap, adult(), cx_off) == []
 
@@ -345,9 +515,16 @@ def test_person_rules_skipped_without_person():
 
 
 def test_malformed_values_do_not_crash_and_do_not_fire():
-    zap = mutate(amb_zap(), ("Z_SL/DATE_Z_1", "2025-13-45"), ("Z_SL/USL_OK", "три"), ("Z_SL/SUMV", "1,5e3"),
-                 ("Z_SL/SL/DATE_1", "10.01.2025"), ("Z_SL/SL/USL/TARIF", "NaN"), ("Z_SL/IDSP", ""),
-                 ("PACIENT/NOVOR", None))
+    zap = mutate(
+        amb_zap(),
+        ("Z_SL/DATE_Z_1", "2025-13-45"),
+        ("Z_SL/USL_OK", "три"),
+        ("Z_SL/SUMV", "1,5e3"),
+        ("Z_SL/SL/DATE_1", "10.01.2025"),
+        ("Z_SL/SL/USL/TARIF", "NaN"),
+        ("Z_SL/IDSP", ""),
+        ("PACIENT/NOVOR", None),
+    )
     found = check_record(zap, mutate(adult(), ("DR", "15/05/1980")), ctx())
     # only NSI look-ups of the garbage values may fire; no date/sum/presence rule applies
     assert {f.code for f in found} <= {"001F.00.0160"}
@@ -355,5 +532,6 @@ def test_malformed_values_do_not_crash_and_do_not_fire():
 
 def test_missing_containers_do_not_crash():
     from app.formats.record import Node
+
     bare = Node("ZAP", children=[Node("N_ZAP", "1")])
     assert check_record(bare, None, ctx()) == []

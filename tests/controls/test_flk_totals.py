@@ -1,4 +1,5 @@
 """File-level rules fed record by record: counts, sums, uniqueness, persons in the L file."""
+
 from __future__ import annotations
 
 from app.controls.catalogue import RuleBook
@@ -40,9 +41,14 @@ def test_summav_must_equal_the_sum_of_sumv():
     h = header(sd_z="3", summav="48000.01")
     t = FileTotals(ctx(), person_ids={"P1", "P2", "P3"})
     feed(t, three())
-    [f] = t.finish(h)            # the header may also be given at the end
-    assert (f.code, f.element, f.base_element, f.value, f.fatal) == \
-        ("006F.00.1040", "SUMMAV", "SCHET", "48000.01", True)
+    [f] = t.finish(h)  # the header may also be given at the end
+    assert (f.code, f.element, f.base_element, f.value, f.fatal) == (
+        "006F.00.1040",
+        "SUMMAV",
+        "SCHET",
+        "48000.01",
+        True,
+    )
     assert "48000.00" in f.comment
 
 
@@ -89,7 +95,13 @@ def test_patient_must_exist_in_the_l_file_with_an_index():
     z = amb_zap(2, "P9")
     [f] = t.add(z)
     assert (f.code, f.element, f.value, f.n_zap, f.id_pac, f.line) == (
-        "002F.14.0080", "ID_PAC", "P9", "2", "P9", at(z, "PACIENT/ID_PAC").line)
+        "002F.14.0080",
+        "ID_PAC",
+        "P9",
+        "2",
+        "P9",
+        at(z, "PACIENT/ID_PAC").line,
+    )
 
 
 def test_patient_check_deferred_when_the_l_file_is_fed_after():
@@ -116,7 +128,7 @@ def test_duplicate_person_in_the_l_file():
 def test_switched_off_file_rules_are_not_reported():
     codes = frozenset(s.code for s in catalogue()) - {"002F.14.0040", "006F.00.0110"}
     t = FileTotals(ctx(rules=RuleBook.only(codes)), header=header(sd_z="5", summav="3000.00"), person_ids={"P1"})
-    assert feed(t, [amb_zap(1), amb_zap(1)]) != []           # IDCASE/SL_ID duplicates still on
+    assert feed(t, [amb_zap(1), amb_zap(1)]) != []  # IDCASE/SL_ID duplicates still on
     codes_found = {f.code for f in t.findings + t.finish()}
     assert "002F.14.0040" not in codes_found and "006F.00.0110" not in codes_found
     assert "002F.14.0050" in codes_found
@@ -130,5 +142,6 @@ def test_memory_is_keys_only():
 
 def test_one_shot_helper():
     from app.controls.flk import check_file_totals
+
     found = check_file_totals(header(sd_z="2", summav="48000.00"), three(), ctx(), persons=[adult("P1"), adult("P2")])
     assert sorted(f.code for f in found) == ["002F.14.0080", "006F.00.0110"]

@@ -1,4 +1,5 @@
 """Reader of the official rule tables Q015/Q016 (and regional Q022/Q023)."""
+
 from __future__ import annotations
 
 import io
@@ -19,10 +20,12 @@ def tables(official_reference):
 @pytest.fixture()
 def table(tables):
     """``table("Q015")``: the rows of an official rule table."""
+
     def read(name):
         path = tables / f"{name}.xml"
         assert path.is_file(), f"reference table missing: {path}"
         return read_rule_table(path)
+
     return read
 
 
@@ -42,7 +45,7 @@ def test_q015_has_800_rules(table):
     assert by["001F.00.0030"]["nsi_obj"] == "F003" and by["001F.00.0030"]["nsi_el"] == "mcod"
     assert by["003F.00.0061"]["valid_to"] == date(2020, 12, 31)
     assert by["003F.00.0080"]["message"].endswith(": VPOLIS<>1")
-    assert by["001F.00.0050"]["file_types"] == "X"           # a single TYPE_D
+    assert by["001F.00.0050"]["file_types"] == "X"  # a single TYPE_D
 
 
 def test_q016_has_314_checks(table):
@@ -63,16 +66,20 @@ def test_reading_streams(tables):
 
 
 def test_explicit_kind_wins():
-    doc = (b'<?xml version="1.0" encoding="windows-1251"?><packet><zglv><type>X</type></zglv>'
-           b'<zap><ID_TEST>001F.14.0001</ID_TEST><ID_EL>ZL_LIST/ZAP</ID_EL>'
-           b'<COMMENT>\xcf\xf0\xee\xe2\xe5\xf0\xea\xe0</COMMENT><DATEBEG>01.01.2025</DATEBEG><DATEEND/></zap></packet>')
+    doc = (
+        b'<?xml version="1.0" encoding="windows-1251"?><packet><zglv><type>X</type></zglv>'
+        b'<zap><ID_TEST>001F.14.0001</ID_TEST><ID_EL>ZL_LIST/ZAP</ID_EL>'
+        b'<COMMENT>\xcf\xf0\xee\xe2\xe5\xf0\xea\xe0</COMMENT><DATEBEG>01.01.2025</DATEBEG><DATEEND/></zap></packet>'
+    )
     [row] = read_rule_table(io.BytesIO(doc), kind="Q022")
     assert row["kind"] == "Q022" and row["message"] == "Проверка" and row["valid_from"] == date(2025, 1, 1)
 
 
 def test_unsafe_or_foreign_documents_are_refused():
-    xxe = (b'<?xml version="1.0"?><!DOCTYPE packet [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-           b'<packet><zglv><type>FLK_MPF</type></zglv><zap><ID_TEST>&x;</ID_TEST></zap></packet>')
+    xxe = (
+        b'<?xml version="1.0"?><!DOCTYPE packet [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<packet><zglv><type>FLK_MPF</type></zglv><zap><ID_TEST>&x;</ID_TEST></zap></packet>'
+    )
     with pytest.raises(PacketError):
         read_rule_table(io.BytesIO(xxe))
     with pytest.raises(PacketError):

@@ -1,5 +1,6 @@
 """«Справочники» → the register of the insured (search, a person's policy history) and the
 tariffs: pages of the fund; МО and СМО users have neither the pages nor the menu entries."""
+
 from __future__ import annotations
 
 from app.demo.people import demo_person
@@ -23,8 +24,8 @@ def test_fund_specialist_searches_the_register_and_sees_the_policy_history(app, 
     by_name = b.get(f"/erzpersonview/list/?_flt_3_fam={one.fam}&_flt_0_dr={one.dr.isoformat()}")
     assert one.enp in by_name.get_data(as_text=True)
     show = b.get(f"/erzpersonview/show/{pid}").get_data(as_text=True)
-    assert f"{1:010d}" in show and one.enp in show                   # the old policy and the ЕНП one
-    assert "14001" in show and "14002" in show and "01.01.2020" in show   # СМО changed in 2020
+    assert f"{1:010d}" in show and one.enp in show  # the old policy and the ЕНП one
+    assert "14001" in show and "14002" in show and "01.01.2020" in show  # СМО changed in 2020
     by_policy = b.get(f"/erzpolicyview/list/?_flt_3_number={1:010d}").get_data(as_text=True)
     assert one.fam in by_policy and "ЯК" in by_policy
     tariffs = b.get("/tariffview/list/?_flt_3_code=B01.047.001").get_data(as_text=True)

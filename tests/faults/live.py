@@ -1,5 +1,6 @@
 """A real server process for the fault tests (gunicorn, as ``make run`` serves it) and a small HTTP
 client for it: a cookie session that logs in through the form, and API calls with a key."""
+
 from __future__ import annotations
 
 import http.cookiejar
@@ -29,8 +30,9 @@ def free_port() -> int:
 
 
 def flask(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    out = subprocess.run([str(BIN / "flask"), "--app", "run.py", *args], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [str(BIN / "flask"), "--app", "run.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
     if check and out.returncode != 0:
         raise AssertionError(f"flask {' '.join(args)}: {out.stdout[-2000:]} {out.stderr[-3000:]}")
     return out
@@ -49,9 +51,24 @@ class LiveServer:
     def start(self) -> "LiveServer":
         self._log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", "1", "--threads", "4", "--timeout", "600",
-             "--bind", f"127.0.0.1:{self.port}", "run:app"],
-            cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                str(BIN / "gunicorn"),
+                "--workers",
+                "1",
+                "--threads",
+                "4",
+                "--timeout",
+                "600",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "run:app",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -82,8 +99,7 @@ class Client:
     def __init__(self, base: str):
         self.base = base
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar),
-                                                  _NoRedirect())
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
         self.csrf: Optional[str] = None
 
     def request(self, method: str, path: str, data: Optional[bytes] = None, headers: Optional[dict] = None):
@@ -99,26 +115,36 @@ class Client:
 
     def fetch_csrf(self, path: str = "/login/") -> str:
         _status, body, _h = self.get(path)
-        m = (re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', body)
-             or re.search(rb'type="hidden" name="csrf_token" value="([^"]+)"', body))
+        m = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', body) or re.search(
+            rb'type="hidden" name="csrf_token" value="([^"]+)"', body
+        )
         self.csrf = m.group(1).decode() if m else None
         return self.csrf
 
     def login(self, username: str, password: str):
         self.fetch_csrf()
         form = urllib.parse.urlencode({"username": username, "password": password, "csrf_token": self.csrf})
-        return self.request("POST", "/login/", form.encode(),
-                            {"Content-Type": "application/x-www-form-urlencoded"})
+        return self.request("POST", "/login/", form.encode(), {"Content-Type": "application/x-www-form-urlencoded"})
 
-    def upload(self, path: str, files: list[Path], field: str = "archives", key: Optional[str] = None,
-               form: Optional[dict] = None):
+    def upload(
+        self,
+        path: str,
+        files: list[Path],
+        field: str = "archives",
+        key: Optional[str] = None,
+        form: Optional[dict] = None,
+    ):
         boundary = uuid.uuid4().hex
         parts = []
         for name, value in (form or {}).items():
             parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
         for f in files:
-            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{f.name}"\r\n'
-                         f'Content-Type: application/zip\r\n\r\n'.encode() + f.read_bytes() + b"\r\n")
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{f.name}"\r\n'
+                f'Content-Type: application/zip\r\n\r\n'.encode()
+                + f.read_bytes()
+                + b"\r\n"
+            )
         body = b"".join(parts) + f"--{boundary}--\r\n".encode()
         headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
         if key:

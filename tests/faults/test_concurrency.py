@@ -2,6 +2,7 @@
 accepted file and seven clear refusals (the unique index of loading names decides, not a check
 that races); twenty «Сформировать реестр» of one group at once give one success and clear
 refusals, with every case in exactly one registry."""
+
 from __future__ import annotations
 
 import threading
@@ -44,8 +45,7 @@ def _own_mo(app):
 
 def test_eight_uploads_of_one_archive_at_once_accept_one(app, tmp_path):
     code, login = _own_mo(app)
-    archive = demo(tmp_path, cases=3, seed=1301, number=7, year=2019, month=12, mo=code,
-                   first_person=9001).path
+    archive = demo(tmp_path, cases=3, seed=1301, number=7, year=2019, month=12, mo=code, first_person=9001).path
     name = f"HM{code}T14_1912_concurrent.zip"
 
     def upload(_i):
@@ -60,10 +60,12 @@ def test_eight_uploads_of_one_archive_at_once_accept_one(app, tmp_path):
     assert len(accepted) == 1, results
     assert all("еще загружается" in r for r in results if isinstance(r, str))
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(UploadedFile).where(
-            UploadedFile.archive_name == name)) == 1
+        assert (
+            db.session.scalar(select(func.count()).select_from(UploadedFile).where(UploadedFile.archive_name == name))
+            == 1
+        )
         row = db.session.get(UploadedFile, accepted[0])
-        row.status = FileStatus.ERR_UPLOAD             # it ends: the name may be uploaded again
+        row.status = FileStatus.ERR_UPLOAD  # it ends: the name may be uploaded again
         db.session.commit()
     assert isinstance(_together(app, 1, upload)[0], int)
 
@@ -71,8 +73,9 @@ def test_eight_uploads_of_one_archive_at_once_accept_one(app, tmp_path):
 def test_twenty_formations_at_once_give_one_success(app, tmp_path):
     code, login = _own_mo(app)
     with app.app_context():
-        row = load(demo(tmp_path, seed=1302, cases=40, year=2022, month=4, mo=code,
-                       first_person=9101).path, login=login)
+        row = load(
+            demo(tmp_path, seed=1302, cases=40, year=2022, month=4, mo=code, first_person=9101).path, login=login
+        )
         assert row.status == FileStatus.DONE, row.note
         file_id = row.id
 
@@ -83,9 +86,13 @@ def test_twenty_formations_at_once_give_one_success(app, tmp_path):
     assert sum(r.ok for r in results) == 1, [r.message for r in results]
     assert all(r.message in (NOTHING_TO_FORM, BUSY) for r in results if not r.ok)
     with app.app_context():
-        in_registries = db.session.scalar(select(func.count()).select_from(MedicalCase).where(
-            MedicalCase.file_id == file_id, MedicalCase.status == CaseStatus.IN_REGISTRY))
+        in_registries = db.session.scalar(
+            select(func.count())
+            .select_from(MedicalCase)
+            .where(MedicalCase.file_id == file_id, MedicalCase.status == CaseStatus.IN_REGISTRY)
+        )
         made = next(r for r in results if r.ok).registries
         assert in_registries == sum(r["cases"] for r in made) > 0
-        assert db.session.scalar(select(func.count()).select_from(Registry).where(
-            Registry.id.in_([r["id"] for r in made]))) == len(made)
+        assert db.session.scalar(
+            select(func.count()).select_from(Registry).where(Registry.id.in_([r["id"] for r in made]))
+        ) == len(made)

@@ -3,6 +3,7 @@ work-horse only, is killed with SIGKILL (as the OOM killer does) is found dead a
 «Ошибка при загрузке подготовленных данных», «Загрузка прервана: …» — with nothing of it left:
 no case, payload, patient or error row, no work folder; the same archive then loads again, and
 «Повторить» loads a failed file again from its stored archive."""
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,8 @@ from tests.registries.helpers import user
 pytestmark = pytest.mark.redis
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL")
-DEAD_AFTER = 6               # seconds of silence that make a job dead, in the test's processes
-LIMIT = 120                  # the issue's limit for production: ended within 2 minutes
+DEAD_AFTER = 6  # seconds of silence that make a job dead, in the test's processes
+LIMIT = 120  # the issue's limit for production: ended within 2 minutes
 
 
 @pytest.fixture()
@@ -42,9 +43,23 @@ def rq_mode(app):
     def start(name: str) -> subprocess.Popen:
         log = open(Path(os.environ.get("ARTIFACTS_DIR", "/tmp")) / f"rq-worker-{name}.log", "w")
         env = dict(os.environ, JOB_DEAD_AFTER_SECONDS=str(DEAD_AFTER))
-        proc = subprocess.Popen([str(Path(sys.executable).parent / "rq"), "worker", "--url", REDIS_URL,
-                                 "--worker-class", "app.jobs.worker.OmsWorker", "default", "documents"],
-                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "rq"),
+                "worker",
+                "--url",
+                REDIS_URL,
+                "--worker-class",
+                "app.jobs.worker.OmsWorker",
+                "default",
+                "documents",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         workers.append((proc, log))
         return proc
 
@@ -94,10 +109,15 @@ def _wait(app, file_id, done, seconds):
 def _left(app, file_id) -> dict:
     with app.app_context():
         cases = select(MedicalCase.id).where(MedicalCase.file_id == file_id)
-        return {m.__name__: db.session.scalar(select(func.count()).select_from(m).where(cond))
-                for m, cond in ((MedicalCase, MedicalCase.file_id == file_id), (Patient, Patient.file_id == file_id),
-                                (ControlError, ControlError.file_id == file_id),
-                                (CasePayload, CasePayload.case_id.in_(cases)))}
+        return {
+            m.__name__: db.session.scalar(select(func.count()).select_from(m).where(cond))
+            for m, cond in (
+                (MedicalCase, MedicalCase.file_id == file_id),
+                (Patient, Patient.file_id == file_id),
+                (ControlError, ControlError.file_id == file_id),
+                (CasePayload, CasePayload.case_id.in_(cases)),
+            )
+        }
 
 
 def _horse_of(pid: int) -> int:
@@ -113,13 +133,28 @@ def _horse_of(pid: int) -> int:
 
 def _big_file(tmp_path, number, mo_code):
     # large enough that the ФЛК is still running when the worker is killed
-    return write_archive(tmp_path / str(number), mo=mo_code, cases=20_000, persons=4000, number=number,
-                         seed=number, first_person=10_001).path
+    return write_archive(
+        tmp_path / str(number), mo=mo_code, cases=20_000, persons=4000, number=number, seed=number, first_person=10_001
+    ).path
 
 
 def _assert_ended(app, file_id, started, what):
-    row = _wait(app, file_id, lambda r: r.status not in (FileStatus.QUEUED, FileStatus.ARCHIVE, FileStatus.FLK,
-                                                       FileStatus.ERZ, FileStatus.MEK, FileStatus.RECALC), LIMIT)
+    row = _wait(
+        app,
+        file_id,
+        lambda r: (
+            r.status
+            not in (
+                FileStatus.QUEUED,
+                FileStatus.ARCHIVE,
+                FileStatus.FLK,
+                FileStatus.ERZ,
+                FileStatus.MEK,
+                FileStatus.RECALC,
+            )
+        ),
+        LIMIT,
+    )
     spent = time.monotonic() - started
     assert row.status == FileStatus.ERR_DB and row.note.startswith("Загрузка прервана:"), (row.status, row.note)
     assert _left(app, file_id) == {"MedicalCase": 0, "Patient": 0, "ControlError": 0, "CasePayload": 0}
@@ -135,13 +170,13 @@ def test_a_killed_worker_is_found_and_its_load_ended(app, rq_mode, mo, tmp_path)
     file_id = _upload(app, archive, login)
     worker = rq_mode("killed")
     _wait(app, file_id, lambda r: r.status == FileStatus.FLK and r.progress >= 10, 180)
-    assert _left(app, file_id)["MedicalCase"] > 0                 # it had written cases
-    horse = _horse_of(worker.pid)          # RQ puts the horse in a session of its own: kill both,
+    assert _left(app, file_id)["MedicalCase"] > 0  # it had written cases
+    horse = _horse_of(worker.pid)  # RQ puts the horse in a session of its own: kill both,
     os.killpg(worker.pid, signal.SIGKILL)  # as when the worker's machine or container is lost
     os.kill(horse, signal.SIGKILL)
     worker.wait(timeout=10)
     killed = time.monotonic()
-    rq_mode("survivor")                                          # its maintenance ends the dead job
+    rq_mode("survivor")  # its maintenance ends the dead job
     _assert_ended(app, file_id, killed, "worker killed")
     # the same archive loads again, to the end
     again = _upload(app, archive, login)
@@ -155,19 +190,20 @@ def test_a_killed_work_horse_is_found_and_retry_loads_the_file(app, rq_mode, mo,
     file_id = _upload(app, archive, login)
     worker = rq_mode("horse")
     _wait(app, file_id, lambda r: r.status == FileStatus.FLK and r.progress >= 10, 180)
-    os.kill(_horse_of(worker.pid), signal.SIGKILL)              # the OOM killer takes the horse only
+    os.kill(_horse_of(worker.pid), signal.SIGKILL)  # the OOM killer takes the horse only
     killed = time.monotonic()
     page = browser_factory()
     page.login(login, PASSWORD)
     deadline = time.monotonic() + LIMIT
     while _file(app, file_id).status == FileStatus.FLK and time.monotonic() < deadline:
-        page.get("/files/list/")                                 # the page's requests sweep too
+        page.get("/files/list/")  # the page's requests sweep too
         time.sleep(1)
     _assert_ended(app, file_id, killed, "work-horse killed")
-    assert worker.poll() is None                                # the worker itself lives on
+    assert worker.poll() is None  # the worker itself lives on
     with app.app_context():
-        result = retry_load(user(login), file_id)                # «Повторить», from the stored archive
+        result = retry_load(user(login), file_id)  # «Повторить», from the stored archive
     assert result.ok, result.message
-    row = _wait(app, file_id,
-                lambda r: r.status in (FileStatus.DONE, FileStatus.ERR_DB, FileStatus.ERR_VALIDATION), 300)
+    row = _wait(
+        app, file_id, lambda r: r.status in (FileStatus.DONE, FileStatus.ERR_DB, FileStatus.ERR_VALIDATION), 300
+    )
     assert row.status == FileStatus.DONE and row.records == 20_000, (row.status, row.note)

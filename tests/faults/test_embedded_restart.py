@@ -2,6 +2,7 @@
 in the middle of a load: on its next start the load that was running ends «Ошибка при загрузке
 подготовленных данных» / «Загрузка прервана: …» with nothing of it left, and the load that waited
 in the (in-memory) queue is queued again and ends «Процесс загрузки завершен»."""
+
 from __future__ import annotations
 
 import json
@@ -14,16 +15,28 @@ import pytest
 from app.demo.files import write_archive
 from tests.faults.live import Client, LiveServer, flask
 
-FINAL = ("Процесс загрузки завершен", "Ошибка при загрузке подготовленных данных", "Ошибка при валидации данных",
-         "Ошибка при загрузке файлов на сервер", "Ошибка формирования файла для ЕРЗ")
+FINAL = (
+    "Процесс загрузки завершен",
+    "Ошибка при загрузке подготовленных данных",
+    "Ошибка при валидации данных",
+    "Ошибка при загрузке файлов на сервер",
+    "Ошибка формирования файла для ЕРЗ",
+)
 
 
 @pytest.fixture()
 def embedded(tmp_path):
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "TEST_DATABASE_URL", "REDIS_URL", "JOBS_MODE", "SECRET_KEY")}
-    env.update(OMS_INSTANCE_DIR=str(tmp_path / "instance"), OMS_DATA_DIR=str(tmp_path / "data"),
-               DEMO_ERZ_PERSONS="3000", RATELIMIT_ENABLED="0")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "TEST_DATABASE_URL", "REDIS_URL", "JOBS_MODE", "SECRET_KEY")
+    }
+    env.update(
+        OMS_INSTANCE_DIR=str(tmp_path / "instance"),
+        OMS_DATA_DIR=str(tmp_path / "data"),
+        DEMO_ERZ_PERSONS="3000",
+        RATELIMIT_ENABLED="0",
+    )
     for args in (["db", "upgrade"], ["oms", "sync-roles"], ["oms", "sync-rules"], ["oms", "init-demo"]):
         flask(env, *args)
     out = flask(env, "oms", "api-key", "create", "--user", "mo1_operator", "--name", "faults").stdout
@@ -66,13 +79,13 @@ def test_a_restart_mid_load_ends_the_dead_load_and_runs_the_waiting_one(embedded
     assert code == 201, body
     ids = [f["id"] for f in json.loads(body)["result"]]
     _wait(client, key, ids[0], lambda r: r["status"] == "ФЛК" and r["progress"] >= 10, 180)
-    assert _status(client, key, ids[1])["status"] == "В очереди"      # one worker thread: it waits
+    assert _status(client, key, ids[1])["status"] == "В очереди"  # one worker thread: it waits
     server.kill()
     killed = time.monotonic()
 
     server = start()
     client = Client(server.url)
-    assert client.get("/health")[0] == 200                            # the first request after the start
+    assert client.get("/health")[0] == 200  # the first request after the start
     dead = _wait(client, key, ids[0], lambda r: r["status"] in FINAL, 120)
     spent = time.monotonic() - killed
     assert dead["status"] == "Ошибка при загрузке подготовленных данных", dead
@@ -80,9 +93,14 @@ def test_a_restart_mid_load_ends_the_dead_load_and_runs_the_waiting_one(embedded
     waiting = _wait(client, key, ids[1], lambda r: r["status"] in FINAL, 120)
     assert waiting["status"] == "Процесс загрузки завершен" and waiting["records"] == 5, waiting
     with sqlite3.connect(tmp / "instance" / "oms.db") as conn:
-        left = [conn.execute(sql, (ids[0],)).fetchone()[0] for sql in (
-            "SELECT count(*) FROM medical_case WHERE file_id = ?", "SELECT count(*) FROM patient WHERE file_id = ?",
-            "SELECT count(*) FROM control_error WHERE file_id = ?")]
+        left = [
+            conn.execute(sql, (ids[0],)).fetchone()[0]
+            for sql in (
+                "SELECT count(*) FROM medical_case WHERE file_id = ?",
+                "SELECT count(*) FROM patient WHERE file_id = ?",
+                "SELECT count(*) FROM control_error WHERE file_id = ?",
+            )
+        ]
     assert left == [0, 0, 0]
     assert not (tmp / "data" / "work" / str(ids[0])).exists()
     print(f"\nembedded server killed: the dead load ended {spent:.1f} s after the kill (with the restart)")

@@ -1,6 +1,7 @@
 """Redis stops under a production server (gunicorn, the test database, a Redis of the test's own):
 logging in still works (the login limiter counts in memory), an upload is refused with a clear
 message and stores nothing, and ``/health`` answers 503 naming Redis."""
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,23 @@ def own_redis(tmp_path):
             pytest.fail("redis-server is missing in CI")
         pytest.skip("redis-server is not installed: the Redis-down test runs in CI")
     port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(0.5)
     yield proc, f"redis://127.0.0.1:{port}/0"
     if proc.poll() is None:
@@ -52,7 +68,7 @@ def test_redis_down_login_works_upload_refused_health_503(app, own_redis, tmp_pa
     try:
         client = Client(server.url)
         status, body, _ = client.get("/health")
-        assert status == 503 and json.loads(body)["redis"] == "ok"    # Redis answers; no worker runs
+        assert status == 503 and json.loads(body)["redis"] == "ok"  # Redis answers; no worker runs
         redis_proc.kill()
         redis_proc.wait(timeout=10)
 
@@ -74,8 +90,8 @@ def test_redis_down_login_works_upload_refused_health_503(app, own_redis, tmp_pa
         assert status == 302
         page = client.get(headers["Location"].replace(server.url, ""))[1].decode()
         assert QUEUE_DOWN in page
-        assert _files(app) == before                                  # nothing stored: no row,
-        assert (sorted(stored.glob("*")) if stored.exists() else []) == archives    # no archive
+        assert _files(app) == before  # nothing stored: no row,
+        assert (sorted(stored.glob("*")) if stored.exists() else []) == archives  # no archive
     finally:
         server.stop()
     assert "Traceback" not in (tmp_path / "server.log").read_text()

@@ -43,8 +43,7 @@ def test_valid_pair_is_extracted(tmp_path, work):
 
 
 def test_d_file_pair_and_upper_case_extension(tmp_path, work):
-    z = make_zip(tmp_path / "a.zip", [("DPM750001S75001_24011.XML", XML),
-                                      ("LM750001S75001_24011.XML", XML)])
+    z = make_zip(tmp_path / "a.zip", [("DPM750001S75001_24011.XML", XML), ("LM750001S75001_24011.XML", XML)])
     pair = open_pair(z, work)
     assert pair.h_file.kind == "X"
 
@@ -58,7 +57,7 @@ def test_not_a_zip(tmp_path, work):
 def test_damaged_zip(tmp_path, work):
     z = make_zip(tmp_path / "a.zip", [(H, XML * 100), (L, XML * 100)])
     data = bytearray(z.read_bytes())
-    data[40:80] = b"\0" * 40          # inside the first member's compressed data
+    data[40:80] = b"\0" * 40  # inside the first member's compressed data
     z.write_bytes(bytes(data))
     assert refused(z, work) == "Файл не является ZIP-архивом или поврежден"
 
@@ -72,8 +71,8 @@ def test_empty_file_is_not_a_zip(tmp_path, work):
 def _set_encrypted_flag(path, member_index=0):
     """Set bit 0x1 of the general purpose flags in the local and central headers."""
     data = bytearray(path.read_bytes())
-    local = [i for i in range(len(data)) if data[i:i + 4] == b"PK\x03\x04"][member_index]
-    central = [i for i in range(len(data)) if data[i:i + 4] == b"PK\x01\x02"][member_index]
+    local = [i for i in range(len(data)) if data[i : i + 4] == b"PK\x03\x04"][member_index]
+    central = [i for i in range(len(data)) if data[i : i + 4] == b"PK\x01\x02"][member_index]
     for offset in (local + 6, central + 8):
         flags = struct.unpack_from("<H", data, offset)[0]
         struct.pack_into("<H", data, offset, flags | 0x1)
@@ -83,26 +82,36 @@ def _set_encrypted_flag(path, member_index=0):
 def test_encrypted_member(tmp_path, work):
     z = make_zip(tmp_path / "a.zip", [(H, XML), (L, XML)])
     _set_encrypted_flag(z, 1)
-    with zipfile.ZipFile(z) as zf:                       # the flag really is set
+    with zipfile.ZipFile(z) as zf:  # the flag really is set
         assert zf.infolist()[1].flag_bits & 0x1
     note = refused(z, work)
     assert note == f"Файл «{L}» в архиве зашифрован (защищён паролем)"
 
 
-@pytest.mark.parametrize("members,count", [
-    ([(H, XML)], 1),
-    ([(H, XML), (L, XML), ("LM750001S75001_24012.xml", XML)], 3),
-    ([], 0),
-])
+@pytest.mark.parametrize(
+    "members,count",
+    [
+        ([(H, XML)], 1),
+        ([(H, XML), (L, XML), ("LM750001S75001_24012.xml", XML)], 3),
+        ([], 0),
+    ],
+)
 def test_not_exactly_two_files(tmp_path, work, members, count):
     z = make_zip(tmp_path / "a.zip", members)
-    assert refused(z, work) == (
-        f"В архиве должно быть ровно 2 файла (файл сведений и L-файл), найдено {count}")
+    assert refused(z, work) == (f"В архиве должно быть ровно 2 файла (файл сведений и L-файл), найдено {count}")
 
 
-@pytest.mark.parametrize("bad", [
-    "sub/" + H, "../" + H, "/tmp/" + H, "sub\\" + H, "C:" + H, "..",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "sub/" + H,
+        "../" + H,
+        "/tmp/" + H,
+        "sub\\" + H,
+        "C:" + H,
+        "..",
+    ],
+)
 def test_member_with_path_is_refused_and_not_extracted(tmp_path, work, bad):
     z = make_zip(tmp_path / "a.zip", [(bad, XML), (L, XML)])
     note = refused(z, work)
@@ -119,8 +128,8 @@ def test_directory_entry_counts_as_member_with_path(tmp_path, work):
 def test_file_not_xml(tmp_path, work):
     z = make_zip(tmp_path / "a.zip", [("HM750001S75001_24011.txt", XML), (L, XML)])
     assert refused(z, work) == (
-        "Файл «HM750001S75001_24011.txt» в архиве не является XML-файлом "
-        "(ожидается расширение .xml)")
+        "Файл «HM750001S75001_24011.txt» в архиве не является XML-файлом (ожидается расширение .xml)"
+    )
 
 
 def test_name_not_of_federal_pattern(tmp_path, work):
@@ -133,8 +142,8 @@ def test_name_not_of_federal_pattern(tmp_path, work):
 def test_names_differ_beyond_type_letters(tmp_path, work):
     z = make_zip(tmp_path / "a.zip", [(H, XML), ("LM750001S75001_24012.xml", XML)])
     assert refused(z, work) == (
-        f"Имена файлов «{H}» и «LM750001S75001_24012.xml» различаются "
-        "не только буквами типа файла")
+        f"Имена файлов «{H}» и «LM750001S75001_24012.xml» различаются не только буквами типа файла"
+    )
 
 
 def test_no_l_file(tmp_path, work):
@@ -171,7 +180,7 @@ def test_real_bytes_counted_when_headers_lie(tmp_path, work, monkeypatch):
     """Headers that claim tiny sizes pass the early check; extraction still stops."""
     monkeypatch.setattr(archive, "_declared_size", lambda info: 1)
     zeros = b"\0" * (3 * 1024 * 1024)
-    z = make_zip(tmp_path / "a.zip", [(H, XML), (L, zeros)])      # L is extracted second
+    z = make_zip(tmp_path / "a.zip", [(H, XML), (L, zeros)])  # L is extracted second
     note = refused(z, work, max_ratio=200)
     assert note.startswith(f"Степень сжатия файла «{L}»")
     assert not (work / H).exists(), "the first extracted file must be deleted"
@@ -181,8 +190,8 @@ def test_real_bytes_counted_when_headers_lie(tmp_path, work, monkeypatch):
 def test_real_total_counted_when_headers_lie(tmp_path, work, monkeypatch):
     monkeypatch.setattr(archive, "_declared_size", lambda info: 1)
     import os
-    z = make_zip(tmp_path / "a.zip", [(H, os.urandom(300_000)), (L, XML)],
-                 compression=zipfile.ZIP_STORED)
+
+    z = make_zip(tmp_path / "a.zip", [(H, os.urandom(300_000)), (L, XML)], compression=zipfile.ZIP_STORED)
     note = refused(z, work, max_total_bytes=200_000)
     assert note.startswith("Размер файлов архива после распаковки превышает допустимый")
     assert list(work.iterdir()) == []

@@ -21,19 +21,16 @@ def test_registry_has_every_kind_in_31_and_32():
 
 
 def test_kind_of():
-    assert [kind_of(t) for t in ("H", "C", "T", "L", "X", "DP", "DB", "DF")] == \
-        ["H", "C", "T", "L", "X", "X", "X", "X"]
+    assert [kind_of(t) for t in ("H", "C", "T", "L", "X", "DP", "DB", "DF")] == ["H", "C", "T", "L", "X", "X", "X", "X"]
     with pytest.raises(ValueError):
         kind_of("DZ")
 
 
 def test_records_and_headers():
     h = get_definition("H", "3.1")
-    assert (h.root_tag, h.record_tag, h.header_tags, h.file_kind) == (
-        "ZL_LIST", "ZAP", ("ZGLV", "SCHET"), "H")
+    assert (h.root_tag, h.record_tag, h.header_tags, h.file_kind) == ("ZL_LIST", "ZAP", ("ZGLV", "SCHET"), "H")
     l_ = get_definition("L", "3.2")
-    assert (l_.root_tag, l_.record_tag, l_.header_tags, l_.file_kind) == (
-        "PERS_LIST", "PERS", ("ZGLV",), "L")
+    assert (l_.root_tag, l_.record_tag, l_.header_tags, l_.file_kind) == ("PERS_LIST", "PERS", ("ZGLV",), "L")
     assert get_definition("X", "3.1").header("SCHET").child("DISP") is not None
     assert h.header("SCHET").child("DISP") is None
 
@@ -64,7 +61,7 @@ def test_32_is_31_plus_its_differences():
     assert h32.at("PACIENT/NPOLIS").occurs == "0..1" and h31.at("PACIENT/NPOLIS").occurs == "1"
     u31, u32 = h31.at("Z_SL/SL/USL").names(), h32.at("Z_SL/SL/USL").names()
     assert "PRVS" in u31 and "PRVS" not in u32 and "CODE_MD" not in u32
-    assert u32[u32.index("SUMV_USL") + 1:u32.index("SUMV_USL") + 3] == ("MED_DEV", "MR_USL_N")
+    assert u32[u32.index("SUMV_USL") + 1 : u32.index("SUMV_USL") + 3] == ("MED_DEV", "MR_USL_N")
     assert h32.at("Z_SL/SL/USL/MR_USL_N").occurs == "1..n"
     s32 = h32.at("Z_SL/SL").names()
     assert s32[s32.index("DS0") - 1] == "WEI" and s32[s32.index("SUM_M") + 1] == "LEK_PR"
@@ -73,7 +70,7 @@ def test_32_is_31_plus_its_differences():
     assert h31.at("Z_SL/SANK") is h32.at("Z_SL/SANK")
     l31, l32 = get_definition("L", "3.1").record, get_definition("L", "3.2").record
     expected = list(l31.names())
-    expected[expected.index("DOCNUM") + 1:expected.index("DOCNUM") + 1] = ["DOCDATE", "DOCORG"]
+    expected[expected.index("DOCNUM") + 1 : expected.index("DOCNUM") + 1] = ["DOCDATE", "DOCORG"]
     assert l32.names() == tuple(expected)
 
 
@@ -87,8 +84,7 @@ def test_kind_differences():
     assert t[1:3] == ("VID_HMP", "METOD_HMP") and "TAL_NUM" in t
     assert "KSG_KPG" not in t and "KSG_KPG" in h and "KSG_KPG" in c
     assert "NAZ" in x and "DS2_N" in x and "PRVS" not in x
-    assert get_definition("C", "3.1").record.at("Z_SL/SL/ONK_SL/ONK_USL/LEK_PR/DATE_INJ").occurs \
-        == "1..n"
+    assert get_definition("C", "3.1").record.at("Z_SL/SL/ONK_SL/ONK_USL/LEK_PR/DATE_INJ").occurs == "1..n"
     x_zsl = get_definition("X", "3.1").record.at("Z_SL").names()
     assert "RSLT_D" in x_zsl and "USL_OK" not in x_zsl and "ISHOD" not in x_zsl
 
@@ -97,7 +93,7 @@ def test_dsl_edits_and_errors():
     base = E("R", "1", [E("A", "1", T(2)), E("B", "0..n", N(3)), E("C", "1", [E("X", "1", D)])])
     edited = insert_after("C/X", E("Y", "0..1", N(5, 2)))(remove("B")(base))
     assert edited.names() == ("A", "C") and edited.at("C").names() == ("X", "Y")
-    assert base.names() == ("A", "B", "C")                  # immutable
+    assert base.names() == ("A", "B", "C")  # immutable
     assert replace("A", E("A1", "1", T(1)), E("A2", "1", T(1)))(base).names()[:2] == ("A1", "A2")
     assert variant(base.at("A"), "0..1").occurs == "0..1"
     assert span(1, 3) == "1 2 3"
@@ -106,7 +102,7 @@ def test_dsl_edits_and_errors():
     with pytest.raises(ValueError):
         E("R", "1", [E("A", "1", T(1)), E("A", "1", T(1))])
     with pytest.raises(ValueError):
-        insert_after("A", E("B", "1", T(1)))(base)           # B already there
+        insert_after("A", E("B", "1", T(1)))(base)  # B already there
     with pytest.raises(ValueError):
         E("EMPTY", "1", [])
     assert "B [0..n] N(3)" in base.tree()
@@ -119,8 +115,11 @@ def test_new_version_is_one_registration(tmp_path, monkeypatch, s):
     monkeypatch.setitem(definitions._REGISTRY, ("H", "6.0"), v60)
     assert supported_versions("H") == ["3.1", "3.2", "6.0"]
     p = s.write_h(tmp_path / "HM750001S75001_24011.xml", "3.2", 2)
-    p.write_bytes(p.read_bytes().replace(b"<VERSION>3.2<", b"<VERSION>6.0<")
-                  .replace(b"<NOVOR>0</NOVOR>", b"<NOVOR>0</NOVOR><SOC>035</SOC>"))
+    p.write_bytes(
+        p.read_bytes()
+        .replace(b"<VERSION>3.2<", b"<VERSION>6.0<")
+        .replace(b"<NOVOR>0</NOVOR>", b"<NOVOR>0</NOVOR><SOC>035</SOC>")
+    )
     with read_file(p) as f:
         assert f.version == "6.0" and f.definition is v60 and f.findings == []
         assert all(check_record(f.definition, r) == [] for r in f.records)

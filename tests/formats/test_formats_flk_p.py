@@ -7,12 +7,27 @@ from app.controls.finding import Finding
 from app.formats.flk_p import XLSX_COLUMNS, protocol_name, read_flk_p, write_flk_p, write_flk_xlsx
 
 FINDINGS = [
-    Finding(code="902", comment="Отсутствует обязательный элемент CODE_USL в USL",
-            element="CODE_USL", base_element="USL", n_zap="3", idcase="3",
-            sl_id="00000000-0000-0000-0000-000000000003", idserv="3-2", id_pac="PAC-3",
-            line=77),
-    Finding(code="003F.00.0400", comment="Ж" * 300, element="NPR_MO", base_element="Z_SL",
-            n_zap="5", idcase="5", value="=HYPERLINK(\"x\")"),
+    Finding(
+        code="902",
+        comment="Отсутствует обязательный элемент CODE_USL в USL",
+        element="CODE_USL",
+        base_element="USL",
+        n_zap="3",
+        idcase="3",
+        sl_id="00000000-0000-0000-0000-000000000003",
+        idserv="3-2",
+        id_pac="PAC-3",
+        line=77,
+    ),
+    Finding(
+        code="003F.00.0400",
+        comment="Ж" * 300,
+        element="NPR_MO",
+        base_element="Z_SL",
+        n_zap="5",
+        idcase="5",
+        value="=HYPERLINK(\"x\")",
+    ),
     Finding(code="XML", comment="Нарушена структура XML (строка 2): \x01bad", fatal=True),
 ]
 
@@ -35,11 +50,17 @@ def test_flk_p_written_in_cp1251_and_read_back(tmp_path):
     assert root.findtext("FNAME") == "VHM750001S75001_24011"
     assert root.findtext("FNAME_I") == "HM750001S75001_24011"
     prs = root.findall("PR")
-    assert [c.tag for c in prs[0]] == ["OSHIB", "IM_POL", "BAS_EL", "N_ZAP", "IDCASE", "SL_ID",
-                                       "IDSERV", "COMMENT"]
-    assert [c.text for c in prs[0]] == ["902", "CODE_USL", "USL", "3", "3",
-                                        "00000000-0000-0000-0000-000000000003", "3-2",
-                                        "Отсутствует обязательный элемент CODE_USL в USL"]
+    assert [c.tag for c in prs[0]] == ["OSHIB", "IM_POL", "BAS_EL", "N_ZAP", "IDCASE", "SL_ID", "IDSERV", "COMMENT"]
+    assert [c.text for c in prs[0]] == [
+        "902",
+        "CODE_USL",
+        "USL",
+        "3",
+        "3",
+        "00000000-0000-0000-0000-000000000003",
+        "3-2",
+        "Отсутствует обязательный элемент CODE_USL в USL",
+    ]
     assert [c.tag for c in prs[1]] == ["OSHIB", "IM_POL", "BAS_EL", "N_ZAP", "IDCASE", "COMMENT"]
     assert len(prs[1].findtext("COMMENT")) == 250
     assert [c.tag for c in prs[2]] == ["OSHIB", "COMMENT"]
@@ -52,10 +73,18 @@ def test_flk_p_to_a_stream_and_read_flk_p():
     buf.seek(0)
     fname, fname_i, rows = read_flk_p(buf)
     assert (fname, fname_i) == ("VHM1", "HM1")
-    assert rows == [{"OSHIB": "902", "IM_POL": "CODE_USL", "BAS_EL": "USL", "N_ZAP": "3",
-                     "IDCASE": "3", "SL_ID": "00000000-0000-0000-0000-000000000003",
-                     "IDSERV": "3-2",
-                     "COMMENT": "Отсутствует обязательный элемент CODE_USL в USL"}]
+    assert rows == [
+        {
+            "OSHIB": "902",
+            "IM_POL": "CODE_USL",
+            "BAS_EL": "USL",
+            "N_ZAP": "3",
+            "IDCASE": "3",
+            "SL_ID": "00000000-0000-0000-0000-000000000003",
+            "IDSERV": "3-2",
+            "COMMENT": "Отсутствует обязательный элемент CODE_USL в USL",
+        }
+    ]
 
 
 def test_empty_protocol(tmp_path):
@@ -71,10 +100,9 @@ def test_xlsx_has_russian_headers_and_same_rows(tmp_path):
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0] == tuple(h for h, _ in XLSX_COLUMNS)
     assert rows[0][0] == "Код ошибки" and rows[0][-1] == "Комментарий"
-    assert rows[1][:7] == ("902", "CODE_USL", "USL", "3", "3",
-                           "00000000-0000-0000-0000-000000000003", "3-2")
+    assert rows[1][:7] == ("902", "CODE_USL", "USL", "3", "3", "00000000-0000-0000-0000-000000000003", "3-2")
     assert rows[1][9] == 77
-    assert rows[2][8] == "=HYPERLINK(\"x\")"            # kept as text, not a formula
+    assert rows[2][8] == "=HYPERLINK(\"x\")"  # kept as text, not a formula
     assert ws.cell(row=3, column=9).data_type == "s"
     assert rows[3][0] == "XML" and "\x01" not in rows[3][-1]
     assert len(rows) == 4

@@ -51,8 +51,14 @@ H31 = """<?xml version="1.0" encoding="{enc}"?>
 </ZL_LIST>
 """
 
-ZAP2 = H31.split("<ZAP>")[1].split("</ZAP>")[0].replace("<N_ZAP>1<", "<N_ZAP>2<") \
-    .replace("PAC-1", "PAC-2").replace("<IDCASE>1<", "<IDCASE>2<").replace("SL-1", "SL-2")
+ZAP2 = (
+    H31.split("<ZAP>")[1]
+    .split("</ZAP>")[0]
+    .replace("<N_ZAP>1<", "<N_ZAP>2<")
+    .replace("PAC-1", "PAC-2")
+    .replace("<IDCASE>1<", "<IDCASE>2<")
+    .replace("SL-1", "SL-2")
+)
 
 
 def h31(enc="windows-1251", more="<ZAP>" + ZAP2 + "</ZAP>"):
@@ -62,9 +68,10 @@ def h31(enc="windows-1251", more="<ZAP>" + ZAP2 + "</ZAP>"):
 def h32(enc="windows-1251"):
     text = h31(enc).replace("<VERSION>3.1<", "<VERSION>3.2<")
     text = text.replace("<NPOLIS>", "<ENP>").replace("</NPOLIS>", "</ENP>")
-    return text.replace("<PRVS>76</PRVS><CODE_MD>038-077-626 70</CODE_MD>",
-                        "<MR_USL_N><MR_N>1</MR_N><PRVS>76</PRVS>"
-                        "<CODE_MD>038-077-626 70</CODE_MD></MR_USL_N>")
+    return text.replace(
+        "<PRVS>76</PRVS><CODE_MD>038-077-626 70</CODE_MD>",
+        "<MR_USL_N><MR_N>1</MR_N><PRVS>76</PRVS><CODE_MD>038-077-626 70</CODE_MD></MR_USL_N>",
+    )
 
 
 L32 = """<?xml version="1.0" encoding="{enc}"?>
@@ -97,11 +104,14 @@ def fatal_codes(f):
 
 
 # -- valid files --------------------------------------------------------------------------
-@pytest.mark.parametrize("enc,declared,bom", [
-    ("cp1251", "windows-1251", False),
-    ("utf-8", "UTF-8", False),
-    ("utf-8", "utf-8", True),
-])
+@pytest.mark.parametrize(
+    "enc,declared,bom",
+    [
+        ("cp1251", "windows-1251", False),
+        ("utf-8", "UTF-8", False),
+        ("utf-8", "utf-8", True),
+    ],
+)
 def test_valid_h31_in_each_encoding(tmp_path, enc, declared, bom):
     p = put(tmp_path, h31(declared), enc=enc, bom=bom)
     f = read_file(p)
@@ -121,9 +131,14 @@ def test_valid_h31_in_each_encoding(tmp_path, enc, declared, bom):
     assert f.encoding == ("windows-1251" if enc == "cp1251" else "utf-8")
 
 
-@pytest.mark.parametrize("enc,declared,bom", [
-    ("cp1251", "windows-1251", False), ("utf-8", "utf-8", False), ("utf-8", "UTF-8", True),
-])
+@pytest.mark.parametrize(
+    "enc,declared,bom",
+    [
+        ("cp1251", "windows-1251", False),
+        ("utf-8", "utf-8", False),
+        ("utf-8", "UTF-8", True),
+    ],
+)
 def test_valid_h32_in_each_encoding(tmp_path, enc, declared, bom):
     p = put(tmp_path, h32(declared), enc=enc, bom=bom)
     f, items = read_all(p)
@@ -133,22 +148,29 @@ def test_valid_h32_in_each_encoding(tmp_path, enc, declared, bom):
     assert items[0][0].find("Z_SL/SL/USL/MR_USL_N").get("CODE_MD") == "038-077-626 70"
 
 
-@pytest.mark.parametrize("enc,declared,bom", [
-    ("cp1251", "windows-1251", False), ("utf-8", "utf-8", True),
-])
+@pytest.mark.parametrize(
+    "enc,declared,bom",
+    [
+        ("cp1251", "windows-1251", False),
+        ("utf-8", "utf-8", True),
+    ],
+)
 def test_valid_l32(tmp_path, enc, declared, bom):
     p = put(tmp_path, L32.format(enc=declared), name="LM750001S75001_24011.xml", enc=enc, bom=bom)
     f, items = read_all(p)
     assert (f.kind, f.version, f.findings) == ("L", "3.2", [])
     assert f.header.get("ZGLV/FILENAME1") == "HM750001S75001_24011"
-    (node, problems), = items
+    ((node, problems),) = items
     assert node.get("FAM") == "Ёлкина" and node.get("DOCORG") == "ОВД «Центральный» № 2"
     assert check_record(f.definition, node) == []
 
 
 def test_l31_rejects_32_elements_structurally(tmp_path):
-    p = put(tmp_path, L32.format(enc="windows-1251").replace("<VERSION>3.2<", "<VERSION>3.1<"),
-            name="LM750001S75001_24011.xml")
+    p = put(
+        tmp_path,
+        L32.format(enc="windows-1251").replace("<VERSION>3.2<", "<VERSION>3.1<"),
+        name="LM750001S75001_24011.xml",
+    )
     f, items = read_all(p)
     assert f.version == "3.1"
     found = check_record(f.definition, items[0][0])
@@ -162,7 +184,7 @@ def test_kind_from_file_name_and_from_argument(tmp_path, s):
     f.close()
     other = tmp_path / "anything.xml"
     other.write_bytes(p.read_bytes())
-    assert read_file(other).kind == "H"                 # no name: the root decides
+    assert read_file(other).kind == "H"  # no name: the root decides
     assert read_file(other, expected_kind="DP").kind == "X"
 
 
@@ -173,12 +195,12 @@ def test_reading_streams_and_clears(tmp_path, s):
     it = f.records
     first = next(it)
     assert first.get("N_ZAP") == "1"
-    assert f._fh.tell() < size / 4             # not read to the end to give the first record
+    assert f._fh.tell() < size / 4  # not read to the end to give the first record
     widths = []
     for i, rec in enumerate(it, start=2):
         assert rec.get("N_ZAP") == str(i)
         if i % 500 == 0:
-            widths.append(len(f._root))        # processed records are deleted from the tree
+            widths.append(len(f._root))  # processed records are deleted from the tree
     f.close()
     assert f.record_count == 3000
     # at most the records of one parsed chunk wait in the tree, never the whole file
@@ -194,7 +216,7 @@ def test_python_memory_stays_small(tmp_path, s):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert count == 1500
-    assert peak < 2_000_000, peak      # a few records at a time, not 1500 Node trees
+    assert peak < 2_000_000, peak  # a few records at a time, not 1500 Node trees
 
 
 # -- hostile documents ----------------------------------------------------------------------
@@ -283,7 +305,7 @@ def test_billion_laughs_is_refused_fast(tmp_path):
 # -- broken documents ---------------------------------------------------------------------
 def test_truncated_xml_keeps_yielded_records(tmp_path):
     text = h31()
-    cut = text.index("<IDSP>", text.index("<N_ZAP>2<"))       # inside the second ZAP
+    cut = text.index("<IDSP>", text.index("<N_ZAP>2<"))  # inside the second ZAP
     p = put(tmp_path, text[:cut])
     f, items = read_all(p)
     assert [n.get("N_ZAP") for n, _ in items] == ["1"]
@@ -297,15 +319,18 @@ def test_not_well_formed_reports_line(tmp_path):
     text = h31().replace("<DS1>J06.9</DS1>", "<DS1>J06.9</DS2>", 1)
     f, items = read_all(put(tmp_path, text))
     assert fatal_codes(f) == [codes.XML]
-    assert f.findings[0].line == text[:text.index("</DS2>")].count("\n") + 1
+    assert f.findings[0].line == text[: text.index("</DS2>")].count("\n") + 1
     assert items == []
 
 
-@pytest.mark.parametrize("data,key", [
-    (b"", "Файл пуст"),
-    (b"   \n  ", "В файле нет корневого элемента XML"),
-    (b'<?xml version="1.0" encoding="windows-1251"?>\n', "В файле нет корневого элемента XML"),
-])
+@pytest.mark.parametrize(
+    "data,key",
+    [
+        (b"", "Файл пуст"),
+        (b"   \n  ", "В файле нет корневого элемента XML"),
+        (b'<?xml version="1.0" encoding="windows-1251"?>\n', "В файле нет корневого элемента XML"),
+    ],
+)
 def test_empty_documents(tmp_path, data, key):
     f, items = read_all(put(tmp_path, data))
     assert fatal_codes(f) == [codes.XML]
@@ -323,18 +348,20 @@ def test_cp1251_declared_but_utf8_content(tmp_path):
     p = put(tmp_path, h31("windows-1251"), enc="utf-8")
     f, items = read_all(p)
     assert fatal_codes(f) == [codes.ENCODING]
-    assert f.findings[0].comment.startswith(
-        "Объявлена кодировка windows-1251, но содержимое в UTF-8")
+    assert f.findings[0].comment.startswith("Объявлена кодировка windows-1251, но содержимое в UTF-8")
     text = h31()
-    assert f.findings[0].line == text[:text.index("Счёт")].count("\n") + 1 == 12
+    assert f.findings[0].line == text[: text.index("Счёт")].count("\n") + 1 == 12
     assert items == []
 
 
 def test_cp1251_declared_utf8_found_late(tmp_path, s):
     """The first non-ASCII bytes lie beyond the first chunks: still detected."""
     head = h31("windows-1251", more="").split("<ZAP>")[0].replace("Счёт за январь", "Schet")
-    zap = "<ZAP>" + h31().split("<ZAP>")[1].split("</ZAP>")[0] \
-        .replace("АМБ-1/24", "AMB").replace("Приём терапевта", "x") + "</ZAP>\n"
+    zap = (
+        "<ZAP>"
+        + h31().split("<ZAP>")[1].split("</ZAP>")[0].replace("АМБ-1/24", "AMB").replace("Приём терапевта", "x")
+        + "</ZAP>\n"
+    )
     late = zap.replace("AMB", "Амбулаторно")
     text = head + zap * 300 + late + "</ZL_LIST>\n"
     f, items = read_all(put(tmp_path, text, enc="utf-8"))
@@ -354,11 +381,14 @@ def test_no_declaration_means_utf8(tmp_path):
     assert f.findings == [] and len(items) == 2
 
 
-@pytest.mark.parametrize("data,fragment", [
-    (h31("koi8-r").encode("koi8-r"), "Кодировка «koi8-r» не поддерживается"),
-    (h31("UTF-16").encode("utf-16"), "UTF-16"),
-    (b"\xef\xbb\xbf" + h31("windows-1251").encode("cp1251"), "метки UTF-8 (BOM)"),
-])
+@pytest.mark.parametrize(
+    "data,fragment",
+    [
+        (h31("koi8-r").encode("koi8-r"), "Кодировка «koi8-r» не поддерживается"),
+        (h31("UTF-16").encode("utf-16"), "UTF-16"),
+        (b"\xef\xbb\xbf" + h31("windows-1251").encode("cp1251"), "метки UTF-8 (BOM)"),
+    ],
+)
 def test_unsupported_encodings(tmp_path, data, fragment):
     f, items = read_all(put(tmp_path, data))
     assert fatal_codes(f) == [codes.ENCODING]
@@ -370,15 +400,15 @@ def test_unsupported_encodings(tmp_path, data, fragment):
 def test_overlong_text_is_a_record_finding(tmp_path):
     text = h31().replace("Приём терапевта", "Ж" * 5000, 1)
     f, items = read_all(put(tmp_path, text), max_text_length=1000)
-    assert f.findings == []                              # not fatal for the file
+    assert f.findings == []  # not fatal for the file
     (first, problems), (second, problems2) = items
     assert problems2 == []
     (p,) = problems
     assert (p.code, p.element, p.base_element) == (codes.TOO_LONG, "COMENTSL", "SL")
     assert (p.n_zap, p.idcase, p.sl_id, p.id_pac) == ("1", "1", "SL-1", "PAC-1")
-    assert p.line == text[:text.index("ЖЖЖ")].count("\n") + 1
+    assert p.line == text[: text.index("ЖЖЖ")].count("\n") + 1
     assert not p.fatal
-    assert first.get("Z_SL/SL/COMENTSL") == "Ж" * 1000     # cut to the limit
+    assert first.get("Z_SL/SL/COMENTSL") == "Ж" * 1000  # cut to the limit
     assert [x.code for x in check_record(f.definition, first)] == [codes.FORMAT]  # > T(250)
 
 
@@ -402,10 +432,9 @@ def test_unsupported_version(tmp_path, version):
     f, items = read_all(put(tmp_path, h31().replace("<VERSION>3.1<", f"<VERSION>{version}<")))
     assert fatal_codes(f) == [codes.VERSION]
     assert f.findings[0].comment == (
-        f"Версия формата «{version}» не поддерживается для файлов типа H "
-        "(поддерживаются: 3.1, 3.2)")
-    assert (f.findings[0].element, f.findings[0].base_element, f.findings[0].line) == \
-        ("VERSION", "ZGLV", 4)
+        f"Версия формата «{version}» не поддерживается для файлов типа H (поддерживаются: 3.1, 3.2)"
+    )
+    assert (f.findings[0].element, f.findings[0].base_element, f.findings[0].line) == ("VERSION", "ZGLV", 4)
     assert items == []
 
 
@@ -413,7 +442,7 @@ def test_missing_version(tmp_path):
     f, _ = read_all(put(tmp_path, h31().replace("<VERSION>3.1</VERSION>", "")))
     assert fatal_codes(f) == [codes.VERSION]
     text = h31()
-    zglv = text[text.index("<ZGLV>"):text.index("</ZGLV>") + 7]
+    zglv = text[text.index("<ZGLV>") : text.index("</ZGLV>") + 7]
     f, items = read_all(put(tmp_path, text.replace(zglv, "")))
     assert fatal_codes(f) == [codes.VERSION] and items == []
 
@@ -421,8 +450,7 @@ def test_missing_version(tmp_path):
 def test_l_expected_but_cases_root(tmp_path):
     f, items = read_all(put(tmp_path, h31()), expected_kind="L")
     assert fatal_codes(f) == [codes.ROOT]
-    assert f.findings[0].comment == (
-        "Корневой элемент ZL_LIST не соответствует типу файла L: ожидается PERS_LIST")
+    assert f.findings[0].comment == ("Корневой элемент ZL_LIST не соответствует типу файла L: ожидается PERS_LIST")
 
 
 def test_l_file_name_with_cases_root(tmp_path):
@@ -452,13 +480,13 @@ def test_file_without_records(tmp_path):
 
 def test_header_after_records(tmp_path):
     text = h31()
-    schet = text[text.index("<SCHET>"):text.index("</SCHET>") + 8]
+    schet = text[text.index("<SCHET>") : text.index("</SCHET>") + 8]
     text = text.replace(schet, "").replace("</ZL_LIST>", schet + "</ZL_LIST>")
     f, items = read_all(put(tmp_path, text))
     assert [n.get("N_ZAP") for n, _ in items] == ["1", "2"]
     assert fatal_codes(f) == [codes.ORDER]
     assert f.findings[0].element == "SCHET"
-    assert check_header(f.definition, f.header)[0].element == "SCHET"   # missing at READY
+    assert check_header(f.definition, f.header)[0].element == "SCHET"  # missing at READY
 
 
 def test_unknown_element_before_records_goes_to_header(tmp_path):

@@ -41,7 +41,12 @@ def test_901_wrong_order_points_to_the_element(s):
     f = only(check_record(H31, rec))
     assert (f.code, f.element, f.base_element) == ("901", "DATE_1", "SL")
     assert (f.n_zap, f.idcase, f.sl_id, f.idserv, f.id_pac) == (
-        "5", "5", "00000000-0000-0000-0000-000000000005", None, "PAC-5")
+        "5",
+        "5",
+        "00000000-0000-0000-0000-000000000005",
+        None,
+        "PAC-5",
+    )
     assert f.line == 42
     assert f.comment == "Нарушен порядок элементов в SL: DATE_1 должен стоять перед DATE_2"
     assert f.file_kind == "H" and f.stage == "ФЛК" and not f.fatal
@@ -51,7 +56,7 @@ def test_901_repeated_element_split_by_another(s):
     rec = s.zap(1)
     kids = sl(rec).children
     at = [c.tag for c in kids].index("DS1")
-    kids[at + 1:at + 1] = [s.el("DS2", "A01"), s.el("DS3", "B01"), s.el("DS2", "A02")]
+    kids[at + 1 : at + 1] = [s.el("DS2", "A01"), s.el("DS3", "B01"), s.el("DS2", "A02")]
     f = only(check_record(H31, rec))
     assert (f.code, f.element, f.base_element) == ("901", "DS2", "SL")
 
@@ -92,20 +97,23 @@ def test_npolis_required_in_31_optional_in_32(s):
 
 
 # -- 903 ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("path,value,fragment", [
-    ("Z_SL/DATE_Z_1", "10.01.2024", "не является датой в формате ГГГГ-ММ-ДД"),
-    ("Z_SL/DATE_Z_1", "2024-02-30", "не является датой"),
-    ("Z_SL/IDCASE", "12a", "не является целым числом формата N(11)"),
-    ("Z_SL/IDCASE", "123456789012", "N(11)"),
-    ("Z_SL/IDCASE", "-1", "N(11)"),
-    ("Z_SL/IDCASE", "١٢", "N(11)"),                      # non-ASCII digits
-    ("Z_SL/SUMV", "1000,00", "N(15,2) (разделитель — точка)"),
-    ("Z_SL/SUMV", "10.001", "N(15,2)"),
-    ("Z_SL/SUMV", "+10", "N(15,2)"),
-    ("Z_SL/SUMV", ".", "N(15,2)"),
-    ("Z_SL/SUMV", "12345678901234.5", "N(15,2)"),
-    ("Z_SL/SL/NHISTORY", "Н" * 51, "(51 симв.) превышает допустимую 50"),
-])
+@pytest.mark.parametrize(
+    "path,value,fragment",
+    [
+        ("Z_SL/DATE_Z_1", "10.01.2024", "не является датой в формате ГГГГ-ММ-ДД"),
+        ("Z_SL/DATE_Z_1", "2024-02-30", "не является датой"),
+        ("Z_SL/IDCASE", "12a", "не является целым числом формата N(11)"),
+        ("Z_SL/IDCASE", "123456789012", "N(11)"),
+        ("Z_SL/IDCASE", "-1", "N(11)"),
+        ("Z_SL/IDCASE", "١٢", "N(11)"),  # non-ASCII digits
+        ("Z_SL/SUMV", "1000,00", "N(15,2) (разделитель — точка)"),
+        ("Z_SL/SUMV", "10.001", "N(15,2)"),
+        ("Z_SL/SUMV", "+10", "N(15,2)"),
+        ("Z_SL/SUMV", ".", "N(15,2)"),
+        ("Z_SL/SUMV", "12345678901234.5", "N(15,2)"),
+        ("Z_SL/SL/NHISTORY", "Н" * 51, "(51 симв.) превышает допустимую 50"),
+    ],
+)
 def test_903_type_format_length(s, path, value, fragment):
     rec = s.zap(2)
     node = rec.find(path)
@@ -118,8 +126,7 @@ def test_903_type_format_length(s, path, value, fragment):
     assert fragment in f.comment
 
 
-@pytest.mark.parametrize("value", ["1000", "1000.5", "0001000.50", "1000.500", "0",
-                                   "1234567890123.5", "5.", ".5"])
+@pytest.mark.parametrize("value", ["1000", "1000.5", "0001000.50", "1000.500", "0", "1234567890123.5", "5.", ".5"])
 def test_valid_decimals(s, value):
     rec = s.zap(1)
     rec.find("Z_SL/SUMV").text = value
@@ -154,18 +161,20 @@ def test_empty_optional_string_is_allowed(s):
 
 
 # -- 904 ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("path,value,allowed", [
-    ("PR_NOV", "2", "0, 1"),
-    ("Z_SL/SL/DET", "3", "0, 1"),
-    ("Z_SL/SL/USL/DET", "9", "0, 1"),
-])
+@pytest.mark.parametrize(
+    "path,value,allowed",
+    [
+        ("PR_NOV", "2", "0, 1"),
+        ("Z_SL/SL/DET", "3", "0, 1"),
+        ("Z_SL/SL/USL/DET", "9", "0, 1"),
+    ],
+)
 def test_904_value_not_allowed(s, path, value, allowed):
     rec = s.zap(4)
     rec.find(path).text = value
     f = only(check_record(H31, rec))
     assert (f.code, f.element, f.value) == ("904", path.split("/")[-1], value)
-    assert f.comment == (f"Значение «{value}» элемента {path.split('/')[-1]} "
-                         f"не входит в допустимые: {allowed}")
+    assert f.comment == (f"Значение «{value}» элемента {path.split('/')[-1]} не входит в допустимые: {allowed}")
     if "USL" in path:
         assert f.idserv == "4-1"
 
@@ -198,7 +207,7 @@ def test_905_unknown_element(s):
 
 
 def test_905_element_of_another_version(s):
-    rec = s.zap(1, "3.2")          # MR_USL_N and ENP are 3.2 elements
+    rec = s.zap(1, "3.2")  # MR_USL_N and ENP are 3.2 elements
     found = {(f.code, f.element) for f in check_record(H31, rec)}
     assert ("905", "ENP") in found and ("905", "MR_USL_N") in found
     assert ("902", "PRVS") in found and ("902", "CODE_MD") in found
@@ -208,7 +217,7 @@ def test_905_too_many_reported_once(s):
     rec = s.zap(1)
     z_sl = rec.find("Z_SL")
     at = [c.tag for c in z_sl.children].index("IDCASE")
-    z_sl.children[at + 1:at + 1] = [Node("IDCASE", "2", 50), Node("IDCASE", "3", 51)]
+    z_sl.children[at + 1 : at + 1] = [Node("IDCASE", "2", 50), Node("IDCASE", "3", 51)]
     f = only(check_record(H31, rec))
     assert (f.code, f.element, f.base_element, f.line) == ("905", "IDCASE", "Z_SL", 50)
     assert f.comment == "Элемент IDCASE в Z_SL встречается 3 раз(а), допускается не более 1"
@@ -227,8 +236,7 @@ def test_header_checks(s):
     assert [(f.code, f.element) for f in check_header(H31, header)] == [("901", "ZGLV")]
     header = s.header_h()
     header.children = header.children[:1]
-    assert [(f.code, f.element, f.base_element) for f in check_header(H31, header)] == [
-        ("902", "SCHET", "ZL_LIST")]
+    assert [(f.code, f.element, f.base_element) for f in check_header(H31, header)] == [("902", "SCHET", "ZL_LIST")]
     x = get_definition("X", "3.1")
     assert check_header(x, s.header_h(disp="ДВ4")) == []
     assert [f.element for f in check_header(H31, s.header_h(disp="ДВ4"))] == ["DISP"]
@@ -238,7 +246,7 @@ def test_checker_wrapper_and_several_findings(s):
     checker = StructureChecker(H32)
     rec = s.zap(1, "3.2")
     rec.find("PR_NOV").text = "5"
-    rec.find("Z_SL/SL/USL/MR_USL_N").children.pop(0)           # MR_N missing
+    rec.find("Z_SL/SL/USL/MR_USL_N").children.pop(0)  # MR_N missing
     rec.find("Z_SL/SL").children.append(Node("BAD", "x"))
     found = [(f.code, f.element) for f in checker.record(rec)]
     assert found == [("904", "PR_NOV"), ("902", "MR_N"), ("905", "BAD")]

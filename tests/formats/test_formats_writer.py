@@ -10,13 +10,16 @@ from app.formats.record import Node
 from app.formats.writer import write_file
 
 
-@pytest.mark.parametrize("kind,version,name", [
-    ("H", "3.1", "HM750001S75001_24011"),
-    ("H", "3.2", "HM750001S75001_24011"),
-    ("C", "3.2", "CM750001S75001_24011"),
-    ("X", "3.1", "DPM750001S75001_24011"),
-    ("X", "3.2", "DOM750001S75001_24011"),
-])
+@pytest.mark.parametrize(
+    "kind,version,name",
+    [
+        ("H", "3.1", "HM750001S75001_24011"),
+        ("H", "3.2", "HM750001S75001_24011"),
+        ("C", "3.2", "CM750001S75001_24011"),
+        ("X", "3.1", "DPM750001S75001_24011"),
+        ("X", "3.2", "DOM750001S75001_24011"),
+    ],
+)
 def test_round_trip_cases_file(tmp_path, s, kind, version, name):
     d = get_definition(kind, version)
     header = s.header_h(version, name, 3, disp="ДВ4" if kind == "X" else None)
@@ -38,7 +41,7 @@ def test_round_trip_l_file(tmp_path, s, version):
     write_file(path, d, header, people)
     raw = path.read_bytes()
     assert raw.startswith(b'<?xml version="1.0" encoding="windows-1251"?>')
-    assert "Пётр".encode("cp1251") in raw                # really windows-1251 bytes
+    assert "Пётр".encode("cp1251") in raw  # really windows-1251 bytes
     with read_file(path) as f:
         assert [s.shape(r) for r in f.records] == [s.shape(p) for p in people]
 
@@ -91,7 +94,7 @@ def test_utf8_and_characters_outside_cp1251(tmp_path, s):
         path = tmp_path / f"HM750001S75001_2401{1 if enc == 'utf-8' else 2}.xml"
         write_file(path, d, s.header_h(filename=path.stem), [rec], encoding=enc)
         if enc == "windows-1251":
-            assert b"&#937;" in path.read_bytes()          # Ω has no cp1251 code
+            assert b"&#937;" in path.read_bytes()  # Ω has no cp1251 code
         with read_file(path) as f:
             assert f.encoding == enc
             (got,) = list(f.records)

@@ -1,2 +1,3 @@
 """Fixtures of the hostile-input tests: the intake fixtures of tests/intake/helpers.py."""
+
 from tests.intake.helpers import intake  # noqa: F401

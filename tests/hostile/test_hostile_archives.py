@@ -1,6 +1,7 @@
 """Hostile archives: every one ends «Ошибка при загрузке файлов на сервер» with a note naming the
 problem, writes nothing (no cases, no files outside the work folder), leaves every other file as
 it was, and the next valid file still loads."""
+
 from __future__ import annotations
 
 import os
@@ -48,8 +49,8 @@ def refused(intake, archive, note, login="mo1_operator", *, name=None):
     nothing_written(row.id)
     assert not work_dir(row.id).exists()
     job = job_of(row)
-    assert job is not None and job.status == "finished", job and job.error   # the job did not crash
-    intake.valid_load(login=login)            # the next valid file of this login loads
+    assert job is not None and job.status == "finished", job and job.error  # the job did not crash
+    intake.valid_load(login=login)  # the next valid file of this login loads
     return row
 
 
@@ -91,17 +92,18 @@ def _padded(pair, size):
 def test_zip_bomb_over_the_unpacked_size_limit(intake, tmp_path):
     pair = _padded(demo_pair(tmp_path), 600 * 1024)
     with config(ARCHIVE_MAX_UNPACKED_BYTES=256 * 1024, ARCHIVE_MAX_RATIO=10_000):
-        refused(intake, pair.zip(tmp_path),
-                "Размер файлов архива после распаковки превышает допустимый (256 КБ)")
-    assert current_app.config["ARCHIVE_MAX_UNPACKED_BYTES"] == 2 * 1024 ** 3
+        refused(intake, pair.zip(tmp_path), "Размер файлов архива после распаковки превышает допустимый (256 КБ)")
+    assert current_app.config["ARCHIVE_MAX_UNPACKED_BYTES"] == 2 * 1024**3
 
 
 def test_zip_bomb_over_the_compression_ratio(intake, tmp_path):
     pair = _padded(demo_pair(tmp_path), 2 * 1024 * 1024)
     with config(ARCHIVE_MAX_RATIO=50):
-        refused(intake, pair.zip(tmp_path),
-                f"Степень сжатия файла «{pair.h_name}» превышает допустимую (50:1); "
-                "архив похож на «zip-бомбу»")
+        refused(
+            intake,
+            pair.zip(tmp_path),
+            f"Степень сжатия файла «{pair.h_name}» превышает допустимую (50:1); архив похож на «zip-бомбу»",
+        )
     assert current_app.config["ARCHIVE_MAX_RATIO"] == 200
 
 
@@ -113,7 +115,7 @@ def _lie_about_sizes(path: Path, member: str, size: int) -> bytes:
         local = zf.getinfo(member).header_offset
     struct.pack_into("<I", data, local + 22, size)
     central = data.index(b"PK\x01\x02")
-    while data[central + 46:central + 46 + len(raw)] != raw:
+    while data[central + 46 : central + 46 + len(raw)] != raw:
         central = data.index(b"PK\x01\x02", central + 4)
     struct.pack_into("<I", data, central + 24, size)
     return bytes(data)
@@ -125,15 +127,23 @@ def test_zip_bomb_whose_headers_lie_about_the_size(intake, tmp_path):
     pair = _padded(demo_pair(tmp_path), 2 * 1024 * 1024)
     data = _lie_about_sizes(pair.zip(tmp_path), pair.h_name, 1024)
     with config(ARCHIVE_MAX_UNPACKED_BYTES=256 * 1024, ARCHIVE_MAX_RATIO=50):
-        refused(intake, data, lambda note: note in (
-            NOT_ZIP, "Размер файлов архива после распаковки превышает допустимый (256 КБ)",
-            f"Степень сжатия файла «{pair.h_name}» превышает допустимую (50:1); архив похож на «zip-бомбу»"),
-            name=pair.archive_name)
+        refused(
+            intake,
+            data,
+            lambda note: (
+                note
+                in (
+                    NOT_ZIP,
+                    "Размер файлов архива после распаковки превышает допустимый (256 КБ)",
+                    f"Степень сжатия файла «{pair.h_name}» превышает допустимую (50:1); архив похож на «zip-бомбу»",
+                )
+            ),
+            name=pair.archive_name,
+        )
 
 
 # -- names with paths ------------------------------------------------------------------------------
-@pytest.mark.parametrize("evil", ["../../x.xml", "..\\..\\x.xml", "/tmp/{tag}.xml", "sub/{h}",
-                                  "C:{tag}.xml", "../{h}"])
+@pytest.mark.parametrize("evil", ["../../x.xml", "..\\..\\x.xml", "/tmp/{tag}.xml", "sub/{h}", "C:{tag}.xml", "../{h}"])
 def test_member_with_a_path_is_refused_and_nothing_is_written_outside(intake, tmp_path, evil):
     pair = demo_pair(tmp_path)
     tag = f"oms-hostile-{uuid.uuid4().hex}"
@@ -143,10 +153,13 @@ def test_member_with_a_path_is_refused_and_nothing_is_written_outside(intake, tm
     before = {d: set(os.listdir(d)) for d in watched if d.is_dir()}
     archive = make_zip(tmp_path / pair.archive_name, [(name, pair.h), (pair.l_name, pair.l)])
     with zipfile.ZipFile(archive) as zf:
-        assert zf.namelist()[0] == name          # the name really is in the archive as given
-    row = refused(intake, archive,
-                  f"В архиве есть каталог или файл с путём «{name}»: допустимы только два XML-файла "
-                  "в корне архива, без каталогов")
+        assert zf.namelist()[0] == name  # the name really is in the archive as given
+    row = refused(
+        intake,
+        archive,
+        f"В архиве есть каталог или файл с путём «{name}»: допустимы только два XML-файла "
+        "в корне архива, без каталогов",
+    )
     for d, names in before.items():
         created = set(os.listdir(d)) - names
         assert not [n for n in created if "x.xml" in n or tag in n or n == pair.h_name], (d, created)
@@ -169,7 +182,7 @@ def test_encrypted_member_is_refused(intake, tmp_path, which):
     pair = demo_pair(tmp_path)
     names = {"h": [pair.h_name], "l": [pair.l_name], "both": [pair.h_name, pair.l_name]}[which]
     archive = make_encrypted_zip(tmp_path / pair.archive_name, pair.members(), names)
-    with zipfile.ZipFile(archive) as zf:        # a real ZipCrypto archive
+    with zipfile.ZipFile(archive) as zf:  # a real ZipCrypto archive
         assert zf.read(names[0], pwd=b"secret") in (pair.h, pair.l)
     first = next(n for n, _ in pair.members() if n in names)
     refused(intake, archive, f"Файл «{first}» в архиве зашифрован (защищён паролем)")
@@ -187,8 +200,7 @@ def test_three_files_in_the_archive(intake, tmp_path):
 def test_fewer_than_two_files(intake, tmp_path, members):
     pair = demo_pair(tmp_path)
     archive = make_zip(tmp_path / pair.archive_name, pair.members()[:members])
-    refused(intake, archive,
-            f"В архиве должно быть ровно 2 файла (файл сведений и L-файл), найдено {members}")
+    refused(intake, archive, f"В архиве должно быть ровно 2 файла (файл сведений и L-файл), найдено {members}")
 
 
 @pytest.mark.parametrize("ext", [".txt", ".xml.zip", ".XML.bak", ""])
@@ -201,22 +213,21 @@ def test_member_not_xml(intake, tmp_path, ext):
 
 def test_upper_case_extension_is_accepted(intake, tmp_path):
     pair = demo_pair(tmp_path)
-    archive = make_zip(tmp_path / pair.archive_name,
-                       [(pair.h_stem + ".XML", pair.h), (pair.l_stem + ".Xml", pair.l)])
+    archive = make_zip(tmp_path / pair.archive_name, [(pair.h_stem + ".XML", pair.h), (pair.l_stem + ".Xml", pair.l)])
     row = intake.upload(archive)
     assert row.status != FileStatus.ERR_UPLOAD, row.note
 
 
-@pytest.mark.parametrize("l_stem", ["LM140001T14_{yymm}2", "LM140011T14_{yymm}1", "LM140001S14001_{yymm}1",
-                                    "LM140001T14_{other}1"])
+@pytest.mark.parametrize(
+    "l_stem", ["LM140001T14_{yymm}2", "LM140011T14_{yymm}1", "LM140001S14001_{yymm}1", "LM140001T14_{other}1"]
+)
 def test_names_differ_beyond_the_type_letters(intake, tmp_path, l_stem):
     pair = demo_pair(tmp_path, number=1)
     yymm = pair.h_stem.rsplit("_", 1)[1][:4]
     other = f"{yymm[:2]}{(int(yymm[2:]) % 12) + 1:02d}"
     l_name = l_stem.format(yymm=yymm, other=other) + ".xml"
     archive = make_zip(tmp_path / pair.archive_name, [(pair.h_name, pair.h), (l_name, pair.l)])
-    refused(intake, archive, f"Имена файлов «{pair.h_name}» и «{l_name}» различаются "
-                             "не только буквами типа файла")
+    refused(intake, archive, f"Имена файлов «{pair.h_name}» и «{l_name}» различаются не только буквами типа файла")
 
 
 def test_two_cases_files_and_no_l_file(intake, tmp_path):
@@ -228,25 +239,42 @@ def test_two_cases_files_and_no_l_file(intake, tmp_path):
 
 def test_two_l_files(intake, tmp_path):
     pair = demo_pair(tmp_path)
-    archive = make_zip(tmp_path / pair.archive_name,
-                       [(pair.l_name, pair.l), (pair.l_stem + "9.xml", pair.l)])
-    refused(intake, archive, "В архиве нет файла сведений об оказанной медицинской помощи "
-                             "(типа H, C, T или D*): оба файла — L-файлы")
+    archive = make_zip(tmp_path / pair.archive_name, [(pair.l_name, pair.l), (pair.l_stem + "9.xml", pair.l)])
+    refused(
+        intake,
+        archive,
+        "В архиве нет файла сведений об оказанной медицинской помощи (типа H, C, T или D*): оба файла — L-файлы",
+    )
 
 
-@pytest.mark.parametrize("h_name, reason", [
-    ("report.xml", "Имя файла «report»: неизвестный тип файла; допустимы H, C, T, DP, DV, DO, DS, DU, "
-                   "DF, DA, DB, L"),
-    ("hm140001t14_26101.xml", "Имя файла «hm140001t14_26101»: буквы типа файла и участников пишутся "
-                              "прописными латинскими буквами"),
-    ("HM140001T14_26131.xml", "Имя файла «HM140001T14_26131»: месяц «13» вне диапазона 01–12"),
-    ("HM14001T14_26101.xml", "Имя файла «HM14001T14_26101»: код отправителя (МО) «14001» должен "
-                             "состоять из 6 цифр(ы)"),
-    ("HM140001T1426101.xml", "Имя файла «HM140001T1426101» не соответствует шаблону "
-                             "<Тип><Pi><Ni><Pp><Np>_<ГГ><ММ><N>: нет символа «_» перед периодом"),
-    ("HM140001Т14_26101.xml", "Имя файла «HM140001Т14_26101» содержит недопустимые символы: допустимы "
-                              "только цифры, латинские буквы и «_»"),   # a Cyrillic «Т»
-])
+@pytest.mark.parametrize(
+    "h_name, reason",
+    [
+        (
+            "report.xml",
+            "Имя файла «report»: неизвестный тип файла; допустимы H, C, T, DP, DV, DO, DS, DU, DF, DA, DB, L",
+        ),
+        (
+            "hm140001t14_26101.xml",
+            "Имя файла «hm140001t14_26101»: буквы типа файла и участников пишутся прописными латинскими буквами",
+        ),
+        ("HM140001T14_26131.xml", "Имя файла «HM140001T14_26131»: месяц «13» вне диапазона 01–12"),
+        (
+            "HM14001T14_26101.xml",
+            "Имя файла «HM14001T14_26101»: код отправителя (МО) «14001» должен состоять из 6 цифр(ы)",
+        ),
+        (
+            "HM140001T1426101.xml",
+            "Имя файла «HM140001T1426101» не соответствует шаблону "
+            "<Тип><Pi><Ni><Pp><Np>_<ГГ><ММ><N>: нет символа «_» перед периодом",
+        ),
+        (
+            "HM140001Т14_26101.xml",
+            "Имя файла «HM140001Т14_26101» содержит недопустимые символы: допустимы "
+            "только цифры, латинские буквы и «_»",
+        ),  # a Cyrillic «Т»
+    ],
+)
 def test_file_name_not_of_the_federal_pattern(intake, tmp_path, h_name, reason):
     pair = demo_pair(tmp_path)
     archive = make_zip(tmp_path / pair.archive_name, [(h_name, pair.h), (pair.l_name, pair.l)])
@@ -256,16 +284,21 @@ def test_file_name_not_of_the_federal_pattern(intake, tmp_path, h_name, reason):
 # -- the sender ------------------------------------------------------------------------------------------
 def test_sender_of_another_mo_is_refused(intake, tmp_path):
     pair = demo_pair(tmp_path, mo=MO2)
-    refused(intake, pair.zip(tmp_path),
-            f"Код отправителя {MO2} в имени файла {pair.h_stem} не является кодом вашей МО "
-            f"({MO1}) или ее подразделения")
+    refused(
+        intake,
+        pair.zip(tmp_path),
+        f"Код отправителя {MO2} в имени файла {pair.h_stem} не является кодом вашей МО ({MO1}) или ее подразделения",
+    )
 
 
 def test_another_mo_cannot_upload_for_mo1(intake, tmp_path):
     pair = demo_pair(tmp_path)
-    refused(intake, pair.zip(tmp_path),
-            f"Код отправителя {MO1} в имени файла {pair.h_stem} не является кодом вашей МО "
-            f"({MO2}) или ее подразделения", login="mo2_operator")
+    refused(
+        intake,
+        pair.zip(tmp_path),
+        f"Код отправителя {MO1} в имени файла {pair.h_stem} не является кодом вашей МО ({MO2}) или ее подразделения",
+        login="mo2_operator",
+    )
 
 
 def test_sender_that_is_not_an_mo(intake, tmp_path):
@@ -273,20 +306,23 @@ def test_sender_that_is_not_an_mo(intake, tmp_path):
     h_name = pair.h_name.replace(f"HM{MO1}", "HS14001")
     l_name = pair.l_name.replace(f"LM{MO1}", "LS14001")
     archive = make_zip(tmp_path / pair.archive_name, [(h_name, pair.h), (l_name, pair.l)])
-    refused(intake, archive, f"Отправитель в имени файла {h_name[:-4]} должен быть медицинской "
-                             "организацией (M), указан «S»")
+    refused(
+        intake, archive, f"Отправитель в имени файла {h_name[:-4]} должен быть медицинской организацией (M), указан «S»"
+    )
 
 
 @pytest.mark.parametrize("sender", [SUB2, MO1])
 def test_subdivision_login_uploads_only_its_own_subdivision(intake, tmp_path, sender):
     pair = demo_pair(tmp_path, sender=sender)
-    refused(intake, pair.zip(tmp_path),
-            f"Код отправителя {sender} в имени файла {pair.h_stem} не совпадает с подразделением "
-            f"пользователя {SUB1}", login="mo1_sub1_operator")
+    refused(
+        intake,
+        pair.zip(tmp_path),
+        f"Код отправителя {sender} в имени файла {pair.h_stem} не совпадает с подразделением пользователя {SUB1}",
+        login="mo1_sub1_operator",
+    )
 
 
-@pytest.mark.parametrize("login, sender", [("mo1_operator", SUB2), ("mo1_sub1_operator", SUB1),
-                                           ("mo1_operator", MO1)])
+@pytest.mark.parametrize("login, sender", [("mo1_operator", SUB2), ("mo1_sub1_operator", SUB1), ("mo1_operator", MO1)])
 def test_own_and_subdivision_senders_pass_the_sender_check(intake, tmp_path, login, sender):
     """The positive side of the sender check: the МО uploads for itself and its subdivisions, the
     subdivision login for its own subdivision; the row is tied to the subdivision."""

@@ -19,6 +19,7 @@ argument and method gets one hostile value per user, the next route the next val
 three users start the rotation at different places, so that every value meets many routes of
 every kind and every route meets several values.
 """
+
 from __future__ import annotations
 
 import re
@@ -57,8 +58,8 @@ SESSION_METHODS = {"login", "logout", "refresh"}
 class Probe:
     method: str
     url: str
-    data: dict | None = None                  # form fields (pages) or JSON body (API)
-    expect: frozenset = frozenset()           # the statuses allowed; empty: anything but 500
+    data: dict | None = None  # form fields (pages) or JSON body (API)
+    expect: frozenset = frozenset()  # the statuses allowed; empty: anything but 500
     why: str = ""
 
 
@@ -154,17 +155,24 @@ def path_probes(app, start: int) -> list[Probe]:
                 values = _benign(rule, view)
                 if _is_id(rule, arg):
                     bad = impossible() if next(turn) % 2 == 0 else ABSENT_ID
-                    probes.append(Probe(verb, _fill(rule, {**values, arg: bad}), expect=_expect_for_id(bad, view, arg),
-                                        why=f"{rule.endpoint}: {arg}={bad!r}"))
+                    probes.append(
+                        Probe(
+                            verb,
+                            _fill(rule, {**values, arg: bad}),
+                            expect=_expect_for_id(bad, view, arg),
+                            why=f"{rule.endpoint}: {arg}={bad!r}",
+                        )
+                    )
                     continue
                 if any(_is_id(rule, a) for a in rule.arguments) and verb != "GET":
-                    continue                        # its path holds a real id: only read
+                    continue  # its path holds a real id: only read
                 value = odd()
                 expect = frozenset()
                 if (arg == "name" and method_name == "action") or method_name == "download":
-                    expect = frozenset({400, 404}) if "\x00" in value else NOT_FOUND    # NUL: 400 anywhere
-                probes.append(Probe(verb, _fill(rule, {**values, arg: value}), expect=expect,
-                                    why=f"{rule.endpoint}: odd {arg}"))
+                    expect = frozenset({400, 404}) if "\x00" in value else NOT_FOUND  # NUL: 400 anywhere
+                probes.append(
+                    Probe(verb, _fill(rule, {**values, arg: value}), expect=expect, why=f"{rule.endpoint}: odd {arg}")
+                )
     return probes
 
 
@@ -178,15 +186,24 @@ def action_probes(app, start: int) -> list[Probe]:
             continue
         base = view.blueprint.url_prefix or ""
         post = f"{base}/action_post"
-        probes += [Probe("POST", f"{base}/action/nosuchaction/1", expect=NOT_FOUND, why="unknown single action"),
-                   Probe("POST", post, {"action": "nosuchaction", "rowid": ["1"]}, expect=NOT_FOUND,
-                         why="unknown bulk action"),
-                   Probe("POST", post, {"rowid": ["1"]}, expect=frozenset({400, 404}),
-                         why="bulk action without a name")]
-        for name in view.actions:                # only ids no row has: a real row would be acted on
+        probes += [
+            Probe("POST", f"{base}/action/nosuchaction/1", expect=NOT_FOUND, why="unknown single action"),
+            Probe(
+                "POST", post, {"action": "nosuchaction", "rowid": ["1"]}, expect=NOT_FOUND, why="unknown bulk action"
+            ),
+            Probe("POST", post, {"rowid": ["1"]}, expect=frozenset({400, 404}), why="bulk action without a name"),
+        ]
+        for name in view.actions:  # only ids no row has: a real row would be acted on
             for bad in (impossible(), impossible(), ABSENT_ID):
-                probes.append(Probe("POST", post, {"action": name, "rowid": [bad]}, expect=_expect_for_id(bad, view),
-                                    why=f"bulk {name}: rowid={bad!r}"))
+                probes.append(
+                    Probe(
+                        "POST",
+                        post,
+                        {"action": name, "rowid": [bad]},
+                        expect=_expect_for_id(bad, view),
+                        why=f"bulk {name}: rowid={bad!r}",
+                    )
+                )
     return probes
 
 
@@ -197,7 +214,7 @@ def _list_views(app):
     return [v for v in _views().values() if isinstance(v, BaseCRUDView) and f"{v.blueprint.name}.list" in endpoints]
 
 
-LIST_OK = frozenset({200, 302, 400, 403})        # a page (or the route's redirect/refusal), or 400
+LIST_OK = frozenset({200, 302, 400, 403})  # a page (or the route's redirect/refusal), or 400
 
 
 def list_probes(app, start: int) -> list[Probe]:
@@ -207,12 +224,17 @@ def list_probes(app, start: int) -> list[Probe]:
     probes = []
     for view in _list_views(app):
         name, url = type(view).__name__, f"{view.blueprint.url_prefix or ''}/list/"
-        for args in ({f"page_{name}": paging()}, {f"page_{name}": paging()}, {f"psize_{name}": paging()},
-                     {f"page_{name}": HUGE, f"psize_{name}": "100"}, {f"psize_{name}": HUGE},
-                     {"page_size": "abc", "page_nosuchview": "abc"},
-                     {f"_oc_{name}": "nosuchcolumn", f"_od_{name}": "asc"},
-                     {f"_oc_{name}": "id; drop table x", f"_od_{name}": "sideways"},
-                     {f"_flt_9_{name}": "1", "_flt_0_nosuchcolumn": "1"}):
+        for args in (
+            {f"page_{name}": paging()},
+            {f"page_{name}": paging()},
+            {f"psize_{name}": paging()},
+            {f"page_{name}": HUGE, f"psize_{name}": "100"},
+            {f"psize_{name}": HUGE},
+            {"page_size": "abc", "page_nosuchview": "abc"},
+            {f"_oc_{name}": "nosuchcolumn", f"_od_{name}": "asc"},
+            {f"_oc_{name}": "id; drop table x", f"_od_{name}": "sideways"},
+            {f"_flt_9_{name}": "1", "_flt_0_nosuchcolumn": "1"},
+        ):
             probes.append(Probe("GET", f"{url}?{urlencode(args)}", expect=LIST_OK, why=f"list arguments {args}"))
     return probes
 
@@ -241,19 +263,45 @@ def filter_probes(app, start: int) -> list[Probe]:
                 probes.append(Probe("GET", f"{url}?{urlencode(args)}", expect=LIST_OK, why=f"filter {index} of {col}"))
         for col, flts in list(searchable.items())[:1]:
             args = {**one_row, f"_flt_{len(flts)}_{col}": "1"}
-            probes.append(Probe("GET", f"{url}?{urlencode(args)}", expect=LIST_OK,
-                                why=f"no filter {len(flts)} of {col}"))
+            probes.append(
+                Probe("GET", f"{url}?{urlencode(args)}", expect=LIST_OK, why=f"no filter {len(flts)} of {col}")
+            )
         add = f"{view.blueprint.url_prefix or ''}/add"
-        for col in view._filters._all_filters:      # the add form presets a relation from a filter
+        for col in view._filters._all_filters:  # the add form presets a relation from a filter
             if view.datamodel.is_relation(col):
-                probes.append(Probe("GET", f"{add}?{urlencode([(f'_flt_0_{col}', values()), (f'_flt_0_{col}', '2')])}",
-                                    expect=frozenset({200, 302, 400, 403}), why=f"add preset {col}"))
+                probes.append(
+                    Probe(
+                        "GET",
+                        f"{add}?{urlencode([(f'_flt_0_{col}', values()), (f'_flt_0_{col}', '2')])}",
+                        expect=frozenset({200, 302, 400, 403}),
+                        why=f"add preset {col}",
+                    )
+                )
     return probes
 
 
 #: the query arguments the pages and APIs read, and hostile values for them
-QUERY_ARGS = ("page", "page_size", "period", "subdivision_id", "payer_id", "status", "stage", "code", "format",
-              "archive", "ids", "target", "pk", "q", "reg_type", "subtype", "next", "payer", "group_by")
+QUERY_ARGS = (
+    "page",
+    "page_size",
+    "period",
+    "subdivision_id",
+    "payer_id",
+    "status",
+    "stage",
+    "code",
+    "format",
+    "archive",
+    "ids",
+    "target",
+    "pk",
+    "q",
+    "reg_type",
+    "subtype",
+    "next",
+    "payer",
+    "group_by",
+)
 QUERY_VALUES = ("99999999999999999999", "99999999999-01", "", "-1", "abc", "2026-99", "(garbage", "1" * 400)
 
 
@@ -280,10 +328,23 @@ def query_probes(app, start: int) -> list[Probe]:
 
 
 #: hostile fields of the forms the pages post (periods, ids, statuses, comments, file names, …)
-FORM_FIELDS = {"period": "99999999999-01", "reg_type": "\x00", "subdivision": ["99999999999", "\x00"],
-               "user_id": "99999999999999999999", "ids": "99999999999999999999,-1,abc", "target": "\x00",
-               "expected": "\x00", "comment": "\x00", "reason": "\x00", "column": "\x00", "name": "\x00",
-               "expires_on": "99999-99-99", "action": "nosuchaction", "rowid": ["abc"], "passphrase": "\x00"}
+FORM_FIELDS = {
+    "period": "99999999999-01",
+    "reg_type": "\x00",
+    "subdivision": ["99999999999", "\x00"],
+    "user_id": "99999999999999999999",
+    "ids": "99999999999999999999,-1,abc",
+    "target": "\x00",
+    "expected": "\x00",
+    "comment": "\x00",
+    "reason": "\x00",
+    "column": "\x00",
+    "name": "\x00",
+    "expires_on": "99999-99-99",
+    "action": "nosuchaction",
+    "rowid": ["abc"],
+    "passphrase": "\x00",
+}
 
 
 def form_probes(app, start: int) -> list[Probe]:
@@ -296,25 +357,37 @@ def form_probes(app, start: int) -> list[Probe]:
     probes = []
     for rule in _rules(app):
         method_name = rule.endpoint.rpartition(".")[2]
-        if ("POST" not in rule.methods or method_name in ("add", "edit") or rule.rule.startswith("/api/")
-                or any(_is_id(rule, arg) for arg in rule.arguments)):
+        if (
+            "POST" not in rule.methods
+            or method_name in ("add", "edit")
+            or rule.rule.startswith("/api/")
+            or any(_is_id(rule, arg) for arg in rule.arguments)
+        ):
             continue
         url = _fill(rule, _benign(rule, _view_of(rule, views)))
         probes.append(Probe("POST", url, FORM_FIELDS, why="hostile form"))
         bad = impossible()
         if rule.endpoint.startswith("ResetPasswordView."):
-            probes.append(Probe("POST", f"{url}?{urlencode({'pk': bad})}",
-                                {"password": "Hostile-Pass-2026", "conf_password": "Hostile-Pass-2026"},
-                                expect=NOT_FOUND, why="password of a user no row can be"))
+            probes.append(
+                Probe(
+                    "POST",
+                    f"{url}?{urlencode({'pk': bad})}",
+                    {"password": "Hostile-Pass-2026", "conf_password": "Hostile-Pass-2026"},
+                    expect=NOT_FOUND,
+                    why="password of a user no row can be",
+                )
+            )
         else:
             probes.append(Probe("POST", f"{url}?{urlencode({'pk': bad, 'ids': bad})}", why="hostile query ids"))
     return probes
 
 
 #: JSON bodies of the wrong shape or types, and with a NUL character
-API_BODIES = ({"status": "a\x00b", "comment": "\x00", "expected": "\x00"},
-              {"status": ["x"], "comment": {"a": 1}, "code": ["x"], "name": {"a": 1}, "kind": 5},
-              ["not", "an", "object"])
+API_BODIES = (
+    {"status": "a\x00b", "comment": "\x00", "expected": "\x00"},
+    {"status": ["x"], "comment": {"a": 1}, "code": ["x"], "name": {"a": 1}, "kind": 5},
+    ["not", "an", "object"],
+)
 
 
 def api_probes(app, start: int) -> list[Probe]:
@@ -324,35 +397,57 @@ def api_probes(app, start: int) -> list[Probe]:
     without an id in its path: bodies of the wrong shape (no row is made of them)."""
     from flask_appbuilder.api import ModelRestApi
 
-    impossible, values = Rotation(IMPOSSIBLE_IDS, start), Rotation(
-        ("abc", "99999999999999999999", "1.5", "'\x00'", "!(abc)", "-1", "(a:1)", "!t", "'y'"), start)
+    impossible, values = (
+        Rotation(IMPOSSIBLE_IDS, start),
+        Rotation(("abc", "99999999999999999999", "1.5", "'\x00'", "!(abc)", "-1", "(a:1)", "!t", "'y'"), start),
+    )
     ok = frozenset({200, 400, 403})
     probes = []
     for rule in _rules(app):
         if rule.rule.startswith("/api/") and "POST" in rule.methods and not rule.arguments:
-            probes += [Probe("POST", rule.rule, body, expect=frozenset({400, 403, 422}), why="API body")
-                       for body in API_BODIES]
+            probes += [
+                Probe("POST", rule.rule, body, expect=frozenset({400, 403, 422}), why="API body") for body in API_BODIES
+            ]
     for api in _views().values():
         if not isinstance(api, ModelRestApi):
             continue
         base = api.blueprint.url_prefix
         probes.append(Probe("GET", f"{base}/_info", expect=frozenset({200, 403}), why="_info"))
-        for q in ("(garbage", "!(", "(page:-1)", f"(page:{HUGE},page_size:10)", "(page_size:-5)",
-                  f"(page_size:{HUGE})", "(order_column:nosuchcolumn,order_direction:asc)",
-                  "(order_column:id,order_direction:sideways)", "(columns:!(nosuchcolumn))",
-                  "(filters:!((col:nosuchcolumn,opr:eq,value:1)))", "(filters:!((col:id)))", "(filters:abc)",
-                  "(keys:!(nosuch))", "(page:'abc')"):
+        for q in (
+            "(garbage",
+            "!(",
+            "(page:-1)",
+            f"(page:{HUGE},page_size:10)",
+            "(page_size:-5)",
+            f"(page_size:{HUGE})",
+            "(order_column:nosuchcolumn,order_direction:asc)",
+            "(order_column:id,order_direction:sideways)",
+            "(columns:!(nosuchcolumn))",
+            "(filters:!((col:nosuchcolumn,opr:eq,value:1)))",
+            "(filters:!((col:id)))",
+            "(filters:abc)",
+            "(keys:!(nosuch))",
+            "(page:'abc')",
+        ):
             probes.append(Probe("GET", f"{base}/?{urlencode({'q': q})}", expect=ok, why="list q"))
             probes.append(Probe("GET", f"{base}/_info?{urlencode({'q': q})}", expect=ok, why="_info q"))
         for col, flts in api._filters.get_search_filters().items():
             for flt in flts:
                 q = f"(filters:!((col:{col},opr:{flt.arg_name},value:{values()})))"
-                probes.append(Probe("GET", f"{base}/?{urlencode({'q': q})}", expect=ok,
-                                    why=f"filter {flt.arg_name} on {col}"))
+                probes.append(
+                    Probe("GET", f"{base}/?{urlencode({'q': q})}", expect=ok, why=f"filter {flt.arg_name} on {col}")
+                )
         for verb in ("PUT", "DELETE"):
             bad = impossible()
-            probes.append(Probe(verb, f"{base}/{quote(bad)}", {"name": "x"}, expect=_expect_for_id(bad, api),
-                                why=f"{verb} id {bad!r}"))
+            probes.append(
+                Probe(
+                    verb,
+                    f"{base}/{quote(bad)}",
+                    {"name": "x"},
+                    expect=_expect_for_id(bad, api),
+                    why=f"{verb} id {bad!r}",
+                )
+            )
     return probes
 
 
@@ -373,7 +468,7 @@ def run(browser, who: str, probes, report: Report) -> None:
         report.sent += 1
         try:
             resp = _send(browser, probe)
-        except Exception as exc:                    # testing mode: the exception of a 500
+        except Exception as exc:  # testing mode: the exception of a 500
             report.fail(who, probe, f"exception {type(exc).__name__}: {str(exc)[:300]}")
             continue
         status = resp.status_code
@@ -408,7 +503,7 @@ def test_ids_no_row_can_have_and_odd_path_arguments(app, browser_factory, who):
 
 @pytest.mark.parametrize("who", LOGINS)
 def test_broken_list_arguments(app, browser_factory, who):
-    families = (list_probes, filter_probes) if who == ADMIN else (list_probes,)   # the fund sees every list
+    families = (list_probes, filter_probes) if who == ADMIN else (list_probes,)  # the fund sees every list
     attack(app, browser_factory, who, *families)
 
 
@@ -425,10 +520,12 @@ def test_model_rest_apis(app, browser_factory, who):
 # -- the error pages -------------------------------------------------------------------------------
 def test_error_pages_are_russian_with_the_menu(app, browser_factory):
     mo = browser_factory("mo1_operator")
-    for url, code, words in (("/no/such/page", 404, "Страница не найдена"),
-                             ("/registries/show/99999999999", 404, "Запись не найдена"),
-                             ("/users/list/", 403, "Недостаточно прав"),
-                             (f"/registries/list/?page_RegistryView={HUGE}", 400, "Номер страницы")):
+    for url, code, words in (
+        ("/no/such/page", 404, "Страница не найдена"),
+        ("/registries/show/99999999999", 404, "Запись не найдена"),
+        ("/users/list/", 403, "Недостаточно прав"),
+        (f"/registries/list/?page_RegistryView={HUGE}", 400, "Номер страницы"),
+    ):
         resp = mo.get(url)
         html = resp.get_data(as_text=True)
         assert resp.status_code == code, url
@@ -457,52 +554,62 @@ def test_the_cases_that_crashed(app, browser_factory):
     """The requests that answered 500 before, by name (the walks above find them all)."""
     admin, mo = browser_factory(ADMIN), browser_factory("mo1_operator")
     for browser, method, url, data, code in (
-            (mo, "GET", "/registries/show/99999999999", None, 404),
-            (mo, "GET", "/registries/documents/2147483648", None, 404),
-            (mo, "GET", "/files/cases/99999999999999999999", None, 404),
-            (mo, "GET", "/files/download/x", None, 404),
-            (mo, "POST", "/registries/action/nosuchaction/1", {}, 404),
-            (mo, "POST", "/registries/action_post", {"action": "nosuchaction", "rowid": "1"}, 404),
-            (mo, "POST", "/files/action_post", {"action": "delete_data", "rowid": "99999999999"}, 404),
-            (mo, "GET", f"/registries/list/?page_RegistryView={HUGE}", None, 400),
-            (mo, "GET", "/registries/list/?psize_RegistryView=-5", None, 400),
-            (mo, "GET", "/registries/list/?page_size=abc", None, 400),
-            (mo, "GET", "/registries/list/?_oc_RegistryView=nosuchcolumn&_od_RegistryView=asc", None, 400),
-            (mo, "GET", "/registries/list/?_oc_RegistryView=period&_od_RegistryView=asc", None, 400),
-            (mo, "GET", "/registries/list/?_oc_RegistryView=number&_od_RegistryView=sideways", None, 200),
-            (mo, "GET", "/registries/list/?_flt_0_year=abc", None, 200),
-            (mo, "GET", "/registries/list/?_flt_0_year=99999999999", None, 400),
-            (mo, "GET", "/registries/list/?_flt_9_year=1", None, 400),
-            (mo, "GET", "/registries/list/?_flt_0_payer=abc", None, 400),
-            (mo, "GET", "/registries/list/?subdivision_id=abc", None, 200),
-            (mo, "GET", "/registries/list/?subdivision_id=99999999999&period=99999999999-01", None, 200),
-            (mo, "GET", "/closed-registries/list/?_flt_1_changed_at=notadate", None, 200),
-            (mo, "GET", "/formation/?subdivision_id=99999999999", None, 200),
-            (mo, "GET", "/formation/cases?period=99999999999-01&subdivision_id=99999999999&page=" + HUGE, None, 302),
-            (mo, "GET", f"/files/cases/1/x?page={HUGE}", None, (200, 404)),
-            (mo, "GET", "/cases/confirm?target=x&ids=99999999999999999999", None, 302),
-            (mo, "GET", f"/api/v1/mis/files/?page={HUGE}", None, 200),
-            (mo, "GET", "/api/v1/mis/registries/?period=99999999999-01", None, 400),
-            (mo, "GET", "/api/v1/mis/files/99999999999999999999", None, 404),
-            (mo, "GET", "/api/v1/organisation/-1", None, 404),
-            (mo, "GET", "/api/v1/organisation/?q=(garbage", None, 400),
-            (mo, "GET", "/api/v1/organisation/?q=2026-99", None, 400),
-            (mo, "GET", "/api/v1/organisation/?q=(page:-1)", None, 200),
-            (mo, "GET", "/api/v1/organisation/?q=(filters:!((col:is_active,opr:eq,value:abc)))", None, 400),
-            (mo, "GET", "/api/v1/organisation/_info?q=(garbage", None, 400),
-            (mo, "POST", "/api-keys/create", {"name": "a\x00b"}, 400),
-            (admin, "POST", "/roles/action/copyrole/2147483647", {}, 404),
-            (admin, "POST", "/users/action_post", {"action": "unlock", "rowid": "2147483647"}, 404),
-            (admin, "GET", "/userstatschartview/chart/nosuch", None, 404),
-            (admin, "GET", "/userstatschartview/chart/7", None, 404),
-            (admin, "GET", "/userstatschartview/chart/0", None, 200),
-            (admin, "GET", "/trust-roots/list/?_flt_3_der=abc", None, 400),
-            (admin, "GET", "/users/list/?_flt_0_active=abc", None, 400),
-            (admin, "GET", "/organisationview/add?_flt_0_kind=x&_flt_0_subdivisions=1&_flt_0_subdivisions=2", None,
-             (200, 400)),
-            (admin, "POST", "/resetpassword/form?pk=2147483647",
-             {"password": "Hostile-Pass-2026", "conf_password": "Hostile-Pass-2026"}, 404)):
-        resp = browser.get(url) if method == "GET" else (
-            browser.post(url, data=data))
+        (mo, "GET", "/registries/show/99999999999", None, 404),
+        (mo, "GET", "/registries/documents/2147483648", None, 404),
+        (mo, "GET", "/files/cases/99999999999999999999", None, 404),
+        (mo, "GET", "/files/download/x", None, 404),
+        (mo, "POST", "/registries/action/nosuchaction/1", {}, 404),
+        (mo, "POST", "/registries/action_post", {"action": "nosuchaction", "rowid": "1"}, 404),
+        (mo, "POST", "/files/action_post", {"action": "delete_data", "rowid": "99999999999"}, 404),
+        (mo, "GET", f"/registries/list/?page_RegistryView={HUGE}", None, 400),
+        (mo, "GET", "/registries/list/?psize_RegistryView=-5", None, 400),
+        (mo, "GET", "/registries/list/?page_size=abc", None, 400),
+        (mo, "GET", "/registries/list/?_oc_RegistryView=nosuchcolumn&_od_RegistryView=asc", None, 400),
+        (mo, "GET", "/registries/list/?_oc_RegistryView=period&_od_RegistryView=asc", None, 400),
+        (mo, "GET", "/registries/list/?_oc_RegistryView=number&_od_RegistryView=sideways", None, 200),
+        (mo, "GET", "/registries/list/?_flt_0_year=abc", None, 200),
+        (mo, "GET", "/registries/list/?_flt_0_year=99999999999", None, 400),
+        (mo, "GET", "/registries/list/?_flt_9_year=1", None, 400),
+        (mo, "GET", "/registries/list/?_flt_0_payer=abc", None, 400),
+        (mo, "GET", "/registries/list/?subdivision_id=abc", None, 200),
+        (mo, "GET", "/registries/list/?subdivision_id=99999999999&period=99999999999-01", None, 200),
+        (mo, "GET", "/closed-registries/list/?_flt_1_changed_at=notadate", None, 200),
+        (mo, "GET", "/formation/?subdivision_id=99999999999", None, 200),
+        (mo, "GET", "/formation/cases?period=99999999999-01&subdivision_id=99999999999&page=" + HUGE, None, 302),
+        (mo, "GET", f"/files/cases/1/x?page={HUGE}", None, (200, 404)),
+        (mo, "GET", "/cases/confirm?target=x&ids=99999999999999999999", None, 302),
+        (mo, "GET", f"/api/v1/mis/files/?page={HUGE}", None, 200),
+        (mo, "GET", "/api/v1/mis/registries/?period=99999999999-01", None, 400),
+        (mo, "GET", "/api/v1/mis/files/99999999999999999999", None, 404),
+        (mo, "GET", "/api/v1/organisation/-1", None, 404),
+        (mo, "GET", "/api/v1/organisation/?q=(garbage", None, 400),
+        (mo, "GET", "/api/v1/organisation/?q=2026-99", None, 400),
+        (mo, "GET", "/api/v1/organisation/?q=(page:-1)", None, 200),
+        (mo, "GET", "/api/v1/organisation/?q=(filters:!((col:is_active,opr:eq,value:abc)))", None, 400),
+        (mo, "GET", "/api/v1/organisation/_info?q=(garbage", None, 400),
+        (mo, "POST", "/api-keys/create", {"name": "a\x00b"}, 400),
+        (admin, "POST", "/roles/action/copyrole/2147483647", {}, 404),
+        (admin, "POST", "/users/action_post", {"action": "unlock", "rowid": "2147483647"}, 404),
+        (admin, "GET", "/userstatschartview/chart/nosuch", None, 404),
+        (admin, "GET", "/userstatschartview/chart/7", None, 404),
+        (admin, "GET", "/userstatschartview/chart/0", None, 200),
+        (admin, "GET", "/trust-roots/list/?_flt_3_der=abc", None, 400),
+        (admin, "GET", "/users/list/?_flt_0_active=abc", None, 400),
+        (
+            admin,
+            "GET",
+            "/organisationview/add?_flt_0_kind=x&_flt_0_subdivisions=1&_flt_0_subdivisions=2",
+            None,
+            (200, 400),
+        ),
+        (
+            admin,
+            "POST",
+            "/resetpassword/form?pk=2147483647",
+            {"password": "Hostile-Pass-2026", "conf_password": "Hostile-Pass-2026"},
+            404,
+        ),
+    ):
+        resp = browser.get(url) if method == "GET" else (browser.post(url, data=data))
         allowed = code if isinstance(code, tuple) else (code,)
         assert resp.status_code in allowed, f"{method} {url} -> {resp.status_code}, expected {code}"

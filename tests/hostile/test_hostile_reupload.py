@@ -1,5 +1,6 @@
 """The same archive uploaded twice: refused while a file of that name is still loading (a row
 in a loading status stands for the running load), accepted again once it has finished."""
+
 from __future__ import annotations
 
 import os
@@ -36,8 +37,9 @@ def refusal(name: str) -> str:
 @contextmanager
 def loading_row(name: str, status: str = FileStatus.FLK, mo: str = MO1):
     """A row of this organisation in a loading status: a load of ``name`` is running."""
-    row = UploadedFile(organisation_id=org_by_code(mo).id, uploaded_by_id=user("mo1_operator").id,
-                       archive_name=name, status=status)
+    row = UploadedFile(
+        organisation_id=org_by_code(mo).id, uploaded_by_id=user("mo1_operator").id, archive_name=name, status=status
+    )
     db.session.add(row)
     db.session.commit()
     try:
@@ -65,9 +67,9 @@ def test_second_upload_while_loading_is_refused_then_loads_after(intake, tmp_pat
             intake.upload(archive)
         assert type(refused.value) is UploadRefused
         assert str(refused.value) == refusal(pair.archive_name)
-        assert snapshot() == before                    # no row, no case, nothing changed
-        assert stored_archives() == files              # the archive was not even stored
-        assert fresh(running.id).status == status      # the running load is left alone
+        assert snapshot() == before  # no row, no case, nothing changed
+        assert stored_archives() == files  # the archive was not even stored
+        assert fresh(running.id).status == status  # the running load is left alone
         db.session.query(UploadedFile).filter_by(id=running.id).update({"status": FileStatus.DONE})
         db.session.commit()
         # finished: the same archive loads again (its cases take the place of the first file's
@@ -100,8 +102,9 @@ def test_refusal_of_one_archive_keeps_the_others(intake, tmp_path):
     with loading_row(busy.archive_name):
         with open(busy_path, "rb") as a, open(free_path, "rb") as b:
             with pytest.raises(PartialUpload) as partial:
-                accept_archives(user("mo1_operator"), [IncomingArchive(busy_path.name, a),
-                                                       IncomingArchive(free_path.name, b)])
+                accept_archives(
+                    user("mo1_operator"), [IncomingArchive(busy_path.name, a), IncomingArchive(free_path.name, b)]
+                )
     assert str(partial.value) == refusal(busy.archive_name)
     [row] = partial.value.rows
     row = fresh(row.id)
@@ -139,12 +142,15 @@ def test_a_reupload_failing_after_the_flk_leaves_the_earlier_file_alone(intake, 
     first = intake.upload_pair(pair)
     assert_done(first, 5)
 
-    def crashing_stage(load):                 # a control of a later stage crashes
+    def crashing_stage(load):  # a control of a later stage crashes
         raise RuntimeError("тестовый сбой этапа после ФЛК")
 
-    *before, last = intake_pipeline.STAGES    # the crash comes before the versions are resolved
-    monkeypatch.setattr(intake_pipeline, "STAGES",
-                        (*before, intake_pipeline.Stage("crash", FileStatus.RECALC, 99, 0, crashing_stage), last))
+    *before, last = intake_pipeline.STAGES  # the crash comes before the versions are resolved
+    monkeypatch.setattr(
+        intake_pipeline,
+        "STAGES",
+        (*before, intake_pipeline.Stage("crash", FileStatus.RECALC, 99, 0, crashing_stage), last),
+    )
     with unchanged_elsewhere() as new:
         row = intake.upload(pair.zip(tmp_path / "again"))
         assert row.status == FileStatus.ERR_VALIDATION and "тестовый сбой" in row.note

@@ -3,6 +3,7 @@ mis-encoded files, empty files, deep nesting, huge texts.  A file-level defect i
 error with its line: every case of the file is rejected and the file ends «Ошибка формирования
 файла для ЕРЗ» / «Нет случаев для отправки в РС ЕРЗ»; nothing outside the file changes, and the
 next valid file loads."""
+
 from __future__ import annotations
 
 import uuid
@@ -67,17 +68,32 @@ def secret(tmp_path):
 
 
 XXE_VARIANTS = {
-    "general entity in H": ("h", '<!DOCTYPE ZL_LIST [<!ENTITY xxe SYSTEM "file://{path}">]>',
-                            ("<NSCHET>", "<NSCHET>&xxe;")),
-    "general entity in L": ("l", '<!DOCTYPE PERS_LIST [<!ENTITY xxe SYSTEM "file://{path}">]>',
-                            ("<FAM>", "<FAM>&xxe;")),
+    "general entity in H": (
+        "h",
+        '<!DOCTYPE ZL_LIST [<!ENTITY xxe SYSTEM "file://{path}">]>',
+        ("<NSCHET>", "<NSCHET>&xxe;"),
+    ),
+    "general entity in L": (
+        "l",
+        '<!DOCTYPE PERS_LIST [<!ENTITY xxe SYSTEM "file://{path}">]>',
+        ("<FAM>", "<FAM>&xxe;"),
+    ),
     "external DTD": ("h", '<!DOCTYPE ZL_LIST SYSTEM "file://{dtd}">', ("<NSCHET>", "<NSCHET>&xxe;")),
-    "parameter entity": ("h", '<!DOCTYPE ZL_LIST [<!ENTITY % p SYSTEM "file://{dtd}"> %p;]>',
-                         ("<NSCHET>", "<NSCHET>&xxe;")),
-    "after a comment": ("h", '<!-- МИС --><!DOCTYPE ZL_LIST [<!ENTITY xxe SYSTEM "file://{path}">]>',
-                        ("<NSCHET>", "<NSCHET>&xxe;")),
-    "in a record": ("h", '<!DOCTYPE ZL_LIST [<!ENTITY xxe SYSTEM "file://{path}">]>',
-                    ("<NHISTORY>", "<NHISTORY>&xxe;")),
+    "parameter entity": (
+        "h",
+        '<!DOCTYPE ZL_LIST [<!ENTITY % p SYSTEM "file://{dtd}"> %p;]>',
+        ("<NSCHET>", "<NSCHET>&xxe;"),
+    ),
+    "after a comment": (
+        "h",
+        '<!-- МИС --><!DOCTYPE ZL_LIST [<!ENTITY xxe SYSTEM "file://{path}">]>',
+        ("<NSCHET>", "<NSCHET>&xxe;"),
+    ),
+    "in a record": (
+        "h",
+        '<!DOCTYPE ZL_LIST [<!ENTITY xxe SYSTEM "file://{path}">]>',
+        ("<NHISTORY>", "<NHISTORY>&xxe;"),
+    ),
 }
 
 
@@ -90,11 +106,11 @@ def test_xxe_local_file_never_read(intake, tmp_path, secret, variant):
     pair = pair.with_h(data) if which == "h" else pair.with_l(data)
     row = rejected_file(intake, pair)
     [err] = fatal_errors(row)
-    assert (err.code, err.file_kind, err.comment) == (codes.DOCTYPE, which.upper(),
-                                                      codes.message("doctype"))
+    assert (err.code, err.file_kind, err.comment) == (codes.DOCTYPE, which.upper(), codes.message("doctype"))
     assert err.line in (1, 2)
-    assert tables_containing(value) == []             # not in notes, errors, cases, payloads, jobs
+    assert tables_containing(value) == []  # not in notes, errors, cases, payloads, jobs
     from app.services.intake.pipeline import summary
+
     assert value not in repr(summary(row))
 
 
@@ -120,8 +136,9 @@ def _laughs(levels: int = 10) -> str:
 def test_entity_expansion_bomb(intake, tmp_path, where):
     pair = demo_pair(tmp_path)
     if where == "L file":
-        pair = pair.with_l(with_doctype(pair.l, _laughs().replace("ZL_LIST", "PERS_LIST"),
-                                        entity_in=("<FAM>", "<FAM>&lol9;")))
+        pair = pair.with_l(
+            with_doctype(pair.l, _laughs().replace("ZL_LIST", "PERS_LIST"), entity_in=("<FAM>", "<FAM>&lol9;"))
+        )
     else:
         target = ("<NSCHET>", "<NSCHET>&lol9;") if where == "header" else ("<NHISTORY>", "<NHISTORY>&lol9;")
         pair = pair.with_h(with_doctype(pair.h, _laughs(), entity_in=target))
@@ -143,7 +160,7 @@ def test_truncated_xml(intake, tmp_path, which, cut):
     assert err.code == codes.XML and err.file_kind == which.upper()
     assert err.line and err.line >= 1
     assert err.comment.startswith(("Нарушена структура XML (строка", "В файле нет корневого элемента XML"))
-    if which == "h" and cut == 0.6:          # the records read before the cut are kept, rejected
+    if which == "h" and cut == 0.6:  # the records read before the cut are kept, rejected
         assert 0 < row.records < 8
 
 
@@ -151,7 +168,7 @@ def test_truncated_xml(intake, tmp_path, which, cut):
 @pytest.mark.parametrize("which", ["h", "l"])
 def test_windows_1251_declared_with_utf8_bytes(intake, tmp_path, which):
     pair = demo_pair(tmp_path)
-    data = getattr(pair, which).decode("cp1251").encode("utf-8")    # declaration still windows-1251
+    data = getattr(pair, which).decode("cp1251").encode("utf-8")  # declaration still windows-1251
     assert b'encoding="windows-1251"' in data
     row = rejected_file(intake, pair.with_h(data) if which == "h" else pair.with_l(data))
     [err] = fatal_errors(row)
@@ -168,10 +185,13 @@ def test_utf8_declared_with_windows_1251_bytes(intake, tmp_path):
     assert err.comment.startswith("Объявлена кодировка UTF-8, но содержимое не в UTF-8")
 
 
-@pytest.mark.parametrize("declared, expected", [
-    ("KOI8-R", "Кодировка «KOI8-R» не поддерживается; допустимы windows-1251 и UTF-8"),
-    ("UTF-16", "Файл в кодировке UTF-16/UTF-32 не поддерживается; допустимы windows-1251 и UTF-8"),
-])
+@pytest.mark.parametrize(
+    "declared, expected",
+    [
+        ("KOI8-R", "Кодировка «KOI8-R» не поддерживается; допустимы windows-1251 и UTF-8"),
+        ("UTF-16", "Файл в кодировке UTF-16/UTF-32 не поддерживается; допустимы windows-1251 и UTF-8"),
+    ],
+)
 def test_unsupported_encoding(intake, tmp_path, declared, expected):
     pair = demo_pair(tmp_path)
     if declared == "UTF-16":
@@ -192,15 +212,17 @@ def test_utf8_with_bom_loads(intake, tmp_path):
 
 
 # -- empty files --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("which, content, comment", [
-    ("h", b"", "Файл пуст"),
-    ("l", b"", "Файл пуст"),
-    ("both", b"", "Файл пуст"),
-    ("h", b"   \r\n\t  ", "В файле нет корневого элемента XML"),
-    ("h", DECL.encode(), "В файле нет корневого элемента XML"),
-    ("l", (DECL + "<PERS_LIST/>").encode(),
-     "Не указана версия формата: нет элемента ZGLV/VERSION перед записями"),
-])
+@pytest.mark.parametrize(
+    "which, content, comment",
+    [
+        ("h", b"", "Файл пуст"),
+        ("l", b"", "Файл пуст"),
+        ("both", b"", "Файл пуст"),
+        ("h", b"   \r\n\t  ", "В файле нет корневого элемента XML"),
+        ("h", DECL.encode(), "В файле нет корневого элемента XML"),
+        ("l", (DECL + "<PERS_LIST/>").encode(), "Не указана версия формата: нет элемента ZGLV/VERSION перед записями"),
+    ],
+)
 def test_empty_member(intake, tmp_path, which, content, comment):
     pair = demo_pair(tmp_path)
     if which in ("h", "both"):
@@ -211,7 +233,7 @@ def test_empty_member(intake, tmp_path, which, content, comment):
     errs = fatal_errors(row)
     assert {e.comment for e in errs} == {comment}
     assert {e.file_kind for e in errs} == ({"H", "L"} if which == "both" else {which.upper()})
-    assert row.records == (5 if which == "l" else 0)      # an H file read whole keeps its cases
+    assert row.records == (5 if which == "l" else 0)  # an H file read whole keeps its cases
 
 
 def test_header_without_records(intake, tmp_path):
@@ -227,8 +249,7 @@ def test_header_without_records(intake, tmp_path):
 def test_deeply_nested_record(intake, tmp_path):
     pair = demo_pair(tmp_path, cases=4)
     depth = 5000
-    h = change_record(pair.h, 2, "<PR_NOV>0</PR_NOV>",
-                      "<PR_NOV>0</PR_NOV>" + "<X>" * depth + "</X>" * depth)
+    h = change_record(pair.h, 2, "<PR_NOV>0</PR_NOV>", "<PR_NOV>0</PR_NOV>" + "<X>" * depth + "</X>" * depth)
     with timer(20, "a deeply nested record"):
         row = rejected_file(intake, pair.with_h(h))
     assert {e.code for e in fatal_errors(row)} <= {codes.XML, codes.SIZE}

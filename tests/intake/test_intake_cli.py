@@ -2,6 +2,7 @@
 per line, with the documented keys; exit code 0 whenever it ran, whatever the status.
 
 The CLI runner is invoked outside any app context; the database is looked at afterwards."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,7 @@ from app.models.vocabulary import NOTE_NO_CASES_FOR_ERZ, FileStatus
 from tests.factories import org_by_code
 from tests.intake.helpers import MO1, demo_pair, set_text, user
 
-KEYS = {"file", "file_id", "status", "note", "records", "flk_rejected", "flk_errors", "mek_rejected",
-        "errors"}
+KEYS = {"file", "file_id", "status", "note", "records", "flk_rejected", "flk_errors", "mek_rejected", "errors"}
 ERROR_KEYS = {"stage", "code", "element", "n_zap", "idcase", "sl_id", "value", "comment"}
 FLK_CODES = sorted(c for c in INJECTIONS if c not in MEK_INJECTIONS)
 
@@ -27,6 +27,7 @@ def cli(app):
         result = app.test_cli_runner().invoke(args=["oms", "load", *map(str, args)])
         lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
         return result, lines
+
     return run
 
 
@@ -63,11 +64,16 @@ def test_one_json_object_per_archive_and_exit_code_0(app, cli, tmp_path):
     assert third["records"] == third["flk_rejected"] == 3
     assert "006F.00.0110" in {e["code"] for e in third["errors"]}
 
-    with app.app_context():                      # the JSON is what the rows say
+    with app.app_context():  # the JSON is what the rows say
         for obj in out:
             row = db.session.get(UploadedFile, obj["file_id"])
             assert (row.status, row.note, row.records, row.flk_rejected, row.flk_errors) == (
-                obj["status"], obj["note"], obj["records"], obj["flk_rejected"], obj["flk_errors"])
+                obj["status"],
+                obj["note"],
+                obj["records"],
+                obj["flk_rejected"],
+                obj["flk_errors"],
+            )
 
 
 @pytest.mark.parametrize("limit", [0, 1, 3])
@@ -89,8 +95,12 @@ def test_refused_while_loading_is_reported_with_exit_code_0(app, cli, tmp_path):
     pair = demo_pair(tmp_path)
     archive = pair.zip(tmp_path)
     with app.app_context():
-        running = UploadedFile(organisation_id=org_by_code(MO1).id, uploaded_by_id=user("mo1_operator").id,
-                               archive_name=pair.archive_name, status=FileStatus.FLK)
+        running = UploadedFile(
+            organisation_id=org_by_code(MO1).id,
+            uploaded_by_id=user("mo1_operator").id,
+            archive_name=pair.archive_name,
+            status=FileStatus.FLK,
+        )
         db.session.add(running)
         db.session.commit()
         running_id = running.id
@@ -99,15 +109,16 @@ def test_refused_while_loading_is_reported_with_exit_code_0(app, cli, tmp_path):
         assert result.exit_code == 0, result.output
         assert set(obj) == KEYS
         assert (obj["status"], obj["file_id"]) == (None, None)
-        assert obj["note"] == (f"Архив «{pair.archive_name}» еще загружается. Дождитесь окончания "
-                               "загрузки и повторите попытку")
+        assert obj["note"] == (
+            f"Архив «{pair.archive_name}» еще загружается. Дождитесь окончания загрузки и повторите попытку"
+        )
         with app.app_context():
             assert db.session.query(UploadedFile).filter_by(archive_name=pair.archive_name).count() == 1
     finally:
         with app.app_context():
             db.session.query(UploadedFile).filter_by(id=running_id).delete()
             db.session.commit()
-    result, [obj] = cli(archive, "--user", "mo1_operator")       # finished: loads normally
+    result, [obj] = cli(archive, "--user", "mo1_operator")  # finished: loads normally
     assert obj["status"] == FileStatus.DONE
 
 

@@ -1,6 +1,7 @@
 """The load pauses Python's cyclic garbage collector while it runs (each batch of records would
 otherwise be walked again and again) and gives it back as it found it, whatever the outcome — but
 never in the embedded mode, whose worker thread shares the process with the web server."""
+
 from __future__ import annotations
 
 import gc
@@ -18,6 +19,7 @@ def _collector_seen_by_the_stages(monkeypatch) -> list[bool]:
     def recording(self, status, progress=None, **values):
         seen.append(gc.isenabled())
         return original(self, status, progress, **values)
+
     monkeypatch.setattr(LoadContext, "set_status", recording)
     return seen
 
@@ -67,7 +69,7 @@ def test_the_embedded_worker_leaves_the_collector_to_the_web_server(intake, tmp_
     pair = demo_pair(tmp_path, cases=3)
     with open(pair.zip(tmp_path / "up"), "rb") as stream:
         [row] = accept_archives(user("mo1_operator"), [IncomingArchive(pair.archive_name, stream)], run_job=False)
-    load_file(row.id)                      # as the embedded worker thread runs it
+    load_file(row.id)  # as the embedded worker thread runs it
     assert seen and all(seen)
     assert gc.isenabled()
 

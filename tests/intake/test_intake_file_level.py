@@ -1,6 +1,7 @@
 """File-level errors reject every case of the file: the file ends «Ошибка формирования файла для
 ЕРЗ» / «Нет случаев для отправки в РС ЕРЗ», its cases are kept as «Отклонен ФЛК» with the fatal
 error (no N_ZAP, with its line) in the protocol."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,22 +34,41 @@ CHANGES = {
     "SD_Z wrong": (lambda p: p.with_h(set_text(p.h, "SD_Z", "999")), "006F.00.0110", "SD_Z"),
     "SUMMAV wrong": (lambda p: p.with_h(set_text(p.h, "SUMMAV", "1.00")), "006F.00.1040", "SUMMAV"),
     "FILENAME not the member name": (
-        lambda p: p.with_h(set_text(p.h, "FILENAME", _another(p.h_stem))), "002F.14.0010", "FILENAME"),
+        lambda p: p.with_h(set_text(p.h, "FILENAME", _another(p.h_stem))),
+        "002F.14.0010",
+        "FILENAME",
+    ),
     "L FILENAME not the L member name": (
-        lambda p: p.with_l(set_text(p.l, "FILENAME", _another(p.l_stem))), "002F.14.0011", "FILENAME"),
+        lambda p: p.with_l(set_text(p.l, "FILENAME", _another(p.l_stem))),
+        "002F.14.0011",
+        "FILENAME",
+    ),
     "L FILENAME1 not the H file": (
-        lambda p: p.with_l(set_text(p.l, "FILENAME1", _another(p.h_stem))), "002F.14.0020", "FILENAME1"),
+        lambda p: p.with_l(set_text(p.l, "FILENAME1", _another(p.h_stem))),
+        "002F.14.0020",
+        "FILENAME1",
+    ),
     "month in the name not SCHET/MONTH": (
-        lambda p: p.with_h(set_text(p.h, "MONTH", _other_month(p))), "006F.00.0090", "FILENAME"),
+        lambda p: p.with_h(set_text(p.h, "MONTH", _other_month(p))),
+        "006F.00.0090",
+        "FILENAME",
+    ),
     "year in the name not SCHET/YEAR": (
-        lambda p: p.with_h(set_text(p.h, "YEAR", str(p.year - 1))), "006F.00.0070", "FILENAME"),
-    "CODE_MO not the sender": (
-        lambda p: p.with_h(set_text(p.h, "CODE_MO", "140002")), "002F.14.0030", "CODE_MO"),
+        lambda p: p.with_h(set_text(p.h, "YEAR", str(p.year - 1))),
+        "006F.00.0070",
+        "FILENAME",
+    ),
+    "CODE_MO not the sender": (lambda p: p.with_h(set_text(p.h, "CODE_MO", "140002")), "002F.14.0030", "CODE_MO"),
     "DSCHET after DATA": (
-        lambda p: p.with_h(set_text(p.h, "DATA", _day_before(p.h, "DSCHET"))), "006F.00.0200", "DSCHET"),
+        lambda p: p.with_h(set_text(p.h, "DATA", _day_before(p.h, "DSCHET"))),
+        "006F.00.0200",
+        "DSCHET",
+    ),
     "DATA in the future": (
         lambda p: p.with_h(set_text(p.h, "DATA", (dt.date.today() + dt.timedelta(days=30)).isoformat())),
-        "006F.00.0010", "DATA"),
+        "006F.00.0010",
+        "DATA",
+    ),
     "VERSION unsupported": (lambda p: p.with_h(set_text(p.h, "VERSION", "9.9")), codes.VERSION, "VERSION"),
     "L VERSION unsupported": (lambda p: p.with_l(set_text(p.l, "VERSION", "2.0")), codes.VERSION, "VERSION"),
 }

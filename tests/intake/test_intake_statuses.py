@@ -3,6 +3,7 @@
 errors «Ошибка при загрузке файлов на сервер», «Ошибка формирования файла для ЕРЗ»,
 «Ошибка при загрузке подготовленных данных» (the database really refuses a write) and
 «Ошибка при валидации данных» (a registered ФЛК rule really crashes)."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -36,15 +37,28 @@ from tests.intake.helpers import (
     work_dir,
 )
 
-ERROR_STATUSES_OF_THE_FLK_STAGE = {FileStatus.ERR_UPLOAD, FileStatus.ERR_ERZ, FileStatus.ERR_DB,
-                                   FileStatus.ERR_VALIDATION}
+ERROR_STATUSES_OF_THE_FLK_STAGE = {
+    FileStatus.ERR_UPLOAD,
+    FileStatus.ERR_ERZ,
+    FileStatus.ERR_DB,
+    FileStatus.ERR_VALIDATION,
+}
 
 
 def test_status_texts_are_those_of_the_design():
-    assert FileStatus.values() == ("В очереди", "Проверка архива", "ФЛК", "Идентификация в ЕРЗ", "МЭК",
-                             "Перерасчет стоимости", "Процесс загрузки завершен",
-                             "Ошибка при загрузке файлов на сервер", "Ошибка формирования файла для ЕРЗ",
-                             "Ошибка при загрузке подготовленных данных", "Ошибка при валидации данных")
+    assert FileStatus.values() == (
+        "В очереди",
+        "Проверка архива",
+        "ФЛК",
+        "Идентификация в ЕРЗ",
+        "МЭК",
+        "Перерасчет стоимости",
+        "Процесс загрузки завершен",
+        "Ошибка при загрузке файлов на сервер",
+        "Ошибка формирования файла для ЕРЗ",
+        "Ошибка при загрузке подготовленных данных",
+        "Ошибка при валидации данных",
+    )
     assert NOTE_NO_CASES_FOR_ERZ == "Нет случаев для отправки в РС ЕРЗ"
 
 
@@ -52,10 +66,9 @@ def test_status_texts_are_those_of_the_design():
 def test_valid_demo_file_goes_through_flk_to_the_end(intake, tmp_path, monkeypatch):
     pair = demo_pair(tmp_path, cases=12)
     with open(pair.zip(tmp_path), "rb") as stream:
-        [row] = accept_archives(user("mo1_operator"), [IncomingArchive(pair.archive_name, stream)],
-                                run_job=False)
+        [row] = accept_archives(user("mo1_operator"), [IncomingArchive(pair.archive_name, stream)], run_job=False)
     row = fresh(row.id)
-    assert (row.status, row.progress, row.records) == (FileStatus.QUEUED, 0, 0)   # stored, waiting
+    assert (row.status, row.progress, row.records) == (FileStatus.QUEUED, 0, 0)  # stored, waiting
     with status_trail(monkeypatch) as trail, unchanged_elsewhere(exclude=[row.id]) as new:
         result = load_file(row.id)
     assert new == []
@@ -93,13 +106,12 @@ def test_upload_error(intake, tmp_path):
 
 def test_every_case_rejected(intake, tmp_path):
     pair = demo_pair(tmp_path)
-    for n in range(1, 6):                    # each case gets a (non-fatal) error of its own
+    for n in range(1, 6):  # each case gets a (non-fatal) error of its own
         pair = pair.with_h(with_case_error(pair.h, n))
     row = intake.upload_pair(pair)
     assert_all_rejected(row)
     assert row.records == 5
-    assert "003F.00.0080" in {e.code for e in db.session.query(ControlError)
-                              .filter_by(file_id=row.id)}
+    assert "003F.00.0080" in {e.code for e in db.session.query(ControlError).filter_by(file_id=row.id)}
 
 
 # -- «Ошибка при загрузке подготовленных данных»: the database refuses a write ---------------------------
@@ -112,16 +124,18 @@ def refusing_trigger(table: str, condition: str):
     satisfy ``condition`` (SQL on ``NEW``), for SQLite and PostgreSQL; dropped afterwards."""
     dialect = db.engine.dialect.name
     if dialect == "sqlite":
-        create = [f"CREATE TRIGGER oms_test_refuse BEFORE INSERT ON {table} WHEN {condition} "
-                  f"BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END"]
+        create = [
+            f"CREATE TRIGGER oms_test_refuse BEFORE INSERT ON {table} WHEN {condition} "
+            f"BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END"
+        ]
         drop = ["DROP TRIGGER IF EXISTS oms_test_refuse"]
     elif dialect == "postgresql":
-        create = [f"CREATE FUNCTION oms_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                  f"IF {condition} THEN RAISE EXCEPTION '{REFUSAL}'; END IF; RETURN NEW; END $$",
-                  f"CREATE TRIGGER oms_test_refuse BEFORE INSERT ON {table} FOR EACH ROW "
-                  f"EXECUTE FUNCTION oms_test_refuse()"]
-        drop = [f"DROP TRIGGER IF EXISTS oms_test_refuse ON {table}",
-                "DROP FUNCTION IF EXISTS oms_test_refuse()"]
+        create = [
+            f"CREATE FUNCTION oms_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF {condition} THEN RAISE EXCEPTION '{REFUSAL}'; END IF; RETURN NEW; END $$",
+            f"CREATE TRIGGER oms_test_refuse BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION oms_test_refuse()",
+        ]
+        drop = [f"DROP TRIGGER IF EXISTS oms_test_refuse ON {table}", "DROP FUNCTION IF EXISTS oms_test_refuse()"]
     else:  # pragma: no cover
         pytest.skip(f"no trigger recipe for {dialect}")
     for sql in create:
@@ -140,7 +154,7 @@ def refusing_trigger(table: str, condition: str):
 def test_database_refuses_a_write(intake, tmp_path, monkeypatch, table):
     """Case 25 (in the third batch of 10) or the last person cannot be written: what the load
     wrote before is removed and the note carries the database's reason."""
-    monkeypatch.setattr(flk_stage, "BATCH", 10)     # earlier batches are committed first
+    monkeypatch.setattr(flk_stage, "BATCH", 10)  # earlier batches are committed first
     pair = demo_pair(tmp_path, cases=40)
     # case 25 carries an error, so that a control_error row is written for it
     pair = pair.with_h(with_case_error(pair.h, 25))
@@ -151,18 +165,17 @@ def test_database_refuses_a_write(intake, tmp_path, monkeypatch, table):
         "case_payload": "NEW.zap_xml LIKE '%<IDCASE>25</IDCASE>%'",
         "patient": f"NEW.id_pac = '{last_person}'",
     }[table]
-    with refusing_trigger(table, condition), status_trail(monkeypatch) as trail, \
-            unchanged_elsewhere() as new:
+    with refusing_trigger(table, condition), status_trail(monkeypatch) as trail, unchanged_elsewhere() as new:
         row = intake.upload_pair(pair)
     assert new == [row.id]
     assert row.status == FileStatus.ERR_DB, (row.status, row.note)
     assert trail[:2] == [FileStatus.ARCHIVE, FileStatus.FLK] and trail[-1] == FileStatus.ERR_DB
     assert row.note.startswith("Ошибка записи в базу данных: ") and REFUSAL in row.note
-    nothing_written(row.id)                                  # the batches written before are gone
+    nothing_written(row.id)  # the batches written before are gone
     assert (row.records, row.flk_rejected, row.flk_errors) == (0, 0, 0)
     assert not work_dir(row.id).exists()
     assert job_of(row).status == "finished"
-    intake.valid_load()                                      # trigger dropped: the pipeline works
+    intake.valid_load()  # trigger dropped: the pipeline works
 
 
 # -- «Ошибка при валидации данных»: a control crashes -------------------------------------------------------
@@ -185,8 +198,18 @@ def crashing_rule(code: str, path: str, scope: str, crash_on):
         return ()
 
     try:
-        db.session.add(ControlRule(code=code, stage="ФЛК", element=path, file_types=file_types,
-                                   message=message, enabled=True, implemented=True, source="regional"))
+        db.session.add(
+            ControlRule(
+                code=code,
+                stage="ФЛК",
+                element=path,
+                file_types=file_types,
+                message=message,
+                enabled=True,
+                implemented=True,
+                source="regional",
+            )
+        )
         db.session.commit()
         yield
     finally:
@@ -213,8 +236,7 @@ def test_control_crashes(intake, tmp_path, monkeypatch, scope):
         pair = pair.with_l(set_text(pair.l, "FAM", "Крашев", last=True))
     if scope == "header":
         pair = pair.with_h(set_text(pair.h, "NSCHET", "CRASH"))
-    with crashing_rule(code, path, scope, crash_on), status_trail(monkeypatch) as trail, \
-            unchanged_elsewhere() as new:
+    with crashing_rule(code, path, scope, crash_on), status_trail(monkeypatch) as trail, unchanged_elsewhere() as new:
         row = intake.upload_pair(pair)
     assert code not in registry.REGISTRY
     assert new == [row.id]
@@ -225,12 +247,15 @@ def test_control_crashes(intake, tmp_path, monkeypatch, scope):
     assert (row.records, row.flk_rejected, row.flk_errors) == (0, 0, 0)
     assert not work_dir(row.id).exists()
     assert job_of(row).status == "finished"
-    intake.valid_load()                                      # the rule is gone: the pipeline works
+    intake.valid_load()  # the rule is gone: the pipeline works
 
 
 def test_every_reachable_status_is_covered():
     """The statuses this folder and tests/hostile bring a file to (the ФЛК stage's reach)."""
     reached = {FileStatus.QUEUED, FileStatus.ARCHIVE, FileStatus.FLK, FileStatus.DONE} | ERROR_STATUSES_OF_THE_FLK_STAGE
     assert reached <= set(FileStatus.values())
-    assert set(FileStatus.values()) - reached == \
-        set(FILE_LOADING) - {FileStatus.QUEUED, FileStatus.ARCHIVE, FileStatus.FLK}
+    assert set(FileStatus.values()) - reached == set(FILE_LOADING) - {
+        FileStatus.QUEUED,
+        FileStatus.ARCHIVE,
+        FileStatus.FLK,
+    }

@@ -1,6 +1,7 @@
 """The sweep of dead jobs (:mod:`app.jobs.recovery`) on its own: a job of another host is dead only
 by the silence of its heartbeat, a job of this host as soon as its process is gone, a live one is
 left alone, and two sweepers never end one job twice."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,9 +17,16 @@ from tests.factories import make_uploaded_file, org_by_code
 def _loading_file_and_job(worker: str, beat_ago: float) -> tuple[int, int]:
     row = make_uploaded_file(org_by_code("140001"), status=FileStatus.FLK)
     now = dt.datetime.now()
-    job = BackgroundJob(func="app.jobs.intake_jobs.load_file", title="тест", queue="default", arguments=f"[{row.id}]",
-                        status=JobStatus.STARTED, started_at=now - dt.timedelta(seconds=beat_ago + 5),
-                        worker=worker, heartbeat_at=now - dt.timedelta(seconds=beat_ago))
+    job = BackgroundJob(
+        func="app.jobs.intake_jobs.load_file",
+        title="тест",
+        queue="default",
+        arguments=f"[{row.id}]",
+        status=JobStatus.STARTED,
+        started_at=now - dt.timedelta(seconds=beat_ago + 5),
+        worker=worker,
+        heartbeat_at=now - dt.timedelta(seconds=beat_ago),
+    )
     db.session.add(job)
     db.session.commit()
     return row.id, job.id
@@ -46,7 +54,7 @@ def test_a_job_of_this_host_is_dead_when_its_process_is_gone(app_ctx):
     import subprocess
 
     gone = subprocess.Popen(["true"])
-    gone.wait()                                          # a pid that no longer exists
+    gone.wait()  # a pid that no longer exists
     ids = _loading_file_and_job(f"{socket.gethostname()}:{gone.pid}", beat_ago=1)
     assert ids[1] in recovery.sweep()
     assert _state(*ids) == (FileStatus.ERR_DB, JobStatus.FAILED)
@@ -56,4 +64,4 @@ def test_a_dead_job_is_ended_once(app_ctx):
     ids = _loading_file_and_job("other-host:125", beat_ago=3600)
     [job] = [j for j in recovery.dead_jobs() if j.id == ids[1]]
     assert recovery.end_dead_job(job, "тест") is True
-    assert recovery.end_dead_job(job, "тест") is False   # the second sweeper finds it ended
+    assert recovery.end_dead_job(job, "тест") is False  # the second sweeper finds it ended

@@ -1,4 +1,5 @@
 """The jobs runtime in its three modes, with the mirror rows of «Фоновые задачи»."""
+
 from __future__ import annotations
 
 import os
@@ -55,7 +56,7 @@ def test_embedded_worker_thread_runs_jobs(app):
             assert runtime.describe().startswith("fakeredis")
         row = _wait_finished(app, job_id)
         assert row.status == "finished" and row.progress == 100
-        assert f'"pid": {os.getpid()}' in row.result      # same process: the embedded thread
+        assert f'"pid": {os.getpid()}' in row.result  # same process: the embedded thread
     finally:
         app.config["JOBS_MODE"] = "sync"
 
@@ -73,13 +74,18 @@ def test_rq_worker_process_runs_jobs(app):
             row = runtime.enqueue("app.jobs.demo_jobs.ping", 2, title="Настоящий Redis", queue=queue_name)
             job_id = row.id
         env = dict(os.environ, DATABASE_URL=os.environ["DATABASE_URL"], REDIS_URL=redis_url)
-        proc = subprocess.run([str(Path(sys.executable).parent / "rq"), "worker", "--burst",
-                               "--url", redis_url, queue_name], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--url", redis_url, queue_name],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert proc.returncode == 0, proc.stderr[-2000:]
         row = _wait_finished(app, job_id, timeout=10)
         assert row.status == "finished"
-        assert f'"pid": {os.getpid()}' not in row.result   # it ran in the worker process
+        assert f'"pid": {os.getpid()}' not in row.result  # it ran in the worker process
     finally:
         app.config.update(JOBS_MODE="sync")
 

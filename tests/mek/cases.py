@@ -1,5 +1,6 @@
 """Builders of single cases for the МЭК rule tests: a valid demo ZAP (the generator's own), the
 person it belongs to, and the ЕРЗ result of a resident found by ЕНП with a valid policy."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,7 @@ from app.demo.people import demo_person
 from app.formats.record import Node
 
 DAY = dt.date(2026, 10, 15)
-ADULT_MAN = 1            # demo person 1: a man (odd), resident
+ADULT_MAN = 1  # demo person 1: a man (odd), resident
 ADULT_WOMAN = 2
 
 
@@ -44,7 +45,11 @@ def case(node: Node, person: int = ADULT_MAN, *, sumv: Optional[Decimal] = None,
 
 
 def ctx(**kw) -> MekContext:
-    values = dict(year=2026, month=10, today=dt.date(2026, 11, 20),
-                  rubrics_with_subrubrics=frozenset({"I11", "I20", "J18", "O80", "P07"}))
+    values = dict(
+        year=2026,
+        month=10,
+        today=dt.date(2026, 11, 20),
+        rubrics_with_subrubrics=frozenset({"I11", "I20", "J18", "O80", "P07"}),
+    )
     values.update(kw)
     return MekContext(**values)

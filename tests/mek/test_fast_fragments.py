@@ -1,5 +1,6 @@
 """The fast reader of stored ZAP fragments gives the same tree as lxml for every demo record and
 falls back to lxml on anything outside the closed form ``to_xml`` writes."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +13,9 @@ from app.formats.record import Node
 
 
 def same(a: Node, b: Node) -> bool:
-    return (a.tag, a.text, len(a.children)) == (b.tag, b.text, len(b.children)) and \
-        all(same(x, y) for x, y in zip(a.children, b.children, strict=True))
+    return (a.tag, a.text, len(a.children)) == (b.tag, b.text, len(b.children)) and all(
+        same(x, y) for x, y in zip(a.children, b.children, strict=True)
+    )
 
 
 def test_same_tree_as_lxml_for_demo_records():
@@ -36,22 +38,27 @@ def test_anything_else_goes_to_lxml():
     import pytest
     from lxml import etree
 
-    with pytest.raises(etree.XMLSyntaxError):        # a broken fragment is not silently accepted
+    with pytest.raises(etree.XMLSyntaxError):  # a broken fragment is not silently accepted
         parse_fragment("<A><B>1</C></A>")
 
 
 def same_with_lines(a: Node, b: Node) -> bool:
-    return (a.tag, a.text, a.line, len(a.children)) == (b.tag, b.text, b.line, len(b.children)) and \
-        all(same_with_lines(x, y) for x, y in zip(a.children, b.children, strict=True))
+    return (a.tag, a.text, a.line, len(a.children)) == (b.tag, b.text, b.line, len(b.children)) and all(
+        same_with_lines(x, y) for x, y in zip(a.children, b.children, strict=True)
+    )
 
 
 def test_with_lines_the_tree_of_lxml_line_numbers_included():
     """``lines=True`` (the stored PERS the ФЛК checks with the case): every node on line 1 as lxml
     gives it for a fragment on one line; a text with a line break goes to lxml itself."""
-    person = Node("PERS", children=[Node("ID_PAC", "P1"), Node("FAM", "Иванов & сын"), Node("OT"),
-                                    Node("DR", "1980-05-17")])
-    for node in (person, Node("PERS", children=[Node("FAM", "две\nстроки"), Node("IM", "Петр")]),
-                 Node("PERS", children=[Node("FAM", "a\rb")])):
+    person = Node(
+        "PERS", children=[Node("ID_PAC", "P1"), Node("FAM", "Иванов & сын"), Node("OT"), Node("DR", "1980-05-17")]
+    )
+    for node in (
+        person,
+        Node("PERS", children=[Node("FAM", "две\nстроки"), Node("IM", "Петр")]),
+        Node("PERS", children=[Node("FAM", "a\rb")]),
+    ):
         text = to_xml(node)
         assert same_with_lines(parse_fragment(text, lines=True), from_xml(text))
-    assert parse_fragment(to_xml(person)).line is None          # without: no lines, as before
+    assert parse_fragment(to_xml(person)).line is None  # without: no lines, as before

@@ -5,6 +5,7 @@ the withheld sum, every accepted case has its recalculated sum.
 
 The files are of МО 140002 with demo persons from 21001 on, so that no other test's cases are
 duplicates of them (the duplicate check compares with every earlier file of the МО)."""
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,9 @@ def pair_of(tmp_path, **kw):
 
 
 def cases_of(file_id):
-    return {c.idcase: c
-            for c in db.session.execute(select(MedicalCase).where(MedicalCase.file_id == file_id)).scalars()}
+    return {
+        c.idcase: c for c in db.session.execute(select(MedicalCase).where(MedicalCase.file_id == file_id)).scalars()
+    }
 
 
 @contextmanager
@@ -61,10 +63,22 @@ def test_demo_file_loads_through_all_stages_with_the_exact_statuses(intake, tmp_
     with status_trail(monkeypatch) as trail:
         row = intake.upload_pair(pair, LOGIN)
     stages = [s for i, s in enumerate(trail) if i == 0 or trail[i - 1] != s]
-    assert stages == [FileStatus.ARCHIVE, FileStatus.FLK, FileStatus.ERZ, FileStatus.MEK, FileStatus.RECALC,
-                      FileStatus.DONE]
-    assert (row.status, row.note, row.records, row.flk_rejected, row.mek_rejected, row.mek_errors) == \
-        (FileStatus.DONE, None, 30, 0, 0, 0)
+    assert stages == [
+        FileStatus.ARCHIVE,
+        FileStatus.FLK,
+        FileStatus.ERZ,
+        FileStatus.MEK,
+        FileStatus.RECALC,
+        FileStatus.DONE,
+    ]
+    assert (row.status, row.note, row.records, row.flk_rejected, row.mek_rejected, row.mek_errors) == (
+        FileStatus.DONE,
+        None,
+        30,
+        0,
+        0,
+        0,
+    )
     cases = cases_of(row.id)
     assert {c.status for c in cases.values()} == {CaseStatus.ACCEPTED}
     for c in cases.values():
@@ -77,7 +91,7 @@ def test_demo_file_loads_through_all_stages_with_the_exact_statuses(intake, tmp_
 def test_every_injected_mek_error_is_found_where_injected(intake, tmp_path):
     pair = pair_of(tmp_path, cases=160, error_rate=0.45, codes=sorted(MEK_INJECTIONS), seed=402)
     injected = {i["idcase"]: i["code"] for i in pair.demo.injected}
-    assert set(injected.values()) == set(MEK_INJECTIONS)          # every МЭК injection exercised
+    assert set(injected.values()) == set(MEK_INJECTIONS)  # every МЭК injection exercised
     assert {i["stage"] for i in pair.demo.injected} == {STAGE_MEK}
     row = intake.upload_pair(pair, LOGIN)
     assert (row.status, row.flk_rejected) == (FileStatus.DONE, 0), row.note
@@ -87,14 +101,14 @@ def test_every_injected_mek_error_is_found_where_injected(intake, tmp_path):
     for e in errors:
         by_case.setdefault(e.idcase, set()).add(e.code)
         assert e.case_id and e.refusal_code and e.sanction_sum is not None and e.comment
-    assert set(by_case) == set(injected)                           # no case outside the manifest
+    assert set(by_case) == set(injected)  # no case outside the manifest
     for idcase, code in injected.items():
         assert code in by_case[idcase], (idcase, code, by_case[idcase])
 
     cases = cases_of(row.id)
     partial = {i for i, c in injected.items() if c == "003K.14.0050"}
     for idcase, c in cases.items():
-        if idcase in partial:                                      # 100 rub. above the tariff
+        if idcase in partial:  # 100 rub. above the tariff
             assert c.status == CaseStatus.ACCEPTED
             assert (c.mek_withheld, c.sump, c.sum_calc) == (Decimal("100.00"), c.sumv - 100, c.sumv - 100)
         elif idcase in injected:
@@ -134,7 +148,7 @@ def test_duplicates_of_an_earlier_file_are_refused_a_new_version_is_not(intake, 
     # the same care under other case histories: duplicates of the first file's cases
     other = _renumber(first, tmp_path, nhistory=True)
     row3 = intake.upload_pair(other, LOGIN)
-    smp = sum(1 for c in cases_of(row3.id).values() if c.usl_ok == 4)    # USL_OK=4 is not checked
+    smp = sum(1 for c in cases_of(row3.id).values() if c.usl_ok == 4)  # USL_OK=4 is not checked
     assert 0 < smp < 8
     assert case_statuses(row3.id) == {CaseStatus.MEK_REJECTED: 8 - smp, CaseStatus.ACCEPTED: smp}
     errors = errors_of(row3.id, STAGE_MEK)
@@ -151,7 +165,7 @@ def _renumber(pair, tmp_path, nhistory: bool = False):
 
     old_h, old_l = pair.h_stem, pair.l_stem
     n = re.search(r"_(\d{4})(\d+)$", old_h)
-    new_h = old_h[:n.start(2)] + str(int(n.group(2)) + 1000 + (500 if nhistory else 0))
+    new_h = old_h[: n.start(2)] + str(int(n.group(2)) + 1000 + (500 if nhistory else 0))
     new_l = "L" + new_h[1:]
     h = pair.h.replace(old_h.encode(), new_h.encode())
     l_xml = pair.l.replace(old_l.encode(), new_l.encode()).replace(old_h.encode(), new_h.encode())
@@ -176,7 +190,7 @@ def test_a_condition_the_flk_twin_no_longer_checks_is_refused_on_mek(intake, tmp
     pair = pair_of(tmp_path, cases=12, seed=406)
     amb = next(n for n in range(1, 13) if b"<RSLT>301</RSLT>" in pair.h[slice(*_span(pair.h, n))])
     bad = pair.with_h(change_record(pair.h, amb, "<RSLT>301</RSLT>", "<RSLT>201</RSLT>"))
-    row = intake.upload_pair(bad, LOGIN)                     # the ФЛК twin is on: ФЛК rejects
+    row = intake.upload_pair(bad, LOGIN)  # the ФЛК twin is on: ФЛК rejects
     assert cases_of(row.id)[str(amb)].status == CaseStatus.FLK_REJECTED
     assert "006F.00.1330" in {e.code for e in errors_of(row.id)}
     with rule("006F.00.1330", enabled=False):
@@ -201,9 +215,9 @@ def test_the_catalogue_switches_mek_rules_and_sets_their_share(intake, tmp_path)
     with rule("003K.14.0010", enabled=False), rule("003K.00.0620", withhold_share=Decimal("0.3000")):
         row = intake.upload_pair(pair, LOGIN)
     cases = cases_of(row.id)
-    for idcase in by_code["003K.14.0010"]:                     # switched off: accepted
+    for idcase in by_code["003K.14.0010"]:  # switched off: accepted
         assert cases[idcase].status == CaseStatus.ACCEPTED and cases[idcase].erz_found_by is None
-    for idcase in by_code["003K.00.0620"]:                     # 30 % withheld, the case stays
+    for idcase in by_code["003K.00.0620"]:  # 30 % withheld, the case stays
         c = cases[idcase]
         assert c.status == CaseStatus.ACCEPTED
         assert c.mek_withheld == (c.sumv * Decimal("0.3")).quantize(Decimal("0.01"))
@@ -217,5 +231,11 @@ def test_no_identification_when_no_case_passed_flk(intake, tmp_path, monkeypatch
         row = intake.upload_pair(pair, LOGIN)
     assert row.status == FileStatus.ERR_ERZ
     assert not {FileStatus.ERZ, FileStatus.MEK, FileStatus.RECALC} & set(trail)
-    assert db.session.execute(select(func.count()).select_from(MedicalCase).where(
-        MedicalCase.file_id == row.id, MedicalCase.erz_found_by.isnot(None))).scalar_one() == 0
+    assert (
+        db.session.execute(
+            select(func.count())
+            .select_from(MedicalCase)
+            .where(MedicalCase.file_id == row.id, MedicalCase.erz_found_by.isnot(None))
+        ).scalar_one()
+        == 0
+    )

@@ -1,5 +1,6 @@
 """Each МЭК rule, on one case: the valid demo case passes it, the case with the defect fails it
 with exactly that code — so every rule has a test that fails without the rule."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,9 @@ BABY = next(i for i in range(29, 30_000, 29) if (DAY - demo_person(i).dr).days <
 
 def demo_book() -> TariffBook:
     rows = [make_row(r) for _n, r in demo_rows()]
-    return TariffBook(TariffRow(r["kind"], r["code"], r["price"], r["coefficient"], r["date_begin"],
-                                r["date_end"]) for r in rows)
+    return TariffBook(
+        TariffRow(r["kind"], r["code"], r["price"], r["coefficient"], r["date_begin"], r["date_end"]) for r in rows
+    )
 
 
 def codes(c, **kw) -> list[str]:
@@ -90,7 +92,7 @@ def test_rule_fires_on_its_defect_only(code):
     s = next(s for s in found if s.code == code)
     assert s.finding.stage == "МЭК" and s.finding.comment and s.refusal == get(code).refusal
     assert s.finding.element == get(code).element and s.finding.n_zap == "1"
-    assert s.full and s.amount == defective.sumv > 0          # the whole case is refused
+    assert s.full and s.amount == defective.sumv > 0  # the whole case is refused
 
 
 def get_kind(code: str) -> str:
@@ -188,8 +190,10 @@ def test_declared_sum_above_the_tariff_withholds_the_difference():
 
 def test_share_from_the_catalogue_makes_a_partial_sanction():
     c = CASES["003K.00.0620"]()
-    book = RuleBook({code: RuleSetting() for code in (s.code for s in mek_catalogue())} |
-                    {"003K.00.0620": RuleSetting(refusal="1.1.4", share=Decimal("0.3000"))})
+    book = RuleBook(
+        {code: RuleSetting() for code in (s.code for s in mek_catalogue())}
+        | {"003K.00.0620": RuleSetting(refusal="1.1.4", share=Decimal("0.3000"))}
+    )
     [s] = [s for s in check_case(c, ctx(rules=book)) if s.code == "003K.00.0620"]
     assert (s.full, s.amount) == (False, (c.sumv * Decimal("0.3")).quantize(Decimal("0.01")))
 
@@ -201,4 +205,4 @@ def test_sl_twice_fires_on_the_second_sl_and_not_for_other_dates_or_smp():
     other_day = _sl_twice()
     other_day.sls[1].child("DATE_1").text = "2026-10-14"
     assert "003K.00.0410" not in codes(other_day)
-    assert "003K.00.0410" not in codes(_sl_twice("smp"))        # USL_OK = 4: not a visit duplicate
+    assert "003K.00.0410" not in codes(_sl_twice("smp"))  # USL_OK = 4: not a visit duplicate

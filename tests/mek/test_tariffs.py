@@ -1,6 +1,7 @@
 """Tariffs: the cost of a case (services × KOL_USL; КСГ: base rate × KOEF_Z × KOEF_UP × KOEF_D ×
 KOEF_U × КСЛП), validity dates, the CSV import, and the demo catalogue pricing every demo case
 exactly."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,8 +27,10 @@ def book(*rows) -> TariffBook:
 
 def test_services_cost_tariff_times_kol_usl_on_the_date():
     node = zap("amb", **{"Z_SL/SL/USL/KOL_USL": "3.00"})
-    b = book(("service", "B01.047.001", Decimal("1000.00"), None, D(2020, 1, 1), D(2026, 9, 30)),
-             ("service", "B01.047.001", Decimal("1520.00"), None, D(2026, 10, 1), None))
+    b = book(
+        ("service", "B01.047.001", Decimal("1000.00"), None, D(2020, 1, 1), D(2026, 9, 30)),
+        ("service", "B01.047.001", Decimal("1520.00"), None, D(2026, 10, 1), None),
+    )
     calc = calculate(node, b)
     assert calc.total == Decimal("4560.00") and not calc.missing
     assert calc.parts[0]["usl"][0] == {"code": "B01.047.001", "tariff": "1520.00", "kol": "3.00", "sum": "4560.00"}
@@ -37,20 +40,26 @@ def test_services_cost_tariff_times_kol_usl_on_the_date():
 
 
 def test_ksg_costs_base_rate_times_coefficients_and_kslp():
-    node = zap("hosp", **{"Z_SL/SL/KSG_KPG/KOEF_UP": "1.10000", "Z_SL/SL/KSG_KPG/KOEF_D": "1.20000",
-                          "Z_SL/SL/KSG_KPG/SL_K": "1"})
+    node = zap(
+        "hosp",
+        **{"Z_SL/SL/KSG_KPG/KOEF_UP": "1.10000", "Z_SL/SL/KSG_KPG/KOEF_D": "1.20000", "Z_SL/SL/KSG_KPG/SL_K": "1"},
+    )
     ksg = node.get("Z_SL/SL/KSG_KPG/N_KSG")
     k = node.find("Z_SL/SL/KSG_KPG")
     from app.formats.record import Node
+
     k.children.append(Node("SL_KOEF", children=[Node("IDSL", "5"), Node("Z_SL", "1.50000")]))
     k.children.append(Node("SL_KOEF", children=[Node("IDSL", "9"), Node("Z_SL", "1.10000")]))
-    b = book(("ksg", ksg, None, Decimal("1.42000"), D(2026, 1, 1), None),
-             ("base", "1", Decimal("31690.00"), None, D(2026, 1, 1), None),
-             ("kslp", "5", None, Decimal("1.20000"), D(2026, 1, 1), None))
+    b = book(
+        ("ksg", ksg, None, Decimal("1.42000"), D(2026, 1, 1), None),
+        ("base", "1", Decimal("31690.00"), None, D(2026, 1, 1), None),
+        ("kslp", "5", None, Decimal("1.20000"), D(2026, 1, 1), None),
+    )
     calc = calculate(node, b)
     # КСЛП = 1 + (1.2 − 1) [table] + (1.1 − 1) [file, IDSL 9 is not in the tariffs] = 1.3
-    expected = (Decimal("31690.00") * Decimal("1.42") * Decimal("1.1") * Decimal("1.2") * Decimal("1.3")
-                ).quantize(Decimal("0.01"))
+    expected = (Decimal("31690.00") * Decimal("1.42") * Decimal("1.1") * Decimal("1.2") * Decimal("1.3")).quantize(
+        Decimal("0.01")
+    )
     assert calc.total == expected
     assert calc.parts[0]["kslp"] == "1.30000" and calc.parts[0]["base"] == "31690.00"
     no_base = calculate(node, book(("ksg", ksg, None, Decimal("1.42"), D(2026, 1, 1), None)))
@@ -67,12 +76,15 @@ def test_demo_tariffs_price_every_demo_case_exactly(app_ctx):
 
 def test_import_tariffs_is_idempotent_and_reports_bad_rows(app, tmp_path):
     path = tmp_path / "tariffs.csv"
-    path.write_text("kind;code;name;usl_ok;value;date_begin;date_end\n"
-                    "service;T99.001;Тестовая услуга;3;1234,50;01.01.2026;\n"
-                    "ksg;tst.001;Тестовая КСГ;1;0.77;2026-01-01;2026-12-31\n"
-                    "kslp;T1;Тестовый КСЛП;1;1.2;2026-01-01;\n"
-                    "unknown;X;;;1;2026-01-01;\n"
-                    "service;T99.002;;3;-5;2026-01-01;\n", encoding="utf-8")
+    path.write_text(
+        "kind;code;name;usl_ok;value;date_begin;date_end\n"
+        "service;T99.001;Тестовая услуга;3;1234,50;01.01.2026;\n"
+        "ksg;tst.001;Тестовая КСГ;1;0.77;2026-01-01;2026-12-31\n"
+        "kslp;T1;Тестовый КСЛП;1;1.2;2026-01-01;\n"
+        "unknown;X;;;1;2026-01-01;\n"
+        "service;T99.002;;3;-5;2026-01-01;\n",
+        encoding="utf-8",
+    )
     runner = app.test_cli_runner()
     first = runner.invoke(args=["oms", "import-tariffs", str(path)])
     assert first.exit_code == 0, first.output
@@ -83,8 +95,9 @@ def test_import_tariffs_is_idempotent_and_reports_bad_rows(app, tmp_path):
         count = db.session.query(Tariff).count()
         t = db.session.execute(select(Tariff).where(Tariff.code == "T99.001")).scalar_one()
         assert (t.price, t.usl_ok, t.date_begin) == (Decimal("1234.50"), 3, D(2026, 1, 1))
-    path.write_text("kind,code,value,date_begin,date_end\nservice,T99.001,1300.00,2026-01-01,2026-06-30\n",
-                    encoding="utf-8")
+    path.write_text(
+        "kind,code,value,date_begin,date_end\nservice,T99.001,1300.00,2026-01-01,2026-06-30\n", encoding="utf-8"
+    )
     assert runner.invoke(args=["oms", "import-tariffs", str(path)]).exit_code == 0
     with app.app_context():
         assert db.session.query(Tariff).count() == count

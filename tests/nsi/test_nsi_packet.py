@@ -1,4 +1,5 @@
 """НСИ packet reader on the old official dumps, and its safety."""
+
 from __future__ import annotations
 
 import io
@@ -13,10 +14,12 @@ from app.nsi.packet import PacketError
 @pytest.fixture()
 def dump(official_reference):
     """``dump("V002")``: the path of an old official НСИ dump."""
+
     def path_of(book):
         path = official_reference / "AshurkovAV__SQL_T" / f"{book}_extracted_from_SQLScript.xml"
         assert path.is_file(), f"reference dump missing: {path}"
         return path
+
     return path_of
 
 
@@ -67,8 +70,10 @@ def test_repeated_leaves_become_lists_and_empty_leaves_none():
 
 
 def test_entities_and_dtd_are_refused():
-    doc = (b'<?xml version="1.0"?><!DOCTYPE packet [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
-           b"<packet><zap><K>&x;</K></zap></packet>")
+    doc = (
+        b'<?xml version="1.0"?><!DOCTYPE packet [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+        b"<packet><zap><K>&x;</K></zap></packet>"
+    )
     with pytest.raises(PacketError):
         list(iter_packet(io.BytesIO(doc)))
 

@@ -1,4 +1,5 @@
 """Loading demo archives through the real pipeline for the registry tests."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -56,10 +57,16 @@ def results_file(registry_id: int, out: Path, decisions: dict) -> Path:
             zsl.insert(at + offset, el)
         if decision:
             sank = etree.SubElement(zsl, "SANK")
-            for tag, value in (("S_CODE", str(i + 1)), ("S_SUM", f"{withheld:.2f}"), ("S_TIP", "1"),
-                               ("S_OSN", "5.2.4" if decision == "refuse" else "5.3.1"),
-                               ("DATE_ACT", "2019-12-20"), ("NUM_ACT", "МЭК-7"), ("S_COM", "по акту"),
-                               ("S_IST", "1")):
+            for tag, value in (
+                ("S_CODE", str(i + 1)),
+                ("S_SUM", f"{withheld:.2f}"),
+                ("S_TIP", "1"),
+                ("S_OSN", "5.2.4" if decision == "refuse" else "5.3.1"),
+                ("DATE_ACT", "2019-12-20"),
+                ("NUM_ACT", "МЭК-7"),
+                ("S_COM", "по акту"),
+                ("S_IST", "1"),
+            ):
                 etree.SubElement(sank, tag).text = value
             etree.SubElement(zsl, "SANK_IT").text = f"{withheld:.2f}"
     out.parent.mkdir(parents=True, exist_ok=True)

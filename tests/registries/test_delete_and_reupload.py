@@ -1,4 +1,5 @@
 """Deleting a file's data and re-uploading corrected files."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,10 @@ PERIOD_B = dict(year=2025, month=4)
 
 
 def _counts(file_id):
-    return {m.__name__: db.session.execute(select(func.count()).select_from(m).where(m.file_id == file_id)).scalar()
-            for m in (MedicalCase, Patient, ControlError)}
+    return {
+        m.__name__: db.session.execute(select(func.count()).select_from(m).where(m.file_id == file_id)).scalar()
+        for m in (MedicalCase, Patient, ControlError)
+    }
 
 
 def test_delete_refused_while_loading(app_ctx, tmp_path):
@@ -46,8 +49,12 @@ def test_delete_removes_cases_patients_errors_and_is_audited(app_ctx, tmp_path):
     assert result.ok and result.message == "Данные файла удалены"
     assert not any(_counts(file_id).values())
     assert db.session.get(UploadedFile, file_id) is None
-    event = (db.session.query(AuditEvent).filter_by(event="file_data_deleted", object_id=str(file_id))
-             .order_by(AuditEvent.id.desc()).first())
+    event = (
+        db.session.query(AuditEvent)
+        .filter_by(event="file_data_deleted", object_id=str(file_id))
+        .order_by(AuditEvent.id.desc())
+        .first()
+    )
     assert event.username == "mo1_operator" and row.archive_name in event.details
 
 
@@ -76,24 +83,30 @@ def test_reupload_outcomes_new_updated_unchanged_skipped(app_ctx, tmp_path):
     first = load(demo(tmp_path / "1", seed=505, cases=40, persons=20, year=2025, month=5).path)
     assert first.new_count == first.records == 40
     formed = form_registries(user("mo1_operator"), "2025-05", "Стационар")
-    in_registry = db.session.execute(select(func.count()).select_from(MedicalCase).where(
-        MedicalCase.file_id == first.id, MedicalCase.status == CaseStatus.IN_REGISTRY)).scalar()
+    in_registry = db.session.execute(
+        select(func.count())
+        .select_from(MedicalCase)
+        .where(MedicalCase.file_id == first.id, MedicalCase.status == CaseStatus.IN_REGISTRY)
+    ).scalar()
     assert formed.ok and in_registry > 0
     numbers = {r["number"] for r in formed.registries}
 
     again = load(demo(tmp_path / "2", seed=505, cases=40, persons=20, year=2025, month=5).path, name="again.zip")
     assert again.skipped_count == in_registry
     assert again.unchanged_count == 40 - in_registry
-    assert again.records == 40 - in_registry          # the skipped versions are not stored
+    assert again.records == 40 - in_registry  # the skipped versions are not stored
     outcomes = {v.outcome for v in db.session.query(CaseVersion).filter_by(file_id=again.id)}
     assert outcomes == {"без изменений"} | {f"пропущен: уже в реестре {n}" for n in numbers} & outcomes
     assert any(o.startswith("пропущен: уже в реестре ") for o in outcomes)
     # nothing in a registry changed or was duplicated
-    reg_cases = db.session.execute(select(func.count()).select_from(MedicalCase).where(
-        MedicalCase.registry_id.in_(select(Registry.id).where(Registry.number.in_(numbers))))).scalar()
+    reg_cases = db.session.execute(
+        select(func.count())
+        .select_from(MedicalCase)
+        .where(MedicalCase.registry_id.in_(select(Registry.id).where(Registry.number.in_(numbers))))
+    ).scalar()
     assert reg_cases == in_registry
     db.session.expire_all()
-    assert db.session.get(UploadedFile, first.id).records == in_registry   # replaced versions left file 1
+    assert db.session.get(UploadedFile, first.id).records == in_registry  # replaced versions left file 1
 
     # a corrected export: different sums on the same identities -> «обновлен»; more cases -> «новый»
     third = load(demo(tmp_path / "3", seed=505, cases=45, persons=20, year=2025, month=5).path, name="third.zip")
@@ -134,6 +147,13 @@ def test_corrected_case_is_updated_and_replaces_the_earlier_version(app_ctx, tmp
     # the stored version is the corrected one
     from app.models.intake import CasePayload
 
-    payloads = db.session.execute(select(CasePayload.zap_xml).join(MedicalCase, MedicalCase.id == CasePayload.case_id)
-                                  .where(MedicalCase.file_id == second.id)).scalars().all()
+    payloads = (
+        db.session.execute(
+            select(CasePayload.zap_xml)
+            .join(MedicalCase, MedicalCase.id == CasePayload.case_id)
+            .where(MedicalCase.file_id == second.id)
+        )
+        .scalars()
+        .all()
+    )
     assert payloads and all("<C_ZAB>2</C_ZAB>" in p for p in payloads)

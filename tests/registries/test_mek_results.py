@@ -1,5 +1,6 @@
 """The payer's МЭК results file: belongs to the registry, keeps the Q016 sums, or is refused
 with nothing changed; refusals recorded, «Акт МЭК» made, then «На доработку»."""
+
 from __future__ import annotations
 
 import json
@@ -37,17 +38,26 @@ def _results(reg_id, out: Path, *, refuse_first=True, break_sums=False) -> Path:
         sumv = Decimal(zsl.findtext("SUMV"))
         refused = refuse_first and i == 0
         idsp_pos = list(zsl).index(zsl.find("SUMV")) + 1
-        items = [("OPLATA", "2" if refused else "1"),
-                 ("SUMP", "0.00" if refused else ("1.00" if break_sums and i == 1 else f"{sumv:.2f}"))]
+        items = [
+            ("OPLATA", "2" if refused else "1"),
+            ("SUMP", "0.00" if refused else ("1.00" if break_sums and i == 1 else f"{sumv:.2f}")),
+        ]
         for offset, (tag, text) in enumerate(items):
             el = etree.Element(tag)
             el.text = text
             zsl.insert(idsp_pos + offset, el)
         if refused:
             sank = etree.SubElement(zsl, "SANK")
-            for tag, text in (("S_CODE", "1"), ("S_SUM", f"{sumv:.2f}"), ("S_TIP", "1"), ("S_OSN", "5.2.4"),
-                              ("DATE_ACT", "2020-12-20"), ("NUM_ACT", "МЭК-1"), ("S_COM", "полис недействителен"),
-                              ("S_IST", "1")):
+            for tag, text in (
+                ("S_CODE", "1"),
+                ("S_SUM", f"{sumv:.2f}"),
+                ("S_TIP", "1"),
+                ("S_OSN", "5.2.4"),
+                ("DATE_ACT", "2020-12-20"),
+                ("NUM_ACT", "МЭК-1"),
+                ("S_COM", "полис недействителен"),
+                ("S_IST", "1"),
+            ):
                 etree.SubElement(sank, tag).text = text
             etree.SubElement(zsl, "SANK_IT").text = f"{sumv:.2f}"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -76,7 +86,7 @@ def test_wrong_results_are_refused_and_change_nothing(app_ctx, tmp_path):
 def test_results_record_refusals_make_the_act_and_allow_rework(app_ctx, tmp_path):
     reg_id = _taken_registry(app_ctx, tmp_path, 3)
     good = _results(reg_id, tmp_path / "good" / "r.zip")
-    assert not load_results(user("mo1_operator"), reg_id, good).ok          # only the payer
+    assert not load_results(user("mo1_operator"), reg_id, good).ok  # only the payer
     result = load_results(user("smo1_specialist"), reg_id, good)
     assert result.ok and result.refused_cases == 1
     refusal = db.session.query(RegistryRefusal).filter_by(registry_id=reg_id).one()
@@ -94,10 +104,12 @@ def test_cli_mek_results(app, tmp_path):
     with app.app_context():
         reg_id = _taken_registry(app, tmp_path, 4)
         good = _results(reg_id, tmp_path / "g" / "r.zip")
-    result = app.test_cli_runner().invoke(args=["oms", "mek-results", str(reg_id), str(good), "--user",
-                                                "smo1_specialist"])
+    result = app.test_cli_runner().invoke(
+        args=["oms", "mek-results", str(reg_id), str(good), "--user", "smo1_specialist"]
+    )
     data = json.loads(result.output)
     assert data["ok"] and data["refused_cases"] == 1
-    shown = json.loads(app.test_cli_runner().invoke(args=["oms", "registry-show", str(reg_id), "--user",
-                                                          "mo1_operator"]).output)
+    shown = json.loads(
+        app.test_cli_runner().invoke(args=["oms", "registry-show", str(reg_id), "--user", "mo1_operator"]).output
+    )
     assert shown["mek_refused"] == 1 and any(d["name"].startswith("Акт_МЭК") for d in shown["documents"])

@@ -1,6 +1,7 @@
 """Registry sums follow partial МЭК sanctions: a case partly refused keeps its place in the
 registry, its amount payable is SUMP — in the registry's «Сумма к оплате», «Счет», «Реестр
 счета», «Сводный реестр», `oms registry-show` and «Текущие реестры»; SUMV stays as «предъявлено»."""
+
 from __future__ import annotations
 
 import contextlib
@@ -26,8 +27,11 @@ from tests.registries.helpers import demo, load, results_file, user
 
 def _cases(reg_id) -> list[MedicalCase]:
     db.session.expire_all()
-    return db.session.execute(select(MedicalCase).where(MedicalCase.registry_id == reg_id)
-                              .order_by(MedicalCase.id)).scalars().all()
+    return (
+        db.session.execute(select(MedicalCase).where(MedicalCase.registry_id == reg_id).order_by(MedicalCase.id))
+        .scalars()
+        .all()
+    )
 
 
 def _docs(reg_id) -> dict[str, RegistryDocument]:
@@ -62,7 +66,7 @@ def _rule_share(code: str, share: Decimal):
 
 def _row_of(page: str, number: str) -> str:
     start = page.index(f"<td>{number}</td>")
-    return page[page.rindex("<tr", 0, start):page.index("</tr>", start)]
+    return page[page.rindex("<tr", 0, start) : page.index("</tr>", start)]
 
 
 def test_payer_partial_sanction_makes_every_sum_payable(app, tmp_path, browser_factory):
@@ -82,7 +86,7 @@ def test_payer_partial_sanction_makes_every_sum_payable(app, tmp_path, browser_f
         assert loaded.ok and loaded.refused_cases == 2, loaded.reasons
 
         after = _cases(reg_id)
-        assert [c.id for c in after] == [c.id for c in cases]              # every case keeps its place
+        assert [c.id for c in after] == [c.id for c in cases]  # every case keeps its place
         assert {c.status for c in after} == {"В реестре"}
         assert after[0].sump == cases[0].sumv - 100 and after[1].sump == 0
         assert all(c.sump == c.sumv for c in after[2:])
@@ -92,24 +96,28 @@ def test_payer_partial_sanction_makes_every_sum_payable(app, tmp_path, browser_f
         number = reg.number
 
         docs = _docs(reg_id)
-        assert docs["registry_file"].sha256 == sent["registry_file"]       # the file as it was sent
+        assert docs["registry_file"].sha256 == sent["registry_file"]  # the file as it was sent
         for kind in ("invoice", "registry_list", "summary"):
             assert docs[kind].sha256 != sent[kind], kind
             assert hashlib.sha256(Path(docs[kind].path).read_bytes()).hexdigest() == docs[kind].sha256
         invoice = _text(docs["invoice"])
         assert f"Всего к оплате: {format_money(payable)} руб." in invoice
-        assert (f"Снято по результатам медико-экономического контроля: "
-                f"{format_money(declared - payable)} руб.") in invoice
+        assert (
+            f"Снято по результатам медико-экономического контроля: {format_money(declared - payable)} руб."
+        ) in invoice
         table = _list_table(docs["registry_list"])
-        assert [c.text for c in table.rows[1].cells][-2:] == [format_money(cases[0].sumv),
-                                                              format_money(cases[0].sumv - 100)]
+        assert [c.text for c in table.rows[1].cells][-2:] == [
+            format_money(cases[0].sumv),
+            format_money(cases[0].sumv - 100),
+        ]
         assert [c.text for c in table.rows[2].cells][-1] == "0,00"
         assert [c.text for c in table.rows[-1].cells][-2:] == [format_money(declared), format_money(payable)]
         summary = _text(docs["summary"])
         assert f"предъявлено {format_money(declared)} руб.; к оплате {format_money(payable)} руб." in summary
 
-    shown = json.loads(app.test_cli_runner().invoke(
-        args=["oms", "registry-show", str(reg_id), "--user", "mo1_operator"]).output)
+    shown = json.loads(
+        app.test_cli_runner().invoke(args=["oms", "registry-show", str(reg_id), "--user", "mo1_operator"]).output
+    )
     assert Decimal(shown["sum"]) == payable and shown["mek_refused"] == 2
 
     page = browser_factory("mo1_operator").get("/registries/list/?period=2020-08").get_data(as_text=True)
@@ -128,8 +136,7 @@ def test_own_mek_partial_sanction_counts_from_formation_on(app, tmp_path):
     app.config["JOBS_MODE"] = "sync"
     with app.app_context():
         with _rule_share("003K.00.0620", Decimal("0.3000")):
-            load(demo(tmp_path, seed=1902, cases=40, year=2020, month=9, error_rate=0.3,
-                      codes=["003K.00.0620"]).path)
+            load(demo(tmp_path, seed=1902, cases=40, year=2020, month=9, error_rate=0.3, codes=["003K.00.0620"]).path)
         result = form_registries(user("mo1_operator"), "2020-09", "АПП")
         assert result.ok
         checked = 0
@@ -140,7 +147,7 @@ def test_own_mek_partial_sanction_counts_from_formation_on(app, tmp_path):
             if payable == declared:
                 continue
             checked += 1
-            assert any(c.mek_withheld and c.sum_calc == c.sumv for c in cases)   # partly withheld, tariff met
+            assert any(c.mek_withheld and c.sum_calc == c.sumv for c in cases)  # partly withheld, tariff met
             reg = db.session.get(Registry, formed["id"])
             assert (reg.sum_declared, reg.sum_calc) == (declared, payable)
             assert Decimal(formed["sum"]) == payable

@@ -1,4 +1,5 @@
 """The registry status workflow of МО, СМО and ТФОМС, and the documents made on «Отправлен»."""
+
 from __future__ import annotations
 
 import hashlib
@@ -56,8 +57,12 @@ def test_send_makes_documents_with_sha256_then_formed(app_ctx, registry):
     rows = max(len(t.rows) for t in Document(docs["registry_list"].path).tables)
     assert rows - 1 >= reg.cases
     assert docs["registry_file"].file_name.startswith("HM140001S14001_")
-    history = [h.to_status for h in db.session.query(RegistryStatusChange).filter_by(registry_id=registry)
-               .order_by(RegistryStatusChange.id)]
+    history = [
+        h.to_status
+        for h in db.session.query(RegistryStatusChange)
+        .filter_by(registry_id=registry)
+        .order_by(RegistryStatusChange.id)
+    ]
     assert history == ["Создан", "Отправлен", "Сформирован"]
 
 
@@ -69,26 +74,34 @@ def test_registry_file_passes_our_own_flk_when_loaded_back(app_ctx, registry, tm
     copy.write_bytes(Path(doc.path).read_bytes())
     back = load(copy)
     assert back.flk_errors == 0 and back.flk_rejected == 0, back.note
-    assert back.skipped_count == db.session.get(Registry, registry).cases    # never duplicated
+    assert back.skipped_count == db.session.get(Registry, registry).cases  # never duplicated
 
 
 def test_transitions_allowed_and_refused_per_actor(app_ctx, registry):
     app_ctx.config["JOBS_MODE"] = "sync"
     mo, smo1, smo2, tfoms = (user(u) for u in ("mo1_operator", "smo1_specialist", "smo2_specialist", "tfoms_admin"))
     assert wf.change_status(mo, registry, "Отправлен").ok
-    assert not wf.change_status(mo, registry, "Выгружен").ok            # the МО cannot take it
-    assert not wf.change_status(smo2, registry, "Выгружен").ok          # not the payer
+    assert not wf.change_status(mo, registry, "Выгружен").ok  # the МО cannot take it
+    assert not wf.change_status(smo2, registry, "Выгружен").ok  # not the payer
     assert wf.change_status(smo1, registry, "Выгружен").ok
-    assert not wf.change_status(smo1, registry, "Закрыт").ok            # only the system closes
+    assert not wf.change_status(smo1, registry, "Закрыт").ok  # only the system closes
     assert wf.change_status(smo1, registry, "На подпись МО").ok
-    assert not wf.change_status(mo, registry, "На доработку").ok        # the МО asks the fund
+    assert not wf.change_status(mo, registry, "На доработку").ok  # the МО asks the fund
     no_comment = wf.change_status(tfoms, registry, "На доработку")
     assert not no_comment.ok and "комментарий" in no_comment.message
     assert wf.change_status(tfoms, registry, "На доработку", comment="по просьбе МО").ok
-    last = db.session.query(RegistryStatusChange).filter_by(registry_id=registry).order_by(
-        RegistryStatusChange.id.desc()).first()
+    last = (
+        db.session.query(RegistryStatusChange)
+        .filter_by(registry_id=registry)
+        .order_by(RegistryStatusChange.id.desc())
+        .first()
+    )
     assert (last.from_status, last.to_status, last.username, last.comment) == (
-        "На подпись МО", "На доработку", "tfoms_admin", "по просьбе МО")
+        "На подпись МО",
+        "На доработку",
+        "tfoms_admin",
+        "по просьбе МО",
+    )
 
 
 def test_expected_status_guards_against_double_moves(app_ctx, registry):
@@ -97,7 +110,7 @@ def test_expected_status_guards_against_double_moves(app_ctx, registry):
     assert wf.change_status(mo, registry, "Отправлен", expected="Создан").ok
     stale = wf.change_status(mo, registry, "Отправлен", expected="Создан")
     assert not stale.ok and stale.message == wf.CHANGED_MEANWHILE
-    assert not wf.move(registry, "Создан", "Отправлен")        # the conditional update itself
+    assert not wf.move(registry, "Создан", "Отправлен")  # the conditional update itself
 
 
 def test_failed_documents_leave_sent_with_error_and_retry(app_ctx, registry, monkeypatch):
@@ -107,8 +120,12 @@ def test_failed_documents_leave_sent_with_error_and_retry(app_ctx, registry, mon
     from app.models.intake import CasePayload, MedicalCase
 
     app_ctx.config["JOBS_MODE"] = "sync"
-    kept = {c.case_id: c.zap_xml for c in db.session.query(CasePayload).join(
-        MedicalCase, MedicalCase.id == CasePayload.case_id).filter(MedicalCase.registry_id == registry)}
+    kept = {
+        c.case_id: c.zap_xml
+        for c in db.session.query(CasePayload)
+        .join(MedicalCase, MedicalCase.id == CasePayload.case_id)
+        .filter(MedicalCase.registry_id == registry)
+    }
     db.session.execute(delete(CasePayload).where(CasePayload.case_id.in_(list(kept))))
     db.session.commit()
     wf.change_status(user("mo1_operator"), registry, "Отправлен")
@@ -117,7 +134,7 @@ def test_failed_documents_leave_sent_with_error_and_retry(app_ctx, registry, mon
     assert reg.status == "Отправлен" and reg.error and reg.error.startswith("Документы не сформированы")
     db.session.add_all([CasePayload(case_id=i, zap_xml=x) for i, x in kept.items()])
     db.session.commit()
-    wf.after_change(registry, "Отправлен", user("mo1_operator"))      # «Повторить»
+    wf.after_change(registry, "Отправлен", user("mo1_operator"))  # «Повторить»
     assert _status(registry) == "Сформирован" and db.session.get(Registry, registry).error is None
 
 
@@ -164,6 +181,6 @@ def test_bulk_status_change_and_closed_registries_with_remembered_columns(app, b
     assert f"<td>{number}</td>" in page and "fa-file-text-o" not in page
     mo.post("/closed-registries/columns", data={"column": ["documents"]})
     page = mo.get(first.headers["Location"]).get_data(as_text=True)
-    assert "fa-file-text-o" in page                      # «Документы» added and remembered
+    assert "fa-file-text-o" in page  # «Документы» added and remembered
     other = browser_factory("mo2_operator")
     assert f"<td>{number}</td>" not in other.get(first.headers["Location"]).get_data(as_text=True)

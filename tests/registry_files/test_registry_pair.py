@@ -1,5 +1,6 @@
 """The registry file for the payer: names, headers, renumbering, persons, the ZIP — and the pair
 read back by the project's own archive check, reader, structural checks and ФЛК finds nothing."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +34,7 @@ def specs(n=40, persons=15, seed=3):
 
 def fragments(selected):
     """(zap_xml, pers_xml) as the database keeps them (ZAP of the demo file, PERS of its person)."""
-    return [(to_xml(df.zap_node(s, MO, None)), to_xml(df.pers_node(demo_person(s.person), DSCHET)))
-            for s in selected]
+    return [(to_xml(df.zap_node(s, MO, None)), to_xml(df.pers_node(demo_person(s.person), DSCHET))) for s in selected]
 
 
 def smo_cases(smo="14001", **kw):
@@ -46,8 +46,16 @@ def nonresident_cases(**kw):
 
 
 def write(outdir, cases, payer_kind="S", payer_code="14001", **kw):
-    args = dict(mo_code=MO, payer_kind=payer_kind, payer_code=payer_code, year=2026, month=10,
-                number=1, nschet="101", dschet=DSCHET)
+    args = dict(
+        mo_code=MO,
+        payer_kind=payer_kind,
+        payer_code=payer_code,
+        year=2026,
+        month=10,
+        number=1,
+        nschet="101",
+        dschet=DSCHET,
+    )
     args.update(kw)
     return write_registry_pair(outdir, cases=(c for c in cases), **args)
 
@@ -67,8 +75,15 @@ def read_back(pair: RegistryPair, tmp_path):
     findings += structure_header(h_def, hf.header) + structure_header(l_def, lf.header)
     findings += [f for z in zaps for f in structure_record(h_def, z)]
     findings += [f for p in persons for f in structure_record(l_def, p)]
-    ctx = FlkContext.from_header(hf.header, lf.header, sender_mo=MO, nsi=demo_nsi(), today=TODAY,
-                                 member_name=extracted.h_name, l_member_name=extracted.l_name)
+    ctx = FlkContext.from_header(
+        hf.header,
+        lf.header,
+        sender_mo=MO,
+        nsi=demo_nsi(),
+        today=TODAY,
+        member_name=extracted.h_name,
+        l_member_name=extracted.l_name,
+    )
     findings += check_header(hf.header, ctx) + check_header(lf.header, ctx)
     totals = FileTotals(ctx, header=hf.header, person_ids=index)
     for p in persons:
@@ -88,16 +103,24 @@ def test_smo_registry_file_passes_the_project_checks(tmp_path):
     assert pair.name == "HM140001S14001_26101"
     assert pair.l_name == "LM140001S14001_26101"
     assert (pair.h_path.name, pair.l_path.name, pair.zip_path.name) == (
-        "HM140001S14001_26101.xml", "LM140001S14001_26101.xml", "HM140001S14001_26101.zip")
+        "HM140001S14001_26101.xml",
+        "LM140001S14001_26101.xml",
+        "HM140001S14001_26101.zip",
+    )
     total = sum(Decimal(from_xml(z).get("Z_SL/SUMV")) for z, _ in cases)
     assert h.get("ZGLV/FILENAME") == pair.name
     assert h.get("ZGLV/SD_Z") == str(len(cases)) == str(pair.cases)
     assert h.get("ZGLV/VERSION") == "3.2"
     assert h.get("ZGLV/DATA") == "2026-11-03"
     assert Decimal(h.get("SCHET/SUMMAV")) == total == pair.summav
-    assert (h.get("SCHET/PLAT"), h.get("SCHET/CODE_MO"), h.get("SCHET/NSCHET"),
-            h.get("SCHET/DSCHET"), h.get("SCHET/YEAR"), h.get("SCHET/MONTH")) == (
-        "14001", MO, "101", "2026-11-03", "2026", "10")
+    assert (
+        h.get("SCHET/PLAT"),
+        h.get("SCHET/CODE_MO"),
+        h.get("SCHET/NSCHET"),
+        h.get("SCHET/DSCHET"),
+        h.get("SCHET/YEAR"),
+        h.get("SCHET/MONTH"),
+    ) == ("14001", MO, "101", "2026-11-03", "2026", "10")
     assert l_.get("ZGLV/FILENAME") == pair.l_name
     assert l_.get("ZGLV/FILENAME1") == pair.name
     assert [z.get("N_ZAP") for z in zaps] == [str(i) for i in range(1, len(cases) + 1)]
@@ -145,15 +168,19 @@ def test_zip_holds_exactly_the_two_files_and_is_deterministic(tmp_path):
     h_path, l_path, zip_path = one
     assert (h_path, l_path, zip_path) == (one.h_path, one.l_path, one.zip_path)
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
-        "HM140001S14001_26101.xml", "HM140001S14001_26101.zip", "LM140001S14001_26101.xml"]
+        "HM140001S14001_26101.xml",
+        "HM140001S14001_26101.zip",
+        "LM140001S14001_26101.xml",
+    ]
 
 
 def test_files_are_windows_1251(tmp_path):
     pair = write(tmp_path / "out", smo_cases())
     head = pair.h_path.read_bytes()[:60]
     assert head.startswith(b'<?xml version="1.0" encoding="windows-1251"?>')
-    assert "Иванов".encode("cp1251") in pair.l_path.read_bytes() or \
-        "Иванова".encode("cp1251") in pair.l_path.read_bytes()
+    assert (
+        "Иванов".encode("cp1251") in pair.l_path.read_bytes() or "Иванова".encode("cp1251") in pair.l_path.read_bytes()
+    )
 
 
 def test_patient_smo_is_set_to_plat(tmp_path):
@@ -162,7 +189,7 @@ def test_patient_smo_is_set_to_plat(tmp_path):
     for z, p in cases:
         node = from_xml(z)
         pac = node.find("PACIENT")
-        pac.children = [c for c in pac.children if c.tag != "SMO"]    # SMO absent
+        pac.children = [c for c in pac.children if c.tag != "SMO"]  # SMO absent
         changed.append((to_xml(node), p))
     changed[1] = (changed[1][0].replace("<NOVOR>", "<SMO>14002</SMO><NOVOR>"), changed[1][1])  # another СМО
     pair = write(tmp_path / "out", changed)
@@ -192,8 +219,10 @@ def test_different_persons_with_one_id_pac_are_kept_apart(tmp_path):
     id2 = from_xml(p2).get("ID_PAC")
     assert id1 != id2 and from_xml(p1).get("FAM") is not None
     # the second case comes from another uploaded file where its patient also has ID_PAC id1
-    clash = (z2.replace(f"<ID_PAC>{id2}</ID_PAC>", f"<ID_PAC>{id1}</ID_PAC>"),
-             p2.replace(f"<ID_PAC>{id2}</ID_PAC>", f"<ID_PAC>{id1}</ID_PAC>"))
+    clash = (
+        z2.replace(f"<ID_PAC>{id2}</ID_PAC>", f"<ID_PAC>{id1}</ID_PAC>"),
+        p2.replace(f"<ID_PAC>{id2}</ID_PAC>", f"<ID_PAC>{id1}</ID_PAC>"),
+    )
     pair = write(tmp_path / "out", [cases[0], clash, cases[0]], renumber_ids=True)
     _, _, zaps, persons, findings = read_back(pair, tmp_path)
     assert findings == []
@@ -207,7 +236,7 @@ def test_different_persons_with_one_id_pac_are_kept_apart(tmp_path):
 
 def test_repeated_idcase_is_refused_unless_renumbered(tmp_path):
     cases = smo_cases()
-    twice = cases + cases              # e.g. two uploaded files with the same numbering
+    twice = cases + cases  # e.g. two uploaded files with the same numbering
     with pytest.raises(RegistryFileError, match="IDCASE"):
         write(tmp_path / "refused", twice)
     assert list((tmp_path / "refused").iterdir()) == []
@@ -233,8 +262,12 @@ def test_bad_input_is_refused(tmp_path):
     with pytest.raises(RegistryFileError, match="PERS"):
         write(tmp_path / "b", [(z, None)])
     with pytest.raises(RegistryFileError, match="PERS"):
-        write(tmp_path / "c", [(z, cases[1][1])] if from_xml(cases[1][1]).get("ID_PAC") !=
-              from_xml(p).get("ID_PAC") else [(z, p.replace("<ID_PAC>", "<ID_PAC>X"))])
+        write(
+            tmp_path / "c",
+            [(z, cases[1][1])]
+            if from_xml(cases[1][1]).get("ID_PAC") != from_xml(p).get("ID_PAC")
+            else [(z, p.replace("<ID_PAC>", "<ID_PAC>X"))],
+        )
     with pytest.raises(RegistryFileError, match="FOO"):
         write(tmp_path / "d", [(z.replace("<PR_NOV>", "<FOO>1</FOO><PR_NOV>"), p)])
     with pytest.raises(RegistryFileError, match="PLAT"):
@@ -244,7 +277,7 @@ def test_bad_input_is_refused(tmp_path):
     with pytest.raises(RegistryFileError):
         write(tmp_path / "g", cases, payer_kind="X")
     with pytest.raises(RegistryFileError):
-        write(tmp_path / "h", cases, payer_code="141")          # an СМО code has 5 digits
+        write(tmp_path / "h", cases, payer_code="141")  # an СМО code has 5 digits
 
 
 def test_file_names():
@@ -263,9 +296,18 @@ def test_cases_are_read_once_one_at_a_time(tmp_path):
             pulled.append(1)
             yield item
 
-    pair = write_registry_pair(tmp_path / "out", mo_code=MO, payer_kind="S", payer_code="14001",
-                               year=2026, month=10, number=1, nschet="101", dschet=DSCHET,
-                               cases=source())
+    pair = write_registry_pair(
+        tmp_path / "out",
+        mo_code=MO,
+        payer_kind="S",
+        payer_code="14001",
+        year=2026,
+        month=10,
+        number=1,
+        nschet="101",
+        dschet=DSCHET,
+        cases=source(),
+    )
     assert len(pulled) == pair.cases == len(cases)
 
 

@@ -1,5 +1,6 @@
 """Logins: Russian errors, a temporary lock after 5 failures and the unlock by the administrator,
 the login rate limit, CSRF, the password policy and the audit of it all."""
+
 from __future__ import annotations
 
 from app.extensions import db
@@ -54,8 +55,7 @@ def test_account_locks_after_five_failures_and_admin_unlocks(app, browser_factor
     with app.app_context():
         user = db.session.get(OmsUser, user_id)
         assert user.locked_until is None and user.active is True and user.fail_login_count == 0
-        assert db.session.query(AuditEvent).filter_by(event="account_unlocked",
-                                                      object_id=str(user_id)).count() == 1
+        assert db.session.query(AuditEvent).filter_by(event="account_unlocked", object_id=str(user_id)).count() == 1
     resp = browser_factory().login(username, PASSWORD)
     assert resp.status_code == 302 and "/login" not in resp.headers["Location"]
 
@@ -68,8 +68,7 @@ def test_unlock_is_refused_to_non_admins(app, browser_factory):
     resp = b.post("/users/action_post", data={"action": "unlock", "rowid": [str(user_id)]})
     assert resp.status_code in (302, 403)
     with app.app_context():
-        assert db.session.query(AuditEvent).filter_by(event="account_unlocked",
-                                                      object_id=str(user_id)).count() == 0
+        assert db.session.query(AuditEvent).filter_by(event="account_unlocked", object_id=str(user_id)).count() == 0
 
 
 def test_login_without_csrf_token_is_refused(app, browser_factory):
@@ -92,11 +91,19 @@ def test_password_policy_refuses_weak_password(app, browser_factory):
     with app.app_context():
         org_id = make_org("mo").id
         role_id = app.appbuilder.sm.find_role(ROLE_MO).id
-    data = {"first_name": "Слабый", "last_name": "Пароль", "username": "weak_pw_user",
-            "email": "weak@test.local", "active": "y", "roles": [str(role_id)],
-            "organisation": str(org_id), "password": "password1", "conf_password": "password1"}
+    data = {
+        "first_name": "Слабый",
+        "last_name": "Пароль",
+        "username": "weak_pw_user",
+        "email": "weak@test.local",
+        "active": "y",
+        "roles": [str(role_id)],
+        "organisation": str(org_id),
+        "password": "password1",
+        "conf_password": "password1",
+    }
     resp = admin.post("/users/add", data=data)
-    assert resp.status_code == 200      # the form comes back with the error
+    assert resp.status_code == 200  # the form comes back with the error
     with app.app_context():
         assert db.session.query(OmsUser).filter_by(username="weak_pw_user").count() == 0
     data.update(password="Strong-Pass-2026", conf_password="Strong-Pass-2026")
@@ -116,10 +123,18 @@ def test_user_rules_subdivision_of_own_organisation(app, browser_factory):
         org_id = make_org("mo").id
         other_sub_id = make_subdivision(make_org("mo")).id
         role_id = app.appbuilder.sm.find_role(ROLE_MO).id
-    data = {"first_name": "Чужое", "last_name": "Подразделение", "username": "wrong_sub_user",
-            "email": "wrong_sub@test.local", "active": "y", "roles": [str(role_id)],
-            "organisation": str(org_id), "subdivision": str(other_sub_id),
-            "password": "Strong-Pass-2026", "conf_password": "Strong-Pass-2026"}
+    data = {
+        "first_name": "Чужое",
+        "last_name": "Подразделение",
+        "username": "wrong_sub_user",
+        "email": "wrong_sub@test.local",
+        "active": "y",
+        "roles": [str(role_id)],
+        "organisation": str(org_id),
+        "subdivision": str(other_sub_id),
+        "password": "Strong-Pass-2026",
+        "conf_password": "Strong-Pass-2026",
+    }
     resp = admin.post("/users/add", data=data, follow_redirects=True)
     assert "Подразделение должно принадлежать организации пользователя" in resp.get_data(as_text=True)
     with app.app_context():

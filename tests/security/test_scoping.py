@@ -7,6 +7,7 @@ every bulk action, API get/put/delete must answer 403 or 404 and change nothing,
 must not appear in the attacker's list page (rows or dropdowns).  New views are covered as soon
 as they are registered: the test fails if a scoped model has no factory in tests/factories.py.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -64,9 +65,11 @@ class World:
         from app.models.organisation import Organisation, Subdivision
 
         factory = VIEW_ROW_FACTORIES.get(type(view).__name__) or SCOPED_ROW_FACTORIES[model]
-        row = factory(db.session.get(Organisation, self.mo_id),
-                                          db.session.get(Subdivision, self.sub_id),
-                                          db.session.get(Organisation, self.smo_id))
+        row = factory(
+            db.session.get(Organisation, self.mo_id),
+            db.session.get(Subdivision, self.sub_id),
+            db.session.get(Organisation, self.smo_id),
+        )
         return row, inspect(row).identity[0], snapshot(row), str(row)
 
     def attackers_for(self, row):
@@ -110,8 +113,10 @@ def _custom_routes(view, pk):
             continue
         from werkzeug.routing import IntegerConverter
 
-        values = {arg: (1 if isinstance(rule._converters.get(arg), IntegerConverter)
-                        else "ФЛК" if arg == "stage" else "X") for arg in rule.arguments}
+        values = {
+            arg: (1 if isinstance(rule._converters.get(arg), IntegerConverter) else "ФЛК" if arg == "stage" else "X")
+            for arg in rule.arguments
+        }
         values["pk"] = pk
         url = rule.build(values)[1]
         for verb in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -148,13 +153,13 @@ def test_foreign_rows_are_out_of_reach_in_views(app, world, browser_factory):
             assert resp.status_code == 302
             for method, url, data in attempts:
                 resp = b.get(url) if method == "GET" else b.post(url, data=data)
-                assert resp.status_code in (403, 404), \
-                    f"{label} {method} {url} -> {resp.status_code}"
+                assert resp.status_code in (403, 404), f"{label} {method} {url} -> {resp.status_code}"
                 checked += 1
             listing = b.get(f"/{view.route_base.strip('/')}/list/")
             if listing.status_code == 200:
-                assert label_text not in listing.get_data(as_text=True), \
+                assert label_text not in listing.get_data(as_text=True), (
                     f"{label} sees {label_text!r} in {view.route_base}/list/"
+                )
             with app.app_context():
                 assert snapshot_of(model, pk) == before, f"{label} changed {model.__name__} {pk}"
     assert checked > 0
@@ -225,6 +230,5 @@ def test_probe_actions_work_for_the_owner(app, world, browser_factory):
 
 def test_unknown_action_name_answers_404(app, world, browser_factory):
     b = browser_factory("tfoms_admin")
-    resp = b.post("/subdivisionview/action_post", data={"action": "no-such-action",
-                                                         "rowid": [str(world.sub_id)]})
+    resp = b.post("/subdivisionview/action_post", data={"action": "no-such-action", "rowid": [str(world.sub_id)]})
     assert resp.status_code == 404

@@ -2,6 +2,7 @@
 session, production refuses a weak key, a logout (a POST with the CSRF token) or a new password
 ends every earlier session cookie, the cookies' flags, temporary locks that grow, ``oms unlock``,
 CSRF with a made-up ``Authorization`` header, and no demo data in production."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,9 +25,12 @@ PUBLIC_KEY = next(iter(PUBLIC_KEYS))
 def _forged_cookie(app, key: str, user_id: int) -> str:
     """A session cookie as Flask makes it, signed with ``key``."""
     iface = SecureCookieSessionInterface()
-    signer = URLSafeTimedSerializer(key, salt=iface.salt, serializer=iface.serializer,
-                                    signer_kwargs={"key_derivation": iface.key_derivation,
-                                                   "digest_method": iface.digest_method})
+    signer = URLSafeTimedSerializer(
+        key,
+        salt=iface.salt,
+        serializer=iface.serializer,
+        signer_kwargs={"key_derivation": iface.key_derivation, "digest_method": iface.digest_method},
+    )
     return signer.dumps({"_user_id": str(user_id), "_fresh": True, "_oms_epoch": 0})
 
 
@@ -47,8 +51,9 @@ def test_a_cookie_signed_with_the_real_key_is_what_the_check_refused(app):
     """The forgery above fails because of the key, not because of its form: the same cookie signed
     with the app's key opens the page (so the test above can fail)."""
     client = app.test_client()
-    client.set_cookie(app.config.get("SESSION_COOKIE_NAME", "session"),
-                      _forged_cookie(app, app.config["SECRET_KEY"], _admin_id(app)))
+    client.set_cookie(
+        app.config.get("SESSION_COOKIE_NAME", "session"), _forged_cookie(app, app.config["SECRET_KEY"], _admin_id(app))
+    )
     assert client.get("/users/list/").status_code == 200
 
 
@@ -82,13 +87,13 @@ def test_embedded_mode_makes_a_key_once_and_keeps_it(tmp_path):
 def test_a_logout_is_a_post_with_the_csrf_token_and_ends_the_copied_cookie(app, browser_factory):
     b = browser_factory("mo1_operator")
     cookie = b.client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session")).value
-    assert b.get("/logout/").status_code == 200             # a GET only asks to confirm
+    assert b.get("/logout/").status_code == 200  # a GET only asks to confirm
     assert b.get("/files/list/").status_code == 200
-    assert b.client.post("/logout/", data={}).status_code == 400     # no CSRF token: refused
+    assert b.client.post("/logout/", data={}).status_code == 400  # no CSRF token: refused
     assert b.get("/files/list/").status_code == 200
     assert b.logout().status_code == 302
     assert b.get("/files/list/").status_code == 302
-    thief = app.test_client()                                # the cookie copied before the logout
+    thief = app.test_client()  # the cookie copied before the logout
     thief.set_cookie(app.config.get("SESSION_COOKIE_NAME", "session"), cookie)
     resp = thief.get("/files/list/")
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
@@ -97,7 +102,7 @@ def test_a_logout_is_a_post_with_the_csrf_token_and_ends_the_copied_cookie(app, 
 def test_a_new_password_ends_the_other_sessions(app, browser_factory):
     with app.app_context():
         username = make_user(make_org("mo"), ROLE_MO).username
-    elsewhere = browser_factory()                            # another browser of the same user
+    elsewhere = browser_factory()  # another browser of the same user
     elsewhere.login(username, PASSWORD)
     assert elsewhere.get("/files/list/").status_code == 200
     with app.app_context():
@@ -110,15 +115,17 @@ def test_a_new_password_ends_the_other_sessions(app, browser_factory):
 def test_session_cookie_flags(app, browser_factory, monkeypatch):
     b = browser_factory()
     b.fetch_csrf()
-    resp = b.client.post("/login/", data={"username": "mo1_operator", "password": "Demo-Oms-2026",
-                                          "csrf_token": b.csrf})
+    resp = b.client.post(
+        "/login/", data={"username": "mo1_operator", "password": "Demo-Oms-2026", "csrf_token": b.csrf}
+    )
     header = "; ".join(resp.headers.getlist("Set-Cookie"))
     assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" not in header
     monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", True)
     b2 = browser_factory()
     b2.fetch_csrf()
-    resp = b2.client.post("/login/", data={"username": "mo1_operator", "password": "Demo-Oms-2026",
-                                           "csrf_token": b2.csrf})
+    resp = b2.client.post(
+        "/login/", data={"username": "mo1_operator", "password": "Demo-Oms-2026", "csrf_token": b2.csrf}
+    )
     assert "Secure" in "; ".join(resp.headers.getlist("Set-Cookie"))
 
 
@@ -126,7 +133,7 @@ def test_the_lock_is_temporary_and_grows(app, browser_factory):
     with app.app_context():
         username = make_user(make_org("mo"), ROLE_MO).username
 
-    def five_wrong():                # from an address of their own: the per-address limit stays out of it
+    def five_wrong():  # from an address of their own: the per-address limit stays out of it
         b = browser_factory()
         for _ in range(5):
             b.login(username, "Wrong-Pass-0000")
@@ -146,11 +153,11 @@ def test_the_lock_is_temporary_and_grows(app, browser_factory):
     count, length, locked = lock()
     assert (count, locked) == (1, True) and dt.timedelta(minutes=14) < length <= dt.timedelta(minutes=15)
     run_out()
-    assert browser_factory().login(username, PASSWORD).status_code == 302   # the right password opens
+    assert browser_factory().login(username, PASSWORD).status_code == 302  # the right password opens
     five_wrong()
-    assert lock()[0] == 1                       # a successful login in between started the count afresh
+    assert lock()[0] == 1  # a successful login in between started the count afresh
     run_out()
-    five_wrong()                                # a second lock in a row lasts twice as long
+    five_wrong()  # a second lock in a row lasts twice as long
     count, length, locked = lock()
     assert (count, locked) == (2, True) and dt.timedelta(minutes=29) < length <= dt.timedelta(minutes=30)
 
@@ -172,8 +179,12 @@ def test_oms_unlock(app, browser_factory):
 def test_a_made_up_authorization_header_does_not_skip_csrf(app, browser_factory):
     b = browser_factory("mo1_operator")
     for header in ("Bearer not-a-token", "Bearer sst_not-a-key", "Basic Zm9vOmJhcg=="):
-        resp = b.client.post("/api/v1/mis/files/", headers={"Authorization": header},
-                             data={"archives": []}, content_type="multipart/form-data")
+        resp = b.client.post(
+            "/api/v1/mis/files/",
+            headers={"Authorization": header},
+            data={"archives": []},
+            content_type="multipart/form-data",
+        )
         assert resp.status_code in (400, 401), (header, resp.status_code)
         assert resp.status_code == 401 or "CSRF" in resp.get_json()["message"], (header, resp.get_json())
 

@@ -1,6 +1,7 @@
 """GOST R 34.10-2012 for the signing tests: the engine check (skip locally, fail in CI), a GOST PKI
 made by the real ``openssl`` with the GOST engine, ``.sig`` files made by ``openssl cms -sign`` (the
 user's own tool) and the external provider configured with the command lines of the README."""
+
 from __future__ import annotations
 
 import shlex
@@ -27,8 +28,10 @@ from tests.registries.helpers import demo, load, user
 
 SIGNERS = ("mo1_executor", "mo1_accountant", "mo1_head", "smo1_signer")
 #: what a signer runs to make ``<document>.sig`` (the README's line with the file names filled in)
-SIG_COMMAND = ("openssl cms -sign -engine gost -binary -md md_gost12_256 -nosmimecap -cades -in {data} "
-               "-signer {cert} -inkey {key} -outform DER -out {signature}")
+SIG_COMMAND = (
+    "openssl cms -sign -engine gost -binary -md md_gost12_256 -nosmimecap -cades -in {data} "
+    "-signer {cert} -inkey {key} -outform DER -out {signature}"
+)
 # periods no other test forms registries for (tests/signing/helpers.py has its own)
 _periods = iter([(2022, 12), (2025, 1), (2025, 2), (2026, 3), (2026, 4), (2026, 5)])
 
@@ -93,7 +96,8 @@ def switch_off(thumbprints: list[str], roots: list[bytes]) -> None:
     removed, so later tests see the demo users' certificates and roots as before (call inside an
     app context)."""
     db.session.query(Certificate).filter(Certificate.thumbprint.in_(thumbprints)).update(
-        {Certificate.active: False}, synchronize_session=False)
+        {Certificate.active: False}, synchronize_session=False
+    )
     root_prints = [thumbprint_of(der) for der in roots]
     db.session.query(TrustRoot).filter(TrustRoot.thumbprint.in_(root_prints)).delete(synchronize_session=False)
     db.session.commit()
@@ -104,8 +108,9 @@ def command_provider(app, sign_command: str, verify_command: str = GOST_VERIFY_C
     """``SIGNING_PROVIDER=command`` with these command lines for the duration of the block."""
     names = ("SIGNING_PROVIDER", "SIGNING_SIGN_COMMAND", "SIGNING_VERIFY_COMMAND")
     before = {name: app.config.get(name) for name in names}
-    app.config.update(SIGNING_PROVIDER="command", SIGNING_SIGN_COMMAND=sign_command,
-                      SIGNING_VERIFY_COMMAND=verify_command)
+    app.config.update(
+        SIGNING_PROVIDER="command", SIGNING_SIGN_COMMAND=sign_command, SIGNING_VERIFY_COMMAND=verify_command
+    )
     try:
         yield
     finally:
@@ -119,8 +124,9 @@ def openssl_sign(data: bytes, cert_pem: bytes, key_pem: bytes, passphrase: Optio
         (folder / "doc").write_bytes(data)
         (folder / "cert.pem").write_bytes(cert_pem)
         (folder / "key.pem").write_bytes(key_pem)
-        line = SIG_COMMAND.format(data=folder / "doc", cert=folder / "cert.pem", key=folder / "key.pem",
-                                  signature=folder / "doc.sig")
+        line = SIG_COMMAND.format(
+            data=folder / "doc", cert=folder / "cert.pem", key=folder / "key.pem", signature=folder / "doc.sig"
+        )
         if passphrase is not None:
             line += f" -passin pass:{passphrase}"
         done = subprocess.run(shlex.split(line), capture_output=True, timeout=60, check=False)
@@ -128,8 +134,9 @@ def openssl_sign(data: bytes, cert_pem: bytes, key_pem: bytes, passphrase: Optio
         return (folder / "doc.sig").read_bytes()
 
 
-def sig_files(reg_id: int, cert_pem: bytes, key_pem: bytes, *, passphrase: Optional[str] = None,
-              tamper: Optional[str] = None) -> dict[str, bytes]:
+def sig_files(
+    reg_id: int, cert_pem: bytes, key_pem: bytes, *, passphrase: Optional[str] = None, tamper: Optional[str] = None
+) -> dict[str, bytes]:
     """``<document file name>.sig`` for every document of the registry; with ``tamper`` (a document
     kind) that document's signature is made over changed bytes."""
     out = {}
@@ -149,8 +156,11 @@ def gost_registry(tmp: Path) -> int:
     result = form_registries(user("mo1_operator"), f"{year}-{month:02d}", "АПП")
     assert result.ok, result.message
     reg_id = next(r for r in result.registries if r["payer"] == "14001")["id"]
-    for login, to in (("mo1_operator", "Отправлен"), ("smo1_specialist", "Выгружен"),
-                      ("smo1_specialist", "На подпись МО")):
+    for login, to in (
+        ("mo1_operator", "Отправлен"),
+        ("smo1_specialist", "Выгружен"),
+        ("smo1_specialist", "На подпись МО"),
+    ):
         changed = wf.change_status(user(login), reg_id, to)
         assert changed.ok, changed.message
     return reg_id

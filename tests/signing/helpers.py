@@ -1,5 +1,6 @@
 """A test PKI made with ``cryptography`` and registries brought to «На подпись МО» through the
 real pipeline and workflow."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +17,12 @@ from tests.registries.helpers import demo, load, user
 
 PASS = "Test-P12-pass"
 # periods no other test forms registries for (2022-11 is the browser test's)
-_periods = iter([(2022, m) for m in range(1, 11)] + [(2023, m) for m in range(5, 13)]
-                + [(2024, m) for m in range(9, 13)] + [(2025, m) for m in range(7, 13)])
+_periods = iter(
+    [(2022, m) for m in range(1, 11)]
+    + [(2023, m) for m in range(5, 13)]
+    + [(2024, m) for m in range(9, 13)]
+    + [(2025, m) for m in range(7, 13)]
+)
 
 
 @dataclass
@@ -52,8 +57,9 @@ def make_test_pki() -> TestPki:
     return out
 
 
-def registry_for_signing(tmp: Path, reg_type: str = "АПП", payer: str = "14001",
-                         payer_login: str = "smo1_specialist") -> int:
+def registry_for_signing(
+    tmp: Path, reg_type: str = "АПП", payer: str = "14001", payer_login: str = "smo1_specialist"
+) -> int:
     """A registry of mo1 (by default the АПП one paid by 14001) in «На подпись МО» with its documents."""
     year, month = next(_periods)
     load(demo(tmp, seed=year + month, cases=30, year=year, month=month).path)

@@ -5,6 +5,7 @@ key store and by ``.sig`` files) goes on to «На подпись СМО» and i
 tampered document, a signer of a foreign CA and the default pyhanko provider are refused.
 
 Without the engine these tests skip (in CI they fail: .ci/run installs it)."""
+
 from __future__ import annotations
 
 import re
@@ -38,7 +39,7 @@ from tests.signing.gost_helpers import (
 from tests.signing.helpers import status
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-UNTRUSTED = "certificate verify error"          # openssl cms -verify: the signer does not chain to -CAfile
+UNTRUSTED = "certificate verify error"  # openssl cms -verify: the signer does not chain to -CAfile
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +66,8 @@ def _steps(reg_id):
 def test_the_readme_gives_the_tested_gost_command_lines():
     """The README's OpenSSL + GOST lines are the ones these tests run (the key store as /keys)."""
     text = README.read_text(encoding="utf-8")
-    section = text[text.index("## Электронная подпись"):]
-    section = section[:section.index("\n## ", 1)]
+    section = text[text.index("## Электронная подпись") :]
+    section = section[: section.index("\n## ", 1)]
     assert f"SIGNING_SIGN_COMMAND='{GOST_SIGN_COMMAND % '/keys'}'" in section
     assert f"SIGNING_VERIFY_COMMAND='{GOST_VERIFY_COMMAND}'" in section
     assert "DEMO_PKI_ALGORITHM=gost2012_256" in section and "cryptcp" in section
@@ -110,8 +111,9 @@ def test_a_registry_signed_with_gost_goes_on_and_closes(app_ctx, tmp_path, gost)
         result = signing.sign_with_provider(user("mo1_executor"), reg_id)
         assert result.ok and result.status == "На подпись МО", result.message
         accountant = gost.signers["mo1_accountant"]
-        result = signing.sign_with_files(user("mo1_accountant"), reg_id,
-                                         sig_files(reg_id, accountant.pem, accountant.key_pem()))
+        result = signing.sign_with_files(
+            user("mo1_accountant"), reg_id, sig_files(reg_id, accountant.pem, accountant.key_pem())
+        )
         assert result.ok and result.status == "На подпись МО", result.message
         result = signing.sign_with_provider(user("mo1_head"), reg_id)
         assert result.ok and result.status == "На подпись СМО", result.message
@@ -120,11 +122,16 @@ def test_a_registry_signed_with_gost_goes_on_and_closes(app_ctx, tmp_path, gost)
         result = signing.sign_with_files(user("smo1_signer"), reg_id, sig_files(reg_id, smo.pem, smo.key_pem()))
         assert result.ok and result.status == "Закрыт", result.message
         steps = _steps(reg_id)
-        assert [(s.role, s.method) for s in steps] == [("executor", "provider"), ("chief_accountant", "detached"),
-                                                       ("head", "provider"), ("smo_signer", "detached")]
+        assert [(s.role, s.method) for s in steps] == [
+            ("executor", "provider"),
+            ("chief_accountant", "detached"),
+            ("head", "provider"),
+            ("smo_signer", "detached"),
+        ]
         assert [s.certificate.thumbprint for s in steps] == [
-            thumbprint_of(gost.signers[login].der) for login in ("mo1_executor", "mo1_accountant", "mo1_head",
-                                                                 "smo1_signer")]
+            thumbprint_of(gost.signers[login].der)
+            for login in ("mo1_executor", "mo1_accountant", "mo1_head", "smo1_signer")
+        ]
         assert all(len(s.signatures) == len(docs) for s in steps)
         checks = signing.verify_registry(reg_id)
         assert len(checks) == 4 * len(docs) and all(c.ok for c in checks), [c.result for c in checks if not c.ok]
@@ -147,7 +154,7 @@ def test_a_gost_signature_of_a_tampered_document_is_refused(app_ctx, refused_reg
         files = sig_files(reg_id, executor.pem, executor.key_pem(), tamper="invoice")
         result = signing.sign_with_files(user("mo1_executor"), reg_id, files)
     assert not result.ok and "«Счет»" in result.message and "не соответствует документу" in result.message
-    assert "verification failure" in result.message             # openssl's own words
+    assert "verification failure" in result.message  # openssl's own words
     assert _steps(reg_id) == [] and status(reg_id) == "На подпись МО"
 
 

@@ -4,6 +4,7 @@ registry signed with them the two ways a GOST demo signs (``.sig`` files and the
 with the command lines the folder's README.txt gives).  RSA stays the default.
 
 Without the engine the GOST tests skip (in CI they fail: .ci/run installs it)."""
+
 from __future__ import annotations
 
 import shlex
@@ -39,7 +40,8 @@ def demo_config(app_ctx):
     app_ctx.config.update(before)
     db.session.rollback()
     db.session.query(Certificate).filter(Certificate.id.notin_(certs)).update(
-        {Certificate.active: False}, synchronize_session=False)
+        {Certificate.active: False}, synchronize_session=False
+    )
     db.session.query(TrustRoot).filter(TrustRoot.id.notin_(roots)).delete(synchronize_session=False)
     db.session.commit()
 
@@ -49,13 +51,13 @@ def _certificate(path: Path) -> x509.Certificate:
 
 
 def _thumbprints(folder: Path) -> dict[str, str]:
-    return {name: thumbprint_of(_certificate(folder / f"{name}.pem").public_bytes(Encoding.DER))
-            for name in SIGNERS}
+    return {name: thumbprint_of(_certificate(folder / f"{name}.pem").public_bytes(Encoding.DER)) for name in SIGNERS}
 
 
 def _readme_setting(folder: Path, name: str) -> str:
-    line = next(ln for ln in (folder / "README.txt").read_text(encoding="utf-8").splitlines()
-                if ln.startswith(f"{name}="))
+    line = next(
+        ln for ln in (folder / "README.txt").read_text(encoding="utf-8").splitlines() if ln.startswith(f"{name}=")
+    )
     return shlex.split(line.split("=", 1)[1])[0]
 
 
@@ -63,7 +65,7 @@ def test_rsa_is_the_default_and_an_unknown_algorithm_is_refused(demo_config, tmp
     monkeypatch.delenv("DEMO_PKI_ALGORITHM", raising=False)
     demo_config.pop("DEMO_PKI_ALGORITHM", None)
     assert demo_pki.demo_algorithm() == pki.RSA
-    monkeypatch.setenv("DEMO_PKI_ALGORITHM", "GOST2012_256")           # the environment, any case
+    monkeypatch.setenv("DEMO_PKI_ALGORITHM", "GOST2012_256")  # the environment, any case
     assert demo_pki.demo_algorithm() == pki.GOST2012_256
     demo_config["DEMO_PKI_ALGORITHM"] = "gost2012_512"
     with pytest.raises(demo_pki.DemoPkiError, match="допустимые значения — rsa, gost2012_256"):
@@ -76,12 +78,15 @@ def test_the_gost_demo_pki_is_made_registered_and_signs(app_ctx, demo_config, tm
     demo_config["DEMO_PKI_ALGORITHM"] = pki.GOST2012_256
     password = demo_config["DEMO_PASSWORD"]
     folder = tmp_path / "demo-pki"
-    assert demo_pki.ensure_demo_signatures(folder) == {"folder": str(folder), "signers": 4,
-                                                       "algorithm": pki.GOST2012_256}
-    assert demo_pki.signers() == SIGNERS                               # tfoms_admin only marks paper
+    assert demo_pki.ensure_demo_signatures(folder) == {
+        "folder": str(folder),
+        "signers": 4,
+        "algorithm": pki.GOST2012_256,
+    }
+    assert demo_pki.signers() == SIGNERS  # tfoms_admin only marks paper
     ca = _certificate(folder / "ca.pem")
     assert pki.algorithm_of(ca) == pki.GOST2012_256 and "Демо УЦ ОМС" in ca.subject.rfc4514_string()
-    assert not list(folder.glob("*.p12"))                              # pyhanko cannot use GOST keys
+    assert not list(folder.glob("*.p12"))  # pyhanko cannot use GOST keys
     prints = _thumbprints(folder)
     for name in SIGNERS:
         cert = _certificate(folder / f"{name}.pem")
@@ -105,8 +110,12 @@ def test_the_gost_demo_pki_is_made_registered_and_signs(app_ctx, demo_config, tm
     reg_id = gost_registry(tmp_path / "files")
     with command_provider(app_ctx, sign_command):
         # the executor signs with their own openssl: <login>.pem and <login>.key with the demo password
-        files = sig_files(reg_id, (folder / "mo1_executor.pem").read_bytes(),
-                          (folder / "mo1_executor.key").read_bytes(), passphrase=password)
+        files = sig_files(
+            reg_id,
+            (folder / "mo1_executor.pem").read_bytes(),
+            (folder / "mo1_executor.key").read_bytes(),
+            passphrase=password,
+        )
         result = signing.sign_with_files(user("mo1_executor"), reg_id, files)
         assert result.ok, result.message
         # the chief accountant and the head by the provider's key store (keys/<THUMBPRINT>.key)
@@ -118,8 +127,10 @@ def test_the_gost_demo_pki_is_made_registered_and_signs(app_ctx, demo_config, tm
         assert checks and all(c.ok for c in checks), [c.result for c in checks if not c.ok]
     steps = db.session.query(RegistrySigning).filter_by(registry_id=reg_id).order_by(RegistrySigning.id).all()
     assert [(s.role, s.method, s.certificate.thumbprint) for s in steps] == [
-        ("executor", "detached", prints["mo1_executor"]), ("chief_accountant", "provider", prints["mo1_accountant"]),
-        ("head", "provider", prints["mo1_head"])]
+        ("executor", "detached", prints["mo1_executor"]),
+        ("chief_accountant", "provider", prints["mo1_accountant"]),
+        ("head", "provider", prints["mo1_head"]),
+    ]
     assert status(reg_id) == "На подпись СМО"
 
 
@@ -129,14 +140,15 @@ def test_the_demo_pki_is_made_again_for_a_new_password_or_algorithm(demo_config,
     demo_config["DEMO_PKI_ALGORITHM"] = pki.GOST2012_256
     demo_pki.ensure_demo_signatures(folder)
     first = _thumbprints(folder)
-    demo_config["DEMO_PASSWORD"] = "Другой-Пароль-2026"                 # the old keys do not open with it
+    demo_config["DEMO_PASSWORD"] = "Другой-Пароль-2026"  # the old keys do not open with it
     demo_pki.ensure_demo_signatures(folder)
     second = _thumbprints(folder)
     assert set(first.values()).isdisjoint(second.values())
     assert sorted(p.stem for p in (folder / "keys").iterdir()) == sorted(second.values())
-    demo_config["DEMO_PKI_ALGORITHM"] = pki.RSA                          # back to RSA: PKCS#12, no GOST keys
+    demo_config["DEMO_PKI_ALGORITHM"] = pki.RSA  # back to RSA: PKCS#12, no GOST keys
     assert demo_pki.ensure_demo_signatures(folder)["algorithm"] == pki.RSA
     assert pki.algorithm_of(_certificate(folder / "ca.pem")) == pki.RSA
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["README.txt", "ca.pem"] + [f"{n}.{ext}" for n in SIGNERS for ext in ("p12", "pem")])
+        ["README.txt", "ca.pem"] + [f"{n}.{ext}" for n in SIGNERS for ext in ("p12", "pem")]
+    )
     assert "<логин>.p12" in (folder / "README.txt").read_text(encoding="utf-8")

@@ -1,5 +1,6 @@
 """The signature providers: pyhanko, and the external-command provider run with the real
 ``openssl cms`` and RSA keys (the way a GOST provider such as CryptoPro is plugged in)."""
+
 from __future__ import annotations
 
 import shutil
@@ -20,10 +21,14 @@ from tests.signing.helpers import PASS, make_test_pki, registry_for_signing, sta
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
 
-SIGN = ("openssl cms -sign -binary -md sha256 -nosmimecap -in {data} -signer {cert} "
-        "-inkey %s/{thumbprint}.key -outform DER -out {signature}")
-VERIFY = ("openssl cms -verify -binary -inform DER -in {signature} -content {data} -CAfile {roots} "
-          "-purpose any -attime {attime} -out /dev/null")
+SIGN = (
+    "openssl cms -sign -binary -md sha256 -nosmimecap -in {data} -signer {cert} "
+    "-inkey %s/{thumbprint}.key -outform DER -out {signature}"
+)
+VERIFY = (
+    "openssl cms -verify -binary -inform DER -in {signature} -content {data} -CAfile {roots} "
+    "-purpose any -attime {attime} -out /dev/null"
+)
 
 
 @pytest.fixture(scope="module")
@@ -84,14 +89,13 @@ def test_a_failing_sign_command_is_a_clear_error(keys):
 
 def test_registry_signed_through_the_command_provider(app_ctx, tmp_path, keys):
     root, signer, store = keys
-    make_test_pki()                                   # the other signers of the registry
+    make_test_pki()  # the other signers of the registry
     certificates.add_trust_root(root.pem, "УЦ провайдера")
     executor = make_user(org_by_code("140001"), ROLE_MO, rights=("executor",))
     certificates.register_certificate(executor, signer.der)
     db.session.commit()
     reg_id = registry_for_signing(tmp_path)
-    app_ctx.config.update(SIGNING_PROVIDER="command", SIGNING_SIGN_COMMAND=SIGN % store,
-                          SIGNING_VERIFY_COMMAND=VERIFY)
+    app_ctx.config.update(SIGNING_PROVIDER="command", SIGNING_SIGN_COMMAND=SIGN % store, SIGNING_VERIFY_COMMAND=VERIFY)
     try:
         result = signing.sign_with_provider(executor, reg_id)
         assert result.ok, result.message

@@ -1,4 +1,5 @@
 """``oms sign`` and ``oms verify``: the same service and checks, JSON out."""
+
 from __future__ import annotations
 
 import json
@@ -28,11 +29,31 @@ def test_sign_with_pkcs12_then_sig_dir_then_verify(app, tmp_path, test_pki):
         docs = [(d.file_name, open(d.path, "rb").read()) for d in documents_of(reg_id)]
     p12 = tmp_path / "executor.p12"
     p12.write_bytes(test_pki.p12("mo1_executor"))
-    out = _run(app, "sign", str(reg_id), "--user", "mo1_executor", "--pkcs12", str(p12),
-               "--passphrase-env", "OMS_TEST_P12", env={"OMS_TEST_P12": PASS})
+    out = _run(
+        app,
+        "sign",
+        str(reg_id),
+        "--user",
+        "mo1_executor",
+        "--pkcs12",
+        str(p12),
+        "--passphrase-env",
+        "OMS_TEST_P12",
+        env={"OMS_TEST_P12": PASS},
+    )
     assert out["ok"] is True and out["status"] == "На подпись МО", out
-    refused = _run(app, "sign", str(reg_id), "--user", "mo1_head", "--pkcs12", str(p12),
-                   "--passphrase-env", "OMS_TEST_P12", env={"OMS_TEST_P12": PASS})
+    refused = _run(
+        app,
+        "sign",
+        str(reg_id),
+        "--user",
+        "mo1_head",
+        "--pkcs12",
+        str(p12),
+        "--passphrase-env",
+        "OMS_TEST_P12",
+        env={"OMS_TEST_P12": PASS},
+    )
     assert refused["ok"] is False and "Главный бухгалтер" in refused["message"]
     sig_dir = tmp_path / "sigs"
     sig_dir.mkdir()

@@ -1,5 +1,6 @@
 """Two signings of the same registry at the same moment (PostgreSQL): the row lock and the unique
 (registry, role) let exactly one through."""
+
 from __future__ import annotations
 
 import threading

@@ -1,5 +1,6 @@
 """Signing a registry: the order executor → chief accountant → head → СМО signer, the PKCS#12 and
 the .sig ways, each verification failure, a tampered document, paper, and the whole flow to «Закрыт»."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -137,7 +138,7 @@ def test_document_changed_on_disk_blocks_signing_and_shows_invalid(reg_id, test_
     doc = db.session.query(RegistryDocument).filter_by(registry_id=reg_id, kind="summary").one()
     path = Path(doc.path)
     content = path.read_bytes()
-    path.write_bytes(content[:-1] + bytes([content[-1] ^ 1]))      # one byte changed
+    path.write_bytes(content[:-1] + bytes([content[-1] ^ 1]))  # one byte changed
     checks = signing.verify_registry(reg_id)
     bad = [c for c in checks if not c.ok]
     assert [c.document for c in bad] == ["Сводный реестр"] and "не соответствует" in bad[0].result
@@ -163,8 +164,9 @@ def test_one_person_cannot_sign_in_two_roles_unless_allowed(app_ctx, reg_id, tes
         assert signing.sign_with_pkcs12(both, reg_id, p12, PASS).ok
     finally:
         app_ctx.config["SIGNING_SAME_PERSON_ROLES"] = False
-    assert [s.role for s in db.session.query(RegistrySigning).filter_by(registry_id=reg_id)
-            .order_by(RegistrySigning.id)] == ["executor", "chief_accountant"]
+    assert [
+        s.role for s in db.session.query(RegistrySigning).filter_by(registry_id=reg_id).order_by(RegistrySigning.id)
+    ] == ["executor", "chief_accountant"]
 
 
 def test_user_without_the_right_or_of_another_side_cannot_sign(reg_id, test_pki):
@@ -181,8 +183,11 @@ def test_inactive_certificate_is_not_accepted(app_ctx, reg_id, test_pki):
     from app.models.signing import Certificate
     from app.signing.certificates import thumbprint_of
 
-    cert = db.session.query(Certificate).filter_by(
-        user_id=user("mo1_executor").id, thumbprint=thumbprint_of(test_pki.signers["mo1_executor"].der)).one()
+    cert = (
+        db.session.query(Certificate)
+        .filter_by(user_id=user("mo1_executor").id, thumbprint=thumbprint_of(test_pki.signers["mo1_executor"].der))
+        .one()
+    )
     cert.active = False
     db.session.commit()
     try:
@@ -201,7 +206,7 @@ def test_paper_signing_where_allowed(app_ctx, reg_id, monkeypatch):
     monkeypatch.setitem(app_ctx.config, "SIGNING_PAPER_ALLOWED", True)
     refused = signing.mark_signed_on_paper(user("mo1_operator"), reg_id, "подписано")
     assert not refused.ok and status(reg_id) == "На подпись МО"
-    for outsider in ("smo1_specialist", "smo1_signer", "mo1_accountant"):   # not the step, not its right
+    for outsider in ("smo1_specialist", "smo1_signer", "mo1_accountant"):  # not the step, not its right
         assert not signing.mark_signed_on_paper(user(outsider), reg_id, "подписано на бумаге").ok
     no_comment = signing.mark_signed_on_paper(user("tfoms_admin"), reg_id, " ")
     assert not no_comment.ok
@@ -217,15 +222,19 @@ def test_paper_signing_where_allowed(app_ctx, reg_id, monkeypatch):
     assert status(reg_id) == "Закрыт"
     checks = signing.verify_registry(reg_id)
     assert [c.role for c in checks] == ["paper_mo", "paper_smo"] and all(c.ok for c in checks)
-    recorded = [e.username for e in db.session.query(AuditEvent).filter_by(
-        event="registry_signed", object_id=str(reg_id)).order_by(AuditEvent.id)]
+    recorded = [
+        e.username
+        for e in db.session.query(AuditEvent)
+        .filter_by(event="registry_signed", object_id=str(reg_id))
+        .order_by(AuditEvent.id)
+    ]
     assert recorded == ["mo1_executor", "smo1_signer"]
 
 
 def test_the_fund_records_paper_signing_with_its_explicit_right(app_ctx, reg_id, monkeypatch):
     monkeypatch.setitem(app_ctx.config, "SIGNING_PAPER_ALLOWED", True)
     assert signing.mark_signed_on_paper(user("tfoms_admin"), reg_id, "Бумажный счет от 01.02.2019").ok
-    fund_user = make_user(org_by_code("14"), ROLE_TFOMS)                      # no paper right
+    fund_user = make_user(org_by_code("14"), ROLE_TFOMS)  # no paper right
     assert not signing.mark_signed_on_paper(fund_user, reg_id, "без права").ok
     assert status(reg_id) == "На подпись СМО"
 
@@ -273,7 +282,7 @@ def test_the_fund_signs_the_nonresident_registry_it_pays(app_ctx, tmp_path, test
     from app.signing import pki
 
     fund_signer = make_user(org_by_code("14"), ROLE_TFOMS, rights=("smo_signer",))
-    validate_user_organisation(fund_signer)                  # allowed for the fund
+    validate_user_organisation(fund_signer)  # allowed for the fund
     with pytest.raises(UserRuleError):
         validate_user_organisation(make_user(org_by_code("140001"), ROLE_MO, rights=("smo_signer",)))
     issued = pki.issue(test_pki.root, "Подписант ТФОМС")
@@ -282,7 +291,7 @@ def test_the_fund_signs_the_nonresident_registry_it_pays(app_ctx, tmp_path, test
     reg_id = registry_for_signing(tmp_path, reg_type="Иногородние", payer="14", payer_login="tfoms_admin")
     for login in ("mo1_executor", "mo1_accountant", "mo1_head"):
         assert _sign(login, reg_id, test_pki).ok
-    refused = _sign("smo1_signer", reg_id, test_pki)            # an СМО is not the payer here
+    refused = _sign("smo1_signer", reg_id, test_pki)  # an СМО is not the payer here
     assert not refused.ok and status(reg_id) == "На подпись СМО"
     result = signing.sign_with_pkcs12(fund_signer, reg_id, issued.pkcs12(PASS), PASS)
     assert result.ok and status(reg_id) == "Закрыт", result.message

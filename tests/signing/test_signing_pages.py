@@ -1,6 +1,7 @@
 """The pages: the signing icon only for the user whose turn it is, signing through the form,
 «Эл. Подпись» (users see their own certificates; the fund's administrator registers them),
 the signatures ZIP, «Печать», and the demo PKI a newcomer signs with."""
+
 from __future__ import annotations
 
 import io
@@ -37,9 +38,11 @@ def _has_icon(browser, reg_id):
 
 def _sign_form(browser, reg_id, p12: bytes, passphrase=PASS):
     browser.fetch_csrf(f"/signing/{reg_id}")
-    return browser.post(f"/signing/{reg_id}/pkcs12", data={"pkcs12": (io.BytesIO(p12), "key.p12"),
-                                                            "passphrase": passphrase},
-                        content_type="multipart/form-data")
+    return browser.post(
+        f"/signing/{reg_id}/pkcs12",
+        data={"pkcs12": (io.BytesIO(p12), "key.p12"), "passphrase": passphrase},
+        content_type="multipart/form-data",
+    )
 
 
 def test_icon_only_for_whose_turn_and_signing_through_the_form(app, reg_id, test_pki, browser_factory):
@@ -109,25 +112,35 @@ def test_only_the_admin_registers_certificates_and_roots(app, test_pki, browser_
         target = user("mo1_operator").id
     operator = browser_factory("mo1_operator")
     operator.fetch_csrf("/certificates/list/")
-    resp = operator.post("/certificates/upload", data={"user_id": str(target),
-                                                       "certificate": (io.BytesIO(issued.pem), "c.pem")},
-                         content_type="multipart/form-data")
+    resp = operator.post(
+        "/certificates/upload",
+        data={"user_id": str(target), "certificate": (io.BytesIO(issued.pem), "c.pem")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code in (302, 403)
     with app.app_context():
         assert db.session.query(Certificate).filter_by(thumbprint=thumbprint_of(issued.der)).count() == 0
     admin = browser_factory("tfoms_admin")
     admin.fetch_csrf("/certificates/upload")
-    resp = admin.post("/certificates/upload", data={"user_id": str(target),
-                                                    "certificate": (io.BytesIO(issued.der), "c.cer")},
-                      content_type="multipart/form-data")
+    resp = admin.post(
+        "/certificates/upload",
+        data={"user_id": str(target), "certificate": (io.BytesIO(issued.der), "c.cer")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 302
-    bad = admin.post("/certificates/upload", data={"user_id": str(target),
-                                                   "certificate": (io.BytesIO(b"junk"), "c.cer")},
-                     content_type="multipart/form-data", follow_redirects=True)
+    bad = admin.post(
+        "/certificates/upload",
+        data={"user_id": str(target), "certificate": (io.BytesIO(b"junk"), "c.cer")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "не является сертификатом" in bad.get_data(as_text=True)
     root = pki.make_ca("Ещё один УЦ")
-    admin.post("/trust-roots/upload", data={"name": "Ещё один УЦ", "certificate": (io.BytesIO(root.pem), "r.pem")},
-               content_type="multipart/form-data")
+    admin.post(
+        "/trust-roots/upload",
+        data={"name": "Ещё один УЦ", "certificate": (io.BytesIO(root.pem), "r.pem")},
+        content_type="multipart/form-data",
+    )
     with app.app_context():
         cert = db.session.query(Certificate).filter_by(thumbprint=thumbprint_of(issued.der)).one()
         assert cert.user_id == target and "Новый сертификат" in cert.subject
@@ -145,8 +158,9 @@ def test_demo_signers_sign_with_the_demo_pkcs12(app, reg_id):
             result = signing.sign_with_pkcs12(user(login), reg_id, (folder / f"{login}.p12").read_bytes(), password)
             assert result.ok, result.message
         assert status(reg_id) == "На подпись СМО"
-        result = signing.sign_with_pkcs12(user("smo1_signer"), reg_id, (folder / "smo1_signer.p12").read_bytes(),
-                                          password)
+        result = signing.sign_with_pkcs12(
+            user("smo1_signer"), reg_id, (folder / "smo1_signer.p12").read_bytes(), password
+        )
         assert result.ok and status(reg_id) == "Закрыт"
         demo_root = db.session.query(TrustRoot).filter_by(name="Демо УЦ ОМС").one()
         assert re.fullmatch(r"[0-9A-F]{40}", demo_root.thumbprint)

@@ -1,5 +1,6 @@
 """«Загрузка файла» in the pages: upload of several archives, the row with its counts, the
 drill-downs (cases by status, errors by code, the personalised list) and the protocols."""
+
 from __future__ import annotations
 
 import io
@@ -18,8 +19,9 @@ from app.models.intake import UploadedFile
 def two_archives(tmp_path_factory):
     out = tmp_path_factory.mktemp("pages")
     clean = write_archive(out / "a", cases=12, seed=21, number=7)
-    broken = write_archive(out / "b", cases=40, seed=22, number=8, error_rate=0.3,
-                           codes=["003F.00.0080", "001F.00.0270"])
+    broken = write_archive(
+        out / "b", cases=40, seed=22, number=8, error_rate=0.3, codes=["003F.00.0080", "001F.00.0270"]
+    )
     return clean, broken
 
 
@@ -30,13 +32,19 @@ def uploaded(app, two_archives):
     b = Browser(app)
     b.login("mo1_operator")
     clean, broken = two_archives
-    data = {"csrf_token": b.csrf,
-            "archives": [(open(clean.path, "rb"), clean.path.name), (open(broken.path, "rb"), broken.path.name)]}
+    data = {
+        "csrf_token": b.csrf,
+        "archives": [(open(clean.path, "rb"), clean.path.name), (open(broken.path, "rb"), broken.path.name)],
+    }
     resp = b.client.post("/files/upload", data=data, content_type="multipart/form-data")
     assert resp.status_code == 302
     with app.app_context():
-        rows = {r.h_name: r.id for r in db.session.query(UploadedFile).filter(
-            UploadedFile.h_name.in_([clean.h_name, broken.h_name])).order_by(UploadedFile.id)}
+        rows = {
+            r.h_name: r.id
+            for r in db.session.query(UploadedFile)
+            .filter(UploadedFile.h_name.in_([clean.h_name, broken.h_name]))
+            .order_by(UploadedFile.id)
+        }
     return b, rows
 
 
@@ -100,7 +108,7 @@ def test_flk_p_protocol_is_windows_1251_with_every_error(app, uploaded, two_arch
     assert root.findtext("FNAME") == f"V{broken.h_name}" and root.findtext("FNAME_I") == broken.h_name
     with app.app_context():
         row = db.session.get(UploadedFile, fid)
-        errors = row.flk_errors + row.mek_errors      # the protocol carries both stages
+        errors = row.flk_errors + row.mek_errors  # the protocol carries both stages
     prs = root.findall("PR")
     assert len(prs) == errors
     assert {pr.findtext("OSHIB") for pr in prs} >= {i["code"] for i in broken.injected}
@@ -132,12 +140,15 @@ def test_subdivision_login_sees_only_its_subdivision(app, browser_factory, tmp_p
     sub = browser_factory("mo1_sub1_operator")
     archive = write_archive(tmp_path, cases=3, seed=31, sender="140011", number=9)
     with open(archive.path, "rb") as fh:
-        resp = sub.client.post("/files/upload", data={"csrf_token": sub.csrf, "archives": [(fh, archive.path.name)]},
-                               content_type="multipart/form-data")
+        resp = sub.client.post(
+            "/files/upload",
+            data={"csrf_token": sub.csrf, "archives": [(fh, archive.path.name)]},
+            content_type="multipart/form-data",
+        )
     assert resp.status_code == 302
     html = sub.get("/files/list/").get_data(as_text=True)
     assert archive.path.name in html
-    _b, rows = uploaded          # whole-МО files of the operator are not the subdivision's
+    _b, rows = uploaded  # whole-МО files of the operator are not the subdivision's
     for h_name in rows:
         assert f"{h_name}.zip" not in html
     with app.app_context():

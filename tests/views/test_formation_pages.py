@@ -1,5 +1,6 @@
 """Deleting and re-uploading in the pages: «Удалить данные файла», case status changes with confirmation,
 «Формирование» with its filters and «Сформировать реестр», deleting a registry."""
+
 from __future__ import annotations
 
 import re
@@ -49,8 +50,9 @@ def test_suspend_resume_exclude_with_count_sum_and_reason(app, browser_factory, 
     b.post(url, data={**form, "reason": "дубль в МИС"})
     with app.app_context():
         assert {c.status for c in db.session.query(MedicalCase).filter(MedicalCase.id.in_(ids))} == {"Приостановлен"}
-        event = (db.session.query(AuditEvent).filter_by(event="case_status_changed")
-                 .order_by(AuditEvent.id.desc()).first())
+        event = (
+            db.session.query(AuditEvent).filter_by(event="case_status_changed").order_by(AuditEvent.id.desc()).first()
+        )
         assert "дубль в МИС" in event.details and event.username == "mo1_operator"
     # «Исключить» only from «Приостановлен»; «Возобновить» goes back to «Принят»
     b.post(url, data={"target": "Принят", "ids": str(ids[0]), "reason": "ошибка"})
@@ -89,8 +91,9 @@ def test_formation_page_filters_and_forms(app, browser_factory, tmp_path):
         reg_id = regs[0].id
     listing = b.get("/registries/list/").get_data(as_text=True)
     assert regs[0].number in listing
-    resp = b.post("/registries/action_post", data={"action": "delete_registry", "rowid": [str(reg_id)]},
-                  follow_redirects=True)
+    resp = b.post(
+        "/registries/action_post", data={"action": "delete_registry", "rowid": [str(reg_id)]}, follow_redirects=True
+    )
     assert "удален, случаев возвращено" in resp.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Registry, reg_id) is None

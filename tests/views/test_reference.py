@@ -1,5 +1,6 @@
 """«Справочники»: the rule catalogue (switching rules, importing the official Q015) and НСИ
 (import of an official FFOMS export, browsing)."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,7 +12,7 @@ from app.models.reference import ControlRule, NsiBookVersion, NsiItem
 from app.security.roles import ROLE_TFOMS
 from tests.factories import make_user, org_by_code
 
-Q015 = "ruslanzykov__check_tfoms_errors/Q015.xml"                  # in official_reference
+Q015 = "ruslanzykov__check_tfoms_errors/Q015.xml"  # in official_reference
 V002 = "AshurkovAV__SQL_T/V002_extracted_from_SQLScript.xml"
 
 
@@ -20,8 +21,7 @@ def _load(app, tmp_path, seed, codes):
 
     from click.testing import CliRunner  # noqa: F401  (the runner of the app is used)
 
-    archive = write_archive(tmp_path / str(seed), cases=30, seed=seed, number=seed % 9 + 1,
-                            error_rate=0.5, codes=codes)
+    archive = write_archive(tmp_path / str(seed), cases=30, seed=seed, number=seed % 9 + 1, error_rate=0.5, codes=codes)
     result = app.test_cli_runner().invoke(args=["oms", "load", str(archive.path), "--user", "mo1_operator"])
     assert result.exit_code == 0, result.output
     return archive, json.loads(result.output.strip().splitlines()[-1])
@@ -52,7 +52,7 @@ def test_mo_user_cannot_switch_rules(app, browser_factory):
         rule = db.session.query(ControlRule).filter_by(code="006F.00.0570").one()
         rule_id = rule.id
     b = browser_factory("mo1_operator")
-    assert b.get("/controlruleview/list/").status_code == 200          # МО may read the catalogue
+    assert b.get("/controlruleview/list/").status_code == 200  # МО may read the catalogue
     resp = b.post("/controlruleview/action_post", data={"action": "switch_off", "rowid": [str(rule_id)]})
     assert resp.status_code in (302, 403)
     with app.app_context():
@@ -108,10 +108,14 @@ def test_nsi_pages_are_browsable(app, browser_factory):
 
 def _edit_rule(browser, rule: ControlRule, **changes):
     """Post the edit form of «Правила контроля» with the rule's values and ``changes``."""
-    values = {"message": rule.message, "valid_from": rule.valid_from.isoformat() if rule.valid_from else "",
-              "valid_to": rule.valid_to.isoformat() if rule.valid_to else "",
-              "enabled": "y" if rule.enabled else "", "refusal_code": rule.refusal_code or "",
-              "withhold_share": str(rule.withhold_share) if rule.withhold_share is not None else ""}
+    values = {
+        "message": rule.message,
+        "valid_from": rule.valid_from.isoformat() if rule.valid_from else "",
+        "valid_to": rule.valid_to.isoformat() if rule.valid_to else "",
+        "enabled": "y" if rule.enabled else "",
+        "refusal_code": rule.refusal_code or "",
+        "withhold_share": str(rule.withhold_share) if rule.withhold_share is not None else "",
+    }
     values.update(changes)
     browser.fetch_csrf(f"/controlruleview/edit/{rule.id}")
     resp = browser.post(f"/controlruleview/edit/{rule.id}", data=values)
@@ -141,8 +145,12 @@ def test_a_message_edited_in_the_catalogue_shows_in_the_next_load(app, browser_f
             file = db.session.get(File, result["file_id"])
             protocol = write_protocol_xml(file)
             assert new_text in open(protocol, encoding="cp1251").read()
-            assert db.session.query(AuditEvent).filter_by(event="rules_changed", username=specialist,
-                                                          object_id="003F.00.0080").count() == 1
+            assert (
+                db.session.query(AuditEvent)
+                .filter_by(event="rules_changed", username=specialist, object_id="003F.00.0080")
+                .count()
+                == 1
+            )
     finally:
         with app.app_context():
             rule = db.session.query(ControlRule).filter_by(code="003F.00.0080").one()
@@ -160,7 +168,7 @@ def test_validity_dates_edited_in_the_catalogue_decide_whether_a_rule_runs(app, 
         valid_to = rule.valid_to
     b = browser_factory()
     b.login(specialist, "Test-Pass-2026x")
-    ended = (dt.date.today().replace(day=1) - dt.timedelta(days=400)).isoformat()   # before the demo period
+    ended = (dt.date.today().replace(day=1) - dt.timedelta(days=400)).isoformat()  # before the demo period
     _edit_rule(b, rule, valid_to=ended)
     try:
         archive, result = _load(app, tmp_path, 45, ["003F.00.0080"])

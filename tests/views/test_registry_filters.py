@@ -1,5 +1,6 @@
 """«Текущие реестры»: the linked dropdowns (period, status, type, subtype, payer, subdivision) —
 linked like on «Формирование», scoped from the attacker's side, and filtering the right rows."""
+
 from __future__ import annotations
 
 import html
@@ -15,9 +16,20 @@ from tests.factories import PASSWORD, make_org, make_subdivision, make_user, uni
 
 def _registry(mo, sub, payer, period, status, reg_type="АПП", subtype="H") -> Registry:
     year, month = (int(x) for x in period.split("-"))
-    reg = Registry(number=f"{mo.code}-F-{unique()}", organisation_id=mo.id, subdivision_id=sub.id if sub else None,
-                   payer_id=payer.id, year=year, month=month, reg_type=reg_type, subtype=subtype, status=status,
-                   cases=1, sum_declared=100, sum_calc=100)
+    reg = Registry(
+        number=f"{mo.code}-F-{unique()}",
+        organisation_id=mo.id,
+        subdivision_id=sub.id if sub else None,
+        payer_id=payer.id,
+        year=year,
+        month=month,
+        reg_type=reg_type,
+        subtype=subtype,
+        status=status,
+        cases=1,
+        sum_declared=100,
+        sum_calc=100,
+    )
     db.session.add(reg)
     db.session.commit()
     return reg
@@ -69,8 +81,11 @@ def _page(browser_factory, login, query=""):
 
 def _options(page: str, key: str) -> dict[str, str]:
     select = page.split(f'id="f_{key}"')[1].split("</select>")[0]
-    return {v: html.unescape(label.strip()) for v, label in
-            re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select) if v}
+    return {
+        v: html.unescape(label.strip())
+        for v, label in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select)
+        if v
+    }
 
 
 def _rows(page: str, world: World) -> set[str]:
@@ -79,8 +94,8 @@ def _rows(page: str, world: World) -> set[str]:
 
 def test_dropdowns_are_linked(app, world, browser_factory):
     page = _page(browser_factory, world.login["mo_a"])
-    assert set(_options(page, "period")) == {"2031-03", "2031-04"}          # «Закрыт» is not current
-    assert list(_options(page, "status")) == ["Создан", "Отправлен", "Выгружен"]   # in workflow order
+    assert set(_options(page, "period")) == {"2031-03", "2031-04"}  # «Закрыт» is not current
+    assert list(_options(page, "status")) == ["Создан", "Отправлен", "Выгружен"]  # in workflow order
     assert set(_options(page, "reg_type")) == {"АПП", "Стационар", "СМП"}
     assert set(_options(page, "subtype")) == {"H", "C"}
     assert set(_options(page, "payer_id")) == {world.smo_s, world.smo_t}
@@ -116,7 +131,7 @@ def test_filtering_gives_the_right_rows(app, world, browser_factory):
         "?subtype=C": {"r3"},
         "?period=2031-03&reg_type=СМП": set(),
         "?period=garbage": set(),
-        "?status=Закрыт": set(),                      # closed ones are on «Закрытые реестры»
+        "?status=Закрыт": set(),  # closed ones are on «Закрытые реестры»
     }
     for query, expected in cases.items():
         assert _rows(_page(browser_factory, login, query), world) == expected, query

@@ -12,6 +12,7 @@ Public API::
 
 See :mod:`app.controls.flk.registry` for the rule declaration and the regional code family.
 """
+
 from app.controls.catalogue import RuleError
 
 # rule modules register themselves on import
@@ -39,7 +40,19 @@ def catalogue() -> list[FlkRuleSpec]:
 
 
 __all__ = [
-    "FlkContext", "FileName", "parse_file_name", "DEFAULT_VERSIONS", "NsiLookup",
-    "check_header", "check_record", "check_person", "FileTotals", "check_file_totals", "RuleError",
-    "rule", "Hit", "FlkRuleSpec", "catalogue",
+    "FlkContext",
+    "FileName",
+    "parse_file_name",
+    "DEFAULT_VERSIONS",
+    "NsiLookup",
+    "check_header",
+    "check_record",
+    "check_person",
+    "FileTotals",
+    "check_file_totals",
+    "RuleError",
+    "rule",
+    "Hit",
+    "FlkRuleSpec",
+    "catalogue",
 ]

@@ -1,4 +1,5 @@
 """Everything a ФЛК rule may need besides the record itself."""
+
 from __future__ import annotations
 
 import re
@@ -27,14 +28,14 @@ DEFAULT_VERSIONS: Mapping[str, frozenset[str]] = {
 
 
 class FileName(NamedTuple):
-    type: str       # H, C, T, DP…, L
-    pi: str         # sender type M/S/T/F
-    ni: str         # sender code
-    pp: str         # receiver type
-    np: str         # receiver code
+    type: str  # H, C, T, DP…, L
+    pi: str  # sender type M/S/T/F
+    ni: str  # sender code
+    pp: str  # receiver type
+    np: str  # receiver code
     yy: int
     mm: int
-    n: str          # package number
+    n: str  # package number
 
     @property
     def kind(self) -> str:
@@ -80,22 +81,22 @@ class FlkContext:
     check; the active rule list is cached per (file kind, reporting period, rule book).
     """
 
-    file_kind: str = "H"                       # H, C, T, X (D-series); the L file goes with it
-    version: Optional[str] = None              # ZL_LIST/ZGLV/VERSION
-    file_name: Optional[str] = None            # ZL_LIST/ZGLV/FILENAME (main file, no extension)
-    sender_mo: Optional[str] = None            # code of the МО that uploaded the archive
-    year: Optional[int] = None                 # SCHET/YEAR (reporting period)
-    month: Optional[int] = None                # SCHET/MONTH
-    today: date = field(default_factory=date.today)   # processing date
-    nsi: Optional[NsiLookup] = None            # reference books; None → 001F/005F rules skipped
-    rules: RuleBook = field(default_factory=RuleBook)   # the catalogue: which rules run, their messages
+    file_kind: str = "H"  # H, C, T, X (D-series); the L file goes with it
+    version: Optional[str] = None  # ZL_LIST/ZGLV/VERSION
+    file_name: Optional[str] = None  # ZL_LIST/ZGLV/FILENAME (main file, no extension)
+    sender_mo: Optional[str] = None  # code of the МО that uploaded the archive
+    year: Optional[int] = None  # SCHET/YEAR (reporting period)
+    month: Optional[int] = None  # SCHET/MONTH
+    today: date = field(default_factory=date.today)  # processing date
+    nsi: Optional[NsiLookup] = None  # reference books; None → 001F/005F rules skipped
+    rules: RuleBook = field(default_factory=RuleBook)  # the catalogue: which rules run, their messages
     # values of the headers used by record rules
-    data: Optional[date] = None                # ZL_LIST/ZGLV/DATA
-    dschet: Optional[date] = None              # SCHET/DSCHET
-    plat: Optional[str] = None                 # SCHET/PLAT
-    code_mo: Optional[str] = None              # SCHET/CODE_MO
-    l_data: Optional[date] = None              # PERS_LIST/ZGLV/DATA
-    l_file_name: Optional[str] = None          # PERS_LIST/ZGLV/FILENAME
+    data: Optional[date] = None  # ZL_LIST/ZGLV/DATA
+    dschet: Optional[date] = None  # SCHET/DSCHET
+    plat: Optional[str] = None  # SCHET/PLAT
+    code_mo: Optional[str] = None  # SCHET/CODE_MO
+    l_data: Optional[date] = None  # PERS_LIST/ZGLV/DATA
+    l_file_name: Optional[str] = None  # PERS_LIST/ZGLV/FILENAME
     # names of the XML members of the uploaded archive (002F.14.0010/0011)
     member_name: Optional[str] = None
     l_member_name: Optional[str] = None
@@ -151,7 +152,7 @@ class FlkContext:
 
     @property
     def parsed_name(self) -> Optional[FileName]:
-        key = ("parsed name", self.file_name)      # record rules ask for it on every record
+        key = ("parsed name", self.file_name)  # record rules ask for it on every record
         if key not in self._cache:
             self._cache[key] = parse_file_name(self.file_name)
         return self._cache[key]

@@ -1,4 +1,5 @@
 """Entry points that run the registered rules and build :class:`Finding` rows."""
+
 from __future__ import annotations
 
 from typing import Optional
@@ -12,9 +13,16 @@ from app.controls.values import tx
 from app.formats.record import Node
 
 
-def make_finding(spec: FlkRuleSpec, hit: Hit, ctx: FlkContext, *, default_line: Optional[int] = None,
-                 n_zap: Optional[str] = None, idcase: Optional[str] = None,
-                 id_pac: Optional[str] = None) -> Finding:
+def make_finding(
+    spec: FlkRuleSpec,
+    hit: Hit,
+    ctx: FlkContext,
+    *,
+    default_line: Optional[int] = None,
+    n_zap: Optional[str] = None,
+    idcase: Optional[str] = None,
+    id_pac: Optional[str] = None,
+) -> Finding:
     node = hit.node
     value = hit.value if hit.value is not None else (node.text if node is not None else None)
     where = node or hit.at or hit.usl or hit.sl
@@ -74,15 +82,24 @@ def check_record(zap: Node, person: Optional[Node], ctx: FlkContext) -> list[Fin
         return []
     out: list[Finding] = []
     for spec, hit in found:
-        out.append(make_finding(
-            spec, hit, ctx, default_line=(person.line if spec.target == "L" and person is not None else zap.line),
-            n_zap=view.n_zap, idcase=view.idcase, id_pac=view.id_pac,
-        ))
+        out.append(
+            make_finding(
+                spec,
+                hit,
+                ctx,
+                default_line=(person.line if spec.target == "L" and person is not None else zap.line),
+                n_zap=view.n_zap,
+                idcase=view.idcase,
+                id_pac=view.id_pac,
+            )
+        )
     return out
 
 
 def check_person(pers: Node, ctx: FlkContext) -> list[Finding]:
     """Rules on one PERS of the L file that need nothing from the H file."""
     view = PersonView(pers, ctx)
-    return [make_finding(spec, hit, ctx, default_line=pers.line, id_pac=view.id_pac)
-            for spec, hit in _hits(ctx.active("person"), view)]
+    return [
+        make_finding(spec, hit, ctx, default_line=pers.line, id_pac=view.id_pac)
+        for spec, hit in _hits(ctx.active("person"), view)
+    ]

@@ -1,4 +1,5 @@
 """Small building blocks of the ФЛК rule modules (the value helpers are :mod:`app.controls.values`)."""
+
 from __future__ import annotations
 
 from typing import Iterator

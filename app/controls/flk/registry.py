@@ -39,6 +39,7 @@ record's NOVOR/VPOLIS/dates and run only when the person was found), ``person``
 (``fn(PersonView)``) and ``file`` (implemented by :class:`~app.controls.flk.totals.FileTotals`,
 registered without a function so that the catalogue lists them).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -54,7 +55,7 @@ __all__ = ["MESSAGE_MAX", "Hit", "FlkRuleSpec", "REGISTRY", "rule", "declare", "
 FILE_LETTERS = frozenset("CHTXL")
 SCOPES = ("header", "record", "person", "file")
 
-_Q015_START = date(2019, 11, 1)      # DATEBEG of the 001F–005F rules in Q015 v2.2
+_Q015_START = date(2019, 11, 1)  # DATEBEG of the 001F–005F rules in Q015 v2.2
 _Q015_006F_START = date(2020, 4, 1)  # DATEBEG of the 006F rules
 _DEFAULT = object()
 
@@ -110,29 +111,64 @@ def _infer_scope(path: str) -> str:
     return "record"
 
 
-def rule(code: str, element_path: str, file_types: str, message: str, *,
-         scope: Optional[str] = None, valid_from=_DEFAULT, valid_to: Optional[date] = None,
-         fatal: Optional[bool] = None):
+def rule(
+    code: str,
+    element_path: str,
+    file_types: str,
+    message: str,
+    *,
+    scope: Optional[str] = None,
+    valid_from=_DEFAULT,
+    valid_to: Optional[date] = None,
+    fatal: Optional[bool] = None,
+):
     """Register the decorated function as rule ``code`` (see the module docstring)."""
+
     def deco(fn):
         sc = scope or _infer_scope(element_path)
-        REGISTRY.register(FlkRuleSpec(
-            code=code, element_path=element_path, file_types=file_types, message=message,
-            valid_from=_default_valid_from(code) if valid_from is _DEFAULT else valid_from,
-            valid_to=valid_to, scope=sc, fatal=(sc == "header") if fatal is None else fatal, fn=fn,
-        ))
+        REGISTRY.register(
+            FlkRuleSpec(
+                code=code,
+                element_path=element_path,
+                file_types=file_types,
+                message=message,
+                valid_from=_default_valid_from(code) if valid_from is _DEFAULT else valid_from,
+                valid_to=valid_to,
+                scope=sc,
+                fatal=(sc == "header") if fatal is None else fatal,
+                fn=fn,
+            )
+        )
         return fn
+
     return deco
 
 
-def declare(code: str, element_path: str, file_types: str, message: str, *, scope: str = "file",
-            valid_from=_DEFAULT, valid_to: Optional[date] = None, fatal: bool = False) -> FlkRuleSpec:
+def declare(
+    code: str,
+    element_path: str,
+    file_types: str,
+    message: str,
+    *,
+    scope: str = "file",
+    valid_from=_DEFAULT,
+    valid_to: Optional[date] = None,
+    fatal: bool = False,
+) -> FlkRuleSpec:
     """Register a rule whose logic lives outside the registry (file-level accumulator)."""
-    return REGISTRY.register(FlkRuleSpec(
-        code=code, element_path=element_path, file_types=file_types, message=message,
-        valid_from=_default_valid_from(code) if valid_from is _DEFAULT else valid_from,
-        valid_to=valid_to, scope=scope, fatal=fatal, fn=None,
-    ))
+    return REGISTRY.register(
+        FlkRuleSpec(
+            code=code,
+            element_path=element_path,
+            file_types=file_types,
+            message=message,
+            valid_from=_default_valid_from(code) if valid_from is _DEFAULT else valid_from,
+            valid_to=valid_to,
+            scope=scope,
+            fatal=fatal,
+            fn=None,
+        )
+    )
 
 
 def get(code: str) -> FlkRuleSpec:

@@ -1,5 +1,6 @@
 """Date order: referral ≤ case start ≤ case end ≤ invoice date; SL inside Z_SL; USL inside SL;
 the case belongs to the reporting period."""
+
 from __future__ import annotations
 
 from app.controls.flk.registry import Hit, rule
@@ -107,16 +108,26 @@ def usl_end_in_sl(r):
                     yield Hit(n, sl=sl, usl=u, detail=f"DATE_2={d2:%d.%m.%Y}")
 
 
-@rule("006F.00.0160", "ZL_LIST/SCHET/YEAR", "CHTX",
-      "YEAR должен быть больше или равен году DATE_Z_2 по всем законченным случаям", scope="record")
+@rule(
+    "006F.00.0160",
+    "ZL_LIST/SCHET/YEAR",
+    "CHTX",
+    "YEAR должен быть больше или равен году DATE_Z_2 по всем законченным случаям",
+    scope="record",
+)
 def year_covers_case(r):
     year = r.ctx.year
     if year is not None and r.date_z_2 is not None and year < r.date_z_2.year:
         yield Hit(at=present(r.z_sl, "DATE_Z_2"), value=str(year), detail=f"DATE_Z_2={r.date_z_2:%d.%m.%Y}")
 
 
-@rule("006F.00.0180", "ZL_LIST/SCHET/MONTH", "CHTX",
-      "Если год DATE_Z_2 равен YEAR, MONTH должен быть больше или равен месяцу DATE_Z_2", scope="record")
+@rule(
+    "006F.00.0180",
+    "ZL_LIST/SCHET/MONTH",
+    "CHTX",
+    "Если год DATE_Z_2 равен YEAR, MONTH должен быть больше или равен месяцу DATE_Z_2",
+    scope="record",
+)
 def month_covers_case(r):
     year, month = r.ctx.year, r.ctx.month
     d = r.date_z_2

@@ -1,5 +1,6 @@
 """Header and file-name rules (ZL_LIST/ZGLV, ZL_LIST/SCHET, PERS_LIST/ZGLV) and the few record
 rules that compare a case with the header (reporting period, sender in the file name)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -19,8 +20,9 @@ def version_main(h):
         yield Hit(n, detail="допустимо: " + ", ".join(sorted(allowed)) if allowed else None)
 
 
-@rule("002F.00.0050", "PERS_LIST/ZGLV/VERSION", "L",
-      "Версия L-файла должна быть 3.2 (с отчётного периода «ноябрь 2019»)")
+@rule(
+    "002F.00.0050", "PERS_LIST/ZGLV/VERSION", "L", "Версия L-файла должна быть 3.2 (с отчётного периода «ноябрь 2019»)"
+)
 def version_l(h):
     n = present(h.zglv, "VERSION")
     if n is not None and h.ctx.rule_date >= _L_32_FROM and n.text != "3.2":
@@ -28,8 +30,7 @@ def version_l(h):
 
 
 # -- dates of the header ----------------------------------------------------------------------
-@rule("006F.00.0010", "ZL_LIST/ZGLV/DATA", "CHTX",
-      "Значение поля не должно быть больше текущей даты обработки файла")
+@rule("006F.00.0010", "ZL_LIST/ZGLV/DATA", "CHTX", "Значение поля не должно быть больше текущей даты обработки файла")
 def data_not_future(h):
     n = present(h.zglv, "DATA")
     d = to_date(n.text) if n is not None else None
@@ -37,8 +38,7 @@ def data_not_future(h):
         yield Hit(n)
 
 
-@rule("006F.00.0020", "PERS_LIST/ZGLV/DATA", "L",
-      "Значение поля не должно быть больше текущей даты обработки файла")
+@rule("006F.00.0020", "PERS_LIST/ZGLV/DATA", "L", "Значение поля не должно быть больше текущей даты обработки файла")
 def l_data_not_future(h):
     n = present(h.zglv, "DATA")
     d = to_date(n.text) if n is not None else None
@@ -63,16 +63,24 @@ def month_range(h):
 
 
 # -- file name --------------------------------------------------------------------------------
-@rule("003F.00.0010", "ZL_LIST/SCHET/PLAT", "CHTX",
-      "PLAT обязателен при (Pi=M и Pp=S), (Pi=S и Pp=T) или (Pi=S и Pp=M) по имени файла")
+@rule(
+    "003F.00.0010",
+    "ZL_LIST/SCHET/PLAT",
+    "CHTX",
+    "PLAT обязателен при (Pi=M и Pp=S), (Pi=S и Pp=T) или (Pi=S и Pp=M) по имени файла",
+)
 def plat_required(h):
     p = h.parsed
     if p is not None and (p.pi, p.pp) in (("M", "S"), ("S", "T"), ("S", "M")) and present(h.schet, "PLAT") is None:
         yield Hit(at=h.schet, value=h.filename)
 
 
-@rule("006F.00.0050", "ZL_LIST/ZGLV/FILENAME", "CHTX",
-      "Код получателя в имени файла (Np при Pp=S) должен совпадать с SCHET/PLAT")
+@rule(
+    "006F.00.0050",
+    "ZL_LIST/ZGLV/FILENAME",
+    "CHTX",
+    "Код получателя в имени файла (Np при Pp=S) должен совпадать с SCHET/PLAT",
+)
 def filename_np_plat(h):
     p = h.parsed
     plat = tx(h.schet, "PLAT")
@@ -80,8 +88,7 @@ def filename_np_plat(h):
         yield Hit(present(h.zglv, "FILENAME"), detail=f"PLAT={plat}")
 
 
-@rule("006F.00.0070", "ZL_LIST/ZGLV/FILENAME", "CHTX",
-      "Год в имени файла (YY) должен совпадать с SCHET/YEAR")
+@rule("006F.00.0070", "ZL_LIST/ZGLV/FILENAME", "CHTX", "Год в имени файла (YY) должен совпадать с SCHET/YEAR")
 def filename_year(h):
     p = h.parsed
     year = to_int(tx(h.schet, "YEAR"))
@@ -89,8 +96,7 @@ def filename_year(h):
         yield Hit(present(h.zglv, "FILENAME"), detail=f"YEAR={year}")
 
 
-@rule("006F.00.0090", "ZL_LIST/ZGLV/FILENAME", "CHTX",
-      "Месяц в имени файла (MM) должен совпадать с SCHET/MONTH")
+@rule("006F.00.0090", "ZL_LIST/ZGLV/FILENAME", "CHTX", "Месяц в имени файла (MM) должен совпадать с SCHET/MONTH")
 def filename_month(h):
     p = h.parsed
     month = to_int(tx(h.schet, "MONTH"))
@@ -98,8 +104,12 @@ def filename_month(h):
         yield Hit(present(h.zglv, "FILENAME"), detail=f"MONTH={month}")
 
 
-@rule("006F.00.0060", "PERS_LIST/ZGLV/FILENAME", "L",
-      "Код получателя в имени L-файла (Np при Pp=S) должен совпадать с SCHET/PLAT")
+@rule(
+    "006F.00.0060",
+    "PERS_LIST/ZGLV/FILENAME",
+    "L",
+    "Код получателя в имени L-файла (Np при Pp=S) должен совпадать с SCHET/PLAT",
+)
 def l_filename_np_plat(h):
     p = h.parsed
     plat = h.ctx.plat
@@ -107,8 +117,7 @@ def l_filename_np_plat(h):
         yield Hit(present(h.zglv, "FILENAME"), detail=f"PLAT={plat}")
 
 
-@rule("006F.00.0080", "PERS_LIST/ZGLV/FILENAME", "L",
-      "Год в имени L-файла (YY) должен совпадать с SCHET/YEAR")
+@rule("006F.00.0080", "PERS_LIST/ZGLV/FILENAME", "L", "Год в имени L-файла (YY) должен совпадать с SCHET/YEAR")
 def l_filename_year(h):
     p = h.parsed
     year = h.ctx.year
@@ -116,8 +125,7 @@ def l_filename_year(h):
         yield Hit(present(h.zglv, "FILENAME"), detail=f"YEAR={year}")
 
 
-@rule("006F.00.0100", "PERS_LIST/ZGLV/FILENAME", "L",
-      "Месяц в имени L-файла (MM) должен совпадать с SCHET/MONTH")
+@rule("006F.00.0100", "PERS_LIST/ZGLV/FILENAME", "L", "Месяц в имени L-файла (MM) должен совпадать с SCHET/MONTH")
 def l_filename_month(h):
     p = h.parsed
     month = h.ctx.month
@@ -125,8 +133,13 @@ def l_filename_month(h):
         yield Hit(present(h.zglv, "FILENAME"), detail=f"MONTH={month}")
 
 
-@rule("006F.00.0030", "ZL_LIST/ZGLV/FILENAME", "CHTX",
-      "Код МО-отправителя в имени файла (Ni при Pi=M) должен совпадать с Z_SL/LPU", scope="record")
+@rule(
+    "006F.00.0030",
+    "ZL_LIST/ZGLV/FILENAME",
+    "CHTX",
+    "Код МО-отправителя в имени файла (Ni при Pi=M) должен совпадать с Z_SL/LPU",
+    scope="record",
+)
 def filename_ni_lpu(r):
     p = r.ctx.parsed_name
     lpu = present(r.z_sl, "LPU")
@@ -135,8 +148,12 @@ def filename_ni_lpu(r):
 
 
 # -- regional: archive, pairing and sender ----------------------------------------------------
-@rule("002F.14.0010", "ZL_LIST/ZGLV/FILENAME", "CHTX",
-      "FILENAME должен совпадать с именем XML-файла в архиве (без расширения)")
+@rule(
+    "002F.14.0010",
+    "ZL_LIST/ZGLV/FILENAME",
+    "CHTX",
+    "FILENAME должен совпадать с именем XML-файла в архиве (без расширения)",
+)
 def filename_is_member(h):
     stem = h.ctx.member_stem
     n = present(h.zglv, "FILENAME")
@@ -144,8 +161,12 @@ def filename_is_member(h):
         yield Hit(n, detail=f"в архиве {stem}")
 
 
-@rule("002F.14.0011", "PERS_LIST/ZGLV/FILENAME", "L",
-      "FILENAME L-файла должен совпадать с именем L-файла в архиве (без расширения)")
+@rule(
+    "002F.14.0011",
+    "PERS_LIST/ZGLV/FILENAME",
+    "L",
+    "FILENAME L-файла должен совпадать с именем L-файла в архиве (без расширения)",
+)
 def l_filename_is_member(h):
     stem = h.ctx.l_member_stem
     n = present(h.zglv, "FILENAME")
@@ -153,8 +174,12 @@ def l_filename_is_member(h):
         yield Hit(n, detail=f"в архиве {stem}")
 
 
-@rule("002F.14.0020", "PERS_LIST/ZGLV/FILENAME1", "L",
-      "FILENAME1 L-файла должен совпадать с именем основного файла (ZL_LIST/ZGLV/FILENAME)")
+@rule(
+    "002F.14.0020",
+    "PERS_LIST/ZGLV/FILENAME1",
+    "L",
+    "FILENAME1 L-файла должен совпадать с именем основного файла (ZL_LIST/ZGLV/FILENAME)",
+)
 def l_filename1_is_main(h):
     main = h.ctx.file_name
     n = present(h.zglv, "FILENAME1")
@@ -162,8 +187,7 @@ def l_filename1_is_main(h):
         yield Hit(n, detail=f"основной файл {main}")
 
 
-@rule("002F.14.0030", "ZL_LIST/SCHET/CODE_MO", "CHTX",
-      "CODE_MO должен совпадать с кодом МО, загрузившей файл")
+@rule("002F.14.0030", "ZL_LIST/SCHET/CODE_MO", "CHTX", "CODE_MO должен совпадать с кодом МО, загрузившей файл")
 def code_mo_is_sender(h):
     sender = h.ctx.sender_mo
     n = present(h.schet, "CODE_MO")

@@ -6,6 +6,7 @@ be valid on the date of care: DATE_OUT of the service, DATE_2 of the SL, DATE_Z_
 (the first that is known); header values on DSCHET; L-file values without a date.  A book the
 lookup does not know (``nsi.knows(book)`` is false) or a context without ``nsi`` skips the rule.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -18,11 +19,11 @@ from app.formats.record import Node
 
 class NsiCheck(NamedTuple):
     code: str
-    path: str          # ID_EL
-    book: str          # NSI_OBJ
-    field: str         # NSI_EL (key field of the official export)
+    path: str  # ID_EL
+    book: str  # NSI_OBJ
+    field: str  # NSI_EL (key field of the official export)
     file_types: str
-    also: tuple = ()   # extra relative paths checked under the same code (e.g. MR_USL_N/PRVS)
+    also: tuple = ()  # extra relative paths checked under the same code (e.g. MR_USL_N/PRVS)
 
 
 NSI_CHECKS: tuple[NsiCheck, ...] = (
@@ -60,14 +61,16 @@ NSI_CHECKS: tuple[NsiCheck, ...] = (
     NsiCheck("005F.00.0230", "ZL_LIST/ZAP/Z_SL/SL/USL/DS", "M001", "IDDS", "CHT"),
 )
 
-_VALID_FROM_0661 = date(2020, 4, 1)   # Q015 DATEBEG of 001F.00.0661
+_VALID_FROM_0661 = date(2020, 4, 1)  # Q015 DATEBEG of 001F.00.0661
 
 
 def _misses(nsi, book: str, parent: Node, tag: str, on) -> list[Node]:
     """The ``tag`` children of ``parent`` with a value the book does not have on ``on``."""
-    return [c for c in parent.children
-            if c.tag == tag and c.text is not None and (c.text or c.children)
-            and not nsi.has(book, c.text.strip(), on)]
+    return [
+        c
+        for c in parent.children
+        if c.tag == tag and c.text is not None and (c.text or c.children) and not nsi.has(book, c.text.strip(), on)
+    ]
 
 
 def _hits(nodes, on, **loc):
@@ -85,6 +88,7 @@ def _make(check: NsiCheck):
 
     # each function returns the hits as a list (most records have none: no generator is made)
     if level == "ZL_LIST/SCHET":
+
         def fn(h):
             nsi = h.ctx.nsi
             if nsi is None or not nsi.knows(book):
@@ -92,12 +96,14 @@ def _make(check: NsiCheck):
             on = h.ctx.dschet
             return _hits(_misses(nsi, book, h.schet, tag, on), on)
     elif level == "PERS_LIST/PERS":
+
         def fn(p):
             nsi = p.ctx.nsi
             if nsi is None or not nsi.knows(book):
                 return None
             return _hits(_misses(nsi, book, p.node, tag, None), None)
     elif level in ("ZL_LIST/ZAP/PACIENT", "ZL_LIST/ZAP/Z_SL"):
+
         def fn(r):
             nsi = r.ctx.nsi
             if nsi is None or not nsi.knows(book):
@@ -106,6 +112,7 @@ def _make(check: NsiCheck):
             on = r.date_z_2
             return _hits(_misses(nsi, book, parent, tag, on), on)
     elif level == "ZL_LIST/ZAP/Z_SL/SANK":
+
         def fn(r):
             nsi = r.ctx.nsi
             if nsi is None or not nsi.knows(book):
@@ -115,6 +122,7 @@ def _make(check: NsiCheck):
                 out += _hits(_misses(nsi, book, s, tag, None), None)
             return out
     elif level == "ZL_LIST/ZAP/Z_SL/SL":
+
         def fn(r):
             nsi = r.ctx.nsi
             if nsi is None or not nsi.knows(book):
@@ -146,9 +154,14 @@ def _make(check: NsiCheck):
 
     scope = {"ZL_LIST/SCHET": "header", "PERS_LIST/PERS": "person"}.get(level, "record")
     kw = {"valid_from": _VALID_FROM_0661} if check.code == "001F.00.0661" else {}
-    rule(check.code, check.path, check.file_types,
-         f"Значение отсутствует в справочнике {book} ({check.field}) или не действует на дату",
-         scope=scope, **kw)(fn)
+    rule(
+        check.code,
+        check.path,
+        check.file_types,
+        f"Значение отсутствует в справочнике {book} ({check.field}) или не действует на дату",
+        scope=scope,
+        **kw,
+    )(fn)
 
 
 for _c in NSI_CHECKS:

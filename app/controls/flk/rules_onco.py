@@ -1,6 +1,7 @@
 """ЗНО (C files; some rules also for T): DS_ONK/DS1 decide which onco blocks must be present
 (CONS, ONK_SL, C_ZAB, TARIF, USL) and the internal structure of ONK_SL, NAPR, CONS, B_DIAG,
 ONK_USL.  The ЗНО range is the one valid since 01.01.2021: C00.0 ≤ DS1 < D10 or D45 ≤ DS1 < D48."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -34,16 +35,25 @@ def _usl_tips(onk) -> set:
 
 
 # -- which blocks the C file needs ------------------------------------------------------------
-@rule("003F.00.0062", "ZL_LIST/ZAP/Z_SL", "C",
-      "Законченный случай не относится к ЗНО (во всех SL DS_ONK=0 и DS1 вне " + _ONCO + ") и не должен быть в файле C",
-      valid_from=_Q2021)
+@rule(
+    "003F.00.0062",
+    "ZL_LIST/ZAP/Z_SL",
+    "C",
+    "Законченный случай не относится к ЗНО (во всех SL DS_ONK=0 и DS1 вне " + _ONCO + ") и не должен быть в файле C",
+    valid_from=_Q2021,
+)
 def c_file_only_onco(r):
     if r.sls and all(not _ds_onk(sl) and not is_onco(tx(sl, "DS1")) for sl in r.sls):
         yield Hit(at=r.z_sl, value=tx(r.sls[0], "DS1"))
 
 
-@rule("003F.00.0782", "ZL_LIST/ZAP/Z_SL/SL/C_ZAB", "C",
-      "C_ZAB обязателен при выполнении условия: (" + _ONCO + ") и USL_OK<>4", valid_from=_Q2021)
+@rule(
+    "003F.00.0782",
+    "ZL_LIST/ZAP/Z_SL/SL/C_ZAB",
+    "C",
+    "C_ZAB обязателен при выполнении условия: (" + _ONCO + ") и USL_OK<>4",
+    valid_from=_Q2021,
+)
 def c_zab_required_onco(r):
     if r.usl_ok is not None and r.usl_ok != 4:
         for sl in r.sls:
@@ -51,17 +61,26 @@ def c_zab_required_onco(r):
                 yield from need(sl, "C_ZAB", sl=sl)
 
 
-@rule("003F.00.0842", "ZL_LIST/ZAP/Z_SL/SL/CONS", "C",
-      "CONS обязателен при выполнении условия: " + _ONCO, valid_from=_Q2021)
+@rule(
+    "003F.00.0842",
+    "ZL_LIST/ZAP/Z_SL/SL/CONS",
+    "C",
+    "CONS обязателен при выполнении условия: " + _ONCO,
+    valid_from=_Q2021,
+)
 def cons_required(r):
     for sl in r.sls:
         if is_onco(tx(sl, "DS1")):
             yield from need(sl, "CONS", sl=sl)
 
 
-@rule("003F.00.0882", "ZL_LIST/ZAP/Z_SL/SL/ONK_SL", "C",
-      "ONK_SL обязателен при выполнении условия: (" + _ONCO + ") и USL_OK<>4 и REAB<>1 и DS_ONK=0",
-      valid_from=_Q2021)
+@rule(
+    "003F.00.0882",
+    "ZL_LIST/ZAP/Z_SL/SL/ONK_SL",
+    "C",
+    "ONK_SL обязателен при выполнении условия: (" + _ONCO + ") и USL_OK<>4 и REAB<>1 и DS_ONK=0",
+    valid_from=_Q2021,
+)
 def onk_sl_required(r):
     if r.usl_ok is None or r.usl_ok == 4:
         return
@@ -70,24 +89,39 @@ def onk_sl_required(r):
             yield from need(sl, "ONK_SL", sl=sl)
 
 
-@rule("003F.00.0912", "ZL_LIST/ZAP/Z_SL/SL/ONK_SL", "C",
-      _ABSENT + "DS1<C00 или D10<=DS1<D45 или DS1>=D48 или USL_OK=4 или REAB=1", valid_from=_Q2021)
+@rule(
+    "003F.00.0912",
+    "ZL_LIST/ZAP/Z_SL/SL/ONK_SL",
+    "C",
+    _ABSENT + "DS1<C00 или D10<=DS1<D45 или DS1>=D48 или USL_OK=4 или REAB=1",
+    valid_from=_Q2021,
+)
 def onk_sl_absent(r):
     for sl in r.sls:
         if not is_onco(tx(sl, "DS1")) or r.usl_ok == 4 or _reab(sl):
             yield from forbid(sl, "ONK_SL", sl=sl)
 
 
-@rule("003F.00.0932", "ZL_LIST/ZAP/Z_SL/SL/TARIF", "CT",
-      "TARIF обязателен при выполнении условия: " + _ONCO, valid_from=_Q2021)
+@rule(
+    "003F.00.0932",
+    "ZL_LIST/ZAP/Z_SL/SL/TARIF",
+    "CT",
+    "TARIF обязателен при выполнении условия: " + _ONCO,
+    valid_from=_Q2021,
+)
 def sl_tarif_required_onco(r):
     for sl in r.sls:
         if is_onco(tx(sl, "DS1")):
             yield from need(sl, "TARIF", sl=sl)
 
 
-@rule("003F.00.0962", "ZL_LIST/ZAP/Z_SL/SL/USL", "C",
-      "USL обязателен при выполнении условия: (" + _ONCO + ") и USL_TIP={1, 3, 4, 6}", valid_from=_Q2021)
+@rule(
+    "003F.00.0962",
+    "ZL_LIST/ZAP/Z_SL/SL/USL",
+    "C",
+    "USL обязателен при выполнении условия: (" + _ONCO + ") и USL_TIP={1, 3, 4, 6}",
+    valid_from=_Q2021,
+)
 def usl_required_onco(r):
     for sl, o in _onk_sls(r):
         if is_onco(tx(sl, "DS1")) and _usl_tips(o) & {1, 3, 4, 6}:
@@ -95,8 +129,12 @@ def usl_required_onco(r):
 
 
 # -- ONK_SL inside ----------------------------------------------------------------------------
-@rule("003F.00.0980", "ZL_LIST/ZAP/Z_SL/SL/ONK_SL/STAD", "C",
-      "STAD обязателен при выполнении условия: DS1_T={0, 1, 2, 3, 4}")
+@rule(
+    "003F.00.0980",
+    "ZL_LIST/ZAP/Z_SL/SL/ONK_SL/STAD",
+    "C",
+    "STAD обязателен при выполнении условия: DS1_T={0, 1, 2, 3, 4}",
+)
 def stad_required(r):
     for sl, o in _onk_sls(r):
         if to_int(tx(o, "DS1_T")) in (0, 1, 2, 3, 4):
@@ -113,8 +151,13 @@ def _tnm_rule(code, tag):
         for sl, o in _onk_sls(r):
             if to_int(tx(o, "DS1_T")) == 0:
                 yield from need(o, tag, sl=sl)
-    rule(code, f"ZL_LIST/ZAP/Z_SL/SL/ONK_SL/{tag}", "CT",
-         f"{tag} обязателен при выполнении условия: DS1_T=0 и возраст на DATE_Z_1 не менее 18 лет")(fn)
+
+    rule(
+        code,
+        f"ZL_LIST/ZAP/Z_SL/SL/ONK_SL/{tag}",
+        "CT",
+        f"{tag} обязателен при выполнении условия: DS1_T=0 и возраст на DATE_Z_1 не менее 18 лет",
+    )(fn)
 
 
 _tnm_rule("003F.00.0990", "ONK_T")
@@ -139,9 +182,11 @@ def _radio_rule(req_code, abs_code, tag):
         for sl, o in _onk_sls(r):
             if not _usl_tips(o) & {3, 4}:
                 yield from forbid(o, tag, sl=sl)
+
     path = f"ZL_LIST/ZAP/Z_SL/SL/ONK_SL/{tag}"
-    rule(req_code, path, "CT",
-         f"{tag} обязателен при выполнении условия: USL_TIP={{3, 4}} хотя бы в одном ONK_USL")(required)
+    rule(req_code, path, "CT", f"{tag} обязателен при выполнении условия: USL_TIP={{3, 4}} хотя бы в одном ONK_USL")(
+        required
+    )
     rule(abs_code, path, "CT", _ABSENT + "USL_TIP<>{3, 4} во всех ONK_USL")(absent)
 
 
@@ -154,6 +199,7 @@ def _bsa_rule(code, tag):
         for sl, o in _onk_sls(r):
             if present(o, "BSA") is not None:
                 yield from need(o, tag, sl=sl)
+
     rule(code, f"ZL_LIST/ZAP/Z_SL/SL/ONK_SL/{tag}", "CT", f"{tag} обязателен при выполнении условия: BSA заполнен")(fn)
 
 
@@ -161,8 +207,12 @@ _bsa_rule("003F.00.1070", "WEI")
 _bsa_rule("003F.00.1080", "HEI")
 
 
-@rule("003F.00.1090", "ZL_LIST/ZAP/Z_SL/SL/ONK_SL/ONK_USL", "C",
-      "ONK_USL обязателен при выполнении условия: USL_OK={1, 2} и DS1_T={0, 1, 2}")
+@rule(
+    "003F.00.1090",
+    "ZL_LIST/ZAP/Z_SL/SL/ONK_SL/ONK_USL",
+    "C",
+    "ONK_USL обязателен при выполнении условия: USL_OK={1, 2} и DS1_T={0, 1, 2}",
+)
 def onk_usl_required(r):
     if r.usl_ok not in (1, 2):
         return
@@ -196,24 +246,31 @@ def rec_rslt_value(r):
         yield from only(b, "REC_RSLT", frozenset({"1"}), sl=sl)
 
 
-@rule("003F.00.1250", "ZL_LIST/ZAP/Z_SL/SL/ONK_SL/B_DIAG/DIAG_RSLT", "CT",
-      "DIAG_RSLT обязателен при выполнении условия: REC_RSLT=1")
+@rule(
+    "003F.00.1250",
+    "ZL_LIST/ZAP/Z_SL/SL/ONK_SL/B_DIAG/DIAG_RSLT",
+    "CT",
+    "DIAG_RSLT обязателен при выполнении условия: REC_RSLT=1",
+)
 def diag_rslt_required(r):
     for sl, b in _b_diags(r):
         if tx(b, "REC_RSLT") == "1":
             yield from need(b, "DIAG_RSLT", sl=sl)
 
 
-@rule("003F.00.1260", "ZL_LIST/ZAP/Z_SL/SL/ONK_SL/B_DIAG/REC_RSLT", "CT",
-      "REC_RSLT обязателен при выполнении условия: DIAG_RSLT присутствует")
+@rule(
+    "003F.00.1260",
+    "ZL_LIST/ZAP/Z_SL/SL/ONK_SL/B_DIAG/REC_RSLT",
+    "CT",
+    "REC_RSLT обязателен при выполнении условия: DIAG_RSLT присутствует",
+)
 def rec_rslt_required(r):
     for sl, b in _b_diags(r):
         if present(b, "DIAG_RSLT") is not None:
             yield from need(b, "REC_RSLT", sl=sl)
 
 
-@rule("006F.00.0510", "ZL_LIST/ZAP/Z_SL/SL/ONK_SL/B_PROT/D_PROT", "CT",
-      "Значение поля должно быть не больше SL.DATE_2")
+@rule("006F.00.0510", "ZL_LIST/ZAP/Z_SL/SL/ONK_SL/B_PROT/D_PROT", "CT", "Значение поля должно быть не больше SL.DATE_2")
 def d_prot_in_case(r):
     for sl, o in _onk_sls(r):
         d2 = to_date(tx(sl, "DATE_2"))
@@ -243,6 +300,7 @@ def _usl_tip_pair(req_code, abs_code, tag, tips, tips_text):
         for sl, u, tip in _onk_usls(r):
             if tip is not None and tip not in tips:
                 yield from forbid(u, tag, sl=sl)
+
     path = f"ZL_LIST/ZAP/Z_SL/SL/ONK_SL/ONK_USL/{tag}"
     rule(req_code, path, "CT", f"{tag} обязателен при выполнении условия: USL_TIP={tips_text}")(required)
     rule(abs_code, path, "CT", _ABSENT + f"USL_TIP<>{tips_text}")(absent)
@@ -261,8 +319,12 @@ def pptr_value(r):
         yield from only(u, "PPTR", frozenset({"1"}), sl=sl)
 
 
-@rule("006F.00.0610", "ZL_LIST/ZAP/Z_SL/SL/ONK_SL/ONK_USL/LEK_PR/DATE_INJ", "CT",
-      "Значение поля должно быть не меньше DATE_1")
+@rule(
+    "006F.00.0610",
+    "ZL_LIST/ZAP/Z_SL/SL/ONK_SL/ONK_USL/LEK_PR/DATE_INJ",
+    "CT",
+    "Значение поля должно быть не меньше DATE_1",
+)
 def date_inj_after_start(r):
     for sl, u, _ in _onk_usls(r):
         d1 = to_date(tx(sl, "DATE_1"))
@@ -273,8 +335,12 @@ def date_inj_after_start(r):
                     yield Hit(n, sl=sl, detail=f"DATE_1={d1:%d.%m.%Y}")
 
 
-@rule("006F.00.0620", "ZL_LIST/ZAP/Z_SL/SL/ONK_SL/ONK_USL/LEK_PR/DATE_INJ", "CT",
-      "Значение поля должно быть не больше DATE_2")
+@rule(
+    "006F.00.0620",
+    "ZL_LIST/ZAP/Z_SL/SL/ONK_SL/ONK_USL/LEK_PR/DATE_INJ",
+    "CT",
+    "Значение поля должно быть не больше DATE_2",
+)
 def date_inj_before_end(r):
     for sl, u, _ in _onk_usls(r):
         d2 = to_date(tx(sl, "DATE_2"))
@@ -292,8 +358,7 @@ def _blocks(r, tag):
             yield sl, b
 
 
-@rule("003F.00.1190", "ZL_LIST/ZAP/Z_SL/SL/NAPR/MET_ISSL", "CT",
-      "MET_ISSL обязателен при выполнении условия: NAPR_V=3")
+@rule("003F.00.1190", "ZL_LIST/ZAP/Z_SL/SL/NAPR/MET_ISSL", "CT", "MET_ISSL обязателен при выполнении условия: NAPR_V=3")
 def met_issl_required(r):
     for sl, b in _blocks(r, "NAPR"):
         if tx(b, "NAPR_V") == "3":
@@ -308,8 +373,12 @@ def met_issl_absent(r):
             yield from forbid(b, "MET_ISSL", sl=sl)
 
 
-@rule("003F.00.1210", "ZL_LIST/ZAP/Z_SL/SL/NAPR/NAPR_USL", "CT",
-      "NAPR_USL обязателен при выполнении условия: MET_ISSL присутствует")
+@rule(
+    "003F.00.1210",
+    "ZL_LIST/ZAP/Z_SL/SL/NAPR/NAPR_USL",
+    "CT",
+    "NAPR_USL обязателен при выполнении условия: MET_ISSL присутствует",
+)
 def napr_usl_required(r):
     for sl, b in _blocks(r, "NAPR"):
         if present(b, "MET_ISSL") is not None:
@@ -341,8 +410,12 @@ def napr_date_after_start(r):
             yield Hit(n, sl=sl, detail=f"DATE_1={d1:%d.%m.%Y}")
 
 
-@rule("003F.00.1230", "ZL_LIST/ZAP/Z_SL/SL/CONS/DT_CONS", "CT",
-      "DT_CONS обязателен при выполнении условия: PR_CONS={1, 2, 3}")
+@rule(
+    "003F.00.1230",
+    "ZL_LIST/ZAP/Z_SL/SL/CONS/DT_CONS",
+    "CT",
+    "DT_CONS обязателен при выполнении условия: PR_CONS={1, 2, 3}",
+)
 def dt_cons_required(r):
     for sl, b in _blocks(r, "CONS"):
         if tx(b, "PR_CONS") in ("1", "2", "3"):

@@ -1,4 +1,5 @@
 """ZAP and PACIENT: record flags, policy, insurer, newborn."""
+
 from __future__ import annotations
 
 import re
@@ -38,8 +39,12 @@ def _novor_birth(yy: int, mm: int, dd: int, ref: date) -> date | None:
     return None
 
 
-@rule("002F.00.0130", "ZL_LIST/ZAP/PACIENT/NOVOR", "CHTX",
-      "NOVOR: 0 или ПДДММГГН (П-пол (W), ДДММГГ-дата рождения (DR), Н-число от 1 до 10)")
+@rule(
+    "002F.00.0130",
+    "ZL_LIST/ZAP/PACIENT/NOVOR",
+    "CHTX",
+    "NOVOR: 0 или ПДДММГГН (П-пол (W), ДДММГГ-дата рождения (DR), Н-число от 1 до 10)",
+)
 def novor(r):
     n = present(r.pac, "NOVOR")
     if n is None or n.text == "0":
@@ -74,51 +79,71 @@ def vnov_m_range(r):
             yield Hit(n)
 
 
-@rule("003F.00.0390", "ZL_LIST/ZAP/PACIENT/VNOV_D", "CHT",
-      "Элемент должен отсутствовать при выполнении условия: VNOV_M присутствует")
+@rule(
+    "003F.00.0390",
+    "ZL_LIST/ZAP/PACIENT/VNOV_D",
+    "CHT",
+    "Элемент должен отсутствовать при выполнении условия: VNOV_M присутствует",
+)
 def vnov_d_without_vnov_m(r):
     if present(r.z_sl, "VNOV_M") is not None:
         yield from forbid(r.pac, "VNOV_D")
 
 
-@rule("003F.00.0450", "ZL_LIST/ZAP/Z_SL/VNOV_M", "CHT",
-      "Элемент должен отсутствовать при выполнении условия: VNOV_D присутствует")
+@rule(
+    "003F.00.0450",
+    "ZL_LIST/ZAP/Z_SL/VNOV_M",
+    "CHT",
+    "Элемент должен отсутствовать при выполнении условия: VNOV_D присутствует",
+)
 def vnov_m_without_vnov_d(r):
     if present(r.pac, "VNOV_D") is not None:
         yield from forbid(r.z_sl, "VNOV_M")
 
 
 # -- policy and insurer -----------------------------------------------------------------------
-@rule("003F.00.0080", "ZL_LIST/ZAP/PACIENT/SPOLIS", "CHTX",
-      "Элемент должен отсутствовать при выполнении условия: VPOLIS<>1")
+@rule(
+    "003F.00.0080",
+    "ZL_LIST/ZAP/PACIENT/SPOLIS",
+    "CHTX",
+    "Элемент должен отсутствовать при выполнении условия: VPOLIS<>1",
+)
 def spolis_only_old_policy(r):
     if r.vpolis is not None and r.vpolis != 1:
         yield from forbid(r.pac, "SPOLIS")
 
 
-@rule("003F.00.2170", "ZL_LIST/ZAP/PACIENT/NPOLIS", "CHTX",
-      "Номер полиса (NPOLIS) обязателен, если не указан единый номер полиса (ENP)")
+@rule(
+    "003F.00.2170",
+    "ZL_LIST/ZAP/PACIENT/NPOLIS",
+    "CHTX",
+    "Номер полиса (NPOLIS) обязателен, если не указан единый номер полиса (ENP)",
+)
 def npolis_or_enp(r):
     if present(r.pac, "ENP") is None:
         yield from need(r.pac, "NPOLIS")
 
 
-@rule("003F.00.0110", "ZL_LIST/ZAP/PACIENT/ST_OKATO", "CHTX",
-      "ST_OKATO обязателен при выполнении условия: PLAT присутствует и VPOLIS=1")
+@rule(
+    "003F.00.0110",
+    "ZL_LIST/ZAP/PACIENT/ST_OKATO",
+    "CHTX",
+    "ST_OKATO обязателен при выполнении условия: PLAT присутствует и VPOLIS=1",
+)
 def st_okato_required(r):
     if r.ctx.plat and r.vpolis == 1:
         yield from need(r.pac, "ST_OKATO")
 
 
-@rule("003F.00.0120", "ZL_LIST/ZAP/PACIENT/SMO", "CHTX",
-      "SMO обязателен при выполнении условия: SCHET/PLAT присутствует")
+@rule(
+    "003F.00.0120", "ZL_LIST/ZAP/PACIENT/SMO", "CHTX", "SMO обязателен при выполнении условия: SCHET/PLAT присутствует"
+)
 def smo_required(r):
     if r.ctx.plat:
         yield from need(r.pac, "SMO")
 
 
-@rule("006F.00.0220", "ZL_LIST/ZAP/PACIENT/SMO", "CHTX",
-      "SMO должен совпадать с SCHET/PLAT (при наличии PLAT)")
+@rule("006F.00.0220", "ZL_LIST/ZAP/PACIENT/SMO", "CHTX", "SMO должен совпадать с SCHET/PLAT (при наличии PLAT)")
 def smo_is_plat(r):
     plat = r.ctx.plat
     n = present(r.pac, "SMO")

@@ -5,6 +5,7 @@ Rules that need the case (NOVOR, VPOLIS, DATE_Z_1 are in the H file) run in the 
 with the PERS found for PACIENT/ID_PAC; their findings have ``file_kind="L"`` and the record's
 N_ZAP/IDCASE.  A person referenced by several records is reported once per record.
 """
+
 from __future__ import annotations
 
 from app.controls.flk.helpers import forbid, need, only
@@ -26,8 +27,12 @@ def dost_p_values(p):
     yield from only(p.node, "DOST_P", _DOST)
 
 
-@rule("003F.00.1710", "PERS_LIST/PERS/TEL", "L",
-      "Элемент должен отсутствовать, если основной файл относится к типам H, C, T")
+@rule(
+    "003F.00.1710",
+    "PERS_LIST/PERS/TEL",
+    "L",
+    "Элемент должен отсутствовать, если основной файл относится к типам H, C, T",
+)
 def tel_only_dispanserization(p):
     if p.ctx.file_kind in ("H", "C", "T"):
         yield from forbid(p.node, "TEL")
@@ -40,8 +45,7 @@ def dr_not_after_file_date(p):
         yield Hit(present(p.node, "DR"), detail=f"DATA={data:%d.%m.%Y}")
 
 
-@rule("006F.00.0690", "PERS_LIST/PERS/DR_P", "L",
-      "Значение поля должно быть меньше DR не менее, чем на 14 лет")
+@rule("006F.00.0690", "PERS_LIST/PERS/DR_P", "L", "Значение поля должно быть меньше DR не менее, чем на 14 лет")
 def representative_older(p):
     n = present(p.node, "DR_P")
     dr_p = to_date(n.text) if n is not None else None
@@ -58,55 +62,135 @@ def _linked(code, tag, kind, cond, text):
     def fn(r):
         if cond(r):
             yield from (need if kind == "req" else forbid)(r.person, tag)
+
     rule(code, f"PERS_LIST/PERS/{tag}", "L", text, scope="record")(fn)
 
 
 for _args in (
-    ("003F.00.1530", "FAM", "req", lambda r: not r.newborn and "2" not in _dost(r),
-     "FAM обязателен при выполнении условия: NOVOR=0 и DOST<>2"),
+    (
+        "003F.00.1530",
+        "FAM",
+        "req",
+        lambda r: not r.newborn and "2" not in _dost(r),
+        "FAM обязателен при выполнении условия: NOVOR=0 и DOST<>2",
+    ),
     ("003F.00.1540", "FAM", "abs", lambda r: r.newborn or "2" in _dost(r), _ABSENT + "NOVOR<>0 или DOST=2"),
-    ("003F.00.1550", "FAM_P", "req", lambda r: r.newborn and "2" not in _dost(r, "DOST_P"),
-     "FAM_P обязателен при выполнении условия: NOVOR<>0 и DOST_P<>2"),
-    ("003F.00.1560", "FAM_P", "abs", lambda r: not r.newborn or "2" in _dost(r, "DOST_P"),
-     _ABSENT + "DOST_P=2 или NOVOR=0"),
-    ("003F.00.1570", "IM", "req", lambda r: not r.newborn and "3" not in _dost(r),
-     "IM обязателен при выполнении условия: NOVOR=0 и DOST<>3"),
+    (
+        "003F.00.1550",
+        "FAM_P",
+        "req",
+        lambda r: r.newborn and "2" not in _dost(r, "DOST_P"),
+        "FAM_P обязателен при выполнении условия: NOVOR<>0 и DOST_P<>2",
+    ),
+    (
+        "003F.00.1560",
+        "FAM_P",
+        "abs",
+        lambda r: not r.newborn or "2" in _dost(r, "DOST_P"),
+        _ABSENT + "DOST_P=2 или NOVOR=0",
+    ),
+    (
+        "003F.00.1570",
+        "IM",
+        "req",
+        lambda r: not r.newborn and "3" not in _dost(r),
+        "IM обязателен при выполнении условия: NOVOR=0 и DOST<>3",
+    ),
     ("003F.00.1580", "IM", "abs", lambda r: r.newborn or "3" in _dost(r), _ABSENT + "NOVOR<>0 или DOST=3"),
-    ("003F.00.1590", "IM_P", "req", lambda r: r.newborn and "3" not in _dost(r, "DOST_P"),
-     "IM_P обязателен при выполнении условия: NOVOR<>0 и DOST_P<>3"),
-    ("003F.00.1600", "IM_P", "abs", lambda r: not r.newborn or "3" in _dost(r, "DOST_P"),
-     _ABSENT + "DOST_P=3 или NOVOR=0"),
+    (
+        "003F.00.1590",
+        "IM_P",
+        "req",
+        lambda r: r.newborn and "3" not in _dost(r, "DOST_P"),
+        "IM_P обязателен при выполнении условия: NOVOR<>0 и DOST_P<>3",
+    ),
+    (
+        "003F.00.1600",
+        "IM_P",
+        "abs",
+        lambda r: not r.newborn or "3" in _dost(r, "DOST_P"),
+        _ABSENT + "DOST_P=3 или NOVOR=0",
+    ),
     ("003F.00.1610", "OT", "abs", lambda r: r.newborn or "1" in _dost(r), _ABSENT + "NOVOR<>0 или DOST=1"),
-    ("003F.00.1620", "OT_P", "abs", lambda r: not r.newborn or "1" in _dost(r, "DOST_P"),
-     _ABSENT + "NOVOR=0 или DOST_P=1"),
-    ("003F.00.1630", "DOST", "req", lambda r: not r.newborn and present(r.person, "IM") is None,
-     "DOST обязателен при выполнении условия: IM отсутствует и NOVOR=0"),
-    ("003F.00.1640", "DOST", "req", lambda r: not r.newborn and present(r.person, "FAM") is None,
-     "DOST обязателен при выполнении условия: FAM отсутствует и NOVOR=0"),
-    ("003F.00.1650", "DOST_P", "req", lambda r: r.newborn and present(r.person, "IM_P") is None,
-     "DOST_P обязателен при выполнении условия: IM_P отсутствует и NOVOR<>0"),
-    ("003F.00.1660", "DOST_P", "req", lambda r: r.newborn and present(r.person, "FAM_P") is None,
-     "DOST_P обязателен при выполнении условия: FAM_P отсутствует и NOVOR<>0"),
+    (
+        "003F.00.1620",
+        "OT_P",
+        "abs",
+        lambda r: not r.newborn or "1" in _dost(r, "DOST_P"),
+        _ABSENT + "NOVOR=0 или DOST_P=1",
+    ),
+    (
+        "003F.00.1630",
+        "DOST",
+        "req",
+        lambda r: not r.newborn and present(r.person, "IM") is None,
+        "DOST обязателен при выполнении условия: IM отсутствует и NOVOR=0",
+    ),
+    (
+        "003F.00.1640",
+        "DOST",
+        "req",
+        lambda r: not r.newborn and present(r.person, "FAM") is None,
+        "DOST обязателен при выполнении условия: FAM отсутствует и NOVOR=0",
+    ),
+    (
+        "003F.00.1650",
+        "DOST_P",
+        "req",
+        lambda r: r.newborn and present(r.person, "IM_P") is None,
+        "DOST_P обязателен при выполнении условия: IM_P отсутствует и NOVOR<>0",
+    ),
+    (
+        "003F.00.1660",
+        "DOST_P",
+        "req",
+        lambda r: r.newborn and present(r.person, "FAM_P") is None,
+        "DOST_P обязателен при выполнении условия: FAM_P отсутствует и NOVOR<>0",
+    ),
     ("003F.00.1670", "W_P", "req", lambda r: r.newborn, "W_P обязателен при выполнении условия: NOVOR<>0"),
     ("003F.00.1680", "W_P", "abs", lambda r: not r.newborn, _ABSENT + "NOVOR=0"),
     ("003F.00.1690", "DR_P", "req", lambda r: r.newborn, "DR_P обязателен при выполнении условия: NOVOR<>0"),
     ("003F.00.1700", "DR_P", "abs", lambda r: not r.newborn, _ABSENT + "NOVOR=0"),
-    ("003F.00.1720", "DOCTYPE", "req", lambda r: r.vpolis is not None and r.vpolis != 3,
-     "DOCTYPE обязателен при выполнении условия: в основном файле VPOLIS<>3"),
-    ("003F.00.1730", "DOCSER", "req", lambda r: r.vpolis is not None and r.vpolis != 3,
-     "DOCSER обязателен при выполнении условия: в основном файле VPOLIS<>3"),
-    ("003F.00.1740", "DOCNUM", "req", lambda r: r.vpolis is not None and r.vpolis != 3,
-     "DOCNUM обязателен при выполнении условия: в основном файле VPOLIS<>3"),
-    ("003F.00.0330", "DOCDATE", "req", lambda r: r.vpolis is not None and r.vpolis != 3,
-     "DOCDATE обязателен при выполнении условия: в основном файле VPOLIS<>3"),
-    ("003F.00.0340", "DOCORG", "req", lambda r: r.vpolis is not None and r.vpolis != 3,
-     "DOCORG обязателен при выполнении условия: в основном файле VPOLIS<>3"),
+    (
+        "003F.00.1720",
+        "DOCTYPE",
+        "req",
+        lambda r: r.vpolis is not None and r.vpolis != 3,
+        "DOCTYPE обязателен при выполнении условия: в основном файле VPOLIS<>3",
+    ),
+    (
+        "003F.00.1730",
+        "DOCSER",
+        "req",
+        lambda r: r.vpolis is not None and r.vpolis != 3,
+        "DOCSER обязателен при выполнении условия: в основном файле VPOLIS<>3",
+    ),
+    (
+        "003F.00.1740",
+        "DOCNUM",
+        "req",
+        lambda r: r.vpolis is not None and r.vpolis != 3,
+        "DOCNUM обязателен при выполнении условия: в основном файле VPOLIS<>3",
+    ),
+    (
+        "003F.00.0330",
+        "DOCDATE",
+        "req",
+        lambda r: r.vpolis is not None and r.vpolis != 3,
+        "DOCDATE обязателен при выполнении условия: в основном файле VPOLIS<>3",
+    ),
+    (
+        "003F.00.0340",
+        "DOCORG",
+        "req",
+        lambda r: r.vpolis is not None and r.vpolis != 3,
+        "DOCORG обязателен при выполнении условия: в основном файле VPOLIS<>3",
+    ),
 ):
     _linked(*_args)
 
 
-@rule("006F.00.0680", "PERS_LIST/PERS/DR", "L", "Значение поля должно быть не более DATE_Z_1",
-      scope="record")
+@rule("006F.00.0680", "PERS_LIST/PERS/DR", "L", "Значение поля должно быть не более DATE_Z_1", scope="record")
 def dr_not_after_case(r):
     if r.dr is not None and r.date_z_1 is not None and r.dr > r.date_z_1:
         yield Hit(present(r.person, "DR"), detail=f"DATE_Z_1={r.date_z_1:%d.%m.%Y}")

@@ -1,4 +1,5 @@
 """Sums inside a case: SUMV = Σ SUM_M, tariffs not above sums, SUMP/SANK_IT relations."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -8,8 +9,12 @@ from app.controls.flk.registry import Hit, rule
 from app.controls.values import ZERO, all_present, present, to_dec, to_int, tx
 
 
-@rule("006F.00.0370", "ZL_LIST/ZAP/Z_SL/SUMV", "CHTX",
-      "Значение поля должно быть равно сумме значений SUM_M вложенных элементов SL")
+@rule(
+    "006F.00.0370",
+    "ZL_LIST/ZAP/Z_SL/SUMV",
+    "CHTX",
+    "Значение поля должно быть равно сумме значений SUM_M вложенных элементов SL",
+)
 def sumv_is_sum_m(r):
     n = present(r.z_sl, "SUMV")
     sumv = to_dec(n.text) if n is not None else None
@@ -19,14 +24,18 @@ def sumv_is_sum_m(r):
     for sl in r.sls:
         v = to_dec(tx(sl, "SUM_M"))
         if v is None:
-            return                     # a missing/malformed SUM_M is a structural error
+            return  # a missing/malformed SUM_M is a structural error
         total += v
     if total != sumv:
         yield Hit(n, detail=f"Σ SUM_M={total}")
 
 
-@rule("006F.00.0460", "ZL_LIST/ZAP/Z_SL/SL/TARIF", "CHTX",
-      "Значение поля должно быть не больше SUM_M (при USL_OK<>{1, 2})")
+@rule(
+    "006F.00.0460",
+    "ZL_LIST/ZAP/Z_SL/SL/TARIF",
+    "CHTX",
+    "Значение поля должно быть не больше SUM_M (при USL_OK<>{1, 2})",
+)
 def sl_tarif_not_above_sum(r):
     if r.usl_ok is None or r.usl_ok in (1, 2):
         return
@@ -74,8 +83,7 @@ def sump_paid(r):
         yield Hit(n, detail=f"SUMV={sumv}")
 
 
-@rule("003F.00.0590", "ZL_LIST/ZAP/Z_SL/SANK_IT", "CHTX",
-      "SANK_IT обязателен при выполнении условия: SANK.S_SUM<>0")
+@rule("003F.00.0590", "ZL_LIST/ZAP/Z_SL/SANK_IT", "CHTX", "SANK_IT обязателен при выполнении условия: SANK.S_SUM<>0")
 def sank_it_required(r):
     for s in all_present(r.z_sl, "SANK"):
         v = to_dec(tx(s, "S_SUM"))

@@ -14,6 +14,7 @@ Typical use::
 Without ``person_ids`` feed the L file with :meth:`add_person` (before or after the records):
 the ID_PAC check is then done in :meth:`finish`.
 """
+
 from __future__ import annotations
 
 from typing import Container, Optional
@@ -25,27 +26,36 @@ from app.controls.flk.registry import Hit, declare
 from app.controls.values import ZERO, present, to_dec, to_int, tx
 from app.formats.record import Node
 
-SD_Z = declare("006F.00.0110", "ZL_LIST/ZGLV/SD_Z", "CHTX",
-               "Значение поля должно быть равно количеству законченных случаев (Z_SL), включенных в реестр",
-               fatal=True)
-SUMMAV = declare("006F.00.1040", "ZL_LIST/SCHET/SUMMAV", "CHTX",
-                 "SUMMAV должна быть равна сумме значений SUMV всех законченных случаев, включенных в счет",
-                 fatal=True)
+SD_Z = declare(
+    "006F.00.0110",
+    "ZL_LIST/ZGLV/SD_Z",
+    "CHTX",
+    "Значение поля должно быть равно количеству законченных случаев (Z_SL), включенных в реестр",
+    fatal=True,
+)
+SUMMAV = declare(
+    "006F.00.1040",
+    "ZL_LIST/SCHET/SUMMAV",
+    "CHTX",
+    "SUMMAV должна быть равна сумме значений SUMV всех законченных случаев, включенных в счет",
+    fatal=True,
+)
 UNIQUE_N_ZAP = declare("002F.14.0040", "ZL_LIST/ZAP/N_ZAP", "CHTX", "N_ZAP не уникален в файле")
 UNIQUE_IDCASE = declare("002F.14.0050", "ZL_LIST/ZAP/Z_SL/IDCASE", "CHTX", "IDCASE не уникален в файле")
 UNIQUE_SL_ID = declare("002F.14.0060", "ZL_LIST/ZAP/Z_SL/SL/SL_ID", "CHTX", "SL_ID не уникален в файле")
-UNIQUE_IDSERV = declare("002F.14.0070", "ZL_LIST/ZAP/Z_SL/SL/USL/IDSERV", "CHTX",
-                        "IDSERV не уникален в пределах случая (SL)")
-PERSON_FOUND = declare("002F.14.0080", "ZL_LIST/ZAP/PACIENT/ID_PAC", "CHTX",
-                       "Пациент (ID_PAC) не найден в L-файле (PERS/ID_PAC)")
+UNIQUE_IDSERV = declare(
+    "002F.14.0070", "ZL_LIST/ZAP/Z_SL/SL/USL/IDSERV", "CHTX", "IDSERV не уникален в пределах случая (SL)"
+)
+PERSON_FOUND = declare(
+    "002F.14.0080", "ZL_LIST/ZAP/PACIENT/ID_PAC", "CHTX", "Пациент (ID_PAC) не найден в L-файле (PERS/ID_PAC)"
+)
 UNIQUE_PERSON = declare("002F.14.0090", "PERS_LIST/PERS/ID_PAC", "L", "ID_PAC не уникален в L-файле")
 
 
 class FileTotals:
     """Accumulator of the file-level rules (see the module docstring)."""
 
-    def __init__(self, ctx: FlkContext, header: Optional[Node] = None,
-                 person_ids: Optional[Container[str]] = None):
+    def __init__(self, ctx: FlkContext, header: Optional[Node] = None, person_ids: Optional[Container[str]] = None):
         self.ctx = ctx
         self.header = header
         self.person_ids = person_ids
@@ -152,8 +162,17 @@ class FileTotals:
         if self.person_ids is None and self._on(PERSON_FOUND.code):
             for id_pac, n_zap, idcase, line in self._pending:
                 if id_pac not in self._persons:
-                    out.append(make_finding(PERSON_FOUND, Hit(value=id_pac), self.ctx, default_line=line,
-                                            n_zap=n_zap, idcase=idcase, id_pac=id_pac))
+                    out.append(
+                        make_finding(
+                            PERSON_FOUND,
+                            Hit(value=id_pac),
+                            self.ctx,
+                            default_line=line,
+                            n_zap=n_zap,
+                            idcase=idcase,
+                            id_pac=id_pac,
+                        )
+                    )
             self._pending.clear()
         if header is not None:
             zglv, schet = header.child("ZGLV"), header.child("SCHET")
@@ -161,20 +180,27 @@ class FileTotals:
             if sd_z is not None and self._on(SD_Z.code):
                 declared = to_int(sd_z.text)
                 if declared is not None and declared != self.count:
-                    out.append(make_finding(SD_Z, Hit(sd_z, detail=f"записей ZAP: {self.count}"), self.ctx,
-                                            default_line=header.line))
+                    out.append(
+                        make_finding(
+                            SD_Z, Hit(sd_z, detail=f"записей ZAP: {self.count}"), self.ctx, default_line=header.line
+                        )
+                    )
             summav = present(schet, "SUMMAV")
             if summav is not None and self._sum_ok and self._on(SUMMAV.code):
                 declared_sum = to_dec(summav.text)
                 if declared_sum is not None and declared_sum != self.sumv:
-                    out.append(make_finding(SUMMAV, Hit(summav, detail=f"Σ SUMV={self.sumv}"), self.ctx,
-                                            default_line=header.line))
+                    out.append(
+                        make_finding(
+                            SUMMAV, Hit(summav, detail=f"Σ SUMV={self.sumv}"), self.ctx, default_line=header.line
+                        )
+                    )
         self.findings.extend(out)
         return out
 
 
-def check_file_totals(header: Node, records, ctx: FlkContext,
-                      person_ids: Optional[Container[str]] = None, persons=None) -> list[Finding]:
+def check_file_totals(
+    header: Node, records, ctx: FlkContext, person_ids: Optional[Container[str]] = None, persons=None
+) -> list[Finding]:
     """One-shot helper over an iterable of ZAP nodes (and optionally the PERS nodes or an index
     of ID_PAC): every file-level finding.  Streaming callers use :class:`FileTotals` directly."""
     totals = FileTotals(ctx, header=header, person_ids=person_ids)

@@ -2,6 +2,7 @@
 
 Missing containers are replaced by an empty node so rules never test for None containers.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -38,9 +39,30 @@ class HeaderView:
 class RecordView:
     """One ZAP (and the PERS found for its PACIENT/ID_PAC, if any)."""
 
-    __slots__ = ("zap", "person", "ctx", "pac", "z_sl", "sls", "n_zap", "idcase", "id_pac",
-                 "usl_ok", "for_pom", "idsp", "vpolis", "novor", "date_z_1", "date_z_2",
-                 "dr", "rslt", "ishod", "_sl_dates", "_usl_dates", "_person_values")
+    __slots__ = (
+        "zap",
+        "person",
+        "ctx",
+        "pac",
+        "z_sl",
+        "sls",
+        "n_zap",
+        "idcase",
+        "id_pac",
+        "usl_ok",
+        "for_pom",
+        "idsp",
+        "vpolis",
+        "novor",
+        "date_z_1",
+        "date_z_2",
+        "dr",
+        "rslt",
+        "ishod",
+        "_sl_dates",
+        "_usl_dates",
+        "_person_values",
+    )
 
     def __init__(self, zap: Node, person: Optional[Node], ctx: FlkContext):
         self.zap = zap
@@ -89,8 +111,12 @@ class RecordView:
     def usl_dates(self) -> list[tuple[Node, Node, Optional[date]]]:
         """(sl, usl, the date of the service: DATE_OUT, else the date of its SL)."""
         if self._usl_dates is None:
-            self._usl_dates = [(sl, u, to_date(tx(u, "DATE_OUT")) or on)
-                               for sl, on in self.sl_dates() for u in sl.children if u.tag == "USL"]
+            self._usl_dates = [
+                (sl, u, to_date(tx(u, "DATE_OUT")) or on)
+                for sl, on in self.sl_dates()
+                for u in sl.children
+                if u.tag == "USL"
+            ]
         return self._usl_dates
 
     def person_values(self, tag: str) -> frozenset[str]:

@@ -11,6 +11,7 @@ Public API::
 
 See :mod:`app.controls.mek.registry` for the declaration, the reasons and the regional codes.
 """
+
 from app.controls.mek import duplicates, rules_case, rules_diag, rules_erz, rules_sl, rules_tariff  # noqa: F401,E402
 from app.controls.mek.context import MekContext
 from app.controls.mek.engine import Sanction, SetCase, check_case, run_set_rules
@@ -22,5 +23,15 @@ def catalogue() -> list[MekRuleSpec]:
     return all_specs()
 
 
-__all__ = ["MekContext", "Sanction", "SetCase", "check_case",
-           "run_set_rules", "MekHit", "MekRuleSpec", "mek_rule", "MekCase", "catalogue"]
+__all__ = [
+    "MekContext",
+    "Sanction",
+    "SetCase",
+    "check_case",
+    "run_set_rules",
+    "MekHit",
+    "MekRuleSpec",
+    "mek_rule",
+    "MekCase",
+    "catalogue",
+]

@@ -1,4 +1,5 @@
 """Everything a МЭК rule may need besides the case itself."""
+
 from __future__ import annotations
 
 import calendar
@@ -13,16 +14,16 @@ from app.controls.mek.registry import REGISTRY, MekRuleSpec
 
 @dataclass
 class MekContext:
-    file_kind: str = "H"                       # H, C, T, X (D-series)
-    year: Optional[int] = None                 # SCHET/YEAR, SCHET/MONTH: the reporting period
+    file_kind: str = "H"  # H, C, T, X (D-series)
+    year: Optional[int] = None  # SCHET/YEAR, SCHET/MONTH: the reporting period
     month: Optional[int] = None
     today: date = field(default_factory=date.today)
     region_okato: str = "98"
-    rules: RuleBook = field(default_factory=RuleBook)   # the catalogue: which rules run, reasons, shares
+    rules: RuleBook = field(default_factory=RuleBook)  # the catalogue: which rules run, reasons, shares
     # МКБ-10 rubrics (3 characters) that have sub-rubrics in M001; None: M001 not loaded (rule skipped)
     rubrics_with_subrubrics: Optional[frozenset[str]] = None
-    sum_tolerance: Decimal = Decimal("1.00")   # |SUMV − recalculated| allowed
-    months_back: int = 3                       # DATE_Z_2 may be this many months before the period
+    sum_tolerance: Decimal = Decimal("1.00")  # |SUMV − recalculated| allowed
+    months_back: int = 3  # DATE_Z_2 may be this many months before the period
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property

@@ -1,4 +1,5 @@
 """Running the registered МЭК rules and turning their hits into findings with sanctions."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,24 +24,40 @@ class Sanction:
     finding: Finding
     refusal: str
     amount: Decimal
-    full: bool                  # the whole case is refused («Отклонен МЭК»)
+    full: bool  # the whole case is refused («Отклонен МЭК»)
 
     @property
     def code(self) -> str:
         return self.finding.code
 
 
-def sanction(spec: MekRuleSpec, hit: MekHit, ctx: MekContext, *, sumv: Optional[Decimal],
-             n_zap: Optional[str] = None, idcase: Optional[str] = None,
-             id_pac: Optional[str] = None) -> Sanction:
+def sanction(
+    spec: MekRuleSpec,
+    hit: MekHit,
+    ctx: MekContext,
+    *,
+    sumv: Optional[Decimal],
+    n_zap: Optional[str] = None,
+    idcase: Optional[str] = None,
+    id_pac: Optional[str] = None,
+) -> Sanction:
     node = hit.node
     value = hit.value if hit.value is not None else (node.text if node is not None else None)
     finding = Finding(
-        code=spec.code, comment=comment(ctx.message(spec), hit.detail), element=spec.element,
-        base_element=spec.base_element, n_zap=n_zap, idcase=idcase,
+        code=spec.code,
+        comment=comment(ctx.message(spec), hit.detail),
+        element=spec.element,
+        base_element=spec.base_element,
+        n_zap=n_zap,
+        idcase=idcase,
         sl_id=tx(hit.sl, "SL_ID") if hit.sl is not None else None,
         idserv=tx(hit.usl, "IDSERV") if hit.usl is not None else None,
-        id_pac=id_pac, value=value, line=None, file_kind="H", stage=STAGE_MEK)
+        id_pac=id_pac,
+        value=value,
+        line=None,
+        file_kind="H",
+        stage=STAGE_MEK,
+    )
     share = ctx.share(spec)
     base = sumv if sumv is not None else ZERO
     if share is None:
@@ -62,8 +79,9 @@ def check_case(case: MekCase, ctx: MekContext, scope: str = "case") -> list[Sanc
         except Exception as exc:  # noqa: BLE001 - re-raised with the rule code
             raise RuleError(STAGE_MEK, spec.code, exc) from exc
         for hit in hits:
-            out.append(sanction(spec, hit, ctx, sumv=case.sumv, n_zap=case.n_zap,
-                                idcase=case.idcase, id_pac=case.id_pac))
+            out.append(
+                sanction(spec, hit, ctx, sumv=case.sumv, n_zap=case.n_zap, idcase=case.idcase, id_pac=case.id_pac)
+            )
     return out
 
 
@@ -87,6 +105,10 @@ def run_set_rules(ctx: MekContext, file_id: int) -> list[tuple[int, Sanction]]:
         except Exception as exc:  # noqa: BLE001
             raise RuleError(STAGE_MEK, spec.code, exc) from exc
         for case, hit in found:
-            out.append((case.case_id, sanction(spec, hit, ctx, sumv=case.sumv, n_zap=case.n_zap,
-                                               idcase=case.idcase, id_pac=case.id_pac)))
+            out.append(
+                (
+                    case.case_id,
+                    sanction(spec, hit, ctx, sumv=case.sumv, n_zap=case.n_zap, idcase=case.idcase, id_pac=case.id_pac),
+                )
+            )
     return out

@@ -38,6 +38,7 @@ Scopes: ``case`` (``fn(c, ctx)`` at the stage «МЭК»), ``tariff`` (``fn(c, c
 ``c.calc`` set, at the stage «Перерасчет стоимости»), ``set`` (``fn(ctx, file_id) → [(case_id,
 MekHit)]``: SQL over the whole file, e.g. duplicates).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,19 +55,19 @@ __all__ = ["MESSAGE_MAX", "MekHit", "MekRuleSpec", "REGISTRY", "mek_rule", "get"
 FILE_LETTERS = frozenset("CHTX")
 SCOPES = ("case", "tariff", "set")
 ONE = Decimal(1)
-Q016_START = date(2019, 11, 1)     # DATEBEG of the Q016 v1.9 rules
-Q016_2020 = date(2020, 4, 1)       # DATEBEG of the re-numbered rules (…1 instead of …0)
+Q016_START = date(2019, 11, 1)  # DATEBEG of the Q016 v1.9 rules
+Q016_2020 = date(2020, 4, 1)  # DATEBEG of the re-numbered rules (…1 instead of …0)
 _DEFAULT = object()
 
 
 class MekHit(NamedTuple):
-    node: Optional[Node] = None       # the element with the error (its text is the value)
-    sl: Optional[Node] = None         # the SL (SL_ID) and USL (IDSERV) it is in
+    node: Optional[Node] = None  # the element with the error (its text is the value)
+    sl: Optional[Node] = None  # the SL (SL_ID) and USL (IDSERV) it is in
     usl: Optional[Node] = None
-    value: Optional[str] = None       # the value when there is no node
-    detail: Optional[str] = None      # added to the message in brackets
+    value: Optional[str] = None  # the value when there is no node
+    detail: Optional[str] = None  # added to the message in brackets
     amount: Optional[Decimal] = None  # the sum to withhold, for rules whose share is None
-    refusal: Optional[str] = None     # another F014 reason than the rule's (a variant of the rule)
+    refusal: Optional[str] = None  # another F014 reason than the rule's (a variant of the rule)
 
 
 @dataclass(frozen=True)
@@ -90,17 +91,40 @@ def _check(spec: MekRuleSpec) -> None:
 REGISTRY: RuleRegistry[MekRuleSpec] = RuleRegistry(STAGE_MEK, SCOPES, FILE_LETTERS, _check)
 
 
-def mek_rule(code: str, element_path: str, file_types: str, message: str, *, refusal: str,
-             share: Optional[Decimal] = ONE, scope: str = "case", valid_from=_DEFAULT,
-             valid_to: Optional[date] = None, twin: Optional[str] = None):
+def mek_rule(
+    code: str,
+    element_path: str,
+    file_types: str,
+    message: str,
+    *,
+    refusal: str,
+    share: Optional[Decimal] = ONE,
+    scope: str = "case",
+    valid_from=_DEFAULT,
+    valid_to: Optional[date] = None,
+    twin: Optional[str] = None,
+):
     def deco(fn):
         start = valid_from
         if start is _DEFAULT:
             start = Q016_START if code[5:7] == "00" else None
-        REGISTRY.register(MekRuleSpec(code=code, element_path=element_path, file_types=file_types,
-                                      message=message, refusal=refusal, share=share, scope=scope,
-                                      valid_from=start, valid_to=valid_to, twin=twin, fn=fn))
+        REGISTRY.register(
+            MekRuleSpec(
+                code=code,
+                element_path=element_path,
+                file_types=file_types,
+                message=message,
+                refusal=refusal,
+                share=share,
+                scope=scope,
+                valid_from=start,
+                valid_to=valid_to,
+                twin=twin,
+                fn=fn,
+            )
+        )
         return fn
+
     return deco
 
 

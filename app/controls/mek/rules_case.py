@@ -1,13 +1,14 @@
 """МЭК on the case itself: VIDPOM / FOR_POM / RSLT against USL_OK, ISHOD against RSLT, bed-days
 against the dates, the number of visits; the reporting period."""
+
 from __future__ import annotations
 
 from app.controls.mek.registry import Q016_2020, MekHit, mek_rule
 from app.controls.values import present, to_date, to_dec, tx
 
-_INCORRECT = "1.1.4"      # некорректное заполнение полей реестра счетов
-_MISSING = "1.1.3"        # не заполнены поля, обязательные к заполнению
-_PERIOD = "1.1.6"         # дата оказания не соответствует отчетному периоду
+_INCORRECT = "1.1.4"  # некорректное заполнение полей реестра счетов
+_MISSING = "1.1.3"  # не заполнены поля, обязательные к заполнению
+_PERIOD = "1.1.6"  # дата оказания не соответствует отчетному периоду
 
 
 def _z_value(tag, usl_ok, allowed):
@@ -19,6 +20,7 @@ def _z_value(tag, usl_ok, allowed):
             value = getattr(c, tag.lower())
             if n is not None and value is not None and value not in allowed:
                 yield MekHit(n, detail=f"USL_OK={usl_ok}")
+
     return fn
 
 
@@ -39,31 +41,42 @@ for _code, _tag, _usl_ok, _allowed, _text, _start, _twin in (
     ("003K.00.0481", "RSLT", 4, range(401, 500), _RSLT, Q016_2020, "006F.00.1340"),
 ):
     _kw = {"valid_from": _start} if _start else {}
-    mek_rule(_code, f"ZL_LIST/ZAP/Z_SL/{_tag}", "CHT", _text, refusal=_INCORRECT, twin=_twin,
-             **_kw)(_z_value(_tag, _usl_ok, _allowed))
+    mek_rule(_code, f"ZL_LIST/ZAP/Z_SL/{_tag}", "CHT", _text, refusal=_INCORRECT, twin=_twin, **_kw)(
+        _z_value(_tag, _usl_ok, _allowed)
+    )
 
 
 _ISHOD_RSLT = "Взаимное несоответствие исхода заболевания, результата обращения"
 
 
-@mek_rule("003K.00.0200", "ZL_LIST/ZAP/Z_SL/ISHOD", "CHT", _ISHOD_RSLT, refusal=_INCORRECT,
-          twin="006F.00.1120")
+@mek_rule("003K.00.0200", "ZL_LIST/ZAP/Z_SL/ISHOD", "CHT", _ISHOD_RSLT, refusal=_INCORRECT, twin="006F.00.1120")
 def ishod_402(c, ctx):
     """RSLT = {407…414, 417} → ISHOD = 402 (Q015 006F.00.1120 lacks 417)."""
     if c.rslt in (407, 408, 409, 410, 411, 412, 413, 414, 417) and c.ishod is not None and c.ishod != 402:
         yield MekHit(present(c.z_sl, "ISHOD"), detail=f"RSLT={c.rslt}")
 
 
-@mek_rule("003K.00.0331", "ZL_LIST/ZAP/Z_SL/ISHOD", "CHT",
-          "Несоответствие результата обращения и исхода заболевания (летальность)", refusal=_INCORRECT,
-          valid_from=Q016_2020, twin="006F.00.1240")
+@mek_rule(
+    "003K.00.0331",
+    "ZL_LIST/ZAP/Z_SL/ISHOD",
+    "CHT",
+    "Несоответствие результата обращения и исхода заболевания (летальность)",
+    refusal=_INCORRECT,
+    valid_from=Q016_2020,
+    twin="006F.00.1240",
+)
 def ishod_death(c, ctx):
     if c.rslt in (105, 106) and c.ishod is not None and c.ishod != 104:
         yield MekHit(present(c.z_sl, "ISHOD"), detail=f"RSLT={c.rslt}")
 
 
-@mek_rule("003K.00.0430", "ZL_LIST/ZAP/Z_SL/SL/KD", "CHT",
-          "Количество койко-дней/пациенто-дней превышает длительность лечения", refusal=_INCORRECT)
+@mek_rule(
+    "003K.00.0430",
+    "ZL_LIST/ZAP/Z_SL/SL/KD",
+    "CHT",
+    "Количество койко-дней/пациенто-дней превышает длительность лечения",
+    refusal=_INCORRECT,
+)
 def bed_days(c, ctx):
     """USL_OK 1: KD ≤ DATE_2 − DATE_1 (1 for a one-day stay); USL_OK 2 (patient-days): KD ≤
     DATE_2 − DATE_1 + 1; KD ≠ 0 in both."""
@@ -81,8 +94,7 @@ def bed_days(c, ctx):
             yield MekHit(n, sl=sl, detail=f"длительность {limit}")
 
 
-@mek_rule("003K.00.0550", "ZL_LIST/ZAP/Z_SL/SL/ED_COL", "CHT", "Не указано количество посещений",
-          refusal=_MISSING)
+@mek_rule("003K.00.0550", "ZL_LIST/ZAP/Z_SL/SL/ED_COL", "CHT", "Не указано количество посещений", refusal=_MISSING)
 def visits_count(c, ctx):
     if c.usl_ok == 3 and c.idsp in (25, 29):
         for sl in c.sls:
@@ -92,8 +104,13 @@ def visits_count(c, ctx):
                 yield MekHit(n, sl=sl, value=n.text if n is not None else None)
 
 
-@mek_rule("003K.14.0020", "ZL_LIST/ZAP/Z_SL/DATE_Z_2", "CHTX",
-          "Дата окончания лечения не соответствует отчетному периоду", refusal=_PERIOD)
+@mek_rule(
+    "003K.14.0020",
+    "ZL_LIST/ZAP/Z_SL/DATE_Z_2",
+    "CHTX",
+    "Дата окончания лечения не соответствует отчетному периоду",
+    refusal=_PERIOD,
+)
 def outside_period(c, ctx):
     """DATE_Z_2 after the reporting month, or before the first day of the month
     ``MEK_PERIOD_MONTHS_BACK`` months earlier (late cases are accepted that long)."""
@@ -101,6 +118,8 @@ def outside_period(c, ctx):
     if end is None or c.date_z_2 is None:
         return
     if c.date_z_2 > end or c.date_z_2 < earliest:
-        yield MekHit(present(c.z_sl, "DATE_Z_2"),
-                     detail=f"отчетный период {ctx.month:02d}.{ctx.year}, принимаются случаи, "
-                            f"законченные с {earliest:%d.%m.%Y} по {end:%d.%m.%Y}")
+        yield MekHit(
+            present(c.z_sl, "DATE_Z_2"),
+            detail=f"отчетный период {ctx.month:02d}.{ctx.year}, принимаются случаи, "
+            f"законченные с {earliest:%d.%m.%Y} по {end:%d.%m.%Y}",
+        )

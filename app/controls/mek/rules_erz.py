@@ -1,5 +1,6 @@
 """МЭК on the result of the ЕРЗ identification: not found, policy not valid on the dates of care,
 care after the date of death."""
+
 from __future__ import annotations
 
 from app.controls.mek.registry import MekHit, mek_rule
@@ -7,9 +8,13 @@ from app.controls.values import present, to_date, tx
 from app.erz.resolve import POLICY_ENDED, POLICY_FUTURE, POLICY_NONE
 
 
-@mek_rule("003K.14.0010", "ZL_LIST/ZAP/PACIENT", "CHTX",
-          "Застрахованное лицо не найдено в ЕРЗ (по ЕНП, полису, СНИЛС, ФИО и дате рождения)",
-          refusal="1.2.2")
+@mek_rule(
+    "003K.14.0010",
+    "ZL_LIST/ZAP/PACIENT",
+    "CHTX",
+    "Застрахованное лицо не найдено в ЕРЗ (по ЕНП, полису, СНИЛС, ФИО и дате рождения)",
+    refusal="1.2.2",
+)
 def not_in_erz(c, ctx):
     """Residents only: a non-resident is identified by the inter-territorial exchange (ЦС ЕРЗ) and
     his cases go to the ТФОМС."""
@@ -17,16 +22,28 @@ def not_in_erz(c, ctx):
         yield MekHit(c.zap.child("PACIENT"), value=tx(c.pac, "ENP") or tx(c.pac, "NPOLIS"))
 
 
-@mek_rule("003K.00.0570", "ZL_LIST/ZAP/Z_SL/DATE_Z_1", "CHTX",
-          "Полис ОМС не действует на дату начала оказания медицинской помощи", refusal="1.2.4")
+@mek_rule(
+    "003K.00.0570",
+    "ZL_LIST/ZAP/Z_SL/DATE_Z_1",
+    "CHTX",
+    "Полис ОМС не действует на дату начала оказания медицинской помощи",
+    refusal="1.2.4",
+)
 def policy_ended(c, ctx):
     if c.erz_found_by is not None and c.policy_check in (POLICY_ENDED, POLICY_NONE):
-        yield MekHit(present(c.z_sl, "DATE_Z_1"),
-                     detail="полис закончился раньше" if c.policy_check == POLICY_ENDED else "нет полиса в ЕРЗ")
+        yield MekHit(
+            present(c.z_sl, "DATE_Z_1"),
+            detail="полис закончился раньше" if c.policy_check == POLICY_ENDED else "нет полиса в ЕРЗ",
+        )
 
 
-@mek_rule("003K.00.0580", "ZL_LIST/ZAP/Z_SL/DATE_Z_2", "CHTX",
-          "Полис ОМС не действует на дату окончания оказания медицинской помощи", refusal="1.2.4")
+@mek_rule(
+    "003K.00.0580",
+    "ZL_LIST/ZAP/Z_SL/DATE_Z_2",
+    "CHTX",
+    "Полис ОМС не действует на дату окончания оказания медицинской помощи",
+    refusal="1.2.4",
+)
 def policy_future(c, ctx):
     if c.erz_found_by is not None and c.policy_check == POLICY_FUTURE:
         yield MekHit(present(c.z_sl, "DATE_Z_2"), detail="полис начал действовать позже")
@@ -41,10 +58,21 @@ def _after_death(tag):
             d = to_date(n.text) if n is not None else None
             if d is not None and d > c.death_date:
                 yield MekHit(n, sl=sl, detail=f"дата смерти {c.death_date:%d.%m.%Y}")
+
     return fn
 
 
-mek_rule("003K.00.0950", "ZL_LIST/ZAP/Z_SL/SL/DATE_2", "CHTX",
-         "Дата окончания лечения больше даты смерти пациента", refusal="1.2.4")(_after_death("DATE_2"))
-mek_rule("003K.00.0960", "ZL_LIST/ZAP/Z_SL/SL/DATE_1", "CHTX",
-         "Дата начала лечения больше даты смерти пациента", refusal="1.2.4")(_after_death("DATE_1"))
+mek_rule(
+    "003K.00.0950",
+    "ZL_LIST/ZAP/Z_SL/SL/DATE_2",
+    "CHTX",
+    "Дата окончания лечения больше даты смерти пациента",
+    refusal="1.2.4",
+)(_after_death("DATE_2"))
+mek_rule(
+    "003K.00.0960",
+    "ZL_LIST/ZAP/Z_SL/SL/DATE_1",
+    "CHTX",
+    "Дата начала лечения больше даты смерти пациента",
+    refusal="1.2.4",
+)(_after_death("DATE_1"))

@@ -1,5 +1,6 @@
 """The case as the МЭК rules see it: the loaded ZAP (parsed once), the patient's sex and birth
 date from the L file, and the result of the ЕРЗ identification."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,15 +14,48 @@ _EMPTY = Node("")
 
 
 class MekCase:
-    __slots__ = ("case_id", "zap", "pac", "z_sl", "sls", "n_zap", "idcase", "id_pac", "usl_ok",
-                 "vidpom", "for_pom", "rslt", "ishod", "idsp", "novor", "date_z_1", "date_z_2",
-                 "sumv", "w", "dr", "erz_found_by", "policy_check", "nonresident", "death_date",
-                 "calc")
+    __slots__ = (
+        "case_id",
+        "zap",
+        "pac",
+        "z_sl",
+        "sls",
+        "n_zap",
+        "idcase",
+        "id_pac",
+        "usl_ok",
+        "vidpom",
+        "for_pom",
+        "rslt",
+        "ishod",
+        "idsp",
+        "novor",
+        "date_z_1",
+        "date_z_2",
+        "sumv",
+        "w",
+        "dr",
+        "erz_found_by",
+        "policy_check",
+        "nonresident",
+        "death_date",
+        "calc",
+    )
 
-    def __init__(self, zap: Node, *, case_id: Optional[int] = None, sumv: Optional[Decimal] = None,
-                 w: Optional[int] = None, dr: Optional[date] = None, erz_found_by: Optional[str] = None,
-                 policy_check: Optional[str] = None, nonresident: Optional[bool] = None,
-                 death_date: Optional[date] = None, calc=None):
+    def __init__(
+        self,
+        zap: Node,
+        *,
+        case_id: Optional[int] = None,
+        sumv: Optional[Decimal] = None,
+        w: Optional[int] = None,
+        dr: Optional[date] = None,
+        erz_found_by: Optional[str] = None,
+        policy_check: Optional[str] = None,
+        nonresident: Optional[bool] = None,
+        death_date: Optional[date] = None,
+        calc=None,
+    ):
         self.case_id = case_id
         self.zap = zap
         p, z = zap.child("PACIENT"), zap.child("Z_SL")

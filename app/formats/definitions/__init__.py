@@ -10,6 +10,7 @@ DU, DF, DA, DB) and ``L`` (personal data). Each module ``vN_M.py`` of this packa
     d.record            # Element of ZAP
     d.header_tags       # ("ZGLV", "SCHET")
 """
+
 from __future__ import annotations
 
 import importlib
@@ -96,7 +97,4 @@ def supported_versions(kind: str) -> list[str]:
 
 def all_definitions() -> list[FormatDefinition]:
     _load()
-    return [
-        _REGISTRY[key]
-        for key in sorted(_REGISTRY, key=lambda kv: (KINDS.index(kv[0]), _version_key(kv[1])))
-    ]
+    return [_REGISTRY[key] for key in sorted(_REGISTRY, key=lambda kv: (KINDS.index(kv[0]), _version_key(kv[1])))]

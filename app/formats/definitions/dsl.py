@@ -22,6 +22,7 @@ Definitions are immutable; variants are made by *edits* applied to a copy:
 ``path`` is ``/``-separated from the root's children (``"ZAP/Z_SL/SL/KD"``).
 :meth:`FormatDefinition.derive` applies a list of edits and gives a new definition.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -32,9 +33,9 @@ from typing import Callable, Iterable, Optional, Sequence, Union
 # -- value types --------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class ValueType:
-    kind: str                 # "string" | "integer" | "decimal" | "date"
-    length: Optional[int] = None   # max characters (string) or total digits (numbers)
-    fraction: int = 0              # digits after the point (decimal)
+    kind: str  # "string" | "integer" | "decimal" | "date"
+    length: Optional[int] = None  # max characters (string) or total digits (numbers)
+    fraction: int = 0  # digits after the point (decimal)
 
     def describe(self) -> str:
         """Notation of the format's tables: ``T(36)``, ``N(3)``, ``N(15,2)``, ``D``."""
@@ -72,8 +73,8 @@ UNBOUNDED = None
 class Element:
     name: str
     min: int = 1
-    max: Optional[int] = 1              # None = unbounded
-    type: Optional[ValueType] = None    # None for an element with children
+    max: Optional[int] = 1  # None = unbounded
+    type: Optional[ValueType] = None  # None for an element with children
     children: tuple["Element", ...] = ()
     pattern: Optional[str] = None
     values: Optional[tuple[str, ...]] = None
@@ -139,10 +140,15 @@ def _occurs(spec: str) -> tuple[int, Optional[int]]:
     return int(lo), (None if hi.strip() in ("n", "*", "") else int(hi))
 
 
-def E(name: str, occurs: str = "1",
-      content: Union[ValueType, Sequence[Element], None] = None, *,
-      pattern: Optional[str] = None, values: Union[str, Iterable, None] = None,
-      title: Optional[str] = None) -> Element:
+def E(
+    name: str,
+    occurs: str = "1",
+    content: Union[ValueType, Sequence[Element], None] = None,
+    *,
+    pattern: Optional[str] = None,
+    values: Union[str, Iterable, None] = None,
+    title: Optional[str] = None,
+) -> Element:
     """Define an element: a leaf (``content`` is a value type) or a block (a list of children)."""
     lo, hi = _occurs(occurs)
     if isinstance(content, ValueType):
@@ -197,12 +203,12 @@ def _edit_parent(root: Element, path: str, fn: Callable[[list[Element], int], No
         if depth == len(parts) - 1:
             idx = next((i for i, c in enumerate(kids) if c.name == parts[depth]), None)
             if idx is None:
-                raise KeyError(f"{'/'.join(parts[:depth + 1])}: no such element under {el.name}")
+                raise KeyError(f"{'/'.join(parts[: depth + 1])}: no such element under {el.name}")
             fn(kids, idx)
         else:
             idx = next((i for i, c in enumerate(kids) if c.name == parts[depth]), None)
             if idx is None:
-                raise KeyError(f"{'/'.join(parts[:depth + 1])}: no such element under {el.name}")
+                raise KeyError(f"{'/'.join(parts[: depth + 1])}: no such element under {el.name}")
             kids[idx] = rebuild(kids[idx], depth + 1)
         _check_unique(el.name, kids)
         return _dc_replace(el, children=tuple(kids))
@@ -212,48 +218,59 @@ def _edit_parent(root: Element, path: str, fn: Callable[[list[Element], int], No
 
 def remove(*paths: str) -> Edit:
     """Remove the elements at ``paths``."""
+
     def edit(root: Element) -> Element:
         for p in paths:
             root = _edit_parent(root, p, lambda kids, i: kids.pop(i))
         return root
+
     return edit
 
 
 def insert_before(path: str, *elements: Element) -> Edit:
     def edit(root: Element) -> Element:
         return _edit_parent(root, path, lambda kids, i: kids.__setitem__(slice(i, i), elements))
+
     return edit
 
 
 def insert_after(path: str, *elements: Element) -> Edit:
     def edit(root: Element) -> Element:
-        return _edit_parent(root, path,
-                            lambda kids, i: kids.__setitem__(slice(i + 1, i + 1), elements))
+        return _edit_parent(root, path, lambda kids, i: kids.__setitem__(slice(i + 1, i + 1), elements))
+
     return edit
 
 
 def replace(path: str, *elements: Element) -> Edit:
     """Replace the element at ``path`` by ``elements`` (zero or more)."""
+
     def edit(root: Element) -> Element:
         return _edit_parent(root, path, lambda kids, i: kids.__setitem__(slice(i, i + 1), elements))
+
     return edit
 
 
 def append(path: str, *elements: Element) -> Edit:
     """Append ``elements`` as the last children of the block at ``path``."""
+
     def edit(root: Element) -> Element:
         def fn(kids, i):
             kids[i] = _dc_replace(kids[i], children=kids[i].children + tuple(elements))
+
         return _edit_parent(root, path, fn)
+
     return edit
 
 
 def change(path: str, *, occurs: Optional[str] = None, **fields) -> Edit:
     """Change fields of the element at ``path`` (``occurs="0..1"``, ``type=T(16)`` …)."""
+
     def edit(root: Element) -> Element:
         def fn(kids, i):
             kids[i] = variant(kids[i], occurs, **fields)
+
         return _edit_parent(root, path, fn)
+
     return edit
 
 
@@ -267,6 +284,7 @@ class FormatDefinition:
     repeated record under it (``ZAP`` / ``PERS``); every other child of the root is a
     header block (``ZGLV``, ``SCHET``).
     """
+
     kind: str
     version: str
     root: Element
@@ -297,13 +315,23 @@ class FormatDefinition:
     def header(self, tag: str) -> Optional[Element]:
         return self.root.child(tag) if tag != self.record_tag else None
 
-    def derive(self, *edits: Edit, version: Optional[str] = None, kind: Optional[str] = None,
-               title: Optional[str] = None, notes: Optional[str] = None) -> "FormatDefinition":
+    def derive(
+        self,
+        *edits: Edit,
+        version: Optional[str] = None,
+        kind: Optional[str] = None,
+        title: Optional[str] = None,
+        notes: Optional[str] = None,
+    ) -> "FormatDefinition":
         """A new definition: this one with ``edits`` applied (version/kind/title may change)."""
         root = self.root
         for e in edits:
             root = e(root)
-        return FormatDefinition(kind=kind or self.kind, version=version or self.version,
-                                root=root, record_tag=self.record_tag,
-                                title=self.title if title is None else title,
-                                notes=self.notes if notes is None else notes)
+        return FormatDefinition(
+            kind=kind or self.kind,
+            version=version or self.version,
+            root=root,
+            record_tag=self.record_tag,
+            title=self.title if title is None else title,
+            notes=self.notes if notes is None else notes,
+        )

@@ -12,6 +12,7 @@ to C and T, which the sources give no separate 3.2 schema for):
 D-series (``X``): ``ENP`` as above and ``MR_USL_N`` [1..n] instead of
 ``PRVS``/``CODE_MD``. L file 3.2: ``DOCDATE`` and ``DOCORG`` after ``DOCNUM``.
 """
+
 from __future__ import annotations
 
 from . import register
@@ -43,12 +44,16 @@ X = X31.derive(
     remove("ZAP/PACIENT/SMO_OGRN", "ZAP/PACIENT/SMO_OK"),
     remove("ZAP/Z_SL/SL/USL/PRVS", "ZAP/Z_SL/SL/USL/CODE_MD"),
     replace("ZAP/Z_SL/SL/USL/MR_USL_N", MR_USL_N),
-    version="3.2")
+    version="3.2",
+)
 
 L = L31.derive(
-    insert_after("PERS/DOCNUM",
-                 E("DOCDATE", "0..1", D, title="Дата выдачи документа"),
-                 E("DOCORG", "0..1", T(1000), title="Орган, выдавший документ")),
-    version="3.2")
+    insert_after(
+        "PERS/DOCNUM",
+        E("DOCDATE", "0..1", D, title="Дата выдачи документа"),
+        E("DOCORG", "0..1", T(1000), title="Орган, выдавший документ"),
+    ),
+    version="3.2",
+)
 
 register(H, C, T_, X, L)

@@ -1,4 +1,5 @@
 """A user's remembered page choices."""
+
 from __future__ import annotations
 
 import json

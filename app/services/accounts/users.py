@@ -1,4 +1,5 @@
 """Rules for users: an organisation, an optional subdivision of it, rights that fit its type."""
+
 from __future__ import annotations
 
 from app.extensions import db
@@ -22,8 +23,9 @@ def validate_user_organisation(user: OmsUser) -> None:
             continue
         # the payer's signer: an СМО, or the ТФОМС, which pays the «Иногородние» registries
         if right.code == SigningRight.SMO_SIGNER and (org is None or org.kind not in (OrgKind.SMO, OrgKind.TFOMS)):
-            raise UserRuleError("Право «Подписант СМО» дается только пользователю СМО или ТФОМС "
-                                "(плательщика реестров «Иногородние»)")
+            raise UserRuleError(
+                "Право «Подписант СМО» дается только пользователю СМО или ТФОМС (плательщика реестров «Иногородние»)"
+            )
         if right.code != SigningRight.SMO_SIGNER and (org is None or org.kind != OrgKind.MO):
             raise UserRuleError(f"Право «{right.name}» дается только пользователю МО")
 
@@ -64,8 +66,15 @@ def init_fund(code: str, name: str, okato: str, login: str, email: str, password
     role = appbuilder.sm.find_role(ROLE_ADMIN)
     if role is None:
         raise UserRuleError("Роль администратора не найдена: сначала выполните oms sync-roles")
-    admin = OmsUser(username=login, email=email, first_name="Администратор", last_name=fund.name[:64],
-                    password=generate_password_hash(password), active=True, organisation_id=fund.id)
+    admin = OmsUser(
+        username=login,
+        email=email,
+        first_name="Администратор",
+        last_name=fund.name[:64],
+        password=generate_password_hash(password),
+        active=True,
+        organisation_id=fund.id,
+    )
     admin.roles = [role]
     db.session.add(admin)
     db.session.commit()

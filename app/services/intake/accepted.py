@@ -1,5 +1,6 @@
 """Reading back the cases of a file that passed the ФЛК, batch by batch, for the stages after it
 (ЕРЗ, МЭК, recalculation): only ids are held, each batch is read by a primary-key range."""
+
 from __future__ import annotations
 
 from typing import Any, Callable, Iterator, Optional, Sequence
@@ -13,9 +14,15 @@ from app.models.vocabulary import CaseStatus
 
 def accepted_chunks(file_id: int, size: int) -> list[tuple[int, int]]:
     """(first id, last id) of consecutive chunks of the file's accepted cases."""
-    ids = db.session.execute(select(MedicalCase.id).where(
-        MedicalCase.file_id == file_id, MedicalCase.status == CaseStatus.ACCEPTED)
-        .order_by(MedicalCase.id)).scalars().all()
+    ids = (
+        db.session.execute(
+            select(MedicalCase.id)
+            .where(MedicalCase.file_id == file_id, MedicalCase.status == CaseStatus.ACCEPTED)
+            .order_by(MedicalCase.id)
+        )
+        .scalars()
+        .all()
+    )
     return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
 
 
@@ -26,8 +33,9 @@ def in_file(file_id: int, rows: Sequence[Any]) -> list[Any]:
     return [r for r in rows if r.file_id == file_id and r.status == CaseStatus.ACCEPTED]
 
 
-def accepted_batches(file_id: int, size: int, query: Select,
-                     progress: Optional[Callable[[float], None]] = None) -> Iterator[list[Any]]:
+def accepted_batches(
+    file_id: int, size: int, query: Select, progress: Optional[Callable[[float], None]] = None
+) -> Iterator[list[Any]]:
     """The accepted cases of the file in batches of ``size``: ``query`` is a SELECT that includes
     ``medical_case.id``, ``file_id`` and ``status`` (joins allowed); it is limited to each id
     range here.  ``progress(share done)`` is called before every batch but the first."""
@@ -35,6 +43,11 @@ def accepted_batches(file_id: int, size: int, query: Select,
     for n, (first, last) in enumerate(chunks):
         if progress is not None and n:
             progress(n / len(chunks))
-        rows = db.session.connection().execute(        # plain rows, no ORM loading
-            query.where(MedicalCase.id >= first, MedicalCase.id <= last).order_by(MedicalCase.id)).all()
+        rows = (
+            db.session.connection()
+            .execute(  # plain rows, no ORM loading
+                query.where(MedicalCase.id >= first, MedicalCase.id <= last).order_by(MedicalCase.id)
+            )
+            .all()
+        )
         yield in_file(file_id, rows)

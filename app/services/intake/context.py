@@ -5,6 +5,7 @@ reporting period, the ФЛК context — and reports the file's status and progr
 enters each stage (its status and the percentage it starts at), the stage reports the share of
 its own work done, and the context turns that into the file row's percentage.
 """
+
 from __future__ import annotations
 
 import time
@@ -42,8 +43,8 @@ class LoadContext:
     workdir: Path
     # «Проверка архива»: the extracted pair, who sent it
     pair: Optional[ArchivePair] = None
-    file_type: Optional[str] = None            # H, C, T, DP, …
-    sender_code: Optional[str] = None          # the МО or the subdivision that sends the file
+    file_type: Optional[str] = None  # H, C, T, DP, …
+    sender_code: Optional[str] = None  # the МО or the subdivision that sends the file
     subdivision_id: Optional[int] = None
     # «ФЛК»: the header's period and the context of the rules
     year: Optional[int] = None
@@ -60,8 +61,13 @@ class LoadContext:
 
     @classmethod
     def of(cls, row: UploadedFile, workdir: Path) -> "LoadContext":
-        return cls(file_id=row.id, organisation_id=row.organisation_id, uploaded_by_id=row.uploaded_by_id,
-                   archive_path=row.archive_path, workdir=workdir)
+        return cls(
+            file_id=row.id,
+            organisation_id=row.organisation_id,
+            uploaded_by_id=row.uploaded_by_id,
+            archive_path=row.archive_path,
+            workdir=workdir,
+        )
 
     # -- the file row ----------------------------------------------------------------------------
     def update_file(self, **values: Any) -> None:

@@ -1,6 +1,7 @@
 """What a load writes for a file besides its cases: the control errors, the counts of the file row,
 and the removal of all of it — by the load itself when it fails, and by «Удалить данные файла»
 (refused while the file loads or when any of its cases is in a registry; one transaction)."""
+
 from __future__ import annotations
 
 import os
@@ -32,27 +33,44 @@ def _clip(value: object, width: int) -> Optional[str]:
     return None if value is None else str(value)[:width]
 
 
-def error_row(f: Finding, file_id: int, org_id: int, subdivision_id: Optional[int],
-              case_id: Optional[int]) -> dict:
+def error_row(f: Finding, file_id: int, org_id: int, subdivision_id: Optional[int], case_id: Optional[int]) -> dict:
     """The ``control_error`` row of one finding (strings clipped to their columns)."""
     return {
-        "file_id": file_id, "organisation_id": org_id, "subdivision_id": subdivision_id,
-        "case_id": case_id, "stage": f.stage, "code": _clip(f.code, 20), "file_kind": f.file_kind[:1],
-        "element": _clip(f.element, 40), "base_element": _clip(f.base_element, 40),
-        "n_zap": _clip(f.n_zap, 8), "idcase": _clip(f.idcase, 11), "sl_id": _clip(f.sl_id, 36),
-        "idserv": _clip(f.idserv, 36), "id_pac": _clip(f.id_pac, 36), "value": _clip(f.value, 250),
-        "comment": _clip(f.comment, 250), "line": f.line, "fatal": bool(f.fatal),
+        "file_id": file_id,
+        "organisation_id": org_id,
+        "subdivision_id": subdivision_id,
+        "case_id": case_id,
+        "stage": f.stage,
+        "code": _clip(f.code, 20),
+        "file_kind": f.file_kind[:1],
+        "element": _clip(f.element, 40),
+        "base_element": _clip(f.base_element, 40),
+        "n_zap": _clip(f.n_zap, 8),
+        "idcase": _clip(f.idcase, 11),
+        "sl_id": _clip(f.sl_id, 36),
+        "idserv": _clip(f.idserv, 36),
+        "id_pac": _clip(f.id_pac, 36),
+        "value": _clip(f.value, 250),
+        "comment": _clip(f.comment, 250),
+        "line": f.line,
+        "fatal": bool(f.fatal),
     }
 
 
-def save_findings(file_id: int, org_id: int, subdivision_id: Optional[int], findings: Iterable[Finding],
-                  case_ids: Optional[list[Optional[int]]] = None) -> None:
+def save_findings(
+    file_id: int,
+    org_id: int,
+    subdivision_id: Optional[int],
+    findings: Iterable[Finding],
+    case_ids: Optional[list[Optional[int]]] = None,
+) -> None:
     """Write findings (``case_ids[i]`` the case of ``findings[i]``) and commit."""
     findings = list(findings)
     if not findings:
         return
-    rows = [error_row(f, file_id, org_id, subdivision_id, case_ids[i] if case_ids else None)
-            for i, f in enumerate(findings)]
+    rows = [
+        error_row(f, file_id, org_id, subdivision_id, case_ids[i] if case_ids else None) for i, f in enumerate(findings)
+    ]
     insert_returning_ids(ControlError.__table__, rows)
     db.session.commit()
 
@@ -61,14 +79,24 @@ def save_findings(file_id: int, org_id: int, subdivision_id: Optional[int], find
 def file_counts(file_id: int) -> dict[str, int]:
     """«Количество записей», rejected on ФЛК / ФЛК errors, rejected on МЭК / МЭК errors."""
     records, flk_rejected, mek_rejected = db.session.execute(
-        select(func.count(),
-               func.coalesce(func.sum(func.cast(MedicalCase.status == CaseStatus.FLK_REJECTED, db.Integer)), 0),
-               func.coalesce(func.sum(func.cast(MedicalCase.status == CaseStatus.MEK_REJECTED, db.Integer)), 0))
-        .where(MedicalCase.file_id == file_id)).one()
-    by_stage = dict(db.session.execute(select(ControlError.stage, func.count()).where(
-        ControlError.file_id == file_id).group_by(ControlError.stage)).all())
-    return dict(records=records, flk_rejected=flk_rejected, mek_rejected=mek_rejected,
-                flk_errors=by_stage.get(STAGE_FLK, 0), mek_errors=by_stage.get(STAGE_MEK, 0))
+        select(
+            func.count(),
+            func.coalesce(func.sum(func.cast(MedicalCase.status == CaseStatus.FLK_REJECTED, db.Integer)), 0),
+            func.coalesce(func.sum(func.cast(MedicalCase.status == CaseStatus.MEK_REJECTED, db.Integer)), 0),
+        ).where(MedicalCase.file_id == file_id)
+    ).one()
+    by_stage = dict(
+        db.session.execute(
+            select(ControlError.stage, func.count()).where(ControlError.file_id == file_id).group_by(ControlError.stage)
+        ).all()
+    )
+    return dict(
+        records=records,
+        flk_rejected=flk_rejected,
+        mek_rejected=mek_rejected,
+        flk_errors=by_stage.get(STAGE_FLK, 0),
+        mek_errors=by_stage.get(STAGE_MEK, 0),
+    )
 
 
 def recount(file_id: int) -> None:
@@ -97,14 +125,21 @@ def delete_file_data(user: OmsUser, file_id: int) -> Outcome:
     if row.status in FILE_LOADING:
         db.session.rollback()
         return Outcome(False, STILL_LOADING)
-    in_registry = db.session.execute(select(exists().where(
-        MedicalCase.file_id == file_id, MedicalCase.registry_id.is_not(None)))).scalar()
+    in_registry = db.session.execute(
+        select(exists().where(MedicalCase.file_id == file_id, MedicalCase.registry_id.is_not(None)))
+    ).scalar()
     if in_registry:
         db.session.rollback()
         return Outcome(False, IN_REGISTRY)
-    details = {"archive": row.archive_name, "h_name": row.h_name, "l_name": row.l_name,
-               "records": row.records, "status": row.status, "uploaded_at": row.uploaded_at,
-               "uploaded_by_id": row.uploaded_by_id}
+    details = {
+        "archive": row.archive_name,
+        "h_name": row.h_name,
+        "l_name": row.l_name,
+        "records": row.records,
+        "status": row.status,
+        "uploaded_at": row.uploaded_at,
+        "uploaded_by_id": row.uploaded_by_id,
+    }
     remove_loaded_data(file_id)
     archive = row.archive_path
     db.session.delete(row)

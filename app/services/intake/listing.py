@@ -3,6 +3,7 @@ page, newest first.  Rows of other organisations (or of another subdivision for 
 to one) are never listed: the user's scope is always part of the query.
 
 Filter values a list cannot take raise :class:`FilterRefused` with the message for the user."""
+
 from __future__ import annotations
 
 from sqlalchemy import and_, func, select
@@ -43,9 +44,15 @@ def file_status(text: str | None) -> FileStatus | None:
         raise FilterRefused(f"Неизвестный статус файла «{text}»") from None
 
 
-def list_files(user: OmsUser, *, period: str | None = None, status: str | None = None,
-               archive: str | None = None, page: int = 0,
-               size: int = 100) -> tuple[int, list[UploadedFile]]:
+def list_files(
+    user: OmsUser,
+    *,
+    period: str | None = None,
+    status: str | None = None,
+    archive: str | None = None,
+    page: int = 0,
+    size: int = 100,
+) -> tuple[int, list[UploadedFile]]:
     """The user's files kept by the filters — ``period`` «ГГГГ-ММ», ``status`` (a
     :class:`FileStatus` text), ``archive`` (the archive's exact name) — as (how many in all,
     the rows of page ``page`` of ``size`` rows), newest first.  Empty filters keep everything."""
@@ -62,10 +69,17 @@ def list_files(user: OmsUser, *, period: str | None = None, status: str | None =
     cond = and_(*conds)
     page, size = max(0, int(page)), max(1, int(size))
     count = db.session.execute(select(func.count()).select_from(UploadedFile).where(cond)).scalar_one()
-    rows = db.session.execute(
-        select(UploadedFile).where(cond)
-        .order_by(UploadedFile.uploaded_at.desc(), UploadedFile.id.desc())
-        .offset(page * size).limit(size)).scalars().all()
+    rows = (
+        db.session.execute(
+            select(UploadedFile)
+            .where(cond)
+            .order_by(UploadedFile.uploaded_at.desc(), UploadedFile.id.desc())
+            .offset(page * size)
+            .limit(size)
+        )
+        .scalars()
+        .all()
+    )
     return count, list(rows)
 
 
@@ -75,7 +89,10 @@ def files_by_id(user: OmsUser, ids: list[int]) -> list[UploadedFile]:
     if not ids:
         return []
     db.session.expire_all()
-    rows = db.session.execute(select(UploadedFile).where(
-        UploadedFile.id.in_(ids), Scope.of(user).clause(UploadedFile))).scalars().all()
+    rows = (
+        db.session.execute(select(UploadedFile).where(UploadedFile.id.in_(ids), Scope.of(user).clause(UploadedFile)))
+        .scalars()
+        .all()
+    )
     by_id = {row.id: row for row in rows}
     return [by_id[i] for i in ids if i in by_id]

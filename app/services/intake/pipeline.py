@@ -11,6 +11,7 @@ ends it in «Ошибка при загрузке подготовленных �
 the ФЛК errors for the protocol) and the extracted files always go.  Re-uploads replace earlier
 versions of the cases only in the last stage, so a load that fails before leaves them as they were.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,9 +41,9 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Stage:
     name: str
-    status: FileStatus                       # what the file row shows while it runs
-    start: int                               # the progress (%) when it starts
-    share: int                               # the part of the progress bar it covers
+    status: FileStatus  # what the file row shows while it runs
+    start: int  # the progress (%) when it starts
+    share: int  # the part of the progress bar it covers
     run: Callable[[LoadContext], None]
 
 
@@ -76,8 +77,9 @@ def run(load: LoadContext) -> None:
             load.enter(stage.name, stage.status, stage.start, stage.share)
             stage.run(load)
         load.finish()
-        load.set_status(FileStatus.DONE, 100, note=None, finished_at=dt.datetime.now(),
-                        **file_data.file_counts(load.file_id))
+        load.set_status(
+            FileStatus.DONE, 100, note=None, finished_at=dt.datetime.now(), **file_data.file_counts(load.file_id)
+        )
     except LoadFailed as failure:
         _fail(load, failure)
     except SQLAlchemyError as exc:
@@ -85,17 +87,15 @@ def run(load: LoadContext) -> None:
     except RuleError as exc:
         _fail(load, LoadFailed(FileStatus.ERR_VALIDATION, f"Сбой проверки: {exc}"))
     except Exception as exc:  # noqa: BLE001 — a control or the reader crashed on this input, or the driver
-        if _is_driver_error(exc):          # the driver's own (COPY through the raw connection)
+        if _is_driver_error(exc):  # the driver's own (COPY through the raw connection)
             _fail(load, LoadFailed(FileStatus.ERR_DB, f"Ошибка записи в базу данных: {_short(exc)}"))
         else:
             log.exception("load of file %s crashed", load.file_id)
-            _fail(load, LoadFailed(FileStatus.ERR_VALIDATION,
-                                   f"Сбой при проверке данных: {type(exc).__name__}: {exc}"))
+            _fail(load, LoadFailed(FileStatus.ERR_VALIDATION, f"Сбой при проверке данных: {type(exc).__name__}: {exc}"))
     finally:
         shutil.rmtree(load.workdir, ignore_errors=True)
         if load.timings:
-            log.info("file %s stages (s): %s", load.file_id,
-                     ", ".join(f"{k} {v:.1f}" for k, v in load.timings.items()))
+            log.info("file %s stages (s): %s", load.file_id, ", ".join(f"{k} {v:.1f}" for k, v in load.timings.items()))
 
 
 def _fail(load: LoadContext, failure: LoadFailed) -> None:
@@ -131,11 +131,22 @@ def summary(row: UploadedFile, max_errors: Optional[int] = None) -> dict:
     """The JSON of ``oms load`` (and of the API) for one file."""
     fields = ("stage", "code", "element", "n_zap", "idcase", "sl_id", "value", "comment")
     # the columns only, not ControlError objects: a file may have a hundred thousand errors
-    q = (select(*(getattr(ControlError, f) for f in fields))
-         .where(ControlError.file_id == row.id).order_by(ControlError.id))
+    q = (
+        select(*(getattr(ControlError, f) for f in fields))
+        .where(ControlError.file_id == row.id)
+        .order_by(ControlError.id)
+    )
     if max_errors is not None:
         q = q.limit(max_errors)
     errors = [dict(zip(fields, e, strict=True)) for e in db.session.execute(q)]
-    return {"file": row.archive_name, "file_id": row.id, "status": row.status, "note": row.note,
-            "records": row.records, "flk_rejected": row.flk_rejected, "flk_errors": row.flk_errors,
-            "mek_rejected": row.mek_rejected, "errors": errors}
+    return {
+        "file": row.archive_name,
+        "file_id": row.id,
+        "status": row.status,
+        "note": row.note,
+        "records": row.records,
+        "flk_rejected": row.flk_rejected,
+        "flk_errors": row.flk_errors,
+        "mek_rejected": row.mek_rejected,
+        "errors": errors,
+    }

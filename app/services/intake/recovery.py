@@ -3,6 +3,7 @@
 and its work folder deleted.  Its cases were never visible to formation (only the cases of a file
 «Процесс загрузки завершен» are), and the МО may then delete the file or load it again
 («Повторить»: :func:`app.services.intake.uploads.retry_load`)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,8 +27,9 @@ def work_folder(file_id: int) -> Path:
 
 def end_interrupted_load(file_id: int, reason: str) -> bool:
     """End the load of ``file_id`` if it still shows a loading status; False if it had ended."""
-    row = db.session.execute(select(UploadedFile).where(UploadedFile.id == file_id).with_for_update()
-                             ).scalar_one_or_none()
+    row = db.session.execute(
+        select(UploadedFile).where(UploadedFile.id == file_id).with_for_update()
+    ).scalar_one_or_none()
     if row is None or row.status not in FILE_LOADING:
         db.session.rollback()
         return False

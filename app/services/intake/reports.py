@@ -1,6 +1,7 @@
 """What a loaded file shows: cases by status, errors by code, the personalised error list and
 the FLK_P protocol (XML for a МИС, XLSX for people).  Callers pass a file row that was already
 loaded through the user's scope."""
+
 from __future__ import annotations
 
 import tempfile
@@ -24,22 +25,40 @@ def cases_by_status(file: UploadedFile) -> list[dict]:
     """[{status, registry, count}] — the registry name where cases are in one (later issues
     add the registry; until then it is empty)."""
     rows = db.session.execute(
-        select(MedicalCase.status, func.count()).where(MedicalCase.file_id == file.id)
-        .group_by(MedicalCase.status).order_by(MedicalCase.status)).all()
+        select(MedicalCase.status, func.count())
+        .where(MedicalCase.file_id == file.id)
+        .group_by(MedicalCase.status)
+        .order_by(MedicalCase.status)
+    ).all()
     return [{"status": status, "registry": None, "count": count} for status, count in rows]
 
 
 def errors_by_code(file: UploadedFile, stage: str) -> list[dict]:
     """[{code, message, count, cases}] ordered by count."""
     rows = db.session.execute(
-        select(ControlError.code, func.count(), func.count(func.distinct(ControlError.case_id)),
-               func.min(ControlError.comment))
+        select(
+            ControlError.code,
+            func.count(),
+            func.count(func.distinct(ControlError.case_id)),
+            func.min(ControlError.comment),
+        )
         .where(ControlError.file_id == file.id, ControlError.stage == stage)
-        .group_by(ControlError.code).order_by(func.count().desc(), ControlError.code)).all()
-    messages = dict(db.session.execute(select(ControlRule.code, ControlRule.message).where(
-        ControlRule.code.in_([r[0] for r in rows]))).all()) if rows else {}
-    return [{"code": code, "message": messages.get(code) or sample, "count": count, "cases": cases}
-            for code, count, cases, sample in rows]
+        .group_by(ControlError.code)
+        .order_by(func.count().desc(), ControlError.code)
+    ).all()
+    messages = (
+        dict(
+            db.session.execute(
+                select(ControlRule.code, ControlRule.message).where(ControlRule.code.in_([r[0] for r in rows]))
+            ).all()
+        )
+        if rows
+        else {}
+    )
+    return [
+        {"code": code, "message": messages.get(code) or sample, "count": count, "cases": cases}
+        for code, count, cases, sample in rows
+    ]
 
 
 @dataclass
@@ -63,51 +82,94 @@ class ErrorLine:
     idserv: Optional[str]
 
 
-def error_lines(file: UploadedFile, stage: str, code: str, page: int = 0,
-                page_size: int = PAGE_SIZE) -> tuple[list[ErrorLine], int]:
+def error_lines(
+    file: UploadedFile, stage: str, code: str, page: int = 0, page_size: int = PAGE_SIZE
+) -> tuple[list[ErrorLine], int]:
     """The personalised list of one error code: case, patient, place, value, message."""
-    base = (select(ControlError, MedicalCase, Patient)
-            .outerjoin(MedicalCase, MedicalCase.id == ControlError.case_id)
-            .outerjoin(Patient, and_(Patient.file_id == ControlError.file_id,
-                                     Patient.id_pac == func.coalesce(MedicalCase.id_pac, ControlError.id_pac)))
-            .where(ControlError.file_id == file.id, ControlError.stage == stage, ControlError.code == code))
-    total = db.session.execute(select(func.count()).select_from(
-        select(ControlError.id).where(ControlError.file_id == file.id, ControlError.stage == stage,
-                                      ControlError.code == code).subquery())).scalar_one()
+    base = (
+        select(ControlError, MedicalCase, Patient)
+        .outerjoin(MedicalCase, MedicalCase.id == ControlError.case_id)
+        .outerjoin(
+            Patient,
+            and_(
+                Patient.file_id == ControlError.file_id,
+                Patient.id_pac == func.coalesce(MedicalCase.id_pac, ControlError.id_pac),
+            ),
+        )
+        .where(ControlError.file_id == file.id, ControlError.stage == stage, ControlError.code == code)
+    )
+    total = db.session.execute(
+        select(func.count()).select_from(
+            select(ControlError.id)
+            .where(ControlError.file_id == file.id, ControlError.stage == stage, ControlError.code == code)
+            .subquery()
+        )
+    ).scalar_one()
     rows = db.session.execute(base.order_by(ControlError.id).offset(page * page_size).limit(page_size)).all()
     lines = []
     for err, case, pat in rows:
         policy = None
         if case is not None:
             policy = case.enp or " ".join(p for p in (case.spolis, case.npolis) if p)
-        lines.append(ErrorLine(
-            n_zap=err.n_zap or (case.n_zap if case else None), idcase=err.idcase or (case.idcase if case else None),
-            id_pac=err.id_pac or (case.id_pac if case else None),
-            fam=pat.fam if pat else None, im=pat.im if pat else None, ot=pat.ot if pat else None,
-            dr=pat.dr if pat else None, policy=policy,
-            date_z_1=case.date_z_1 if case else None, date_z_2=case.date_z_2 if case else None,
-            element=err.element, base_element=err.base_element, value=err.value, comment=err.comment,
-            line=err.line, sl_id=err.sl_id, idserv=err.idserv))
+        lines.append(
+            ErrorLine(
+                n_zap=err.n_zap or (case.n_zap if case else None),
+                idcase=err.idcase or (case.idcase if case else None),
+                id_pac=err.id_pac or (case.id_pac if case else None),
+                fam=pat.fam if pat else None,
+                im=pat.im if pat else None,
+                ot=pat.ot if pat else None,
+                dr=pat.dr if pat else None,
+                policy=policy,
+                date_z_1=case.date_z_1 if case else None,
+                date_z_2=case.date_z_2 if case else None,
+                element=err.element,
+                base_element=err.base_element,
+                value=err.value,
+                comment=err.comment,
+                line=err.line,
+                sl_id=err.sl_id,
+                idserv=err.idserv,
+            )
+        )
     return lines, total
 
 
-def cases_of(file: UploadedFile, status: Optional[str], page: int = 0,
-             page_size: int = PAGE_SIZE) -> tuple[list[tuple[MedicalCase, Optional[Patient]]], int]:
+def cases_of(
+    file: UploadedFile, status: Optional[str], page: int = 0, page_size: int = PAGE_SIZE
+) -> tuple[list[tuple[MedicalCase, Optional[Patient]]], int]:
     cond = [MedicalCase.file_id == file.id]
     if status:
         cond.append(MedicalCase.status == status)
     total = db.session.execute(select(func.count()).select_from(MedicalCase).where(*cond)).scalar_one()
-    rows = db.session.execute(select(MedicalCase, Patient).outerjoin(Patient, Patient.id == MedicalCase.patient_id)
-                              .where(*cond).order_by(MedicalCase.id)
-                              .offset(page * page_size).limit(page_size)).all()
+    rows = db.session.execute(
+        select(MedicalCase, Patient)
+        .outerjoin(Patient, Patient.id == MedicalCase.patient_id)
+        .where(*cond)
+        .order_by(MedicalCase.id)
+        .offset(page * page_size)
+        .limit(page_size)
+    ).all()
     return [(c, p) for c, p in rows], total
 
 
 def _finding(err: ControlError) -> Finding:
-    return Finding(code=err.code, comment=err.comment or "", element=err.element,
-                   base_element=err.base_element, n_zap=err.n_zap, idcase=err.idcase,
-                   sl_id=err.sl_id, idserv=err.idserv, id_pac=err.id_pac, value=err.value,
-                   line=err.line, file_kind=err.file_kind or "H", stage=err.stage, fatal=err.fatal)
+    return Finding(
+        code=err.code,
+        comment=err.comment or "",
+        element=err.element,
+        base_element=err.base_element,
+        n_zap=err.n_zap,
+        idcase=err.idcase,
+        sl_id=err.sl_id,
+        idserv=err.idserv,
+        id_pac=err.id_pac,
+        value=err.value,
+        line=err.line,
+        file_kind=err.file_kind or "H",
+        stage=err.stage,
+        fatal=err.fatal,
+    )
 
 
 #: the order of the protocol: ФЛК first, then МЭК, each in the order found
@@ -116,15 +178,19 @@ _PROTOCOL_ORDER = (ControlError.stage.desc(), ControlError.id)
 
 def findings_of(file: UploadedFile) -> Iterator[Finding]:
     """Every ФЛК and МЭК error of the file as protocol rows, streamed."""
-    q = (select(ControlError).where(ControlError.file_id == file.id)
-         .order_by(*_PROTOCOL_ORDER)
-         .execution_options(yield_per=2000))
+    q = (
+        select(ControlError)
+        .where(ControlError.file_id == file.id)
+        .order_by(*_PROTOCOL_ORDER)
+        .execution_options(yield_per=2000)
+    )
     for err in db.session.execute(q).scalars():
         yield _finding(err)
 
 
-def error_page(file: UploadedFile, stage: str | None = None, code: str | None = None, page: int = 0,
-               size: int = PAGE_SIZE) -> tuple[int, list[Finding]]:
+def error_page(
+    file: UploadedFile, stage: str | None = None, code: str | None = None, page: int = 0, size: int = PAGE_SIZE
+) -> tuple[int, list[Finding]]:
     """The file's errors of one ``stage`` («ФЛК» or «МЭК»; empty: both) and one ``code`` (empty:
     every code) as (how many in all, the rows of page ``page`` of ``size`` rows), in the order of
     the protocol.  Another stage raises :class:`FilterRefused`."""
@@ -141,8 +207,13 @@ def error_page(file: UploadedFile, stage: str | None = None, code: str | None = 
         conds.append(ControlError.code == code)
     page, size = max(0, int(page)), max(1, int(size))
     count = db.session.execute(select(func.count()).select_from(ControlError).where(*conds)).scalar_one()
-    rows = db.session.execute(select(ControlError).where(*conds).order_by(*_PROTOCOL_ORDER)
-                              .offset(page * size).limit(size)).scalars().all()
+    rows = (
+        db.session.execute(
+            select(ControlError).where(*conds).order_by(*_PROTOCOL_ORDER).offset(page * size).limit(size)
+        )
+        .scalars()
+        .all()
+    )
     return count, [_finding(err) for err in rows]
 
 

@@ -1,6 +1,7 @@
 """Turning a parsed ZAP (and PERS) into database rows: values converted where they are valid,
 strings clipped to their columns (a wrong value is a ФЛК error, never a database crash), and the
 identity of a case across re-uploads."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -77,10 +78,16 @@ def person_row(pers: Node) -> dict:
     p = _first_texts(pers)
     return {
         "id_pac": _clipped(p.get("ID_PAC"), 36) or "",
-        "fam": _clipped(p.get("FAM"), 40), "im": _clipped(p.get("IM"), 40), "ot": _clipped(p.get("OT"), 40),
-        "w": _integer(p.get("W")), "dr": _date(p.get("DR")), "snils": _clipped(p.get("SNILS"), 14),
-        "doctype": _clipped(p.get("DOCTYPE"), 2), "docser": _clipped(p.get("DOCSER"), 10),
-        "docnum": _clipped(p.get("DOCNUM"), 20), "pers_xml": to_xml(pers),
+        "fam": _clipped(p.get("FAM"), 40),
+        "im": _clipped(p.get("IM"), 40),
+        "ot": _clipped(p.get("OT"), 40),
+        "w": _integer(p.get("W")),
+        "dr": _date(p.get("DR")),
+        "snils": _clipped(p.get("SNILS"), 14),
+        "doctype": _clipped(p.get("DOCTYPE"), 2),
+        "docser": _clipped(p.get("DOCSER"), 10),
+        "docnum": _clipped(p.get("DOCNUM"), 20),
+        "pers_xml": to_xml(pers),
     }
 
 
@@ -90,18 +97,33 @@ def case_row(zap: Node) -> dict:
     sl = zsl.child("SL") if zsl is not None else None
     r, p, z, s = _first_texts(zap), _first_texts(pac), _first_texts(zsl), _first_texts(sl)
     row = {
-        "n_zap": _clipped(r.get("N_ZAP"), 8), "pr_nov": _integer(r.get("PR_NOV")),
-        "id_pac": _clipped(p.get("ID_PAC"), 36), "vpolis": _integer(p.get("VPOLIS")),
-        "spolis": _clipped(p.get("SPOLIS"), 10), "npolis": _clipped(p.get("NPOLIS"), 20),
-        "enp": _clipped(p.get("ENP"), 16), "st_okato": _clipped(p.get("ST_OKATO"), 5),
-        "smo": _clipped(p.get("SMO"), 5), "novor": _clipped(p.get("NOVOR"), 9),
-        "idcase": _clipped(z.get("IDCASE"), 11), "usl_ok": _integer(z.get("USL_OK")),
-        "vidpom": _integer(z.get("VIDPOM")), "for_pom": _integer(z.get("FOR_POM")),
-        "lpu": _clipped(z.get("LPU"), 6), "date_z_1": _date(z.get("DATE_Z_1")), "date_z_2": _date(z.get("DATE_Z_2")),
-        "rslt": _integer(z.get("RSLT")), "ishod": _integer(z.get("ISHOD")), "idsp": _integer(z.get("IDSP")),
+        "n_zap": _clipped(r.get("N_ZAP"), 8),
+        "pr_nov": _integer(r.get("PR_NOV")),
+        "id_pac": _clipped(p.get("ID_PAC"), 36),
+        "vpolis": _integer(p.get("VPOLIS")),
+        "spolis": _clipped(p.get("SPOLIS"), 10),
+        "npolis": _clipped(p.get("NPOLIS"), 20),
+        "enp": _clipped(p.get("ENP"), 16),
+        "st_okato": _clipped(p.get("ST_OKATO"), 5),
+        "smo": _clipped(p.get("SMO"), 5),
+        "novor": _clipped(p.get("NOVOR"), 9),
+        "idcase": _clipped(z.get("IDCASE"), 11),
+        "usl_ok": _integer(z.get("USL_OK")),
+        "vidpom": _integer(z.get("VIDPOM")),
+        "for_pom": _integer(z.get("FOR_POM")),
+        "lpu": _clipped(z.get("LPU"), 6),
+        "date_z_1": _date(z.get("DATE_Z_1")),
+        "date_z_2": _date(z.get("DATE_Z_2")),
+        "rslt": _integer(z.get("RSLT")),
+        "ishod": _integer(z.get("ISHOD")),
+        "idsp": _integer(z.get("IDSP")),
         "sumv": _money(z.get("SUMV")),
-        "lpu_1": _clipped(s.get("LPU_1"), 8), "profil": _integer(s.get("PROFIL")), "prvs": _integer(s.get("PRVS")),
-        "ds1": _clipped(s.get("DS1"), 10), "det": _integer(s.get("DET")), "nhistory": _clipped(s.get("NHISTORY"), 50),
+        "lpu_1": _clipped(s.get("LPU_1"), 8),
+        "profil": _integer(s.get("PROFIL")),
+        "prvs": _integer(s.get("PRVS")),
+        "ds1": _clipped(s.get("DS1"), 10),
+        "det": _integer(s.get("DET")),
+        "nhistory": _clipped(s.get("NHISTORY"), 50),
     }
     row["identity_key"] = identity_key(row)
     return row
@@ -114,5 +136,7 @@ def identity_key(row: dict) -> Optional[str]:
     patient = row.get("enp") or "".join(p for p in (row.get("spolis"), row.get("npolis")) if p)
     if not patient or not row.get("date_z_1") or not row.get("date_z_2"):
         return None
-    return "|".join(str(x) for x in (patient, row.get("usl_ok") or "", row.get("date_z_1"),
-                                      row.get("date_z_2"), row.get("nhistory") or ""))[:160]
+    return "|".join(
+        str(x)
+        for x in (patient, row.get("usl_ok") or "", row.get("date_z_1"), row.get("date_z_2"), row.get("nhistory") or "")
+    )[:160]

@@ -2,6 +2,7 @@
 
 Used by the page «Загрузка файла», the REST API and ``oms load`` alike.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -77,11 +78,15 @@ def _store(stream: BinaryIO, limit: int) -> tuple[Path, int, str]:
 
 def still_loading(user: OmsUser, archive_name: str) -> Optional[UploadedFile]:
     """A file of the same organisation with this archive name that is still loading."""
-    return (db.session.query(UploadedFile)
-            .filter(UploadedFile.organisation_id == user.organisation_id,
-                    UploadedFile.archive_name == archive_name,
-                    UploadedFile.status.in_(FILE_LOADING))
-            .first())
+    return (
+        db.session.query(UploadedFile)
+        .filter(
+            UploadedFile.organisation_id == user.organisation_id,
+            UploadedFile.archive_name == archive_name,
+            UploadedFile.status.in_(FILE_LOADING),
+        )
+        .first()
+    )
 
 
 def _still_loading_refusal(name: str) -> str:
@@ -103,19 +108,31 @@ def accept_archives(user: OmsUser, archives: Iterable[IncomingArchive], *, run_j
             refusals.append(_still_loading_refusal(name))
             continue
         path, size, sha = _store(incoming.stream, limit)
-        row = UploadedFile(organisation_id=user.organisation_id, subdivision_id=user.subdivision_id,
-                           uploaded_by_id=user.id, archive_name=name, archive_path=str(path),
-                           archive_size=size, archive_sha256=sha, status=FileStatus.QUEUED)
+        row = UploadedFile(
+            organisation_id=user.organisation_id,
+            subdivision_id=user.subdivision_id,
+            uploaded_by_id=user.id,
+            archive_name=name,
+            archive_path=str(path),
+            archive_size=size,
+            archive_sha256=sha,
+            status=FileStatus.QUEUED,
+        )
         db.session.add(row)
         try:
-            db.session.flush()          # the unique index of loading names: one upload of a name at a time
+            db.session.flush()  # the unique index of loading names: one upload of a name at a time
         except IntegrityError:
             db.session.rollback()
             path.unlink(missing_ok=True)
             refusals.append(_still_loading_refusal(name))
             continue
-        audit.record("file_uploaded", user=user, object_type="UploadedFile", object_id=row.id,
-                     details={"archive": name, "size": size, "sha256": sha})
+        audit.record(
+            "file_uploaded",
+            user=user,
+            object_type="UploadedFile",
+            object_id=row.id,
+            details={"archive": name, "size": size, "sha256": sha},
+        )
         db.session.commit()
         rows.append(row)
     if run_job:
@@ -155,8 +172,7 @@ class PartialUpload(UploadRefused):
 
 
 def queue_load(row: UploadedFile, user: OmsUser) -> None:
-    job = enqueue("app.jobs.intake_jobs.load_file", row.id, title=f"Загрузка файла {row.archive_name}",
-                  user=user)
+    job = enqueue("app.jobs.intake_jobs.load_file", row.id, title=f"Загрузка файла {row.archive_name}", user=user)
     db.session.query(UploadedFile).filter_by(id=row.id).update({"job_id": job.id})
     db.session.commit()
 
@@ -194,8 +210,13 @@ def retry_load(user: OmsUser, file_id: int) -> Outcome:
     except IntegrityError:
         db.session.rollback()
         return Outcome(False, _still_loading_refusal(row.archive_name))
-    audit.record("file_load_retried", user=user, object_type="UploadedFile", object_id=row.id,
-                 details={"archive": row.archive_name, "after": previous})
+    audit.record(
+        "file_load_retried",
+        user=user,
+        object_type="UploadedFile",
+        object_id=row.id,
+        details={"archive": row.archive_name, "after": previous},
+    )
     db.session.commit()
     try:
         queue_load(row, user)

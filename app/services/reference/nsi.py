@@ -1,5 +1,6 @@
 """Reference books (НСИ) in the database: import of the official FFOMS export, the demo subset,
 and the lookup the controls use (all books of a load in memory, read once per load)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -22,19 +23,24 @@ class NsiImportError(ValueError):
     pass
 
 
-def replace_book(book: str, entries: Iterable[NsiEntry], *, version: Optional[str] = None,
-                 published: Optional[str] = None, title: Optional[str] = None) -> int:
+def replace_book(
+    book: str,
+    entries: Iterable[NsiEntry],
+    *,
+    version: Optional[str] = None,
+    published: Optional[str] = None,
+    title: Optional[str] = None,
+) -> int:
     """Replace every row of ``book`` with ``entries`` in one transaction (idempotent)."""
     db.session.execute(delete(NsiItem).where(NsiItem.book == book))
     seen: set[tuple] = set()
     batch, total = [], 0
     for e in entries:
         key = (e.code, e.date_begin)
-        if key in seen:           # the same code and start twice in one export: keep the first
+        if key in seen:  # the same code and start twice in one export: keep the first
             continue
         seen.add(key)
-        batch.append({"book": book, "code": e.code, "name": e.name, "date_begin": e.date_begin,
-                      "date_end": e.date_end})
+        batch.append({"book": book, "code": e.code, "name": e.name, "date_begin": e.date_begin, "date_end": e.date_end})
         if len(batch) >= BATCH:
             db.session.execute(insert(NsiItem), batch)
             total += len(batch)
@@ -63,11 +69,16 @@ def import_packet(path: Path, book: Optional[str] = None) -> dict:
         raise NsiImportError("Файл не является выгрузкой справочника ФФОМС (<packet>)")
     book = (book or _guess_book(header, path) or "").upper()
     if book not in BOOKS:
-        raise NsiImportError(f"Справочник не распознан: укажите его код (--book), известные: "
-                             f"{', '.join(sorted(BOOKS))}")
+        raise NsiImportError(
+            f"Справочник не распознан: укажите его код (--book), известные: {', '.join(sorted(BOOKS))}"
+        )
     entries = (row_to_entry(book, row) for row in items if isinstance(row, dict))
-    total = replace_book(book, (e for e in entries if e.code), version=header.version,
-                         published=str(header.date) if header.date else None)
+    total = replace_book(
+        book,
+        (e for e in entries if e.code),
+        version=header.version,
+        published=str(header.date) if header.date else None,
+    )
     db.session.commit()
     invalidate_cache()
     return {"book": book, "rows": total, "version": header.version}
@@ -109,7 +120,8 @@ def current_lookup() -> MemoryNsi:
     lookup = MemoryNsi()
     by_book: dict[str, list[NsiEntry]] = {}
     for book, code, name, begin, end in db.session.execute(
-            select(NsiItem.book, NsiItem.code, NsiItem.name, NsiItem.date_begin, NsiItem.date_end)):
+        select(NsiItem.book, NsiItem.code, NsiItem.name, NsiItem.date_begin, NsiItem.date_end)
+    ):
         by_book.setdefault(book, []).append(NsiEntry(code, name, begin, end))
     for book, rows in by_book.items():
         lookup.add(book, rows)
@@ -118,5 +130,4 @@ def current_lookup() -> MemoryNsi:
 
 
 def book_counts() -> Counter:
-    return Counter({b: n for b, n in db.session.execute(
-        select(NsiItem.book, db.func.count()).group_by(NsiItem.book))})
+    return Counter({b: n for b, n in db.session.execute(select(NsiItem.book, db.func.count()).group_by(NsiItem.book))})

@@ -1,5 +1,6 @@
 """The control rule catalogue in the database: seeded from the rules the code implements,
 switched on/off by the fund, texts and dates updated from the official Q015/Q016 XML."""
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,15 @@ from app.models.user import OmsUser
 
 _FEDERAL = re.compile(r"^\d{3}[FK]\.00\.\d{4}$")
 # the reader's file-level checks and the structural checks cannot be switched off
-ALWAYS_ON = {format_codes.XML, format_codes.DOCTYPE, format_codes.ENCODING, format_codes.VERSION,
-             format_codes.ROOT, format_codes.SIZE, format_codes.TOO_LONG}
+ALWAYS_ON = {
+    format_codes.XML,
+    format_codes.DOCTYPE,
+    format_codes.ENCODING,
+    format_codes.VERSION,
+    format_codes.ROOT,
+    format_codes.SIZE,
+    format_codes.TOO_LONG,
+}
 
 
 def implemented_rules() -> list[dict]:
@@ -28,13 +36,31 @@ def implemented_rules() -> list[dict]:
 
     rows = []
     for code, title in format_codes.TITLES.items():
-        rows.append(dict(code=code, stage=STAGE_FLK, element=None, file_types="HCTXL",
-                         message=title, valid_from=None, valid_to=None, source="structure"))
+        rows.append(
+            dict(
+                code=code,
+                stage=STAGE_FLK,
+                element=None,
+                file_types="HCTXL",
+                message=title,
+                valid_from=None,
+                valid_to=None,
+                source="structure",
+            )
+        )
     for spec in catalogue():
-        rows.append(dict(code=spec.code, stage=STAGE_FLK, element=spec.element_path,
-                         file_types="".join(sorted(spec.file_types)), message=spec.message[:500],
-                         valid_from=spec.valid_from, valid_to=spec.valid_to,
-                         source="Q015" if _FEDERAL.match(spec.code) else "regional"))
+        rows.append(
+            dict(
+                code=spec.code,
+                stage=STAGE_FLK,
+                element=spec.element_path,
+                file_types="".join(sorted(spec.file_types)),
+                message=spec.message[:500],
+                valid_from=spec.valid_from,
+                valid_to=spec.valid_to,
+                source="Q015" if _FEDERAL.match(spec.code) else "regional",
+            )
+        )
     rows += mek_rules()
     return rows
 
@@ -44,11 +70,21 @@ def mek_rules() -> list[dict]:
     from app.controls.finding import STAGE_MEK
     from app.controls.mek import catalogue as mek_catalogue
 
-    return [dict(code=spec.code, stage=STAGE_MEK, element=spec.element_path, file_types=spec.file_types,
-                 message=spec.message[:500], valid_from=spec.valid_from, valid_to=spec.valid_to,
-                 source="Q016" if _FEDERAL.match(spec.code) else "regional",
-                 refusal_code=spec.refusal, withhold_share=spec.share)
-            for spec in mek_catalogue()]
+    return [
+        dict(
+            code=spec.code,
+            stage=STAGE_MEK,
+            element=spec.element_path,
+            file_types=spec.file_types,
+            message=spec.message[:500],
+            valid_from=spec.valid_from,
+            valid_to=spec.valid_to,
+            source="Q016" if _FEDERAL.match(spec.code) else "regional",
+            refusal_code=spec.refusal,
+            withhold_share=spec.share,
+        )
+        for spec in mek_catalogue()
+    ]
 
 
 def sync_catalogue() -> dict:
@@ -75,13 +111,28 @@ def rule_book(stage: str) -> RuleBook:
     """What the catalogue says of the rules of ``stage`` («ФЛК» or «МЭК»), for one load: on/off,
     messages, validity dates, and the МЭК's F014 reasons and shares.  An empty catalogue (``oms
     sync-rules`` not run) gives an empty book: every implemented rule runs with its own defaults."""
-    rows = db.session.execute(select(ControlRule.code, ControlRule.enabled, ControlRule.message,
-                                     ControlRule.valid_from, ControlRule.valid_to, ControlRule.refusal_code,
-                                     ControlRule.withhold_share)
-                              .where(ControlRule.stage == stage)).all()
-    settings = {r.code: RuleSetting(enabled=bool(r.enabled), message=r.message, valid_from=r.valid_from,
-                                    valid_to=r.valid_to, refusal=r.refusal_code, share=r.withhold_share)
-                for r in rows}
+    rows = db.session.execute(
+        select(
+            ControlRule.code,
+            ControlRule.enabled,
+            ControlRule.message,
+            ControlRule.valid_from,
+            ControlRule.valid_to,
+            ControlRule.refusal_code,
+            ControlRule.withhold_share,
+        ).where(ControlRule.stage == stage)
+    ).all()
+    settings = {
+        r.code: RuleSetting(
+            enabled=bool(r.enabled),
+            message=r.message,
+            valid_from=r.valid_from,
+            valid_to=r.valid_to,
+            refusal=r.refusal_code,
+            share=r.withhold_share,
+        )
+        for r in rows
+    }
     return RuleBook(settings)
 
 
@@ -111,10 +162,20 @@ def import_rule_table(path: Path) -> dict:
 def record_rule_edit(user: OmsUser, rule: ControlRule) -> None:
     """The audit row of a rule edited in «Правила контроля» (the edit's own transaction commits it;
     the next load reads the catalogue anew)."""
-    audit.record("rules_changed", user=user, object_type="ControlRule", object_id=rule.code,
-                 details={"enabled": rule.enabled, "message": rule.message, "valid_from": rule.valid_from,
-                          "valid_to": rule.valid_to, "refusal_code": rule.refusal_code,
-                          "withhold_share": rule.withhold_share})
+    audit.record(
+        "rules_changed",
+        user=user,
+        object_type="ControlRule",
+        object_id=rule.code,
+        details={
+            "enabled": rule.enabled,
+            "message": rule.message,
+            "valid_from": rule.valid_from,
+            "valid_to": rule.valid_to,
+            "refusal_code": rule.refusal_code,
+            "withhold_share": rule.withhold_share,
+        },
+    )
 
 
 def switch_rules(codes: list[str], enabled: bool, user: OmsUser) -> int:
@@ -124,7 +185,11 @@ def switch_rules(codes: list[str], enabled: bool, user: OmsUser) -> int:
     for rule in rules:
         rule.enabled = enabled
     if rules:
-        audit.record("rules_changed", user=user, object_type="ControlRule",
-                     details={"enabled": enabled, "codes": [r.code for r in rules]})
+        audit.record(
+            "rules_changed",
+            user=user,
+            object_type="ControlRule",
+            details={"enabled": enabled, "codes": [r.code for r in rules]},
+        )
     db.session.commit()
     return len(rules)

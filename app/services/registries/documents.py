@@ -1,6 +1,7 @@
 """Documents of a registry, made in a background job when it is «Отправлен»: the registry file for
 the payer (H + L, zipped), «Счет», «Реестр счета», «Сводный реестр» — each stored with its SHA-256 —
 then «Сформирован».  A failure leaves the registry «Отправлен» with the error visible («Повторить»)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,11 +41,14 @@ def _folder(reg: Registry) -> Path:
 
 
 def _pairs(registry_id: int) -> Iterator[tuple[str, str]]:
-    q = (select(CasePayload.zap_xml, Patient.pers_xml)
-         .join(MedicalCase, MedicalCase.id == CasePayload.case_id)
-         .outerjoin(Patient, Patient.id == MedicalCase.patient_id)
-         .where(MedicalCase.registry_id == registry_id).order_by(MedicalCase.id)
-         .execution_options(yield_per=2000))
+    q = (
+        select(CasePayload.zap_xml, Patient.pers_xml)
+        .join(MedicalCase, MedicalCase.id == CasePayload.case_id)
+        .outerjoin(Patient, Patient.id == MedicalCase.patient_id)
+        .where(MedicalCase.registry_id == registry_id)
+        .order_by(MedicalCase.id)
+        .execution_options(yield_per=2000)
+    )
     for zap_xml, pers_xml in db.session.execute(q):
         yield zap_xml, pers_xml
 
@@ -52,20 +56,23 @@ def _pairs(registry_id: int) -> Iterator[tuple[str, str]]:
 def _rows(registry_id: int, profiles: dict[str, str]) -> Callable[[], Iterator[str]]:
     """The rows of «Реестр счета» in the order of the registry file (N_ZAP = IDCASE = position),
     each with its amount payable."""
-    q = (select(CasePayload.zap_xml, Patient.pers_xml, payable_expr())
-         .join(MedicalCase, MedicalCase.id == CasePayload.case_id)
-         .outerjoin(Patient, Patient.id == MedicalCase.patient_id)
-         .where(MedicalCase.registry_id == registry_id).order_by(MedicalCase.id)
-         .execution_options(yield_per=2000))
+    q = (
+        select(CasePayload.zap_xml, Patient.pers_xml, payable_expr())
+        .join(MedicalCase, MedicalCase.id == CasePayload.case_id)
+        .outerjoin(Patient, Patient.id == MedicalCase.patient_id)
+        .where(MedicalCase.registry_id == registry_id)
+        .order_by(MedicalCase.id)
+        .execution_options(yield_per=2000)
+    )
 
     def gen() -> Iterator[str]:
         for i, (zap_xml, pers_xml, payable) in enumerate(db.session.execute(q), 1):
             yield case_row_xml(zap_xml, pers_xml, n_zap=i, profile_names=profiles, payable=payable)
+
     return gen
 
 
-def _store(reg: Registry, kind: str, file_name: str, content: bytes | None = None,
-           source: Path | None = None) -> None:
+def _store(reg: Registry, kind: str, file_name: str, content: bytes | None = None, source: Path | None = None) -> None:
     folder = _folder(reg)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / file_name
@@ -74,8 +81,17 @@ def _store(reg: Registry, kind: str, file_name: str, content: bytes | None = Non
     elif source is not None and source != path:
         shutil.move(str(source), path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    db.session.add(RegistryDocument(registry_id=reg.id, kind=kind, title=TITLES[kind], file_name=file_name,
-                                    path=str(path), size=path.stat().st_size, sha256=digest))
+    db.session.add(
+        RegistryDocument(
+            registry_id=reg.id,
+            kind=kind,
+            title=TITLES[kind],
+            file_name=file_name,
+            path=str(path),
+            size=path.stat().st_size,
+            sha256=digest,
+        )
+    )
 
 
 def generate_documents(registry_id: int) -> dict:
@@ -110,10 +126,20 @@ def _generate(reg: Registry) -> dict:
     shutil.rmtree(_folder(reg), ignore_errors=True)
     today = dt.date.today()
     number = int(reg.number.rsplit("-", 1)[-1]) if reg.number.rsplit("-", 1)[-1].isdigit() else 1
-    pair = write_registry_pair(_folder(reg) / "tmp", file_type=reg.subtype, mo_code=mo.code,
-                               payer_kind=payer_kind, payer_code=payer.code, year=reg.year, month=reg.month,
-                               number=number, nschet=reg.number[-15:], dschet=today, cases=_pairs(reg.id),
-                               renumber_ids=True)
+    pair = write_registry_pair(
+        _folder(reg) / "tmp",
+        file_type=reg.subtype,
+        mo_code=mo.code,
+        payer_kind=payer_kind,
+        payer_code=payer.code,
+        year=reg.year,
+        month=reg.month,
+        number=number,
+        nschet=reg.number[-15:],
+        dschet=today,
+        cases=_pairs(reg.id),
+        renumber_ids=True,
+    )
     _store(reg, "registry_file", pair.zip_path.name, source=pair.zip_path)
     shutil.rmtree(_folder(reg) / "tmp", ignore_errors=True)
     db.session.commit()
@@ -130,13 +156,24 @@ def _render_docx(reg: Registry, file_name: str, date: dt.date, commit: bool) -> 
     mo, payer, payer_kind = _parties(reg)
     report_progress(40, "Реестр счета")
     profiles = dict(db.session.execute(select(NsiItem.code, NsiItem.name).where(NsiItem.book == "V002")).all())
-    data = RegistryDocData(number=reg.number, date=date, year=reg.year, month=reg.month,
-                           mo=Party.from_object(mo), payer=Party.from_object(payer), payer_kind=payer_kind,
-                           registry_type=reg.reg_type,
-                           registry_subtype=f"{reg.subtype} — {SUBTYPE_NAMES.get(reg.subtype, reg.subtype)}",
-                           subdivisions=[f"{reg.subdivision.code} {reg.subdivision.name}"] if reg.subdivision else (),
-                           file_name=file_name, cases=_rows(reg.id, profiles), profile_names=profiles,
-                           case_count=reg.cases, total=reg.sum_declared, payable=reg.sum_calc)
+    data = RegistryDocData(
+        number=reg.number,
+        date=date,
+        year=reg.year,
+        month=reg.month,
+        mo=Party.from_object(mo),
+        payer=Party.from_object(payer),
+        payer_kind=payer_kind,
+        registry_type=reg.reg_type,
+        registry_subtype=f"{reg.subtype} — {SUBTYPE_NAMES.get(reg.subtype, reg.subtype)}",
+        subdivisions=[f"{reg.subdivision.code} {reg.subdivision.name}"] if reg.subdivision else (),
+        file_name=file_name,
+        cases=_rows(reg.id, profiles),
+        profile_names=profiles,
+        case_count=reg.cases,
+        total=reg.sum_declared,
+        payable=reg.sum_calc,
+    )
     _store(reg, "registry_list", f"Реестр_счета_{reg.number}.docx", render_registry_list(data))
     if commit:
         db.session.commit()
@@ -149,20 +186,22 @@ def refresh_payable_documents(reg: Registry) -> None:
     """After the payer's МЭК results: «Реестр счета», «Счет» and «Сводный реестр» again with the
     sums payable now (the registry file stays as it was sent; same date and file name). The
     caller has applied the results (:func:`app.services.registries.queries.apply_payer_sump`) and commits."""
-    sent = db.session.execute(select(RegistryDocument).where(
-        RegistryDocument.registry_id == reg.id, RegistryDocument.kind == "registry_file")).scalar_one_or_none()
+    sent = db.session.execute(
+        select(RegistryDocument).where(RegistryDocument.registry_id == reg.id, RegistryDocument.kind == "registry_file")
+    ).scalar_one_or_none()
     if sent is None:
         return
     db.session.refresh(reg)
     date = sent.created_at.date()
     try:
-        with zipfile.ZipFile(sent.path) as zf:        # DSCHET: the date of the entries
+        with zipfile.ZipFile(sent.path) as zf:  # DSCHET: the date of the entries
             date = dt.date(*zf.infolist()[0].date_time[:3])
     except (OSError, zipfile.BadZipFile, IndexError, ValueError):
         pass
     kinds = ("registry_list", "invoice", "summary")
-    db.session.execute(delete(RegistryDocument).where(RegistryDocument.registry_id == reg.id,
-                                                      RegistryDocument.kind.in_(kinds)))
+    db.session.execute(
+        delete(RegistryDocument).where(RegistryDocument.registry_id == reg.id, RegistryDocument.kind.in_(kinds))
+    )
     _render_docx(reg, Path(sent.file_name).stem, date, commit=False)
 
 
@@ -172,6 +211,9 @@ def documents_of(registry_id: int) -> list[RegistryDocument]:
 
 def mark_interrupted(registry_id: int, reason: str) -> None:
     """The documents job died: a registry still «Отправлен» shows the error, and «Повторить»."""
-    db.session.execute(update(Registry).where(Registry.id == registry_id, Registry.status == RegistryStatus.SENT)
-                       .values(error=f"Формирование документов прервано: {reason}"[:2000]))
+    db.session.execute(
+        update(Registry)
+        .where(Registry.id == registry_id, Registry.status == RegistryStatus.SENT)
+        .values(error=f"Формирование документов прервано: {reason}"[:2000])
+    )
     db.session.commit()

@@ -6,12 +6,13 @@ chosen filters leave — choosing a period narrows the types, payers, subdivisio
 A row is any object with an attribute per filter key; ``None`` is offered as ``none_value``
 (e.g. «без подразделения»), and a key may take its label from another attribute.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Sequence
 
-NONE_VALUE = "0"          # the filter value of an empty column (e.g. the МО as a whole)
+NONE_VALUE = "0"  # the filter value of an empty column (e.g. the МО as a whole)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class LinkedFilters:
             missed = [i for i, wanted in active if values[i] != wanted]
             if len(missed) > 1:
                 continue
-            for i in (missed or range(len(self.keys))):
+            for i in missed or range(len(self.keys)):
                 if values[i] not in found[i]:
                     found[i][values[i]] = self.label(r, self.keys[i])
         out = {}

@@ -4,6 +4,7 @@ Rows the user may not see (another МО, an СМО that is not the payer, anothe
 never returned: the user's scope is always part of the query.
 
 Filter values a list cannot take raise :class:`FilterRefused` with the message for the user."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -24,8 +25,15 @@ from app.services.registries.documents import documents_of
 from app.services.registries.queries import filter_clause, registry_history
 from app.services.registries.workflow import allowed_targets
 
-__all__ = ["FILTER_KEYS", "FilterRefused", "ListedRegistry", "RegistryDetail", "list_registries",
-           "registry_detail", "registry_status"]
+__all__ = [
+    "FILTER_KEYS",
+    "FilterRefused",
+    "ListedRegistry",
+    "RegistryDetail",
+    "list_registries",
+    "registry_detail",
+    "registry_status",
+]
 
 #: the filters of the list: period «ГГГГ-ММ», status, payer (its code), registry type, subtype
 FILTER_KEYS = ("period", "status", "payer", "reg_type", "subtype")
@@ -62,16 +70,21 @@ def _payer_id(code: str) -> int | None:
     return db.session.execute(select(Organisation.id).where(Organisation.code == code)).scalar_one_or_none()
 
 
-def list_registries(user: OmsUser, filters: Mapping[str, str | None], page: int = 0,
-                    size: int = 100) -> tuple[int, list[ListedRegistry]]:
+def list_registries(
+    user: OmsUser, filters: Mapping[str, str | None], page: int = 0, size: int = 100
+) -> tuple[int, list[ListedRegistry]]:
     """The user's registries kept by ``filters`` (keys of :data:`FILTER_KEYS`; empty or absent
     ones keep everything; a payer code nobody has keeps nothing) as (how many in all, the rows
     of page ``page`` of ``size`` rows), newest first, each with its allowed statuses."""
     values = {key: str(filters.get(key) or "").strip() for key in FILTER_KEYS}
-    parse_period(values["period"])                       # refuses a malformed period
-    registry_status(values["status"])                    # refuses an unknown status
-    chosen = {"period": values["period"], "status": values["status"], "reg_type": values["reg_type"],
-              "subtype": values["subtype"]}
+    parse_period(values["period"])  # refuses a malformed period
+    registry_status(values["status"])  # refuses an unknown status
+    chosen = {
+        "period": values["period"],
+        "status": values["status"],
+        "reg_type": values["reg_type"],
+        "subtype": values["subtype"],
+    }
     if values["payer"]:
         payer_id = _payer_id(values["payer"])
         if payer_id is None:
@@ -80,11 +93,20 @@ def list_registries(user: OmsUser, filters: Mapping[str, str | None], page: int 
     cond = and_(Scope.of(user).clause(Registry), filter_clause(chosen))
     page, size = max(0, int(page)), max(1, int(size))
     count = db.session.execute(select(func.count()).select_from(Registry).where(cond)).scalar_one()
-    rows = db.session.execute(
-        select(Registry).where(cond)
-        .options(selectinload(Registry.organisation), selectinload(Registry.subdivision),
-                 selectinload(Registry.payer))
-        .order_by(Registry.id.desc()).offset(page * size).limit(size)).scalars().all()
+    rows = (
+        db.session.execute(
+            select(Registry)
+            .where(cond)
+            .options(
+                selectinload(Registry.organisation), selectinload(Registry.subdivision), selectinload(Registry.payer)
+            )
+            .order_by(Registry.id.desc())
+            .offset(page * size)
+            .limit(size)
+        )
+        .scalars()
+        .all()
+    )
     return count, [ListedRegistry(reg, allowed_targets(user, reg)) for reg in rows]
 
 
@@ -94,5 +116,6 @@ def registry_detail(user: OmsUser, registry_id: int) -> RegistryDetail | None:
     reg = get_scoped(user, Registry, registry_id)
     if reg is None:
         return None
-    return RegistryDetail(reg, allowed_targets(user, reg), documents=documents_of(reg.id),
-                          history=registry_history(reg.id))
+    return RegistryDetail(
+        reg, allowed_targets(user, reg), documents=documents_of(reg.id), history=registry_history(reg.id)
+    )

@@ -3,6 +3,7 @@ OPLATA and SUMP per case.  It must belong to the registry (file name, NSCHET, th
 keep the Q016 sums (003K.00.0240 SUMP = SUMV − SANK_IT, 0250 SANK_IT = max S_SUM, 0260–0280
 OPLATA consistent with SUMP); a wrong file is refused with its reasons and changes nothing.
 Refusals are recorded per case, the registry counts them, and «Акт МЭК» joins the documents."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,12 +55,25 @@ def _xml_of(upload: Path, workdir: Path) -> tuple[Optional[Path], Optional[str]]
         cfg = current_app.config
         try:
             with zipfile.ZipFile(upload) as zf:
-                names = [n for n in zf.namelist() if n.upper().endswith(".XML") and not n.upper().startswith("L")
-                         and "/" not in n and "\\" not in n and ".." not in n]
+                names = [
+                    n
+                    for n in zf.namelist()
+                    if n.upper().endswith(".XML")
+                    and not n.upper().startswith("L")
+                    and "/" not in n
+                    and "\\" not in n
+                    and ".." not in n
+                ]
                 if len(names) != 1:
                     return None, "В архиве должен быть один файл реестра (H) в корне архива"
-                target = extract_one(zf, zf.getinfo(names[0]), upload.stat().st_size, workdir,
-                                     cfg["ARCHIVE_MAX_UNPACKED_BYTES"], cfg["ARCHIVE_MAX_RATIO"])
+                target = extract_one(
+                    zf,
+                    zf.getinfo(names[0]),
+                    upload.stat().st_size,
+                    workdir,
+                    cfg["ARCHIVE_MAX_UNPACKED_BYTES"],
+                    cfg["ARCHIVE_MAX_RATIO"],
+                )
         except ArchiveError as exc:
             return None, exc.note
         except (zipfile.BadZipFile, OSError):
@@ -70,13 +84,15 @@ def _xml_of(upload: Path, workdir: Path) -> tuple[Optional[Path], Optional[str]]
 
 def may_load_results(user: OmsUser, reg: Registry) -> bool:
     """The payer of a registry «Выгружен», with the right to write registries."""
-    return (reg.status == RegistryStatus.TAKEN and PAYER in actors_of(user, reg)
-            and can(user, PERM_WRITE, Resource.REGISTRY))
+    return (
+        reg.status == RegistryStatus.TAKEN
+        and PAYER in actors_of(user, reg)
+        and can(user, PERM_WRITE, Resource.REGISTRY)
+    )
 
 
 def refusals_of(registry_id: int) -> list[RegistryRefusal]:
-    return (db.session.query(RegistryRefusal).filter_by(registry_id=registry_id)
-            .order_by(RegistryRefusal.id).all())
+    return db.session.query(RegistryRefusal).filter_by(registry_id=registry_id).order_by(RegistryRefusal.id).all()
 
 
 def load_results_upload(user: OmsUser, registry_id: int, stream: BinaryIO) -> Outcome:
@@ -95,25 +111,35 @@ def load_results(user: OmsUser, registry_id: int, upload: Path) -> Outcome:
     if PAYER not in actors_of(user, reg):
         return Outcome(False, "Результаты МЭК загружает плательщик реестра", refused_cases=0, reasons=[])
     if reg.status != RegistryStatus.TAKEN:
-        return Outcome(False, f"Результаты МЭК загружаются в статусе «{RegistryStatus.TAKEN}»", refused_cases=0,
-                       reasons=[])
-    expected_file = db.session.execute(select(RegistryDocument.file_name).where(
-        RegistryDocument.registry_id == reg.id, RegistryDocument.kind == "registry_file")).scalar_one_or_none()
+        return Outcome(
+            False, f"Результаты МЭК загружаются в статусе «{RegistryStatus.TAKEN}»", refused_cases=0, reasons=[]
+        )
+    expected_file = db.session.execute(
+        select(RegistryDocument.file_name).where(
+            RegistryDocument.registry_id == reg.id, RegistryDocument.kind == "registry_file"
+        )
+    ).scalar_one_or_none()
     expected_name = Path(expected_file).stem if expected_file else None
-    cases = db.session.execute(select(MedicalCase.id, MedicalCase.sumv, MedicalCase.n_zap, MedicalCase.idcase,
-                                      MedicalCase.patient_id)
-                               .where(MedicalCase.registry_id == reg.id).order_by(MedicalCase.id)).all()
+    cases = db.session.execute(
+        select(MedicalCase.id, MedicalCase.sumv, MedicalCase.n_zap, MedicalCase.idcase, MedicalCase.patient_id)
+        .where(MedicalCase.registry_id == reg.id)
+        .order_by(MedicalCase.id)
+    ).all()
     reasons: list[str] = []
     refusals: list[dict] = []
-    payable: dict[int, Decimal] = {}          # case id -> the payer's SUMP
+    payable: dict[int, Decimal] = {}  # case id -> the payer's SUMP
     with tempfile.TemporaryDirectory() as tmp:
         path, problem = _xml_of(Path(upload), Path(tmp))
         if problem:
             return Outcome(False, "Файл результатов МЭК отклонен", refused_cases=0, reasons=[problem])
         with read_file(path, "H") as h:
             if h.fatal or h.header is None:
-                return Outcome(False, "Файл результатов МЭК отклонен", refused_cases=0,
-                              reasons=[f.comment for f in h.findings if f.fatal][:20] or ["Файл не читается"])
+                return Outcome(
+                    False,
+                    "Файл результатов МЭК отклонен",
+                    refused_cases=0,
+                    reasons=[f.comment for f in h.findings if f.fatal][:20] or ["Файл не читается"],
+                )
             zglv, schet = h.header.child("ZGLV"), h.header.child("SCHET")
             fname = zglv.get("FILENAME") if zglv is not None else None
             if expected_name and fname != expected_name:
@@ -157,14 +183,22 @@ def load_results(user: OmsUser, registry_id: int, upload: Path) -> Outcome:
                 if sanks or oplata in ("2", "3"):
                     first = sanks[0] if sanks else None
                     date_act = first.get("DATE_ACT") if first is not None else None
-                    refusals.append(dict(
-                        case_id=case.id, n_zap=case.n_zap, idcase=case.idcase, oplata=int(oplata),
-                        sumv=case.sumv, sump=sump, sank_it=sank_it,
-                        codes="; ".join(s.get("S_OSN") or "" for s in sanks)[:200],
-                        s_tip="; ".join(s.get("S_TIP") or "" for s in sanks)[:40],
-                        num_act=(first.get("NUM_ACT") if first is not None else None),
-                        date_act=dt.datetime.fromisoformat(date_act) if date_act else None,
-                        comment="; ".join(s.get("S_COM") or "" for s in sanks if s.get("S_COM"))[:500] or None))
+                    refusals.append(
+                        dict(
+                            case_id=case.id,
+                            n_zap=case.n_zap,
+                            idcase=case.idcase,
+                            oplata=int(oplata),
+                            sumv=case.sumv,
+                            sump=sump,
+                            sank_it=sank_it,
+                            codes="; ".join(s.get("S_OSN") or "" for s in sanks)[:200],
+                            s_tip="; ".join(s.get("S_TIP") or "" for s in sanks)[:40],
+                            num_act=(first.get("NUM_ACT") if first is not None else None),
+                            date_act=dt.datetime.fromisoformat(date_act) if date_act else None,
+                            comment="; ".join(s.get("S_COM") or "" for s in sanks if s.get("S_COM"))[:500] or None,
+                        )
+                    )
             if len(seen) != len(cases):
                 reasons.append(f"В файле {len(seen)} случаев из {len(cases)} реестра")
     if reasons:
@@ -180,11 +214,17 @@ def load_results(user: OmsUser, registry_id: int, upload: Path) -> Outcome:
     apply_payer_sump(reg.id, payable)
     refresh_payable_documents(reg)
     _act(reg, refusals, cases)
-    audit.record("mek_results_loaded", user=user, object_type="Registry", object_id=reg.id,
-                 details={"number": reg.number, "refused": len(refusals)})
+    audit.record(
+        "mek_results_loaded",
+        user=user,
+        object_type="Registry",
+        object_id=reg.id,
+        details={"number": reg.number, "refused": len(refusals)},
+    )
     db.session.commit()
-    return Outcome(True, f"Результаты МЭК загружены: снято случаев {len(refusals)}", refused_cases=len(refusals),
-                   reasons=[])
+    return Outcome(
+        True, f"Результаты МЭК загружены: снято случаев {len(refusals)}", refused_cases=len(refusals), reasons=[]
+    )
 
 
 def _act(reg: Registry, refusals: list[dict], cases: list[Row]) -> None:
@@ -192,20 +232,45 @@ def _act(reg: Registry, refusals: list[dict], cases: list[Row]) -> None:
 
     mo = db.session.get(Organisation, reg.organisation_id)
     payer = db.session.get(Organisation, reg.payer_id)
-    patients = {p.id: p for p in db.session.query(Patient).filter(
-        Patient.id.in_([c.patient_id for c in cases if c.patient_id]))} if cases else {}
+    patients = (
+        {
+            p.id: p
+            for p in db.session.query(Patient).filter(Patient.id.in_([c.patient_id for c in cases if c.patient_id]))
+        }
+        if cases
+        else {}
+    )
     by_case = {c.id: c for c in cases}
     rows = []
     for r in refusals:
         pat = patients.get(by_case[r["case_id"]].patient_id)
-        rows.append(Refusal(n_zap=r["n_zap"] or "", idcase=r["idcase"] or "", fam=pat.fam or "" if pat else "",
-                            im=pat.im or "" if pat else "", ot=pat.ot or "" if pat else "",
-                            birth_date=pat.dr if pat else None, code=r["codes"] or "",
-                            reason=r["comment"] or "", withheld=r["sank_it"] or ZERO, case_amount=r["sumv"]))
-    data = RegistryDocData(number=reg.number, date=dt.date.today(), year=reg.year, month=reg.month,
-                           mo=Party.from_object(mo), payer=Party.from_object(payer),
-                           payer_kind=PAYER_TFOMS if payer.kind == OrgKind.TFOMS else PAYER_SMO,
-                           registry_type=reg.reg_type, case_count=reg.cases, total=reg.sum_declared)
-    db.session.execute(delete(RegistryDocument).where(RegistryDocument.registry_id == reg.id,
-                                                      RegistryDocument.kind == "mek_act"))
+        rows.append(
+            Refusal(
+                n_zap=r["n_zap"] or "",
+                idcase=r["idcase"] or "",
+                fam=pat.fam or "" if pat else "",
+                im=pat.im or "" if pat else "",
+                ot=pat.ot or "" if pat else "",
+                birth_date=pat.dr if pat else None,
+                code=r["codes"] or "",
+                reason=r["comment"] or "",
+                withheld=r["sank_it"] or ZERO,
+                case_amount=r["sumv"],
+            )
+        )
+    data = RegistryDocData(
+        number=reg.number,
+        date=dt.date.today(),
+        year=reg.year,
+        month=reg.month,
+        mo=Party.from_object(mo),
+        payer=Party.from_object(payer),
+        payer_kind=PAYER_TFOMS if payer.kind == OrgKind.TFOMS else PAYER_SMO,
+        registry_type=reg.reg_type,
+        case_count=reg.cases,
+        total=reg.sum_declared,
+    )
+    db.session.execute(
+        delete(RegistryDocument).where(RegistryDocument.registry_id == reg.id, RegistryDocument.kind == "mek_act")
+    )
     _store(reg, "mek_act", f"Акт_МЭК_{reg.number}.docx", render_mek_act(data, rows))

@@ -9,6 +9,7 @@ loaded (:func:`apply_payer_sump`).  A case with a partial sanction keeps its pla
 registry; only its payable amount is smaller.  ``registry.sum_declared`` is Σ SUMV («предъявлено»),
 ``registry.sum_calc`` is Σ payable («к оплате»).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,28 +48,35 @@ def payable_expr() -> ColumnElement:
 def refresh_sums(registry_id: int) -> None:
     """Count, declared and payable sums of a registry from its cases (the caller commits)."""
     count, declared, payable = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(MedicalCase.sumv), 0),
-               func.coalesce(func.sum(payable_expr()), 0))
-        .where(MedicalCase.registry_id == registry_id)).one()
-    db.session.execute(update(Registry).where(Registry.id == registry_id)
-                       .values(cases=count, sum_declared=declared, sum_calc=payable)
-                       .execution_options(synchronize_session=False))
+        select(
+            func.count(), func.coalesce(func.sum(MedicalCase.sumv), 0), func.coalesce(func.sum(payable_expr()), 0)
+        ).where(MedicalCase.registry_id == registry_id)
+    ).one()
+    db.session.execute(
+        update(Registry)
+        .where(Registry.id == registry_id)
+        .values(cases=count, sum_declared=declared, sum_calc=payable)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def apply_payer_sump(registry_id: int, sump_by_case: Mapping[int, Decimal]) -> None:
     """The payer's МЭК results: SUMP of each case of the registry becomes its payable amount,
     and the registry's sums follow (the caller commits)."""
-    update_rows(MedicalCase, [{"id": case_id, "sump": sump} for case_id, sump in sump_by_case.items()],
-                ("sump",))
+    update_rows(MedicalCase, [{"id": case_id, "sump": sump} for case_id, sump in sump_by_case.items()], ("sump",))
     refresh_sums(registry_id)
 
 
 # -- linked filters of «Текущие реестры» -------------------------------------------------------------
 FILTERS = ("period", "status", "reg_type", "subtype", "payer_id", "subdivision_id")
 _STATUS_ORDER = {s: i for i, s in enumerate(RegistryStatus.values())}
-LINKED = LinkedFilters(FILTERS, label_attrs={"payer_id": "payer", "subdivision_id": "subdivision"},
-                       none_labels={"subdivision_id": "без подразделения"}, descending=frozenset({"period"}),
-                       order={"status": lambda value, label: (_STATUS_ORDER.get(value, 99), value)})
+LINKED = LinkedFilters(
+    FILTERS,
+    label_attrs={"payer_id": "payer", "subdivision_id": "subdivision"},
+    none_labels={"subdivision_id": "без подразделения"},
+    descending=frozenset({"period"}),
+    order={"status": lambda value, label: (_STATUS_ORDER.get(value, 99), value)},
+)
 
 
 @dataclass(frozen=True)
@@ -98,16 +106,28 @@ def _list_condition(user: OmsUser, closed: bool) -> ColumnElement:
 
 def registry_groups(user: OmsUser, closed: bool = False) -> list[RegistryGroup]:
     """The groups of the registries the user may see (current ones, or the closed ones)."""
-    payer = func.coalesce(Organisation.code + literal(" ") + func.coalesce(Organisation.short_name, Organisation.name),
-                          literal(""))
+    payer = func.coalesce(
+        Organisation.code + literal(" ") + func.coalesce(Organisation.short_name, Organisation.name), literal("")
+    )
     subdivision = func.coalesce(Subdivision.code + literal(" ") + Subdivision.name, literal(""))
-    cols = (Registry.year, Registry.month, Registry.status, Registry.reg_type, Registry.subtype,
-            Registry.payer_id, payer, Registry.subdivision_id, subdivision)
-    q = (select(*cols, func.count())
-         .outerjoin(Organisation, Organisation.id == Registry.payer_id)
-         .outerjoin(Subdivision, Subdivision.id == Registry.subdivision_id)
-         .where(_list_condition(user, closed))
-         .group_by(*cols))
+    cols = (
+        Registry.year,
+        Registry.month,
+        Registry.status,
+        Registry.reg_type,
+        Registry.subtype,
+        Registry.payer_id,
+        payer,
+        Registry.subdivision_id,
+        subdivision,
+    )
+    q = (
+        select(*cols, func.count())
+        .outerjoin(Organisation, Organisation.id == Registry.payer_id)
+        .outerjoin(Subdivision, Subdivision.id == Registry.subdivision_id)
+        .where(_list_condition(user, closed))
+        .group_by(*cols)
+    )
     return [RegistryGroup(*row) for row in db.session.execute(q)]
 
 
@@ -153,11 +173,19 @@ def delete_registry(user: OmsUser, registry_id: int) -> Outcome:
     if reg.mek_loaded_at is not None:
         # the payer's SUMP was for this registry: back to what our own МЭК left payable
         values["sump"] = MedicalCase.sumv - func.coalesce(MedicalCase.mek_withheld, 0)
-    returned = db.session.execute(update(MedicalCase).where(MedicalCase.registry_id == reg.id)
-                                  .values(**values)
-                                  .execution_options(synchronize_session=False)).rowcount
-    audit.record("registry_deleted", user=user, object_type="Registry", object_id=reg.id,
-                 details={"number": reg.number, "status": reg.status, "cases": returned})
+    returned = db.session.execute(
+        update(MedicalCase)
+        .where(MedicalCase.registry_id == reg.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    audit.record(
+        "registry_deleted",
+        user=user,
+        object_type="Registry",
+        object_id=reg.id,
+        details={"number": reg.number, "status": reg.status, "cases": returned},
+    )
     db.session.delete(reg)
     db.session.commit()
     return Outcome(True, f"Реестр {reg.number} удален, случаев возвращено: {returned}")
@@ -170,5 +198,9 @@ def delete_registries(user: OmsUser, registry_ids: list[int]) -> list[Outcome]:
 
 def registry_history(registry_id: int) -> list[RegistryStatusChange]:
     """The status changes of a registry, oldest first."""
-    return (db.session.query(RegistryStatusChange).filter_by(registry_id=registry_id)
-            .order_by(RegistryStatusChange.at, RegistryStatusChange.id).all())
+    return (
+        db.session.query(RegistryStatusChange)
+        .filter_by(registry_id=registry_id)
+        .order_by(RegistryStatusChange.at, RegistryStatusChange.id)
+        .all()
+    )

@@ -13,6 +13,7 @@ status in the same transaction (a conditional update) and writes the status hist
 | На подпись МО   | На подпись СМО  | the system, after the head's signature      |
 | На подпись СМО  | Закрыт          | the system, after the СМО signature         |
 """
+
 from __future__ import annotations
 
 from typing import Optional
@@ -30,7 +31,7 @@ from app.security.permissions import PERM_WRITE
 from app.security.request_scope import get_scoped, not_found_message
 
 SYSTEM = "system"
-PAYER = "payer"          # the СМО of the registry, or the ТФОМС for «Иногородние»
+PAYER = "payer"  # the СМО of the registry, or the ТФОМС for «Иногородние»
 
 # (from, to) -> actor
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -70,22 +71,30 @@ def allowed_targets(user: OmsUser, reg: Registry) -> list[str]:
     return [dst for (src, dst), actor in TRANSITIONS.items() if src == reg.status and actor in who]
 
 
-def move(reg_id: int, src: str, dst: str, *, user: OmsUser=None, comment: Optional[str] = None) -> bool:
+def move(reg_id: int, src: str, dst: str, *, user: OmsUser = None, comment: Optional[str] = None) -> bool:
     """The conditional update and its history row (the caller commits). False: the status was
     no longer ``src``."""
-    changed = db.session.execute(update(Registry).where(Registry.id == reg_id, Registry.status == src)
-                                 .values(status=dst, error=None)).rowcount
+    changed = db.session.execute(
+        update(Registry).where(Registry.id == reg_id, Registry.status == src).values(status=dst, error=None)
+    ).rowcount
     if changed != 1:
         return False
-    db.session.add(RegistryStatusChange(registry_id=reg_id, from_status=src, to_status=dst,
-                                        user_id=getattr(user, "id", None),
-                                        username=getattr(user, "username", None) or "система",
-                                        comment=comment))
+    db.session.add(
+        RegistryStatusChange(
+            registry_id=reg_id,
+            from_status=src,
+            to_status=dst,
+            user_id=getattr(user, "id", None),
+            username=getattr(user, "username", None) or "система",
+            comment=comment,
+        )
+    )
     return True
 
 
-def change_status(user: OmsUser, registry_id: int, target: str, comment: Optional[str] = None,
-                  expected: Optional[str] = None) -> Outcome:
+def change_status(
+    user: OmsUser, registry_id: int, target: str, comment: Optional[str] = None, expected: Optional[str] = None
+) -> Outcome:
     """A user's status change, with every check the page does, again.  The outcome's ``status``
     is the registry's status after it (the system may have moved it on at once)."""
     reg = get_scoped(user, Registry, registry_id)
@@ -95,18 +104,25 @@ def change_status(user: OmsUser, registry_id: int, target: str, comment: Optiona
     if expected is not None and expected != current:
         return Outcome(False, CHANGED_MEANWHILE, status=current, refusal=Refusal.CONFLICT)
     if target not in allowed_targets(user, reg):
-        return Outcome(False, f"Переход «{current}» → «{target}» вам недоступен", status=current,
-                       refusal=Refusal.FORBIDDEN)
+        return Outcome(
+            False, f"Переход «{current}» → «{target}» вам недоступен", status=current, refusal=Refusal.FORBIDDEN
+        )
     if (current, target) == (RegistryStatus.TAKEN, RegistryStatus.REWORK) and reg.mek_loaded_at is None:
         return Outcome(False, "Сначала загрузите файл результатов МЭК", status=current, refusal=Refusal.INVALID)
     if (current, target) in NEEDS_COMMENT and not (comment or "").strip():
-        return Outcome(False, "Укажите комментарий: причину возврата на доработку", status=current,
-                       refusal=Refusal.INVALID)
+        return Outcome(
+            False, "Укажите комментарий: причину возврата на доработку", status=current, refusal=Refusal.INVALID
+        )
     if not move(reg.id, current, target, user=user, comment=comment):
         db.session.rollback()
         return Outcome(False, CHANGED_MEANWHILE, status=current, refusal=Refusal.CONFLICT)
-    audit.record("registry_status_changed", user=user, object_type="Registry", object_id=reg.id,
-                 details={"number": reg.number, "from": current, "to": target, "comment": comment})
+    audit.record(
+        "registry_status_changed",
+        user=user,
+        object_type="Registry",
+        object_id=reg.id,
+        details={"number": reg.number, "from": current, "to": target, "comment": comment},
+    )
     db.session.commit()
     after_change(reg.id, target, user)
     db.session.expire_all()
@@ -119,8 +135,13 @@ def after_change(registry_id: int, status: str, user: OmsUser) -> None:
     if status == RegistryStatus.SENT:
         from app.jobs.runtime import enqueue
 
-        enqueue("app.jobs.registry_jobs.generate_documents", registry_id,
-                title=f"Документы реестра {registry_id}", user=user, queue="documents")
+        enqueue(
+            "app.jobs.registry_jobs.generate_documents",
+            registry_id,
+            title=f"Документы реестра {registry_id}",
+            user=user,
+            queue="documents",
+        )
 
 
 SAME_STATUS_NEEDED = "Выберите реестры в одинаковом статусе"
@@ -144,9 +165,12 @@ RETRY_STARTED = "Формирование документов запущено 
 
 def may_retry_documents(user: OmsUser, reg: Registry) -> bool:
     """«Повторить»: the МО of a registry whose documents failed to be made while «Отправлен»."""
-    return (reg.status == RegistryStatus.SENT and bool(reg.error)
-            and reg.organisation_id == getattr(user, "organisation_id", None)
-            and can(user, PERM_WRITE, Resource.REGISTRY))
+    return (
+        reg.status == RegistryStatus.SENT
+        and bool(reg.error)
+        and reg.organisation_id == getattr(user, "organisation_id", None)
+        and can(user, PERM_WRITE, Resource.REGISTRY)
+    )
 
 
 def retry_documents(user: OmsUser, registry_id: int) -> Outcome:

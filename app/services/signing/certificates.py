@@ -1,5 +1,6 @@
 """Certificates of the users and the region's trust roots («Администрирование» → «Эл. Подпись»,
 «Корневые сертификаты»): registration from PEM or DER, audited; the certificates valid now."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,10 +24,18 @@ NO_ROOT_FILE = "Выберите файл сертификата (PEM или DER
 def active_certificates(user: OmsUser, at: Optional[dt.datetime] = None) -> list[Certificate]:
     """The user's registered certificates that are switched on and valid at ``at`` (now)."""
     at = at or utcnow()
-    return list(db.session.execute(
-        select(Certificate).where(Certificate.user_id == user.id, Certificate.active.is_(True),
-                                  Certificate.not_before <= at, Certificate.not_after >= at)
-        .order_by(Certificate.not_after.desc())).scalars())
+    return list(
+        db.session.execute(
+            select(Certificate)
+            .where(
+                Certificate.user_id == user.id,
+                Certificate.active.is_(True),
+                Certificate.not_before <= at,
+                Certificate.not_after >= at,
+            )
+            .order_by(Certificate.not_after.desc())
+        ).scalars()
+    )
 
 
 def trust_roots() -> list[bytes]:
@@ -64,23 +73,28 @@ def upload_trust_root(actor: OmsUser, data: Optional[bytes], name: Optional[str]
     return Outcome(True, f"Корневой сертификат «{root.name}» добавлен")
 
 
-def register_certificate(user: OmsUser, data: bytes, *, uploaded_by: Optional[OmsUser]=None) -> Certificate:
+def register_certificate(user: OmsUser, data: bytes, *, uploaded_by: Optional[OmsUser] = None) -> Certificate:
     """Parse and register a certificate for a user (CertificateError when it is not one)."""
     info = parse_certificate(data)
-    cert = db.session.execute(select(Certificate).where(Certificate.user_id == user.id,
-                                                        Certificate.thumbprint == info.thumbprint)).scalar()
+    cert = db.session.execute(
+        select(Certificate).where(Certificate.user_id == user.id, Certificate.thumbprint == info.thumbprint)
+    ).scalar()
     if cert is None:
         cert = Certificate(user_id=user.id, organisation_id=user.organisation_id, thumbprint=info.thumbprint)
         db.session.add(cert)
     cert.der, cert.subject, cert.issuer, cert.serial = info.der, info.subject[:500], info.issuer[:500], info.serial
     cert.not_before, cert.not_after, cert.active = info.not_before, info.not_after, True
     cert.uploaded_by_id = getattr(uploaded_by, "id", None)
-    audit.record("certificate_registered", user=uploaded_by, object_type="Certificate",
-                 details={"user": user.username, "thumbprint": info.thumbprint, "subject": info.subject})
+    audit.record(
+        "certificate_registered",
+        user=uploaded_by,
+        object_type="Certificate",
+        details={"user": user.username, "thumbprint": info.thumbprint, "subject": info.subject},
+    )
     return cert
 
 
-def add_trust_root(data: bytes, name: Optional[str] = None, *, user: OmsUser=None) -> TrustRoot:
+def add_trust_root(data: bytes, name: Optional[str] = None, *, user: OmsUser = None) -> TrustRoot:
     info = parse_certificate(data)
     root = db.session.execute(select(TrustRoot).where(TrustRoot.thumbprint == info.thumbprint)).scalar()
     if root is None:
@@ -89,6 +103,10 @@ def add_trust_root(data: bytes, name: Optional[str] = None, *, user: OmsUser=Non
     root.name = (name or info.subject)[:200]
     root.der, root.subject, root.serial = info.der, info.subject[:500], info.serial
     root.not_before, root.not_after, root.active = info.not_before, info.not_after, True
-    audit.record("trust_root_added", user=user, object_type="TrustRoot",
-                 details={"thumbprint": info.thumbprint, "subject": info.subject})
+    audit.record(
+        "trust_root_added",
+        user=user,
+        object_type="TrustRoot",
+        details={"thumbprint": info.thumbprint, "subject": info.subject},
+    )
     return root

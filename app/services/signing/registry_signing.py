@@ -15,6 +15,7 @@ accepted, in this order:
 The head's signature moves the registry to «На подпись СМО», the payer's signer's to «Закрыт».
 Where the region allows it, the ТФОМС or the payer marks a registry as signed on paper instead.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -79,8 +80,10 @@ def _signings(registry_ids: Iterable[int]) -> dict[int, list[tuple[str, Optional
     out: dict[int, list[tuple[str, Optional[int]]]] = {i: [] for i in ids}
     if ids:
         for reg_id, role, user_id in db.session.execute(
-                select(RegistrySigning.registry_id, RegistrySigning.role, RegistrySigning.user_id)
-                .where(in_values(RegistrySigning.registry_id, ids)).order_by(RegistrySigning.id)):
+            select(RegistrySigning.registry_id, RegistrySigning.role, RegistrySigning.user_id)
+            .where(in_values(RegistrySigning.registry_id, ids))
+            .order_by(RegistrySigning.id)
+        ):
             out[reg_id].append((role, user_id))
     return out
 
@@ -103,8 +106,13 @@ def _side_matches(user: OmsUser, reg: Registry, role: str) -> bool:
     return role in MO_SIGNING_ORDER and reg.organisation_id == org.id
 
 
-def refusal_to_sign(user: OmsUser, reg: Registry, *, signings: Optional[list[tuple[str, Optional[int]]]] = None,
-                    has_certificate: Optional[bool] = None) -> Optional[str]:
+def refusal_to_sign(
+    user: OmsUser,
+    reg: Registry,
+    *,
+    signings: Optional[list[tuple[str, Optional[int]]]] = None,
+    has_certificate: Optional[bool] = None,
+) -> Optional[str]:
     """Why this user cannot sign the registry now, or None when it is their turn.  ``signings`` and
     ``has_certificate`` may be given when known (a list page asks for many registries at once)."""
     if signings is None:
@@ -139,9 +147,10 @@ def signing_turns(user: OmsUser, registries: Iterable[Registry]) -> dict[int, bo
         return {r.id: False for r in registries}
     steps = _signings(signing)
     has_certificate = bool(active_certificates(user))
-    return {r.id: r.id in steps and refusal_to_sign(user, r, signings=steps[r.id],
-                                                     has_certificate=has_certificate) is None
-            for r in registries}
+    return {
+        r.id: r.id in steps and refusal_to_sign(user, r, signings=steps[r.id], has_certificate=has_certificate) is None
+        for r in registries
+    }
 
 
 # -- the checks of a signature ---------------------------------------------------------------------------
@@ -154,8 +163,9 @@ def _registered(user_id: int, der: Optional[bytes], *, active_only: bool) -> Opt
     return db.session.execute(q).scalars().first()
 
 
-def check_signature(user: OmsUser, role: str, verification: Verification, *, active_only: bool = True
-                    ) -> tuple[Optional[str], Optional[Certificate]]:
+def check_signature(
+    user: OmsUser, role: str, verification: Verification, *, active_only: bool = True
+) -> tuple[Optional[str], Optional[Certificate]]:
     """(the reason to refuse or None, the registered certificate) — the four checks, in order."""
     if not verification.intact:
         why = f" ({verification.problem})" if verification.problem else ""
@@ -169,8 +179,10 @@ def check_signature(user: OmsUser, role: str, verification: Verification, *, act
     if moment is None:
         return "в подписи нет времени подписания (signingTime)", cert
     if not (cert.not_before <= moment <= cert.not_after):
-        return (f"сертификат не действовал на момент подписания {moment:%d.%m.%Y %H:%M} UTC "
-                f"(действует с {cert.not_before:%d.%m.%Y} по {cert.not_after:%d.%m.%Y})"), cert
+        return (
+            f"сертификат не действовал на момент подписания {moment:%d.%m.%Y %H:%M} UTC "
+            f"(действует с {cert.not_before:%d.%m.%Y} по {cert.not_after:%d.%m.%Y})"
+        ), cert
     if not verification.trusted:
         why = f" ({verification.problem})" if verification.problem else ""
         return "сертификат не связан с доверенным корневым сертификатом региона" + why, cert
@@ -186,7 +198,7 @@ class _Prepared:
     status: str = ""
 
     def __post_init__(self) -> None:
-        self.status = self.status or self.reg.status    # as seen before the row lock
+        self.status = self.status or self.reg.status  # as seen before the row lock
 
 
 def _prepare(user: OmsUser, registry_id: int) -> _Prepared | Outcome:
@@ -203,14 +215,18 @@ def _prepare(user: OmsUser, registry_id: int) -> _Prepared | Outcome:
     for doc in docs:
         content = Path(doc.path).read_bytes() if Path(doc.path).exists() else None
         if content is None or hashlib.sha256(content).hexdigest() != doc.sha256:
-            return Outcome(False, f"Документ «{doc.title}» изменен или утрачен после формирования; "
-                                             "подписание невозможно", status=reg.status)
+            return Outcome(
+                False,
+                f"Документ «{doc.title}» изменен или утрачен после формирования; подписание невозможно",
+                status=reg.status,
+            )
         contents.append((doc, content))
     return _Prepared(reg, turn(reg), contents)
 
 
-def _sign_all(user: OmsUser, registry_id: int, method: str,
-              make_signer: Callable[[OmsUser], DocumentSigner]) -> Outcome:
+def _sign_all(
+    user: OmsUser, registry_id: int, method: str, make_signer: Callable[[OmsUser], DocumentSigner]
+) -> Outcome:
     ready = _prepare(user, registry_id)
     if isinstance(ready, Outcome):
         return ready
@@ -218,8 +234,11 @@ def _sign_all(user: OmsUser, registry_id: int, method: str,
         signer: DocumentSigner = make_signer(user)
         cert = _registered(user.id, signer.certificate_der, active_only=True)
         if cert is None:
-            return Outcome(False, "Сертификат ключа подписи не зарегистрирован за вами "
-                                                   "(Администрирование → «Эл. Подпись»)", status=ready.reg.status)
+            return Outcome(
+                False,
+                "Сертификат ключа подписи не зарегистрирован за вами (Администрирование → «Эл. Подпись»)",
+                status=ready.reg.status,
+            )
         signatures = {doc.id: signer.sign(content) for doc, content in ready.documents}
     except SigningError as exc:
         return Outcome(False, str(exc), status=ready.reg.status)
@@ -233,6 +252,7 @@ def sign_with_pkcs12(user: OmsUser, registry_id: int, pkcs12: bytes, passphrase:
 
 def sign_with_provider(user: OmsUser, registry_id: int) -> Outcome:
     """Sign with the external provider's key store, by the user's registered certificate."""
+
     def make(u: OmsUser) -> DocumentSigner:
         certs = active_certificates(u)
         if not certs:
@@ -246,7 +266,7 @@ def expected_signature_name(doc: RegistryDocument) -> str:
     return doc.file_name + ".sig"
 
 
-SIG_MAX_BYTES = 1024 * 1024          # a detached CMS is a few kilobytes
+SIG_MAX_BYTES = 1024 * 1024  # a detached CMS is a few kilobytes
 SIG_TOO_BIG = "Файл подписи «{}» больше {} КБ: это не отсоединенная подпись"
 SIG_TOO_MANY = "Файлов подписи больше, чем документов реестра"
 
@@ -313,28 +333,48 @@ def _accept(user: OmsUser, ready: _Prepared, method: str, signatures: dict[int, 
 
 
 def _lock(registry_id: int) -> Optional[Registry]:
-    return db.session.execute(select(Registry).where(Registry.id == registry_id).with_for_update()
-                              .execution_options(populate_existing=True)).scalar_one_or_none()
+    return db.session.execute(
+        select(Registry).where(Registry.id == registry_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
 
 
-def _store(user: OmsUser, ready: _Prepared, method: str, certificate: Optional[Certificate],
-           signatures: dict[int, bytes], comment: Optional[str] = None) -> Outcome:
+def _store(
+    user: OmsUser,
+    ready: _Prepared,
+    method: str,
+    certificate: Optional[Certificate],
+    signatures: dict[int, bytes],
+    comment: Optional[str] = None,
+) -> Outcome:
     """Record the signing step and move the registry on when it completes the status; the expected
     status and the turn are checked again under the registry's row lock."""
     reg = _lock(ready.reg.id)
     expected_role = ready.role
-    if reg is None or reg.status != ready.status or (
-            method != SigningMethod.PAPER and order.next_role(reg.status, signed_roles(reg.id)) != expected_role):
+    if (
+        reg is None
+        or reg.status != ready.status
+        or (method != SigningMethod.PAPER and order.next_role(reg.status, signed_roles(reg.id)) != expected_role)
+    ):
         db.session.rollback()
-        return Outcome(False, "Реестр уже подписан или его статус изменен. Обновите страницу",
-                       status=getattr(reg, "status", None))
+        return Outcome(
+            False, "Реестр уже подписан или его статус изменен. Обновите страницу", status=getattr(reg, "status", None)
+        )
     status = reg.status
-    step = RegistrySigning(registry_id=reg.id, role=expected_role, method=method, user_id=user.id,
-                           username=user.username, certificate_id=getattr(certificate, "id", None),
-                           signed_at=utcnow(), comment=comment)
+    step = RegistrySigning(
+        registry_id=reg.id,
+        role=expected_role,
+        method=method,
+        user_id=user.id,
+        username=user.username,
+        certificate_id=getattr(certificate, "id", None),
+        signed_at=utcnow(),
+        comment=comment,
+    )
     digests = {doc.id: doc.sha256 for doc, _ in ready.documents}
-    step.signatures = [DocumentSignature(document_id=doc_id, document_sha256=digests[doc_id], signature=sig)
-                       for doc_id, sig in signatures.items()]
+    step.signatures = [
+        DocumentSignature(document_id=doc_id, document_sha256=digests[doc_id], signature=sig)
+        for doc_id, sig in signatures.items()
+    ]
     db.session.add(step)
     try:
         db.session.flush()
@@ -343,16 +383,34 @@ def _store(user: OmsUser, ready: _Prepared, method: str, certificate: Optional[C
         return Outcome(False, "Реестр уже подписан в этой роли", status=status)
     completes = method == SigningMethod.PAPER or order.is_last(status, expected_role)
     new_status = NEXT_STATUS[status] if completes else status
-    if completes and not move(reg.id, status, new_status, user=user,
-                              comment=f"Подписано: {role_name(expected_role)} ({SigningMethod.label_of(method)})"):
+    if completes and not move(
+        reg.id,
+        status,
+        new_status,
+        user=user,
+        comment=f"Подписано: {role_name(expected_role)} ({SigningMethod.label_of(method)})",
+    ):
         db.session.rollback()
         return Outcome(False, "Статус реестра уже изменен другим пользователем. Обновите страницу", status=status)
-    audit.record("registry_signed", user=user, object_type="Registry", object_id=reg.id,
-                 details={"number": reg.number, "role": expected_role, "method": method,
-                          "certificate": getattr(certificate, "thumbprint", None), "comment": comment})
+    audit.record(
+        "registry_signed",
+        user=user,
+        object_type="Registry",
+        object_id=reg.id,
+        details={
+            "number": reg.number,
+            "role": expected_role,
+            "method": method,
+            "certificate": getattr(certificate, "thumbprint", None),
+            "comment": comment,
+        },
+    )
     db.session.commit()
-    return Outcome(True, f"Реестр {reg.number} подписан: {role_name(expected_role)}"
-                  + (f"; статус «{new_status}»" if completes else ""), status=new_status)
+    return Outcome(
+        True,
+        f"Реестр {reg.number} подписан: {role_name(expected_role)}" + (f"; статус «{new_status}»" if completes else ""),
+        status=new_status,
+    )
 
 
 def mark_signed_on_paper(user: OmsUser, registry_id: int, comment: Optional[str]) -> Outcome:
@@ -371,8 +429,10 @@ def mark_signed_on_paper(user: OmsUser, registry_id: int, comment: Optional[str]
 
 
 PAPER_NOT_ALLOWED = "Подписание на бумаге не разрешено настройками региона"
-PAPER_WHO = ("Отметить подписание на бумаге может подписант текущего этапа (с его правом подписи) "
-             "или специалист ТФОМС с правом «{}»".format(SigningRight.PAPER.label))
+PAPER_WHO = (
+    "Отметить подписание на бумаге может подписант текущего этапа (с его правом подписи) "
+    "или специалист ТФОМС с правом «{}»".format(SigningRight.PAPER.label)
+)
 
 
 def paper_refusal(user: OmsUser, reg: Registry) -> Optional[str]:
@@ -418,29 +478,51 @@ def verify_registry(registry_id: int) -> list[SignatureCheck]:
     for step in steps:
         user = db.session.get(OmsUser, step.user_id) if step.user_id else None
         cert_text = f"{step.certificate.subject}, {step.certificate.thumbprint}" if step.certificate else ""
-        common = dict(signing_id=step.id, role=step.role, role_name=role_name(step.role), username=step.username,
-                      method=SigningMethod.label_of(step.method), signed_at=step.signed_at,
-                      certificate=cert_text)
+        common = dict(
+            signing_id=step.id,
+            role=step.role,
+            role_name=role_name(step.role),
+            username=step.username,
+            method=SigningMethod.label_of(step.method),
+            signed_at=step.signed_at,
+            certificate=cert_text,
+        )
         if step.method == SigningMethod.PAPER:
-            out.append(SignatureCheck(**common, document="—", ok=True,
-                                      result=f"Подписано на бумаге: {step.comment or ''}".strip()))
+            out.append(
+                SignatureCheck(
+                    **common, document="—", ok=True, result=f"Подписано на бумаге: {step.comment or ''}".strip()
+                )
+            )
             continue
         for sig in sorted(step.signatures, key=lambda s: s.document_id):
             doc = sig.document
             path = Path(doc.path)
             if user is None or not path.exists():
-                out.append(SignatureCheck(**common, document=doc.title, ok=False,
-                                          result="Недействительна: документ или пользователь удален"))
+                out.append(
+                    SignatureCheck(
+                        **common,
+                        document=doc.title,
+                        ok=False,
+                        result="Недействительна: документ или пользователь удален",
+                    )
+                )
                 continue
             try:
-                why, cert = check_signature(user, step.role, verifier.verify(path.read_bytes(), sig.signature, roots),
-                                            active_only=False)
+                why, cert = check_signature(
+                    user, step.role, verifier.verify(path.read_bytes(), sig.signature, roots), active_only=False
+                )
             except SigningError as exc:
                 why, cert = str(exc), None
             if why is None and step.certificate_id and cert.id != step.certificate_id:
                 why = "подпись сделана другим сертификатом, чем записано при подписании"
-            out.append(SignatureCheck(**common, document=doc.title, ok=why is None,
-                                      result="Действительна" if why is None else f"Недействительна: {why}"))
+            out.append(
+                SignatureCheck(
+                    **common,
+                    document=doc.title,
+                    ok=why is None,
+                    result="Действительна" if why is None else f"Недействительна: {why}",
+                )
+            )
     return out
 
 
@@ -462,11 +544,11 @@ def write_documents_zip(registry_id: int, target: Union[str, Path, BinaryIO]) ->
 class SigningPage:
     registry: Registry
     documents: list[RegistryDocument]
-    turn: Optional[str]                 # whose turn it is
-    refusal: Optional[str]              # why this user cannot sign now (None: they can)
-    paper_refusal: Optional[str]        # why they cannot mark it signed on paper
-    checks: list[SignatureCheck]        # the signatures so far, verified afresh
-    provider: bool                      # an external signing command is configured
+    turn: Optional[str]  # whose turn it is
+    refusal: Optional[str]  # why this user cannot sign now (None: they can)
+    paper_refusal: Optional[str]  # why they cannot mark it signed on paper
+    checks: list[SignatureCheck]  # the signatures so far, verified afresh
+    provider: bool  # an external signing command is configured
 
 
 def signing_page(user: OmsUser, registry_id: int) -> Optional[SigningPage]:
@@ -475,6 +557,12 @@ def signing_page(user: OmsUser, registry_id: int) -> Optional[SigningPage]:
     if reg is None:
         return None
     docs = db.session.query(RegistryDocument).filter_by(registry_id=reg.id).order_by(RegistryDocument.id).all()
-    return SigningPage(registry=reg, documents=docs, turn=turn(reg), refusal=refusal_to_sign(user, reg),
-                       paper_refusal=paper_refusal(user, reg), checks=verify_registry(reg.id),
-                       provider=bool(current_app.config.get("SIGNING_SIGN_COMMAND")))
+    return SigningPage(
+        registry=reg,
+        documents=docs,
+        turn=turn(reg),
+        refusal=refusal_to_sign(user, reg),
+        paper_refusal=paper_refusal(user, reg),
+        checks=verify_registry(reg.id),
+        provider=bool(current_app.config.get("SIGNING_SIGN_COMMAND")),
+    )

@@ -9,6 +9,7 @@ insured in another region (``nonresident``), the date of death, the key of the p
 duplicate checks and the payer (``payer_id``): the СМО, or the ТФОМС for non-residents
 («Иногородние» registries).  The МЭК judges the findings (not found, policy, death).
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,23 +33,47 @@ BATCH = 5000
 
 def payers() -> tuple[dict[str, int], Optional[int]]:
     """СМО ids by code, and the id of the fund (the payer for non-residents)."""
-    smo = dict(db.session.execute(select(Organisation.code, Organisation.id)
-                                  .where(Organisation.kind == OrgKind.SMO)).all())
+    smo = dict(
+        db.session.execute(select(Organisation.code, Organisation.id).where(Organisation.kind == OrgKind.SMO)).all()
+    )
     region = current_app.config.get("REGION_CODE")
-    fund = db.session.execute(select(Organisation.id).where(Organisation.kind == OrgKind.TFOMS)
-                              .order_by(Organisation.code != region, Organisation.id).limit(1)).scalar()
+    fund = db.session.execute(
+        select(Organisation.id)
+        .where(Organisation.kind == OrgKind.TFOMS)
+        .order_by(Organisation.code != region, Organisation.id)
+        .limit(1)
+    ).scalar()
     return smo, fund
 
 
 def _query(row: Row) -> ErzQuery:
     enp = row.enp or (row.npolis if row.vpolis == 3 else None)
-    return ErzQuery(key=row.id, enp=enp, vpolis=row.vpolis, spolis=row.spolis, npolis=row.npolis,
-                    snils=row.snils, fam=row.fam, im=row.im, ot=row.ot, dr=row.dr,
-                    date_1=row.date_z_1, date_2=row.date_z_2)
+    return ErzQuery(
+        key=row.id,
+        enp=enp,
+        vpolis=row.vpolis,
+        spolis=row.spolis,
+        npolis=row.npolis,
+        snils=row.snils,
+        fam=row.fam,
+        im=row.im,
+        ot=row.ot,
+        dr=row.dr,
+        date_1=row.date_z_1,
+        date_2=row.date_z_2,
+    )
 
 
-_ERZ_COLUMNS = ("erz_person_id", "erz_found_by", "erz_smo", "policy_check", "erz_death_date", "nonresident",
-                "payer_id", "person_key")
+_ERZ_COLUMNS = (
+    "erz_person_id",
+    "erz_found_by",
+    "erz_smo",
+    "policy_check",
+    "erz_death_date",
+    "nonresident",
+    "payer_id",
+    "person_key",
+)
 
 
 def identify_cases(file_id: int, progress: Optional[Callable[[float], None]] = None) -> dict[str, int]:
@@ -60,10 +85,24 @@ def identify_cases(file_id: int, progress: Optional[Callable[[float], None]] = N
     smo_ids, fund_id = payers()
     counts: dict[str, int] = {}
     mc = MedicalCase
-    query = (select(mc.id, mc.file_id, mc.status, mc.enp, mc.vpolis, mc.spolis, mc.npolis, mc.st_okato,
-                    mc.smo, mc.date_z_1, mc.date_z_2, Patient.snils, Patient.fam, Patient.im, Patient.ot,
-                    Patient.dr)
-             .outerjoin(Patient, Patient.id == mc.patient_id))
+    query = select(
+        mc.id,
+        mc.file_id,
+        mc.status,
+        mc.enp,
+        mc.vpolis,
+        mc.spolis,
+        mc.npolis,
+        mc.st_okato,
+        mc.smo,
+        mc.date_z_1,
+        mc.date_z_2,
+        Patient.snils,
+        Patient.fam,
+        Patient.im,
+        Patient.ot,
+        Patient.dr,
+    ).outerjoin(Patient, Patient.id == mc.patient_id)
     for rows in accepted_batches(file_id, BATCH, query, progress):
         queries = [_query(r) for r in rows]
         matches = adapter.identify(queries)
@@ -74,10 +113,19 @@ def identify_cases(file_id: int, progress: Optional[Callable[[float], None]] = N
             payer = fund_id if res.nonresident else smo_ids.get(smo) if smo else None
             key = res.found_by or "-"
             counts[key] = counts.get(key, 0) + 1
-            values.append({"id": row.id, "erz_person_id": res.person_id, "erz_found_by": res.found_by,
-                           "erz_smo": res.smo_code, "policy_check": res.policy_check,
-                           "erz_death_date": res.death_date, "nonresident": res.nonresident,
-                           "payer_id": payer, "person_key": res.person_key})
+            values.append(
+                {
+                    "id": row.id,
+                    "erz_person_id": res.person_id,
+                    "erz_found_by": res.found_by,
+                    "erz_smo": res.smo_code,
+                    "policy_check": res.policy_check,
+                    "erz_death_date": res.death_date,
+                    "nonresident": res.nonresident,
+                    "payer_id": payer,
+                    "person_key": res.person_key,
+                }
+            )
         update_rows(MedicalCase, values, _ERZ_COLUMNS)
         db.session.commit()
     return counts

@@ -8,6 +8,7 @@ every case of the file; an error in a person's L record rejects that person's ca
 error rejects its own case only.  A file with no case accepted ends here: «Ошибка формирования
 файла для ЕРЗ» / «Нет случаев для отправки в РС ЕРЗ», its errors kept for the protocol.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -45,10 +46,10 @@ class _FlkRun:
 
     def __init__(self, load: LoadContext) -> None:
         self.load = load
-        self.person_ids: set[str] = set()      # ID_PACs of the L file
-        self.bad_persons: set[str] = set()     # ID_PACs whose L record has an error
-        self.fatal = False                     # an error that rejects every case of the file
-        self.expected = 0                      # SD_Z: records announced by the header
+        self.person_ids: set[str] = set()  # ID_PACs of the L file
+        self.bad_persons: set[str] = set()  # ID_PACs whose L record has an error
+        self.fatal = False  # an error that rejects every case of the file
+        self.expected = 0  # SD_Z: records announced by the header
         self.seen = 0
 
     def save(self, findings: list[Finding], case_ids: Optional[list[Optional[int]]] = None) -> None:
@@ -69,9 +70,15 @@ class _FlkRun:
             self._remember_header(header)
             if header is not None:
                 load.flk = FlkContext.from_header(
-                    header, l_file.header, sender_mo=load.sender_code, nsi=current_lookup(),
-                    rules=rule_book(STAGE_FLK), today=dt.date.today(), member_name=pair.h_name,
-                    l_member_name=pair.l_name)
+                    header,
+                    l_file.header,
+                    sender_mo=load.sender_code,
+                    nsi=current_lookup(),
+                    rules=rule_book(STAGE_FLK),
+                    today=dt.date.today(),
+                    member_name=pair.h_name,
+                    l_member_name=pair.l_name,
+                )
                 header_findings = []
                 if not h_broken:
                     if h.definition:
@@ -91,7 +98,7 @@ class _FlkRun:
             totals = FileTotals(load.flk, header, person_ids=self.person_ids) if load.flk else None
             if not h.fatal and h.definition is not None:
                 self._read_cases(h, totals)
-            late = h.findings[opened_h:] + l_file.findings[opened_l:]   # reading broke off midway
+            late = h.findings[opened_h:] + l_file.findings[opened_l:]  # reading broke off midway
             self.save(late)
             if any(f.fatal for f in late):
                 self.fatal = True
@@ -103,12 +110,16 @@ class _FlkRun:
                     self.fatal = True
                     self.save(finals)
         if self.fatal:
-            db.session.execute(update(MedicalCase).where(MedicalCase.file_id == load.file_id)
-                               .values(status=CaseStatus.FLK_REJECTED))
+            db.session.execute(
+                update(MedicalCase).where(MedicalCase.file_id == load.file_id).values(status=CaseStatus.FLK_REJECTED)
+            )
             db.session.commit()
-        accepted = db.session.execute(select(func.count()).select_from(MedicalCase).where(
-            MedicalCase.file_id == load.file_id, MedicalCase.status == CaseStatus.ACCEPTED)).scalar_one()
-        if accepted == 0:          # the errors stay for the protocol; earlier versions stay as they were
+        accepted = db.session.execute(
+            select(func.count())
+            .select_from(MedicalCase)
+            .where(MedicalCase.file_id == load.file_id, MedicalCase.status == CaseStatus.ACCEPTED)
+        ).scalar_one()
+        if accepted == 0:  # the errors stay for the protocol; earlier versions stay as they were
             raise LoadFailed(FileStatus.ERR_ERZ, NOTE_NO_CASES_FOR_ERZ, cleanup=False)
 
     def _remember_header(self, header: Optional[Node]) -> None:
@@ -116,9 +127,14 @@ class _FlkRun:
             return
         zglv, schet = header.child("ZGLV"), header.child("SCHET")
         self.expected = integer(zglv, "SD_Z") or 0
-        values = dict(version=text(zglv, "VERSION", 5), year=integer(schet, "YEAR"),
-                      month=integer(schet, "MONTH"), nschet=text(schet, "NSCHET", 15),
-                      dschet=date(schet, "DSCHET"), sumv_declared=money(schet, "SUMMAV"))
+        values = dict(
+            version=text(zglv, "VERSION", 5),
+            year=integer(schet, "YEAR"),
+            month=integer(schet, "MONTH"),
+            nschet=text(schet, "NSCHET", 15),
+            dschet=date(schet, "DSCHET"),
+            sumv_declared=money(schet, "SUMMAV"),
+        )
         if values["month"] is not None and not 1 <= values["month"] <= 12:
             values["month"] = None
         self.load.year, self.load.month = values["year"], values["month"]
@@ -177,12 +193,16 @@ class _FlkRun:
         ids = {z.get("PACIENT/ID_PAC") for z in zaps} - {None}
         if not ids:
             return {}
-        rows = db.session.execute(select(Patient.id, Patient.id_pac, Patient.pers_xml).where(
-            Patient.file_id == self.load.file_id, Patient.id_pac.in_(ids)))
+        rows = db.session.execute(
+            select(Patient.id, Patient.id_pac, Patient.pers_xml).where(
+                Patient.file_id == self.load.file_id, Patient.id_pac.in_(ids)
+            )
+        )
         return {id_pac: (pid, xml) for pid, id_pac, xml in rows}
 
-    def _check_and_write(self, batch: list[tuple[Node, list[Finding]]], structure: StructureChecker,
-                         totals: Optional[FileTotals]) -> None:
+    def _check_and_write(
+        self, batch: list[tuple[Node, list[Finding]]], structure: StructureChecker, totals: Optional[FileTotals]
+    ) -> None:
         if not batch:
             return
         load, flk = self.load, self.load.flk
@@ -199,11 +219,17 @@ class _FlkRun:
                 found += totals.add(zap)
             rejected = bool(found) or self.fatal or (id_pac in self.bad_persons)
             row = case_row(zap)
-            row.update(file_id=load.file_id, organisation_id=load.organisation_id,
-                       subdivision_id=load.subdivision_id, year=load.year, month=load.month,
-                       file_type=load.file_type or None, patient_id=person[0] if person else None,
-                       status=CaseStatus.FLK_REJECTED if rejected else CaseStatus.ACCEPTED,
-                       flk_errors=len(found))
+            row.update(
+                file_id=load.file_id,
+                organisation_id=load.organisation_id,
+                subdivision_id=load.subdivision_id,
+                year=load.year,
+                month=load.month,
+                file_type=load.file_type or None,
+                patient_id=person[0] if person else None,
+                status=CaseStatus.FLK_REJECTED if rejected else CaseStatus.ACCEPTED,
+                flk_errors=len(found),
+            )
             cases.append(row)
             payloads.append(to_xml(zap))
             per_case.append(found)
@@ -218,5 +244,13 @@ class _FlkRun:
 
     def _duplicate_person(self, pers: Node, id_pac: str) -> Finding:
         message = self.load.flk.rules.message(UNIQUE_PERSON) if self.load.flk else UNIQUE_PERSON.message
-        return Finding(code=UNIQUE_PERSON.code, comment=message, element="ID_PAC", base_element="PERS",
-                       id_pac=id_pac, value=id_pac, line=pers.line, file_kind="L")
+        return Finding(
+            code=UNIQUE_PERSON.code,
+            comment=message,
+            element="ID_PAC",
+            base_element="PERS",
+            id_pac=id_pac,
+            value=id_pac,
+            line=pers.line,
+            file_kind="L",
+        )

@@ -8,6 +8,7 @@ SUMV, SUMP = 0).
 Which rules run, their reasons, shares and texts: the catalogue («Правила контроля»).  The helpers
 here (the context, the case of a row, writing the sanctions) serve «Перерасчет стоимости» too.
 """
+
 from __future__ import annotations
 
 import logging
@@ -53,37 +54,50 @@ def mek_context(load: LoadContext) -> MekContext:
     """The МЭК context of the file: its kind and period, the region, the catalogue's rule book."""
     cfg = current_app.config
     flk = load.flk
-    ctx = MekContext(file_kind=flk.file_kind if flk is not None else "H", year=load.year, month=load.month,
-                     region_okato=cfg.get("REGION_OKATO", "98"), rubrics_with_subrubrics=_subrubric_rubrics(),
-                     sum_tolerance=Decimal(str(cfg.get("MEK_SUM_TOLERANCE", "1.00"))),
-                     months_back=int(cfg.get("MEK_PERIOD_MONTHS_BACK", 3)), rules=rule_book(STAGE_MEK))
+    ctx = MekContext(
+        file_kind=flk.file_kind if flk is not None else "H",
+        year=load.year,
+        month=load.month,
+        region_okato=cfg.get("REGION_OKATO", "98"),
+        rubrics_with_subrubrics=_subrubric_rubrics(),
+        sum_tolerance=Decimal(str(cfg.get("MEK_SUM_TOLERANCE", "1.00"))),
+        months_back=int(cfg.get("MEK_PERIOD_MONTHS_BACK", 3)),
+        rules=rule_book(STAGE_MEK),
+    )
     if flk is not None:
         ctx.today = flk.today
     return ctx
 
 
-def case_batches(file_id: int, with_erz: bool,
-                 progress: Optional[Callable[[float], None]] = None) -> Iterator[list[Any]]:
+def case_batches(
+    file_id: int, with_erz: bool, progress: Optional[Callable[[float], None]] = None
+) -> Iterator[list[Any]]:
     """The file's accepted cases with their ZAP and patient (and what the ЕРЗ said), in batches."""
     mc = MedicalCase
     cols = [mc.id, mc.file_id, mc.status, mc.sumv, CasePayload.zap_xml, Patient.w, Patient.dr]
     if with_erz:
         cols += [mc.erz_found_by, mc.policy_check, mc.nonresident, mc.erz_death_date]
-    query = (select(*cols).join(CasePayload, CasePayload.case_id == mc.id)
-             .outerjoin(Patient, Patient.id == mc.patient_id))
+    query = (
+        select(*cols).join(CasePayload, CasePayload.case_id == mc.id).outerjoin(Patient, Patient.id == mc.patient_id)
+    )
     return accepted_batches(file_id, BATCH, query, progress)
 
 
 def mek_case(row: Any, with_erz: bool) -> MekCase:
     kw = {}
     if with_erz:
-        kw = dict(erz_found_by=row.erz_found_by, policy_check=row.policy_check,
-                  nonresident=row.nonresident, death_date=row.erz_death_date)
+        kw = dict(
+            erz_found_by=row.erz_found_by,
+            policy_check=row.policy_check,
+            nonresident=row.nonresident,
+            death_date=row.erz_death_date,
+        )
     return MekCase(parse_fragment(row.zap_xml), case_id=row.id, sumv=row.sumv, w=row.w, dr=row.dr, **kw)
 
 
-def write_sanctions(load: LoadContext, found: list[tuple[int, Sanction]],
-                    refused: dict[int, Optional[Decimal]]) -> None:
+def write_sanctions(
+    load: LoadContext, found: list[tuple[int, Sanction]], refused: dict[int, Optional[Decimal]]
+) -> None:
     """The findings as errors with their sanctions, and the refused cases «Отклонен МЭК» (the
     caller commits)."""
     if found:
@@ -92,15 +106,22 @@ def write_sanctions(load: LoadContext, found: list[tuple[int, Sanction]],
             row = error_row(s.finding, load.file_id, load.organisation_id, load.subdivision_id, case_id)
             row.update(refusal_code=s.refusal[:10], sanction_sum=s.amount)
             rows.append(row)
-        insert_rows(ControlError.__table__, rows)       # PostgreSQL: COPY
+        insert_rows(ControlError.__table__, rows)  # PostgreSQL: COPY
     if refused:
-        update_rows(MedicalCase, [{"id": i, "status": CaseStatus.MEK_REJECTED, "mek_withheld": sumv, "sump": ZERO}
-                                  for i, sumv in refused.items()], ("status", "mek_withheld", "sump"))
+        update_rows(
+            MedicalCase,
+            [
+                {"id": i, "status": CaseStatus.MEK_REJECTED, "mek_withheld": sumv, "sump": ZERO}
+                for i, sumv in refused.items()
+            ],
+            ("status", "mek_withheld", "sump"),
+        )
 
 
 # -- the stage ---------------------------------------------------------------------------------------------
-def check_file(load: LoadContext, ctx: Optional[MekContext] = None,
-               progress: Optional[Callable[[float], None]] = None) -> dict[str, int]:
+def check_file(
+    load: LoadContext, ctx: Optional[MekContext] = None, progress: Optional[Callable[[float], None]] = None
+) -> dict[str, int]:
     ctx = ctx or mek_context(load)
     counts = {"checked": 0, "findings": 0, "refused": 0}
     if ctx.active("case"):
@@ -118,8 +139,11 @@ def check_file(load: LoadContext, ctx: Optional[MekContext] = None,
             counts["refused"] += len(refused)
     found = run_set_rules(ctx, load.file_id)
     if found:
-        sums = dict(db.session.execute(select(MedicalCase.id, MedicalCase.sumv).where(
-            in_values(MedicalCase.id, {i for i, _ in found}))).all())
+        sums = dict(
+            db.session.execute(
+                select(MedicalCase.id, MedicalCase.sumv).where(in_values(MedicalCase.id, {i for i, _ in found}))
+            ).all()
+        )
         refused = {i: sums.get(i) for i, s in found if s.full}
         write_sanctions(load, found, refused)
         db.session.commit()

@@ -4,6 +4,7 @@ stored; the ``tariff`` rules of the МЭК (no tariff, declared sum above the ta
 SANK_IT (``mek_withheld`` = the largest МЭК sanction of the case) and SUMP = SUMV − SANK_IT are
 fixed.  A partial sanction keeps the case «Принят» with the withheld sum recorded.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,17 +32,24 @@ def run(load: LoadContext) -> None:
     log.info("file %s recalculated: %s", load.file_id, counts)
 
 
-def recalculate_file(load: LoadContext, ctx: Optional[MekContext] = None, book: Optional[TariffBook] = None,
-                     progress: Optional[Callable[[float], None]] = None) -> dict[str, int]:
+def recalculate_file(
+    load: LoadContext,
+    ctx: Optional[MekContext] = None,
+    book: Optional[TariffBook] = None,
+    progress: Optional[Callable[[float], None]] = None,
+) -> dict[str, int]:
     ctx = ctx or mek_context(load)
     book = book if book is not None else load_book()
     counts = {"priced": 0, "no_tariff": 0, "findings": 0}
     for rows in case_batches(load.file_id, with_erz=False, progress=progress):
         ids = [r.id for r in rows]
-        earlier = dict(db.session.execute(
-            select(ControlError.case_id, func.max(ControlError.sanction_sum))
-            .where(in_values(ControlError.case_id, ids), ControlError.stage == STAGE_MEK)
-            .group_by(ControlError.case_id)).all())
+        earlier = dict(
+            db.session.execute(
+                select(ControlError.case_id, func.max(ControlError.sanction_sum))
+                .where(in_values(ControlError.case_id, ids), ControlError.stage == STAGE_MEK)
+                .group_by(ControlError.case_id)
+            ).all()
+        )
         found, values = [], []
         for row in rows:
             case = mek_case(row, False)
@@ -49,8 +57,12 @@ def recalculate_file(load: LoadContext, ctx: Optional[MekContext] = None, book: 
             case.calc = calc
             sanctions = check_case(case, ctx, scope="tariff")
             found += [(row.id, s) for s in sanctions]
-            value = {"id": row.id, "status": CaseStatus.ACCEPTED, "sum_calc": calc.total,
-                     "calc_detail": json.dumps(calc.detail(), ensure_ascii=False, separators=(",", ":"))}
+            value = {
+                "id": row.id,
+                "status": CaseStatus.ACCEPTED,
+                "sum_calc": calc.total,
+                "calc_detail": json.dumps(calc.detail(), ensure_ascii=False, separators=(",", ":")),
+            }
             if any(s.full for s in sanctions):
                 value.update(status=CaseStatus.MEK_REJECTED, mek_withheld=row.sumv, sump=ZERO)
             else:

@@ -9,6 +9,7 @@ When a loaded file brings a case whose identity is known from an earlier file of
 - a new identity is «новый».
 Excluded cases («Исключен») are final and never replaced.  All set-based.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,9 +43,16 @@ def run(load: LoadContext) -> None:
     the transaction that the pipeline commits with «Процесс загрузки завершен» — a load that dies
     before leaves the earlier versions as they were, and one that dies here leaves nothing half done."""
     counts = resolve_versions(load.file_id, load.organisation_id, load.subdivision_id)
-    db.session.execute(update(UploadedFile).where(UploadedFile.id == load.file_id).values(
-        new_count=counts[NEW], updated_count=counts[UPDATED], unchanged_count=counts[UNCHANGED],
-        skipped_count=counts["skipped"]))
+    db.session.execute(
+        update(UploadedFile)
+        .where(UploadedFile.id == load.file_id)
+        .values(
+            new_count=counts[NEW],
+            updated_count=counts[UPDATED],
+            unchanged_count=counts[UNCHANGED],
+            skipped_count=counts["skipped"],
+        )
+    )
 
 
 def resolve_versions(file_id: int, organisation_id: int, subdivision_id: Optional[int]) -> dict[str, int]:
@@ -52,16 +60,22 @@ def resolve_versions(file_id: int, organisation_id: int, subdivision_id: Optiona
     versions are the cases of the МО's other files that ended «Процесс загрузки завершен».  Set-based
     (joins and temporary id sets; no query binds a list that grows with the file); the caller commits."""
     new, old = aliased(MedicalCase), aliased(MedicalCase)
-    earlier = and_(old.organisation_id == new.organisation_id, old.identity_key == new.identity_key,
-                   old.file_id != new.file_id, old.status != CaseStatus.EXCLUDED)
+    earlier = and_(
+        old.organisation_id == new.organisation_id,
+        old.identity_key == new.identity_key,
+        old.file_id != new.file_id,
+        old.status != CaseStatus.EXCLUDED,
+    )
     loaded = and_(UploadedFile.id == old.file_id, UploadedFile.status == FileStatus.DONE)
     pairs = db.session.execute(
         select(new.id, old.id, old.registry_id, Registry.number)
-        .join(old, earlier).join(UploadedFile, loaded)
+        .join(old, earlier)
+        .join(UploadedFile, loaded)
         .outerjoin(Registry, Registry.id == old.registry_id)
-        .where(new.file_id == file_id, new.identity_key.is_not(None))).all()
-    blocked: dict[int, tuple[int, str]] = {}   # new case -> (earlier case in a registry, its number)
-    replaced: dict[int, list[int]] = {}        # new case -> earlier versions it replaces
+        .where(new.file_id == file_id, new.identity_key.is_not(None))
+    ).all()
+    blocked: dict[int, tuple[int, str]] = {}  # new case -> (earlier case in a registry, its number)
+    replaced: dict[int, list[int]] = {}  # new case -> earlier versions it replaces
     for new_id, old_id, registry_id, number in pairs:
         if registry_id is not None:
             blocked[new_id] = (old_id, number or "")
@@ -76,40 +90,64 @@ def resolve_versions(file_id: int, organisation_id: int, subdivision_id: Optiona
         new_payload, old_payload = aliased(CasePayload), aliased(CasePayload)
         rows = db.session.execute(
             select(new.id, new_payload.zap_xml, old_payload.zap_xml)
-            .join(old, earlier).join(UploadedFile, loaded)
-            .join(new_payload, new_payload.case_id == new.id).join(old_payload, old_payload.case_id == old.id)
+            .join(old, earlier)
+            .join(UploadedFile, loaded)
+            .join(new_payload, new_payload.case_id == new.id)
+            .join(old_payload, old_payload.case_id == old.id)
             .where(new.file_id == file_id, new.identity_key.is_not(None), old.registry_id.is_(None))
-            .execution_options(yield_per=2000))
+            .execution_options(yield_per=2000)
+        )
         for new_id, mine, theirs in rows:
             if new_id in replaced and new_id not in unchanged and _normalised(mine) == _normalised(theirs):
                 unchanged.add(new_id)
 
     # what each case of the file became
     versions = []
-    for case_id, n_zap, idcase in db.session.execute(select(MedicalCase.id, MedicalCase.n_zap, MedicalCase.idcase)
-                                                     .where(MedicalCase.file_id == file_id)):
+    for case_id, n_zap, idcase in db.session.execute(
+        select(MedicalCase.id, MedicalCase.n_zap, MedicalCase.idcase).where(MedicalCase.file_id == file_id)
+    ):
         if case_id in blocked:
             earlier_id, number = blocked[case_id]
-            versions.append(dict(case_id=None, earlier_case_id=earlier_id,
-                                 outcome=f"{SKIPPED_PREFIX} {number}".strip(), registry_number=number,
-                                 n_zap=n_zap, idcase=idcase))
+            versions.append(
+                dict(
+                    case_id=None,
+                    earlier_case_id=earlier_id,
+                    outcome=f"{SKIPPED_PREFIX} {number}".strip(),
+                    registry_number=number,
+                    n_zap=n_zap,
+                    idcase=idcase,
+                )
+            )
         elif case_id in replaced:
-            versions.append(dict(case_id=case_id, earlier_case_id=replaced[case_id][0],
-                                 outcome=UNCHANGED if case_id in unchanged else UPDATED,
-                                 registry_number=None, n_zap=n_zap, idcase=idcase))
+            versions.append(
+                dict(
+                    case_id=case_id,
+                    earlier_case_id=replaced[case_id][0],
+                    outcome=UNCHANGED if case_id in unchanged else UPDATED,
+                    registry_number=None,
+                    n_zap=n_zap,
+                    idcase=idcase,
+                )
+            )
         else:
-            versions.append(dict(case_id=case_id, earlier_case_id=None, outcome=NEW,
-                                 registry_number=None, n_zap=n_zap, idcase=idcase))
+            versions.append(
+                dict(
+                    case_id=case_id, earlier_case_id=None, outcome=NEW, registry_number=None, n_zap=n_zap, idcase=idcase
+                )
+            )
     for v in versions:
         v.update(file_id=file_id, organisation_id=organisation_id, subdivision_id=subdivision_id)
     db.session.execute(delete(CaseVersion).where(CaseVersion.file_id == file_id))
-    insert_rows(CaseVersion.__table__, versions)          # COPY on PostgreSQL: one row per case
+    insert_rows(CaseVersion.__table__, versions)  # COPY on PostgreSQL: one row per case
 
     # the skipped new versions are not stored; the replaced earlier versions go
     _delete_cases(id_set("skipped", blocked))
     gone = id_set("replaced", (o for olds in replaced.values() for o in olds))
-    touched = db.session.execute(select(MedicalCase.file_id).where(MedicalCase.id.in_(select(gone.c.id)))
-                                 .distinct()).scalars().all()
+    touched = (
+        db.session.execute(select(MedicalCase.file_id).where(MedicalCase.id.in_(select(gone.c.id))).distinct())
+        .scalars()
+        .all()
+    )
     _delete_cases(gone)
     for other in touched:
         recount(other)
