@@ -68,6 +68,7 @@ class Config:
     SIGNING_PROVIDER = os.environ.get("SIGNING_PROVIDER", "pyhanko")  # pyhanko | command
     SIGNING_SIGN_COMMAND = os.environ.get("SIGNING_SIGN_COMMAND", "")
     SIGNING_VERIFY_COMMAND = os.environ.get("SIGNING_VERIFY_COMMAND", "")
+    SIGNING_INTACT_COMMAND = os.environ.get("SIGNING_INTACT_COMMAND", "")  # integrity only, chain aside
     SIGNING_COMMAND_TIMEOUT = int(os.environ.get("SIGNING_COMMAND_TIMEOUT", "120"))
     SIGNING_PAPER_ALLOWED = _bool("SIGNING_PAPER_ALLOWED", not PRODUCTION)  # off unless the region allows it
     SIGNING_SAME_PERSON_ROLES = _bool("SIGNING_SAME_PERSON_ROLES", False)

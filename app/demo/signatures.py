@@ -59,6 +59,7 @@ keys/<отпечаток>.key   — те же ключи без пароля: х
 SIGNING_PROVIDER=command
 SIGNING_SIGN_COMMAND='{sign}'
 SIGNING_VERIFY_COMMAND='{verify}'
+SIGNING_INTACT_COMMAND='{intact}'
 
 Подписать реестр в статусе «На подпись МО»: войти как mo1_executor, затем mo1_accountant, затем
 mo1_head; в «На подпись СМО» — smo1_signer; на странице подписи — «Подписать средством электронной
@@ -75,6 +76,10 @@ GOST_SIGN_COMMAND = (
 GOST_VERIFY_COMMAND = (
     "openssl cms -verify -engine gost -binary -inform DER -in {signature} -content {data} "
     "-CAfile {roots} -purpose any -attime {attime} -out /dev/null"
+)
+# the signature against the document only (-noverify: the signer's chain is not checked)
+GOST_INTACT_COMMAND = (
+    "openssl cms -verify -engine gost -binary -inform DER -in {signature} -content {data} -noverify -out /dev/null"
 )
 _KEY_RIGHTS = {r.value for r in SigningRight} - {SigningRight.PAPER.value}  # the paper mark needs no key
 
@@ -182,7 +187,9 @@ def _generate_gost(folder: Path, names: list[str], password: str) -> None:
         _private(folder / f"{name}.key", issued.encrypted_key_pem(password))
         _private(keys / f"{thumbprint_of(issued.der)}.key", issued.key_pem())
         (folder / f"{name}.p12").unlink(missing_ok=True)  # left by an RSA demo PKI
-    readme = GOST_README.format(sign=GOST_SIGN_COMMAND % keys.resolve(), verify=GOST_VERIFY_COMMAND)
+    readme = GOST_README.format(
+        sign=GOST_SIGN_COMMAND % keys.resolve(), verify=GOST_VERIFY_COMMAND, intact=GOST_INTACT_COMMAND
+    )
     (folder / "README.txt").write_text(readme, encoding="utf-8")
 
 

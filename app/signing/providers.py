@@ -126,10 +126,14 @@ class CommandProvider:
       that find keys by it);
     - verify: ``{data}``, ``{signature}``, ``{roots}`` (the trust roots, PEM), ``{attime}`` (the
       signing time, seconds since the epoch).  Exit code 0 means intact and trusted.
+    - intact (optional): the same placeholders; exit code 0 means the signature matches the
+      document, whatever its chain.  Run only when the verify command refused, it tells a signer
+      outside the trust roots from a changed document; without it both read as a changed document.
     """
 
     sign_command: str = ""
     verify_command: str = ""
+    intact_command: str = ""
     timeout: int = 120
     name: str = "command"
 
@@ -157,19 +161,19 @@ class CommandProvider:
             (folder / "data.sig").write_bytes(normalise(signature))
             (folder / "roots.pem").write_bytes(b"".join(_pem(der) for der in trust_roots))
             moment = facts.signing_time or utcnow()
-            done = self._run(
-                self.verify_command,
-                {
-                    "data": str(folder / "data"),
-                    "signature": str(folder / "data.sig"),
-                    "roots": str(folder / "roots.pem"),
-                    "attime": str(int(moment.replace(tzinfo=dt.timezone.utc).timestamp())),
-                },
-            )
-        ok = done.returncode == 0
+            values = {
+                "data": str(folder / "data"),
+                "signature": str(folder / "data.sig"),
+                "roots": str(folder / "roots.pem"),
+                "attime": str(int(moment.replace(tzinfo=dt.timezone.utc).timestamp())),
+            }
+            done = self._run(self.verify_command, values)
+            ok = done.returncode == 0
+            # refused: for the document, or only for the chain (when the region gave the command that tells)
+            intact = ok or (bool(self.intact_command) and self._run(self.intact_command, values).returncode == 0)
         problem = None if ok else (done.stderr or done.stdout).decode("utf-8", "replace").strip()[:500]
         return Verification(
-            intact=ok, trusted=ok, signer_der=facts.signer_der, signing_time=facts.signing_time, problem=problem
+            intact=intact, trusted=ok, signer_der=facts.signer_der, signing_time=facts.signing_time, problem=problem
         )
 
 
@@ -222,5 +226,6 @@ def configured_command_provider(config) -> CommandProvider:
     return CommandProvider(
         sign_command=config.get("SIGNING_SIGN_COMMAND", ""),
         verify_command=config.get("SIGNING_VERIFY_COMMAND", ""),
+        intact_command=config.get("SIGNING_INTACT_COMMAND", ""),
         timeout=int(config.get("SIGNING_COMMAND_TIMEOUT", 120)),
     )

@@ -14,7 +14,7 @@ from typing import Iterator, Optional
 
 import pytest
 
-from app.demo.signatures import GOST_SIGN_COMMAND, GOST_VERIFY_COMMAND
+from app.demo.signatures import GOST_INTACT_COMMAND, GOST_SIGN_COMMAND, GOST_VERIFY_COMMAND
 from app.extensions import db
 from app.models.signing import Certificate, TrustRoot
 from app.services.registries import workflow as wf
@@ -104,12 +104,17 @@ def switch_off(thumbprints: list[str], roots: list[bytes]) -> None:
 
 
 @contextmanager
-def command_provider(app, sign_command: str, verify_command: str = GOST_VERIFY_COMMAND) -> Iterator[None]:
+def command_provider(
+    app, sign_command: str, verify_command: str = GOST_VERIFY_COMMAND, intact_command: str = GOST_INTACT_COMMAND
+) -> Iterator[None]:
     """``SIGNING_PROVIDER=command`` with these command lines for the duration of the block."""
-    names = ("SIGNING_PROVIDER", "SIGNING_SIGN_COMMAND", "SIGNING_VERIFY_COMMAND")
+    names = ("SIGNING_PROVIDER", "SIGNING_SIGN_COMMAND", "SIGNING_VERIFY_COMMAND", "SIGNING_INTACT_COMMAND")
     before = {name: app.config.get(name) for name in names}
     app.config.update(
-        SIGNING_PROVIDER="command", SIGNING_SIGN_COMMAND=sign_command, SIGNING_VERIFY_COMMAND=verify_command
+        SIGNING_PROVIDER="command",
+        SIGNING_SIGN_COMMAND=sign_command,
+        SIGNING_VERIFY_COMMAND=verify_command,
+        SIGNING_INTACT_COMMAND=intact_command,
     )
     try:
         yield

@@ -27,6 +27,7 @@ from app.signing.providers import CommandProvider, PyhankoProvider
 from tests.factories import make_user, org_by_code
 from tests.registries.helpers import user
 from tests.signing.gost_helpers import (
+    GOST_INTACT_COMMAND,
     GOST_SIGN_COMMAND,
     GOST_VERIFY_COMMAND,
     command_provider,
@@ -40,6 +41,8 @@ from tests.signing.helpers import status
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 UNTRUSTED = "certificate verify error"  # openssl cms -verify: the signer does not chain to -CAfile
+NOT_TRUSTED = "сертификат не связан с доверенным корневым сертификатом региона"
+CHANGED = "подпись не соответствует документу"
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +73,7 @@ def test_the_readme_gives_the_tested_gost_command_lines():
     section = section[: section.index("\n## ", 1)]
     assert f"SIGNING_SIGN_COMMAND='{GOST_SIGN_COMMAND % '/keys'}'" in section
     assert f"SIGNING_VERIFY_COMMAND='{GOST_VERIFY_COMMAND}'" in section
+    assert f"SIGNING_INTACT_COMMAND='{GOST_INTACT_COMMAND}'" in section
     assert "DEMO_PKI_ALGORITHM=gost2012_256" in section and "cryptcp" in section
 
 
@@ -96,6 +100,14 @@ def test_the_gost_provider_verdicts(gost):
     assert not tampered.intact and not tampered.trusted and "verification failure" in tampered.problem
     foreign = provider.verify(b"registry bytes", signature, [gost.foreign_root.der])
     assert not foreign.trusted and UNTRUSTED in foreign.problem and "unable to get local issuer" in foreign.problem
+    assert not foreign.intact  # one command, one verdict: the chain and the document cannot be told apart
+    # with the integrity-only command the two refusals differ
+    telling = CommandProvider(verify_command=GOST_VERIFY_COMMAND, intact_command=GOST_INTACT_COMMAND)
+    assert telling.verify(b"registry bytes", signature, [gost.root.der]).trusted
+    foreign = telling.verify(b"registry bytes", signature, [gost.foreign_root.der])
+    assert foreign.intact and not foreign.trusted and UNTRUSTED in foreign.problem
+    tampered = telling.verify(b"registry bytez", signature, [gost.foreign_root.der])
+    assert not tampered.intact and not tampered.trusted
     # pyhanko has no GOST: the default provider cannot verify these signatures
     assert not PyhankoProvider().verify(b"registry bytes", signature, [gost.root.der]).intact
 
@@ -165,15 +177,19 @@ def test_a_gost_signer_of_a_foreign_ca_is_refused(app_ctx, refused_reg, gost):
         # .sig files of mo1_executor's registered certificate from the foreign CA
         files = sig_files(reg_id, foreign.pem, foreign.key_pem())
         result = signing.sign_with_files(user("mo1_executor"), reg_id, files)
-        # refused for the chain, in openssl's words (a command provider has one verdict, exit code 0
-        # or not: the service cannot tell an untrusted signer from a changed document)
-        assert not result.ok and UNTRUSTED in result.message, result.message
+        # refused for the chain (SIGNING_INTACT_COMMAND tells it from a changed document), in openssl's words
+        assert not result.ok and NOT_TRUSTED in result.message and UNTRUSTED in result.message, result.message
+        assert CHANGED not in result.message
         # the provider signs for an executor whose only certificate is of the foreign CA
         stranger = make_user(org_by_code("140001"), ROLE_MO, rights=("executor",))
         certificates.register_certificate(stranger, foreign.der)
         db.session.commit()
         result = signing.sign_with_provider(stranger, reg_id)
-        assert not result.ok and UNTRUSTED in result.message, result.message
+        assert not result.ok and NOT_TRUSTED in result.message and UNTRUSTED in result.message, result.message
+    with command_provider(app_ctx, gost.sign_command, intact_command=""):
+        # without it the refusal reads as a changed document, openssl's words naming the chain
+        result = signing.sign_with_files(user("mo1_executor"), reg_id, files)
+        assert not result.ok and CHANGED in result.message and UNTRUSTED in result.message, result.message
         certificates.active_certificates(stranger)[0].active = False
         db.session.commit()
     assert _steps(reg_id) == [] and status(reg_id) == "На подпись МО"

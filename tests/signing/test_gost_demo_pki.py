@@ -103,6 +103,7 @@ def test_the_gost_demo_pki_is_made_registered_and_signs(app_ctx, demo_config, tm
     sign_command = _readme_setting(folder, "SIGNING_SIGN_COMMAND")
     assert sign_command == demo_pki.GOST_SIGN_COMMAND % (folder / "keys").resolve()
     assert _readme_setting(folder, "SIGNING_VERIFY_COMMAND") == demo_pki.GOST_VERIFY_COMMAND
+    assert _readme_setting(folder, "SIGNING_INTACT_COMMAND") == demo_pki.GOST_INTACT_COMMAND
     # a second run keeps the keys
     demo_pki.ensure_demo_signatures(folder)
     assert _thumbprints(folder) == prints
