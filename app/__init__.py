@@ -22,6 +22,9 @@ def create_app(config_object: str = "config.Config", overrides: Optional[dict[st
     from app.security.secret_key import configure_secret_key
 
     configure_secret_key(app)
+    from app.formats.definitions import check_regional_elements
+
+    check_regional_elements(app.config)  # a bad FORMAT_REGIONAL_ELEMENTS file stops the start, naming the entry
     app.config["DATA_DIR"].mkdir(parents=True, exist_ok=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         from pathlib import Path

@@ -4,9 +4,15 @@
     ├─ FNAME    имя файла протокола ("V" + имя проверенного файла)
     ├─ FNAME_I  имя проверенного файла
     └─ PR [0..n]  OSHIB, IM_POL, BAS_EL, N_ZAP, IDCASE, SL_ID, IDSERV, COMMENT
+                  (protocol of a 5.x or later file: OSHIB, IM_POL, ZN_POL, BAS_EL, N_ZAP,
+                   ID_PAC, IDCASE, SL_ID, IDSERV, COMMENT)
 
 Written streaming in windows-1251 (characters outside it become character references),
-one ``PR`` per finding; empty fields are omitted, ``COMMENT`` is cut to 250 characters.
+one ``PR`` per finding; empty fields are omitted, ``COMMENT`` and ``ZN_POL`` are cut to 250
+characters. ``ZN_POL`` is the value of the element in error (``IM_POL``), ``ID_PAC`` the
+patient's code; both are optional and left out when the finding does not know them. Their
+order in ``PR`` follows the element model of a public ФЛК checker of 5.x files (the only
+evidence; unsure).
 """
 
 from __future__ import annotations
@@ -29,6 +35,20 @@ PR_FIELDS = (
     ("IM_POL", "element"),
     ("BAS_EL", "base_element"),
     ("N_ZAP", "n_zap"),
+    ("IDCASE", "idcase"),
+    ("SL_ID", "sl_id"),
+    ("IDSERV", "idserv"),
+    ("COMMENT", "comment"),
+)
+
+#: PR fields of the protocol of a file of version 5.0 or later
+PR_FIELDS_5 = (
+    ("OSHIB", "code"),
+    ("IM_POL", "element"),
+    ("ZN_POL", "value"),
+    ("BAS_EL", "base_element"),
+    ("N_ZAP", "n_zap"),
+    ("ID_PAC", "id_pac"),
     ("IDCASE", "idcase"),
     ("SL_ID", "sl_id"),
     ("IDSERV", "idserv"),
@@ -58,6 +78,12 @@ def protocol_name(checked_name: str) -> str:
     return "V" + strip_extension(os.path.basename(str(checked_name)))
 
 
+def pr_fields(version: Optional[str]) -> tuple[tuple[str, str], ...]:
+    """The ``PR`` fields of the protocol of a file of ``version`` (None: the classic set)."""
+    major = (version or "").strip().split(".")[0]
+    return PR_FIELDS_5 if major.isdigit() and int(major) >= 5 else PR_FIELDS
+
+
 def _field(finding: Finding, attr: str) -> Optional[str]:
     value = getattr(finding, attr)
     if value is None:
@@ -65,7 +91,7 @@ def _field(finding: Finding, attr: str) -> Optional[str]:
     value = str(value).strip()
     if not value:
         return None
-    if attr == "comment" and len(value) > COMMENT_LIMIT:
+    if attr in ("comment", "value") and len(value) > COMMENT_LIMIT:
         value = value[: COMMENT_LIMIT - 1] + "…"
     elif attr in ("element", "base_element") and len(value) > NAME_LIMIT:
         value = value[:NAME_LIMIT]
@@ -84,9 +110,16 @@ def _xml_safe(value: str) -> str:
 
 
 def write_flk_p(
-    path_or_file: PathOrFile, fname: str, fname_i: str, findings: Iterable[Finding], encoding: str = "windows-1251"
+    path_or_file: PathOrFile,
+    fname: str,
+    fname_i: str,
+    findings: Iterable[Finding],
+    encoding: str = "windows-1251",
+    version: Optional[str] = None,
 ) -> int:
-    """Write the protocol; returns the number of ``PR`` elements."""
+    """Write the protocol; returns the number of ``PR`` elements. ``version`` — ZGLV/VERSION of
+    the checked file: 5.0 and later add ``ZN_POL`` and ``ID_PAC`` to ``PR``."""
+    fields = pr_fields(version)
     own = not hasattr(path_or_file, "write")
     fh = open(path_or_file, "wb") if own else path_or_file
     count = 0
@@ -101,7 +134,7 @@ def write_flk_p(
                     xf.write(el, pretty_print=True)
                 for f in findings:
                     pr = etree.Element("PR")
-                    for tag, attr in PR_FIELDS:
+                    for tag, attr in fields:
                         value = _field(f, attr)
                         if value is not None:
                             etree.SubElement(pr, tag).text = value

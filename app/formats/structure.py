@@ -9,7 +9,8 @@ is a :class:`~app.controls.finding.Finding` pointing to its place: ``element`` (
 Rules of the check (as an XSD validator would do them, with one finding per problem):
 
 * an element not defined under its parent → 905 (its content is not checked further);
-* an element that comes after an element that must follow it → 901;
+* an element that comes after an element that must follow it → 901 (an element defined with
+  ``also_after`` may stand in any of its places);
 * an element occurring more often than allowed → 905 (once, at the first extra one);
 * a required element absent → 902; a required leaf present but empty → 902;
 * an empty optional leaf: allowed for strings, 903 for numbers and dates;
@@ -124,7 +125,7 @@ class _Leaf:
 
 
 class _Block:
-    __slots__ = ("name", "index", "required", "maxes", "names")
+    __slots__ = ("name", "index", "required", "maxes", "names", "alts")
 
     def __init__(self, el: Element, skip: Optional[str] = None):
         self.name = el.name
@@ -139,6 +140,14 @@ class _Block:
         self.maxes = tuple(maxes)
         self.required = tuple(required)
         self.names = tuple(names)
+        # order ranks: a child at position p has rank 2p; one also accepted right after the
+        # sibling at position q has the extra rank 2q + 1 (None: no child has another place)
+        alts = {}
+        for pos, c in enumerate(el.children):
+            if c.also_after:
+                ranks = {2 * pos} | {2 * self.index[s][0] + 1 for s in c.also_after}
+                alts[c.name] = tuple(sorted(ranks))
+        self.alts = alts or None
 
 
 def _compile(el: Element):
@@ -225,6 +234,7 @@ class _Sink:
 def _check_block(block: _Block, node: Node, chain: list, sink: _Sink) -> None:
     index = block.index
     maxes = block.maxes
+    alts = block.alts
     counts = [0] * len(maxes)
     last = -1
     last_tag = None
@@ -236,10 +246,13 @@ def _check_block(block: _Block, node: Node, chain: list, sink: _Sink) -> None:
             sink.add(codes.EXTRA, "unknown", chain, tag, child.line)
             continue
         pos, sub = entry
-        if pos < last:
+        rank = pos + pos
+        if alts is not None and tag in alts:  # the earliest of its places not before the last one
+            rank = next((r for r in alts[tag] if r >= last), -2)
+        if rank < last:
             sink.add(codes.ORDER, "order", chain, tag, child.line, previous=last_tag)
         else:
-            last = pos
+            last = rank
             last_tag = tag
         n = counts[pos] + 1
         counts[pos] = n

@@ -62,7 +62,10 @@ def usl(idserv, version="3.1", kind="H"):
 def zap(n=1, version="3.1", kind="H", n_usl=2):
     """A typical record: one Z_SL, one SL, ``n_usl`` services."""
     polis = [el("NPOLIS", f"75{n:014d}")] if version == "3.1" else [el("ENP", f"75{n:014d}")]
-    pacient = el("PACIENT", el("ID_PAC", f"PAC-{n}"), el("VPOLIS", "3"), *polis, el("SMO", "75001"), el("NOVOR", "0"))
+    soc = [el("SOC", "000")] if version not in ("3.1", "3.2") else []  # required from 4.0
+    pacient = el(
+        "PACIENT", el("ID_PAC", f"PAC-{n}"), el("VPOLIS", "3"), *polis, el("SMO", "75001"), el("NOVOR", "0"), *soc
+    )
     sl_id = f"00000000-0000-0000-0000-{n:012d}"
     services = [usl(f"{n}-{i}", version, kind) for i in range(1, n_usl + 1)]
     if kind == "X":

@@ -6,14 +6,22 @@ from app.formats.definitions.dsl import D, E, N, T, insert_after, remove, replac
 from app.formats.reader import read_file
 from app.formats.structure import check_record
 
+SUPPORTED = {
+    "H": ["3.1", "3.2", "4.0", "5.0", "5.1"],
+    "C": ["3.1", "3.2", "4.0", "5.0", "5.1"],
+    "T": ["3.1", "3.2", "5.0", "5.1"],
+    "X": ["3.1", "3.2", "5.0", "5.1"],
+    "L": ["3.1", "3.2"],
+}
 
-def test_registry_has_every_kind_in_31_and_32():
+
+def test_registry_has_every_kind_and_version():
     for kind in ("H", "C", "T", "X", "L"):
-        assert supported_versions(kind) == ["3.1", "3.2"]
-        for v in ("3.1", "3.2"):
+        assert supported_versions(kind) == SUPPORTED[kind]
+        for v in SUPPORTED[kind]:
             d = get_definition(kind, v)
             assert (d.kind, d.version) == (kind, v)
-    assert supported_versions("DP") == ["3.1", "3.2"]
+    assert supported_versions("DP") == SUPPORTED["X"]
     assert get_definition("DV", "3.1").kind == "X"
     assert get_definition("H", "2.1") is None
     assert get_definition("Q", "3.1") is None
@@ -111,9 +119,9 @@ def test_dsl_edits_and_errors():
 def test_new_version_is_one_registration(tmp_path, monkeypatch, s):
     """A new version needs only a registered definition: the reader picks it up."""
     h32 = get_definition("H", "3.2")
-    v60 = h32.derive(insert_after("ZAP/PACIENT/NOVOR", E("SOC", "0..1", T(3))), version="6.0")
+    v60 = h32.derive(insert_after("ZAP/PACIENT/NOVOR", E("SOC", "0..1", T(3))), version="6.0", enabled_by=None)
     monkeypatch.setitem(definitions._REGISTRY, ("H", "6.0"), v60)
-    assert supported_versions("H") == ["3.1", "3.2", "6.0"]
+    assert supported_versions("H") == SUPPORTED["H"] + ["6.0"]
     p = s.write_h(tmp_path / "HM750001S75001_24011.xml", "3.2", 2)
     p.write_bytes(
         p.read_bytes()

@@ -427,12 +427,12 @@ def test_too_big_record_in_bytes(tmp_path):
 
 
 # -- header, version, root ----------------------------------------------------------------
-@pytest.mark.parametrize("version", ["3.0", "5.1", "abc"])
+@pytest.mark.parametrize("version", ["3.0", "6.0", "abc"])  # 6.0: registered but switched off
 def test_unsupported_version(tmp_path, version):
     f, items = read_all(put(tmp_path, h31().replace("<VERSION>3.1<", f"<VERSION>{version}<")))
     assert fatal_codes(f) == [codes.VERSION]
     assert f.findings[0].comment == (
-        f"Версия формата «{version}» не поддерживается для файлов типа H (поддерживаются: 3.1, 3.2)"
+        f"Версия формата «{version}» не поддерживается для файлов типа H (поддерживаются: 3.1, 3.2, 4.0, 5.0, 5.1)"
     )
     assert (f.findings[0].element, f.findings[0].base_element, f.findings[0].line) == ("VERSION", "ZGLV", 4)
     assert items == []

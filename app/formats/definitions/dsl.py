@@ -14,11 +14,15 @@
 * ``values`` — allowed values (a space-separated string or an iterable), compared as
   numbers for numeric types (``"01"`` equals ``"1"``);
 * ``pattern`` — a regular expression the whole value must match;
-* ``variant(element, "0..1")`` — the same element with another cardinality (or fields).
+* ``variant(element, "0..1")`` — the same element with another cardinality (or fields);
+* ``also_after=("SIB",)`` — the element is accepted in its own place *or* right after the
+  sibling ``SIB`` (for elements whose position the sources disagree on); the writer uses
+  its own place.
 
 Definitions are immutable; variants are made by *edits* applied to a copy:
 ``remove(path)``, ``insert_before(path, *els)``, ``insert_after(path, *els)``,
-``replace(path, *els)``, ``append(path, *els)``, ``change(path, **fields)``, where
+``replace(path, *els)``, ``append(path, *els)``, ``change(path, **fields)``,
+``also_after(path, *siblings)``, where
 ``path`` is ``/``-separated from the root's children (``"ZAP/Z_SL/SL/KD"``).
 :meth:`FormatDefinition.derive` applies a list of edits and gives a new definition.
 """
@@ -27,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from dataclasses import replace as _dc_replace
-from typing import Callable, Iterable, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
 
 # -- value types --------------------------------------------------------------------
@@ -79,6 +83,7 @@ class Element:
     pattern: Optional[str] = None
     values: Optional[tuple[str, ...]] = None
     title: Optional[str] = None
+    also_after: tuple[str, ...] = ()  # siblings right after which it is accepted as well
 
     @property
     def is_leaf(self) -> bool:
@@ -125,6 +130,8 @@ class Element:
         """The definition as a text tree, like the format's tables (handy for docs and reviews)."""
         kind = self.type.describe() if self.type else ""
         extra = f" {{{' '.join(self.values)}}}" if self.values else ""
+        if self.also_after:
+            extra += f" (also after {', '.join(self.also_after)})"
         lines = [f"{'  ' * indent}{self.name} [{self.occurs}] {kind}{extra}".rstrip()]
         for c in self.children:
             lines.append(c.tree(indent + 1))
@@ -148,6 +155,7 @@ def E(
     pattern: Optional[str] = None,
     values: Union[str, Iterable, None] = None,
     title: Optional[str] = None,
+    also_after: Union[str, Iterable[str], None] = None,
 ) -> Element:
     """Define an element: a leaf (``content`` is a value type) or a block (a list of children)."""
     lo, hi = _occurs(occurs)
@@ -164,7 +172,8 @@ def E(
         values = tuple(str(v) for v in values)
     if (values or pattern) and vtype is None:
         raise ValueError(f"{name}: values/pattern need a value type")
-    return Element(name, lo, hi, vtype, children, pattern, values, title)
+    alt = (also_after,) if isinstance(also_after, str) else tuple(also_after or ())
+    return Element(name, lo, hi, vtype, children, pattern, values, title, alt)
 
 
 def _check_unique(name: str, children: Sequence[Element]) -> None:
@@ -173,6 +182,10 @@ def _check_unique(name: str, children: Sequence[Element]) -> None:
         if c.name in seen:
             raise ValueError(f"{name}: child {c.name} defined twice")
         seen.add(c.name)
+    for c in children:
+        for sib in c.also_after:
+            if sib not in seen or sib == c.name:
+                raise ValueError(f"{name}: {c.name} is also accepted after {sib}, which is not another child")
 
 
 def variant(element: Element, occurs: Optional[str] = None, **fields) -> Element:
@@ -274,7 +287,23 @@ def change(path: str, *, occurs: Optional[str] = None, **fields) -> Edit:
     return edit
 
 
+def also_after(path: str, *siblings: str) -> Edit:
+    """Accept the element at ``path`` also right after each of ``siblings`` (its own place stays
+    the one the writer uses): ``also_after("ZAP/Z_SL/SL/PROFIL_M", "C_ZAB")``."""
+
+    def edit(root: Element) -> Element:
+        def fn(kids, i):
+            kids[i] = _dc_replace(kids[i], also_after=tuple(dict.fromkeys(kids[i].also_after + siblings)))
+
+        return _edit_parent(root, path, fn)
+
+    return edit
+
+
 # -- a whole file format ----------------------------------------------------------------
+_KEEP: Any = object()  # derive(): keep the setting of the definition derived from
+
+
 @dataclass(frozen=True, eq=False)
 class FormatDefinition:
     """One file kind in one format version.
@@ -291,6 +320,7 @@ class FormatDefinition:
     record_tag: str
     title: str = ""
     notes: str = ""
+    enabled_by: Optional[str] = None
     _cache: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     @property
@@ -322,8 +352,10 @@ class FormatDefinition:
         kind: Optional[str] = None,
         title: Optional[str] = None,
         notes: Optional[str] = None,
+        enabled_by: Optional[str] = _KEEP,
     ) -> "FormatDefinition":
-        """A new definition: this one with ``edits`` applied (version/kind/title may change)."""
+        """A new definition: this one with ``edits`` applied (version/kind/title may change;
+        ``enabled_by`` is kept unless given — ``None`` removes it)."""
         root = self.root
         for e in edits:
             root = e(root)
@@ -334,4 +366,5 @@ class FormatDefinition:
             record_tag=self.record_tag,
             title=self.title if title is None else title,
             notes=self.notes if notes is None else notes,
+            enabled_by=self.enabled_by if enabled_by is _KEEP else enabled_by,
         )

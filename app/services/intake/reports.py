@@ -229,7 +229,7 @@ def write_protocol_xml(file: UploadedFile) -> Path:
     """FLK_P in windows-1251 in a temporary file (the caller sends and removes it)."""
     tmp = Path(tempfile.mkstemp(suffix=".xml", prefix="flk_p_")[1])
     name = checked_name(file)
-    write_flk_p(tmp, protocol_name(name), name, findings_of(file))
+    write_flk_p(tmp, protocol_name(name), name, findings_of(file), version=file.version)
     return tmp
 
 
