@@ -182,11 +182,17 @@ def load_command(paths, login, max_errors):
 @click.option("--count", default=1, type=int, help="Сколько архивов")
 @click.option("--year", default=None, type=int)
 @click.option("--month", default=None, type=int)
-def demo_files_command(outdir, mo, sender, cases, error_rate, seed, count, year, month):
+@click.option(
+    "--version",
+    default=None,
+    help="Версия формата файла случаев; по умолчанию — версия отчетного периода («Версии форматов по периодам»)",
+)
+def demo_files_command(outdir, mo, sender, cases, error_rate, seed, count, year, month, version):
     """Создать демонстрационные архивы (пары H и L) и manifest.json с внедренными ошибками."""
     from pathlib import Path
 
     from app.demo.files import write_demo_files
+    from app.services.reference.format_versions import table
 
     manifest = write_demo_files(
         Path(outdir),
@@ -198,6 +204,8 @@ def demo_files_command(outdir, mo, sender, cases, error_rate, seed, count, year,
         seed=seed,
         year=year,
         month=month,
+        version=version,
+        periods=table(),
     )
     print_json(manifest)
 

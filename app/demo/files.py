@@ -20,12 +20,18 @@ from typing import Callable, Optional
 from app.demo import catalog as cat
 from app.demo.erz import UNKNOWN_FROM as UNKNOWN_PERSONS  # demo persons never in the demo ЕРЗ
 from app.demo.people import DemoPerson, demo_person
-from app.formats.definitions import get_definition
+from app.formats.definitions import get_definition, kind_of
 from app.formats.names import build_file_name
+from app.formats.periods import VersionPeriod, required_version
 from app.formats.record import Node
 from app.formats.writer import write_file
 
-VERSION = "3.2"
+VERSION = "3.2"  # the version of a period no row of app.formats.periods covers
+
+
+def _new_elements(version: str) -> bool:
+    """Whether the version has the elements 4.0 (H, C) and 5.0 (all) added: SOC, NPR_NUM …"""
+    return tuple(int(x) for x in version.split(".") if x.isdigit()) >= (4, 0)
 
 
 def E(tag: str, *items) -> Optional[Node]:
@@ -293,11 +299,12 @@ def _sl_id(spec: CaseSpec) -> str:
     return f"{spec.n:08d}-0000-4000-8000-{spec.person:012d}"
 
 
-def zap_node(spec: CaseSpec, mo: str, lpu_1: Optional[str]) -> Node:
+def zap_node(spec: CaseSpec, mo: str, lpu_1: Optional[str], version: str = VERSION) -> Node:
     p = demo_person(spec.person)
     age = spec.date_1.year - p.dr.year - ((spec.date_1.month, spec.date_1.day) < (p.dr.month, p.dr.day))
     det = "1" if age < 18 else "0"
     price = spec.price
+    new = _new_elements(version)
     pac = E(
         "PACIENT",
         E("ID_PAC", p.id_pac),
@@ -306,6 +313,7 @@ def zap_node(spec: CaseSpec, mo: str, lpu_1: Optional[str]) -> Node:
         E("ENP", p.enp),
         E("SMO", p.smo),
         E("NOVOR", "0"),
+        E("SOC", "000" if new else None),  # 5.x: social category, 000 = none of the categories
     )
     if spec.kind in ("hosp", "day"):
         k = spec.item
@@ -352,6 +360,7 @@ def zap_node(spec: CaseSpec, mo: str, lpu_1: Optional[str]) -> Node:
             E("FOR_POM", "3"),
             E("NPR_MO", "140002" if mo != "140002" else "140001"),
             E("NPR_DATE", (spec.date_1 - dt.timedelta(days=3)).isoformat()),
+            E("NPR_NUM", f"Н-{spec.n}" if new else None),  # 5.x: the referral's number
             E("LPU", mo),
             E("DATE_Z_1", spec.date_1.isoformat()),
             E("DATE_Z_2", spec.date_2.isoformat()),
@@ -460,10 +469,20 @@ def write_archive(
     file_type: str = "H",
     region: str = "14",
     first_person: int = 1,
+    version: Optional[str] = None,
+    periods: Optional[tuple[VersionPeriod, ...]] = None,
 ) -> DemoArchive:
-    """Write one archive ``<H name>.zip`` into ``outdir``; returns what it holds."""
+    """Write one archive ``<H name>.zip`` into ``outdir``; returns what it holds.  The files carry
+    the version their period requires (``periods``: the fund's table, by default the seed of
+    app.formats.periods), or ``version`` for the cases file when given."""
     today = today or dt.date.today()
     year, month = _period(year, month, today)
+    version = version or required_version(kind_of(file_type), year, month, periods) or VERSION
+    if tuple(int(x) for x in version.split(".") if x.isdigit()) < (3, 2):
+        raise ValueError(
+            f"Демонстрационные файлы пишутся в версиях 3.2 и новее; период {month:02d}.{year} требует {version}"
+        )
+    l_version = required_version("L", year, month, periods) or VERSION
     rng = random.Random(seed)
     sender = sender or mo
     specs = plan_cases(
@@ -479,7 +498,7 @@ def write_archive(
     dschet = min(today, period_end + dt.timedelta(days=3))
     header = E(
         "ZL_LIST",
-        E("ZGLV", E("VERSION", VERSION), E("DATA", dschet.isoformat()), E("FILENAME", h_name), E("SD_Z", len(specs))),
+        E("ZGLV", E("VERSION", version), E("DATA", dschet.isoformat()), E("FILENAME", h_name), E("SD_Z", len(specs))),
         E(
             "SCHET",
             E("CODE", number),
@@ -493,16 +512,27 @@ def write_archive(
     )
     l_header = E(
         "PERS_LIST",
-        E("ZGLV", E("VERSION", VERSION), E("DATA", dschet.isoformat()), E("FILENAME", l_name), E("FILENAME1", h_name)),
+        E(
+            "ZGLV",
+            E("VERSION", l_version),
+            E("DATA", dschet.isoformat()),
+            E("FILENAME", l_name),
+            E("FILENAME1", h_name),
+        ),
     )
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     archive = outdir / f"{h_name}.zip"
     with tempfile.TemporaryDirectory() as tmp:
         h_path, l_path = Path(tmp) / f"{h_name}.xml", Path(tmp) / f"{l_name}.xml"
-        write_file(h_path, get_definition(file_type, VERSION), header, (zap_node(s, mo, lpu_1) for s in specs))
+        definition = get_definition(file_type, version)
+        if definition is None:
+            raise ValueError(f"Версия формата {version} не описана для файлов {file_type}")
+        write_file(h_path, definition, header, (zap_node(s, mo, lpu_1, version) for s in specs))
         people = sorted({s.person for s in specs})
-        write_file(l_path, get_definition("L", VERSION), l_header, (pers_node(demo_person(i), dschet) for i in people))
+        write_file(
+            l_path, get_definition("L", l_version), l_header, (pers_node(demo_person(i), dschet) for i in people)
+        )
         with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.write(h_path, h_path.name)
             zf.write(l_path, l_path.name)

@@ -24,6 +24,7 @@ EVENTS = {
     "file_data_deleted": "Данные файла удалены",
     "file_load_retried": "Загрузка файла повторена",
     "rules_changed": "Правила контроля изменены",
+    "format_versions_changed": "Версии форматов по периодам изменены",
     "case_status_changed": "Статус случаев изменен",
     "registries_formed": "Реестры сформированы",
     "registry_deleted": "Реестр удален",

@@ -61,3 +61,25 @@ class ControlRule(Model):
     refusal_code = Column(String(10))  # МЭК: F014 code for SANK/S_OSN
     withhold_share = Column(Numeric(5, 4))  # МЭК: share of the sum withheld (1 = all)
     updated_at = Column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class FormatVersionPeriod(Model):
+    """«Версии форматов по периодам»: files of ``kind`` for the reporting periods ``period_from`` …
+    ``period_to`` (first days of months; empty = open) must carry ZGLV/VERSION ``version``; another
+    version is refused under the Q015 check ``check_code``.  Seeded from app.formats.periods, edited
+    by the ТФОМС."""
+
+    __tablename__ = "format_version_period"
+    __not_found__ = "Строка версий форматов не найдена"
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(1), nullable=False)  # H, C, T, X (D-files), L
+    version = Column(String(5), nullable=False)
+    period_from = Column(Date)
+    period_to = Column(Date)
+    check_code = Column(String(20), nullable=False)
+    comment = Column(String(250))
+    updated_at = Column(DateTime, default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"{self.kind} {self.version}"

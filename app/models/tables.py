@@ -5,7 +5,7 @@ from app.models.erz import ErzPerson, ErzPolicy  # noqa: F401
 from app.models.intake import CasePayload, ControlError, MedicalCase, Patient, UploadedFile  # noqa: F401
 from app.models.job import BackgroundJob  # noqa: F401
 from app.models.organisation import Organisation, Subdivision  # noqa: F401
-from app.models.reference import ControlRule, NsiBookVersion, NsiItem  # noqa: F401
+from app.models.reference import ControlRule, FormatVersionPeriod, NsiBookVersion, NsiItem  # noqa: F401
 from app.models.registry import CaseVersion, Registry, RegistryStatusChange  # noqa: F401
 from app.models.signing import Certificate, DocumentSignature, RegistrySigning, TrustRoot  # noqa: F401
 from app.models.tariff import Tariff  # noqa: F401

@@ -12,7 +12,8 @@ the same name with ``L``; both XML files go into ``<H name>.zip``.
 
 What is written (the federal format, Q015):
 
-* ``ZGLV``: VERSION (3.2), DATA, FILENAME = the H name, ``SD_Z`` = the number of ZAP;
+* ``ZGLV``: VERSION (the one of the registry's period, given by the caller; 3.2 by default), DATA,
+  FILENAME = the H name, ``SD_Z`` = the number of ZAP;
 * ``SCHET``: CODE (default: the package number), CODE_MO (default: ``mo_code``), YEAR, MONTH,
   NSCHET, DSCHET, PLAT (only when the payer is an СМО: its code — 003F.00.0010, 006F.00.0050),
   ``SUMMAV`` = Σ Z_SL/SUMV of the written cases (006F.00.1040), COMENTS and DISP if given;
@@ -430,6 +431,7 @@ def write_registry_pair(
     cases: Iterable[CasePair],
     renumber_ids: bool = False,
     version: str = VERSION,
+    l_version: str = L_VERSION,
 ) -> RegistryPair:
     """Write ``<H name>.xml``, ``<L name>.xml`` and ``<H name>.zip`` into ``outdir``.
 
@@ -450,9 +452,9 @@ def write_registry_pair(
     elif plat is not None:
         raise RegistryFileError("PLAT не указывается, когда плательщик — ТФОМС")
     definition = get_definition(file_type, version)
-    l_definition = get_definition("L", L_VERSION)
+    l_definition = get_definition("L", l_version)
     if definition is None or l_definition is None:
-        raise RegistryFileError(f"Формат {file_type} версии {version} не поддерживается")
+        raise RegistryFileError(f"Формат {file_type} версии {version} (L версии {l_version}) не поддерживается")
     dschet_iso = _iso(dschet)
     data_iso = _iso(data) if data is not None else dschet_iso
     outdir = Path(outdir)
@@ -500,7 +502,7 @@ def write_registry_pair(
                 l_root,
                 children=[
                     _header(
-                        "ZGLV", ("VERSION", L_VERSION), ("DATA", data_iso), ("FILENAME", l_name), ("FILENAME1", name)
+                        "ZGLV", ("VERSION", l_version), ("DATA", data_iso), ("FILENAME", l_name), ("FILENAME1", name)
                     )
                 ],
             )

@@ -70,6 +70,15 @@ def register_views(appbuilder) -> None:
         icon="fa-check-square-o",
         category=REFERENCE_CATEGORY,
     )
+    from app.views.format_versions import FormatVersionPeriodView
+
+    appbuilder.add_view(
+        FormatVersionPeriodView,
+        "Format versions by period",
+        label=_l("Format versions by period"),
+        icon="fa-code-fork",
+        category=REFERENCE_CATEGORY,
+    )
     from app.views.registers import ErzPersonView, ErzPolicyView, TariffView
 
     appbuilder.add_view(

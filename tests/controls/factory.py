@@ -46,7 +46,7 @@ def number(node: Node, start: int = 1) -> Node:
 
 
 # -- headers --------------------------------------------------------------------------------
-def header(name: str = H_NAME, *, sd_z: str = "1", summav: str = "1500.00", version: str = "3.2") -> Node:
+def header(name: str = H_NAME, *, sd_z: str = "1", summav: str = "1500.00", version: str = "5.0") -> Node:
     return number(
         E(
             "ZL_LIST",

@@ -40,7 +40,12 @@ def L(code, *changes, at, also=(), **ctx_kw):
 
 
 HEADER_CASES = [
-    H("002F.00.0010", ("ZGLV/VERSION", "9.9"), at="ZGLV/VERSION"),
+    # the version of the period (app.formats.periods): each check for the periods it covers
+    H("002F.00.0010", ("ZGLV/VERSION", "3.2"), at="ZGLV/VERSION", year=2021, month=6),
+    H("002F.00.0012", ("ZGLV/VERSION", "5.0"), at="ZGLV/VERSION", year=2024, month=5, file_kind="T"),
+    H("002F.00.0013", ("ZGLV/VERSION", "3.2"), at="ZGLV/VERSION", year=2024, month=5),
+    H("002F.00.0014", ("ZGLV/VERSION", "9.9"), at="ZGLV/VERSION"),
+    H("002F.00.0016", ("ZGLV/VERSION", "5.0"), at="ZGLV/VERSION", year=2025, month=8),
     H("002F.00.0070", ("SCHET/MONTH", "13"), at="SCHET/MONTH", also={"006F.00.0090"}),
     H("006F.00.0010", ("ZGLV/DATA", "2025-02-11"), at="ZGLV/DATA"),
     H("006F.00.0200", ("SCHET/DSCHET", "2025-02-06"), at="SCHET/DSCHET"),
@@ -93,10 +98,48 @@ def test_header_rule_reports_its_code(c: HCase):
     assert f.n_zap is None and f.idcase is None
 
 
-def test_version_table_can_be_overridden():
+def test_the_version_of_the_period_comes_from_the_table():
+    from app.formats.periods import VersionPeriod
+
     h = header(version="5.1")
-    assert {f.code for f in check_header(h, ctx())} == {"002F.00.0010"}
-    assert check_header(h, ctx(versions={"H": frozenset({"5.1"})})) == []
+    found = check_header(h, ctx())  # 01.2025 requires 5.0
+    assert [(f.code, f.value) for f in found] == [("002F.00.0014", "5.1")]
+    assert "для отчётного периода 01.2025 требуется версия 5.0" in found[0].comment
+    # the fund's table wins: 5.1 from 01.2025 under the 5.1 check, and a 5.0 file is refused by it
+    table = (VersionPeriod("H", "5.1", date(2025, 1, 1), None, "002F.00.0016"),)
+    assert check_header(h, ctx(periods=table)) == []
+    found = check_header(header(version="5.0"), ctx(periods=table))
+    assert [f.code for f in found] == ["002F.00.0016"]
+    # no row covers the period: no version is required
+    assert check_header(header(version="3.2"), ctx(periods=())) == []
+    # a check switched off in the catalogue does not refuse
+    from app.controls.catalogue import RuleBook, RuleSetting
+
+    off = RuleBook({"002F.00.0014": RuleSetting(enabled=False)})
+    assert check_header(h, ctx(rules=off)) == []
+
+
+def test_periods_of_the_seed():
+    from app.formats.periods import required_version
+
+    cases = {
+        ("H", 2021, 12): "3.1",
+        ("H", 2022, 1): "3.2",
+        ("C", 2024, 2): "3.2",
+        ("H", 2024, 3): "4.0",
+        ("C", 2024, 12): "4.0",
+        ("T", 2024, 12): "3.1",
+        ("X", 2024, 3): "3.1",
+        ("H", 2025, 1): "5.0",
+        ("X", 2025, 6): "5.0",
+        ("T", 2025, 7): "5.1",
+        ("H", 2026, 10): "5.1",
+        ("L", 2019, 10): None,
+        ("L", 2026, 10): "3.2",
+    }
+    for (kind, year, month), version in cases.items():
+        assert required_version(kind, year, month) == version, (kind, year, month)
+    assert required_version("H", 2026, 13) is None  # not a period
 
 
 def test_file_kind_comes_from_the_file_name():
@@ -112,7 +155,7 @@ def test_file_kind_comes_from_the_file_name():
 
 def test_context_from_header_reads_the_values():
     cx = ctx()
-    assert (cx.year, cx.month, cx.plat, cx.code_mo, cx.version) == (2025, 1, "14001", "140001", "3.2")
+    assert (cx.year, cx.month, cx.plat, cx.code_mo, cx.version) == (2025, 1, "14001", "140001", "5.0")
     assert (cx.data, cx.dschet, cx.l_data) == (date(2025, 2, 5), date(2025, 2, 3), date(2025, 2, 5))
     assert cx.file_name == H_NAME and cx.l_file_name == L_NAME
     assert cx.rule_date == date(2025, 1, 1)

@@ -72,6 +72,18 @@ CASES: list[Case] = [
     C("002F.00.0130", nb_amb, ("PACIENT/NOVOR", "21001251"), at="PACIENT/NOVOR", person=newborn_pers),
     C("002F.00.0130", nb_amb, ("PACIENT/NOVOR", "11101241"), at="PACIENT/NOVOR", person=newborn_pers),
     C("002F.00.0140", amb_zap, ("+PACIENT/VNOV_D", "100"), at="PACIENT/VNOV_D"),
+    # ---- the elements of 5.x (app/controls/flk/rules_v5.py)
+    C("002F.00.0146", amb_zap, ("+PACIENT/SOC", "099"), at="PACIENT/SOC"),
+    C("002F.00.0465", hosp_zap, ("+Z_SL/SL/KSG_KPG/K_ZP", "0.95"), at="Z_SL/SL/KSG_KPG/K_ZP"),
+    C(
+        "002F.00.0433",
+        onco_zap,
+        (f"+{ONK_USL}/LEK_PR", LEK_PR),
+        (f"+{ONK_USL}/LEK_PR/INJ", E("INJ", E("DATE_INJ", "2025-01-12"), E("RED_INJ", "2"))),
+        at=f"{ONK_USL}/LEK_PR/INJ/RED_INJ",
+        also={"003F.00.1500"},  # a drug for surgery (USL_TIP 1): only the place of RED_INJ matters here
+        kind="C",
+    ),
     C("002F.00.0150", amb_zap, ("+Z_SL/VNOV_M", "3000"), at="Z_SL/VNOV_M"),
     C(
         "003F.00.0390",

@@ -45,7 +45,7 @@ def _own_mo(app):
 
 def test_eight_uploads_of_one_archive_at_once_accept_one(app, tmp_path):
     code, login = _own_mo(app)
-    archive = demo(tmp_path, cases=3, seed=1301, number=7, year=2019, month=12, mo=code, first_person=9001).path
+    archive = demo(tmp_path, cases=3, seed=1301, number=7, year=2023, month=12, mo=code, first_person=9001).path
     name = f"HM{code}T14_1912_concurrent.zip"
 
     def upload(_i):

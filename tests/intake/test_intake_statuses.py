@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from app.extensions import db
 from app.formats.archive import NOT_ZIP
+from app.formats.periods import required_version
 from app.models.intake import ControlError
 from app.models.reference import ControlRule
 from app.models.vocabulary import FILE_LOADING, NOTE_NO_CASES_FOR_ERZ, CaseStatus, FileStatus
@@ -81,7 +82,8 @@ def test_valid_demo_file_goes_through_flk_to_the_end(intake, tmp_path, monkeypat
     assert set(middle) <= set(FILE_LOADING)
     assert_done(row, 12)
     assert (row.h_name, row.l_name) == (pair.h_stem, pair.l_stem)
-    assert (row.file_type, row.sender_code, row.version) == ("H", MO1, "3.2")
+    # the version the demo period requires (5.1 for every period since 07.2025)
+    assert (row.file_type, row.sender_code, row.version) == ("H", MO1, required_version("H", pair.year, pair.month))
     assert (row.year, row.month) == (pair.year, pair.month)
     assert row.sumv_declared == pair.demo.sum
     assert row.finished_at is not None

@@ -20,8 +20,8 @@ from tests.registries.helpers import demo, load, user
 
 def _taken_registry(app, tmp_path, month):
     app.config["JOBS_MODE"] = "sync"
-    load(demo(tmp_path, seed=980 + month, cases=30, year=2020, month=month).path)
-    result = form_registries(user("mo1_operator"), f"2020-{month:02d}", "АПП")
+    load(demo(tmp_path, seed=980 + month, cases=30, year=2025, month=month + 8).path)
+    result = form_registries(user("mo1_operator"), f"2025-{month + 8:02d}", "АПП")
     reg_id = next(r["id"] for r in result.registries if r["payer"] == "14001")
     assert wf.change_status(user("mo1_operator"), reg_id, "Отправлен").ok
     assert wf.change_status(user("smo1_specialist"), reg_id, "Выгружен").ok
@@ -34,6 +34,8 @@ def _results(reg_id, out: Path, *, refuse_first=True, break_sums=False) -> Path:
     with zipfile.ZipFile(doc.path) as zf:
         h_name = next(n for n in zf.namelist() if n.startswith("H"))
         root = etree.fromstring(zf.read(h_name))
+    assert root.findtext("ZGLV/VERSION") == "5.1"  # the registry file is in the version of its period
+    assert root.find("ZAP/PACIENT/SOC") is not None  # with the elements of 5.x the cases were loaded with
     for i, zsl in enumerate(root.iter("Z_SL")):
         sumv = Decimal(zsl.findtext("SUMV"))
         refused = refuse_first and i == 0
@@ -53,7 +55,7 @@ def _results(reg_id, out: Path, *, refuse_first=True, break_sums=False) -> Path:
                 ("S_SUM", f"{sumv:.2f}"),
                 ("S_TIP", "1"),
                 ("S_OSN", "5.2.4"),
-                ("DATE_ACT", "2020-12-20"),
+                ("DATE_ACT", "2026-01-20"),
                 ("NUM_ACT", "МЭК-1"),
                 ("S_COM", "полис недействителен"),
                 ("S_IST", "1"),

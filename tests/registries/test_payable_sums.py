@@ -72,8 +72,8 @@ def _row_of(page: str, number: str) -> str:
 def test_payer_partial_sanction_makes_every_sum_payable(app, tmp_path, browser_factory):
     app.config["JOBS_MODE"] = "sync"
     with app.app_context():
-        load(demo(tmp_path, seed=1901, cases=30, year=2020, month=8).path)
-        result = form_registries(user("mo1_operator"), "2020-08", "АПП")
+        load(demo(tmp_path, seed=1901, cases=30, year=2023, month=9).path)
+        result = form_registries(user("mo1_operator"), "2023-09", "АПП")
         reg_id = next(r["id"] for r in result.registries if r["payer"] == "14001")
         assert wf.change_status(user("mo1_operator"), reg_id, "Отправлен").ok
         assert wf.change_status(user("smo1_specialist"), reg_id, "Выгружен").ok
@@ -120,7 +120,7 @@ def test_payer_partial_sanction_makes_every_sum_payable(app, tmp_path, browser_f
     )
     assert Decimal(shown["sum"]) == payable and shown["mek_refused"] == 2
 
-    page = browser_factory("mo1_operator").get("/registries/list/?period=2020-08").get_data(as_text=True)
+    page = browser_factory("mo1_operator").get("/registries/list/?period=2023-09").get_data(as_text=True)
     row = _row_of(page, number)
     assert format_money(payable) in row and format_money(declared) in row
 
@@ -136,8 +136,8 @@ def test_own_mek_partial_sanction_counts_from_formation_on(app, tmp_path):
     app.config["JOBS_MODE"] = "sync"
     with app.app_context():
         with _rule_share("003K.00.0620", Decimal("0.3000")):
-            load(demo(tmp_path, seed=1902, cases=40, year=2020, month=9, error_rate=0.3, codes=["003K.00.0620"]).path)
-        result = form_registries(user("mo1_operator"), "2020-09", "АПП")
+            load(demo(tmp_path, seed=1902, cases=40, year=2023, month=10, error_rate=0.3, codes=["003K.00.0620"]).path)
+        result = form_registries(user("mo1_operator"), "2023-10", "АПП")
         assert result.ok
         checked = 0
         for formed in result.registries:

@@ -19,12 +19,12 @@ from tests.registries.helpers import demo, load, user
 
 @pytest.fixture()
 def registry(app, tmp_path):
-    """A registry «Создан» of mo1 paid by 14001 (period 2021-MM, unique per test)."""
+    """A registry «Создан» of mo1 paid by 14001 (period 2022-MM, unique per test)."""
 
     month = next(_months)
     with app.app_context():
-        load(demo(tmp_path, seed=900 + month, cases=30, year=2021, month=month).path)
-        result = form_registries(user("mo1_operator"), f"2021-{month:02d}", "АПП")
+        load(demo(tmp_path, seed=900 + month, cases=30, year=2022, month=month).path)
+        result = form_registries(user("mo1_operator"), f"2022-{month:02d}", "АПП")
         assert result.ok
         reg = next(r for r in result.registries if r["payer"] == "14001")
         return reg["id"]
@@ -161,8 +161,8 @@ def test_documents_pages_and_zip_are_scoped(app, browser_factory, registry):
 def test_bulk_status_change_and_closed_registries_with_remembered_columns(app, browser_factory, tmp_path):
     app.config["JOBS_MODE"] = "sync"
     with app.app_context():
-        load(demo(tmp_path, seed=960, cases=40, year=2020, month=12).path)
-        result = form_registries(user("mo1_operator"), "2020-12", "АПП")
+        load(demo(tmp_path, seed=960, cases=40, year=2023, month=11).path)
+        result = form_registries(user("mo1_operator"), "2023-11", "АПП")
         ids = [r["id"] for r in result.registries]
     assert len(ids) == 2
     mo = browser_factory("mo1_operator")

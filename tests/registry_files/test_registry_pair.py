@@ -26,6 +26,7 @@ from app.registry_files import RegistryFileError, RegistryPair, registry_file_na
 TODAY = dt.date(2026, 11, 10)
 DSCHET = dt.date(2026, 11, 3)
 MO = "140001"
+VERSION = "5.1"
 
 
 def specs(n=40, persons=15, seed=3):
@@ -34,7 +35,10 @@ def specs(n=40, persons=15, seed=3):
 
 def fragments(selected):
     """(zap_xml, pers_xml) as the database keeps them (ZAP of the demo file, PERS of its person)."""
-    return [(to_xml(df.zap_node(s, MO, None)), to_xml(df.pers_node(demo_person(s.person), DSCHET))) for s in selected]
+    return [
+        (to_xml(df.zap_node(s, MO, None, VERSION)), to_xml(df.pers_node(demo_person(s.person), DSCHET)))
+        for s in selected
+    ]
 
 
 def smo_cases(smo="14001", **kw):
@@ -55,6 +59,7 @@ def write(outdir, cases, payer_kind="S", payer_code="14001", **kw):
         number=1,
         nschet="101",
         dschet=DSCHET,
+        version=VERSION,  # the version of the period 10.2026
     )
     args.update(kw)
     return write_registry_pair(outdir, cases=(c for c in cases), **args)
@@ -71,7 +76,7 @@ def read_back(pair: RegistryPair, tmp_path):
     persons = list(lf.records)
     index = {p.get("ID_PAC"): p for p in persons}
     zaps = list(hf.records)
-    h_def, l_def = get_definition("H", "3.2"), get_definition("L", "3.2")
+    h_def, l_def = get_definition("H", VERSION), get_definition("L", "3.2")
     findings += structure_header(h_def, hf.header) + structure_header(l_def, lf.header)
     findings += [f for z in zaps for f in structure_record(h_def, z)]
     findings += [f for p in persons for f in structure_record(l_def, p)]
@@ -110,7 +115,7 @@ def test_smo_registry_file_passes_the_project_checks(tmp_path):
     total = sum(Decimal(from_xml(z).get("Z_SL/SUMV")) for z, _ in cases)
     assert h.get("ZGLV/FILENAME") == pair.name
     assert h.get("ZGLV/SD_Z") == str(len(cases)) == str(pair.cases)
-    assert h.get("ZGLV/VERSION") == "3.2"
+    assert h.get("ZGLV/VERSION") == VERSION
     assert h.get("ZGLV/DATA") == "2026-11-03"
     assert Decimal(h.get("SCHET/SUMMAV")) == total == pair.summav
     assert (
@@ -307,6 +312,7 @@ def test_cases_are_read_once_one_at_a_time(tmp_path):
         nschet="101",
         dschet=DSCHET,
         cases=source(),
+        version=VERSION,
     )
     assert len(pulled) == pair.cases == len(cases)
 

@@ -25,8 +25,9 @@ from app.controls.flk import (  # noqa: F401,E402
     rules_patient,
     rules_person,
     rules_sums,
+    rules_v5,
 )
-from app.controls.flk.context import DEFAULT_VERSIONS, FileName, FlkContext, parse_file_name
+from app.controls.flk.context import FileName, FlkContext, parse_file_name
 from app.controls.flk.engine import check_header, check_person, check_record
 from app.controls.flk.registry import FlkRuleSpec, Hit, all_specs, rule
 from app.controls.flk.totals import FileTotals, check_file_totals  # noqa: E402  (declares the file-level rules)
@@ -43,7 +44,6 @@ __all__ = [
     "FlkContext",
     "FileName",
     "parse_file_name",
-    "DEFAULT_VERSIONS",
     "NsiLookup",
     "check_header",
     "check_record",

@@ -5,26 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Mapping, NamedTuple, Optional
+from typing import NamedTuple, Optional
 
 from app.controls.catalogue import RuleBook
 from app.controls.flk.registry import REGISTRY
 from app.controls.values import to_date, to_int, tx
+from app.formats.periods import VersionPeriod, period_start, required
 from app.formats.record import Node
 from app.nsi.lookup import NsiLookup
 
 # <Type><Pi><Ni><Pp><Np>_<YY><MM><N>, Type = H|C|T|D?|L (L may carry the D letter: LP…)
 _FILE_NAME = re.compile(r"^(H|C|T|D[A-Z]|L[A-Z]?)([MSTF])(\d+)([MSTF])(\d+)_(\d{2})(\d{2})(\d+)$")
-
-#: Allowed ZGLV/VERSION of the main file per kind (002F.00.0010); the L file follows Q015
-#: 002F.00.0030/0050 (3.1 up to the period 10.2019, then 3.2).  Override with
-#: ``FlkContext.versions``.
-DEFAULT_VERSIONS: Mapping[str, frozenset[str]] = {
-    "H": frozenset({"3.1", "3.2"}),
-    "C": frozenset({"3.1", "3.2"}),
-    "T": frozenset({"3.1", "3.2"}),
-    "X": frozenset({"3.1", "3.2"}),
-}
 
 
 class FileName(NamedTuple):
@@ -100,7 +91,8 @@ class FlkContext:
     # names of the XML members of the uploaded archive (002F.14.0010/0011)
     member_name: Optional[str] = None
     l_member_name: Optional[str] = None
-    versions: Optional[Mapping[str, frozenset[str]]] = None
+    # «Версии форматов по периодам» (None: the defaults of app.formats.periods)
+    periods: Optional[tuple[VersionPeriod, ...]] = None
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- construction ----------------------------------------------------
@@ -165,9 +157,10 @@ class FlkContext:
     def l_member_stem(self) -> Optional[str]:
         return _stem(self.l_member_name)
 
-    def allowed_versions(self, kind: str) -> frozenset[str]:
-        table = self.versions if self.versions is not None else DEFAULT_VERSIONS
-        return table.get(kind, frozenset())
+    def required_version(self, kind: str) -> Optional[VersionPeriod]:
+        """The row that fixes the version of ``kind`` for this file's reporting period (None: the
+        header gives no real period, or no row covers it)."""
+        return required(kind, period_start(self.year, self.month), self.periods)
 
     def active(self, scope: str) -> tuple:
         """The rules of a scope in force for this file (file kind, reporting period, catalogue)."""

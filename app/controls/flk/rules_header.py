@@ -3,30 +3,41 @@ rules that compare a case with the header (reporting period, sender in the file 
 
 from __future__ import annotations
 
-from datetime import date
-
 from app.controls.flk.registry import Hit, rule
 from app.controls.values import present, to_date, to_int, tx
-
-_L_32_FROM = date(2019, 11, 1)
-
+from app.formats.periods import VERSION_CHECKS
 
 # -- versions ---------------------------------------------------------------------------------
-@rule("002F.00.0010", "ZL_LIST/ZGLV/VERSION", "CHTX", "Недопустимая версия формата файла (VERSION)")
-def version_main(h):
-    n = present(h.zglv, "VERSION")
-    allowed = h.ctx.allowed_versions(h.ctx.file_kind)
-    if n is not None and n.text not in allowed:
-        yield Hit(n, detail="допустимо: " + ", ".join(sorted(allowed)) if allowed else None)
+# The version a file must carry is the one the table «Версии форматов по периодам» gives for its
+# kind and reporting period (app.formats.periods; the fund edits it).  Each row names the Q015 check
+# that refuses another version: the rule of that code reports it, with the version required.
+_VERSION_KINDS = {
+    "002F.00.0010": "CHTX",
+    "002F.00.0012": "TX",
+    "002F.00.0013": "CH",
+    "002F.00.0014": "CHTX",
+    "002F.00.0016": "CHTX",
+    "002F.00.0050": "L",
+}
 
 
-@rule(
-    "002F.00.0050", "PERS_LIST/ZGLV/VERSION", "L", "Версия L-файла должна быть 3.2 (с отчётного периода «ноябрь 2019»)"
-)
-def version_l(h):
-    n = present(h.zglv, "VERSION")
-    if n is not None and h.ctx.rule_date >= _L_32_FROM and n.text != "3.2":
-        yield Hit(n)
+def _version_rule(code: str, kinds: str):
+    root = "PERS_LIST" if kinds == "L" else "ZL_LIST"
+
+    def check(h):
+        n = present(h.zglv, "VERSION")
+        if n is None:
+            return
+        row = h.ctx.required_version("L" if kinds == "L" else h.ctx.file_kind)
+        if row is not None and row.check == code and n.text != row.version:
+            yield Hit(n, detail=f"для отчётного периода {h.ctx.rule_date:%m.%Y} требуется версия {row.version}")
+
+    check.__name__ = f"version_{code[-4:]}"
+    return rule(code, f"{root}/ZGLV/VERSION", kinds, VERSION_CHECKS[code])(check)
+
+
+for _code, _kinds in _VERSION_KINDS.items():
+    _version_rule(_code, _kinds)
 
 
 # -- dates of the header ----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.formats import codes as format_codes
 from app.models.reference import ControlRule
 from app.models.user import OmsUser
+from app.services.reference import format_versions
 
 _FEDERAL = re.compile(r"^\d{3}[FK]\.00\.\d{4}$")
 # the reader's file-level checks and the structural checks cannot be switched off
@@ -104,7 +105,7 @@ def sync_catalogue() -> dict:
         if code not in implemented:
             rule.implemented = False
     db.session.commit()
-    return {"rules": len(implemented), "added": added}
+    return {"rules": len(implemented), "added": added, "format_versions_added": format_versions.ensure_defaults()}
 
 
 def rule_book(stage: str) -> RuleBook:

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select, update
 from app.documents import Party, RegistryDocData, case_row_xml, render_invoice, render_registry_list, render_summary
 from app.documents.data import PAYER_SMO, PAYER_TFOMS
 from app.extensions import db
+from app.formats.definitions import kind_of
 from app.jobs.runtime import report_progress
 from app.models.intake import CasePayload, MedicalCase, Patient
 from app.models.organisation import Organisation
@@ -24,6 +25,9 @@ from app.models.reference import NsiItem
 from app.models.registry import Registry, RegistryDocument
 from app.models.vocabulary import SUBTYPE_NAMES, OrgKind, RegistryStatus
 from app.registry_files import write_registry_pair
+from app.registry_files.writer import L_VERSION as REGISTRY_L_VERSION
+from app.registry_files.writer import VERSION as REGISTRY_VERSION
+from app.services.reference import format_versions
 from app.services.registries.queries import payable_expr, refresh_sums
 from app.services.registries.workflow import move
 
@@ -139,6 +143,9 @@ def _generate(reg: Registry) -> dict:
         dschet=today,
         cases=_pairs(reg.id),
         renumber_ids=True,
+        # the version of the registry's period («Версии форматов по периодам»), as its cases were loaded
+        version=format_versions.version_for(kind_of(reg.subtype), reg.year, reg.month) or REGISTRY_VERSION,
+        l_version=format_versions.version_for("L", reg.year, reg.month) or REGISTRY_L_VERSION,
     )
     _store(reg, "registry_file", pair.zip_path.name, source=pair.zip_path)
     shutil.rmtree(_folder(reg) / "tmp", ignore_errors=True)

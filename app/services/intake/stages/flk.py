@@ -23,6 +23,7 @@ from app.core.bulk import insert_returning_ids, insert_rows
 from app.extensions import db
 from app.formats.fast_fragments import parse_fragment
 from app.formats.fragments import to_xml
+from app.formats.periods import VERSION_CHECKS
 from app.formats.reader import XmlFile, read_file
 from app.formats.record import Node
 from app.formats.structure import StructureChecker
@@ -31,6 +32,7 @@ from app.models.vocabulary import NOTE_NO_CASES_FOR_ERZ, CaseStatus, FileStatus
 from app.services.intake import file_data
 from app.services.intake.context import LoadContext, LoadFailed
 from app.services.intake.rows import case_row, date, integer, money, person_row, text
+from app.services.reference import format_versions
 from app.services.reference.nsi import current_lookup
 from app.services.reference.rules import rule_book
 
@@ -51,6 +53,7 @@ class _FlkRun:
         self.fatal = False  # an error that rejects every case of the file
         self.expected = 0  # SD_Z: records announced by the header
         self.seen = 0
+        self.version_note: Optional[str] = None  # the file's VERSION is not the one of its period
 
     def save(self, findings: list[Finding], case_ids: Optional[list[Optional[int]]] = None) -> None:
         load = self.load
@@ -73,6 +76,7 @@ class _FlkRun:
                     header,
                     l_file.header,
                     sender_mo=load.sender_code,
+                    periods=format_versions.table(),
                     nsi=current_lookup(),
                     rules=rule_book(STAGE_FLK),
                     today=dt.date.today(),
@@ -90,6 +94,8 @@ class _FlkRun:
                     header_findings += check_header(l_file.header, load.flk)
                 for f in header_findings:
                     f.fatal = True
+                    if f.code in VERSION_CHECKS and self.version_note is None:
+                        self.version_note = f"{f.comment}: получено {f.value}" if f.value else f.comment
                 if header_findings:
                     self.fatal = True
                 self.save(header_findings)
@@ -120,7 +126,9 @@ class _FlkRun:
             .where(MedicalCase.file_id == load.file_id, MedicalCase.status == CaseStatus.ACCEPTED)
         ).scalar_one()
         if accepted == 0:  # the errors stay for the protocol; earlier versions stay as they were
-            raise LoadFailed(FileStatus.ERR_ERZ, NOTE_NO_CASES_FOR_ERZ, cleanup=False)
+            # a file in the version of another period: the note says which version its period requires
+            note = f"{NOTE_NO_CASES_FOR_ERZ}. {self.version_note}" if self.version_note else NOTE_NO_CASES_FOR_ERZ
+            raise LoadFailed(FileStatus.ERR_ERZ, note, cleanup=False)
 
     def _remember_header(self, header: Optional[Node]) -> None:
         if header is None:
