@@ -64,6 +64,9 @@ class Config:
     MEK_SUM_TOLERANCE = os.environ.get("MEK_SUM_TOLERANCE", "1.00")
     MEK_PERIOD_MONTHS_BACK = int(os.environ.get("MEK_PERIOD_MONTHS_BACK", "3"))
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo-Oms-2026")
+    # the federal НСИ service (`oms fetch-nsi`, «Обновить из ФФОМС»): its address or a mirror's
+    NSI_SERVICE_URL = os.environ.get("NSI_SERVICE_URL", "https://nsi.ffoms.ru")
+    NSI_FETCH_TIMEOUT = float(os.environ.get("NSI_FETCH_TIMEOUT", "60"))  # seconds the service may stay silent
     # electronic signatures (README «Электронная подпись»)
     SIGNING_PROVIDER = os.environ.get("SIGNING_PROVIDER", "pyhanko")  # pyhanko | command
     SIGNING_SIGN_COMMAND = os.environ.get("SIGNING_SIGN_COMMAND", "")
@@ -114,6 +117,8 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(1024**3)))  # one request
     ARCHIVE_MAX_UNPACKED_BYTES = int(os.environ.get("ARCHIVE_MAX_UNPACKED_BYTES", str(2 * 1024**3)))
     ARCHIVE_MAX_RATIO = int(os.environ.get("ARCHIVE_MAX_RATIO", "200"))
+    FORMAT_6_0_ENABLED = _bool("FORMAT_6_0_ENABLED", False)  # accept files of format 6.0 (app/formats)
+    FORMAT_REGIONAL_ELEMENTS = os.environ.get("FORMAT_REGIONAL_ELEMENTS") or None  # JSON of regional elements
 
     # -- language ----------------------------------------------------------------------------------------
     BABEL_DEFAULT_LOCALE = "ru"

@@ -136,6 +136,23 @@ def import_nsi_command(paths, book):
             raise click.ClickException(str(exc)) from None
 
 
+@oms_cli.command("fetch-nsi")
+@click.argument("books", nargs=-1)
+def fetch_nsi_command(books):
+    """Загрузить текущие версии справочников из сервиса НСИ ФФОМС (NSI_SERVICE_URL); без кодов — все,
+    которые используют проверки.  Каждый справочник — как import-nsi, в своей транзакции."""
+    from app.services.reference.nsi import NsiImportError, fetch_books, fetch_summary
+
+    try:
+        results = fetch_books(books)
+    except NsiImportError as exc:
+        raise click.ClickException(str(exc)) from None
+    for result in results:
+        print_json(result)
+    if not all(r["ok"] for r in results):
+        raise click.ClickException(fetch_summary(results))
+
+
 @oms_cli.command("load")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--user", "login", required=True, help="Логин пользователя МО, от имени которого загрузка")

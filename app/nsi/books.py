@@ -168,3 +168,20 @@ def row_to_entry(book: str | BookDef, row: Mapping) -> NsiEntry:
         date_begin=parse_nsi_date(_first(row, bd.begin)),
         date_end=parse_nsi_date(_first(row, bd.end)),
     )
+
+
+DEMO_VERSION = "demo"  # the version recorded for the demo subset of a book
+
+
+def loaded_version_text(book: str, version: str | None, published: str | date | None) -> str:
+    """What is loaded of ``book``, for people: «загружена демонстрационная выборка» or «версия 2.31
+    от 01.10.2026, ФФОМС» (the publisher of :class:`BookDef`).  The one wording of a loaded
+    version: the errors of the reference-book rules and the pages use it."""
+    if version == DEMO_VERSION:
+        return "загружена демонстрационная выборка"
+    when = published if isinstance(published, date) else parse_nsi_date(published)
+    text = f"версия {version}" if version else "версия не указана"
+    if when is not None:
+        text += f" от {when:%d.%m.%Y}"
+    publisher = BOOKS[book].source if book in BOOKS else None
+    return f"{text}, {publisher}" if publisher else text

@@ -21,16 +21,28 @@ class NsiLookup(Protocol):
     def knows(self, book: str) -> bool:
         """True if the book is loaded at all (rules on unknown books are skipped, not failed)."""
 
+    def loaded(self, book: str) -> str | None:
+        """What is loaded of the book, for people (:func:`app.nsi.books.loaded_version_text`), or
+        None when the lookup does not know."""
+
 
 class MemoryNsi:
     """In-memory :class:`NsiLookup` built from :class:`NsiEntry` rows (or 4-tuples)."""
 
-    __slots__ = ("_books",)
+    __slots__ = ("_books", "_loaded")
 
     def __init__(self, books: Mapping[str, Iterable[NsiEntry | tuple]] | None = None):
         self._books: dict[str, dict[str, list[NsiEntry]]] = {}
+        self._loaded: dict[str, str] = {}
         for book, rows in (books or {}).items():
             self.add(book, rows)
+
+    def set_loaded(self, book: str, text: str) -> None:
+        """Record what is loaded of ``book`` (its version and source), for the rules' messages."""
+        self._loaded[book] = text
+
+    def loaded(self, book: str) -> str | None:
+        return self._loaded.get(book)
 
     def add(self, book: str, rows: Iterable[NsiEntry | tuple]) -> None:
         codes = self._books.setdefault(book, {})

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect
-from flask_appbuilder import action
+from flask import flash, g, redirect, url_for
+from flask_appbuilder import action, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
@@ -11,12 +11,19 @@ from app.core.formatting import format_date, format_datetime
 from app.models.reference import ControlRule, NsiBookVersion, NsiItem
 from app.models.vocabulary import Resource
 from app.security.global_views import GlobalModelView, GlobalReadOnlyView
-from app.services.reference import rules
+from app.security.permissions import PERM_WRITE
+from app.services.reference import nsi, rules
 
 
 class NsiBookView(GlobalReadOnlyView):
+    """The loaded books; «Обновить из ФФОМС» (write on the НСИ: the fund's administrator) starts
+    the download of their current versions from the federal service as a background job."""
+
     datamodel = SQLAInterface(NsiBookVersion)
     class_permission_name = Resource.NSI
+    base_permissions = ["can_read", "can_write"]
+    method_permission_name = {"fetch": PERM_WRITE}
+    list_template = "oms/nsi_book_list.html"
     list_title = _l("Reference books")
     list_columns = ["book", "title", "version", "published", "rows", "imported_at"]
     base_order = ("book", "asc")
@@ -30,10 +37,25 @@ class NsiBookView(GlobalReadOnlyView):
         "imported_at": _l("Imported at"),
     }
 
+    def render_template(self, template, **kwargs):
+        if template == self.list_template:
+            kwargs["can_fetch"] = self.appbuilder.sm.has_access("can_write", self.class_permission_name)
+        return super().render_template(template, **kwargs)
+
+    @expose("/fetch", methods=["POST"])
+    @has_access
+    def fetch(self):
+        result = nsi.start_fetch(g.user)
+        flash(result.message, "success" if result.ok else "danger")
+        return redirect(url_for(f"{type(self).__name__}.list"))
+
 
 class NsiItemView(GlobalReadOnlyView):
     datamodel = SQLAInterface(NsiItem)
     class_permission_name = Resource.NSI
+    # the resource's permissions as NsiBookView declares them (Flask-AppBuilder drops from a
+    # resource what one of its views does not list); no route of this view needs write
+    base_permissions = NsiBookView.base_permissions
     list_title = _l("Reference book entries")
     list_columns = ["book", "code", "name", "date_begin", "date_end"]
     search_columns = ["book", "code", "name", "date_begin", "date_end"]

@@ -73,11 +73,24 @@ def _misses(nsi, book: str, parent: Node, tag: str, on) -> list[Node]:
     ]
 
 
-def _hits(nodes, on, **loc):
+def missing_code_detail(nsi, book: str, code: str, on) -> str:
+    """What a finding adds to the rule's message: the book, the code, the date, and what is
+    loaded of the book — «V009: код 312 не действует на 15.01.2025; версия 3.1 от 30.03.2018,
+    ФФОМС» or «M001: код L42 не найден; загружена демонстрационная выборка», so a wrong book is
+    told from a wrong file."""
+    day = f" на {on:%d.%m.%Y}" if on else ""
+    if on is not None and nsi.has(book, code):
+        text = f"{book}: код {code} не действует{day}"
+    else:
+        text = f"{book}: код {code} не найден{day}"
+    loaded = nsi.loaded(book) if hasattr(nsi, "loaded") else None
+    return f"{text}; {loaded}" if loaded else text
+
+
+def _hits(nsi, book: str, nodes, on, **loc):
     if not nodes:
         return nodes
-    detail = f"на {on:%d.%m.%Y}" if on else None
-    return [Hit(n, detail=detail, **loc) for n in nodes]
+    return [Hit(n, detail=missing_code_detail(nsi, book, n.text.strip(), on), **loc) for n in nodes]
 
 
 def _make(check: NsiCheck):
@@ -94,14 +107,14 @@ def _make(check: NsiCheck):
             if nsi is None or not nsi.knows(book):
                 return None
             on = h.ctx.dschet
-            return _hits(_misses(nsi, book, h.schet, tag, on), on)
+            return _hits(nsi, book, _misses(nsi, book, h.schet, tag, on), on)
     elif level == "PERS_LIST/PERS":
 
         def fn(p):
             nsi = p.ctx.nsi
             if nsi is None or not nsi.knows(book):
                 return None
-            return _hits(_misses(nsi, book, p.node, tag, None), None)
+            return _hits(nsi, book, _misses(nsi, book, p.node, tag, None), None)
     elif level in ("ZL_LIST/ZAP/PACIENT", "ZL_LIST/ZAP/Z_SL"):
 
         def fn(r):
@@ -110,7 +123,7 @@ def _make(check: NsiCheck):
                 return None
             parent = r.pac if level.endswith("PACIENT") else r.z_sl
             on = r.date_z_2
-            return _hits(_misses(nsi, book, parent, tag, on), on)
+            return _hits(nsi, book, _misses(nsi, book, parent, tag, on), on)
     elif level == "ZL_LIST/ZAP/Z_SL/SANK":
 
         def fn(r):
@@ -119,7 +132,7 @@ def _make(check: NsiCheck):
                 return None
             out = []
             for s in all_present(r.z_sl, "SANK"):
-                out += _hits(_misses(nsi, book, s, tag, None), None)
+                out += _hits(nsi, book, _misses(nsi, book, s, tag, None), None)
             return out
     elif level == "ZL_LIST/ZAP/Z_SL/SL":
 
@@ -131,7 +144,7 @@ def _make(check: NsiCheck):
             for sl, on in r.sl_dates():
                 misses = _misses(nsi, book, sl, tag, on)
                 if misses:
-                    out += _hits(misses, on, sl=sl)
+                    out += _hits(nsi, book, misses, on, sl=sl)
             return out
     elif level == "ZL_LIST/ZAP/Z_SL/SL/USL":
         extra = [p.split("/") for p in check.also]
@@ -147,7 +160,7 @@ def _make(check: NsiCheck):
                     for s in all_present(u, sub):
                         misses += _misses(nsi, book, s, leaf, on)
                 if misses:
-                    out += _hits(misses, on, sl=sl, usl=u)
+                    out += _hits(nsi, book, misses, on, sl=sl, usl=u)
             return out
     else:  # pragma: no cover - guarded by the table test
         raise ValueError(f"{check.code}: unsupported path {check.path}")
