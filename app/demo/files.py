@@ -249,18 +249,26 @@ def plan_cases(
     error_rate: float,
     codes: Optional[list[str]] = None,
     first_person: int = 1,
+    seen: Optional[set] = None,
 ) -> list[CaseSpec]:
+    """``seen``: the care of earlier archives of the same run (so that no case of one duplicates a
+    case of another — the МЭК would refuse it, 003K.00.0420)."""
     last = calendar.monthrange(year, month)[1]
     last_day = min(dt.date(year, month, last), today)
+    born_before = dt.date(year, month, 1) - dt.timedelta(days=7)  # referrals are dated 3 days before care
     specs: list[CaseSpec] = []
-    seen: set = set()
+    seen = set() if seen is None else seen
     for i in range(1, n + 1):
         kind = rng.choices(("amb", "smp", "hosp", "day"), weights=(60, 15, 15, 10))[0]
         person = first_person + rng.randrange(persons)
-        if person == 13:  # the deceased demo person gets no care in generated files
-            person = 14
-        elif person % 17 == 0:  # nor do the persons whose policy expired (demo ЕРЗ)
-            person += 1
+        for _ in range(persons):
+            if person == 13:  # the deceased demo person gets no care in generated files
+                person = 14
+            elif person % 17 == 0:  # nor do the persons whose policy expired (demo ЕРЗ)
+                person += 1
+            if demo_person(person).dr < born_before:  # nor a person born after the period began
+                break
+            person = first_person + (person - first_person + 1) % persons
         p = demo_person(person)
         if kind in ("hosp", "day"):
             candidates = [k for k in cat.KSG if k.usl_ok == (1 if kind == "hosp" else 2)]
@@ -471,6 +479,7 @@ def write_archive(
     first_person: int = 1,
     version: Optional[str] = None,
     periods: Optional[tuple[VersionPeriod, ...]] = None,
+    seen: Optional[set] = None,
 ) -> DemoArchive:
     """Write one archive ``<H name>.zip`` into ``outdir``; returns what it holds.  The files carry
     the version their period requires (``periods``: the fund's table, by default the seed of
@@ -486,7 +495,16 @@ def write_archive(
     rng = random.Random(seed)
     sender = sender or mo
     specs = plan_cases(
-        cases, rng, year, month, today, persons or max(10, cases // 2), error_rate, codes, first_person=first_person
+        cases,
+        rng,
+        year,
+        month,
+        today,
+        persons or max(10, cases // 2),
+        error_rate,
+        codes,
+        first_person=first_person,
+        seen=seen,
     )
     h_name = build_file_name(file_type, "M", sender, "T", region, year, month, number)
     l_name = build_file_name("L", "M", sender, "T", region, year, month, number)
@@ -553,6 +571,7 @@ def write_demo_files(outdir: Path, *, count: int = 1, **kwargs) -> dict:
     """``count`` archives (numbers 1..count) and ``manifest.json`` beside them."""
     archives = []
     seed = kwargs.pop("seed", 1)
+    kwargs.setdefault("seen", set())  # one run: no case of one archive duplicates one of another
     for i in range(count):
         archives.append(
             write_archive(outdir, seed=seed + i, number=kwargs.pop("number", 1) + i if i == 0 else i + 1, **kwargs)
