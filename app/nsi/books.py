@@ -55,6 +55,15 @@ BOOKS: dict[str, BookDef] = {
             end=("d_end", "DATEEND"),
             elements=("SCHET/CODE_MO", "Z_SL/LPU", "Z_SL/NPR_MO", "USL/LPU"),
         ),  # dates [unverified]
+        _b(
+            "F032",
+            "Реестр медицинских организаций (с региональными кодами)",
+            "mcod",
+            ("nam_mok", "nam_mop"),
+            begin=("d_begin", "DATEBEG"),
+            end=("d_end", "DATEEND"),
+            elements=("SCHET/CODE_MO", "Z_SL/LPU", "USL/LPU"),
+        ),  # the fields as F003's [unverified]: F032 succeeds it with the same МО codes
         _b("F006", "Классификатор видов контроля", "IDVID", "VIDNAME", elements=("SANK/S_TIP",)),
         _b(
             "F008",

@@ -31,6 +31,7 @@ EXTRA_BOOKS = {  # books the demo subset does not carry
     "V017": [NsiEntry("1", "I группа")],
     "V020": [NsiEntry("30", "кардиологические")],
     "F006": [NsiEntry("1", "МЭК")],
+    "F032": [NsiEntry(code, "МО") for code in ("140001", "140002", "140011")],
 }
 SANK = E(
     "SANK",
@@ -51,7 +52,22 @@ def nsi():
 
 # code → (scope, kind, base, changes, place, also)
 SETUPS = {
-    "001F.00.0030": ("header", "H", None, (("SCHET/CODE_MO", "149999"),), "SCHET/CODE_MO", ("002F.14.0030",)),
+    "001F.00.0030": (
+        "header",
+        "H",
+        None,
+        (("SCHET/CODE_MO", "149999"),),
+        "SCHET/CODE_MO",
+        ("002F.14.0030", "001F.00.0031"),
+    ),
+    "001F.00.0031": (
+        "header",
+        "H",
+        None,
+        (("SCHET/CODE_MO", "149999"),),
+        "SCHET/CODE_MO",
+        ("002F.14.0030", "001F.00.0030"),
+    ),
     "001F.00.0040": ("header", "H", None, (("SCHET/PLAT", "99999"),), "SCHET/PLAT", ("006F.00.0050",)),
     "001F.00.0050": ("header", "X", None, (("+SCHET/DISP", "ZZ"),), "SCHET/DISP", ()),
     "001F.00.0060": ("record", "H", amb_zap, (("PACIENT/VPOLIS", "7"),), "PACIENT/VPOLIS", ()),
@@ -61,7 +77,8 @@ SETUPS = {
     "001F.00.0170": ("record", "H", amb_zap, (("Z_SL/VIDPOM", "99"),), "Z_SL/VIDPOM", ("006F.00.1210",)),
     "001F.00.0180": ("record", "H", amb_zap, (("Z_SL/FOR_POM", "9"),), "Z_SL/FOR_POM", ("006F.00.1290",)),
     "001F.00.0190": ("record", "H", hosp_zap, (("Z_SL/NPR_MO", "999999"),), "Z_SL/NPR_MO", ()),
-    "001F.00.0200": ("record", "H", amb_zap, (("Z_SL/LPU", "999999"),), "Z_SL/LPU", ("006F.00.0030",)),
+    "001F.00.0200": ("record", "H", amb_zap, (("Z_SL/LPU", "999999"),), "Z_SL/LPU", ("006F.00.0030", "001F.00.0201")),
+    "001F.00.0201": ("record", "H", amb_zap, (("Z_SL/LPU", "999999"),), "Z_SL/LPU", ("006F.00.0030", "001F.00.0200")),
     "001F.00.0210": ("record", "H", amb_zap, (("Z_SL/RSLT", "399"),), "Z_SL/RSLT", ()),
     "001F.00.0220": ("record", "H", amb_zap, (("Z_SL/ISHOD", "399"),), "Z_SL/ISHOD", ()),
     "001F.00.0230": ("record", "H", amb_zap, (("Z_SL/IDSP", "99"),), "Z_SL/IDSP", ()),
@@ -71,7 +88,8 @@ SETUPS = {
     "001F.00.0290": ("record", "H", amb_zap, (("Z_SL/SL/P_CEL", "9.9"),), "Z_SL/SL/P_CEL", ()),
     "001F.00.0300": ("record", "H", amb_zap, (("Z_SL/SL/C_ZAB", "9"),), "Z_SL/SL/C_ZAB", ()),
     "001F.00.0310": ("record", "H", amb_zap, (("Z_SL/SL/PRVS", "9999"),), "Z_SL/SL/PRVS", ()),
-    "001F.00.0620": ("record", "H", amb_zap, (("Z_SL/SL/USL/LPU", "999999"),), "Z_SL/SL/USL/LPU", ()),
+    "001F.00.0620": ("record", "H", amb_zap, (("Z_SL/SL/USL/LPU", "999999"),), "Z_SL/SL/USL/LPU", ("001F.00.0621",)),
+    "001F.00.0621": ("record", "H", amb_zap, (("Z_SL/SL/USL/LPU", "999999"),), "Z_SL/SL/USL/LPU", ("001F.00.0620",)),
     "001F.00.0630": ("record", "H", amb_zap, (("Z_SL/SL/USL/PROFIL", "999"),), "Z_SL/SL/USL/PROFIL", ()),
     "001F.00.0661": ("record", "H", amb_zap, (("Z_SL/SL/USL/MR_USL_N/PRVS", "9999"),), "Z_SL/SL/USL/MR_USL_N/PRVS", ()),
     "001F.00.0670": ("record", "H", amb_zap, (("+Z_SL/SANK", SANK),), "Z_SL/SANK/S_TIP", ()),

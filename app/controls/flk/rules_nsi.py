@@ -24,6 +24,7 @@ class NsiCheck(NamedTuple):
     field: str  # NSI_EL (key field of the official export)
     file_types: str
     also: tuple = ()  # extra relative paths checked under the same code (e.g. MR_USL_N/PRVS)
+    message: str = ""  # the rule's own words, where Q015 v2.2 has none (checks newer than it)
 
 
 NSI_CHECKS: tuple[NsiCheck, ...] = (
@@ -48,6 +49,35 @@ NSI_CHECKS: tuple[NsiCheck, ...] = (
     NsiCheck("001F.00.0300", "ZL_LIST/ZAP/Z_SL/SL/C_ZAB", "V027", "IDCZ", "CHT"),
     NsiCheck("001F.00.0310", "ZL_LIST/ZAP/Z_SL/SL/PRVS", "V021", "IDSPEC", "CHT"),
     NsiCheck("001F.00.0620", "ZL_LIST/ZAP/Z_SL/SL/USL/LPU", "F003", "mcod", "CHTX"),
+    # F032, the register of МО that succeeds F003 (checks newer than Q015 v2.2; a book not loaded is
+    # not checked, so a fund switches them on by loading F032: `oms fetch-nsi F032`)
+    NsiCheck(
+        "001F.00.0031",
+        "ZL_LIST/SCHET/CODE_MO",
+        "F032",
+        "mcod",
+        "CHTX",
+        (),
+        "Код МО должен быть найден в справочнике F032",
+    ),
+    NsiCheck(
+        "001F.00.0201",
+        "ZL_LIST/ZAP/Z_SL/LPU",
+        "F032",
+        "mcod",
+        "CHTX",
+        (),
+        "Код ЛПУ должен быть найден в справочнике F032 для региона",
+    ),
+    NsiCheck(
+        "001F.00.0621",
+        "ZL_LIST/ZAP/Z_SL/SL/USL/LPU",
+        "F032",
+        "mcod",
+        "CHTX",
+        (),
+        "Код МО в услуге должен быть найден в справочнике F032",
+    ),
     NsiCheck("001F.00.0630", "ZL_LIST/ZAP/Z_SL/SL/USL/PROFIL", "V002", "IDPR", "CHT"),
     NsiCheck("001F.00.0661", "ZL_LIST/ZAP/Z_SL/SL/USL/PRVS", "V021", "IDSPEC", "CHT", ("MR_USL_N/PRVS",)),
     NsiCheck("001F.00.0670", "ZL_LIST/ZAP/Z_SL/SANK/S_TIP", "F006", "IDVID", "CHTX"),
@@ -171,7 +201,7 @@ def _make(check: NsiCheck):
         check.code,
         check.path,
         check.file_types,
-        f"Значение отсутствует в справочнике {book} ({check.field}) или не действует на дату",
+        check.message or f"Значение отсутствует в справочнике {book} ({check.field}) или не действует на дату",
         scope=scope,
         **kw,
     )(fn)
