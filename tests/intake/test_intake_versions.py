@@ -12,7 +12,7 @@ import pytest
 from app.extensions import db
 from app.models.intake import ControlError, UploadedFile
 from app.models.vocabulary import NOTE_NO_CASES_FOR_ERZ, FileStatus
-from tests.intake.helpers import demo_pair
+from tests.intake.helpers import demo_pair, set_text
 
 
 @pytest.fixture()
@@ -63,3 +63,28 @@ def test_a_back_period_loads_in_its_own_version(app, load, tmp_path):
     assert refused["status"] == FileStatus.ERR_ERZ
     assert [e["code"] for e in refused["errors"] if e["element"] == "VERSION"] == ["002F.00.0014"]
     assert load(good)["flk_errors"] == 0
+
+
+@pytest.mark.parametrize(
+    "change, expected, rejected",
+    [
+        # a VERSION that is not a version: refused by the reader, every case rejected
+        (lambda h: set_text(h, "VERSION", "пять"), "Версия формата «пять» не поддерживается", 3),
+        # 6.0 is switched off until the fund switches it on (FORMAT_6_0_ENABLED)
+        (lambda h: set_text(h, "VERSION", "6.0"), "Версия формата «6.0» не поддерживается", 3),
+        # an element of 3.2 the 5.x formats dropped: its case is rejected
+        (lambda h: h.replace(b"<SMO>", b"<SMO_OGRN>1021401047799</SMO_OGRN><SMO>", 1), "SMO_OGRN", 1),
+        # an element no format has: its case is rejected
+        (lambda h: h.replace(b"<SOC>000</SOC>", b"<SOC>000</SOC><MOOD>5</MOOD>", 1), "MOOD", 1),
+    ],
+    ids=["not-a-version", "6.0-off", "3.2-only-element", "unknown-element"],
+)
+def test_bad_versions_and_elements_are_refused_with_their_reason(app, load, tmp_path, change, expected, rejected):
+    pair = demo_pair(tmp_path, cases=3, year=2026, month=10)
+    out = load(pair.with_h(change(pair.h)))
+    if rejected == 3:  # the whole file
+        assert out["status"] in (FileStatus.ERR_ERZ, FileStatus.ERR_VALIDATION), out
+    else:
+        assert (out["status"], out["flk_rejected"]) == (FileStatus.DONE, rejected), out
+    texts = " ".join(f"{e['element']} {e['value']} {e['comment']}" for e in out["errors"])
+    assert expected in texts, out["errors"][:5]
