@@ -47,7 +47,12 @@ class FormatVersionPeriodView(GlobalModelView):
     base_order = ("kind", "asc")
     page_size = 50
     add_form_extra_fields = edit_form_extra_fields = _fields()
-    formatters_columns = {"period_from": _month, "period_to": _month, "updated_at": format_datetime}
+    formatters_columns = {
+        "period_from": _month,
+        "period_to": _month,
+        "comment": lambda value: value or "",
+        "updated_at": format_datetime,
+    }
     label_columns = {
         "kind": _l("File type"),
         "version": _l("Version"),
