@@ -118,6 +118,18 @@ def import_rules_command(path):
     click.echo(f"Не реализованы в системе ({len(result['not_implemented'])}):")
     for code in result["not_implemented"]:
         click.echo(f"  {code}")
+    cov = result["coverage"]
+
+    def share(done: int, of: int) -> str:
+        return f"{done}/{of} ({100 * done / of:.0f}%)" if of else "0/0"
+
+    click.echo(
+        f"Покрытие действующих правил для файлов МО (C, H, T, X, L): {share(cov['implemented'], cov['applicable'])}"
+    )
+    for family, (done, of) in cov["families"].items():
+        click.echo(f"  {family}: {share(done, of)}")
+    for file_type, (done, of) in cov["file_types"].items():
+        click.echo(f"  тип {file_type}: {share(done, of)}")
 
 
 @oms_cli.command("import-nsi")

@@ -68,6 +68,34 @@ def test_import_rules_updates_texts_and_lists_unimplemented(app, official_refere
     with app.app_context():
         rule = db.session.query(ControlRule).filter_by(code="003F.00.0080").one()
         assert rule.implemented and rule.message and rule.valid_from is not None
+    # the coverage of the applicable rules (active, for МО files), as implemented/applicable
+    import re
+
+    from app.controls.rule_tables import iter_rule_table
+
+    with app.app_context():
+        implemented = {r.code for r in db.session.query(ControlRule).filter_by(implemented=True)}
+    rows = [
+        r
+        for r in iter_rule_table(official_reference / Q015)
+        if r["valid_to"] is None and set(r["file_types"]) & set("CHTXL")
+    ]
+    done = sum(r["code"] in implemented for r in rows)
+    line = re.search(r"Покрытие действующих правил для файлов МО \(C, H, T, X, L\): (\d+)/(\d+)", result.output)
+    assert line and (int(line[1]), int(line[2])) == (done, len(rows)), result.output[-800:]
+    assert len(rows) == 638 and done >= 225
+    for family in ("001F", "002F", "003F", "004F", "005F", "006F"):
+        assert re.search(rf"^  {family}: \d+/\d+ \(\d+%\)$", result.output, re.M), family
+    assert re.search(r"^  тип H: \d+/\d+", result.output, re.M)
+
+
+def test_coverage_counts_each_rule_in_its_family_and_file_types():
+    from app.services.reference.rules import coverage
+
+    cov = coverage([("001F.00.0010", "CH", True), ("001F.00.0020", "HL", False), ("003F.00.0010", "X", True)])
+    assert (cov["implemented"], cov["applicable"]) == (2, 3)
+    assert cov["families"] == {"001F": (1, 2), "003F": (1, 1)}
+    assert cov["file_types"] == {"C": (1, 1), "H": (1, 2), "X": (1, 1), "L": (0, 1)}
 
 
 @pytest.fixture()

@@ -137,16 +137,44 @@ def rule_book(stage: str) -> RuleBook:
     return RuleBook(settings)
 
 
+#: the file types of МО files: cases (C, H, T, D-series X) and personal data (L)
+MO_FILE_TYPES = "CHTXL"
+
+
+def coverage(rows: list[tuple[str, str, bool]]) -> dict:
+    """Implemented / applicable per family (the code's first four characters, e.g. ``003F``), per
+    file type and in all, of rows ``(code, file_types, implemented)`` that are applicable: active
+    (no DATEEND) and for at least one МО file type."""
+    total = [0, 0]
+    families: dict[str, list[int]] = {}
+    file_types: dict[str, list[int]] = {t: [0, 0] for t in MO_FILE_TYPES}
+    for code, types, implemented in rows:
+        buckets = [total, families.setdefault(code[:4], [0, 0])] + [file_types[t] for t in MO_FILE_TYPES if t in types]
+        for bucket in buckets:
+            bucket[0] += int(implemented)
+            bucket[1] += 1
+    return {
+        "implemented": total[0],
+        "applicable": total[1],
+        "families": {k: tuple(v) for k, v in sorted(families.items())},
+        "file_types": {k: tuple(v) for k, v in file_types.items() if v[1]},
+    }
+
+
 def import_rule_table(path: Path) -> dict:
     """Update texts, element paths and dates of the implemented rules from an official
     Q015/Q016 (or regional Q022/Q023) ``<packet>``; returns the codes the system does not
-    implement."""
+    implement and the coverage of the table's applicable rules (:func:`coverage`)."""
     rules = {r.code: r for r in db.session.query(ControlRule).all()}
     updated, not_implemented, total = 0, [], 0
+    applicable: list[tuple[str, str, bool]] = []
     for row in iter_rule_table(path):
         total += 1
         rule = rules.get(row["code"])
-        if rule is None or not rule.implemented:
+        done = rule is not None and rule.implemented
+        if row.get("valid_to") is None and set(row["file_types"]) & set(MO_FILE_TYPES):
+            applicable.append((row["code"], row["file_types"], done))
+        if not done:
             not_implemented.append(row["code"])
             continue
         if row.get("message"):
@@ -157,7 +185,12 @@ def import_rule_table(path: Path) -> dict:
         rule.valid_to = row.get("valid_to")
         updated += 1
     db.session.commit()
-    return {"rows": total, "updated": updated, "not_implemented": sorted(set(not_implemented))}
+    return {
+        "rows": total,
+        "updated": updated,
+        "not_implemented": sorted(set(not_implemented)),
+        "coverage": coverage(applicable),
+    }
 
 
 def record_rule_edit(user: OmsUser, rule: ControlRule) -> None:
