@@ -223,19 +223,22 @@ def demo_files_command(outdir, mo, sender, cases, error_rate, seed, count, year,
     from app.demo.files import write_demo_files
     from app.services.reference.format_versions import table
 
-    manifest = write_demo_files(
-        Path(outdir),
-        count=count,
-        mo=mo,
-        sender=sender,
-        cases=cases,
-        error_rate=error_rate,
-        seed=seed,
-        year=year,
-        month=month,
-        version=version,
-        periods=table(),
-    )
+    try:
+        manifest = write_demo_files(
+            Path(outdir),
+            count=count,
+            mo=mo,
+            sender=sender,
+            cases=cases,
+            error_rate=error_rate,
+            seed=seed,
+            year=year,
+            month=month,
+            version=version,
+            periods=table(),
+        )
+    except ValueError as exc:  # a version no module defines, or older than the demo records
+        raise click.ClickException(str(exc)) from None
     print_json(manifest)
 
 

@@ -88,3 +88,23 @@ def test_bad_versions_and_elements_are_refused_with_their_reason(app, load, tmp_
         assert (out["status"], out["flk_rejected"]) == (FileStatus.DONE, rejected), out
     texts = " ".join(f"{e['element']} {e['value']} {e['comment']}" for e in out["errors"])
     assert expected in texts, out["errors"][:5]
+
+
+def test_oms_demo_files_writes_the_version_of_the_period_or_the_one_asked(app, tmp_path):
+    import zipfile
+
+    runner = app.test_cli_runner()
+    for extra, version in (([], "5.1"), (["--version", "5.0"], "5.0")):
+        out = tmp_path / version
+        args = ["oms", "demo-files", str(out), "--cases", "3", "--year", "2026", "--month", "10", *extra]
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        archive = manifest["archives"][0]
+        with zipfile.ZipFile(archive["archive"]) as zf:
+            h = zf.read(f"{archive['h_name']}.xml")
+            l_xml = zf.read(f"{archive['l_name']}.xml")
+        assert f"<VERSION>{version}</VERSION>".encode() in h
+        assert b"<VERSION>3.2</VERSION>" in l_xml and b"<SOC>000</SOC>" in h
+    result = runner.invoke(args=["oms", "demo-files", str(tmp_path / "x"), "--version", "9.9", "--year", "2026"])
+    assert result.exit_code == 1 and "Версия формата 9.9 не описана для файлов H" in result.output
