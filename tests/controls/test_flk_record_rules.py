@@ -547,3 +547,24 @@ def test_missing_containers_do_not_crash():
 
     bare = Node("ZAP", children=[Node("N_ZAP", "1")])
     assert check_record(bare, None, ctx()) == []
+
+
+def test_one_wrong_novor_is_one_error_not_a_cascade():
+    """A NOVOR that is not a NOVOR is reported once (002F.00.0130); the rules whose condition asks
+    whether the patient is a newborn do not fire on it (they did: 11 codes for one value)."""
+    for value in ("3999999", "abc", "1010125"):
+        found = check_record(mutate(amb_zap(), ("PACIENT/NOVOR", value)), adult(), ctx())
+        assert [f.code for f in found] == ["002F.00.0130"], (value, [(f.code, f.comment) for f in found])
+    # a valid newborn's NOVOR is read by those rules as before: the parent's name is required
+    nb = newborn(amb_zap())
+    found = {f.code for f in check_record(nb, mutate(newborn_pers(), ("FAM_P", None)), ctx())}
+    assert "003F.00.1550" in found and "002F.00.0130" not in found
+
+
+def test_conditional_rules_declare_the_elements_their_condition_reads():
+    from app.controls.flk.registry import REGISTRY
+
+    novor = "ZL_LIST/ZAP/PACIENT/NOVOR"
+    readers = {s.code for s in REGISTRY.all() if novor in s.reads}
+    assert {"003F.00.0460", "003F.00.1540", "003F.00.1550", "003F.00.1670", "003F.00.1690"} <= readers
+    assert all(s.code[:4] in ("003F", "006F") for s in REGISTRY.all() if s.reads)

@@ -80,6 +80,8 @@ def check_record(zap: Node, person: Optional[Node], ctx: FlkContext) -> list[Fin
     found = _hits(ctx.record_rules(with_person=person is not None), view)
     if not found:
         return []
+    if len(found) > 1:
+        found = without_cascade(found)
     out: list[Finding] = []
     for spec, hit in found:
         out.append(
@@ -94,6 +96,25 @@ def check_record(zap: Node, person: Optional[Node], ctx: FlkContext) -> list[Fin
             )
         )
     return out
+
+
+#: families of the rules that check one element's own value (reference look-ups, value lists,
+#: format): an element they find wrong is not read by the conditional rules of the same record
+VALUE_FAMILIES = frozenset({"001F", "002F", "004F", "005F"})
+
+
+def without_cascade(found: list) -> list:
+    """The ``(spec, hit)`` pairs of one record less those of conditional rules that read an element
+    a value rule found wrong: one wrong NOVOR is one error, not one per rule that asks whether the
+    patient is a newborn."""
+    wrong = {spec.element_path for spec, _ in found if spec.code[:4] in VALUE_FAMILIES}
+    if not wrong:
+        return found
+    return [
+        (spec, hit)
+        for spec, hit in found
+        if spec.code[:4] in VALUE_FAMILIES or not spec.reads or wrong.isdisjoint(spec.reads)
+    ]
 
 
 def check_person(pers: Node, ctx: FlkContext) -> list[Finding]:

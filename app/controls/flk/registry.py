@@ -78,6 +78,9 @@ class FlkRuleSpec(RuleSpec):
     """A ФЛК rule: a Q015 (or regional) code; ``fatal`` rules reject every case of the file."""
 
     fatal: bool = False
+    #: the elements a conditional rule's condition reads (full paths): when a value rule finds one
+    #: of them wrong in a record, this rule does not report on that record (no cascade)
+    reads: tuple[str, ...] = ()
     #: file the element belongs to: ``"L"`` (PERS_LIST) or ``"H"`` (ZL_LIST, any type)
     target: str = field(init=False, compare=False)
 
@@ -121,6 +124,7 @@ def rule(
     valid_from=_DEFAULT,
     valid_to: Optional[date] = None,
     fatal: Optional[bool] = None,
+    reads: tuple[str, ...] = (),
 ):
     """Register the decorated function as rule ``code`` (see the module docstring)."""
 
@@ -136,6 +140,7 @@ def rule(
                 valid_to=valid_to,
                 scope=sc,
                 fatal=(sc == "header") if fatal is None else fatal,
+                reads=tuple(reads),
                 fn=fn,
             )
         )

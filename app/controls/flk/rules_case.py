@@ -122,6 +122,7 @@ def _not_ksg(r):
 
 
 _ABSENT = "Элемент должен отсутствовать при выполнении условия: "
+NOVOR = "ZL_LIST/ZAP/PACIENT/NOVOR"  # the conditions of the rules that read it (no cascade: engine.without_cascade)
 for _code, _tag, _kind, _cond, _text in (
     ("003F.00.0740", "KD", "req", _stac, "KD обязателен при выполнении условия: USL_OK={1, 2}"),
     ("003F.00.0750", "KD", "abs", _not_stac, _ABSENT + "USL_OK<>{1, 2}"),
@@ -511,13 +512,14 @@ def _os_sluch_due(r) -> bool:
     "CHTX",
     "OS_SLUCH обязателен: нет отчества (OT при NOVOR=0, OT_P при NOVOR<>0) "
     "или ребёнок не первый при многоплодных родах",
+    reads=(NOVOR,),
 )
 def os_sluch_required(r):
     if r.person is not None and _os_sluch_due(r):
         yield from need(r.z_sl, "OS_SLUCH")
 
 
-@rule("003F.00.0480", "ZL_LIST/ZAP/Z_SL/OS_SLUCH", "CHTX", _ABSENT + "NOVOR=0 и PERS.OT присутствует")
+@rule("003F.00.0480", "ZL_LIST/ZAP/Z_SL/OS_SLUCH", "CHTX", _ABSENT + "NOVOR=0 и PERS.OT присутствует", reads=(NOVOR,))
 def os_sluch_absent(r):
     if r.person is not None and not r.newborn and present(r.person, "OT") is not None:
         yield from forbid(r.z_sl, "OS_SLUCH")

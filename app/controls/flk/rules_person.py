@@ -8,6 +8,8 @@ N_ZAP/IDCASE.  A person referenced by several records is reported once per recor
 
 from __future__ import annotations
 
+import re
+
 from app.controls.flk.helpers import forbid, need, only
 from app.controls.flk.registry import Hit, rule
 from app.controls.values import add_years, present, to_date
@@ -58,12 +60,22 @@ def _dost(r, tag="DOST") -> frozenset[str]:
     return r.person_values(tag)
 
 
+# the elements the conditions below name, by the name their Q015 text uses
+_CONDITION_ELEMENTS = {
+    "NOVOR": "ZL_LIST/ZAP/PACIENT/NOVOR",
+    "DOST": "PERS_LIST/PERS/DOST",
+    "DOST_P": "PERS_LIST/PERS/DOST_P",
+}
+
+
 def _linked(code, tag, kind, cond, text):
     def fn(r):
         if cond(r):
             yield from (need if kind == "req" else forbid)(r.person, tag)
 
-    rule(code, f"PERS_LIST/PERS/{tag}", "L", text, scope="record")(fn)
+    condition = text.split("условия:", 1)[-1]  # the elements the condition names, not the checked one
+    reads = tuple(path for name, path in _CONDITION_ELEMENTS.items() if re.search(rf"\b{name}\b", condition))
+    rule(code, f"PERS_LIST/PERS/{tag}", "L", text, scope="record", reads=reads)(fn)
 
 
 for _args in (
