@@ -101,6 +101,9 @@ class MisErrorSchema(Schema):
     id_pac = fields.String(allow_none=True)
     value = fields.String(allow_none=True, metadata={"description": "ошибочное значение"})
     comment = fields.String(allow_none=True, metadata={"description": "текст ошибки"})
+    hint = fields.String(
+        allow_none=True, metadata={"description": "подсказка оператору МО: что исправить в МИС (не входит в FLK_P)"}
+    )
     file_kind = fields.String(allow_none=True, metadata={"description": "H (файл случаев) или L"})
     fatal = fields.Boolean(metadata={"description": "ошибка уровня файла: отклонены все случаи"})
 

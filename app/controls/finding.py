@@ -25,6 +25,7 @@ class Finding:
     file_kind: str = "H"  # "H" (cases file, any type letter) or "L" (personal data)
     stage: str = STAGE_FLK
     fatal: bool = False  # file-level error: no case of the file can be accepted
+    hint: Optional[str] = None  # for the МО operator (the rule's hint; not in FLK_P, which is official)
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -68,6 +68,7 @@ XLSX_COLUMNS = (
     ("Значение", "value"),
     ("Строка файла", "line"),
     ("Комментарий", "comment"),
+    ("Подсказка", "hint"),
 )
 
 PathOrFile = Union[str, os.PathLike, IO[bytes]]
@@ -168,7 +169,7 @@ def write_flk_xlsx(
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet_title)
-    widths = (12, 16, 18, 12, 14, 38, 38, 38, 24, 10, 80)
+    widths = (12, 16, 18, 12, 14, 38, 38, 38, 24, 10, 80, 80)
     for i, w in enumerate(widths):
         ws.column_dimensions[chr(ord("A") + i)].width = w
     ws.append([h for h, _ in XLSX_COLUMNS])

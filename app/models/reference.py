@@ -60,6 +60,7 @@ class ControlRule(Model):
     source = Column(String(10))  # Q015, Q016, regional, structure
     refusal_code = Column(String(10))  # МЭК: F014 code for SANK/S_OSN
     withhold_share = Column(Numeric(5, 4))  # МЭК: share of the sum withheld (1 = all)
+    hint = Column(String(500))  # for the МО operator, beside the official text (app/controls/hints.py)
     updated_at = Column(DateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -267,12 +267,13 @@ class UploadedFileView(ScopedModelView):
     def error_list(self, pk, stage, code):
         file = self._scoped_get(pk)
         page = self._page()
-        lines, total = file_reports.error_lines(file, stage, code, page)
+        lines, total, hint = file_reports.error_lines(file, stage, code, page)
         return self.render_template(
             "oms/file_error_lines.html",
             file=file,
             stage=stage,
             code=code,
+            hint=hint,
             lines=lines,
             total=total,
             page=page,

@@ -88,7 +88,7 @@ class ControlRuleView(GlobalModelView):
         "enabled",
         "implemented",
     ]
-    edit_columns = ["message", "valid_from", "valid_to", "enabled", "refusal_code", "withhold_share"]
+    edit_columns = ["message", "hint", "valid_from", "valid_to", "enabled", "refusal_code", "withhold_share"]
     show_columns = [
         "code",
         "stage",
@@ -96,6 +96,7 @@ class ControlRuleView(GlobalModelView):
         "element",
         "file_types",
         "message",
+        "hint",
         "valid_from",
         "valid_to",
         "enabled",
@@ -115,6 +116,7 @@ class ControlRuleView(GlobalModelView):
         "source": _l("Source"),
         "file_types": _l("File types"),
         "message": _l("Message"),
+        "hint": _l("Hint for the МО operator"),
         "valid_from": _l("Valid from"),
         "valid_to": _l("Valid to"),
         "enabled": _l("Switched on"),

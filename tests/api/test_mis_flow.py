@@ -89,7 +89,9 @@ def test_mis_flow_for_the_owner(app, browser_factory, tmp_path, auth):
     errors = resp.get_json()
     assert errors["count"] == stored == len(errors["result"])
     first = errors["result"][0]
-    assert {"stage", "code", "element", "n_zap", "idcase", "sl_id", "value", "comment"} <= set(first)
+    assert {"stage", "code", "element", "n_zap", "idcase", "sl_id", "value", "comment", "hint"} <= set(first)
+    # every error carries its rule's hint for the operator (the official text stays in "comment")
+    assert all(e["hint"] and "МИС" in e["hint"] for e in errors["result"]), errors["result"][:3]
     injected = {(i["n_zap"], i["code"]) for i in faulty.injected if i["stage"] == "ФЛК"}
     assert injected and injected <= {(e["n_zap"], e["code"]) for e in errors["result"]}
     only_flk = mo.get(f"{FILES}/{ids[1]}/errors?stage=ФЛК").get_json()

@@ -155,6 +155,8 @@ def test_the_regional_manual_end_to_end(app, live_server, driver, shot, tmp_path
     mek_url = mek_link[0].get_attribute("href")
     submit(driver, flk_link[0])
     assert "003F.00.0080" in body(driver)
+    hints = [h.text for h in driver.find_elements(By.CSS_SELECTOR, ".oms-hint")]  # what to change in the МИС
+    assert hints and all("МИС" in h for h in hints), hints
     shot("flk-errors")
     protocol_url = driver.find_element(By.PARTIAL_LINK_TEXT, "Протокол FLK_P (XML)").get_attribute("href")
     submit(driver, driver.find_element(By.XPATH, "//tr[td[text()='003F.00.0080']]//a"))

@@ -27,7 +27,7 @@ def load(app, tmp_path):
 
 
 def test_a_51_file_of_a_2026_period_loads(app, load, tmp_path):
-    pair = demo_pair(tmp_path, cases=6, year=2026, month=10)
+    pair = demo_pair(tmp_path, cases=30, year=2026, month=10)  # hospital cases among them: NPR_NUM
     assert b"<VERSION>5.1</VERSION>" in pair.h and b"<VERSION>3.2</VERSION>" in pair.l
     assert b"<SOC>000</SOC>" in pair.h and b"<NPR_NUM>" in pair.h
     out = load(pair)

@@ -84,9 +84,12 @@ def test_errors_by_code_then_personalised_list(app, uploaded, two_archives):
         assert code in html
     code = sorted(injected_codes)[0]
     count = sum(1 for i in broken.injected if i["code"] == code)
-    m = re.search(rf"{re.escape(code)}</td><td>[^<]*</td>\s*<td><a href=\"([^\"]+)\">(\d+)</a>", html)
-    assert m and int(m.group(2)) == count
-    lines = b.get(m.group(1)).get_data(as_text=True)
+    m = re.search(rf"{re.escape(code)}</td><td>(.*?)</td>\s*<td><a href=\"([^\"]+)\">(\d+)</a>", html, re.S)
+    assert m and int(m.group(3)) == count
+    # beside the official text, the hint for the operator (what to change in the МИС)
+    assert 'class="text-info oms-hint"' in m.group(1) and "МИС" in m.group(1), m.group(1)
+    lines = b.get(m.group(2).replace("&amp;", "&")).get_data(as_text=True)
+    assert 'class="alert alert-info oms-hint"' in lines
     for inj in broken.injected:
         if inj["code"] == code:
             assert f"<td>{inj['n_zap']}</td>" in lines

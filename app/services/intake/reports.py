@@ -17,6 +17,7 @@ from app.formats.flk_p import protocol_name, write_flk_p, write_flk_xlsx
 from app.models.intake import ControlError, MedicalCase, Patient, UploadedFile
 from app.models.reference import ControlRule
 from app.services.intake.listing import FilterRefused
+from app.services.reference.rules import hints as rule_hints
 
 PAGE_SIZE = 200
 
@@ -46,17 +47,26 @@ def errors_by_code(file: UploadedFile, stage: str) -> list[dict]:
         .group_by(ControlError.code)
         .order_by(func.count().desc(), ControlError.code)
     ).all()
-    messages = (
-        dict(
-            db.session.execute(
-                select(ControlRule.code, ControlRule.message).where(ControlRule.code.in_([r[0] for r in rows]))
+    catalogue = (
+        {
+            code: (message, hint)
+            for code, message, hint in db.session.execute(
+                select(ControlRule.code, ControlRule.message, ControlRule.hint).where(
+                    ControlRule.code.in_([r[0] for r in rows])
+                )
             ).all()
-        )
+        }
         if rows
         else {}
     )
     return [
-        {"code": code, "message": messages.get(code) or sample, "count": count, "cases": cases}
+        {
+            "code": code,
+            "message": catalogue.get(code, (None, None))[0] or sample,
+            "hint": catalogue.get(code, (None, None))[1],
+            "count": count,
+            "cases": cases,
+        }
         for code, count, cases, sample in rows
     ]
 
@@ -84,8 +94,9 @@ class ErrorLine:
 
 def error_lines(
     file: UploadedFile, stage: str, code: str, page: int = 0, page_size: int = PAGE_SIZE
-) -> tuple[list[ErrorLine], int]:
-    """The personalised list of one error code: case, patient, place, value, message."""
+) -> tuple[list[ErrorLine], int, Optional[str]]:
+    """The personalised list of one error code: case, patient, place, value, message; with the
+    total and the code's hint for the operator."""
     base = (
         select(ControlError, MedicalCase, Patient)
         .outerjoin(MedicalCase, MedicalCase.id == ControlError.case_id)
@@ -132,7 +143,7 @@ def error_lines(
                 idserv=err.idserv,
             )
         )
-    return lines, total
+    return lines, total, rule_hints([code]).get(code)
 
 
 def cases_of(
@@ -153,7 +164,7 @@ def cases_of(
     return [(c, p) for c, p in rows], total
 
 
-def _finding(err: ControlError) -> Finding:
+def _finding(err: ControlError, hints: Optional[dict] = None) -> Finding:
     return Finding(
         code=err.code,
         comment=err.comment or "",
@@ -169,6 +180,7 @@ def _finding(err: ControlError) -> Finding:
         file_kind=err.file_kind or "H",
         stage=err.stage,
         fatal=err.fatal,
+        hint=(hints or {}).get(err.code),
     )
 
 
@@ -184,8 +196,11 @@ def findings_of(file: UploadedFile) -> Iterator[Finding]:
         .order_by(*_PROTOCOL_ORDER)
         .execution_options(yield_per=2000)
     )
+    known = rule_hints(
+        db.session.execute(select(ControlError.code).where(ControlError.file_id == file.id).distinct()).scalars()
+    )
     for err in db.session.execute(q).scalars():
-        yield _finding(err)
+        yield _finding(err, known)
 
 
 def error_page(
@@ -214,7 +229,8 @@ def error_page(
         .scalars()
         .all()
     )
-    return count, [_finding(err) for err in rows]
+    known = rule_hints(err.code for err in rows)
+    return count, [_finding(err, known) for err in rows]
 
 
 def checked_name(file: UploadedFile) -> str:

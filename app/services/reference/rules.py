@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Iterable
 
 from sqlalchemy import select
 
 from app.controls.catalogue import RuleBook, RuleSetting
 from app.controls.finding import STAGE_FLK
+from app.controls.hints import default_hint
 from app.controls.rule_tables import iter_rule_table
 from app.core import audit
 from app.extensions import db
@@ -97,15 +99,29 @@ def sync_catalogue() -> dict:
         implemented.add(row["code"])
         rule = existing.get(row["code"])
         if rule is None:
-            db.session.add(ControlRule(enabled=True, implemented=True, **row))
+            rule = ControlRule(enabled=True, implemented=True, **row)
+            db.session.add(rule)
             added += 1
         else:
             rule.implemented = True
+        if not rule.hint:  # a hint the fund wrote stays
+            rule.hint = default_hint(rule.code, rule.element or "", rule.message)
     for code, rule in existing.items():
         if code not in implemented:
             rule.implemented = False
     db.session.commit()
     return {"rules": len(implemented), "added": added, "format_versions_added": format_versions.ensure_defaults()}
+
+
+def hints(codes: Iterable[str]) -> dict[str, str]:
+    """The hints of these rule codes (those the catalogue has)."""
+    codes = list(set(codes))
+    if not codes:
+        return {}
+    rows = db.session.execute(
+        select(ControlRule.code, ControlRule.hint).where(ControlRule.code.in_(codes), ControlRule.hint.is_not(None))
+    ).all()
+    return dict(rows)
 
 
 def rule_book(stage: str) -> RuleBook:
@@ -208,6 +224,7 @@ def record_rule_edit(user: OmsUser, rule: ControlRule) -> None:
             "valid_to": rule.valid_to,
             "refusal_code": rule.refusal_code,
             "withhold_share": rule.withhold_share,
+            "hint": rule.hint,
         },
     )
 
