@@ -20,7 +20,7 @@ from typing import Callable, Optional
 from app.demo import catalog as cat
 from app.demo.erz import UNKNOWN_FROM as UNKNOWN_PERSONS  # demo persons never in the demo ЕРЗ
 from app.demo.people import DemoPerson, demo_person
-from app.formats.definitions import get_definition, kind_of
+from app.formats.definitions import get_definition, kind_of, version_number
 from app.formats.names import build_file_name
 from app.formats.periods import VersionPeriod, required_version
 from app.formats.record import Node
@@ -31,7 +31,7 @@ VERSION = "3.2"  # the version of a period no row of app.formats.periods covers
 
 def _new_elements(version: str) -> bool:
     """Whether the version has the elements 4.0 (H, C) and 5.0 (all) added: SOC, NPR_NUM …"""
-    return tuple(int(x) for x in version.split(".") if x.isdigit()) >= (4, 0)
+    return version_number(version) >= (4, 0)
 
 
 def E(tag: str, *items) -> Optional[Node]:
@@ -487,7 +487,7 @@ def write_archive(
     today = today or dt.date.today()
     year, month = _period(year, month, today)
     version = version or required_version(kind_of(file_type), year, month, periods) or VERSION
-    if tuple(int(x) for x in version.split(".") if x.isdigit()) < (3, 2):
+    if version_number(version) < (3, 2):
         raise ValueError(
             f"Демонстрационные файлы пишутся в версиях 3.2 и новее; период {month:02d}.{year} требует {version}"
         )

@@ -24,6 +24,7 @@ from lxml import etree
 
 from app.controls.finding import Finding
 
+from .definitions import version_number
 from .names import strip_extension
 
 COMMENT_LIMIT = 250
@@ -81,8 +82,7 @@ def protocol_name(checked_name: str) -> str:
 
 def pr_fields(version: Optional[str]) -> tuple[tuple[str, str], ...]:
     """The ``PR`` fields of the protocol of a file of ``version`` (None: the classic set)."""
-    major = (version or "").strip().split(".")[0]
-    return PR_FIELDS_5 if major.isdigit() and int(major) >= 5 else PR_FIELDS
+    return PR_FIELDS_5 if version_number(version) >= (5,) else PR_FIELDS
 
 
 def _field(finding: Finding, attr: str) -> Optional[str]:

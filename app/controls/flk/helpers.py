@@ -8,6 +8,10 @@ from app.controls.flk.registry import Hit
 from app.controls.values import all_present, present
 from app.formats.record import Node
 
+#: the element whose value says whether the patient is a newborn — read by the conditions of many
+#: rules (their ``reads``, so that one wrong NOVOR is one error: engine.without_cascade)
+NOVOR = "ZL_LIST/ZAP/PACIENT/NOVOR"
+
 
 def need(parent: Node, tag: str, **loc) -> Iterator[Hit]:
     """Hit when the element is missing (points at the parent).  A missing parent (the empty

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.controls.flk.helpers import forbid, need, only
+from app.controls.flk.helpers import NOVOR, forbid, need, only
 from app.controls.flk.registry import Hit, rule
 from app.controls.values import age_on, all_present, ds, is_onco_c00_d09, present, to_date, to_int, tx
 
@@ -122,7 +122,6 @@ def _not_ksg(r):
 
 
 _ABSENT = "Элемент должен отсутствовать при выполнении условия: "
-NOVOR = "ZL_LIST/ZAP/PACIENT/NOVOR"  # the conditions of the rules that read it (no cascade: engine.without_cascade)
 for _code, _tag, _kind, _cond, _text in (
     ("003F.00.0740", "KD", "req", _stac, "KD обязателен при выполнении условия: USL_OK={1, 2}"),
     ("003F.00.0750", "KD", "abs", _not_stac, _ABSENT + "USL_OK<>{1, 2}"),

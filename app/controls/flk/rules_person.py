@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from app.controls.flk.helpers import forbid, need, only
+from app.controls.flk.helpers import NOVOR, forbid, need, only
 from app.controls.flk.registry import Hit, rule
 from app.controls.values import add_years, present, to_date
 
@@ -62,7 +62,7 @@ def _dost(r, tag="DOST") -> frozenset[str]:
 
 # the elements the conditions below name, by the name their Q015 text uses
 _CONDITION_ELEMENTS = {
-    "NOVOR": "ZL_LIST/ZAP/PACIENT/NOVOR",
+    "NOVOR": NOVOR,
     "DOST": "PERS_LIST/PERS/DOST",
     "DOST_P": "PERS_LIST/PERS/DOST_P",
 }

@@ -154,6 +154,12 @@ def _version_key(v: str):
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.]", v))
 
 
+def version_number(version: Optional[str]) -> tuple[int, ...]:
+    """The numbers of a VERSION text for comparisons: ``"5.1"`` → ``(5, 1)`` (parts that are not
+    digits are left out; ``None`` → ``()``)."""
+    return tuple(int(part) for part in (version or "").strip().split(".") if part.isdigit())
+
+
 def supported_versions(kind: str) -> list[str]:
     """Versions registered (and switched on) for ``kind`` (or a file type), ascending."""
     _load()
