@@ -108,16 +108,24 @@ def sync_rules_command():
 @oms_cli.command("import-rules")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_rules_command(path):
-    """Обновить тексты и сроки действия правил из официального XML Q015/Q016 (<packet>)."""
+    """Обновить правила из официального XML Q015/Q016 (<packet>): тексты и сроки; строки Q015 —
+    как исполняемые правила."""
     from pathlib import Path
 
     from app.services.reference.rules import import_rule_table
 
     result = import_rule_table(Path(path))
     click.echo(f"Строк в файле: {result['rows']}, обновлено правил: {result['updated']}")
+    if result.get("added"):
+        click.echo(f"Добавлено строк Q015, исполняемых системой по их описанию: {result['added']}")
     click.echo(f"Не реализованы в системе ({len(result['not_implemented'])}):")
     for code in result["not_implemented"]:
         click.echo(f"  {code}")
+    problems = result.get("problems") or {}
+    if problems:
+        click.echo(f"Строки Q015, которые система не может исполнить, с причиной ({len(problems)}):")
+        for code, why in problems.items():
+            click.echo(f"  {code} — {why}")
     cov = result["coverage"]
 
     def share(done: int, of: int) -> str:

@@ -159,6 +159,8 @@ class RuleBook:
     """
 
     settings: Mapping[str, RuleSetting] = field(default_factory=dict)
+    #: rules the catalogue itself defines (the official rows the ФЛК interprets), beside the code's
+    extra: tuple = ()
 
     @classmethod
     def only(cls, codes: Iterable[str]) -> "RuleBook":

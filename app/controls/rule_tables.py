@@ -79,7 +79,7 @@ def iter_rule_table(source, kind: str | None = None) -> Iterator[dict]:
     """Yield one dict per ``zap``::
 
         {code, element, file_types, message, valid_from, valid_to, kind,
-         condition, value, nsi_obj, nsi_el}
+         condition, value, nsi_obj, nsi_el, min_len, max_len, mask, comment}
 
     ``file_types`` is the string of TYPE_D letters in file order (e.g. ``"CDHRT"``); ``kind`` is
     taken from ``zglv/type`` (FLK_MPF → Q015, MEK_MPF → Q016, FLK_MPR → Q022, MEK_MPR → Q023)
@@ -106,6 +106,10 @@ def iter_rule_table(source, kind: str | None = None) -> Iterator[dict]:
             "value": _one(row.get("VAL_EL")),
             "nsi_obj": _one(row.get("NSI_OBJ")),
             "nsi_el": _one(row.get("NSI_EL")),
+            "min_len": _one(row.get("MIN_LEN")),
+            "max_len": _one(row.get("MAX_LEN")),
+            "mask": _one(row.get("MASK_VAL")),
+            "comment": _one(row.get("COMMENT")),
         }
 
 

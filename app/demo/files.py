@@ -307,6 +307,10 @@ def _sl_id(spec: CaseSpec) -> str:
     return f"{spec.n:08d}-0000-4000-8000-{spec.person:012d}"
 
 
+#: the doctors' codes (IDDOKT, CODE_MD): their СНИЛС written as Q015 allows, digits only (004F.00.0920)
+DOCTOR_SNILS = ("03807762670", "03807762671")
+
+
 def zap_node(spec: CaseSpec, mo: str, lpu_1: Optional[str], version: str = VERSION) -> Node:
     p = demo_person(spec.person)
     age = spec.date_1.year - p.dr.year - ((spec.date_1.month, spec.date_1.day) < (p.dr.month, p.dr.day))
@@ -320,6 +324,8 @@ def zap_node(spec: CaseSpec, mo: str, lpu_1: Optional[str], version: str = VERSI
         E("ST_OKATO", p.st_okato),
         E("ENP", p.enp),
         E("SMO", p.smo),
+        # a patient insured in another region: the МО names the insurer (003F.00.0150; 3.2+ have no SMO_OGRN)
+        E("SMO_NAM", None if p.smo else f"СМО территории {p.st_okato}"),
         E("NOVOR", "0"),
         E("SOC", "000" if new else None),  # 5.x: social category, 000 = none of the categories
     )
@@ -355,7 +361,7 @@ def zap_node(spec: CaseSpec, mo: str, lpu_1: Optional[str], version: str = VERSI
             ),
             E("PRVS", k.prvs),
             E("VERS_SPEC", "V021"),
-            E("IDDOKT", "038-077-626 71"),
+            E("IDDOKT", DOCTOR_SNILS[1]),
             E("ED_COL", "1.00"),
             E("TARIF", f"{price:.2f}"),
             E("SUM_M", f"{price:.2f}"),
@@ -396,7 +402,7 @@ def zap_node(spec: CaseSpec, mo: str, lpu_1: Optional[str], version: str = VERSI
             E("KOL_USL", f"{spec.count:.2f}"),
             E("TARIF", f"{s.tariff:.2f}"),
             E("SUMV_USL", f"{price:.2f}"),
-            E("MR_USL_N", E("MR_N", "1"), E("PRVS", s.prvs), E("CODE_MD", "038-077-626 70")),
+            E("MR_USL_N", E("MR_N", "1"), E("PRVS", s.prvs), E("CODE_MD", DOCTOR_SNILS[0])),
         )
         sl = E(
             "SL",
@@ -412,7 +418,7 @@ def zap_node(spec: CaseSpec, mo: str, lpu_1: Optional[str], version: str = VERSI
             E("C_ZAB", "1"),
             E("PRVS", s.prvs),
             E("VERS_SPEC", "V021"),
-            E("IDDOKT", "038-077-626 70"),
+            E("IDDOKT", DOCTOR_SNILS[0]),
             E("ED_COL", f"{spec.count:.2f}"),
             E("TARIF", f"{s.tariff:.2f}"),
             E("SUM_M", f"{price:.2f}"),

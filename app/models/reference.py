@@ -61,6 +61,10 @@ class ControlRule(Model):
     refusal_code = Column(String(10))  # МЭК: F014 code for SANK/S_OSN
     withhold_share = Column(Numeric(5, 4))  # МЭК: share of the sum withheld (1 = all)
     hint = Column(String(500))  # for the МО operator, beside the official text (app/controls/hints.py)
+    # an official Q015 row the system interprets (app/controls/official): its check columns as JSON;
+    # empty for the rules written in code.  ``problem``: why the row does not compile (it stays off)
+    definition = Column(Text)
+    problem = Column(String(250))
     updated_at = Column(DateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -88,6 +88,7 @@ class FlkContext:
     code_mo: Optional[str] = None  # SCHET/CODE_MO
     l_data: Optional[date] = None  # PERS_LIST/ZGLV/DATA
     l_file_name: Optional[str] = None  # PERS_LIST/ZGLV/FILENAME
+    l_version: Optional[str] = None  # PERS_LIST/ZGLV/VERSION
     # names of the XML members of the uploaded archive (002F.14.0010/0011)
     member_name: Optional[str] = None
     l_member_name: Optional[str] = None
@@ -116,6 +117,7 @@ class FlkContext:
         zglv = header.child("ZGLV")
         if header.tag == "PERS_LIST":
             put("l_data", to_date(tx(zglv, "DATA")))
+            put("l_version", tx(zglv, "VERSION"))
             put("l_file_name", tx(zglv, "FILENAME"))
             self._cache.clear()
             return
@@ -167,14 +169,43 @@ class FlkContext:
         key = (scope, self.file_kind, self.rule_date, id(self.rules))
         specs = self._cache.get(key)
         if specs is None:
-            specs = self._cache[key] = self.rules.active(REGISTRY.all(), scope, self.file_kind, self.rule_date)
+            every = REGISTRY.all()
+            if self.rules.extra:  # the official rows the catalogue defines (app/controls/official)
+                every = sorted([*every, *filter(self._in_definition, self.rules.extra)], key=lambda s: s.code)
+            specs = self._cache[key] = self.rules.active(every, scope, self.file_kind, self.rule_date)
         return specs
 
+    def _in_definition(self, spec) -> bool:
+        """An interpreted rule runs on files whose format has its element: Q015 v2.2 rules on
+        USL/PRVS do not apply to a 5.x file, where PRVS moved into MR_USL_N."""
+        from app.controls.official.elements import definition_paths
+
+        if spec.target == "L":
+            paths = definition_paths("L", self.l_version or self.version)
+        else:
+            paths = definition_paths(self.file_kind, self.version)
+        return paths is None or spec.element_path in paths
+
     def record_rules(self, with_person: bool) -> tuple:
-        """The active ``record`` rules; without the record's person, those on PERS elements are
-        left out (they need it)."""
+        """The active ``record`` rules written in code; without the record's person, those on PERS
+        elements are left out (they need it).  The interpreted ones run through
+        :meth:`official_dispatch`."""
         key = ("record", self.file_kind, self.rule_date, id(self.rules), with_person)
         specs = self._cache.get(key)
         if specs is None:
-            specs = self._cache[key] = tuple(s for s in self.active("record") if with_person or s.target != "L")
+            specs = self._cache[key] = tuple(
+                s
+                for s in self.active("record")
+                if (with_person or s.target != "L") and s.fn is not None and not hasattr(s, "check")
+            )
         return specs
+
+    def official_dispatch(self):
+        """The active record rules compiled from official rows, keyed by element (None: none)."""
+        key = ("official", self.file_kind, self.rule_date, id(self.rules))
+        if key not in self._cache:
+            from app.controls.official.compiler import Dispatch
+
+            specs = [s for s in self.active("record") if hasattr(s, "check")]
+            self._cache[key] = Dispatch(specs) if specs else None
+        return self._cache[key]

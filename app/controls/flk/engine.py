@@ -10,6 +10,7 @@ from app.controls.flk.context import FlkContext
 from app.controls.flk.registry import FlkRuleSpec, Hit
 from app.controls.flk.views import HeaderView, PersonView, RecordView
 from app.controls.values import tx
+from app.formats.codes import FORMAT, MISSING
 from app.formats.record import Node
 
 
@@ -62,6 +63,13 @@ def _hits(specs: tuple, view) -> list[tuple[FlkRuleSpec, Hit]]:
     return found
 
 
+def _dispatched(dispatch, zap: Node, view: RecordView) -> list:
+    try:
+        return dispatch.run(zap, view)
+    except Exception as exc:  # noqa: BLE001 — re-raised with the rule code where it is known
+        raise RuleError(STAGE_FLK, "Q015", exc) from exc
+
+
 def check_header(header: Node, ctx: FlkContext) -> list[Finding]:
     """Rules on ZL_LIST/ZGLV+SCHET (or PERS_LIST/ZGLV for the L file).  Header findings are
     ``fatal``: no case of the file can be accepted."""
@@ -78,6 +86,9 @@ def check_record(zap: Node, person: Optional[Node], ctx: FlkContext) -> list[Fin
     ``file_kind="L"`` and the record's N_ZAP/IDCASE."""
     view = RecordView(zap, person, ctx)
     found = _hits(ctx.record_rules(with_person=person is not None), view)
+    dispatch = ctx.official_dispatch()
+    if dispatch is not None:
+        found += _dispatched(dispatch, zap, view)
     if not found:
         return []
     if len(found) > 1:
@@ -114,6 +125,26 @@ def without_cascade(found: list) -> list:
         (spec, hit)
         for spec, hit in found
         if spec.code[:4] in VALUE_FAMILIES or not spec.reads or wrong.isdisjoint(spec.reads)
+    ]
+
+
+#: structural code → the Q015 family that names the same fault under its own code
+_SUPERSEDES = {MISSING: "003F", FORMAT: "004F"}
+
+
+def prefer_rule_codes(found: list[Finding]) -> list[Finding]:
+    """A record's findings less the structural 902/903 of an element a Q015 rule reported at the same
+    place under its own code (a missing required element is 003F.…, a bad format 004F.…): one fault,
+    one error, under the official code where Q015 has one."""
+    if len(found) < 2:
+        return found
+    named = {(f.code[:4], f.element, f.line, f.file_kind) for f in found if f.code[:4] in ("003F", "004F")}
+    if not named:
+        return found
+    return [
+        f
+        for f in found
+        if not (f.code in _SUPERSEDES and (_SUPERSEDES[f.code], f.element, f.line, f.file_kind) in named)
     ]
 
 

@@ -3,6 +3,7 @@ switched on/off by the fund, texts and dates updated from the official Q015/Q016
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Iterable
@@ -108,9 +109,24 @@ def sync_catalogue() -> dict:
             rule.hint = default_hint(rule.code, rule.element or "", rule.message)
     for code, rule in existing.items():
         if code not in implemented:
-            rule.implemented = False
+            rule.implemented = _compiles(rule)
     db.session.commit()
     return {"rules": len(implemented), "added": added, "format_versions_added": format_versions.ensure_defaults()}
+
+
+def _compiles(rule: ControlRule) -> bool:
+    """An official row stored by ``oms import-rules`` that the interpreter compiles."""
+    from app.controls.official import NotCompiled
+
+    if rule.stage != STAGE_FLK or not rule.definition:
+        return False
+    try:
+        _compiled(_row_of(rule))
+    except NotCompiled as exc:
+        rule.problem = str(exc)[:250]
+        return False
+    rule.problem = None
+    return True
 
 
 def hints(codes: Iterable[str]) -> dict[str, str]:
@@ -150,7 +166,57 @@ def rule_book(stage: str) -> RuleBook:
         )
         for r in rows
     }
-    return RuleBook(settings)
+    return RuleBook(settings, extra=official_rules() if stage == STAGE_FLK else ())
+
+
+_COMPILED: dict[tuple, object] = {}
+
+
+def _compiled(row: dict) -> object:
+    """The rule of an official row (compiled once per process and row text)."""
+    from app.controls.official import compile_row
+
+    key = tuple(sorted((k, str(v)) for k, v in row.items()))
+    spec = _COMPILED.get(key)
+    if spec is None:
+        if len(_COMPILED) > 5000:
+            _COMPILED.clear()
+        spec = _COMPILED[key] = compile_row(row)
+    return spec
+
+
+def _row_of(rule: ControlRule) -> dict:
+    row = dict(json.loads(rule.definition))
+    row.update(
+        code=rule.code,
+        element=rule.element or "",
+        file_types=rule.file_types or "",
+        message=rule.message,
+        valid_from=rule.valid_from,
+        valid_to=rule.valid_to,
+    )
+    return row
+
+
+def official_rules() -> tuple:
+    """The rules compiled from the official rows of the catalogue, except the codes written in
+    code (those win).  A row that no longer compiles is left out (``oms import-rules`` reports it)."""
+    from app.controls.flk.registry import REGISTRY
+    from app.controls.official import NotCompiled
+
+    out = []
+    for rule in (
+        db.session.query(ControlRule)
+        .filter(ControlRule.stage == STAGE_FLK, ControlRule.definition.is_not(None), ControlRule.implemented.is_(True))
+        .order_by(ControlRule.code)
+    ):
+        if rule.code in REGISTRY:
+            continue
+        try:
+            out.append(_compiled(_row_of(rule)))
+        except NotCompiled:
+            continue
+    return tuple(out)
 
 
 #: the file types of МО files: cases (C, H, T, D-series X) and personal data (L)
@@ -178,20 +244,35 @@ def coverage(rows: list[tuple[str, str, bool]]) -> dict:
 
 
 def import_rule_table(path: Path) -> dict:
-    """Update texts, element paths and dates of the implemented rules from an official
-    Q015/Q016 (or regional Q022/Q023) ``<packet>``; returns the codes the system does not
-    implement and the coverage of the table's applicable rules (:func:`coverage`)."""
+    """Update the catalogue from an official Q015/Q016 (or regional Q022/Q023) ``<packet>``: texts,
+    element paths and dates of the rules written in code; for a Q015 row the code does not have, the
+    row itself — stored with its check columns and compiled (:mod:`app.controls.official`): a row
+    that compiles is a rule from the next load on, one that does not is reported with the reason and
+    stays off.  Returns the codes not implemented, the reasons, and the coverage of the table's
+    applicable rules (:func:`coverage`)."""
+    from app.controls.flk.registry import REGISTRY
+    from app.controls.official import definition_of
+
     rules = {r.code: r for r in db.session.query(ControlRule).all()}
-    updated, not_implemented, total = 0, [], 0
+    updated, added, not_implemented, total = 0, 0, [], 0
+    problems: dict[str, str] = {}
     applicable: list[tuple[str, str, bool]] = []
     for row in iter_rule_table(path):
         total += 1
-        rule = rules.get(row["code"])
+        code = row["code"]
+        rule = rules.get(code)
+        mo_row = bool(set(row["file_types"]) & set(MO_FILE_TYPES))
+        if row.get("kind") == "Q015" and code not in REGISTRY and mo_row and _FEDERAL.match(code):
+            rule, problem, is_new = _store_official(rule, row, definition_of(row))
+            rules[code] = rule
+            added += int(is_new)
+            if problem:
+                problems[code] = problem
         done = rule is not None and rule.implemented
-        if row.get("valid_to") is None and set(row["file_types"]) & set(MO_FILE_TYPES):
-            applicable.append((row["code"], row["file_types"], done))
+        if row.get("valid_to") is None and mo_row:
+            applicable.append((code, row["file_types"], done))
         if not done:
-            not_implemented.append(row["code"])
+            not_implemented.append(code)
             continue
         if row.get("message"):
             rule.message = row["message"][:500]
@@ -204,9 +285,41 @@ def import_rule_table(path: Path) -> dict:
     return {
         "rows": total,
         "updated": updated,
+        "added": added,
         "not_implemented": sorted(set(not_implemented)),
+        "problems": dict(sorted(problems.items())),
         "coverage": coverage(applicable),
     }
+
+
+def _store_official(rule: ControlRule | None, row: dict, definition: str) -> tuple[ControlRule, str | None, bool]:
+    """The catalogue row of an official Q015 row the ФЛК interprets; ``(rule, problem, is_new)``."""
+    from app.controls.official import NotCompiled
+
+    types = "".join(t for t in MO_FILE_TYPES if t in row["file_types"])
+    is_new = rule is None
+    if is_new:
+        rule = ControlRule(code=row["code"], stage=STAGE_FLK, source="Q015", enabled=True)
+        db.session.add(rule)
+    was_on = bool(rule.implemented) and rule.definition is not None
+    rule.definition = definition
+    rule.element = (row.get("element") or "")[:250]
+    rule.file_types = types
+    rule.message = (row.get("message") or row["code"])[:500]
+    rule.valid_from = row.get("valid_from")
+    rule.valid_to = row.get("valid_to")
+    try:
+        _compiled(_row_of(rule))
+        problem = None
+    except NotCompiled as exc:
+        problem = str(exc)
+    rule.problem = problem[:250] if problem else None
+    rule.implemented = problem is None
+    if problem is None and not was_on and is_new:
+        rule.enabled = True
+    if not rule.hint:
+        rule.hint = default_hint(rule.code, rule.element or "", rule.message)
+    return rule, problem, is_new
 
 
 def record_rule_edit(user: OmsUser, rule: ControlRule) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 
 from app.controls.finding import STAGE_FLK, Finding
 from app.controls.flk import FileTotals, FlkContext, check_header, check_person, check_record
+from app.controls.flk.engine import prefer_rule_codes
 from app.controls.flk.totals import UNIQUE_PERSON
 from app.core.bulk import insert_returning_ids, insert_rows
 from app.extensions import db
@@ -92,6 +93,7 @@ class _FlkRun:
                     if l_file.definition:
                         header_findings += StructureChecker(l_file.definition).header(l_file.header)
                     header_findings += check_header(l_file.header, load.flk)
+                header_findings = prefer_rule_codes(header_findings)
                 for f in header_findings:
                     f.fatal = True
                     if f.code in VERSION_CHECKS and self.version_note is None:
@@ -155,7 +157,7 @@ class _FlkRun:
         for pers, reader_findings in l_file.items():
             found = list(reader_findings) + checker.record(pers)
             if self.load.flk is not None:
-                found += check_person(pers, self.load.flk)
+                found = prefer_rule_codes(found + check_person(pers, self.load.flk))
             id_pac = pers.get("ID_PAC")
             duplicate = id_pac in self.person_ids
             if found and id_pac:
@@ -225,6 +227,7 @@ class _FlkRun:
                 found += check_record(zap, pers, flk)
             if totals is not None:
                 found += totals.add(zap)
+            found = prefer_rule_codes(found)
             rejected = bool(found) or self.fatal or (id_pac in self.bad_persons)
             row = case_row(zap)
             row.update(

@@ -1,0 +1,348 @@
+"""One official Q015 row → one ФЛК rule under its own code.
+
+The kind of check follows from the columns the row fills:
+
+=================  ================================================================================
+NSI_OBJ/NSI_EL     the value must be a code of the book, valid on the date of care (look-up)
+MIN_LEN/MAX_LEN/   the value's length and mask (004F), or its characters as COMMENT lists them
+MASK_VAL
+VAL_EL             the value must be one of a set (``{0, 1}``, ``1``), satisfy a comparison
+                   (``<500.0``, ``TAL_D>=DR``, ``YEAR``: equal to SCHET/YEAR), or be absent (``нет``)
+USL_TEST only      the element is required when the condition holds — or must be absent when the
+                   row's COMMENT says «элемент должен отсутствовать»; no condition: always required
+=================  ================================================================================
+
+``USL_TEST`` narrows any kind to the parents where it holds (:mod:`.conditions`).  A row that does not
+fit raises :class:`~app.controls.official.elements.NotCompiled` with the reason.
+
+Each rule checks every occurrence of its element's parent (every SL, every USL …); the engine
+visits a record once and runs at each node the rules whose element is its child
+(:class:`Dispatch`), so a record pays only for the rules whose parent it has.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Optional
+
+from app.controls.flk.registry import FlkRuleSpec, Hit
+from app.controls.official.conditions import compile_condition
+from app.controls.official.elements import PERSON_ROOT, RECORD_ROOT, NotCompiled, all_paths, is_element_name
+from app.controls.official.masks import format_check
+from app.controls.rule_tables import MESSAGE_MAX
+from app.controls.values import to_date
+from app.formats.record import Node
+
+#: file types of МО files (Q015 TYPE_D letters)
+MO_TYPES = "CHTXL"
+#: the row's columns that say what it checks (stored as the catalogue's ``definition``)
+DEFINITION_KEYS = ("nsi_obj", "nsi_el", "condition", "value", "min_len", "max_len", "mask", "comment")
+
+
+@dataclass(frozen=True)
+class OfficialSpec(FlkRuleSpec):
+    """A rule compiled from an official row: ``check(chain, view)`` runs it on one occurrence of the
+    element's parent (``chain``: the nodes from the record root down to that parent)."""
+
+    parent: str = ""
+    kind: str = ""
+    check: Optional[Callable[[tuple, object], list]] = field(default=None, compare=False, repr=False)
+
+
+def definition_of(row: dict) -> str:
+    """The row's check columns as the catalogue stores them (JSON, empty columns left out)."""
+    return json.dumps({k: row[k].strip() for k in DEFINITION_KEYS if row.get(k) and row[k].strip()}, ensure_ascii=False)
+
+
+# -- where the rule runs ----------------------------------------------------------------------------
+def _scope(parts: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    if parts[:2] == RECORD_ROOT and len(parts) > 2:
+        return "record", RECORD_ROOT
+    if parts[:2] == PERSON_ROOT and len(parts) > 2:
+        return "person", PERSON_ROOT
+    if parts[0] in ("ZL_LIST", "PERS_LIST") and len(parts) > 1 and parts[1] not in ("ZAP", "PERS"):
+        return "header", parts[:1]
+    raise NotCompiled("наличие записей ZAP/PERS проверяет чтение файла (902)")
+
+
+def _locators(parent: tuple[str, ...], root: tuple[str, ...]):
+    """Chain indices of the SL and USL of a parent (for SL_ID/IDSERV in the finding)."""
+    rel = parent[len(root) :]
+    sl = rel.index("SL") + 1 if "SL" in rel else None
+    usl = rel.index("USL") + 1 if "USL" in rel else None
+    return sl, usl
+
+
+def _care_date(chain: tuple, view, sl_at, usl_at):
+    """The date a code must be valid on: DATE_OUT of the service, DATE_2 of the SL, DATE_Z_2."""
+    if usl_at is not None and usl_at < len(chain):
+        d = to_date(_text(chain[usl_at], "DATE_OUT"))
+        if d is not None:
+            return d
+    if sl_at is not None and sl_at < len(chain):
+        d = to_date(_text(chain[sl_at], "DATE_2"))
+        if d is not None:
+            return d
+    return getattr(view, "date_z_2", None) or (view.ctx.dschet if view.ctx.dschet else None)
+
+
+def _text(node: Node, tag: str) -> Optional[str]:
+    for c in node.children:
+        if c.tag == tag:
+            return c.text
+    return None
+
+
+# -- value tests -----------------------------------------------------------------------------------
+_OP = re.compile(r"^(<=|>=|<>|<|>|=)\s*(-?[0-9]+(?:\.[0-9]+)?)$")
+_SIMPLE = re.compile(r"^[0-9A-Za-z_.]+$")
+
+
+def _value_test(row: dict, parts: tuple[str, ...], root: tuple[str, ...]):
+    """``(test(text, chain, view) -> bool, detail, reads)`` of a VAL_EL."""
+    raw = " ".join((row.get("value") or "").split())
+    from decimal import Decimal
+
+    if raw.startswith("{") and raw.endswith("}"):
+        allowed = frozenset(x.strip() for x in raw[1:-1].split(",") if x.strip())
+        return (lambda v, chain, view: v in allowed), f"допустимо: {raw}", ()
+    if (m := _OP.match(raw)) is not None:
+        op, bound = m[1], Decimal(m[2])
+        cmp = {
+            "<": lambda a: a < bound,
+            ">": lambda a: a > bound,
+            "<=": lambda a: a <= bound,
+            ">=": lambda a: a >= bound,
+            "=": lambda a: a == bound,
+            "<>": lambda a: a != bound,
+        }[op]
+
+        def numeric(v, chain, view):
+            try:
+                return cmp(Decimal(v))
+            except ArithmeticError:
+                return True  # not a number: the format rules (004F, 903) report it
+
+        return numeric, f"допустимо: {raw}", ()
+    if _SIMPLE.match(raw) and not is_element_name(raw):
+        return (lambda v, chain, view: v == raw), f"допустимо: {raw}", ()
+    text = f"{parts[-1]}={raw}" if _SIMPLE.match(raw) else raw
+    compiled = compile_condition(text, parts, root, self_values=lambda chain, view: [chain[-1].text])
+    test = compiled.test  # the checked value is put at the end of the chain: chain[-1].text
+    return (lambda v, chain, view: test(chain, view)), f"должно быть: {raw}", compiled.reads
+
+
+# -- the row → the rule ----------------------------------------------------------------------------
+def compile_row(row: dict) -> OfficialSpec:
+    """The rule of one row (a dict of :func:`app.controls.rule_tables.iter_rule_table`)."""
+    from app.nsi.books import BOOKS
+
+    code = row["code"]
+    path = (row.get("element") or "").strip()
+    if path not in all_paths():
+        raise NotCompiled(f"элемента {path} нет в форматах системы")
+    types = "".join(t for t in MO_TYPES if t in (row.get("file_types") or ""))
+    if not types:
+        raise NotCompiled("правило не для файлов МО")
+    parts = tuple(path.split("/"))
+    scope, root = _scope(parts)
+    parent, tag = parts[:-1], parts[-1]
+    sl_at, usl_at = _locators(parent, root) if scope == "record" else (None, None)
+
+    cond = None
+    reads: tuple[str, ...] = ()
+    if (row.get("condition") or "").strip():
+        compiled = compile_condition(row["condition"], parts, root)
+        cond, reads = compiled.test, compiled.reads
+
+    def where(chain):
+        sl = chain[sl_at] if sl_at is not None and sl_at < len(chain) else None
+        usl = chain[usl_at] if usl_at is not None and usl_at < len(chain) else None
+        return sl, usl
+
+    book = (row.get("nsi_obj") or "").strip()
+    value = (row.get("value") or "").strip()
+    has_format = any((row.get(k) or "").strip() for k in ("min_len", "max_len", "mask"))
+    if book:
+        if value or has_format:
+            raise NotCompiled(f"сверка со справочником {book} по маске или значению его записи")
+        bdef = BOOKS.get(book)
+        if bdef is None:
+            raise NotCompiled(f"справочник {book} система не загружает")
+        key = (row.get("nsi_el") or "").strip()
+        if key and key.lower() != bdef.key.lower():
+            raise NotCompiled(f"сверка с полем {key} справочника {book}, а не с его кодом")
+        kind = "lookup"
+
+        def bad(v, chain, view, _book=book):
+            nsi = view.ctx.nsi
+            return not nsi.has(_book, v, _care_date(chain, view, sl_at, usl_at))
+
+        def usable(view, _book=book):
+            nsi = view.ctx.nsi
+            return nsi is not None and nsi.knows(_book)
+
+        detail = f"нет в справочнике {book}"
+        value_check = _values_rule(tag, cond, bad, detail, where, usable)
+    elif has_format:
+        ok, detail = format_check(row.get("min_len"), row.get("max_len"), row.get("mask"), row.get("comment"))
+        kind = "format"
+        value_check = _values_rule(tag, cond, lambda v, chain, view: not ok(v), detail, where)
+    elif value.lower() == "нет":
+        kind = "absent"
+        value_check = _absence_rule(tag, cond, where)
+    elif value:
+        test, detail, value_reads = _value_test(row, parts, root)
+        reads = tuple(dict.fromkeys(reads + tuple(r for r in value_reads if r != path)))
+        kind = "value"
+        value_check = _values_rule(
+            tag, cond, lambda v, chain, view: not test(v, chain + (Node("", v),), view), detail, where
+        )
+    else:
+        if code[:4] not in ("003F",):
+            raise NotCompiled("в строке нет ни справочника, ни значения, ни маски, ни условия наличия")
+        text = " ".join(((row.get("comment") or "") + " " + (row.get("message") or "")).lower().split())
+        if "должен отсутствовать" in text:
+            kind = "absent"
+            value_check = _absence_rule(tag, cond, where)
+        else:
+            kind = "required"
+            value_check = _required_rule(tag, cond, where)
+
+    message = (row.get("message") or "").strip() or f"Ошибка в {path}"
+    spec = OfficialSpec(
+        code=code,
+        element_path=path,
+        file_types=types,
+        message=message[:MESSAGE_MAX],
+        valid_from=row.get("valid_from"),
+        valid_to=row.get("valid_to"),
+        scope=scope,
+        fatal=scope == "header",
+        reads=reads,
+        fn=None,
+        parent="/".join(parent),
+        kind=kind,
+        check=value_check,
+    )
+    object.__setattr__(spec, "fn", _standalone(spec, root))
+    return spec
+
+
+def _values_rule(tag, cond, bad, detail, where, usable=None):
+    def check(chain, view):
+        parent = chain[-1]
+        if usable is not None and not usable(view):
+            return ()
+        out = None
+        holds = None
+        for c in parent.children:
+            if c.tag == tag and c.text:
+                if holds is None:
+                    holds = cond is None or cond(chain, view)
+                    if not holds:
+                        return ()
+                if bad(c.text, chain, view):
+                    sl, usl = where(chain)
+                    (out := out or []).append(Hit(c, sl=sl, usl=usl, detail=detail))
+        return out or ()
+
+    return check
+
+
+def _required_rule(tag, cond, where):
+    def check(chain, view):
+        parent = chain[-1]
+        for c in parent.children:
+            if c.tag == tag and (c.text or c.children):
+                return ()
+        if cond is None or cond(chain, view):
+            sl, usl = where(chain)
+            return (Hit(at=parent, sl=sl, usl=usl),)
+        return ()
+
+    return check
+
+
+def _absence_rule(tag, cond, where):
+    def check(chain, view):
+        found = [c for c in chain[-1].children if c.tag == tag and (c.text or c.children)]
+        if found and (cond is None or cond(chain, view)):
+            sl, usl = where(chain)
+            return [Hit(c, sl=sl, usl=usl) for c in found]
+        return ()
+
+    return check
+
+
+def _chains(root: Node, tags: tuple[str, ...]) -> list[tuple]:
+    chains = [(root,)]
+    for tag in tags:
+        chains = [ch + (c,) for ch in chains for c in ch[-1].children if c.tag == tag]
+    return chains
+
+
+def _standalone(spec: OfficialSpec, root: tuple[str, ...]):
+    """``fn(view)``: the rule run alone on a record, person or header view (header and person
+    rules run so; record rules through :class:`Dispatch`)."""
+    down = tuple(spec.parent.split("/"))[len(root) :]
+    check = spec.check
+
+    def fn(view):
+        start = getattr(view, "zap", None) or getattr(view, "node", None)
+        if start is None:
+            return ()
+        out = []
+        for chain in _chains(start, down):
+            out.extend(check(chain, view))
+        return out
+
+    return fn
+
+
+class Dispatch:
+    """The record rules compiled from official rows, keyed by their element's parent path: one
+    visit of the record runs, at each node, the rules of its children."""
+
+    def __init__(self, specs: Iterable[OfficialSpec], root: str = "ZL_LIST/ZAP"):
+        by_parent: dict[str, list[OfficialSpec]] = {}
+        below: dict[str, dict[str, str]] = {}  # path → {child tag: child path} on the way to a parent
+        for s in specs:
+            by_parent.setdefault(s.parent, []).append(s)
+            parts = s.parent.split("/")
+            for i in range(len(root.split("/")), len(parts)):
+                below.setdefault("/".join(parts[:i]), {})[parts[i]] = "/".join(parts[: i + 1])
+        self.by_parent = {k: tuple(v) for k, v in by_parent.items()}
+        self.below = below
+        self.root = root
+        self.specs = tuple(s for v in self.by_parent.values() for s in v)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_parent)
+
+    def run(self, root: Node, view) -> list[tuple[OfficialSpec, Hit]]:
+        """``(rule, hit)`` pairs of one record, in code order (then document order)."""
+        out: list = []
+        by_parent, below = self.by_parent, self.below
+
+        def visit(node, path, chain):
+            specs = by_parent.get(path)
+            if specs:
+                for s in specs:
+                    hits = s.check(chain, view)
+                    if hits:
+                        for h in hits:
+                            out.append((s, h))
+            kids = below.get(path)
+            if kids:
+                for c in node.children:
+                    sub = kids.get(c.tag)
+                    if sub is not None:
+                        visit(c, sub, chain + (c,))
+
+        visit(root, self.root, (root,))
+        if len(out) > 1:
+            out.sort(key=lambda pair: pair[0].code)
+        return out
