@@ -88,12 +88,28 @@ def load_once(archive: Path, app) -> dict:
         }
 
 
+#: the official Q015 beside the repository (../shared/oms-reference): the full rule set of a fund
+Q015 = Path(__file__).resolve().parents[2] / "shared/oms-reference/ruslanzykov__check_tfoms_errors/Q015.xml"
+
+
+def official_rules() -> str:
+    """Import the official Q015 into the bench database when it is at hand (the rule set a fund
+    runs: the code's rules plus the rows the ФЛК interprets); say which set the figures are for."""
+    if not Q015.is_file():
+        return f"the rules written in code only ({Q015} is absent)"
+    out = common.flask("oms", "import-rules", str(Q015)).stdout
+    cover = next((line for line in out.splitlines() if line.startswith("Покрытие")), "")
+    return f"official Q015 imported — {cover}"
+
+
 def main(argv=None) -> list[dict]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     common.fresh_database()
+    rules = official_rules()
+    print(f"rules: {rules}", flush=True)
     app = common.app()
     from app.demo.files import write_archive
 
@@ -116,14 +132,15 @@ def main(argv=None) -> list[dict]:
 
 
 def figures(results: list[dict]) -> list[dict]:
-    """The targets: ФЛК ≤ 60 s, ≤ 400 MB, ≤ 3× the floor; the whole pipeline ≤ 90 s."""
+    """The targets: ФЛК ≤ 45 s (with the official Q015 imported), ≤ 400 MB, ≤ 3× the floor; the
+    whole pipeline ≤ 90 s."""
     rows = []
     for r in results:
         n = r["size"]
         if n == 100000:
             rows += [
                 dict(figure="load 100,000 cases end to end (ФЛК…recalc), s", target=90, measured=r["seconds"]),
-                dict(figure="load 100,000 cases: stage «ФЛК», s", target=60, measured=r["stages"].get("ФЛК", 0.0)),
+                dict(figure="load 100,000 cases: stage «ФЛК», s", target=45, measured=r["stages"].get("ФЛК", 0.0)),
                 dict(figure="load 100,000 cases: worker peak memory, MB", target=400, measured=r["peak"] / 2**20),
                 dict(figure="load 100,000 cases: ratio to the floor", target=3, measured=r["seconds"] / r["floor"]),
             ]
