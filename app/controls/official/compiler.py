@@ -324,10 +324,14 @@ class Dispatch:
 
     def run(self, root: Node, view) -> list[tuple[OfficialSpec, Hit]]:
         """``(rule, hit)`` pairs of one record, in code order (then document order)."""
+        # a loop with a stack, not a recursive closure: a closure that calls itself is a reference
+        # cycle, and the load runs with the cyclic collector off (app/core/collector.py) — each record
+        # would stay in memory
         out: list = []
         by_parent, below = self.by_parent, self.below
-
-        def visit(node, path, chain):
+        stack = [(root, self.root, (root,))]
+        while stack:
+            node, path, chain = stack.pop()
             specs = by_parent.get(path)
             if specs:
                 for s in specs:
@@ -337,12 +341,10 @@ class Dispatch:
                             out.append((s, h))
             kids = below.get(path)
             if kids:
-                for c in node.children:
+                for c in reversed(node.children):  # popped in document order
                     sub = kids.get(c.tag)
                     if sub is not None:
-                        visit(c, sub, chain + (c,))
-
-        visit(root, self.root, (root,))
+                        stack.append((c, sub, chain + (c,)))
         if len(out) > 1:
             out.sort(key=lambda pair: pair[0].code)
         return out
