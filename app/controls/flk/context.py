@@ -194,9 +194,7 @@ class FlkContext:
         specs = self._cache.get(key)
         if specs is None:
             specs = self._cache[key] = tuple(
-                s
-                for s in self.active("record")
-                if (with_person or s.target != "L") and s.fn is not None and not hasattr(s, "check")
+                s for s in self.active("record") if (with_person or s.target != "L") and not s.dispatched
             )
         return specs
 
@@ -206,6 +204,6 @@ class FlkContext:
         if key not in self._cache:
             from app.controls.official.compiler import Dispatch
 
-            specs = [s for s in self.active("record") if hasattr(s, "check")]
+            specs = [s for s in self.active("record") if s.dispatched]
             self._cache[key] = Dispatch(specs) if specs else None
         return self._cache[key]

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple, Optional
+from typing import ClassVar, NamedTuple, Optional
 
 from app.controls.catalogue import MESSAGE_MAX, RuleRegistry, RuleSpec
 from app.controls.finding import STAGE_FLK
@@ -77,6 +77,8 @@ class Hit(NamedTuple):
 class FlkRuleSpec(RuleSpec):
     """A ФЛК rule: a Q015 (or regional) code; ``fatal`` rules reject every case of the file."""
 
+    #: run through the per-element dispatch of the official rows (app/controls/official), not one by one
+    dispatched: ClassVar[bool] = False
     fatal: bool = False
     #: the elements a conditional rule's condition reads (full paths): when a value rule finds one
     #: of them wrong in a record, this rule does not report on that record (no cascade)

@@ -25,14 +25,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Optional
+from decimal import Decimal
+from typing import Callable, ClassVar, Iterable, Optional
 
 from app.controls.flk.registry import FlkRuleSpec, Hit
+from app.controls.flk.rules_nsi import missing_code_detail
 from app.controls.official.conditions import compile_condition
 from app.controls.official.elements import PERSON_ROOT, RECORD_ROOT, NotCompiled, all_paths, is_element_name
 from app.controls.official.masks import format_check
 from app.controls.rule_tables import MESSAGE_MAX
-from app.controls.values import to_date
+from app.controls.values import to_date, tx
 from app.formats.record import Node
 
 #: file types of МО files (Q015 TYPE_D letters)
@@ -46,6 +48,7 @@ class OfficialSpec(FlkRuleSpec):
     """A rule compiled from an official row: ``check(chain, view)`` runs it on one occurrence of the
     element's parent (``chain``: the nodes from the record root down to that parent)."""
 
+    dispatched: ClassVar[bool] = True
     parent: str = ""
     kind: str = ""
     check: Optional[Callable[[tuple, object], list]] = field(default=None, compare=False, repr=False)
@@ -75,24 +78,23 @@ def _locators(parent: tuple[str, ...], root: tuple[str, ...]):
     return sl, usl
 
 
-def _care_date(chain: tuple, view, sl_at, usl_at):
-    """The date a code must be valid on: DATE_OUT of the service, DATE_2 of the SL, DATE_Z_2."""
+def _care_date(scope: str, chain: tuple, view, sl_at, usl_at):
+    """The date a code must be valid on, as the hand-written look-ups take it
+    (:mod:`app.controls.flk.rules_nsi`): DATE_OUT of the service, DATE_2 of the SL, DATE_Z_2 of the
+    case; DSCHET for the header; none for the L file."""
+    if scope == "header":
+        return view.ctx.dschet
+    if scope == "person":
+        return None
     if usl_at is not None and usl_at < len(chain):
-        d = to_date(_text(chain[usl_at], "DATE_OUT"))
+        d = to_date(tx(chain[usl_at], "DATE_OUT"))
         if d is not None:
             return d
     if sl_at is not None and sl_at < len(chain):
-        d = to_date(_text(chain[sl_at], "DATE_2"))
+        d = to_date(tx(chain[sl_at], "DATE_2"))
         if d is not None:
             return d
-    return getattr(view, "date_z_2", None) or (view.ctx.dschet if view.ctx.dschet else None)
-
-
-def _text(node: Node, tag: str) -> Optional[str]:
-    for c in node.children:
-        if c.tag == tag:
-            return c.text
-    return None
+    return view.date_z_2
 
 
 # -- value tests -----------------------------------------------------------------------------------
@@ -103,8 +105,6 @@ _SIMPLE = re.compile(r"^[0-9A-Za-z_.]+$")
 def _value_test(row: dict, parts: tuple[str, ...], root: tuple[str, ...]):
     """``(test(text, chain, view) -> bool, detail, reads)`` of a VAL_EL."""
     raw = " ".join((row.get("value") or "").split())
-    from decimal import Decimal
-
     if raw.startswith("{") and raw.endswith("}"):
         allowed = frozenset(x.strip() for x in raw[1:-1].split(",") if x.strip())
         return (lambda v, chain, view: v in allowed), f"допустимо: {raw}", ()
@@ -176,20 +176,20 @@ def compile_row(row: dict) -> OfficialSpec:
             raise NotCompiled(f"сверка с полем {key} справочника {book}, а не с его кодом")
         kind = "lookup"
 
-        def bad(v, chain, view, _book=book):
+        def missing(v, chain, view, _book=book):
             nsi = view.ctx.nsi
-            return not nsi.has(_book, v, _care_date(chain, view, sl_at, usl_at))
+            on = _care_date(scope, chain, view, sl_at, usl_at)
+            return None if nsi.has(_book, v, on) else missing_code_detail(nsi, _book, v, on)
 
         def usable(view, _book=book):
             nsi = view.ctx.nsi
             return nsi is not None and nsi.knows(_book)
 
-        detail = f"нет в справочнике {book}"
-        value_check = _values_rule(tag, cond, bad, detail, where, usable)
+        value_check = _values_rule(tag, cond, missing, where, usable)
     elif has_format:
         ok, detail = format_check(row.get("min_len"), row.get("max_len"), row.get("mask"), row.get("comment"))
         kind = "format"
-        value_check = _values_rule(tag, cond, lambda v, chain, view: not ok(v), detail, where)
+        value_check = _values_rule(tag, cond, lambda v, chain, view: None if ok(v) else detail, where)
     elif value.lower() == "нет":
         kind = "absent"
         value_check = _absence_rule(tag, cond, where)
@@ -198,7 +198,7 @@ def compile_row(row: dict) -> OfficialSpec:
         reads = tuple(dict.fromkeys(reads + tuple(r for r in value_reads if r != path)))
         kind = "value"
         value_check = _values_rule(
-            tag, cond, lambda v, chain, view: not test(v, chain + (Node("", v),), view), detail, where
+            tag, cond, lambda v, chain, view: None if test(v, chain + (Node("", v),), view) else detail, where
         )
     else:
         if code[:4] not in ("003F",):
@@ -231,7 +231,10 @@ def compile_row(row: dict) -> OfficialSpec:
     return spec
 
 
-def _values_rule(tag, cond, bad, detail, where, usable=None):
+def _values_rule(tag, cond, wrong, where, usable=None):
+    """Each value of ``tag`` under the parent, where the condition holds: ``wrong(value, chain, view)``
+    gives what is wrong with it (the finding's detail), or None."""
+
     def check(chain, view):
         parent = chain[-1]
         if usable is not None and not usable(view):
@@ -244,7 +247,8 @@ def _values_rule(tag, cond, bad, detail, where, usable=None):
                     holds = cond is None or cond(chain, view)
                     if not holds:
                         return ()
-                if bad(c.text, chain, view):
+                detail = wrong(c.text, chain, view)
+                if detail is not None:
                     sl, usl = where(chain)
                     (out := out or []).append(Hit(c, sl=sl, usl=usl, detail=detail))
         return out or ()
@@ -317,7 +321,6 @@ class Dispatch:
         self.by_parent = {k: tuple(v) for k, v in by_parent.items()}
         self.below = below
         self.root = root
-        self.specs = tuple(s for v in self.by_parent.values() for s in v)
 
     def __bool__(self) -> bool:
         return bool(self.by_parent)

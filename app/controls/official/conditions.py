@@ -22,7 +22,7 @@ correctly as text).  Anything else — words the grammar does not know — raise
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Optional, Union
 
@@ -311,7 +311,6 @@ class Compiled:
 
     test: Callable[[tuple, object], bool]
     reads: tuple[str, ...] = ()
-    names: list = field(default_factory=list)
 
 
 class _Compiler:

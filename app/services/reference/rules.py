@@ -115,18 +115,23 @@ def sync_catalogue() -> dict:
 
 
 def _compiles(rule: ControlRule) -> bool:
-    """An official row stored by ``oms import-rules`` that the interpreter compiles."""
-    from app.controls.official import NotCompiled
-
+    """An official row stored by ``oms import-rules`` that the interpreter compiles (its ``problem``
+    says why not)."""
     if rule.stage != STAGE_FLK or not rule.definition:
         return False
+    rule.problem = _problem(rule)
+    return rule.problem is None
+
+
+def _problem(rule: ControlRule) -> str | None:
+    """Why the official row of ``rule`` does not compile (None: it does)."""
+    from app.controls.official import NotCompiled
+
     try:
         _compiled(_row_of(rule))
     except NotCompiled as exc:
-        rule.problem = str(exc)[:250]
-        return False
-    rule.problem = None
-    return True
+        return str(exc)[:250]
+    return None
 
 
 def hints(codes: Iterable[str]) -> dict[str, str]:
@@ -294,29 +299,19 @@ def import_rule_table(path: Path) -> dict:
 
 def _store_official(rule: ControlRule | None, row: dict, definition: str) -> tuple[ControlRule, str | None, bool]:
     """The catalogue row of an official Q015 row the ФЛК interprets; ``(rule, problem, is_new)``."""
-    from app.controls.official import NotCompiled
-
     types = "".join(t for t in MO_FILE_TYPES if t in row["file_types"])
     is_new = rule is None
     if is_new:
         rule = ControlRule(code=row["code"], stage=STAGE_FLK, source="Q015", enabled=True)
         db.session.add(rule)
-    was_on = bool(rule.implemented) and rule.definition is not None
     rule.definition = definition
     rule.element = (row.get("element") or "")[:250]
     rule.file_types = types
     rule.message = (row.get("message") or row["code"])[:500]
     rule.valid_from = row.get("valid_from")
     rule.valid_to = row.get("valid_to")
-    try:
-        _compiled(_row_of(rule))
-        problem = None
-    except NotCompiled as exc:
-        problem = str(exc)
-    rule.problem = problem[:250] if problem else None
+    rule.problem = problem = _problem(rule)
     rule.implemented = problem is None
-    if problem is None and not was_on and is_new:
-        rule.enabled = True
     if not rule.hint:
         rule.hint = default_hint(rule.code, rule.element or "", rule.message)
     return rule, problem, is_new
