@@ -45,13 +45,14 @@ DEFINITION_KEYS = ("nsi_obj", "nsi_el", "condition", "value", "min_len", "max_le
 
 @dataclass(frozen=True)
 class OfficialSpec(FlkRuleSpec):
-    """A rule compiled from an official row: ``check(chain, view)`` runs it on one occurrence of the
-    element's parent (``chain``: the nodes from the record root down to that parent)."""
+    """A rule compiled from an official row: ``check(chain, view, kids)`` runs it on one occurrence of
+    the element's parent (``chain``: the nodes from the record root down to that parent; ``kids``: the
+    parent's children by tag, :func:`children_by_tag`)."""
 
     dispatched: ClassVar[bool] = True
     parent: str = ""
     kind: str = ""
-    check: Optional[Callable[[tuple, object], list]] = field(default=None, compare=False, repr=False)
+    check: Optional[Callable[[tuple, object, dict], list]] = field(default=None, compare=False, repr=False)
 
 
 def definition_of(row: dict) -> str:
@@ -235,14 +236,13 @@ def _values_rule(tag, cond, wrong, where, usable=None):
     """Each value of ``tag`` under the parent, where the condition holds: ``wrong(value, chain, view)``
     gives what is wrong with it (the finding's detail), or None."""
 
-    def check(chain, view):
-        parent = chain[-1]
+    def check(chain, view, kids):
         if usable is not None and not usable(view):
             return ()
         out = None
         holds = None
-        for c in parent.children:
-            if c.tag == tag and c.text:
+        for c in kids.get(tag, ()):
+            if c.text:
                 if holds is None:
                     holds = cond is None or cond(chain, view)
                     if not holds:
@@ -257,28 +257,35 @@ def _values_rule(tag, cond, wrong, where, usable=None):
 
 
 def _required_rule(tag, cond, where):
-    def check(chain, view):
-        parent = chain[-1]
-        for c in parent.children:
-            if c.tag == tag and (c.text or c.children):
+    def check(chain, view, kids):
+        for c in kids.get(tag, ()):
+            if c.text or c.children:
                 return ()
         if cond is None or cond(chain, view):
             sl, usl = where(chain)
-            return (Hit(at=parent, sl=sl, usl=usl),)
+            return (Hit(at=chain[-1], sl=sl, usl=usl),)
         return ()
 
     return check
 
 
 def _absence_rule(tag, cond, where):
-    def check(chain, view):
-        found = [c for c in chain[-1].children if c.tag == tag and (c.text or c.children)]
+    def check(chain, view, kids):
+        found = [c for c in kids.get(tag, ()) if c.text or c.children]
         if found and (cond is None or cond(chain, view)):
             sl, usl = where(chain)
             return [Hit(c, sl=sl, usl=usl) for c in found]
         return ()
 
     return check
+
+
+def children_by_tag(node: Node) -> dict[str, list[Node]]:
+    """The children of a node by tag: the rules of one parent look their element up, not scan."""
+    out: dict[str, list[Node]] = {}
+    for c in node.children:
+        out.setdefault(c.tag, []).append(c)
+    return out
 
 
 def _chains(root: Node, tags: tuple[str, ...]) -> list[tuple]:
@@ -300,7 +307,7 @@ def _standalone(spec: OfficialSpec, root: tuple[str, ...]):
             return ()
         out = []
         for chain in _chains(start, down):
-            out.extend(check(chain, view))
+            out.extend(check(chain, view, children_by_tag(chain[-1])))
         return out
 
     return fn
@@ -337,8 +344,9 @@ class Dispatch:
             node, path, chain = stack.pop()
             specs = by_parent.get(path)
             if specs:
+                kids = children_by_tag(node)  # once per node, not once per rule
                 for s in specs:
-                    hits = s.check(chain, view)
+                    hits = s.check(chain, view, kids)
                     if hits:
                         for h in hits:
                             out.append((s, h))
