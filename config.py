@@ -54,6 +54,8 @@ class Config:
     # a running job writes a heartbeat every 10 s; silent this long, it is ended (app.jobs.recovery)
     JOB_DEAD_AFTER_SECONDS = int(os.environ.get("JOB_DEAD_AFTER_SECONDS", "60"))
     JOB_SWEEP_SECONDS = int(os.environ.get("JOB_SWEEP_SECONDS", "30"))  # the web's sweep, at most this often
+    # an idle `rq worker` (app.jobs.worker.OmsWorker) sweeps this often, and between jobs
+    JOB_WORKER_SWEEP_SECONDS = int(os.environ.get("JOB_WORKER_SWEEP_SECONDS", "60"))
 
     # -- the region ---------------------------------------------------------------------------
     REGION_CODE = os.environ.get("REGION_CODE", "14")

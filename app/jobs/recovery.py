@@ -50,13 +50,19 @@ _started_apps: set[int] = set()
 
 
 def _pid_alive(pid: int) -> bool:
+    """The process exists and is not a zombie: a killed work-horse whose parent died too waits as a
+    zombie until PID 1 reaps it, and in a container PID 1 may never do so."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # alive, another user's
         return True
-    return True
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:  # no /proc (not Linux) or gone meanwhile
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
 
 
 def _process_gone(worker: str | None) -> bool:

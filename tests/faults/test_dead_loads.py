@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL")
 DEAD_AFTER = 6  # seconds of silence that make a job dead, in the test's processes
 LIMIT = 120  # the limit for production: ended within 2 minutes
+SWEEP = 10  # an idle worker's sweep, in the test's workers
 
 
 @pytest.fixture()
@@ -42,7 +43,7 @@ def rq_mode(app):
 
     def start(name: str) -> subprocess.Popen:
         log = open(Path(os.environ.get("ARTIFACTS_DIR", "/tmp")) / f"rq-worker-{name}.log", "w")
-        env = dict(os.environ, JOB_DEAD_AFTER_SECONDS=str(DEAD_AFTER))
+        env = dict(os.environ, JOB_DEAD_AFTER_SECONDS=str(DEAD_AFTER), JOB_WORKER_SWEEP_SECONDS=str(SWEEP))
         proc = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "rq"),

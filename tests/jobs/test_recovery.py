@@ -5,6 +5,7 @@ left alone, and two sweepers never end one job twice."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from app.extensions import db
 from app.jobs import recovery
@@ -65,3 +66,35 @@ def test_a_dead_job_is_ended_once(app_ctx):
     [job] = [j for j in recovery.dead_jobs() if j.id == ids[1]]
     assert recovery.end_dead_job(job, "тест") is True
     assert recovery.end_dead_job(job, "тест") is False  # the second sweeper finds it ended
+
+
+def test_a_killed_process_left_as_a_zombie_is_gone(app_ctx):
+    """A killed work-horse whose worker died too stays a zombie until PID 1 reaps it — in a
+    container maybe never; its job is dead all the same."""
+    import signal
+    import socket
+    import subprocess
+
+    zombie = subprocess.Popen(["sleep", "60"])
+    zombie.send_signal(signal.SIGKILL)
+    try:
+        for _ in range(100):  # until the kernel has made it a zombie (not reaped: no wait())
+            if open(f"/proc/{zombie.pid}/stat").read().rpartition(")")[2].split()[0] == "Z":
+                break
+            time.sleep(0.05)
+        ids = _loading_file_and_job(f"{socket.gethostname()}:{zombie.pid}", beat_ago=1)
+        assert ids[1] in recovery.sweep()
+        assert _state(*ids) == (FileStatus.ERR_DB, JobStatus.FAILED)
+    finally:
+        zombie.wait()
+
+
+def test_an_idle_worker_waits_for_a_job_no_longer_than_its_sweep_interval():
+    """RQ sweeps only between its blocking waits for a job (405 s by default)."""
+    import fakeredis
+
+    from app.jobs.worker import OmsWorker
+
+    worker = OmsWorker(["default"], connection=fakeredis.FakeStrictRedis(), maintenance_interval=7)
+    assert worker.dequeue_timeout == 7
+    assert OmsWorker(["default"], connection=fakeredis.FakeStrictRedis()).dequeue_timeout == 60
