@@ -91,7 +91,7 @@ SETUPS = {
     "001F.00.0620": ("record", "H", amb_zap, (("Z_SL/SL/USL/LPU", "999999"),), "Z_SL/SL/USL/LPU", ("001F.00.0621",)),
     "001F.00.0621": ("record", "H", amb_zap, (("Z_SL/SL/USL/LPU", "999999"),), "Z_SL/SL/USL/LPU", ("001F.00.0620",)),
     "001F.00.0630": ("record", "H", amb_zap, (("Z_SL/SL/USL/PROFIL", "999"),), "Z_SL/SL/USL/PROFIL", ()),
-    "001F.00.0661": ("record", "H", amb_zap, (("Z_SL/SL/USL/MR_USL_N/PRVS", "9999"),), "Z_SL/SL/USL/MR_USL_N/PRVS", ()),
+    "001F.00.0661": ("record", "H", amb_zap, (("+Z_SL/SL/USL/PRVS", "9999"),), "Z_SL/SL/USL/PRVS", ()),
     "001F.00.0670": ("record", "H", amb_zap, (("+Z_SL/SANK", SANK),), "Z_SL/SANK/S_TIP", ()),
     "001F.00.0700": ("person", "H", None, (("W", "3"),), "W", ()),
     "001F.00.0710": ("person", "H", None, (("+W_P", "3"),), "W_P", ()),

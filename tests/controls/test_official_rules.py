@@ -429,3 +429,17 @@ def test_a_rule_runs_only_on_the_format_versions_that_have_its_element(official_
     assert _verdict(spec, rec) == {"003F.00.2961"}  # the latest version that has USL/PRVS
     ctx = FlkContext(file_kind="H", version="5.1", rules=RuleBook(RuleBook.only([spec.code]).settings, extra=(spec,)))
     assert check_record(rec.root, None, ctx) == []
+
+
+def test_the_rows_for_codes_newer_than_the_official_table_run_like_imported_ones():
+    """The project's rows for the newer codes (app/controls/official/newer.py): each compiles, is
+    not also written in code, fires on a violation and not on a close record — without ../shared."""
+    from app.controls.official.newer import NEWER_ROWS
+
+    assert {r["code"] for r in NEWER_ROWS} >= {"001F.00.0361", "001F.00.0371", "001F.00.0663"}
+    for row in NEWER_ROWS:
+        assert row["code"] not in REGISTRY, row["code"]
+        spec = compile_row(row)
+        violating, close = _cases(spec, row)
+        assert _verdict(spec, violating) == {spec.code}, spec.code
+        assert _verdict(spec, close) == set(), spec.code

@@ -198,12 +198,22 @@ class FlkContext:
             )
         return specs
 
-    def official_dispatch(self):
-        """The active record rules compiled from official rows, keyed by element (None: none)."""
-        key = ("official", self.file_kind, self.rule_date, id(self.rules))
+    def person_rules(self) -> tuple:
+        """The active ``person`` rules written in code (the interpreted ones: :meth:`official_dispatch`)."""
+        key = ("person-code", self.file_kind, self.rule_date, id(self.rules))
+        specs = self._cache.get(key)
+        if specs is None:
+            specs = self._cache[key] = tuple(s for s in self.active("person") if not s.dispatched)
+        return specs
+
+    def official_dispatch(self, scope: str = "record"):
+        """The active ``record`` (or ``person``) rules compiled from official rows, keyed by element
+        (None: none)."""
+        key = ("official", scope, self.file_kind, self.rule_date, id(self.rules))
         if key not in self._cache:
             from app.controls.official.compiler import Dispatch
 
-            specs = [s for s in self.active("record") if s.dispatched]
-            self._cache[key] = Dispatch(specs) if specs else None
+            specs = [s for s in self.active(scope) if s.dispatched]
+            root = "PERS_LIST/PERS" if scope == "person" else "ZL_LIST/ZAP"
+            self._cache[key] = Dispatch(specs, root) if specs else None
         return self._cache[key]

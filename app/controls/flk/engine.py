@@ -63,9 +63,9 @@ def _hits(specs: tuple, view) -> list[tuple[FlkRuleSpec, Hit]]:
     return found
 
 
-def _dispatched(dispatch, zap: Node, view: RecordView) -> list:
+def _dispatched(dispatch, root: Node, view) -> list:
     try:
-        return dispatch.run(zap, view)
+        return dispatch.run(root, view)
     except Exception as exc:  # noqa: BLE001 — re-raised with the rule code where it is known
         raise RuleError(STAGE_FLK, "Q015", exc) from exc
 
@@ -151,7 +151,8 @@ def prefer_rule_codes(found: list[Finding]) -> list[Finding]:
 def check_person(pers: Node, ctx: FlkContext) -> list[Finding]:
     """Rules on one PERS of the L file that need nothing from the H file."""
     view = PersonView(pers, ctx)
-    return [
-        make_finding(spec, hit, ctx, default_line=pers.line, id_pac=view.id_pac)
-        for spec, hit in _hits(ctx.active("person"), view)
-    ]
+    found = _hits(ctx.person_rules(), view)
+    dispatch = ctx.official_dispatch("person")
+    if dispatch is not None:
+        found += _dispatched(dispatch, pers, view)
+    return [make_finding(spec, hit, ctx, default_line=pers.line, id_pac=view.id_pac) for spec, hit in found]

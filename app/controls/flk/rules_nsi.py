@@ -23,7 +23,6 @@ class NsiCheck(NamedTuple):
     book: str  # NSI_OBJ
     field: str  # NSI_EL (key field of the official export)
     file_types: str
-    also: tuple = ()  # extra relative paths checked under the same code (e.g. MR_USL_N/PRVS)
     message: str = ""  # the rule's own words, where Q015 v2.2 has none (checks newer than it)
 
 
@@ -57,7 +56,6 @@ NSI_CHECKS: tuple[NsiCheck, ...] = (
         "F032",
         "mcod",
         "CHTX",
-        (),
         "Код МО должен быть найден в справочнике F032",
     ),
     NsiCheck(
@@ -66,7 +64,6 @@ NSI_CHECKS: tuple[NsiCheck, ...] = (
         "F032",
         "mcod",
         "CHTX",
-        (),
         "Код ЛПУ должен быть найден в справочнике F032 для региона",
     ),
     NsiCheck(
@@ -75,11 +72,11 @@ NSI_CHECKS: tuple[NsiCheck, ...] = (
         "F032",
         "mcod",
         "CHTX",
-        (),
         "Код МО в услуге должен быть найден в справочнике F032",
     ),
     NsiCheck("001F.00.0630", "ZL_LIST/ZAP/Z_SL/SL/USL/PROFIL", "V002", "IDPR", "CHT"),
-    NsiCheck("001F.00.0661", "ZL_LIST/ZAP/Z_SL/SL/USL/PRVS", "V021", "IDSPEC", "CHT", ("MR_USL_N/PRVS",)),
+    # 5.x: MR_USL_N/PRVS is 001F.00.0663, a row of app/controls/official/newer.py
+    NsiCheck("001F.00.0661", "ZL_LIST/ZAP/Z_SL/SL/USL/PRVS", "V021", "IDSPEC", "CHT"),
     NsiCheck("001F.00.0670", "ZL_LIST/ZAP/Z_SL/SANK/S_TIP", "F006", "IDVID", "CHTX"),
     NsiCheck("001F.00.0700", "PERS_LIST/PERS/W", "V005", "IDPOL", "L"),
     NsiCheck("001F.00.0710", "PERS_LIST/PERS/W_P", "V005", "IDPOL", "L"),
@@ -177,7 +174,6 @@ def _make(check: NsiCheck):
                     out += _hits(nsi, book, misses, on, sl=sl)
             return out
     elif level == "ZL_LIST/ZAP/Z_SL/SL/USL":
-        extra = [p.split("/") for p in check.also]
 
         def fn(r):
             nsi = r.ctx.nsi
@@ -186,9 +182,6 @@ def _make(check: NsiCheck):
             out = []
             for sl, u, on in r.usl_dates():
                 misses = _misses(nsi, book, u, tag, on)
-                for sub, leaf in extra:
-                    for s in all_present(u, sub):
-                        misses += _misses(nsi, book, s, leaf, on)
                 if misses:
                     out += _hits(nsi, book, misses, on, sl=sl, usl=u)
             return out

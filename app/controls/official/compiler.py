@@ -32,7 +32,7 @@ from app.controls.flk.registry import FlkRuleSpec, Hit
 from app.controls.flk.rules_nsi import missing_code_detail
 from app.controls.official.conditions import compile_condition
 from app.controls.official.elements import PERSON_ROOT, RECORD_ROOT, NotCompiled, all_paths, is_element_name
-from app.controls.official.masks import format_check
+from app.controls.official.masks import format_accept
 from app.controls.rule_tables import MESSAGE_MAX
 from app.controls.values import to_date, tx
 from app.formats.record import Node
@@ -53,6 +53,9 @@ class OfficialSpec(FlkRuleSpec):
     parent: str = ""
     kind: str = ""
     check: Optional[Callable[[tuple, object, dict], list]] = field(default=None, compare=False, repr=False)
+    #: a format rule with no condition: the test of one value (true: fine), so that the dispatch
+    #: calls ``check`` only for a value that fails it
+    accept: Optional[Callable[[str], object]] = field(default=None, compare=False, repr=False)
 
 
 def definition_of(row: dict) -> str:
@@ -163,6 +166,7 @@ def compile_row(row: dict) -> OfficialSpec:
         usl = chain[usl_at] if usl_at is not None and usl_at < len(chain) else None
         return sl, usl
 
+    accept = None
     book = (row.get("nsi_obj") or "").strip()
     value = (row.get("value") or "").strip()
     has_format = any((row.get(k) or "").strip() for k in ("min_len", "max_len", "mask"))
@@ -188,9 +192,10 @@ def compile_row(row: dict) -> OfficialSpec:
 
         value_check = _values_rule(tag, cond, missing, where, usable)
     elif has_format:
-        ok, detail = format_check(row.get("min_len"), row.get("max_len"), row.get("mask"), row.get("comment"))
+        ok, detail = format_accept(row.get("min_len"), row.get("max_len"), row.get("mask"), row.get("comment"))
         kind = "format"
         value_check = _values_rule(tag, cond, lambda v, chain, view: None if ok(v) else detail, where)
+        accept = ok if cond is None else None
     elif value.lower() == "нет":
         kind = "absent"
         value_check = _absence_rule(tag, cond, where)
@@ -227,6 +232,7 @@ def compile_row(row: dict) -> OfficialSpec:
         parent="/".join(parent),
         kind=kind,
         check=value_check,
+        accept=accept,
     )
     object.__setattr__(spec, "fn", _standalone(spec, root))
     return spec
@@ -313,9 +319,36 @@ def _standalone(spec: OfficialSpec, root: tuple[str, ...]):
     return fn
 
 
+class _ParentRules:
+    """The rules of one parent path, split by what makes them worth a call: a format rule with no
+    condition only for a value its test rejects, another value rule (look-up, value, absence) only
+    where its element is present, a presence rule only where it is not."""
+
+    __slots__ = ("quick", "valued", "valued_tags", "required", "required_tags")
+
+    def __init__(self, specs: Iterable[OfficialSpec]):
+        quick: dict[str, list[tuple[Callable[[str], object], OfficialSpec]]] = {}
+        valued: dict[str, list[OfficialSpec]] = {}
+        required: list[tuple[str, OfficialSpec]] = []
+        for s in specs:
+            tag = s.element_path.rpartition("/")[2]
+            if s.kind == "required":
+                required.append((tag, s))
+            elif s.accept is not None:
+                quick.setdefault(tag, []).append((s.accept, s))
+            else:
+                valued.setdefault(tag, []).append(s)
+        self.quick = {k: tuple(v) for k, v in quick.items()}
+        self.valued = {k: tuple(v) for k, v in valued.items()}
+        self.valued_tags = frozenset(valued)
+        self.required = tuple(required)
+        self.required_tags = frozenset(tag for tag, _ in required)
+
+
 class Dispatch:
-    """The record rules compiled from official rows, keyed by their element's parent path: one
-    visit of the record runs, at each node, the rules of its children."""
+    """The rules compiled from official rows, keyed by their element's parent path: one visit of the
+    record (or person) runs, at each node, the rules of its children — of the children it has, and
+    the presence rules of those it lacks."""
 
     def __init__(self, specs: Iterable[OfficialSpec], root: str = "ZL_LIST/ZAP"):
         by_parent: dict[str, list[OfficialSpec]] = {}
@@ -325,7 +358,7 @@ class Dispatch:
             parts = s.parent.split("/")
             for i in range(len(root.split("/")), len(parts)):
                 below.setdefault("/".join(parts[:i]), {})[parts[i]] = "/".join(parts[: i + 1])
-        self.by_parent = {k: tuple(v) for k, v in by_parent.items()}
+        self.by_parent = {k: _ParentRules(v) for k, v in by_parent.items()}
         self.below = below
         self.root = root
 
@@ -342,20 +375,41 @@ class Dispatch:
         stack = [(root, self.root, (root,))]
         while stack:
             node, path, chain = stack.pop()
-            specs = by_parent.get(path)
-            if specs:
-                kids = children_by_tag(node)  # once per node, not once per rule
-                for s in specs:
-                    hits = s.check(chain, view, kids)
-                    if hits:
-                        for h in hits:
-                            out.append((s, h))
-            kids = below.get(path)
-            if kids:
+            rules = by_parent.get(path)
+            if rules is not None:
+                present = set()  # the tags of the children that carry a value
+                called: list[OfficialSpec] = []  # the rules to run on this node
+                quick = rules.quick
+                for c in node.children:  # the format rules: one test per value, a call only on failure
+                    text = c.text
+                    if text:
+                        present.add(c.tag)
+                        tests = quick.get(c.tag)
+                        if tests is not None:
+                            for accept, s in tests:
+                                if not accept(text) and s not in called:
+                                    called.append(s)
+                    elif c.children:
+                        present.add(c.tag)
+                for tag in rules.valued_tags & present:
+                    called.extend(rules.valued[tag])
+                if not rules.required_tags <= present:
+                    for tag, s in rules.required:
+                        if tag not in present:
+                            called.append(s)
+                if called:
+                    kids = children_by_tag(node)
+                    for s in called:
+                        hits = s.check(chain, view, kids)
+                        if hits:
+                            for h in hits:
+                                out.append((s, h))
+            sub = below.get(path)
+            if sub:
                 for c in reversed(node.children):  # popped in document order
-                    sub = kids.get(c.tag)
-                    if sub is not None:
-                        stack.append((c, sub, chain + (c,)))
+                    p = sub.get(c.tag)
+                    if p is not None:
+                        stack.append((c, p, chain + (c,)))
         if len(out) > 1:
             out.sort(key=lambda pair: pair[0].code)
         return out

@@ -107,11 +107,30 @@ def sync_catalogue() -> dict:
             rule.implemented = True
         if not rule.hint:  # a hint the fund wrote stays
             rule.hint = default_hint(rule.code, rule.element or "", rule.message)
+    added += _store_newer_rows(existing)
     for code, rule in existing.items():
         if code not in implemented:
             rule.implemented = _compiles(rule)
     db.session.commit()
     return {"rules": len(implemented), "added": added, "format_versions_added": format_versions.ensure_defaults()}
+
+
+def _store_newer_rows(existing: dict[str, ControlRule]) -> int:
+    """The project's rows for Q015 codes newer than the official table
+    (:mod:`app.controls.official.newer`), unless an imported Q015 defines the code: an official row
+    replaces ours, never the other way round.  Returns how many were added."""
+    from app.controls.official import definition_of
+    from app.controls.official.newer import NEWER_ROWS, SOURCE
+
+    added = 0
+    for row in NEWER_ROWS:
+        rule = existing.get(row["code"])
+        if rule is not None and rule.definition and rule.source != SOURCE:
+            continue
+        rule, _problem_text, is_new = _store_official(rule, row, definition_of(row), source=SOURCE)
+        existing[row["code"]] = rule
+        added += int(is_new)
+    return added
 
 
 def _compiles(rule: ControlRule) -> bool:
@@ -297,13 +316,16 @@ def import_rule_table(path: Path) -> dict:
     }
 
 
-def _store_official(rule: ControlRule | None, row: dict, definition: str) -> tuple[ControlRule, str | None, bool]:
+def _store_official(
+    rule: ControlRule | None, row: dict, definition: str, source: str = "Q015"
+) -> tuple[ControlRule, str | None, bool]:
     """The catalogue row of an official Q015 row the ФЛК interprets; ``(rule, problem, is_new)``."""
     types = "".join(t for t in MO_FILE_TYPES if t in row["file_types"])
     is_new = rule is None
     if is_new:
-        rule = ControlRule(code=row["code"], stage=STAGE_FLK, source="Q015", enabled=True)
+        rule = ControlRule(code=row["code"], stage=STAGE_FLK, source=source, enabled=True)
         db.session.add(rule)
+    rule.source = source
     rule.definition = definition
     rule.element = (row.get("element") or "")[:250]
     rule.file_types = types
