@@ -211,7 +211,7 @@ class FlkContext:
         (None: none)."""
         key = ("official", scope, self.file_kind, self.rule_date, id(self.rules))
         if key not in self._cache:
-            from app.controls.official.compiler import Dispatch
+            from app.controls.flk.dispatch import Dispatch
 
             specs = [s for s in self.active(scope) if s.dispatched]
             root = "PERS_LIST/PERS" if scope == "person" else "ZL_LIST/ZAP"

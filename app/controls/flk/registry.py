@@ -102,7 +102,8 @@ def _check(spec: FlkRuleSpec) -> None:
 REGISTRY: RuleRegistry[FlkRuleSpec] = RuleRegistry(STAGE_FLK, SCOPES, FILE_LETTERS, _check)
 
 
-def _default_valid_from(code: str) -> Optional[date]:
+def default_valid_from(code: str) -> Optional[date]:
+    """The DATEBEG of Q015 v2.2 for a federal code of its families (None for a regional code)."""
     if code[5:7] != "00":
         return None
     return _Q015_006F_START if code.startswith("006F") else _Q015_START
@@ -138,7 +139,7 @@ def rule(
                 element_path=element_path,
                 file_types=file_types,
                 message=message,
-                valid_from=_default_valid_from(code) if valid_from is _DEFAULT else valid_from,
+                valid_from=default_valid_from(code) if valid_from is _DEFAULT else valid_from,
                 valid_to=valid_to,
                 scope=sc,
                 fatal=(sc == "header") if fatal is None else fatal,
@@ -169,7 +170,7 @@ def declare(
             element_path=element_path,
             file_types=file_types,
             message=message,
-            valid_from=_default_valid_from(code) if valid_from is _DEFAULT else valid_from,
+            valid_from=default_valid_from(code) if valid_from is _DEFAULT else valid_from,
             valid_to=valid_to,
             scope=scope,
             fatal=fatal,

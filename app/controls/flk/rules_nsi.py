@@ -5,6 +5,9 @@ marks the МКБ checks as "проверка регионального уров
 be valid on the date of care: DATE_OUT of the service, DATE_2 of the SL, DATE_Z_2 of the case
 (the first that is known); header values on DSCHET; L-file values without a date.  A book the
 lookup does not know (``nsi.knows(book)`` is false) or a context without ``nsi`` skips the rule.
+The look-ups below the header (but the sanctions') are built by
+:func:`app.controls.flk.dispatch.lookup_spec` and run element by element with the interpreted rules;
+the header's and the sanctions' are functions here.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from app.controls.flk.registry import Hit, rule
+from app.controls.flk.dispatch import lookup_spec, missing_code_detail
+from app.controls.flk.registry import REGISTRY, Hit, default_valid_from, rule
 from app.controls.values import all_present
 from app.formats.record import Node
 
@@ -89,6 +93,18 @@ NSI_CHECKS: tuple[NsiCheck, ...] = (
 )
 
 _VALID_FROM_0661 = date(2020, 4, 1)  # Q015 DATEBEG of 001F.00.0661
+#: the look-ups run element by element (app/controls/flk/dispatch.py), on the date of care of their
+#: place: DATE_OUT of the service, DATE_2 of the SL, DATE_Z_2 of the case; none for the L file.  The
+#: header's (on DSCHET) and the sanctions' (on no date) run here.
+_DISPATCHED_LEVELS = frozenset(
+    {
+        "ZL_LIST/ZAP/PACIENT",
+        "ZL_LIST/ZAP/Z_SL",
+        "ZL_LIST/ZAP/Z_SL/SL",
+        "ZL_LIST/ZAP/Z_SL/SL/USL",
+        "PERS_LIST/PERS",
+    }
+)
 
 
 def _misses(nsi, book: str, parent: Node, tag: str, on) -> list[Node]:
@@ -98,20 +114,6 @@ def _misses(nsi, book: str, parent: Node, tag: str, on) -> list[Node]:
         for c in parent.children
         if c.tag == tag and c.text is not None and (c.text or c.children) and not nsi.has(book, c.text.strip(), on)
     ]
-
-
-def missing_code_detail(nsi, book: str, code: str, on) -> str:
-    """What a finding adds to the rule's message: the book, the code, the date, and what is
-    loaded of the book — «V009: код 312 не действует на 15.01.2025; версия 3.1 от 30.03.2018,
-    ФФОМС» or «M001: код L42 не найден; загружена демонстрационная выборка», so a wrong book is
-    told from a wrong file."""
-    day = f" на {on:%d.%m.%Y}" if on else ""
-    if on is not None and nsi.has(book, code):
-        text = f"{book}: код {code} не действует{day}"
-    else:
-        text = f"{book}: код {code} не найден{day}"
-    loaded = nsi.loaded(book) if hasattr(nsi, "loaded") else None
-    return f"{text}; {loaded}" if loaded else text
 
 
 def _hits(nsi, book: str, nodes, on, **loc):
@@ -126,6 +128,11 @@ def _make(check: NsiCheck):
     tag = parts[-1]
     level = "/".join(parts[:-1])
 
+    message = check.message or f"Значение отсутствует в справочнике {book} ({check.field}) или не действует на дату"
+    valid_from = _VALID_FROM_0661 if check.code == "001F.00.0661" else default_valid_from(check.code)
+    if level in _DISPATCHED_LEVELS:  # run element by element with the interpreted look-ups
+        REGISTRY.register(lookup_spec(check.code, check.path, book, check.file_types, message, valid_from=valid_from))
+        return
     # each function returns the hits as a list (most records have none: no generator is made)
     if level == "ZL_LIST/SCHET":
 
@@ -135,22 +142,6 @@ def _make(check: NsiCheck):
                 return None
             on = h.ctx.dschet
             return _hits(nsi, book, _misses(nsi, book, h.schet, tag, on), on)
-    elif level == "PERS_LIST/PERS":
-
-        def fn(p):
-            nsi = p.ctx.nsi
-            if nsi is None or not nsi.knows(book):
-                return None
-            return _hits(nsi, book, _misses(nsi, book, p.node, tag, None), None)
-    elif level in ("ZL_LIST/ZAP/PACIENT", "ZL_LIST/ZAP/Z_SL"):
-
-        def fn(r):
-            nsi = r.ctx.nsi
-            if nsi is None or not nsi.knows(book):
-                return None
-            parent = r.pac if level.endswith("PACIENT") else r.z_sl
-            on = r.date_z_2
-            return _hits(nsi, book, _misses(nsi, book, parent, tag, on), on)
     elif level == "ZL_LIST/ZAP/Z_SL/SANK":
 
         def fn(r):
@@ -161,43 +152,10 @@ def _make(check: NsiCheck):
             for s in all_present(r.z_sl, "SANK"):
                 out += _hits(nsi, book, _misses(nsi, book, s, tag, None), None)
             return out
-    elif level == "ZL_LIST/ZAP/Z_SL/SL":
-
-        def fn(r):
-            nsi = r.ctx.nsi
-            if nsi is None or not nsi.knows(book):
-                return None
-            out = []
-            for sl, on in r.sl_dates():
-                misses = _misses(nsi, book, sl, tag, on)
-                if misses:
-                    out += _hits(nsi, book, misses, on, sl=sl)
-            return out
-    elif level == "ZL_LIST/ZAP/Z_SL/SL/USL":
-
-        def fn(r):
-            nsi = r.ctx.nsi
-            if nsi is None or not nsi.knows(book):
-                return None
-            out = []
-            for sl, u, on in r.usl_dates():
-                misses = _misses(nsi, book, u, tag, on)
-                if misses:
-                    out += _hits(nsi, book, misses, on, sl=sl, usl=u)
-            return out
     else:  # pragma: no cover - guarded by the table test
         raise ValueError(f"{check.code}: unsupported path {check.path}")
 
-    scope = {"ZL_LIST/SCHET": "header", "PERS_LIST/PERS": "person"}.get(level, "record")
-    kw = {"valid_from": _VALID_FROM_0661} if check.code == "001F.00.0661" else {}
-    rule(
-        check.code,
-        check.path,
-        check.file_types,
-        check.message or f"Значение отсутствует в справочнике {book} ({check.field}) или не действует на дату",
-        scope=scope,
-        **kw,
-    )(fn)
+    rule(check.code, check.path, check.file_types, message, valid_from=valid_from)(fn)
 
 
 for _c in NSI_CHECKS:
