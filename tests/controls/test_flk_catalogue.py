@@ -144,6 +144,24 @@ def test_a_crashing_rule_is_reported_with_its_code(monkeypatch):
     assert e.value.code == "006F.00.0570"
 
 
+def test_a_crashing_rule_run_element_by_element_is_reported_with_its_code():
+    import dataclasses
+
+    spec = registry.get("001F.00.0270")  # SL/PROFIL in V002: a look-up of app/controls/flk/dispatch.py
+    assert spec.dispatched
+
+    def boom(chain, view, kids):
+        raise ZeroDivisionError("bug")
+
+    registry.REGISTRY.replace(dataclasses.replace(spec, check=boom, book=""))  # called wherever PROFIL is
+    try:
+        with pytest.raises(RuleError) as e:
+            check_record(amb_zap(), adult(), ctx())
+    finally:
+        registry.REGISTRY.replace(spec)
+    assert e.value.code == "001F.00.0270"
+
+
 def test_rules_run_fast_enough():
     import time
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, ClassVar, Iterable, Optional
 
+from app.controls.catalogue import RuleError
+from app.controls.finding import STAGE_FLK
 from app.controls.flk.registry import FlkRuleSpec, Hit
 from app.controls.values import to_date, tx
 from app.formats.record import Node
@@ -319,7 +321,10 @@ class Dispatch:
                 if called:
                     kids = children_by_tag(node)
                     for s in called:
-                        hits = s.check(chain, view, kids)
+                        try:
+                            hits = s.check(chain, view, kids)
+                        except Exception as exc:  # noqa: BLE001 — re-raised with the rule's code
+                            raise RuleError(STAGE_FLK, s.code, exc) from exc
                         if hits:
                             for h in hits:
                                 out.append((s, h))

@@ -66,8 +66,10 @@ def _hits(specs: tuple, view) -> list[tuple[FlkRuleSpec, Hit]]:
 def _dispatched(dispatch, root: Node, view) -> list:
     try:
         return dispatch.run(root, view)
-    except Exception as exc:  # noqa: BLE001 — re-raised with the rule code where it is known
-        raise RuleError(STAGE_FLK, "Q015", exc) from exc
+    except RuleError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — a fault of the dispatch's own value tests
+        raise RuleError(STAGE_FLK, "поэлементные правила", exc) from exc
 
 
 def check_header(header: Node, ctx: FlkContext) -> list[Finding]:
