@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
+from app.controls.flk.dispatch import ROOTS
+
 #: letters of Cyrillic look-alikes that the official table writes in Latin names (SMO_ОК, Pi=Т)
 LOOKALIKES = str.maketrans("АВЕКМНОРСТХаеорсх", "ABEKMHOPCTXaeopcx")
 
-#: the record roots: ancestors of every path of a scope
-RECORD_ROOT = ("ZL_LIST", "ZAP")
-PERSON_ROOT = ("PERS_LIST", "PERS")
+#: the record roots: ancestors of every path of a scope (one place: the dispatch's)
+RECORD_ROOT = ROOTS["record"]
+PERSON_ROOT = ROOTS["person"]
 
 #: header values a record rule may read (ZL_LIST/SCHET, ZL_LIST/ZGLV) → the FlkContext field
 HEADER_FIELDS = {
