@@ -127,39 +127,31 @@ def test_every_rule_has_a_test():
     assert not untested, sorted(untested)
 
 
-def test_a_crashing_rule_is_reported_with_its_code(monkeypatch):
+def _boom(*args):
+    raise ZeroDivisionError("bug")
+
+
+@pytest.mark.parametrize(
+    "code, broken",
+    [
+        ("006F.00.0570", {"fn": _boom}),  # a function run rule by rule
+        # SL/PROFIL in V002, a look-up run element by element (app/controls/flk/dispatch.py): its check
+        # called wherever PROFIL has a value
+        ("001F.00.0270", {"check": _boom, "book": ""}),
+    ],
+)
+def test_a_crashing_rule_is_reported_with_its_code(code, broken):
     import dataclasses
 
-    spec = registry.get("006F.00.0570")
-
-    def boom(r):
-        raise ZeroDivisionError("bug")
-
-    registry.REGISTRY.replace(dataclasses.replace(spec, fn=boom))
+    spec = registry.get(code)
+    assert spec.dispatched == ("check" in broken)
+    registry.REGISTRY.replace(dataclasses.replace(spec, **broken))
     try:
         with pytest.raises(RuleError) as e:
             check_record(amb_zap(), adult(), ctx())
     finally:
         registry.REGISTRY.replace(spec)
-    assert e.value.code == "006F.00.0570"
-
-
-def test_a_crashing_rule_run_element_by_element_is_reported_with_its_code():
-    import dataclasses
-
-    spec = registry.get("001F.00.0270")  # SL/PROFIL in V002: a look-up of app/controls/flk/dispatch.py
-    assert spec.dispatched
-
-    def boom(chain, view, kids):
-        raise ZeroDivisionError("bug")
-
-    registry.REGISTRY.replace(dataclasses.replace(spec, check=boom, book=""))  # called wherever PROFIL is
-    try:
-        with pytest.raises(RuleError) as e:
-            check_record(amb_zap(), adult(), ctx())
-    finally:
-        registry.REGISTRY.replace(spec)
-    assert e.value.code == "001F.00.0270"
+    assert e.value.code == code
 
 
 def test_rules_run_fast_enough():

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from app.controls.official.elements import NotCompiled
-from app.controls.official.masks import format_check
+from app.controls.official.masks import format_check as _format_check
+
+
+def format_check(*columns):
+    """The test of :func:`app.controls.official.masks.format_check` as a bool (its test returns a
+    truthy match or date), and the words."""
+    accept, what = _format_check(*columns)
+    return (lambda v: bool(accept(v))), what
 
 
 def mask_ok(mask: str, value: str) -> bool:

@@ -211,9 +211,8 @@ class FlkContext:
         (None: none)."""
         key = ("official", scope, self.file_kind, self.rule_date, id(self.rules))
         if key not in self._cache:
-            from app.controls.flk.dispatch import Dispatch
+            from app.controls.flk.dispatch import ROOTS, Dispatch
 
             specs = [s for s in self.active(scope) if s.dispatched]
-            root = "PERS_LIST/PERS" if scope == "person" else "ZL_LIST/ZAP"
-            self._cache[key] = Dispatch(specs, root) if specs else None
+            self._cache[key] = Dispatch(specs, "/".join(ROOTS[scope])) if specs else None
         return self._cache[key]

@@ -250,11 +250,11 @@ class _ParentRules:
 
 
 class Dispatch:
-    """The rules compiled from official rows, keyed by their element's parent path: one visit of the
-    record (or person) runs, at each node, the rules of its children — of the children it has, and
-    the presence rules of those it lacks."""
+    """The rules of a scope run element by element (:class:`DispatchedSpec`), keyed by their
+    element's parent path: one visit of the record (or person) runs, at each node, the rules of its
+    children — of the children it has, and the presence rules of those it lacks."""
 
-    def __init__(self, specs: Iterable[DispatchedSpec], root: str = "ZL_LIST/ZAP"):
+    def __init__(self, specs: Iterable[DispatchedSpec], root: str = "/".join(ROOTS["record"])):
         by_parent: dict[str, list[DispatchedSpec]] = {}
         below: dict[str, dict[str, str]] = {}  # path → {child tag: child path} on the way to a parent
         for s in specs:

@@ -40,7 +40,7 @@ from app.controls.flk.dispatch import (
 )
 from app.controls.official.conditions import compile_condition
 from app.controls.official.elements import PERSON_ROOT, RECORD_ROOT, NotCompiled, all_paths, is_element_name
-from app.controls.official.masks import format_accept
+from app.controls.official.masks import format_check
 from app.controls.rule_tables import MESSAGE_MAX
 from app.formats.record import Node
 
@@ -148,7 +148,7 @@ def compile_row(row: dict) -> OfficialSpec:
         kind = "lookup"
         value_check = lookup_check(book, tag, scope, sl_at, usl_at, cond)
     elif has_format:
-        ok, detail = format_accept(row.get("min_len"), row.get("max_len"), row.get("mask"), row.get("comment"))
+        ok, detail = format_check(row.get("min_len"), row.get("max_len"), row.get("mask"), row.get("comment"))
         kind = "format"
         value_check = values_rule(tag, cond, lambda v, chain, view: None if ok(v) else detail, where)
         accept = ok if cond is None else None

@@ -83,24 +83,16 @@ def _length(text: Optional[str]) -> Optional[int]:
     return int(text)
 
 
-def format_check(
-    min_len: Optional[str], max_len: Optional[str], mask: Optional[str], comment: Optional[str]
-) -> tuple[Callable[[str], bool], str]:
-    """``(ok(value), what)``: the test of a value and a few words of what it wants (for the
-    finding's detail)."""
-    accept, what = format_accept(min_len, max_len, mask, comment)
-    return (lambda v: bool(accept(v))), what
-
-
 def _anything(value: str) -> bool:
     return True
 
 
-def format_accept(
+def format_check(
     min_len: Optional[str], max_len: Optional[str], mask: Optional[str], comment: Optional[str]
 ) -> tuple[Callable[[str], object], str]:
-    """:func:`format_check` whose test returns a value that is true when the value fits (a regex
-    match, a date) — no wrapper: the ФЛК calls it on every value of the element in every record."""
+    """``(accept(value), what)``: the test of a value — true when it fits (a regex match, a date; no
+    wrapper: the ФЛК calls it on every value of the element in every record) — and a few words of
+    what it wants (for the finding's detail)."""
     lo, hi = _length(min_len), _length(max_len)
     mask = (mask or "").strip()
     if mask == _DATE_MASK:
