@@ -13,6 +13,15 @@ oms_cli = AppGroup("oms", help="Команды системы ОМС")
 oms_cli.add_command(api_key_cli)
 
 
+def _register_more_commands() -> None:
+    """Commands kept in their own modules (the КСГ tables, the registers of attachment and licences)."""
+    from app.cli_registers import register as register_registers
+    from app.cli_tariffs import register as register_tariffs
+
+    register_tariffs(oms_cli)
+    register_registers(oms_cli)
+
+
 @oms_cli.command("sync-roles")
 def sync_roles_command():
     """Создать и обновить роли по описанию в коде (app/security/roles.py)."""
@@ -498,3 +507,6 @@ def verify_command(registry_id, login):
             ],
         }
     )
+
+
+_register_more_commands()

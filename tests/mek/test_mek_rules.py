@@ -78,9 +78,24 @@ CASES = {
 }
 
 
+def _all_cases() -> dict:
+    """CASES of this module and of every other ``tests/mek/test_mek_rules_*.py`` (one per group of
+    rules), so that each group keeps its own cases and the test below still sees them all."""
+    import importlib
+    from pathlib import Path
+
+    found = dict(CASES)
+    for path in sorted(Path(__file__).parent.glob("test_mek_rules_*.py")):
+        module = importlib.import_module(f"tests.mek.{path.stem}")
+        more = getattr(module, "CASES", {})
+        assert not set(more) & set(found), f"{path.name}: a code has cases in two modules"
+        found.update(more)
+    return found
+
+
 def test_every_case_rule_has_a_test_case():
     case_rules = {s.code for s in catalogue() if s.scope == "case"}
-    assert case_rules == set(CASES)
+    assert case_rules == set(_all_cases())
 
 
 @pytest.mark.parametrize("code", sorted(CASES))

@@ -12,7 +12,20 @@ Public API::
 See :mod:`app.controls.mek.registry` for the declaration, the reasons and the regional codes.
 """
 
-from app.controls.mek import duplicates, rules_case, rules_diag, rules_erz, rules_sl, rules_tariff  # noqa: F401,E402
+from app.controls.mek import (  # noqa: F401,E402
+    duplicates,
+    rules_2k,
+    rules_attachment,
+    rules_case,
+    rules_diag,
+    rules_disp,
+    rules_erz,
+    rules_ksg,
+    rules_profile,
+    rules_sl,
+    rules_sums,
+    rules_tariff,
+)
 from app.controls.mek.context import MekContext
 from app.controls.mek.engine import Sanction, SetCase, check_case, run_set_rules
 from app.controls.mek.registry import MekHit, MekRuleSpec, all_specs, mek_rule

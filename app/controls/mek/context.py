@@ -6,7 +6,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Optional
+from typing import Any, Optional
 
 from app.controls.catalogue import RuleBook
 from app.controls.mek.registry import REGISTRY, MekRuleSpec
@@ -24,6 +24,8 @@ class MekContext:
     rubrics_with_subrubrics: Optional[frozenset[str]] = None
     sum_tolerance: Decimal = Decimal("1.00")  # |SUMV − recalculated| allowed
     months_back: int = 3  # DATE_Z_2 may be this many months before the period
+    disp: Optional[str] = None  # SCHET/DISP of a D-series file (ДВ4, ДВ2, ОПВ, ДС1 …)
+    nsi: Any = None  # the reference books (app.nsi.lookup.MemoryNsi): names of V021 … ; None: not loaded
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property

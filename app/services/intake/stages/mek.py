@@ -60,6 +60,7 @@ def mek_context(load: LoadContext) -> MekContext:
         month=load.month,
         region_okato=cfg.get("REGION_OKATO", "98"),
         rubrics_with_subrubrics=_subrubric_rubrics(),
+        nsi=current_lookup(),
         sum_tolerance=Decimal(str(cfg.get("MEK_SUM_TOLERANCE", "1.00"))),
         months_back=int(cfg.get("MEK_PERIOD_MONTHS_BACK", 3)),
         rules=rule_book(STAGE_MEK),
