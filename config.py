@@ -65,6 +65,17 @@ class Config:
     DEMO_ERZ_PERSONS = int(os.environ.get("DEMO_ERZ_PERSONS", "30000"))
     MEK_SUM_TOLERANCE = os.environ.get("MEK_SUM_TOLERANCE", "1.00")
     MEK_PERIOD_MONTHS_BACK = int(os.environ.get("MEK_PERIOD_MONTHS_BACK", "3"))
+    # the КСГ method (app.tariffs.ksg_method): shares of interrupted cases (МР 2026), КПГ paid by КПГ
+    KSG_SHARE_SURGERY_SHORT = os.environ.get("KSG_SHARE_SURGERY_SHORT", "0.8")  # Прил. 4, ≤ 3 days
+    KSG_SHARE_SURGERY_LONG = os.environ.get("KSG_SHARE_SURGERY_LONG", "0.9")  # Прил. 4, > 3 days
+    KSG_SHARE_SHORT = os.environ.get("KSG_SHARE_SHORT", "0.3")  # without intervention, ≤ 3 days
+    KSG_SHARE_LONG = os.environ.get("KSG_SHARE_LONG", "0.5")  # without intervention, > 3 days
+    KSG_SHORT_DAYS = int(os.environ.get("KSG_SHORT_DAYS", "3"))
+    KSG_PAY_BY_KPG = os.environ.get("KSG_PAY_BY_KPG", "")  # КПГ codes (st27,ds13) or * paid by the КЗ of the КПГ
+    KSG_LONG_STAY_DAYS = int(os.environ.get("KSG_LONG_STAY_DAYS", "30"))  # 003K.00.0980
+    KSG_LONG_STAY_DAYS_45 = int(os.environ.get("KSG_LONG_STAY_DAYS_45", "45"))
+    KSG_LONG_STAY_K = os.environ.get("KSG_LONG_STAY_K", "0.25")
+    KSG_LONG_STAY_K_REANIMATION = os.environ.get("KSG_LONG_STAY_K_REANIMATION", "0.4")
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo-Oms-2026")
     # the federal НСИ service (`oms fetch-nsi`, «Обновить из ФФОМС»): its address or a mirror's
     NSI_SERVICE_URL = os.environ.get("NSI_SERVICE_URL", "https://nsi.ffoms.ru")

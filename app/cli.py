@@ -61,6 +61,9 @@ def init_demo_command(force):
 
     result["erz"] = load_demo_erz(current_app.config["DEMO_ERZ_PERSONS"])
     result["tariffs"] = load_demo_tariffs()
+    from app.demo.registers import load_demo_registers
+
+    result["registers"] = load_demo_registers(current_app.config["DEMO_ERZ_PERSONS"])
     from app.demo.signatures import ensure_demo_signatures
 
     result["signatures"] = ensure_demo_signatures()
@@ -132,7 +135,7 @@ def import_rules_command(path):
         click.echo(f"  {code}")
     problems = result.get("problems") or {}
     if problems:
-        click.echo(f"Строки Q015, которые система не может исполнить, с причиной ({len(problems)}):")
+        click.echo(f"Правила, которые система не может исполнить, с причиной ({len(problems)}):")
         for code, why in problems.items():
             click.echo(f"  {code} — {why}")
     cov = result["coverage"]

@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Optional
 
+from app.controls.values import age_on
 from app.demo import catalog as cat
 from app.demo.erz import UNKNOWN_FROM as UNKNOWN_PERSONS  # demo persons never in the demo ЕРЗ
 from app.demo.people import DemoPerson, demo_person
@@ -125,17 +126,24 @@ INJECTIONS.update(
 MEK_INJECTIONS = frozenset(c for c in INJECTIONS if len(c) > 4 and c[3] == "K")
 
 
-def _adult(person: int, today: dt.date) -> bool:
-    return today.year - demo_person(person).dr.year >= 18
+def _adult(person: int, on: dt.date) -> bool:
+    """18 full years on the day of care (the МЭК judges profiles and specialties by it)."""
+    return age_on(demo_person(person).dr, on) >= 18
 
 
 def _like(spec: CaseSpec, candidates, today: dt.date) -> int:
-    """The first candidate person of the same age group as the spec's (so the service fits)."""
-    adult = _adult(spec.person, today)
+    """The first candidate person of the same age group as the spec's on its day of care (so the
+    service fits)."""
+    adult = _adult(spec.person, spec.date_1)
     for c in candidates:
-        if c != 13 and _adult(c, today) == adult:
+        if c != 13 and _adult(c, spec.date_1) == adult and demo_person(c).dr < spec.date_1:
             return c
     raise LookupError("no demo person fits")
+
+
+def _fits(service, adult: bool) -> bool:
+    """Pediatrics (PROFIL 68) for a child, the other outpatient services for an adult."""
+    return (service.profil != 68) == adult
 
 
 def _previous(spec: CaseSpec, specs: list[CaseSpec]) -> Optional[CaseSpec]:
@@ -282,9 +290,12 @@ def plan_cases(
             start = end = dt.date(year, month, rng.randint(1, last_day.day))
             ds1 = rng.choice(cat.EMERGENCY_DIAGNOSES)
         else:
-            services = cat.OUTPATIENT if p.dr.year < 2008 else cat.OUTPATIENT
-            item = rng.choice([s for s in services if (s.profil != 68) == (today.year - p.dr.year >= 18)] or services)
+            services = cat.OUTPATIENT
+            item = rng.choice([s for s in services if _fits(s, today.year - p.dr.year >= 18)] or services)
             start = end = dt.date(year, month, rng.randint(1, last_day.day))
+            adult = age_on(p.dr, start) >= 18
+            if not _fits(item, adult):  # 18 years old in the year but not yet on the day: the other group
+                item = next(s for s in services if _fits(s, adult))
             ds1 = rng.choice(cat.OUTPATIENT_DIAGNOSES)
         spec = CaseSpec(i, kind, person, start, end, item, ds1)
         if error_rate and rng.random() < error_rate:
@@ -446,7 +457,7 @@ def zap_node(spec: CaseSpec, mo: str, lpu_1: Optional[str], version: str = VERSI
 
 
 def pers_node(p: DemoPerson, on: dt.date) -> Node:
-    adult = (on - p.dr).days >= 14 * 365
+    adult = age_on(p.dr, on) >= 14  # a passport from 14 years
     fam = p.fam
     if p.number >= UNKNOWN_PERSONS:  # not in the demo ЕРЗ: a surname no demo person has
         fam = "Незарегистрированная" if p.w == 2 else "Незарегистрированный"
@@ -553,9 +564,16 @@ def write_archive(
         if definition is None:
             raise ValueError(f"Версия формата {version} не описана для файлов {file_type}")
         write_file(h_path, definition, header, (zap_node(s, mo, lpu_1, version) for s in specs))
-        people = sorted({s.person for s in specs})
+        # the document the patient had at his first care in the file (a passport from 14 years:
+        # the МЭК judges it on DATE_Z_1, 003K.00.1021)
+        first_care: dict[int, dt.date] = {}
+        for s in specs:
+            first_care[s.person] = min(s.date_1, first_care.get(s.person, s.date_1))
         write_file(
-            l_path, get_definition("L", l_version), l_header, (pers_node(demo_person(i), dschet) for i in people)
+            l_path,
+            get_definition("L", l_version),
+            l_header,
+            (pers_node(demo_person(i), first_care[i]) for i in sorted(first_care)),
         )
         with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.write(h_path, h_path.name)

@@ -24,6 +24,7 @@ from app.models.base import Model, Money, utcnow
 from app.models.vocabulary import FILE_LOADING, CaseStatus, FileStatus
 from app.security.scope import ScopeRule
 
+_HAS_DISP = text("disp IS NOT NULL")
 _LOADING = text("status IN ({})".format(", ".join(f"'{s}'" for s in FILE_LOADING)))
 
 
@@ -151,6 +152,8 @@ class MedicalCase(Model):
             f"(registry_id IS NULL) = (status <> '{CaseStatus.IN_REGISTRY}')", name="ck_medical_case_registry_status"
         ),
         Index("ix_medical_case_duplicate", "organisation_id", "person_key", "date_z_1"),
+        # the stages of a patient's examinations across МО (МЭК 003K.00.0070/0080/0100): D-files only
+        Index("ix_medical_case_person_disp", "person_key", "disp", sqlite_where=_HAS_DISP, postgresql_where=_HAS_DISP),
     )
 
     id = Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -161,6 +164,7 @@ class MedicalCase(Model):
     year = Column(Integer)
     month = Column(Integer)
     file_type = Column(String(2))
+    disp = Column(String(3))  # SCHET/DISP of a D-file (ДВ4, ДВ2, ОПВ, ДС1 …); None for H, C, T
     n_zap = Column(String(8))
     idcase = Column(String(11))
     pr_nov = Column(Integer)

@@ -27,6 +27,7 @@ class Organisation(Model):
     okato = Column(String(11))
     address = Column(String(250))
     bank_details = Column(String(500))
+    level = Column(String(5))  # МО: уровень (подуровень) оказания помощи, 1, 2, 3, 3.1 … (КУСмо of the КСГ)
     head_name = Column(String(120))
     accountant_name = Column(String(120))
     is_active = Column(Boolean, nullable=False, default=True)

@@ -7,6 +7,7 @@ entry's resource.  «Администратор ТФОМС» holds every permiss
 
 from __future__ import annotations
 
+from app.models.registers import RESOURCE_ATTACHMENT, RESOURCE_LICENCE
 from app.models.vocabulary import Resource
 from app.security.permissions import PERM_READ, PERM_WRITE
 
@@ -28,6 +29,8 @@ ROLE_GRANTS: dict[str, dict[Resource, str]] = {
         Resource.CONTROL_RULE: W,
         Resource.ERZ: R,
         Resource.TARIFF: R,
+        RESOURCE_ATTACHMENT: R,  # the registers of the МО attachment and licences: the fund's only
+        RESOURCE_LICENCE: R,
         Resource.ORGANISATION: R,
         Resource.SUBDIVISION: R,
         Resource.AUDIT_EVENT: R,

@@ -96,6 +96,24 @@ def register_views(appbuilder) -> None:
         category=REFERENCE_CATEGORY,
     )
     appbuilder.add_view(TariffView, "Tariffs", label=_l("Tariffs"), icon="fa-rub", category=REFERENCE_CATEGORY)
+    from app.views.ksg import KsgGrouperView, KsgGroupView
+
+    appbuilder.add_view(KsgGroupView, "KSG", label="КСГ", icon="fa-th-list", category=REFERENCE_CATEGORY)
+    appbuilder.add_view(
+        KsgGrouperView, "KSG grouper", label="Группировщик КСГ", icon="fa-sitemap", category=REFERENCE_CATEGORY
+    )
+    from app.views.registers import MoAttachmentView, MoLicenceView
+
+    appbuilder.add_view(
+        MoAttachmentView,
+        "MO attachment",
+        label="Прикрепление к МО",
+        icon="fa-user-plus",
+        category=REFERENCE_CATEGORY,
+    )
+    appbuilder.add_view(
+        MoLicenceView, "MO licences", label="Лицензии МО", icon="fa-certificate", category=REFERENCE_CATEGORY
+    )
     appbuilder.add_api(OrganisationApi)
     appbuilder.add_api(SubdivisionApi)
     # the REST API for a МИС (/api/v1/mis/...), the page «Ключи API» and `oms api-key`

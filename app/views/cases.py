@@ -15,6 +15,7 @@ from app.models.intake import MedicalCase, loaded_file_ids
 from app.models.vocabulary import CaseStatus, Resource
 from app.security.scoped_views import ScopedModelView
 from app.services.intake import case_status
+from app.tariffs.breakdown import format_calc_detail
 from app.views.widgets import OmsListWidget
 
 
@@ -75,6 +76,7 @@ class CaseView(ScopedModelView):
         "nhistory",
         "sumv",
         "sum_calc",
+        "calc_detail",
         "status",
         "flk_errors",
     ]
@@ -86,6 +88,7 @@ class CaseView(ScopedModelView):
         "date_z_2": format_date,
         "sumv": format_money,
         "sum_calc": format_money,
+        "calc_detail": format_calc_detail,
     }
     label_columns = {
         "file": _l("File"),
@@ -110,6 +113,7 @@ class CaseView(ScopedModelView):
         "nhistory": _l("Medical record number"),
         "sumv": _l("Declared sum"),
         "sum_calc": _l("Recalculated sum"),
+        "calc_detail": "Расчет стоимости",
         "status": _l("Status"),
         "flk_errors": _l("FLK errors"),
         "year": _l("Year"),

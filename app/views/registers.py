@@ -1,5 +1,7 @@
 """«Справочники» of the fund: the register of the insured (ЕРЗ) with each person's policy history,
-and the tariffs.  Read-only pages (the data come from ``oms import-erz`` / ``oms import-tariffs``)."""
+the tariffs, the МО attachment of the insured and the МО licences.  Read-only pages (the data come
+from ``oms import-erz`` / ``oms import-tariffs`` / ``oms import-attachment`` / ``oms
+import-licences``)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ from flask_babel import lazy_gettext as _l
 
 from app.core.formatting import format_date, format_datetime, format_money
 from app.models.erz import ErzPerson, ErzPolicy
+from app.models.registers import RESOURCE_ATTACHMENT, RESOURCE_LICENCE, MoAttachment, MoLicence
 from app.models.tariff import Tariff
 from app.models.vocabulary import Resource
 from app.security.global_views import GlobalReadOnlyView
+from app.security.request_scope import scope_filter_spec
 
 _SEX = {1: "мужской", 2: "женский"}
 
@@ -127,4 +131,62 @@ class TariffView(GlobalReadOnlyView):
         "date_begin": _l("Valid from"),
         "date_end": _l("Valid to"),
         "updated_at": _l("Updated at"),
+    }
+
+
+class _OwnMoRows(GlobalReadOnlyView):
+    """A fund's register page: the role grants it to the fund only (:mod:`app.security.roles`),
+    and the rows are filtered by the model's scope all the same — an МО login that got the page
+    sees the rows of its own МО code and nothing else (list, show, search), an СМО none."""
+
+    def __init__(self, **kwargs):
+        self.base_filters = scope_filter_spec() + list(self.base_filters or [])
+        super().__init__(**kwargs)
+
+
+_REGISTER_LABELS = {
+    "mo_code": _l("MO"),
+    "date_begin": _l("Valid from"),
+    "date_end": _l("Valid to"),
+    "updated_at": _l("Updated at"),
+}
+_REGISTER_FORMATTERS = {"date_begin": format_date, "date_end": format_date, "updated_at": format_datetime}
+
+
+class MoAttachmentView(_OwnMoRows):
+    """Search by ЕНП, МО, subdivision, site and the dates of the period."""
+
+    datamodel = SQLAInterface(MoAttachment)
+    class_permission_name = RESOURCE_ATTACHMENT
+    list_title = show_title = "Прикрепление застрахованных к МО"
+    list_columns = ["enp", "mo_code", "subdivision_code", "site", "date_begin", "date_end"]
+    show_columns = ["enp", "mo_code", "subdivision_code", "site", "date_begin", "date_end", "updated_at"]
+    search_columns = ["enp", "mo_code", "subdivision_code", "site", "date_begin", "date_end"]
+    base_order = ("enp", "asc")
+    formatters_columns = _REGISTER_FORMATTERS
+    label_columns = {
+        **_REGISTER_LABELS,
+        "enp": _l("ENP"),
+        "subdivision_code": _l("Subdivision"),
+        "site": "Участок",
+    }
+
+
+class MoLicenceView(_OwnMoRows):
+    """Search by МО, conditions (USL_OK), profile (PROFIL), licence number and the dates."""
+
+    datamodel = SQLAInterface(MoLicence)
+    class_permission_name = RESOURCE_LICENCE
+    list_title = show_title = "Лицензии МО по профилям"
+    list_columns = ["mo_code", "usl_ok_label", "profil", "licence_number", "date_begin", "date_end"]
+    show_columns = ["mo_code", "usl_ok_label", "profil", "licence_number", "date_begin", "date_end", "updated_at"]
+    search_columns = ["mo_code", "usl_ok", "profil", "licence_number", "date_begin", "date_end"]
+    base_order = ("mo_code", "asc")
+    formatters_columns = _REGISTER_FORMATTERS
+    label_columns = {
+        **_REGISTER_LABELS,
+        "usl_ok": _l("Conditions (USL_OK)"),
+        "usl_ok_label": _l("Conditions (USL_OK)"),
+        "profil": "Профиль (PROFIL, V002)",
+        "licence_number": "Номер лицензии",
     }

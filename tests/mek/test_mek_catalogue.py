@@ -105,3 +105,26 @@ def test_import_rules_updates_the_mek_texts_from_q016(app, rule_catalogue, q016_
         assert rule.message == "Несоответствие диагноза полу пациента"
         assert rule.stage == "МЭК" and rule.refusal_code == "1.1.4"
     assert "003K.00.0620" not in result.output.split("Не реализованы", 1)[1]
+
+
+def test_import_rules_reports_the_003k_coverage_of_q016(app, rule_catalogue, q016_path):
+    """At least 80% of the active 003K checks for the МО's case files are run; those that are not
+    and need data the system lacks are printed with their reason."""
+    from app.controls.mek.without_data import WITHOUT_DATA
+    from app.services.reference.rules import import_rule_table
+
+    with app.app_context():
+        result = import_rule_table(q016_path)
+    done, applicable = result["coverage"]["families"]["003K"]
+    # 101 rows for C, H, T or X files and 003K.00.1021 for the L file that comes with them
+    assert applicable == 102 and done >= 0.8 * applicable, (done, applicable)
+    for code, why in WITHOUT_DATA.items():
+        assert code in result["not_implemented"] and result["problems"][code] == why
+    output = app.test_cli_runner().invoke(args=["oms", "import-rules", str(q016_path)]).output
+    assert f"  003K: {done}/{applicable} ({100 * done / applicable:.0f}%)" in output
+
+
+def test_a_check_without_data_is_not_also_written():
+    from app.controls.mek.without_data import WITHOUT_DATA
+
+    assert not set(WITHOUT_DATA) & {s.code for s in catalogue()}

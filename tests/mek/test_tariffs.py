@@ -40,6 +40,8 @@ def test_services_cost_tariff_times_kol_usl_on_the_date():
 
 
 def test_ksg_costs_base_rate_times_coefficients_and_kslp():
+    """The КСГ method (tests/tariffs/test_ksg_method.py has one example per rule): the coefficients
+    come from the tariffs, not from the file (KOEF_UP/KOEF_D of the file are ignored)."""
     node = zap(
         "hosp",
         **{"Z_SL/SL/KSG_KPG/KOEF_UP": "1.10000", "Z_SL/SL/KSG_KPG/KOEF_D": "1.20000", "Z_SL/SL/KSG_KPG/SL_K": "1"},
@@ -54,14 +56,13 @@ def test_ksg_costs_base_rate_times_coefficients_and_kslp():
         ("ksg", ksg, None, Decimal("1.42000"), D(2026, 1, 1), None),
         ("base", "1", Decimal("31690.00"), None, D(2026, 1, 1), None),
         ("kslp", "5", None, Decimal("1.20000"), D(2026, 1, 1), None),
+        ("koef_d", "1", None, Decimal("1.20000"), D(2026, 1, 1), None),
     )
     calc = calculate(node, b)
-    # КСЛП = 1 + (1.2 − 1) [table] + (1.1 − 1) [file, IDSL 9 is not in the tariffs] = 1.3
-    expected = (Decimal("31690.00") * Decimal("1.42") * Decimal("1.1") * Decimal("1.2") * Decimal("1.3")).quantize(
-        Decimal("0.01")
-    )
-    assert calc.total == expected
-    assert calc.parts[0]["kslp"] == "1.30000" and calc.parts[0]["base"] == "31690.00"
+    # КСГ 31690 × 1.42 × 1.2 = 53999.76; ΣКСЛП = 0.2 [table 1.2] + 0.1 [file, IDSL 9 not in the tariffs]
+    # = 0.3: 31690 × 1.2 × 0.3 = 11408.40; total 65408.16
+    assert calc.total == Decimal("65408.16")
+    assert Decimal(calc.parts[0]["kslp_sum"]) == Decimal("0.3") and calc.parts[0]["base"] == "31690.00"
     no_base = calculate(node, book(("ksg", ksg, None, Decimal("1.42"), D(2026, 1, 1), None)))
     assert no_base.total is None and no_base.missing[0].kind == "base"
 

@@ -10,6 +10,7 @@ from typing import Any, Optional
 
 from app.controls.catalogue import RuleBook
 from app.controls.mek.registry import REGISTRY, MekRuleSpec
+from app.formats.record import Node
 
 
 @dataclass
@@ -25,6 +26,7 @@ class MekContext:
     sum_tolerance: Decimal = Decimal("1.00")  # |SUMV − recalculated| allowed
     months_back: int = 3  # DATE_Z_2 may be this many months before the period
     disp: Optional[str] = None  # SCHET/DISP of a D-series file (ДВ4, ДВ2, ОПВ, ДС1 …)
+    header: Optional[Node] = None  # ZL_LIST header of the file (ZGLV, SCHET): the account-level rules
     nsi: Any = None  # the reference books (app.nsi.lookup.MemoryNsi): names of V021 … ; None: not loaded
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -53,7 +55,10 @@ class MekContext:
         key = (scope, self.file_kind, self.rule_date, id(self.rules))
         specs = self._cache.get(key)
         if specs is None:
-            specs = self._cache[key] = self.rules.active(REGISTRY.all(), scope, self.file_kind, self.rule_date)
+            # the rules of the cases file, and those of the patients' L file that comes with it
+            ours = self.rules.active(REGISTRY.all(), scope, self.file_kind, self.rule_date)
+            of_l = self.rules.active(REGISTRY.all(), scope, "L", self.rule_date)
+            specs = self._cache[key] = ours + tuple(s for s in of_l if s not in ours)
         return specs
 
     # -- the catalogue's values, else the code's --------------------------------------------------------

@@ -32,6 +32,7 @@ Q016.xml); the checks Q016 does not have are regional, family ``003K.14.SSSS`` (
   003K.14.0020  Дата окончания лечения вне отчетного периода (older than MEK_PERIOD_MONTHS_BACK)
   003K.14.0040  Нет тарифа на услугу / КСГ на дату оказания
   003K.14.0050  Сумма, выставленная к оплате, отличается от рассчитанной по тарифам
+  003K.14.0060  Профиль медицинской помощи не предусмотрен лицензией МО (USL_OK + PROFIL)
   ============  ==============================================================================
 
 Scopes: ``case`` (``fn(c, ctx)`` at the stage «МЭК»), ``tariff`` (``fn(c, ctx)`` with
@@ -52,7 +53,7 @@ from app.formats.record import Node
 
 __all__ = ["MESSAGE_MAX", "MekHit", "MekRuleSpec", "REGISTRY", "mek_rule", "get", "all_specs"]
 
-FILE_LETTERS = frozenset("CHTX")
+FILE_LETTERS = frozenset("CHTXL")  # L: a rule on the patient of the L file, run with every case file
 SCOPES = ("case", "tariff", "set")
 ONE = Decimal(1)
 Q016_START = date(2019, 11, 1)  # DATEBEG of the Q016 v1.9 rules

@@ -3,7 +3,7 @@ care after the date of death."""
 
 from __future__ import annotations
 
-from app.controls.mek.registry import MekHit, mek_rule
+from app.controls.mek.registry import Q016_2020, MekHit, mek_rule
 from app.controls.values import present, to_date, tx
 from app.erz.resolve import POLICY_ENDED, POLICY_FUTURE, POLICY_NONE
 
@@ -76,3 +76,24 @@ mek_rule(
     "Дата начала лечения больше даты смерти пациента",
     refusal="1.2.4",
 )(_after_death("DATE_1"))
+
+
+_ADULT_DOCUMENTS = frozenset({1, 4, 5, 6, 7, 8, 14, 16, 17, 26, 29})  # F011: passports and the like
+
+
+@mek_rule(
+    "003K.00.1021",
+    "PERS_LIST/PERS/DR",
+    "L",
+    "Несоответствие типа УДЛ возрасту пациента",
+    refusal="1.1.4",
+    valid_from=Q016_2020,
+)
+def document_of_an_adult_for_a_child(c, ctx):
+    """DOCTYPE of the L file in {1, 4–8, 14, 16, 17, 26, 29} (a document issued from 14 years) and
+    NOVOR = 0: the patient is 14 or older on DATE_Z_1."""
+    if c.doctype not in _ADULT_DOCUMENTS or (c.novor or "0") != "0":
+        return
+    age = c.age_on(c.date_z_1)
+    if age is not None and age < 14:
+        yield MekHit(value=c.dr.isoformat(), detail=f"DOCTYPE={c.doctype}, возраст {age}")

@@ -35,6 +35,7 @@ class MekCase:
         "sumv",
         "w",
         "dr",
+        "doctype",
         "erz_found_by",
         "policy_check",
         "nonresident",
@@ -50,6 +51,7 @@ class MekCase:
         sumv: Optional[Decimal] = None,
         w: Optional[int] = None,
         dr: Optional[date] = None,
+        doctype: Optional[int] = None,
         erz_found_by: Optional[str] = None,
         policy_check: Optional[str] = None,
         nonresident: Optional[bool] = None,
@@ -77,6 +79,7 @@ class MekCase:
         self.sumv = sumv
         self.w = w
         self.dr = dr
+        self.doctype = doctype  # PERS/DOCTYPE of the L file (F011)
         self.erz_found_by = erz_found_by
         self.policy_check = policy_check
         self.nonresident = nonresident

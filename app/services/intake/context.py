@@ -18,6 +18,7 @@ from sqlalchemy import update
 from app.controls.flk import FlkContext
 from app.extensions import db
 from app.formats.archive import ArchivePair
+from app.formats.record import Node
 from app.jobs.runtime import report_progress
 from app.models.intake import UploadedFile
 from app.models.vocabulary import FileStatus
@@ -49,6 +50,7 @@ class LoadContext:
     # «ФЛК»: the header's period and the context of the rules
     year: Optional[int] = None
     month: Optional[int] = None
+    header: Optional[Node] = None  # ZL_LIST header (ZGLV, SCHET): DISP, the account's sums for the МЭК
     flk: Optional[FlkContext] = None
     # progress: the stage being run, its status, start and share of the file's percentage
     stage: str = ""
@@ -68,6 +70,13 @@ class LoadContext:
             archive_path=row.archive_path,
             workdir=workdir,
         )
+
+    @property
+    def disp(self) -> Optional[str]:
+        """SCHET/DISP of a D-file (ДВ4, ОПВ, ДС1 …), None for H, C, T."""
+        schet = self.header.child("SCHET") if self.header is not None else None
+        value = schet.get("DISP") if schet is not None else None
+        return value[:3] if value else None
 
     # -- the file row ----------------------------------------------------------------------------
     def update_file(self, **values: Any) -> None:

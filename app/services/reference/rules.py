@@ -267,6 +267,13 @@ def coverage(rows: list[tuple[str, str, bool]]) -> dict:
     }
 
 
+def without_data_reason(code: str) -> str | None:
+    """Why a Q016 check is not run (:mod:`app.controls.mek.without_data`), or None."""
+    from app.controls.mek.without_data import reason
+
+    return reason(code)
+
+
 def import_rule_table(path: Path) -> dict:
     """Update the catalogue from an official Q015/Q016 (or regional Q022/Q023) ``<packet>``: texts,
     element paths and dates of the rules written in code; for a Q015 row the code does not have, the
@@ -306,6 +313,9 @@ def import_rule_table(path: Path) -> dict:
         rule.valid_to = row.get("valid_to")
         updated += 1
     db.session.commit()
+    for code in not_implemented:
+        if code not in problems and (why := without_data_reason(code)):
+            problems[code] = why
     return {
         "rows": total,
         "updated": updated,

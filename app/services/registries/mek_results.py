@@ -1,8 +1,9 @@
 """The payer's МЭК results file for a registry «Выгружен»: the same H format with SANK, SANK_IT,
 OPLATA and SUMP per case.  It must belong to the registry (file name, NSCHET, the IDCASE set) and
 keep the Q016 sums (003K.00.0240 SUMP = SUMV − SANK_IT, 0250 SANK_IT = max S_SUM, 0260–0280
-OPLATA consistent with SUMP); a wrong file is refused with its reasons and changes nothing.
-Refusals are recorded per case, the registry counts them, and «Акт МЭК» joins the documents."""
+OPLATA consistent with SUMP: the arithmetic of :mod:`app.controls.mek.rules_sums`, which checks
+the МО's files); a wrong file is refused with its reasons and changes nothing.  Refusals are
+recorded per case, the registry counts them, and «Акт МЭК» joins the documents."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ import datetime as dt
 import shutil
 import tempfile
 import zipfile
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO, Optional
 
 from flask import current_app
 from sqlalchemy import Row, delete, select
 
+from app.controls.mek.rules_sums import CaseSums, case_sum_errors
 from app.core import audit
 from app.core.outcome import Outcome
 from app.documents import Party, Refusal, RegistryDocData, render_mek_act
@@ -38,13 +40,6 @@ from app.services.registries.workflow import PAYER, actors_of
 
 ZERO = Decimal("0.00")
 CHUNK = 1024 * 1024
-
-
-def _dec(text: Optional[str]) -> Optional[Decimal]:
-    try:
-        return Decimal(text).quantize(Decimal("0.01")) if text is not None else None
-    except (InvalidOperation, ValueError):
-        return None
 
 
 def _xml_of(upload: Path, workdir: Path) -> tuple[Optional[Path], Optional[str]]:
@@ -160,24 +155,16 @@ def load_results(user: OmsUser, registry_id: int, upload: Path) -> Outcome:
                     continue
                 seen.add(idcase)
                 case = cases[index]
-                sumv, sump, sank_it = _dec(z.get("SUMV")), _dec(z.get("SUMP")), _dec(z.get("SANK_IT")) or ZERO
-                oplata = z.get("OPLATA")
+                sums = CaseSums.of(z)
+                sumv, sump, sank_it, oplata = sums.sumv, sums.sump, sums.withheld, sums.oplata
                 sanks = z.all("SANK")
-                s_sums = [_dec(s.get("S_SUM")) or ZERO for s in sanks]
                 where = f"IDCASE {idcase}"
                 if sumv != case.sumv:
                     reasons.append(f"{where}: SUMV {sumv} не совпадает с реестром ({case.sumv})")
-                if sanks and sank_it != max(s_sums):
-                    reasons.append(f"{where}: SANK_IT должна быть равна наибольшей S_SUM (003K.00.0250)")
-                if sump is None or sumv is None or sump != sumv - sank_it:
-                    reasons.append(f"{where}: SUMP должна быть равна SUMV − SANK_IT (003K.00.0240)")
-                if oplata == "1" and sump != sumv:
-                    reasons.append(f"{where}: при OPLATA=1 SUMP = SUMV (003K.00.0280)")
-                elif oplata == "2" and sump != ZERO:
-                    reasons.append(f"{where}: при OPLATA=2 SUMP = 0 (003K.00.0270)")
-                elif oplata == "3" and not (sump is not None and ZERO < sump < (sumv or ZERO)):
-                    reasons.append(f"{where}: при OPLATA=3 0 < SUMP < SUMV (003K.00.0260)")
-                elif oplata not in ("0", "1", "2", "3"):
+                # Q016 003K.00.0240–0280: the same arithmetic as the МЭК of the МО's files
+                for code, problem in case_sum_errors(sums, sump_required=True):
+                    reasons.append(f"{where}: {problem} ({code})")
+                if oplata not in ("0", "1", "2", "3"):
                     reasons.append(f"{where}: OPLATA должна быть 0, 1, 2 или 3")
                 payable[case.id] = sump
                 if sanks or oplata in ("2", "3"):

@@ -135,6 +135,7 @@ class _FlkRun:
     def _remember_header(self, header: Optional[Node]) -> None:
         if header is None:
             return
+        self.load.header = header
         zglv, schet = header.child("ZGLV"), header.child("SCHET")
         self.expected = integer(zglv, "SD_Z") or 0
         values = dict(
@@ -217,6 +218,7 @@ class _FlkRun:
             return
         load, flk = self.load, self.load.flk
         persons = self._persons_of([z for z, _ in batch])
+        disp = load.disp
         cases, payloads, per_case = [], [], []
         for zap, reader_findings in batch:
             id_pac = zap.get("PACIENT/ID_PAC")
@@ -237,6 +239,7 @@ class _FlkRun:
                 year=load.year,
                 month=load.month,
                 file_type=load.file_type or None,
+                disp=disp,
                 patient_id=person[0] if person else None,
                 status=CaseStatus.FLK_REJECTED if rejected else CaseStatus.ACCEPTED,
                 flk_errors=len(found),

@@ -1,9 +1,9 @@
 """Stage «МЭК» of a file load: the cases that passed ФЛК are read back in batches (one query per
 batch: the case, its ZAP, the patient's sex and birth date, what the ЕРЗ said), each ZAP parsed
-once, the ``case`` rules run on it; then the ``set`` rules (duplicates) run as SQL over the whole
-file.  Every finding is a ControlError of stage «МЭК» with its F014 reason and the sum it
-withholds.  A finding whose share is the whole sum refuses the case: «Отклонен МЭК» (SANK_IT =
-SUMV, SUMP = 0).
+once, the ``case`` rules run on it; then the ``set`` rules (duplicates, the stages of the
+examinations of a D-file, the account's sums against its cases) run over the whole file.  Every
+finding is a ControlError of stage «МЭК» with its F014 reason and the sum it withholds.  A
+finding whose share is the whole sum refuses the case: «Отклонен МЭК» (SANK_IT = SUMV, SUMP = 0).
 
 Which rules run, their reasons, shares and texts: the catalogue («Правила контроля»).  The helpers
 here (the context, the case of a row, writing the sanctions) serve «Перерасчет стоимости» too.
@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from app.controls.finding import STAGE_MEK
 from app.controls.mek import MekCase, MekContext, Sanction, check_case, run_set_rules
+from app.controls.values import to_int
 from app.core.bulk import insert_rows
 from app.core.bulk_update import in_values, update_rows
 from app.extensions import db
@@ -64,6 +65,8 @@ def mek_context(load: LoadContext) -> MekContext:
         sum_tolerance=Decimal(str(cfg.get("MEK_SUM_TOLERANCE", "1.00"))),
         months_back=int(cfg.get("MEK_PERIOD_MONTHS_BACK", 3)),
         rules=rule_book(STAGE_MEK),
+        disp=load.disp,
+        header=load.header,
     )
     if flk is not None:
         ctx.today = flk.today
@@ -75,7 +78,7 @@ def case_batches(
 ) -> Iterator[list[Any]]:
     """The file's accepted cases with their ZAP and patient (and what the ЕРЗ said), in batches."""
     mc = MedicalCase
-    cols = [mc.id, mc.file_id, mc.status, mc.sumv, CasePayload.zap_xml, Patient.w, Patient.dr]
+    cols = [mc.id, mc.file_id, mc.status, mc.sumv, CasePayload.zap_xml, Patient.w, Patient.dr, Patient.doctype]
     if with_erz:
         cols += [mc.erz_found_by, mc.policy_check, mc.nonresident, mc.erz_death_date]
     query = (
@@ -93,7 +96,8 @@ def mek_case(row: Any, with_erz: bool) -> MekCase:
             nonresident=row.nonresident,
             death_date=row.erz_death_date,
         )
-    return MekCase(parse_fragment(row.zap_xml), case_id=row.id, sumv=row.sumv, w=row.w, dr=row.dr, **kw)
+    node = parse_fragment(row.zap_xml)
+    return MekCase(node, case_id=row.id, sumv=row.sumv, w=row.w, dr=row.dr, doctype=to_int(row.doctype), **kw)
 
 
 def write_sanctions(
@@ -140,12 +144,16 @@ def check_file(
             counts["refused"] += len(refused)
     found = run_set_rules(ctx, load.file_id)
     if found:
-        sums = dict(
-            db.session.execute(
-                select(MedicalCase.id, MedicalCase.sumv).where(in_values(MedicalCase.id, {i for i, _ in found}))
-            ).all()
+        # an account-level finding (SUMMAP, SANK_MEK … of SCHET) has no case: kept without one, refusing nothing
+        ids = {i for i, _ in found if i is not None}
+        sums = (
+            dict(
+                db.session.execute(select(MedicalCase.id, MedicalCase.sumv).where(in_values(MedicalCase.id, ids))).all()
+            )
+            if ids
+            else {}
         )
-        refused = {i: sums.get(i) for i, s in found if s.full}
+        refused = {i: sums.get(i) for i, s in found if s.full and i is not None}
         write_sanctions(load, found, refused)
         db.session.commit()
         counts["findings"] += len(found)

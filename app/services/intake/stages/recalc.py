@@ -1,8 +1,10 @@
 """Stage «Перерасчет стоимости» of a file load: every case still «Принят» is priced by the tariffs
-(:func:`app.tariffs.calculate`); ``sum_calc`` and ``calc_detail`` (what the calculation used) are
-stored; the ``tariff`` rules of the МЭК (no tariff, declared sum above the tariff) run on it; then
-SANK_IT (``mek_withheld`` = the largest МЭК sanction of the case) and SUMP = SUMV − SANK_IT are
-fixed.  A partial sanction keeps the case «Принят» with the withheld sum recorded.
+(:func:`app.tariffs.calculate`: services; КСГ by the federal method of
+:mod:`app.tariffs.ksg_method` with the level of the МО that sent the file); ``sum_calc`` and
+``calc_detail`` (what the calculation used: every coefficient, share and the formula) are
+stored; the ``tariff`` rules of the МЭК (no tariff, declared sum above the tariff, DS1 not of the
+КСГ by the grouper) run on it; then SANK_IT (``mek_withheld`` = the largest МЭК sanction of the
+case) and SUMP = SUMV − SANK_IT are fixed.  A partial sanction keeps the case «Принят» with the withheld sum recorded.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from app.controls.mek import MekContext, check_case
 from app.core.bulk_update import in_values, update_rows
 from app.extensions import db
 from app.models.intake import ControlError, MedicalCase
+from app.models.organisation import Organisation
 from app.models.vocabulary import CaseStatus
 from app.services.intake.context import LoadContext
 from app.services.intake.stages.mek import ZERO, case_batches, mek_case, mek_context, write_sanctions
@@ -40,6 +43,8 @@ def recalculate_file(
 ) -> dict[str, int]:
     ctx = ctx or mek_context(load)
     book = book if book is not None else load_book()
+    org = db.session.get(Organisation, load.organisation_id) if load.organisation_id else None
+    level = org.level if org is not None else None
     counts = {"priced": 0, "no_tariff": 0, "findings": 0}
     for rows in case_batches(load.file_id, with_erz=False, progress=progress):
         ids = [r.id for r in rows]
@@ -53,7 +58,7 @@ def recalculate_file(
         found, values = [], []
         for row in rows:
             case = mek_case(row, False)
-            calc = calculate(case.zap, book)
+            calc = calculate(case.zap, book, level)
             case.calc = calc
             sanctions = check_case(case, ctx, scope="tariff")
             found += [(row.id, s) for s in sanctions]
