@@ -146,8 +146,10 @@ def import_rules_command(path):
     click.echo(
         f"Покрытие действующих правил для файлов МО (C, H, T, X, L): {share(cov['implemented'], cov['applicable'])}"
     )
+    notes = result.get("family_notes") or {}
     for family, (done, of) in cov["families"].items():
-        click.echo(f"  {family}: {share(done, of)}")
+        why = f" — {notes[family]}" if family in notes else ""
+        click.echo(f"  {family}: {share(done, of)}{why}")
     for file_type, (done, of) in cov["file_types"].items():
         click.echo(f"  тип {file_type}: {share(done, of)}")
 
@@ -288,7 +290,9 @@ def import_erz_command(path, fmt, encoding):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--encoding", default="utf-8-sig", help="Кодировка CSV (utf-8 или cp1251)")
 def import_tariffs_command(path, encoding):
-    """Загрузить тарифы (услуги, КСГ, базовые ставки, КСЛП) из CSV; повторная загрузка безопасна."""
+    """Загрузить тарифы из CSV (kind;code;name;usl_ok;value;date_begin;date_end;level;kpg): услуги,
+    КСГ, КПГ, базовые ставки, КСЛП, КД, КУСмо; необязательные столбцы level (уровень МО) и kpg (КПГ)
+    сужают строку до МО этого уровня / случаев этой КПГ.  Повторная загрузка безопасна."""
     from pathlib import Path
 
     from app.tariffs.importer import TariffImportError, import_file

@@ -157,7 +157,9 @@ def test_identification_is_set_based(intake, tmp_path):
     assert n_big == n_small < 20
 
 
-def test_duplicate_check_is_set_based(intake, tmp_path):
+def test_set_rules_are_set_based(intake, tmp_path):
+    """The МЭК rules over the whole file (duplicates, licences, the account's sums …) make as many
+    statements for 120 cases as for 5: a fixed number per rule, never one per case."""
     from app.controls.mek import MekContext, run_set_rules
 
     small = intake.upload_pair(
@@ -168,8 +170,6 @@ def test_duplicate_check_is_set_based(intake, tmp_path):
     )
     ctx = MekContext(year=big.year, month=big.month)
     run_set_rules(ctx, small.id)  # warm: the session's first query
-    assert (
-        _statements(db, lambda: run_set_rules(ctx, small.id))
-        == _statements(db, lambda: run_set_rules(ctx, big.id))
-        == 2
-    )
+    n_small = _statements(db, lambda: run_set_rules(ctx, small.id))
+    n_big = _statements(db, lambda: run_set_rules(ctx, big.id))
+    assert n_small == n_big <= 2 * len(ctx.active("set"))

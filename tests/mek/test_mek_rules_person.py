@@ -1,7 +1,10 @@
 """МЭК on the patient of the L file: 003K.00.1021 — a document issued from 14 years (DOCTYPE 1,
-4–8, 14, 16, 17, 26, 29) for a patient younger than 14 on DATE_Z_1 (NOVOR = 0)."""
+4–8, 14, 16, 17, 26, 29) for a patient younger than 14 on DATE_Z_1 (NOVOR = 0); 002K.00.0680 — born
+after the start of the case."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 
@@ -16,7 +19,15 @@ FOURTEEN = next(i for i in range(2, 30_000) if age_on(demo_person(i).dr, DAY) ==
 
 CASES = {
     "003K.00.1021": lambda: case(zap("amb", CHILD, **{"Z_SL/SL/PROFIL": "68"}), CHILD, doctype=14),
+    "002K.00.0680": lambda: born_on(DAY + dt.timedelta(days=1)),
 }
+
+
+def born_on(day: dt.date):
+    """The demo case of an adult man on DAY whose L file says he was born on ``day``."""
+    c = case(zap("amb"))
+    c.dr = day
+    return c
 
 
 def codes(c) -> list[str]:
@@ -44,3 +55,10 @@ def test_a_passport_of_a_child_is_refused_on_every_case_file():
 def test_the_document_against_the_age(person, doctype, novor, fires):
     node = zap("amb", person, **{"PACIENT/NOVOR": novor})
     assert ("003K.00.1021" in codes(case(node, person, doctype=doctype))) is fires
+
+
+def test_born_after_the_start_of_the_case():
+    assert "002K.00.0680" in codes(born_on(DAY + dt.timedelta(days=1)))
+    assert "002K.00.0680" not in codes(born_on(DAY))  # born on the day of care
+    [s] = [s for s in check_case(born_on(DAY + dt.timedelta(days=1)), ctx(file_kind="T")) if s.code == "002K.00.0680"]
+    assert s.finding.value == (DAY + dt.timedelta(days=1)).isoformat() and s.full

@@ -97,3 +97,15 @@ def document_of_an_adult_for_a_child(c, ctx):
     age = c.age_on(c.date_z_1)
     if age is not None and age < 14:
         yield MekHit(value=c.dr.isoformat(), detail=f"DOCTYPE={c.doctype}, возраст {age}")
+
+
+@mek_rule(
+    "002K.00.0680",
+    "PERS_LIST/PERS/DR",
+    "L",
+    "Дата рождения пациента не должна быть больше даты начала законченного случая (DATE_Z_1)",
+    refusal="1.1.4",
+)
+def born_after_the_care(c, ctx):
+    if c.dr is not None and c.date_z_1 is not None and c.dr > c.date_z_1:
+        yield MekHit(value=c.dr.isoformat(), detail=f"DATE_Z_1 {c.date_z_1:%d.%m.%Y}")

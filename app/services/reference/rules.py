@@ -323,7 +323,15 @@ def import_rule_table(path: Path) -> dict:
         "not_implemented": sorted(set(not_implemented)),
         "problems": dict(sorted(problems.items())),
         "coverage": coverage(applicable),
+        "family_notes": family_notes(),
     }
+
+
+def family_notes() -> dict[str, str]:
+    """Why whole families of Q016 are not run (:data:`app.controls.mek.without_data.FAMILY_REASONS`)."""
+    from app.controls.mek.without_data import FAMILY_REASONS
+
+    return dict(FAMILY_REASONS)
 
 
 def _store_official(
