@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from app.controls.values import age_on
 from app.demo import catalog as cat
@@ -200,15 +200,57 @@ def _move(spec: CaseSpec, day: dt.date) -> None:
     spec.date_1 = spec.date_2 = day
 
 
-def _unique_care(spec: CaseSpec, seen: set, first_day: dt.date, last_day: dt.date) -> None:
+def _days(first: dt.date, last: dt.date):
+    while first < last:
+        yield first
+        first += dt.timedelta(days=1)
+
+
+def _overlaps(spec: CaseSpec, seen: set) -> bool:
+    """A visit inside a round-the-clock stay of the same patient, or two stays that overlap (the
+    МЭК refuses both, 003K.14.0080/0070): ``seen`` holds the nights and the inner days of the stays
+    and the days of the visits planned so far."""
+    p = spec.person
+    if spec.kind == "amb":
+        return ("inside", p, spec.date_1) in seen
+    if spec.kind == "hosp":
+        nights = _days(spec.date_1, max(spec.date_2, spec.date_1 + dt.timedelta(days=1)))
+        inner = _days(spec.date_1 + dt.timedelta(days=1), spec.date_2)
+        return any(("night", p, d) in seen for d in nights) or any(("visit", p, d) in seen for d in inner)
+    return False
+
+
+def _occupy(spec: CaseSpec, seen: set) -> None:
+    p = spec.person
+    if spec.kind == "amb":
+        seen.add(("visit", p, spec.date_1))
+    elif spec.kind == "hosp":
+        seen.update(("night", p, d) for d in _days(spec.date_1, max(spec.date_2, spec.date_1 + dt.timedelta(days=1))))
+        seen.update(("inside", p, d) for d in _days(spec.date_1 + dt.timedelta(days=1), spec.date_2))
+
+
+def _unique_care(
+    spec: CaseSpec, seen: set, first_day: dt.date, last_day: dt.date, other_patients: Callable[[int], Iterable[int]]
+) -> None:
     """Move the dates by a day until no earlier case has the same person, dates and care (the
-    МЭК would refuse it as a duplicate, 003K.00.0420): valid demo cases are all distinct."""
+    МЭК would refuse it as a duplicate, 003K.00.0420) and none overlaps it (a visit during a stay,
+    two stays at once: 003K.14.0080/0070): valid demo cases are all distinct."""
 
     def key():
         return (spec.person, spec.date_1, spec.date_2, spec.kind, spec.item.profil, spec.item.prvs)
 
+    def free() -> bool:
+        return spec.kind == "smp" or (key() not in seen and not _overlaps(spec, seen))
+
+    if not free() and spec.kind == "hosp":  # the patient is in hospital then: a stay of another one
+        span = (spec.date_1, spec.date_2)
+        for person in other_patients(spec.person):
+            spec.person = person
+            if free():
+                break
+        spec.date_1, spec.date_2 = span
     for _ in range(62):
-        if spec.kind == "smp" or key() not in seen:
+        if free():
             break
         step = dt.timedelta(days=1)
         if spec.date_2 + step <= last_day:
@@ -218,6 +260,7 @@ def _unique_care(spec: CaseSpec, seen: set, first_day: dt.date, last_day: dt.dat
             spec.date_1 = first_day if spec.date_1 == spec.date_2 else spec.date_1 - span
             spec.date_2 = spec.date_1 + span
     seen.add(key())
+    _occupy(spec, seen)
 
 
 @dataclass
@@ -266,9 +309,9 @@ def plan_cases(
     born_before = dt.date(year, month, 1) - dt.timedelta(days=7)  # referrals are dated 3 days before care
     specs: list[CaseSpec] = []
     seen = set() if seen is None else seen
-    for i in range(1, n + 1):
-        kind = rng.choices(("amb", "smp", "hosp", "day"), weights=(60, 15, 15, 10))[0]
-        person = first_person + rng.randrange(persons)
+
+    def _patient(person: int) -> int:
+        """``person`` or the next one of the range who may have care in the period."""
         for _ in range(persons):
             if person == 13:  # the deceased demo person gets no care in generated files
                 person = 14
@@ -277,6 +320,16 @@ def plan_cases(
             if demo_person(person).dr < born_before:  # nor a person born after the period began
                 break
             person = first_person + (person - first_person + 1) % persons
+        return person
+
+    def others(person: int) -> Iterator[int]:
+        """The next patients of the range after ``person``, for a stay he cannot have."""
+        for step in range(1, min(persons, 200)):
+            yield _patient(first_person + (person - first_person + step) % persons)
+
+    for i in range(1, n + 1):
+        kind = rng.choices(("amb", "smp", "hosp", "day"), weights=(60, 15, 15, 10))[0]
+        person = _patient(first_person + rng.randrange(persons))
         p = demo_person(person)
         if kind in ("hosp", "day"):
             candidates = [k for k in cat.KSG if k.usl_ok == (1 if kind == "hosp" else 2)]
@@ -309,7 +362,7 @@ def plan_cases(
                 if spec.injected in SPEC_CHANGES:
                     SPEC_CHANGES[spec.injected][1](spec, specs, today)
         if spec.injected != "003K.00.0420":
-            _unique_care(spec, seen, dt.date(year, month, 1), last_day)
+            _unique_care(spec, seen, dt.date(year, month, 1), last_day, others)
         specs.append(spec)
     return specs
 

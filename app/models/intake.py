@@ -25,6 +25,7 @@ from app.models.vocabulary import FILE_LOADING, CaseStatus, FileStatus
 from app.security.scope import ScopeRule
 
 _HAS_DISP = text("disp IS NOT NULL")
+_IS_STAY = text("usl_ok = 1")
 _LOADING = text("status IN ({})".format(", ".join(f"'{s}'" for s in FILE_LOADING)))
 
 
@@ -154,6 +155,14 @@ class MedicalCase(Model):
         Index("ix_medical_case_duplicate", "organisation_id", "person_key", "date_z_1"),
         # the stages of a patient's examinations across МО (МЭК 003K.00.0070/0080/0100): D-files only
         Index("ix_medical_case_person_disp", "person_key", "disp", sqlite_where=_HAS_DISP, postgresql_where=_HAS_DISP),
+        # a patient's round-the-clock stays across МО (МЭК 003K.14.0070/0080: overlapping care)
+        Index(
+            "ix_medical_case_person_stay",
+            "person_key",
+            "date_z_1",
+            sqlite_where=_IS_STAY,
+            postgresql_where=_IS_STAY,
+        ),
     )
 
     id = Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

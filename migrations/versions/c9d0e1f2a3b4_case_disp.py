@@ -1,4 +1,5 @@
-"""case_disp: SCHET/DISP of the D-file on its cases (issue 16, МЭК 003K.00.0070/0080/0100)
+"""case_disp: SCHET/DISP of the D-file on its cases (issue 16, МЭК 003K.00.0070/0080/0100), and the
+index of a patient's stays (003K.14.0070/0080)
 
 Revision ID: c9d0e1f2a3b4
 Revises: b8c9d0e1f2a3
@@ -15,6 +16,7 @@ branch_labels = None
 depends_on = None
 
 HAS_DISP = "disp IS NOT NULL"
+IS_STAY = "usl_ok = 1"
 
 
 def upgrade():
@@ -28,9 +30,19 @@ def upgrade():
         sqlite_where=sa.text(HAS_DISP),
         postgresql_where=sa.text(HAS_DISP),
     )
+    # a patient's round-the-clock stays across МО (003K.14.0070/0080: overlapping care)
+    op.create_index(
+        "ix_medical_case_person_stay",
+        "medical_case",
+        ["person_key", "date_z_1"],
+        unique=False,
+        sqlite_where=sa.text(IS_STAY),
+        postgresql_where=sa.text(IS_STAY),
+    )
 
 
 def downgrade():
+    op.drop_index("ix_medical_case_person_stay", table_name="medical_case")
     op.drop_index("ix_medical_case_person_disp", table_name="medical_case")
     with op.batch_alter_table("medical_case") as batch:
         batch.drop_column("disp")

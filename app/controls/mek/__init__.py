@@ -14,6 +14,7 @@ See :mod:`app.controls.mek.registry` for the declaration, the reasons and the re
 
 from app.controls.mek import (  # noqa: F401,E402
     duplicates,
+    overlaps,
     rules_2k,
     rules_attachment,
     rules_case,

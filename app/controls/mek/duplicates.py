@@ -37,7 +37,7 @@ def _novor(c):
     return func.coalesce(c.novor, literal_column("'0'"))
 
 
-def _same(a, b):
+def is_same_care(a, b):
     return and_(
         a.person_key == b.person_key,
         a.date_z_1 == b.date_z_1,
@@ -109,7 +109,7 @@ def duplicates(ctx, file_id):
     rows = db.session.execute(
         select(mc.id, mc.n_zap, mc.idcase, mc.id_pac, mc.sumv, mc.date_z_1, e.idcase, UploadedFile.archive_name)
         .select_from(mc)
-        .join(e, and_(e.organisation_id == mc.organisation_id, _same(e, mc)))
+        .join(e, and_(e.organisation_id == mc.organisation_id, is_same_care(e, mc)))
         .join(UploadedFile, and_(UploadedFile.id == e.file_id, UploadedFile.status == FileStatus.DONE))
         .where(
             *ours,
