@@ -9,10 +9,12 @@ On a PostgreSQL database it drops and creates anew (the name must contain ``benc
    ``oms import-erz`` in a child process: seconds, persons per second, peak memory of the import;
    imports it a second time (idempotent: the counts do not change);
 2. inserts ``--earlier`` accepted cases of earlier files of МО 140001 (set-based SQL, not timed as a
-   figure), 1 % of them the same care as cases of the file of step 3 under another NHISTORY;
+   figure; every 7th a 9-day round-the-clock stay), 1 % of them the same care as cases of the file
+   of step 3 under another NHISTORY;
 3. loads a demo file of ``--cases`` cases through the whole pipeline (ФЛК, ЕРЗ, МЭК, recalculation)
    in a child process, printing the seconds of each stage and the peak memory;
-4. times the duplicate check of that file against the earlier cases alone (the SQL of 003K.00.0420).
+4. times each check over the whole file (``set`` rules: the duplicates 003K.00.0420, the overlapping
+   stays 003K.14.0070/0080, the licences …) against the earlier cases.
 
 Step 2 runs before step 3 (the check compares a file with the files loaded before it).
 
@@ -180,8 +182,11 @@ def earlier_cases(earlier: int, specs) -> int:
             text(
                 "INSERT INTO medical_case (file_id, organisation_id, status, flk_errors, person_key, date_z_1,"
                 " date_z_2, usl_ok, profil, prvs, novor, n_zap, idcase, nhistory, sumv, year, month)"
-                " SELECT :f, :o, 'Принят', 0, 'E' || (g % 1000000 + 1), d, d, 3, 97, 76, '0', g::text, g::text,"
-                " 'Б-' || g, 1520.00, 2026, extract(month from d)"
+                # every 7th a round-the-clock stay of 9 days (the overlap checks), the others visits
+                " SELECT :f, :o, 'Принят', 0, 'E' || (g % 1000000 + 1), d, d + CASE WHEN g % 7 = 0 THEN 9 ELSE 0"
+                " END, CASE WHEN g % 7 = 0 THEN 1 ELSE 3 END, CASE WHEN g % 7 = 0 THEN 100 ELSE 97 END,"
+                " CASE WHEN g % 7 = 0 THEN 79 ELSE 76 END, '0', g::text, g::text, 'Б-' || g, 1520.00, 2026,"
+                " extract(month from d)"
                 " FROM (SELECT g, date '2026-01-01' + (g % 300) AS d FROM generate_series(1, :n) g) s"
             ),
             {"f": prior, "o": org, "n": earlier},
@@ -214,10 +219,12 @@ from app.extensions import db
 from app.models.intake import UploadedFile
 row = db.session.get(UploadedFile, {file_id})
 ctx = MekContext(year=row.year, month=row.month)
-started = time.perf_counter()
-found = run_set_rules(ctx, {file_id})
-out = {{'seconds': time.perf_counter() - started, 'duplicates': len(found),
-        'earlier': sum(1 for _, s in found if s.refusal == '1.10.1')}}
+rules = {{}}
+for spec in ctx.active("set"):
+    started = time.perf_counter()
+    found = list(spec.fn(ctx, {file_id}) or ())
+    rules[spec.code] = (time.perf_counter() - started, len(found))
+out = {{'seconds': sum(t for t, _ in rules.values()), 'rules': rules}}
 """)
 
 
@@ -276,9 +283,10 @@ def main(argv=None) -> list[dict]:
     )
     check = duplicate_check(loaded["file_id"])
     print(
-        f"4. duplicate check of {args.cases:,} cases against {args.earlier:,}: {check['seconds']:.2f} s "
+        f"4. the set checks of {args.cases:,} cases against {args.earlier:,}: {check['seconds']:.2f} s "
         f"(run again on the loaded file; during the load the МЭК refused {loaded['mek_rejected']} cases, "
-        f"{dup} copies were planted)",
+        f"{dup} copies were planted): "
+        + ", ".join(f"{code} {t:.2f} s ({n} found)" for code, (t, n) in check["rules"].items()),
         flush=True,
     )
     print()
@@ -290,8 +298,14 @@ def main(argv=None) -> list[dict]:
             target=90,
             measured=loaded["wall"],
         ),
+        dict(figure=f"load {args.cases:,} cases: worker peak memory, MB", target=400, measured=loaded["peak_mb"]),
         dict(
             figure=f"duplicate check of {args.cases:,} against {args.earlier:,}, s",
+            target=10,
+            measured=check["rules"]["003K.00.0420"][0],
+        ),
+        dict(
+            figure=f"all set checks (duplicates, overlaps …) of {args.cases:,}, s",
             target=10,
             measured=check["seconds"],
         ),

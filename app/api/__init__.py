@@ -1,6 +1,7 @@
 """The REST API for a МИС (the hospital information system): ``/api/v1/mis/...``.
 
-- :mod:`app.api.files` — upload archives, poll a file, its errors, the FLK_P protocol;
+- :mod:`app.api.files` — upload archives, poll a file, its errors, its cases, the FLK_P protocol;
+- :mod:`app.api.cases` — one case with the breakdown of its recalculated cost;
 - :mod:`app.api.registries` — registries, status changes, documents;
 - :mod:`app.services.accounts.api_keys`, :mod:`app.api.key_views`, :mod:`app.api.cli` — API keys (page «Ключи API»,
   ``oms api-key create|list|revoke``).
@@ -16,11 +17,12 @@ def register_api(appbuilder, admin_category: str) -> None:
     """Register the APIs, the page «Ключи API» (in ``admin_category``) and ``oms api-key``."""
     from flask_babel import lazy_gettext as _l
 
+    from app.api.cases import MisCaseApi
     from app.api.files import MisFileApi
     from app.api.key_views import ApiKeyView
     from app.api.registries import MisRegistryApi
 
-    for api in (MisFileApi, MisRegistryApi):
+    for api in (MisFileApi, MisCaseApi, MisRegistryApi):
         _share_page_permissions(appbuilder, appbuilder.add_api(api))
     appbuilder.add_view(ApiKeyView, "API keys", label=_l("API keys"), icon="fa-key", category=admin_category)
     _limit_api_login(appbuilder)

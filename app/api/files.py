@@ -1,8 +1,9 @@
-"""``/api/v1/mis/files``: upload archives, poll a file, its errors and its FLK_P protocol —
-the tab «Загрузка файла» for a МИС.  Thin: each method reads its arguments, calls one service
-(:mod:`app.services.intake.uploads`, :mod:`app.services.intake.listing`,
-:mod:`app.services.intake.reports`) and answers; a file is looked up through the user's scope
-(:func:`app.security.request_scope.get_scoped`), so another organisation's file is «not found»."""
+"""``/api/v1/mis/files``: upload archives, poll a file, its errors, its cases and its FLK_P
+protocol — the tab «Загрузка файла» for a МИС.  Thin: each method reads its arguments, calls one
+service (:mod:`app.services.intake.uploads`, :mod:`app.services.intake.listing`,
+:mod:`app.services.intake.reports`, :mod:`app.services.intake.cases`) and answers; a file is
+looked up through the user's scope (:func:`app.security.request_scope.get_scoped`), so another
+organisation's file is «not found»."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from flask_appbuilder.api import expose, protect, safe
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.api.base import MisApi
-from app.api.schemas import COMPONENTS, MisErrorSchema, MisFileSchema
+from app.api.schemas import COMPONENTS, MisCaseSchema, MisErrorSchema, MisFileSchema
 from app.models.intake import UploadedFile
 from app.models.vocabulary import Resource
 from app.security.request_scope import get_scoped, not_found_message
+from app.services.intake import cases as file_cases
 from app.services.intake import reports as file_reports
 from app.services.intake.listing import FilterRefused, files_by_id, list_files
 from app.services.intake.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
@@ -23,6 +25,7 @@ UPLOAD_FIELD = "archives"
 
 _file = MisFileSchema()
 _errors = MisErrorSchema(many=True)
+_cases = MisCaseSchema(many=True)
 
 
 class MisFileApi(MisApi):
@@ -33,6 +36,7 @@ class MisFileApi(MisApi):
         "list_files": "read",
         "show": "read",
         "errors": "read",
+        "cases": "read",
         "protocol": "read",
     }
     openapi_spec_tag = "МИС: загрузка файлов"
@@ -240,6 +244,53 @@ class MisFileApi(MisApi):
         except FilterRefused as refused:
             return self.response_400(message=str(refused))
         return self.response(200, file_id=file.id, count=count, page=page, page_size=size, result=_errors.dump(lines))
+
+    @expose("/<int:pk>/cases", methods=["GET"])
+    @protect()
+    @safe
+    def cases(self, pk):
+        """The file's cases with their sums: declared, recalculated, withheld, accepted.
+        ---
+        get:
+          operationId: listFileCases
+          summary: Случаи файла (статус, SUMV, стоимость по тарифам, удержано по МЭК, SUMP)
+          description: >-
+            Случаи файла, загрузка которого завершена (у файла, который еще загружается, — ни одного),
+            в порядке файла. Расчет стоимости случая: GET /api/v1/mis/cases/{pk}.
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: query, name: status, schema: {type: string}, description: "статус случая, например «Принят»"}
+          - {in: query, name: page, schema: {type: integer, default: 0, minimum: 0}, description: "номер страницы, с 0"}
+          - {in: query, name: page_size, schema: {type: integer, default: 100, minimum: 1, maximum: 1000}}
+          responses:
+            200:
+              description: Случаи
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/MisCasePageSchema'
+            400:
+              $ref: '#/components/responses/400'
+            401:
+              $ref: '#/components/responses/401'
+            403:
+              $ref: '#/components/responses/403'
+            404:
+              description: Нет такого файла в пределах вашей организации
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/MisMessageSchema'
+        """
+        file, missing = self._file_or_404(pk)
+        if missing is not None:
+            return missing
+        page, size = self.paging()
+        try:
+            count, rows = file_cases.case_page(self.api_user(), file, request.args.get("status"), page, size)
+        except FilterRefused as refused:
+            return self.response_400(message=str(refused))
+        return self.response(200, file_id=file.id, count=count, page=page, page_size=size, result=_cases.dump(rows))
 
     @expose("/<int:pk>/protocol", methods=["GET"])
     @protect()

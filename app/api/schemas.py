@@ -116,6 +116,86 @@ class MisErrorPageSchema(Schema):
     result = fields.List(fields.Nested(MisErrorSchema))
 
 
+class MisCaseSchema(Schema):
+    id = fields.Integer(metadata={"description": "id случая (для GET /api/v1/mis/cases/{pk})"})
+    file_id = fields.Integer(metadata={"description": "id файла"})
+    n_zap = fields.String(allow_none=True)
+    idcase = fields.String(allow_none=True)
+    id_pac = fields.String(allow_none=True)
+    usl_ok = fields.Integer(allow_none=True, metadata={"description": "условия оказания (V006)"})
+    date_z_1 = fields.Date(allow_none=True)
+    date_z_2 = fields.Date(allow_none=True)
+    ds1 = fields.String(allow_none=True, metadata={"description": "основной диагноз (первого SL)"})
+    profil = fields.Integer(allow_none=True, metadata={"description": "профиль (первого SL)"})
+    status = fields.String(metadata={"description": "статус случая, как на странице «Случаи»"})
+    sumv = _money("предъявлено к оплате (SUMV)", allow_none=True)
+    sum_calc = _money("стоимость по тарифам (перерасчет; null — тарифа нет)", allow_none=True)
+    mek_withheld = _money("удержано по МЭК (SANK_IT)", allow_none=True)
+    sump = _money("принято к оплате (SUMP = SUMV − SANK_IT)", allow_none=True)
+
+
+class MisCasePageSchema(Schema):
+    file_id = fields.Integer()
+    count = fields.Integer(metadata={"description": "всего случаев (с учетом фильтров)"})
+    page = fields.Integer(metadata={"description": "номер страницы, с 0"})
+    page_size = fields.Integer()
+    result = fields.List(fields.Nested(MisCaseSchema))
+
+
+class MisCostFactorSchema(Schema):
+    name = fields.String(metadata={"description": "название коэффициента, например «коэффициент дифференциации»"})
+    code = fields.String(metadata={"description": "обозначение в формуле: БС, КЗ, КС_КСГ, КД, КУСмо, Дзп, ΣКСЛП"})
+    value = fields.String(metadata={"description": "значение (десятичное число строкой)", "example": "1.2"})
+    source = fields.String(
+        allow_none=True, metadata={"description": "откуда значение: тарифы, таблица КСГ, уровень МО, «не задан: 1»…"}
+    )
+
+
+class MisCostServiceSchema(Schema):
+    code = fields.String(allow_none=True, metadata={"description": "CODE_USL"})
+    tariff = fields.String(allow_none=True, metadata={"description": "тариф услуги"})
+    kol = fields.String(allow_none=True, metadata={"description": "KOL_USL"})
+    sum = fields.String(allow_none=True, metadata={"description": "тариф × количество"})
+    level = fields.String(allow_none=True, metadata={"description": "уровень МО строки тарифа"})
+    kpg = fields.String(allow_none=True, metadata={"description": "КПГ строки тарифа"})
+
+
+class MisCostPartSchema(Schema):
+    sl_id = fields.String(allow_none=True, metadata={"description": "SL_ID"})
+    kind = fields.String(metadata={"description": "ksg (по КСГ / КПГ) или usl (по тарифам услуг)"})
+    sum = fields.String(allow_none=True, metadata={"description": "стоимость SL"})
+    ksg = fields.String(allow_none=True, metadata={"description": "код КСГ (N_KSG)"})
+    kpg = fields.String(allow_none=True, metadata={"description": "КПГ"})
+    days = fields.Integer(allow_none=True, metadata={"description": "длительность, дней"})
+    formula = fields.String(
+        allow_none=True, metadata={"description": "формула, например «БС × КЗ × КС_КСГ × КД × КУСмо + БС × КД × ΣКСЛП»"}
+    )
+    factors = fields.List(fields.Nested(MisCostFactorSchema), metadata={"description": "коэффициенты формулы"})
+    kslp = fields.List(fields.String(), metadata={"description": "КСЛП случая (их доли сверх 1)"})
+    ksg_amount = fields.String(allow_none=True, metadata={"description": "часть по КСГ"})
+    kslp_amount = fields.String(allow_none=True, metadata={"description": "часть по КСЛП"})
+    interrupted = fields.String(allow_none=True, metadata={"description": "почему случай прерванный (null — нет)"})
+    share = fields.String(allow_none=True, metadata={"description": "доля оплаты (1 — полностью)"})
+    share_reason = fields.String(allow_none=True, metadata={"description": "почему такая доля"})
+    usl = fields.List(fields.Nested(MisCostServiceSchema), metadata={"description": "услуги (для kind = usl)"})
+
+
+class MisCostSchema(Schema):
+    total = fields.String(
+        allow_none=True, metadata={"description": "стоимость по тарифам (null — не рассчитана)", "example": "8400.00"}
+    )
+    missing = fields.List(fields.String(), metadata={"description": "чего нет в тарифах (вид и код)"})
+    parts = fields.List(fields.Nested(MisCostPartSchema), metadata={"description": "расчет по каждому SL"})
+
+
+class MisCaseDetailSchema(MisCaseSchema):
+    cost = fields.Nested(MisCostSchema, metadata={"description": "расчет стоимости (перерасчет по тарифам)"})
+
+
+class MisCaseResultSchema(Schema):
+    result = fields.Nested(MisCaseDetailSchema)
+
+
 class MisDocumentSchema(Schema):
     id = fields.Integer()
     kind = fields.String(metadata={"description": "registry_file, invoice, registry_list, summary, mek_act"})
@@ -205,6 +285,14 @@ COMPONENTS = (
     MisUploadResultSchema,
     MisErrorSchema,
     MisErrorPageSchema,
+    MisCaseSchema,
+    MisCasePageSchema,
+    MisCostFactorSchema,
+    MisCostServiceSchema,
+    MisCostPartSchema,
+    MisCostSchema,
+    MisCaseDetailSchema,
+    MisCaseResultSchema,
     MisDocumentSchema,
     MisDocumentListSchema,
     MisStatusChangeSchema,

@@ -10,6 +10,11 @@ from app.models.base import Model
 from app.models.vocabulary import OrgKind
 from app.security.scope import ScopeRule
 
+#: the level (подуровень) of an МО as the tariffs name it (``Tariff.level``): 1, 2, 3 or a sublevel
+#: such as 3.1; the forms check it
+LEVEL_PATTERN = r"^[1-9](\.[0-9]{1,2})?$"
+LEVEL_MESSAGE = "Уровень МО: 1, 2, 3 или подуровень, например 3.1"
+
 
 class Organisation(Model):
     __tablename__ = "organisation"

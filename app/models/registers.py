@@ -18,10 +18,6 @@ from app.models.organisation import Organisation
 from app.models.vocabulary import OrgKind
 from app.security.scope import ScopeRule
 
-# permission resources of the two registers' pages (``class_permission_name``; granted in roles)
-RESOURCE_ATTACHMENT = "MoAttachment"
-RESOURCE_LICENCE = "MoLicence"
-
 # V006 «Классификатор условий оказания медицинской помощи»
 USL_OK_NAMES = {
     1: "Стационарно",

@@ -179,7 +179,9 @@ class Resource(Vocabulary):
     NSI = "Nsi", "Справочники НСИ"
     CONTROL_RULE = "ControlRule", "Правила контроля"
     ERZ = "Erz", "ЕРЗ"
-    TARIFF = "Tariff", "Тарифы"
+    TARIFF = "Tariff", "Тарифы"  # also the pages of the КСГ tables and the grouper
+    MO_ATTACHMENT = "MoAttachment", "Прикрепление застрахованных к МО"
+    MO_LICENCE = "MoLicence", "Лицензии МО по профилям"
     ORGANISATION = "Organisation", "Организации"
     SUBDIVISION = "Subdivision", "Подразделения"
     AUDIT_EVENT = "AuditEvent", "Журнал аудита"

@@ -7,7 +7,6 @@ entry's resource.  «Администратор ТФОМС» holds every permiss
 
 from __future__ import annotations
 
-from app.models.registers import RESOURCE_ATTACHMENT, RESOURCE_LICENCE
 from app.models.vocabulary import Resource
 from app.security.permissions import PERM_READ, PERM_WRITE
 
@@ -29,8 +28,8 @@ ROLE_GRANTS: dict[str, dict[Resource, str]] = {
         Resource.CONTROL_RULE: W,
         Resource.ERZ: R,
         Resource.TARIFF: R,
-        RESOURCE_ATTACHMENT: R,  # the registers of the МО attachment and licences: the fund's only
-        RESOURCE_LICENCE: R,
+        Resource.MO_ATTACHMENT: R,  # the registers of the МО attachment and licences: the fund's only
+        Resource.MO_LICENCE: R,
         Resource.ORGANISATION: R,
         Resource.SUBDIVISION: R,
         Resource.AUDIT_EVENT: R,

@@ -8,11 +8,12 @@ from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
+from wtforms.validators import Optional, Regexp
 
 from app.core.formatting import format_datetime
 from app.models.audit import AuditEvent
 from app.models.job import BackgroundJob
-from app.models.organisation import Organisation, Subdivision
+from app.models.organisation import LEVEL_MESSAGE, LEVEL_PATTERN, Organisation, Subdivision
 from app.models.vocabulary import Resource
 from app.security.global_views import GlobalReadOnlyView, RowActions
 from app.security.scoped_views import ScopedModelView
@@ -102,7 +103,7 @@ class OrganisationView(ScopedModelView):
     list_title = show_title = _l("Organisations")
     add_title = _l("Add organisation")
     edit_title = _l("Edit organisation")
-    list_columns = ["kind_label", "code", "name", "okato", "is_active"]
+    list_columns = ["kind_label", "code", "name", "okato", "level", "is_active"]
     show_columns = [
         "kind_label",
         "code",
@@ -112,6 +113,7 @@ class OrganisationView(ScopedModelView):
         "kpp",
         "ogrn",
         "okato",
+        "level",
         "address",
         "bank_details",
         "head_name",
@@ -127,6 +129,7 @@ class OrganisationView(ScopedModelView):
         "kpp",
         "ogrn",
         "okato",
+        "level",
         "address",
         "bank_details",
         "head_name",
@@ -151,7 +154,13 @@ class OrganisationView(ScopedModelView):
         "head_name": _l("Head"),
         "accountant_name": _l("Chief accountant"),
         "is_active": _l("Active"),
+        "level": "Уровень МО",
     }
+    description_columns = {
+        "level": "Уровень медицинской организации (для коэффициента уровня КУСмо): 1, 2, 3 или подуровень, "
+        "например 3.1; строки тарифов вида koef_u с этим уровнем дают КУСмо ее случаев по КСГ",
+    }
+    validators_columns = {"level": [Optional(), Regexp(LEVEL_PATTERN, message=LEVEL_MESSAGE)]}
     related_views = []
 
 

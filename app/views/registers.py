@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.core.formatting import format_date, format_datetime, format_money
 from app.models.erz import ErzPerson, ErzPolicy
-from app.models.registers import RESOURCE_ATTACHMENT, RESOURCE_LICENCE, MoAttachment, MoLicence
+from app.models.registers import MoAttachment, MoLicence
 from app.models.tariff import Tariff
 from app.models.vocabulary import Resource
 from app.security.global_views import GlobalReadOnlyView
@@ -97,22 +97,38 @@ class ErzPersonView(GlobalReadOnlyView):
 
 
 class TariffView(GlobalReadOnlyView):
+    """The tariffs as imported (``oms import-tariffs``); a row with a level of the МО or a КПГ
+    applies to the МО of that level / the cases of that КПГ only (empty: any)."""
+
     datamodel = SQLAInterface(Tariff)
     class_permission_name = Resource.TARIFF
     list_title = show_title = _l("Tariffs")
-    list_columns = ["kind_label", "code", "name", "usl_ok", "price", "coefficient", "date_begin", "date_end"]
+    list_columns = [
+        "kind_label",
+        "code",
+        "name",
+        "usl_ok",
+        "level",
+        "kpg",
+        "price",
+        "coefficient",
+        "date_begin",
+        "date_end",
+    ]
     show_columns = [
         "kind_label",
         "code",
         "name",
         "usl_ok",
+        "level",
+        "kpg",
         "price",
         "coefficient",
         "date_begin",
         "date_end",
         "updated_at",
     ]
-    search_columns = ["kind", "code", "name", "usl_ok", "date_begin", "date_end"]
+    search_columns = ["kind", "code", "name", "usl_ok", "level", "kpg", "date_begin", "date_end"]
     base_order = ("code", "asc")
     formatters_columns = {
         "price": format_money,
@@ -126,6 +142,8 @@ class TariffView(GlobalReadOnlyView):
         "code": _l("Code"),
         "name": _l("Name"),
         "usl_ok": _l("Conditions (USL_OK)"),
+        "level": "Уровень МО",
+        "kpg": "КПГ",
         "price": _l("Price, rub."),
         "coefficient": _l("Coefficient"),
         "date_begin": _l("Valid from"),
@@ -157,7 +175,7 @@ class MoAttachmentView(_OwnMoRows):
     """Search by ЕНП, МО, subdivision, site and the dates of the period."""
 
     datamodel = SQLAInterface(MoAttachment)
-    class_permission_name = RESOURCE_ATTACHMENT
+    class_permission_name = Resource.MO_ATTACHMENT
     list_title = show_title = "Прикрепление застрахованных к МО"
     list_columns = ["enp", "mo_code", "subdivision_code", "site", "date_begin", "date_end"]
     show_columns = ["enp", "mo_code", "subdivision_code", "site", "date_begin", "date_end", "updated_at"]
@@ -176,7 +194,7 @@ class MoLicenceView(_OwnMoRows):
     """Search by МО, conditions (USL_OK), profile (PROFIL), licence number and the dates."""
 
     datamodel = SQLAInterface(MoLicence)
-    class_permission_name = RESOURCE_LICENCE
+    class_permission_name = Resource.MO_LICENCE
     list_title = show_title = "Лицензии МО по профилям"
     list_columns = ["mo_code", "usl_ok_label", "profil", "licence_number", "date_begin", "date_end"]
     show_columns = ["mo_code", "usl_ok_label", "profil", "licence_number", "date_begin", "date_end", "updated_at"]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Optional
 
 FILES = "/api/v1/mis/files"
+CASES = "/api/v1/mis/cases"
 REGISTRIES = "/api/v1/mis/registries"
 OPENAPI = "/api/v1/_openapi"
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo-Oms-2026")

@@ -13,6 +13,8 @@ ENDPOINTS = {
     "/api/v1/mis/files/{pk}": {"get"},
     "/api/v1/mis/files/{pk}/errors": {"get"},
     "/api/v1/mis/files/{pk}/protocol": {"get"},
+    "/api/v1/mis/files/{pk}/cases": {"get"},
+    "/api/v1/mis/cases/{pk}": {"get"},
     "/api/v1/mis/registries/": {"get"},
     "/api/v1/mis/registries/{pk}": {"get"},
     "/api/v1/mis/registries/{pk}/status": {"post"},
@@ -42,6 +44,8 @@ def test_openapi_spec_lists_the_mis_endpoints(app, browser_factory):
     assert {"stage", "code", "element", "n_zap", "idcase", "sl_id", "value", "comment"} <= set(
         schemas["MisErrorSchema"]["properties"]
     )
+    assert {"status", "sumv", "sum_calc", "mek_withheld", "sump"} <= set(schemas["MisCaseSchema"]["properties"])
+    assert {"name", "code", "value", "source"} == set(schemas["MisCostFactorSchema"]["properties"])
     upload = spec["paths"]["/api/v1/mis/files/"]["post"]["requestBody"]["content"]
     assert "multipart/form-data" in upload
     assert spec["components"]["securitySchemes"]["api_key"]["scheme"] == "bearer"

@@ -8,7 +8,9 @@ fields).  The document's own validity: test_mis_openapi.py."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,8 +21,9 @@ from app.models.intake import ControlError
 from app.models.registry import RegistryDocument, RegistryStatusChange
 from app.models.vocabulary import RegistryStatus
 from app.security.roles import ROLE_MO, ROLE_SMO
+from app.tariffs.ksg_method import ksg_cost
 from tests.api.helpers import fetch_spec, new_key
-from tests.factories import make_org, make_registry, make_subdivision, make_uploaded_file, make_user
+from tests.factories import make_case, make_org, make_registry, make_subdivision, make_uploaded_file, make_user
 
 try:
     import openapi_core
@@ -65,9 +68,38 @@ class SpecClient:
         return response
 
 
+def calc_detail() -> str:
+    """A stored calculation of two SL: an interrupted КСГ case and services (every key the API maps)."""
+    amount, ksg = ksg_cost(
+        base=Decimal("30000.00"),
+        koef_z=Decimal("0.56"),
+        koef_d=Decimal("1.2"),
+        kslp=[Decimal("0.2")],
+        share=Decimal("0.3"),
+    )
+    ksg.update(
+        sl_id="1",
+        kind="ksg",
+        code="st29.004",
+        kpg="st29",
+        days=2,
+        sources={"koef_z": "таблица КСГ 2026", "koef_up": "не задан: 1", "koef_d": "тарифы", "koef_u": "не задан: 1"},
+        interrupted="RSLT 105: летальный исход",
+        share_reason="без хирургического вмешательства, ≤ 3 дн.",
+        short_optimal=False,
+    )
+    usl = {
+        "sl_id": "2",
+        "kind": "usl",
+        "usl": [{"code": "B01.001.001", "tariff": "500.00", "kol": "2", "sum": "1000.00"}],
+    }
+    usl["sum"] = "1000.00"
+    return json.dumps({"total": str(amount + Decimal("1000.00")), "sl": [ksg, usl], "missing": []}, ensure_ascii=False)
+
+
 class World:
-    """A file with an error and a registry with a document and its history, of a fresh МО; its
-    operator and the paying СМО's specialist have API keys."""
+    """A file with an error and a registry with a document and its history, of a fresh МО; a
+    priced case of a loaded file; its operator and the paying СМО's specialist have API keys."""
 
     def __init__(self, app, tmp_path):
         with app.app_context():
@@ -116,8 +148,12 @@ class World:
                     sha256="0" * 64,
                 )
             )
+            case = make_case(mo, sub)
+            case.calc_detail = calc_detail()
+            case.sum_calc = Decimal(json.loads(case.calc_detail)["total"])
             db.session.commit()
             self.file_id, self.registry_id = file.id, reg.id
+            self.case_id, self.case_file_id = case.id, case.file_id
 
 
 @pytest.fixture()
@@ -151,6 +187,13 @@ def test_a_generic_openapi_client_round_trips_real_calls(app, browser_factory, w
     assert detail["history"][0]["at"] == "2026-02-01T09:30:00+00:00"
     assert len(mis.call("listRegistryDocuments", pk=world.registry_id).get_json()["result"]) == 1
 
+    cases = mis.call("listFileCases", pk=world.case_file_id, query={"page_size": "10"}).get_json()
+    assert [c["id"] for c in cases["result"]] == [world.case_id] and cases["result"][0]["sump"] is None
+    case = mis.call("getCase", pk=world.case_id).get_json()["result"]
+    assert [p["kind"] for p in case["cost"]["parts"]] == ["ksg", "usl"]
+    assert case["cost"]["total"] == case["sum_calc"] and case["cost"]["parts"][0]["share"] == "0.3"
+    assert mis.call("listFileCases", pk=world.case_file_id, query={"status": "Готов"}).status_code == 400
+
     # the refusals are documented too: a bad filter, a row that is not there
     refused = mis.call("listRegistries", query={"period": "июль"})
     assert (refused.status_code, refused.get_json()["message"]) == (400, "Период указывается как ГГГГ-ММ")
@@ -158,6 +201,8 @@ def test_a_generic_openapi_client_round_trips_real_calls(app, browser_factory, w
     missing = mis.call("getFile", pk=987654321)
     assert (missing.status_code, missing.get_json()) == (404, {"message": "Файл не найден"})
     assert mis.call("getRegistry", pk=987654321).status_code == 404
+    assert mis.call("getCase", pk=987654321).get_json() == {"message": "Случай не найден"}
+    assert mis.call("listFileCases", pk=987654321).status_code == 404
 
 
 def test_a_status_change_through_the_generic_client(app, browser_factory, world):

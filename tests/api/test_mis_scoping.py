@@ -17,8 +17,16 @@ from app.models.intake import ControlError, UploadedFile
 from app.models.organisation import Organisation, Subdivision
 from app.models.registry import Registry, RegistryDocument, RegistryStatusChange
 from app.security.roles import ROLE_MO, ROLE_SMO
-from tests.api.helpers import FILES, REGISTRIES, Api
-from tests.factories import PASSWORD, make_org, make_registry, make_subdivision, make_uploaded_file, make_user
+from tests.api.helpers import CASES, FILES, REGISTRIES, Api
+from tests.factories import (
+    PASSWORD,
+    make_case,
+    make_org,
+    make_registry,
+    make_subdivision,
+    make_uploaded_file,
+    make_user,
+)
 
 MISSING = 987654321
 
@@ -37,6 +45,8 @@ class World:
                 "another subdivision of the МО": make_user(mo_a, ROLE_MO, subdivision=sub_a2).username,
             }
             file = make_uploaded_file(mo_a, sub_a1)
+            case = make_case(mo_a, sub_a1)
+            case.calc_detail = '{"total": "100.00", "sl": [], "missing": ["секрет жертвы"]}'
             db.session.add(
                 ControlError(
                     file_id=file.id,
@@ -67,6 +77,7 @@ class World:
             db.session.add(doc)
             db.session.commit()
             self.file_id, self.registry_id, self.doc_id = file.id, reg.id, doc.id
+            self.case_id, self.case_file_id = case.id, case.file_id
             self.sub_ids = (sub_a1.id, sub_a2.id)
 
     def snapshot(self, app):
@@ -87,8 +98,16 @@ class World:
 def file_calls(pk):
     yield "GET", f"{FILES}/{pk}", None
     yield "GET", f"{FILES}/{pk}/errors", None
+    yield "GET", f"{FILES}/{pk}/cases", None
     yield "GET", f"{FILES}/{pk}/protocol", None
     yield "GET", f"{FILES}/{pk}/protocol?format=xlsx", None
+
+
+def case_calls(case_id, case_file_id):
+    """The case and the cases of its file: the file API's resource and the cases page's (an СМО
+    has neither)."""
+    yield ("GET", f"{CASES}/{case_id}", None), case_id
+    yield ("GET", f"{FILES}/{case_file_id}/cases", None), case_file_id
 
 
 def registry_calls(pk, doc_id):
@@ -115,19 +134,20 @@ def test_foreign_rows_answer_404_like_missing_ones_and_nothing_changes(app, brow
     for label, username in world.attackers.items():
         api = Api.by(auth, app, browser_factory, username, PASSWORD)
         is_smo = label.startswith("an СМО")
-        calls = [(c, True) for c in file_calls(world.file_id)] + [
-            (c, False) for c in registry_calls(world.registry_id, world.doc_id)
-        ]
-        for (method, url, body), is_file in calls:
+        calls = (
+            [(c, True, world.file_id) for c in file_calls(world.file_id)]
+            + [(c, True, pk) for c, pk in case_calls(world.case_id, world.case_file_id)]
+            + [(c, False, world.registry_id) for c in registry_calls(world.registry_id, world.doc_id)]
+        )
+        for (method, url, body), is_file, pk in calls:
             resp = call(api, method, url, body)
             if is_smo and is_file:
-                # the СМО has no right to the files at all: 403 for any id, existing or not
+                # the СМО has no right to the files and cases at all: 403 for any id, existing or not
                 assert resp.status_code == 403, f"{label} {method} {url} -> {resp.status_code}"
-                missing = call(api, method, url.replace(f"/{world.file_id}", f"/{MISSING}", 1), body)
+                missing = call(api, method, url.replace(f"/{pk}", f"/{MISSING}", 1), body)
                 assert missing.status_code == 403
             else:
                 assert resp.status_code == 404, f"{label} {method} {url} -> {resp.status_code}"
-                pk = world.file_id if is_file else world.registry_id
                 missing = call(api, method, url.replace(f"/{pk}", f"/{MISSING}", 1), body)
                 assert (missing.status_code, missing.get_json()) == (404, resp.get_json()), url
             assert "жертвы" not in resp.get_data(as_text=True)
@@ -141,7 +161,7 @@ def test_foreign_rows_answer_404_like_missing_ones_and_nothing_changes(app, brow
         regs = api.get(f"{REGISTRIES}/?page_size=1000")
         assert regs.status_code == 200
         assert world.registry_id not in [r["id"] for r in regs.get_json()["result"]], label
-    assert checked == 3 * 9
+    assert checked == 3 * 12
     assert world.snapshot(app) == before, "an attacker changed the victim's rows"
 
 
@@ -154,6 +174,13 @@ def test_the_same_calls_answer_the_owner_and_the_payer(app, browser_factory, wor
     errors = owner.get(f"{FILES}/{world.file_id}/errors").get_json()
     assert errors["count"] == 1 and errors["result"][0]["comment"] == "Секретная ошибка жертвы"
     assert world.file_id in [f["id"] for f in owner.get(f"{FILES}/").get_json()["result"]]
+    for (method, url, body), _ in case_calls(world.case_id, world.case_file_id):
+        resp = call(owner, method, url, body)
+        assert resp.status_code == 200, f"owner {method} {url} -> {resp.status_code}"
+    shown = owner.get(f"{CASES}/{world.case_id}").get_json()["result"]
+    assert shown["cost"]["missing"] == ["секрет жертвы"]
+    listed = owner.get(f"{FILES}/{world.case_file_id}/cases").get_json()
+    assert [c["id"] for c in listed["result"]] == [world.case_id]
     payer = Api.by(auth, app, browser_factory, world.payer, PASSWORD)
     for api in (owner, payer):
         for method, url, body in registry_calls(world.registry_id, world.doc_id):

@@ -12,7 +12,8 @@ from sqlalchemy import delete, select
 from app.demo.people import demo_person
 from app.extensions import appbuilder, db
 from app.models.organisation import Organisation
-from app.models.registers import RESOURCE_ATTACHMENT, RESOURCE_LICENCE, MoAttachment, MoLicence
+from app.models.registers import MoAttachment, MoLicence
+from app.models.vocabulary import Resource
 from app.security.roles import ROLE_TFOMS
 from tests.factories import make_org, make_user, org_by_code
 from tests.registers.conftest import TEST_MO
@@ -106,7 +107,7 @@ def granted_role(app):
     with app.app_context():
         sm = appbuilder.sm
         role = sm.add_role(name)
-        for resource in (RESOURCE_ATTACHMENT, RESOURCE_LICENCE):
+        for resource in (Resource.MO_ATTACHMENT, Resource.MO_LICENCE):
             sm.add_permission_role(role, sm.find_permission_view_menu("can_read", resource))
         db.session.commit()
     yield name
@@ -145,3 +146,14 @@ def test_the_scope_is_the_second_lock(app, rows, browser_factory, granted_role):
     html = b.get("/moattachmentview/list/").get_data(as_text=True)
     assert "7700000000000501" not in html and "7700000000000502" not in html
     assert b.get(f"/moattachmentview/show/{own_att}").status_code == 404
+
+
+def test_the_registers_permissions_are_resource_members_with_the_stored_names():
+    """Stored permissions name the resources «MoAttachment» / «MoLicence»: the members keep them."""
+    from app.security.roles import ROLE_GRANTS
+    from app.views.registers import MoAttachmentView, MoLicenceView
+
+    assert (Resource.MO_ATTACHMENT, Resource.MO_LICENCE) == ("MoAttachment", "MoLicence")
+    assert MoAttachmentView.class_permission_name is Resource.MO_ATTACHMENT
+    assert MoLicenceView.class_permission_name is Resource.MO_LICENCE
+    assert {Resource.MO_ATTACHMENT, Resource.MO_LICENCE} <= set(ROLE_GRANTS[ROLE_TFOMS])

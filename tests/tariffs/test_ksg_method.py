@@ -12,7 +12,7 @@ import pytest
 from app.formats.record import Node
 from app.tariffs import TariffBook, TariffRow, calculate
 from app.tariffs import ksg_method as km
-from app.tariffs.breakdown import format_calc_detail, lines
+from app.tariffs.breakdown import cost, format_calc_detail, lines, parse
 from app.tariffs.ksg_method import KsgInfo, KsgSettings, KsgTables, ksg_cost
 from tests.mek.cases import zap
 
@@ -231,3 +231,20 @@ def test_breakdown_is_json_and_readable():
     readable = lines(again)
     assert any("прерванный случай" in line for line in readable) and readable[-1] == "стоимость по тарифам: 8400.00"
     assert "<br>" in str(format_calc_detail(text))
+
+
+def test_cost_is_the_breakdown_as_the_api_gives_it():
+    book = TariffBook([row("base", "1", "30000.00")], ksg=KsgTables.build([info()]))
+    detail = calculate(hosp(**{"Z_SL/RSLT": "105"}), book).detail()
+    got = cost(parse(json.dumps(detail, ensure_ascii=False)))
+    assert got["total"] == "8400.00" and got["missing"] == []
+    (part,) = got["parts"]
+    assert part["kind"] == "ksg" and part["formula"].endswith("× доля прерванного случая")
+    factors = {f["code"]: f for f in part["factors"]}
+    assert factors["КЗ"]["value"] == detail["sl"][0]["koef_z"]
+    assert factors["КЗ"]["source"] == detail["sl"][0]["sources"]["koef_z"]
+    assert factors["КУСмо"]["name"] == "коэффициент уровня медицинской организации"
+    assert part["interrupted"].startswith("RSLT 105") and part["share"] == detail["sl"][0]["share"]
+    assert part["share_reason"] and part["usl"] == []
+    # not recalculated, or text that is not JSON: an empty breakdown
+    assert cost(parse(None)) == cost(parse("не JSON")) == {"total": None, "missing": [], "parts": []}

@@ -89,3 +89,51 @@ def test_import_keeps_rows_of_levels_and_kpg_apart(app, tmp_path):
             db.session.execute(delete(Tariff).where(Tariff.code.in_(("T98.001",))))
             db.session.execute(delete(Tariff).where(Tariff.kind == "koef_u", Tariff.level == "3"))
             db.session.commit()
+
+
+def test_a_file_without_the_level_and_kpg_columns_still_imports(app, tmp_path):
+    path = tmp_path / "old.csv"
+    path.write_text(
+        "kind;code;name;usl_ok;value;date_begin;date_end\nservice;T97.001;Старый формат;3;150.00;2026-01-01;\n",
+        encoding="utf-8",
+    )
+    try:
+        out = json.loads(app.test_cli_runner().invoke(args=["oms", "import-tariffs", str(path)]).output)
+        assert (out["rows"], out["written"], out["rejected"]) == (1, 1, 0)
+        with app.app_context():
+            (row,) = db.session.execute(select(Tariff).where(Tariff.code == "T97.001")).scalars().all()
+            assert (row.level, row.kpg, row.price) == ("", "", D("150.00"))
+    finally:
+        with app.app_context():
+            db.session.execute(delete(Tariff).where(Tariff.code == "T97.001"))
+            db.session.commit()
+
+
+def test_the_command_documents_the_optional_columns(app):
+    help_text = app.test_cli_runner().invoke(args=["oms", "import-tariffs", "--help"]).output
+    assert "level (уровень МО)" in help_text and "kpg (КПГ)" in help_text
+
+
+def test_the_tariffs_page_shows_and_filters_by_level_and_kpg(app, browser_factory, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "kind;code;value;date_begin;level;kpg\n"
+        "service;T96.001;100.00;2026-01-01;;\n"
+        "service;T96.001;110.00;2026-01-01;3;\n"
+        "service;T96.001;120.00;2026-01-01;2;96\n",
+        encoding="utf-8",
+    )
+    assert app.test_cli_runner().invoke(args=["oms", "import-tariffs", str(path)]).exit_code == 0
+    try:
+        b = browser_factory("tfoms_admin")
+        page = b.get("/tariffview/list/?_flt_3_code=T96.001").get_data(as_text=True)
+        assert "Уровень МО" in page and "КПГ" in page
+        assert all(price in page for price in ("100,00", "110,00", "120,00"))
+        by_level = b.get("/tariffview/list/?_flt_3_code=T96.001&_flt_3_level=3").get_data(as_text=True)
+        assert "110,00" in by_level and "100,00" not in by_level and "120,00" not in by_level
+        by_kpg = b.get("/tariffview/list/?_flt_3_code=T96.001&_flt_3_kpg=96").get_data(as_text=True)
+        assert "120,00" in by_kpg and "110,00" not in by_kpg and "100,00" not in by_kpg
+    finally:
+        with app.app_context():
+            db.session.execute(delete(Tariff).where(Tariff.code == "T96.001"))
+            db.session.commit()
