@@ -35,7 +35,8 @@ STAY, VISIT = 1, 3
 
 def _other_care(mc, e, file_id):
     """``e`` is other care than ``mc``: an accepted case of this file loaded before it, or an
-    accepted case of an earlier loaded file, and not the same case of the МО sent again."""
+    accepted case of an earlier file (whose load ended: the join of :func:`_overlapping`), and not
+    the same case of the МО sent again."""
     same_case = and_(
         e.organisation_id == mc.organisation_id,
         func.coalesce(e.nhistory, literal_column("''")) == func.coalesce(mc.nhistory, literal_column("''")),
@@ -45,7 +46,7 @@ def _other_care(mc, e, file_id):
         e.id != mc.id,
         or_(
             and_(e.file_id == file_id, e.status == CaseStatus.ACCEPTED, e.id < mc.id),
-            and_(e.file_id < file_id, e.status.in_(EARLIER_STATUSES), UploadedFile.status == FileStatus.DONE),
+            and_(e.file_id < file_id, e.status.in_(EARLIER_STATUSES)),
         ),
         ~and_(same_case, e.file_id != file_id),
         ~is_same_care(mc, e),  # the same care twice is a duplicate (003K.00.0420), one finding for it
@@ -72,7 +73,11 @@ def _overlapping(file_id, kind: int, inside) -> list:
         )
         .select_from(mc)
         .join(e, and_(e.usl_ok == STAY, _other_care(mc, e, file_id), inside(mc, e)))
-        .join(UploadedFile, UploadedFile.id == e.file_id)
+        # an earlier file counts when its load ended; this file is being loaded
+        .join(
+            UploadedFile,
+            and_(UploadedFile.id == e.file_id, or_(UploadedFile.id == file_id, UploadedFile.status == FileStatus.DONE)),
+        )
         .where(mc.file_id == file_id, mc.status == CaseStatus.ACCEPTED, mc.usl_ok == kind, mc.person_key.isnot(None))
         .order_by(mc.id, e.date_z_1, e.id)
     ).all()

@@ -31,6 +31,14 @@ def settings() -> km.KsgSettings:
     return km.KsgSettings()
 
 
+def _settings(ctx) -> km.KsgSettings:
+    """:func:`settings` once per МЭК context (not once per case)."""
+    s = ctx._cache.get("ksg_settings")
+    if s is None:
+        s = ctx._cache["ksg_settings"] = settings()
+    return s
+
+
 def _dec(text: Optional[str]) -> Optional[Decimal]:
     try:
         return Decimal(text.strip()) if text and text.strip() else None
@@ -95,11 +103,11 @@ def long_stay_kslp_wrong(c, ctx):
     :data:`~app.tariffs.ksg_method.LONG_STAY_45_KSG`), one КСЛП of the SL (SL_KOEF/Z_SL, else
     IT_SL) must be 1 + (KD − NKD)/NKD × Kдл (Kдл 0.25, 0.4 with reanimation), ±0.01; written as
     its part above 1 it is accepted too."""
-    s = settings()
     for sl in c.sls:
         k = sl.child("KSG_KPG")
         if k is None or _dec(tx(k, "IT_SL")) is None:
             continue
+        s = _settings(ctx)
         days = km.duration(c.usl_ok, to_int(tx(sl, "KD")), to_date(tx(sl, "DATE_1")), to_date(tx(sl, "DATE_2")))
         expected = km.long_stay_kslp(days, (tx(k, "N_KSG") or "").strip(), _reanimation(sl), s)
         if expected is None:
