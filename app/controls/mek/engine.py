@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable, Optional
+from typing import Optional
 
 from app.controls.catalogue import RuleError, comment
 from app.controls.finding import STAGE_MEK, Finding
@@ -75,7 +75,10 @@ def check_case(case: MekCase, ctx: MekContext, scope: str = "case") -> list[Sanc
     out: list[Sanction] = []
     for spec in ctx.active(scope):
         try:
-            hits: Iterable[MekHit] = list(spec.fn(case, ctx) or ())
+            found = spec.fn(case, ctx)
+            if found is None:  # a rule with nothing to say may return None instead of a generator
+                continue
+            hits: list[MekHit] = [*found]
         except Exception as exc:  # noqa: BLE001 - re-raised with the rule code
             raise RuleError(STAGE_MEK, spec.code, exc) from exc
         for hit in hits:

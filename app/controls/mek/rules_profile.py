@@ -97,32 +97,33 @@ def _fit_rule(tag: str, values_of, min_age, below, sex):
             return MekHit(n, sl=sl, usl=u, detail=f"{name}, {why}" if name else why)
         return None
 
-    def fn(c, ctx):
+    def fn(c, ctx):  # a list or None, not a generator: most cases end at the first test
         if sex is not None:
             if c.w is None or c.w == sex:
-                return
+                return None
         elif c.dr is None:
-            return
+            return None
         # the SL starts within the case (Q015): a patient who fits on DATE_Z_1 (a minimum age) or on
         # DATE_Z_2 (a maximum age) fits on every DATE_1 — the common case ends here
         elif below is None:
             a = c.age_on(c.date_z_1)
             if a is not None and a >= min_age:
-                return
+                return None
         elif min_age is None:
             a = c.age_on(c.date_z_2)
             if a is not None and a < below:
-                return
+                return None
         values = values_of(ctx)
         if not values:
-            return
+            return None
+        out = []
         for sl in c.sls:
             if not in_usl:
                 n = present(sl, tag)
                 if n is not None and n.text in values:
                     h = hit(c, values, n, sl, None)
                     if h:
-                        yield h
+                        out.append(h)
                 continue
             for n in sl.children:
                 if n.tag == "USL":
@@ -137,7 +138,8 @@ def _fit_rule(tag: str, values_of, min_age, below, sex):
                             if m.text in values:
                                 h = hit(c, values, m, sl, n)
                                 if h:
-                                    yield h
+                                    out.append(h)
+        return out
 
     return fn
 

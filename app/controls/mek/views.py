@@ -41,6 +41,7 @@ class MekCase:
         "nonresident",
         "death_date",
         "calc",
+        "_ages",
     )
 
     def __init__(
@@ -85,9 +86,17 @@ class MekCase:
         self.nonresident = nonresident
         self.death_date = death_date
         self.calc = calc
+        self._ages: Optional[dict] = None
 
     def age_on(self, day: Optional[date]) -> Optional[int]:
-        return age_on(self.dr, day)
+        """Full years on ``day`` (remembered: the rules ask for the same few days again and again)."""
+        ages = self._ages
+        if ages is None:
+            ages = self._ages = {}
+        elif day in ages:
+            return ages[day]
+        a = ages[day] = age_on(self.dr, day)
+        return a
 
     def usls(self):
         for sl in self.sls:
