@@ -19,7 +19,7 @@ from app.errors import parse_page
 from app.models.intake import UploadedFile
 from app.models.vocabulary import FILE_ERRORS, FILE_LOADING, Resource
 from app.security.scoped_views import ScopedModelView
-from app.services.intake import file_data, uploads
+from app.services.intake import file_data, listing, uploads
 from app.services.intake import reports as file_reports
 from app.services.intake.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
 from app.views.formatting import link, progress_bar, row_aware, text
@@ -169,7 +169,16 @@ class UploadedFileView(ScopedModelView):
             values = []
             if lst is not None:  # a generator: keep the rows for the template
                 values = lst.template_args["value_columns"] = list(lst.template_args.get("value_columns", []))
-            kwargs["loading"] = any(v.get("status") in FILE_LOADING for v in values)
+            pks = []
+            if lst is not None:
+                pks = lst.template_args["pks"] = list(lst.template_args.get("pks", []))
+            loading = [pk for pk, v in zip(pks, values, strict=True) if v.get("status") in FILE_LOADING]
+            # the bar of a loading file: its progress is no list column, so it is read for those rows
+            progress = listing.progress_of(g.user, loading)
+            for pk, v in zip(pks, values, strict=True):
+                if pk in progress:
+                    v["progress"] = progress[pk]
+            kwargs["loading"] = bool(loading)
         return super().render_template(template, **kwargs)
 
     # -- deleting a file's data -------------------------------------------------------------------------

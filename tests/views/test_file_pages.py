@@ -157,3 +157,30 @@ def test_subdivision_login_sees_only_its_subdivision(app, browser_factory, tmp_p
     with app.app_context():
         row = db.session.query(UploadedFile).filter_by(h_name=archive.h_name).one()
         assert row.subdivision.code == "140011" and row.status == "Процесс загрузки завершен"
+
+
+def test_the_bar_of_a_loading_file_shows_its_progress(app, browser_factory, uploaded, two_archives):
+    """The row of a file being loaded shows the stage and the percentage the database holds (the
+    progress is no list column: the page reads it for the loading rows); another МО never sees it."""
+    from app.models.organisation import Organisation
+    from app.models.vocabulary import FileStatus
+
+    b, _rows = uploaded
+    with app.app_context():
+        org = db.session.query(Organisation).filter_by(code="140001").one()
+        row = UploadedFile(
+            organisation_id=org.id, archive_name="HM140001T14_2609999.zip", status=FileStatus.MEK, progress=57
+        )
+        db.session.add(row)
+        db.session.commit()
+        row_id = row.id
+    try:
+        html = b.get("/files/list/").get_data(as_text=True)
+        assert "width:57%" in html and ">57%<" in html
+        assert "width:0%" not in html
+        other = browser_factory("mo2_operator")
+        assert "HM140001T14_2609999.zip" not in other.get("/files/list/").get_data(as_text=True)
+    finally:
+        with app.app_context():
+            db.session.delete(db.session.get(UploadedFile, row_id))
+            db.session.commit()

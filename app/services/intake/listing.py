@@ -96,3 +96,15 @@ def files_by_id(user: OmsUser, ids: list[int]) -> list[UploadedFile]:
     )
     by_id = {row.id: row for row in rows}
     return [by_id[i] for i in ids if i in by_id]
+
+
+def progress_of(user: OmsUser, ids: list[int]) -> dict[int, int]:
+    """The progress (percent) of the user's files of these ids: the bar of a file being loaded."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(UploadedFile.id, UploadedFile.progress).where(
+            UploadedFile.id.in_(ids), Scope.of(user).clause(UploadedFile)
+        )
+    ).all()
+    return {file_id: progress or 0 for file_id, progress in rows}
