@@ -32,19 +32,15 @@ _STAC = frozenset({1, 2})
 _ZERO = Decimal(0)
 
 
-_SCHET: dict = {}  # the last header read: id → (header, PLAT, DSCHET); a file's cases share it
-
-
 def _schet(ctx) -> tuple:
+    """(header, PLAT, DSCHET) of ``ctx.header``, read once per МЭК context (its ``_cache``)."""
     header = getattr(ctx, "header", None)
     if header is None:
         return None, None, None
-    got = _SCHET.get(id(header))
+    got = ctx._cache.get("schet_plat_dschet")
     if got is None or got[0] is not header:
         schet = header.child("SCHET") if header.tag != "SCHET" else header
-        got = (header, tx(schet, "PLAT"), to_date(tx(schet, "DSCHET")))
-        _SCHET.clear()
-        _SCHET[id(header)] = got
+        got = ctx._cache["schet_plat_dschet"] = (header, tx(schet, "PLAT"), to_date(tx(schet, "DSCHET")))
     return got
 
 
