@@ -59,7 +59,7 @@ db: venv
 	$(FLASK) db upgrade
 	$(FLASK) oms sync-roles
 	$(FLASK) oms sync-rules
-	@if [ -z "$${DATABASE_URL}$${REDIS_URL}" ]; then $(FLASK) oms init-demo; \
+	@if [ -z "$${DATABASE_URL}$${REDIS_URL}" ]; then $(FLASK) oms init-demo && $(FLASK) oms demo-month; \
 	else echo "production mode: no demo data (oms init-fund creates the fund and its administrator)"; fi
 
 # RQ's forking worker whose maintenance (every minute) also ends the jobs of dead workers

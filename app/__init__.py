@@ -64,6 +64,12 @@ def create_app(config_object: str = "config.Config", overrides: Optional[dict[st
     from app.core.formatting import register_template_filters
 
     register_template_filters(app)
+    from app.views.formatting import display
+
+    app.jinja_env.filters["display"] = display
+    from app.services.reference.code_names import code_label
+
+    app.jinja_env.filters["code_label"] = code_label
     return app
 
 

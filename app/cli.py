@@ -70,6 +70,18 @@ def init_demo_command(force):
     print_json(result)
 
 
+@oms_cli.command("demo-month")
+@click.option("--period", default=None, help="ГГГГ-ММ; по умолчанию прошлый месяц")
+def demo_month_command(period):
+    """Демо-месяц: загрузить файлы демо-МО, сформировать реестры и провести их по статусам."""
+    if current_app.config.get("PRODUCTION"):
+        raise click.ClickException("Демо-месяц — только во встроенном режиме (демо-данные)")
+    from app.demo.month import build_demo_month
+
+    year, month = (int(x) for x in period.split("-")) if period else (None, None)
+    print_json(build_demo_month(year, month))
+
+
 @oms_cli.command("init-fund")
 @click.option("--code", required=True, help="Код ТФОМС (код региона), например 14")
 @click.option("--name", required=True, help="Полное наименование фонда")

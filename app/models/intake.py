@@ -118,7 +118,10 @@ class Patient(Model):
 
     __tablename__ = "patient"
     __scope__ = ScopeRule(mo="organisation_id", subdivision="subdivision_id")
-    __table_args__ = (UniqueConstraint("file_id", "id_pac", name="uq_patient_file_id_pac"),)
+    __table_args__ = (
+        UniqueConstraint("file_id", "id_pac", name="uq_patient_file_id_pac"),
+        Index("ix_patient_org_fam", "organisation_id", "fam"),  # «Случаи»: search by surname
+    )
 
     id = Column(Integer, primary_key=True)
     file_id = Column(Integer, ForeignKey("uploaded_file.id", ondelete="CASCADE"), nullable=False)
@@ -148,6 +151,10 @@ class MedicalCase(Model):
         Index("ix_medical_case_org_status_period", "organisation_id", "status", "year", "month"),
         Index("ix_medical_case_file_nzap", "file_id", "n_zap"),
         Index("ix_medical_case_identity", "organisation_id", "identity_key"),
+        # «Случаи»: search by policy, ЕНП and case history number across periods
+        Index("ix_medical_case_org_npolis", "organisation_id", "npolis"),
+        Index("ix_medical_case_org_enp", "organisation_id", "enp"),
+        Index("ix_medical_case_org_nhistory", "organisation_id", "nhistory"),
         # a case is «В реестре» exactly when it has its (one) registry
         CheckConstraint(
             f"(registry_id IS NULL) = (status <> '{CaseStatus.IN_REGISTRY}')", name="ck_medical_case_registry_status"

@@ -121,6 +121,21 @@ def register_views(appbuilder) -> None:
 
     register_api(appbuilder, ADMIN_CATEGORY)
     _administration_last(appbuilder)
+    _readable_widgets(appbuilder)
+
+
+def _readable_widgets(appbuilder) -> None:
+    """Every list and show page, the library's security views too, shows values as people read
+    them (app.views.formatting.display): where a view keeps the library's widget, ours replaces it."""
+    from flask_appbuilder.widgets import ListWidget, ShowWidget
+
+    from app.views.widgets import OmsListWidget, OmsShowWidget
+
+    for view in appbuilder.baseviews:
+        if getattr(view, "list_widget", None) is ListWidget:
+            view.list_widget = OmsListWidget
+        if getattr(view, "show_widget", None) is ShowWidget:
+            view.show_widget = OmsShowWidget
 
 
 def _administration_last(appbuilder) -> None:

@@ -3,9 +3,15 @@ its primary key (see templates/oms/widgets/list.html)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from functools import wraps
 
 from markupsafe import Markup, escape
+
+from app.core.formatting import format_date, format_datetime, format_money
+
+EMPTY = "—"
 
 
 def row_aware(fn):
@@ -38,3 +44,23 @@ def progress_bar(percent: int) -> Markup:
 
 def text(value) -> Markup:
     return escape("" if value is None else value)
+
+
+def display(value):
+    """A value as a Russian user reads it, where no formatter says more: «—» for nothing, «Да» /
+    «Нет», ДД.ММ.ГГГГ, «1 234,56», a list joined by commas.  Markup (a formatter's cell) passes."""
+    if isinstance(value, Markup):
+        return value
+    if value is None or value == "" or (isinstance(value, (list, tuple, set)) and not value):
+        return EMPTY
+    if isinstance(value, bool):
+        return "Да" if value else "Нет"
+    if isinstance(value, dt.datetime):
+        return format_datetime(value)
+    if isinstance(value, dt.date):
+        return format_date(value)
+    if isinstance(value, Decimal):
+        return format_money(value)
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(str(display(v)) for v in value)
+    return value
