@@ -82,8 +82,13 @@ def shape(url: str) -> str:
 
 
 def page_links(page: str, *, menu: bool) -> list[str]:
+    """The menu's links, or the links of the page's content (outside the menu bar)."""
     tree = html.fromstring(page)
-    where = "//*[contains(@class,'navbar')]//a[@href]" if menu else "//table//a[@href]"
+    where = (
+        "//*[contains(@class,'navbar')]//a[@href]"
+        if menu
+        else "//a[@href][not(ancestor::*[contains(@class,'navbar')])]"
+    )
     out = []
     for href in tree.xpath(f"{where}/@href"):
         if href.startswith(("http://", "https://", "#")) or any(s in href for s in SKIP) or not href.startswith("/"):
@@ -99,9 +104,10 @@ class Visit:
     problems: list[str] = field(default_factory=list)
 
 
-def crawl(get, start: str = "/") -> list[Visit]:
-    """``get(url) -> (status, content_type, text)``.  Menu pages first, then one link of each shape
-    from the tables of each of them (the first page of each list)."""
+def crawl(get, start: str = "/", depth: int = 2) -> list[Visit]:
+    """``get(url) -> (status, content_type, bytes)``.  Menu pages first, then one link of each shape
+    from each of them (the first page of each list: its cards, drill-downs, downloads, orderings),
+    and so on ``depth`` links deep."""
     visits: list[Visit] = []
     seen: set[str] = set()
 
@@ -117,14 +123,12 @@ def crawl(get, start: str = "/") -> list[Visit]:
             v.problems.append(f"ответ {status}")
         if "html" not in (ctype or "") or status >= 300:
             return None
+        body = body.decode("utf-8")
         v.problems.extend(problems(visible_text(body)))
         return body
 
     home = visit(start)
-    menu = page_links(home, menu=True) if home else []
-    lists = [(u, visit(u)) for u in menu]
-    for _url, body in lists:
-        if body:
-            for link in page_links(body, menu=False):
-                visit(link)
+    level = [b for b in (visit(u) for u in (page_links(home, menu=True) if home else [])) if b]
+    for _ in range(depth):
+        level = [b for body in level for b in (visit(u) for u in page_links(body, menu=False)) if b]
     return visits

@@ -112,9 +112,12 @@ def _mek_results(registry_id: int, workdir: Path, decisions: Mapping[int, Decisi
         raise RuntimeError(f"демо-месяц: результаты МЭК: {result.message}")
 
 
-def build_demo_month(year: Optional[int] = None, month: Optional[int] = None, cases: int = 40) -> dict:
-    """Load, form and walk the demo month (the month before today by default); returns a summary."""
-    if db.session.execute(select(UploadedFile.id).limit(1)).first() is not None:
+def build_demo_month(
+    year: Optional[int] = None, month: Optional[int] = None, cases: int = 40, only_once: bool = True
+) -> dict:
+    """Load, form and walk the demo month (the month before today by default); returns a summary.
+    ``only_once``: nothing when some file is loaded already (`make run` again)."""
+    if only_once and db.session.execute(select(UploadedFile.id).limit(1)).first() is not None:
         return {"skipped": "файлы уже загружены"}
     from app.services.registries.formation import form_registries
 

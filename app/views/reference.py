@@ -25,6 +25,7 @@ class NsiBookView(GlobalReadOnlyView):
     method_permission_name = {"fetch": PERM_WRITE}
     list_template = "oms/nsi_book_list.html"
     list_title = _l("Reference books")
+    show_title = "Справочник"
     list_columns = ["book", "title", "version", "published", "rows", "imported_at"]
     base_order = ("book", "asc")
     formatters_columns = {"imported_at": format_datetime}
@@ -57,6 +58,7 @@ class NsiItemView(GlobalReadOnlyView):
     # resource what one of its views does not list); no route of this view needs write
     base_permissions = NsiBookView.base_permissions
     list_title = _l("Reference book entries")
+    show_title = "Запись справочника"
     list_columns = ["book", "code", "name", "date_begin", "date_end"]
     search_columns = ["book", "code", "name", "date_begin", "date_end"]
     base_order = ("book", "asc")
@@ -76,6 +78,7 @@ class ControlRuleView(GlobalModelView):
     class_permission_name = Resource.CONTROL_RULE
     crud_methods = ("edit",)
     list_title = _l("Control rules")
+    show_title = "Правило контроля"
     edit_title = _l("Edit control rule")
     list_columns = [
         "code",

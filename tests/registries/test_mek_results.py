@@ -99,7 +99,7 @@ def test_results_record_refusals_make_the_act_and_allow_rework(app_ctx, tmp_path
 
     text = "\n".join(p.text for p in Document(act.path).paragraphs)
     assert "медико-экономического контроля" in text.lower()
-    assert wf.change_status(user("smo1_specialist"), reg_id, "На доработку").ok
+    assert wf.change_status(user("smo1_specialist"), reg_id, "На доработку", comment="снят случай").ok
 
 
 def test_cli_mek_results(app, tmp_path):

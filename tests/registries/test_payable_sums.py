@@ -126,7 +126,7 @@ def test_payer_partial_sanction_makes_every_sum_payable(app, tmp_path, browser_f
 
     # deleted on rework: the cases go back with what our own МЭК left payable
     with app.app_context():
-        assert wf.change_status(user("smo1_specialist"), reg_id, "На доработку").ok
+        assert wf.change_status(user("smo1_specialist"), reg_id, "На доработку", comment="снят случай").ok
         assert delete_registry(user("mo1_operator"), reg_id).ok
         back = {c.id: c for c in db.session.query(MedicalCase).filter(MedicalCase.id.in_([c.id for c in cases]))}
         assert all(c.status == "Принят" and c.sump == c.sumv for c in back.values())

@@ -104,7 +104,7 @@ def _older_than(c, months: int, except_codes: tuple[str, ...] = ()):
         if except_codes and (tx(u, "CODE_USL") or "").startswith(except_codes):
             continue
         yield MekHit(
-            present(u, "DATE_IN"), sl=sl, usl=u, detail=f"DATE_Z_1 {start.isoformat()}, давность более {months} мес."
+            present(u, "DATE_IN"), sl=sl, usl=u, detail=f"DATE_Z_1 {start:%d.%m.%Y}, давность более {months} мес."
         )
 
 

@@ -7,7 +7,8 @@ status in the same transaction (a conditional update) and writes the status hist
 | Создан          | Отправлен       | МО                                          |
 | Отправлен       | Сформирован     | the system (documents generated)            |
 | Сформирован     | Выгружен        | СМО (ТФОМС for «Иногородние»)               |
-| Выгружен        | На доработку    | СМО, with its МЭК results file loaded       |
+| Выгружен        | На доработку    | СМО, with its МЭК results file loaded and a |
+|                 |                 | comment (as the ТФОМС gives one)            |
 | Выгружен        | На подпись МО   | СМО                                         |
 | На подпись МО   | На доработку    | ТФОМС (on the МО's request, with a comment) |
 | На подпись МО   | На подпись СМО  | the system, after the head's signature      |
@@ -44,7 +45,13 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (RegistryStatus.MO_SIGNING, RegistryStatus.SMO_SIGNING): SYSTEM,
     (RegistryStatus.SMO_SIGNING, RegistryStatus.CLOSED): SYSTEM,
 }
-NEEDS_COMMENT = {(RegistryStatus.MO_SIGNING, RegistryStatus.REWORK)}
+# a return for rework always says why, whoever returns it (the СМО after its МЭК, the ТФОМС)
+NEEDS_COMMENT = {(RegistryStatus.TAKEN, RegistryStatus.REWORK), (RegistryStatus.MO_SIGNING, RegistryStatus.REWORK)}
+
+
+def needs_comment(src: str, dst: str) -> bool:
+    """Whether the move from ``src`` to ``dst`` needs a comment (the pages ask for it first)."""
+    return (src, dst) in NEEDS_COMMENT
 CHANGED_MEANWHILE = "Статус реестра уже изменен другим пользователем. Обновите вкладку и повторите"
 
 
