@@ -259,6 +259,19 @@ def app():
     yield application
 
 
+@pytest.fixture(scope="session")
+def demo_month(app):
+    """A month walked through the whole workflow (app/demo/month.py): files with errors and a
+    re-upload, registries «Закрыт» (four signatures), «На доработку», «Сформирован», «Создан»."""
+    from app.demo.month import build_demo_month
+
+    with app.app_context():
+        summary = build_demo_month(2025, 10, cases=30, only_once=False)
+    statuses = set(summary["registries"].values())
+    assert {"Закрыт", "На доработку", "Сформирован", "Создан"} <= statuses, summary
+    return summary
+
+
 @pytest.fixture()
 def app_ctx(app):
     with app.app_context():

@@ -101,6 +101,7 @@ def page_links(page: str, *, menu: bool) -> list[str]:
 class Visit:
     url: str
     status: int
+    html: bool = False
     problems: list[str] = field(default_factory=list)
 
 
@@ -124,6 +125,7 @@ def crawl(get, start: str = "/", depth: int = 2) -> list[Visit]:
         if "html" not in (ctype or "") or status >= 300:
             return None
         body = body.decode("utf-8")
+        v.html = True
         v.problems.extend(problems(visible_text(body)))
         return body
 

@@ -11,17 +11,6 @@ from app.demo.accounts import DEMO_LOGINS
 from tests.crawl import crawl, problems, visible_text
 
 
-@pytest.fixture(scope="module")
-def demo_month(app):
-    from app.demo.month import build_demo_month
-
-    with app.app_context():
-        summary = build_demo_month(2025, 10, cases=30, only_once=False)
-    statuses = set(summary["registries"].values())
-    assert {"Закрыт", "На доработку", "Сформирован", "Создан"} <= statuses, summary
-    return summary
-
-
 def test_the_crawl_sees_what_it_must_refuse():
     """The checker itself: each kind of fault is found, a Russian page passes."""
     page = "<html><body><a title='Show record'>x</a><p>{}</p><script>var None = 1;</script></body></html>"
