@@ -69,7 +69,8 @@ def create_app(config_object: str = "config.Config", overrides: Optional[dict[st
     app.jinja_env.filters["display"] = display
     from app.services.reference.code_names import code_label
 
-    app.jinja_env.filters["code_label"] = code_label
+    # {{ code|code_label("V006") }}: the filter's value is the code
+    app.jinja_env.filters["code_label"] = lambda code, book, on=None: code_label(book, code, on)
     return app
 
 

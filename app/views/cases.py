@@ -1,22 +1,36 @@
-"""Cases of the МО: the list with «Приостановить», «Возобновить», «Исключить» (each confirmed
-with the number of cases, their sum and a reason)."""
+"""«Случаи»: the cases of the user's scope — the patient's ФИО, the policy or ЕНП, the dates, the
+conditions of care by name, the sum and the status (and the МО for the СМО and the ТФОМС) — with
+one search box (surname, policy, ЕНП or case history number, in every period), «Приостановить»,
+«Возобновить», «Исключить» (each confirmed with the number of cases, their sum and a reason), and
+the case card with its trail: file → ФЛК/МЭК errors → registry → the payer's decision."""
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, request, url_for
+from urllib.parse import urlencode
+
+from flask import flash, g, has_request_context, redirect, request, url_for
 from flask_appbuilder import action, expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
-from app.core.formatting import format_date, format_money
+from app.core.formatting import format_money
 from app.errors import parse_ids
 from app.models.intake import MedicalCase, loaded_file_ids
-from app.models.vocabulary import CaseStatus, Resource
+from app.models.vocabulary import CaseStatus, OrgKind, Resource
+from app.security.scope import Scope
 from app.security.scoped_views import ScopedModelView
-from app.services.intake import case_status
+from app.services.intake import case_search, case_status, case_trail
+from app.services.reference.code_names import code_label
 from app.tariffs.breakdown import format_calc_detail
+from app.views.formatting import EMPTY, row_aware, text
 from app.views.widgets import OmsListWidget
+
+SEARCH_ARG = "search"  # the search box's query argument
+
+
+def _search_text() -> str:
+    return case_search.normalise(request.args.get(SEARCH_ARG)) if has_request_context() else ""
 
 
 class _LoadedFilesOnly(BaseFilter):
@@ -29,111 +43,196 @@ class _LoadedFilesOnly(BaseFilter):
         return query.filter(MedicalCase.file_id.in_(loaded_file_ids()))
 
 
+class _SearchBox(BaseFilter):
+    """The search box (``?search=``): surname, policy, ЕНП or history number, every period — a
+    base filter, so the list, its pages, its order, its other filters and its Excel file all keep it."""
+
+    name = "search"
+    arg_name = None
+
+    def apply(self, query, value):
+        cond = case_search.search_clause(g.user, _search_text()) if _search_text() else None
+        return query if cond is None else query.filter(cond)
+
+
+class _CaseInterface(SQLAInterface):
+    """The list's rows with their patients, files and МО read in one query each (no query per
+    row), and the policy text beside the ЕНП."""
+
+    def get_values(self, lst, list_columns):
+        rows = list(lst)
+        case_search.preload(rows)
+        for item, values in zip(rows, super().get_values(rows, list_columns), strict=True):
+            values["policy"] = case_search.policy_text(item)
+            yield values
+
+
+def _code(book: str):
+    def fmt(value):
+        return code_label(book, value)
+
+    return fmt
+
+
+def _patient(patient) -> str:
+    return case_search.person_name(patient) or EMPTY
+
+
+def _mo(org) -> Markup | str:
+    if org is None:
+        return EMPTY
+    return Markup('<span title="{}">{}</span>').format(org.short_name or org.name, org.code)
+
+
+@row_aware
+def _policy_cell(item, pk):
+    return text(item.get("policy") or item.get("enp") or EMPTY)
+
+
+def _is_mo_user() -> bool:
+    user = getattr(g, "user", None) if has_request_context() else None
+    return user is not None and getattr(user, "is_authenticated", False) and Scope.of(user).kind == OrgKind.MO
+
+
+CASE_COLUMNS = ["patient", "enp", "nhistory", "date_z_1", "date_z_2", "usl_ok", "sumv", "status"]
+
+
 class CaseView(ScopedModelView):
     route_base = "/cases"
-    datamodel = SQLAInterface(MedicalCase)
-    base_filters = [["id", _LoadedFilesOnly, None]]
+    datamodel = _CaseInterface(MedicalCase)
+    base_filters = [["id", _LoadedFilesOnly, None], ["id", _SearchBox, None]]
     class_permission_name = Resource.MEDICAL_CASE
     list_widget = OmsListWidget
+    list_template = "oms/case_list.html"
+    show_template = "oms/case_show.html"
     crud_methods = ()
     method_permission_name = {"confirm": "write"}
-    list_title = _l("Cases")
-    show_title = _l("Case")
-    list_columns = [
-        "file",
-        "n_zap",
-        "idcase",
-        "enp",
-        "usl_ok",
-        "date_z_1",
-        "date_z_2",
-        "ds1",
-        "profil",
-        "sumv",
-        "sum_calc",
-        "status",
-    ]
+    list_title = "Случаи"
+    show_title = "Случай"
+    confirm_sum_column = "sumv"  # «Выбрано: N на сумму X» in the confirmations
     show_columns = [
-        "file",
-        "n_zap",
-        "idcase",
-        "id_pac",
         "enp",
         "spolis",
         "npolis",
         "smo",
+        "nhistory",
+        "n_zap",
+        "idcase",
+        "id_pac",
         "usl_ok",
         "vidpom",
         "for_pom",
         "date_z_1",
         "date_z_2",
+        "ds1",
+        "profil",
+        "prvs",
         "rslt",
         "ishod",
         "idsp",
-        "profil",
-        "prvs",
-        "ds1",
-        "nhistory",
         "sumv",
         "sum_calc",
+        "mek_withheld",
+        "sump",
         "calc_detail",
         "status",
-        "flk_errors",
     ]
     search_columns = ["status", "year", "month", "usl_ok", "n_zap", "idcase", "enp", "date_z_1", "ds1", "file"]
+    order_columns = ["nhistory", "date_z_1", "date_z_2", "usl_ok", "sumv", "status"]
     base_order = ("id", "desc")
     page_size = 50
     formatters_columns = {
-        "date_z_1": format_date,
-        "date_z_2": format_date,
+        "patient": _patient,
+        "file.organisation": _mo,
+        "enp": _policy_cell,
+        "usl_ok": _code("V006"),
+        "vidpom": _code("V008"),
+        "for_pom": _code("V014"),
+        "rslt": _code("V009"),
+        "ishod": _code("V012"),
+        "idsp": _code("V010"),
+        "profil": _code("V002"),
+        "prvs": _code("V021"),
+        "ds1": _code("M001"),
         "sumv": format_money,
         "sum_calc": format_money,
+        "mek_withheld": format_money,
+        "sump": format_money,
         "calc_detail": format_calc_detail,
     }
     label_columns = {
-        "file": _l("File"),
-        "n_zap": "N_ZAP",
-        "idcase": "IDCASE",
-        "id_pac": "ID_PAC",
-        "enp": _l("ENP"),
-        "spolis": _l("Policy series"),
-        "npolis": _l("Policy number"),
-        "smo": _l("SMO code"),
-        "usl_ok": "USL_OK",
-        "vidpom": "VIDPOM",
-        "for_pom": "FOR_POM",
-        "date_z_1": _l("Start of care"),
-        "date_z_2": _l("End of care"),
-        "rslt": "RSLT",
-        "ishod": "ISHOD",
-        "idsp": "IDSP",
-        "profil": _l("Profile"),
-        "prvs": "PRVS",
-        "ds1": _l("Diagnosis"),
-        "nhistory": _l("Medical record number"),
-        "sumv": _l("Declared sum"),
-        "sum_calc": _l("Recalculated sum"),
+        "file": "Файл",
+        "file.organisation": "МО",
+        "patient": "ФИО",
+        "n_zap": "№ записи (N_ZAP)",
+        "idcase": "№ случая (IDCASE)",
+        "id_pac": "Код пациента (ID_PAC)",
+        "enp": "Полис / ЕНП",
+        "spolis": "Серия полиса",
+        "npolis": "Номер полиса",
+        "smo": "СМО",
+        "usl_ok": "Условия оказания",
+        "vidpom": "Вид помощи",
+        "for_pom": "Форма помощи",
+        "date_z_1": "Начало лечения",
+        "date_z_2": "Окончание лечения",
+        "rslt": "Результат обращения",
+        "ishod": "Исход заболевания",
+        "idsp": "Способ оплаты",
+        "profil": "Профиль",
+        "prvs": "Специальность врача",
+        "ds1": "Диагноз",
+        "nhistory": "№ истории болезни",
+        "sumv": "Сумма",
+        "sum_calc": "Сумма по расчету",
+        "mek_withheld": "Снято по МЭК",
+        "sump": "Принято к оплате",
         "calc_detail": "Расчет стоимости",
-        "status": _l("Status"),
-        "flk_errors": _l("FLK errors"),
-        "year": _l("Year"),
-        "month": _l("Month"),
+        "status": "Статус",
+        "flk_errors": "Ошибок ФЛК",
+        "year": "Год",
+        "month": "Месяц",
     }
+
+    @property
+    def list_columns(self):
+        """The МО column for the СМО and the ТФОМС (an МО user sees its own cases only)."""
+        return CASE_COLUMNS if _is_mo_user() else ["file.organisation", *CASE_COLUMNS]
+
+    @list_columns.setter
+    def list_columns(self, value):
+        pass
+
+    def export_filter_notes(self) -> list[str]:
+        found = _search_text()
+        return [f"Поиск: «{found}»"] if found else []
+
+    def render_template(self, template, **kwargs):
+        if template == self.list_template:
+            kwargs["search"] = _search_text()
+            kwargs["search_label"] = case_search.SEARCH_LABEL
+            kwargs["search_arg"] = SEARCH_ARG
+            kwargs["clear_query"] = urlencode(
+                [(k, v) for k, vs in request.args.lists() if k != SEARCH_ARG and not k.startswith("page_") for v in vs]
+            )
+        elif template == self.show_template and "pk" in kwargs:
+            kwargs["trail"] = case_trail.case_trail(g.user, kwargs["pk"])
+        return super().render_template(template, **kwargs)
 
     def _to_confirm(self, items, target):
         items = items if isinstance(items, list) else [items]
         ids = ",".join(str(i.id) for i in items)
         return redirect(url_for("CaseView.confirm", target=target, ids=ids))
 
-    @action("suspend", _l("Suspend"), None, "fa-pause")
+    @action("suspend", "Приостановить", None, "fa-pause")
     def suspend(self, items):
         return self._to_confirm(items, CaseStatus.SUSPENDED)
 
-    @action("resume", _l("Resume"), None, "fa-play")
+    @action("resume", "Возобновить", None, "fa-play")
     def resume(self, items):
         return self._to_confirm(items, CaseStatus.ACCEPTED)
 
-    @action("exclude", _l("Exclude"), None, "fa-ban")
+    @action("exclude", "Исключить", None, "fa-ban")
     def exclude(self, items):
         return self._to_confirm(items, CaseStatus.EXCLUDED)
 
@@ -160,5 +259,6 @@ class CaseView(ScopedModelView):
             count=count,
             total=total,
             selected=len(ids),
-            title=_l("Change of case status"),
+            irreversible=target == CaseStatus.EXCLUDED,
+            title="Изменение статуса случаев",
         )

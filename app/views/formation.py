@@ -8,11 +8,11 @@ from urllib.parse import urlencode
 
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
-from flask_babel import lazy_gettext as _l
 
 from app.errors import parse_page, query_safe
 from app.models.vocabulary import RegistryType, Resource
 from app.security.permissions import PERM_READ, PERM_WRITE
+from app.services.intake import formation_cases
 from app.services.registries import formation
 
 PAGE = 200
@@ -44,7 +44,7 @@ class FormationView(BaseView):
             types=RegistryType.values(),
             subdivisions=page.subdivisions,
             can_form=can_form,
-            title=_l("Formation"),
+            title="Формирование",
             total_cases=page.total_cases,
             total_sum=page.total_sum,
         )
@@ -54,22 +54,18 @@ class FormationView(BaseView):
     def cases(self):
         f = self._filters()
         page = parse_page(request.args.get("page"), PAGE)
-        found = formation.group_cases(g.user, f, page, PAGE)
-        if found is None:
+        group = formation_cases.group_page(g.user, f, page, PAGE)
+        if group is None:
             return redirect(url_for("FormationView.index"))
-        cases, total = found
-        args = urlencode(f) + "&"
+        back = {k: v for k, v in f.items() if k == "period" and v}
         return self.render_template(
-            "oms/file_cases.html",
-            file=None,
-            groups=[],
-            cases=cases,
-            status=None,
-            total=total,
+            "oms/case_group.html",
+            group=group,
+            back_url=url_for("FormationView.index", **back),
             page=page,
-            pages=math.ceil(total / PAGE),
-            page_arg=args,
-            title=_l("Cases for formation"),
+            pages=math.ceil(group.cases_total / PAGE),
+            page_arg=urlencode(f) + "&",
+            title="Случаи для формирования реестра",
         )
 
     @expose("/form", methods=["POST"])

@@ -54,11 +54,12 @@ def _scoped(user: OmsUser, ids: list[int]) -> list:
 
 
 def preview(user: OmsUser, case_ids: list[int], target: str) -> tuple[int, Decimal]:
-    """Count and sum of the selected cases that can take ``target`` (shown before confirming)."""
+    """Count and sum (SUMV, the «Сумма» of the list and of its «Выбрано: N на сумму X») of the
+    selected cases that can take ``target`` (shown before confirming)."""
     allowed = TRANSITIONS[target][0]
     case_ids = _ids(case_ids)
     count, total = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(func.coalesce(MedicalCase.sum_calc, MedicalCase.sumv)), 0)).where(
+        select(func.count(), func.coalesce(func.sum(MedicalCase.sumv), 0)).where(
             *_scoped(user, case_ids), MedicalCase.status == allowed
         )
     ).one()
