@@ -184,8 +184,33 @@ class OmsSecurityManager(SecurityManager):
         self.session.commit()
 
     def register_views(self):
-        super().register_views()
-        # the manual calls the administration menu «Администрирование»
-        for item in self.appbuilder.menu.get_list():
-            if item.name == "Security":
-                item.label = "Администрирование"
+        """The library's security pages the project uses, under the one «Администрирование»: the
+        users and the roles as a read-only matrix (roles are code: app.security.roles).  No groups
+        (a role is given in the user's card), no user statistics, no permission pages, no
+        self-registration (the library's own ``register_views`` would add them)."""
+        from app.views import ADMIN_CATEGORY, ADMIN_LABEL
+        from app.views.admin import OmsRoleView
+
+        if not current_app.config.get("FAB_ADD_SECURITY_VIEWS", True):
+            return
+        appbuilder = self.appbuilder
+        appbuilder.add_api(self.security_api)
+        appbuilder.add_view_no_menu(self.userinfoeditview())
+        self.auth_view = self.authdbview()
+        appbuilder.add_view_no_menu(self.resetpasswordview())
+        appbuilder.add_view_no_menu(self.resetmypasswordview())
+        appbuilder.add_view_no_menu(self.auth_view)
+        if self.is_auth_limited:
+            self.limiter.limit(self.auth_rate_limit, methods=["POST"])(self.auth_view.blueprint)
+        self.user_view = appbuilder.add_view(
+            self.userdbmodelview,
+            "List Users",
+            icon="fa-user",
+            label="Список пользователей",
+            category=ADMIN_CATEGORY,
+            category_icon="fa-cogs",
+            category_label=ADMIN_LABEL,
+        )
+        appbuilder.add_view(
+            OmsRoleView, "List Roles", icon="fa-user-gear", label="Роли и права", category=ADMIN_CATEGORY
+        )

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
-# the category of FAB's security views; its label is «Администрирование»
+# the one administration menu: the category of the library's security views (its name stays "Security":
+# the roles' menu permissions are granted on it), labelled «Администрирование»
 ADMIN_CATEGORY = "Security"
+ADMIN_LABEL = "Администрирование"
 REFERENCE_CATEGORY = "Справочники"
+#: the order of «Администрирование» (menu item names; anything else follows)
+ADMIN_ORDER = (
+    "Organisations",
+    "Subdivisions",
+    "List Users",
+    "List Roles",
+    "Electronic signature",
+    "Trust roots",
+    "Audit log",
+    "Background jobs",
+    "API keys",
+)
 
 
 def register_views(appbuilder) -> None:
@@ -17,56 +29,56 @@ def register_views(appbuilder) -> None:
     from app.views.intake import UploadedFileView
     from app.views.registries import ClosedRegistryView, RegistryView
 
-    appbuilder.add_view(UploadedFileView, "File upload", label=_l("File upload"), icon="fa-upload")
-    appbuilder.add_view(FormationView, "Formation", label=_l("Formation"), icon="fa-cogs")
-    appbuilder.add_view(RegistryView, "Current registries", label=_l("Current registries"), icon="fa-folder-open")
-    appbuilder.add_view(ClosedRegistryView, "Closed registries", label=_l("Closed registries"), icon="fa-archive")
-    appbuilder.add_view(CaseView, "Cases", label=_l("Case list"), icon="fa-list-alt")
+    appbuilder.add_view(UploadedFileView, "File upload", label="Загрузка файла", icon="fa-upload")
+    appbuilder.add_view(FormationView, "Formation", label="Формирование", icon="fa-cubes")
+    appbuilder.add_view(RegistryView, "Current registries", label="Текущие реестры", icon="fa-folder-open")
+    appbuilder.add_view(ClosedRegistryView, "Closed registries", label="Закрытые реестры", icon="fa-archive")
+    appbuilder.add_view(CaseView, "Cases", label="Случаи", icon="fa-list-alt")
     appbuilder.add_view(
-        OrganisationView, "Organisations", label=_l("Organisations"), icon="fa-building", category=ADMIN_CATEGORY
+        OrganisationView, "Organisations", label="Организации", icon="fa-building", category=ADMIN_CATEGORY
     )
     appbuilder.add_view(
-        SubdivisionView, "Subdivisions", label=_l("Subdivisions"), icon="fa-sitemap", category=ADMIN_CATEGORY
+        SubdivisionView, "Subdivisions", label="Подразделения", icon="fa-sitemap", category=ADMIN_CATEGORY
     )
     from app.views.signing import CertificateView, RegistrySigningView, TrustRootView
 
     appbuilder.add_view(
         CertificateView,
         "Electronic signature",
-        label=_l("Electronic signature"),
+        label="Эл. подпись",
         icon="fa-pencil-square-o",
         category=ADMIN_CATEGORY,
     )
     appbuilder.add_view(
-        TrustRootView, "Trust roots", label=_l("Trust roots"), icon="fa-certificate", category=ADMIN_CATEGORY
+        TrustRootView, "Trust roots", label="Корневые сертификаты", icon="fa-certificate", category=ADMIN_CATEGORY
     )
     appbuilder.add_view_no_menu(RegistrySigningView)
-    appbuilder.add_view(AuditEventView, "Audit log", label=_l("Audit log"), icon="fa-history", category=ADMIN_CATEGORY)
+    appbuilder.add_view(AuditEventView, "Audit log", label="Журнал аудита", icon="fa-history", category=ADMIN_CATEGORY)
     appbuilder.add_view(
-        BackgroundJobView, "Background jobs", label=_l("Background jobs"), icon="fa-tasks", category=ADMIN_CATEGORY
+        BackgroundJobView, "Background jobs", label="Фоновые задачи", icon="fa-tasks", category=ADMIN_CATEGORY
     )
     from app.views.reference import ControlRuleView, NsiBookView, NsiItemView
 
     appbuilder.add_view(
         NsiBookView,
         "Reference books",
-        label=_l("Reference books"),
+        label="Справочники НСИ",
         icon="fa-book",
         category=REFERENCE_CATEGORY,
-        category_label=_l("Reference"),
+        category_label="Справочники",
         category_icon="fa-book",
     )
     appbuilder.add_view(
         NsiItemView,
         "Reference book entries",
-        label=_l("Reference book entries"),
+        label="Записи справочников",
         icon="fa-list",
         category=REFERENCE_CATEGORY,
     )
     appbuilder.add_view(
         ControlRuleView,
         "Control rules",
-        label=_l("Control rules"),
+        label="Правила контроля",
         icon="fa-check-square-o",
         category=REFERENCE_CATEGORY,
     )
@@ -75,7 +87,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(
         FormatVersionPeriodView,
         "Format versions by period",
-        label=_l("Format versions by period"),
+        label="Версии форматов по периодам",
         icon="fa-code-fork",
         category=REFERENCE_CATEGORY,
     )
@@ -84,18 +96,18 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(
         ErzPersonView,
         "Register of the insured",
-        label=_l("Register of the insured (ERZ)"),
+        label="Регистр застрахованных (ЕРЗ)",
         icon="fa-id-card",
         category=REFERENCE_CATEGORY,
     )
     appbuilder.add_view(
         ErzPolicyView,
         "Policies of the insured",
-        label=_l("Policies of the insured"),
+        label="Полисы застрахованных",
         icon="fa-credit-card",
         category=REFERENCE_CATEGORY,
     )
-    appbuilder.add_view(TariffView, "Tariffs", label=_l("Tariffs"), icon="fa-rub", category=REFERENCE_CATEGORY)
+    appbuilder.add_view(TariffView, "Tariffs", label="Тарифы", icon="fa-rub", category=REFERENCE_CATEGORY)
     from app.views.ksg import KsgGrouperView, KsgGroupView
 
     appbuilder.add_view(KsgGroupView, "KSG", label="КСГ", icon="fa-th-list", category=REFERENCE_CATEGORY)
@@ -139,7 +151,15 @@ def _readable_widgets(appbuilder) -> None:
 
 
 def _administration_last(appbuilder) -> None:
-    """The manual's order: the work tabs first, «Справочники» and «Администрирование» last."""
+    """The manual's order: the work tabs first, then «Справочники», then the one
+    «Администрирование» (organisations, subdivisions, users, roles, signatures, the logs, API keys)."""
     items = appbuilder.menu.menu
     tail = [m for m in items if m.name in (REFERENCE_CATEGORY, ADMIN_CATEGORY)]
     appbuilder.menu.menu = [m for m in items if m not in tail] + sorted(tail, key=lambda m: m.name == ADMIN_CATEGORY)
+    admin = next((m for m in appbuilder.menu.menu if m.name == ADMIN_CATEGORY), None)
+    if admin is not None:
+        admin.label = ADMIN_LABEL
+        admin.icon = "fa-cogs"
+        rank = {name: i for i, name in enumerate(ADMIN_ORDER)}
+        entries = [c for c in admin.childs if c.name != "-"]  # no separators: one plain list
+        admin.childs = sorted(entries, key=lambda c: rank.get(c.name, len(rank)))

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect
-from flask_appbuilder import action
+import json
+
+from flask import abort, flash, g, redirect
+from flask_appbuilder import BaseView, action, expose, has_access
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.views import UserDBModelView
+from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_babel import lazy_gettext as _l
-from wtforms.validators import Optional, Regexp
+from markupsafe import Markup, escape
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo, Optional, Regexp
 
 from app.core.formatting import format_datetime
 from app.models.audit import AuditEvent
@@ -17,13 +23,39 @@ from app.models.organisation import LEVEL_MESSAGE, LEVEL_PATTERN, Organisation, 
 from app.models.vocabulary import Resource
 from app.security.global_views import GlobalReadOnlyView, RowActions
 from app.security.scoped_views import ScopedModelView
+from app.services.accounts.people import full_names_by_username
+from app.services.accounts.role_matrix import role_holders, role_matrix
 from app.services.accounts.users import validate_user_organisation
+
+
+def _names(items) -> str:
+    """Related rows (roles, signature rights) as their names, «—» for none."""
+    names = [str(getattr(i, "name", i)) for i in items or ()]
+    return ", ".join(names) if names else "—"
+
+
+def _yes_no(value) -> str:
+    return "Да" if value else "Нет"
+
+
+def _organisation_name(org) -> str:
+    return (org.short_name or org.name) if org is not None else "—"
+
+
+def _subdivision_name(sub) -> str:
+    return sub.name if sub is not None else "—"
 
 
 class OmsUserView(RowActions, UserDBModelView):
     """FAB's user view with the organisation, subdivision limit, signature rights and lock (its
-    action routes are the project's: a user that does not exist answers 404, not a crash)."""
+    action routes are the project's: a user that does not exist answers 404, not a crash); every
+    title, label and hint in Russian (the library's own have typos and LDAP hints)."""
 
+    list_title = "Пользователи"
+    show_title = "Пользователь"
+    add_title = "Новый пользователь"
+    edit_title = "Изменение пользователя"
+    user_info_title = "Мои данные"
     list_columns = [
         "username",
         "get_full_name",
@@ -60,41 +92,133 @@ class OmsUserView(RowActions, UserDBModelView):
     ]
     show_fieldsets = [
         (
-            _l("User info"),
+            "Учетная запись",
             {"fields": ["username", "active", "locked_at", "roles", "login_count", "fail_login_count", "last_login"]},
         ),
-        (_l("Organisation"), {"fields": ["organisation", "subdivision", "signature_rights"]}),
-        (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
+        ("Организация", {"fields": ["organisation", "subdivision", "signature_rights"]}),
+        ("Личные данные", {"fields": ["first_name", "last_name", "email"], "expanded": True}),
+    ]
+    user_show_fieldsets = [
+        ("Учетная запись", {"fields": ["username", "roles", "organisation", "subdivision", "signature_rights"]}),
+        ("Личные данные", {"fields": ["first_name", "last_name", "email"], "expanded": True}),
     ]
     search_columns = ["username", "first_name", "last_name", "organisation", "subdivision", "roles", "active"]
     label_columns = {
-        **UserDBModelView.label_columns,
-        "organisation": _l("Organisation"),
-        "subdivision": _l("Subdivision (limit)"),
-        "signature_rights": _l("Signature rights"),
-        "locked_at": _l("Locked at"),
-        "get_full_name": _l("Full Name"),
+        "get_full_name": "ФИО",
+        "first_name": "Имя",
+        "last_name": "Фамилия",
+        "username": "Логин",
+        "password": "Пароль",
+        "conf_password": "Пароль еще раз",
+        "active": "Активен",
+        "email": "Электронная почта",
+        "roles": "Роли",
+        "last_login": "Последний вход",
+        "login_count": "Входов",
+        "fail_login_count": "Неудачных попыток входа подряд",
+        "created_on": "Дата создания",
+        "created_by": "Кем создан",
+        "changed_on": "Дата изменения",
+        "changed_by": "Кем изменен",
+        "organisation": "Организация",
+        "subdivision": "Подразделение (ограничение)",
+        "signature_rights": "Права подписи",
+        "locked_at": "Заблокирован",
     }
     description_columns = {
-        **UserDBModelView.description_columns,
-        "subdivision": _l("Only for an MO user who must work with one subdivision's data"),
-        "signature_rights": _l("Executor, chief accountant, head (MO); SMO signer (SMO)"),
+        "first_name": "Имя и отчество пользователя",
+        "last_name": "Фамилия пользователя",
+        "username": "Имя для входа в систему",
+        "active": "Пользователя лучше не удалять, а сделать неактивным: войти он не сможет, его история сохранится",
+        "email": "Адрес электронной почты пользователя",
+        "roles": "Роль определяет права пользователя (см. «Роли и права»)",
+        "organisation": "Организация пользователя: он видит только ее данные",
+        "subdivision": "Только для пользователя МО, который должен работать с данными одного подразделения",
+        "signature_rights": "Исполнитель, главный бухгалтер, руководитель (МО); подписант СМО (СМО)",
     }
-    formatters_columns = {"locked_at": format_datetime, "last_login": format_datetime}
+    add_form_extra_fields = {
+        "password": PasswordField(
+            "Пароль",
+            description="Пароль для входа в систему",
+            validators=[DataRequired(), PasswordComplexityValidator()],
+            widget=BS3PasswordFieldWidget(),
+        ),
+        "conf_password": PasswordField(
+            "Пароль еще раз",
+            description="Повторите пароль",
+            validators=[DataRequired(), EqualTo("password", message="Пароли не совпадают")],
+            widget=BS3PasswordFieldWidget(),
+        ),
+    }
+    formatters_columns = {
+        "locked_at": format_datetime,
+        "last_login": format_datetime,
+        "roles": _names,
+        "signature_rights": _names,
+        "active": _yes_no,
+        "organisation": _organisation_name,
+        "subdivision": _subdivision_name,
+    }
 
     def pre_add(self, item):
+        super().pre_add(item)
         validate_user_organisation(item)
 
     def pre_update(self, item):
+        super().pre_update(item)
         validate_user_organisation(item)
 
-    @action("unlock", _l("Unlock"), _l("Unlock the selected accounts?"), "fa-unlock", single=False)
+    @action("unlock", "Разблокировать", "Разблокировать выбранные учетные записи?", "fa-unlock", single=False)
     def unlock(self, items):
         items = items if isinstance(items, list) else [items]
         for user in items:
             self.appbuilder.sm.unlock_user(user, actor=g.user)
-        flash(_l("Accounts unlocked: %(n)s", n=len(items)), "success")
+        flash(f"Разблокировано учетных записей: {len(items)}", "success")
         return redirect(self.get_redirect())
+
+    @action("resetmypassword", "Сменить пароль", "", "fa-lock", multiple=False)
+    def resetmypassword(self, item):
+        return super().resetmypassword(item)
+
+    @action("resetpasswords", "Сменить пароль", "", "fa-lock", multiple=False)
+    def resetpasswords(self, item):
+        return super().resetpasswords(item)
+
+    @action("userinfoedit", "Изменить личные данные", "", "fa-edit", multiple=False)
+    def userinfoedit(self, item):
+        return super().userinfoedit(item)
+
+
+class OmsRoleView(BaseView):
+    """«Роли и права»: the roles as a matrix of resources × «Чтение» / «Запись», read only — roles
+    are code (app.security.roles), synced by ``oms sync-roles``.  Its permissions are those of
+    the library's role pages (``can_list`` / ``can_show`` on RoleModelView), which the
+    administrator holds."""
+
+    route_base = "/roles"
+    class_permission_name = "RoleModelView"
+    method_permission_name = {"list": "list", "show": "show"}
+    default_view = "list"
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        matrix = role_matrix()
+        return self.render_template("appbuilder/security/roles.html", title="Роли и права", matrix=matrix, single=False)
+
+    @expose("/show/<int:pk>")
+    @has_access
+    def show(self, pk: int):
+        matrix = role_matrix(pk)
+        if matrix is None:
+            abort(404, "Роль не найдена")
+        return self.render_template(
+            "appbuilder/security/roles.html",
+            title=f"Роль «{matrix.roles[0].name}»",
+            matrix=matrix,
+            single=True,
+            holders=role_holders(pk),
+        )
 
 
 class OrganisationView(ScopedModelView):
@@ -188,16 +312,103 @@ class SubdivisionView(ScopedModelView):
 OrganisationView.related_views = [SubdivisionView]
 
 
+#: what an audit event names, as people call it
+OBJECT_TYPES = {
+    "Registry": "Реестр",
+    "UploadedFile": "Файл",
+    "MedicalCase": "Случай",
+    "OmsUser": "Пользователь",
+    "Role": "Роль",
+    "Organisation": "Организация",
+    "Subdivision": "Подразделение",
+    "Certificate": "Сертификат",
+    "TrustRoot": "Корневой сертификат",
+    "ApiKey": "Ключ API",
+    "ControlRule": "Правило контроля",
+    "NsiBook": "Справочник НСИ",
+    "FormatVersionPeriod": "Версия формата",
+}
+#: the keys of an event's details
+DETAIL_KEYS = {
+    "name": "наименование",
+    "fields": "поля",
+    "number": "номер",
+    "username": "логин",
+    "user": "пользователь",
+    "comment": "комментарий",
+    "from": "было",
+    "to": "стало",
+    "thumbprint": "отпечаток",
+    "subject": "владелец",
+    "role": "роль",
+    "method": "способ",
+    "certificate": "сертификат",
+    "archive": "архив",
+    "size": "размер",
+    "sha256": "SHA-256",
+    "period": "период",
+    "type": "тип",
+    "registries": "реестры",
+    "refused": "отказано",
+    "count": "количество",
+    "status": "статус",
+}
+
+
+def _person(username) -> str:
+    """The name of the user a log row names by login, the login under it; the login alone when
+    no user has it (any more)."""
+    if not username:
+        return "—"
+    names = g.get("_oms_people")
+    if names is None:
+        names = g._oms_people = full_names_by_username()
+    name = names.get(username)
+    if not name or name == username:
+        return username
+    return Markup('{}<br><small class="text-muted">{}</small>').format(name, username)
+
+
+def _moment(value):
+    """A date and time on one line."""
+    return Markup('<span class="oms-nowrap">{}</span>').format(format_datetime(value)) if value else "—"
+
+
+def _object_type(value) -> str:
+    return OBJECT_TYPES.get(value, value) if value else "—"
+
+
+def _details(value):
+    """An event's details as «ключ: значение; …» (they are stored as JSON or as a sentence)."""
+    if not value:
+        return "—"
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return value
+    if not isinstance(data, dict):
+        return value
+    parts = []
+    for key, item in data.items():
+        if isinstance(item, bool):
+            item = "да" if item else "нет"
+        elif isinstance(item, list):
+            item = ", ".join(str(i) for i in item) or "—"
+        elif item is None or item == "":
+            item = "—"
+        parts.append(f"{DETAIL_KEYS.get(key, key)}: {item}")
+    return Markup("; ".join(str(escape(p)) for p in parts))
+
+
 class AuditEventView(GlobalReadOnlyView):
     datamodel = SQLAInterface(AuditEvent)
     class_permission_name = Resource.AUDIT_EVENT
-    list_title = show_title = _l("Audit log")
+    list_title = show_title = "Журнал аудита"
     list_columns = ["at", "event_label", "username", "object_type", "object_id", "details", "ip"]
     show_columns = [
         "at",
         "event_label",
         "username",
-        "user_id",
         "organisation_id",
         "object_type",
         "object_id",
@@ -206,18 +417,18 @@ class AuditEventView(GlobalReadOnlyView):
     ]
     search_columns = ["at", "event", "username", "object_type", "object_id"]
     base_order = ("at", "desc")
-    formatters_columns = {"at": format_datetime}
+    formatters_columns = {"at": _moment, "username": _person, "object_type": _object_type, "details": _details}
     label_columns = {
-        "at": _l("Time"),
-        "event": _l("Event"),
-        "event_label": _l("Event"),
-        "username": _l("User"),
-        "user_id": _l("User id"),
-        "organisation_id": _l("Organisation id"),
-        "object_type": _l("Object"),
-        "object_id": _l("Object id"),
-        "details": _l("Details"),
-        "ip": _l("IP address"),
+        "at": "Время",
+        "event": "Событие",
+        "event_label": "Событие",
+        "username": "Пользователь",
+        "user_id": "№ пользователя",
+        "organisation_id": "№ организации",
+        "object_type": "Объект",
+        "object_id": "№ объекта",
+        "details": "Подробности",
+        "ip": "IP-адрес",
     }
 
 

@@ -592,7 +592,7 @@ def test_the_cases_that_crashed(app, browser_factory):
         (admin, "POST", "/users/action_post", {"action": "unlock", "rowid": "2147483647"}, 404),
         (admin, "GET", "/userstatschartview/chart/nosuch", None, 404),
         (admin, "GET", "/userstatschartview/chart/7", None, 404),
-        (admin, "GET", "/userstatschartview/chart/0", None, 200),
+        (admin, "GET", "/userstatschartview/chart/0", None, 404),  # no user statistics page any more
         (admin, "GET", "/trust-roots/list/?_flt_3_der=abc", None, 400),
         (admin, "GET", "/users/list/?_flt_0_active=abc", None, 400),
         (

@@ -40,7 +40,7 @@ def test_admin_holds_every_permission(app_ctx):
 
 def test_every_project_resource_is_granted_or_admin_only(app_ctx):
     granted = {r for grants in ROLE_GRANTS.values() for r in grants}
-    admin_only = {"AuditEvent", "BackgroundJob", "OmsUserView"}
+    admin_only = {"AuditEvent", "BackgroundJob", "OmsUserView", "RoleModelView"}  # RoleModelView: «Роли и права»
     for view in appbuilder.baseviews:
         resource = getattr(view, "class_permission_name", None)
         module = type(view).__module__
