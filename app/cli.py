@@ -204,9 +204,11 @@ def fetch_nsi_command(books):
 @click.option("--user", "login", required=True, help="Логин пользователя МО, от имени которого загрузка")
 @click.option("--max-errors", type=int, default=None, help="Не более N ошибок в выводе на файл")
 def load_command(paths, login, max_errors):
-    """Загрузить архивы синхронно (тот же конвейер, что и «Загрузка файла»); JSON на архив."""
+    """Загрузить архивы синхронно (тот же конвейер, что и «Загрузка файла»); JSON на архив:
+    records — записей в файле; new, updated, unchanged, skipped — новых, обновленных, без изменений и
+    пропущенных (уже в реестре) случаев."""
     from app.extensions import db
-    from app.services.intake.pipeline import load_file, summary
+    from app.services.intake.pipeline import load_file, summary, version_counts
     from app.services.intake.uploads import IncomingArchive, UploadRefused, accept_archives
 
     user = find_user(login)
@@ -225,6 +227,7 @@ def load_command(paths, login, max_errors):
                         "flk_rejected": 0,
                         "flk_errors": 0,
                         "mek_rejected": 0,
+                        **version_counts(None),
                         "errors": [],
                     }
                 )

@@ -172,7 +172,12 @@ class MisFileApi(MisApi):
         ---
         get:
           operationId: getFile
-          summary: Статус файла, примечание и количества (записи, отклонено на ФЛК, ошибки ФЛК, МЭК)
+          summary: Статус файла, примечание и количества (записи файла, ФЛК, МЭК, повторная загрузка)
+          description: >-
+            records — записей (ZAP) в файле; new, updated, unchanged, skipped — что загрузка сделала
+            со случаями: новые, обновленные и без изменений (заменили прежние версии), пропущенные
+            (прежняя версия уже в реестре; не сохранены); replaced_by — более поздний файл, который
+            заменил случаи этого.
           parameters:
           - {in: path, name: pk, required: true, schema: {type: integer}}
           responses:

@@ -57,15 +57,28 @@ class MisFileSchema(Schema):
     note = fields.String(allow_none=True, metadata={"description": "примечание (что именно не так)"})
     loading = fields.Boolean(attribute="is_loading", metadata={"description": "загрузка еще идет"})
     progress = fields.Integer(metadata={"description": "процент выполнения этапа"})
-    records = fields.Integer(metadata={"description": "количество записей (случаев)"})
+    records = fields.Integer(metadata={"description": "количество записей (ZAP) в файле"})
     flk_rejected = fields.Integer(metadata={"description": "записей отклонено на ФЛК"})
     flk_errors = fields.Integer(metadata={"description": "ошибок ФЛК"})
     mek_rejected = fields.Integer(metadata={"description": "записей отклонено на МЭК"})
     mek_errors = fields.Integer(metadata={"description": "ошибок МЭК"})
-    new_count = fields.Integer(metadata={"description": "случаев «новый»"})
-    updated_count = fields.Integer(metadata={"description": "случаев «обновлен»"})
-    unchanged_count = fields.Integer(metadata={"description": "случаев «без изменений»"})
-    skipped_count = fields.Integer(metadata={"description": "случаев «пропущен: уже в реестре»"})
+    # повторная загрузка: что стало со случаями файла (как в выводе `oms load`)
+    new = fields.Integer(attribute="new_count", metadata={"description": "случаев «новый»"})
+    updated = fields.Integer(
+        attribute="updated_count", metadata={"description": "случаев «обновлен» (заменили прежнюю версию)"}
+    )
+    unchanged = fields.Integer(
+        attribute="unchanged_count", metadata={"description": "случаев «без изменений» (заменили прежнюю версию)"}
+    )
+    skipped = fields.Integer(
+        attribute="skipped_count",
+        metadata={"description": "случаев «пропущен: уже в реестре» (не сохранены: прежняя версия в реестре)"},
+    )
+    replaced_by = fields.Integer(
+        attribute="replaced_by_id",
+        allow_none=True,
+        metadata={"description": "id более позднего файла, который заменил случаи этого"},
+    )
     nschet = fields.String(allow_none=True)
     dschet = fields.Date(allow_none=True)
     sumv_declared = _money("сумма счета (SUMMAV)", allow_none=True)

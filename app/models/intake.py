@@ -73,7 +73,7 @@ class UploadedFile(Model):
     status = Column(String(60), nullable=False, default=FileStatus.QUEUED)
     note = Column(Text)
     progress = Column(Integer, nullable=False, default=0)
-    records = Column(Integer, nullable=False, default=0)
+    records = Column(Integer, nullable=False, default=0)  # «Количество записей»: the ZAP records read from the file
     flk_rejected = Column(Integer, nullable=False, default=0)
     flk_errors = Column(Integer, nullable=False, default=0)
     mek_rejected = Column(Integer, nullable=False, default=0)
@@ -84,6 +84,8 @@ class UploadedFile(Model):
     updated_count = Column(Integer, nullable=False, default=0, server_default="0")
     unchanged_count = Column(Integer, nullable=False, default=0, server_default="0")
     skipped_count = Column(Integer, nullable=False, default=0, server_default="0")
+    # the later file of the МО that replaced cases of this one (the last such): «заменен файлом от …»
+    replaced_by_id = Column(Integer)
 
     organisation = relationship("Organisation")
     subdivision = relationship("Subdivision")
@@ -96,6 +98,11 @@ class UploadedFile(Model):
     @property
     def mek_counts(self) -> tuple[int, int]:
         return (self.mek_rejected, self.mek_errors)
+
+    @property
+    def version_counts(self) -> tuple[int, int, int, int]:
+        """Re-upload outcomes of the file's cases: new, updated, unchanged, skipped (already in a registry)."""
+        return (self.new_count, self.updated_count, self.unchanged_count, self.skipped_count)
 
     @property
     def files(self) -> str:

@@ -6,7 +6,18 @@ from __future__ import annotations
 import math
 import os
 
-from flask import after_this_request, flash, g, redirect, request, send_file, url_for
+from flask import (
+    abort,
+    after_this_request,
+    flash,
+    g,
+    has_request_context,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
 from flask_appbuilder import action, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
@@ -14,10 +25,12 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from app.controls.finding import STAGE_FLK, STAGE_MEK
-from app.core.formatting import format_datetime
+from app.core.formatting import format_datetime, format_money
 from app.errors import parse_page
+from app.formats.names import TYPE_TITLES
 from app.models.intake import UploadedFile
-from app.models.vocabulary import FILE_ERRORS, FILE_LOADING, Resource
+from app.models.vocabulary import FILE_ERRORS, FILE_LOADING, OrgKind, Resource
+from app.security.request_scope import current_scope
 from app.security.scoped_views import ScopedModelView
 from app.services.intake import file_data, listing, uploads
 from app.services.intake import reports as file_reports
@@ -30,24 +43,80 @@ def _url(endpoint, **kw):
     return url_for(f"UploadedFileView.{endpoint}", **kw)
 
 
+def _details(item) -> dict:
+    """What the page read for the row beside its columns (:func:`file_reports.row_details`)."""
+    return item.get("_details") or {}
+
+
+def _small(*lines) -> Markup:
+    return Markup("").join(Markup('<div class="small">{}</div>').format(line) for line in lines if line)
+
+
+def _uploader(user) -> str:
+    """A person by name (ФИО), never the login."""
+    if user is None:
+        return ""
+    name = " ".join(p for p in (user.first_name, user.last_name) if p)
+    return name or str(user)
+
+
 @row_aware
 def _status_cell(item, pk):
     status = item["status"]
-    cell = text(status)
+    details = _details(item)
     if status in FILE_LOADING:
-        cell += progress_bar(item.get("progress") or 0)
-    elif status in FILE_ERRORS and getattr(g, "_can_upload", False):
+        percent = details.get("progress", item.get("progress")) or 0
+        # the stage and its percentage; the page polls them (file_list.html) and moves the bar
+        return Markup('<div class="oms-file-progress" data-pk="{}"><span class="oms-stage">{}</span>{}</div>').format(
+            pk, status, progress_bar(percent)
+        )
+    cell = text(status)
+    note = item.get("note")
+    if note:
+        short = note if len(note) <= NOTE_CHARS else note[: NOTE_CHARS - 1] + "…"
+        cell += Markup('<div class="small text-muted" title="{}">{}</div>').format(note, short)
+    replaced = details.get("replaced_by")
+    if replaced is not None:
+        cell += _small(_replaced(replaced))
+    if status in FILE_ERRORS and getattr(g, "_can_upload", False):
         cell += Markup(
             '<form method="post" action="{}" style="margin-top:4px">'
             '<input type="hidden" name="csrf_token" value="{}">'
             '<button class="btn btn-warning btn-xs" title="{}">Повторить</button></form>'
-        ).format(_url("retry", pk=pk), generate_csrf(), _l("Load the stored archive again"))
+        ).format(_url("retry", pk=pk), generate_csrf(), "Загрузить сохраненный архив еще раз")
     return cell
+
+
+def _replaced(replaced) -> Markup:
+    """«заменен файлом от ДД.ММ.ГГГГ ЧЧ:ММ», a link to that file (when the user may see it)."""
+    if replaced.file_id is None:
+        return text(replaced.text)
+    return link(_url("show", pk=replaced.file_id), replaced.text)
+
+
+#: the re-upload outcomes as the row and the card name them (file_reports.VERSION_KINDS)
+VERSION_LABELS = {
+    "new": "новые",
+    "updated": "обновлены",
+    "unchanged": "без изменений",
+    "skipped": "пропущены (уже в реестре)",
+}
+NOTE_CHARS = 120
+
+
+def _version_lines(pk, counts) -> list[Markup]:
+    return [
+        Markup("{}: {}").format(VERSION_LABELS[kind], link(_url("selection", pk=pk, kind=kind), n))
+        for kind, n in zip(file_reports.VERSION_KINDS, counts, strict=True)
+        if n
+    ]
 
 
 @row_aware
 def _records_cell(item, pk):
-    return link(_url("cases", pk=pk), item["records"])
+    """The records read from the file (→ its cases by status) and what the load did with them."""
+    cell = link(_url("cases", pk=pk), item["records"])
+    return cell + _small(*_version_lines(pk, _details(item).get("versions") or ()))
 
 
 @row_aware
@@ -56,10 +125,89 @@ def _flk_cell(item, pk):
     return link(_url("errors", pk=pk, stage=STAGE_FLK), f"{rejected} / {errors}")
 
 
+def _money_lines(pk, money) -> list[Markup]:
+    lines = []
+    if money.refused:
+        lines.append(
+            Markup("полностью: {} на {}").format(
+                link(_url("selection", pk=pk, kind="refused"), money.refused),
+                format_money(money.refused_sum),
+            )
+        )
+    if money.partial:
+        lines.append(
+            Markup("частично: {} на {}").format(
+                link(_url("selection", pk=pk, kind="withheld"), money.partial), format_money(money.partial_sum)
+            )
+        )
+    return lines
+
+
 @row_aware
 def _mek_cell(item, pk):
-    rejected, errors = item["mek_counts"]
-    return link(_url("errors", pk=pk, stage=STAGE_MEK), f"{rejected}")
+    """«Снято по МЭК»: the cases refused in full and those withheld in part, counts and sums, and
+    the МЭК errors."""
+    _rejected, errors = item["mek_counts"]
+    money = _details(item).get("money")
+    lines = _money_lines(pk, money) if money is not None else []
+    if errors:
+        lines.append(link(_url("errors", pk=pk, stage=STAGE_MEK), f"ошибок МЭК: {errors}"))
+    if not lines:
+        return text("0")
+    return _small(*lines)
+
+
+def _uploaded_cell(item, pk=None):
+    """When, and by whom (ФИО); on the card (one value, no row) the date and time."""
+    if pk is None:
+        return format_datetime(item)
+    return text(format_datetime(item["uploaded_at"])[:16]) + _small(_details(item).get("uploaded_by"))
+
+
+_uploaded_cell.row_aware = True
+
+
+@row_aware
+def _sender_cell(item, pk):
+    """The МО (and its subdivision) of a file: the ТФОМС sees every МО's files."""
+    org = item.get("organisation")
+    cell = text(org.short_name or org.name) if org is not None else text("—")
+    sub = item.get("subdivision")
+    if sub is not None:
+        cell += _small(sub.name)
+    return cell
+
+
+def _period(value) -> str:
+    """«2026-11» → «11.2026»."""
+    if not value or "-" not in str(value):
+        return value or ""
+    year, month = str(value).split("-", 1)
+    return f"{month}.{year}"
+
+
+def _file_type(value) -> str:
+    return f"{value} — {TYPE_TITLES[value]}" if value in TYPE_TITLES else (value or "")
+
+
+def _sees_every_mo() -> bool:
+    """The list's МО column: for the ТФОМС (and an СМО), never for an МО's own users."""
+    return has_request_context() and current_scope().kind not in (OrgKind.MO, None)
+
+
+#: the list for an МО's users; the ТФОМС's has «МО» (with the subdivision) in place of «Подразделение»
+MO_LIST_COLUMNS = [
+    "archive_name",
+    "subdivision",
+    "period",
+    "uploaded_at",
+    "status",
+    "records",
+    "flk_counts",
+    "mek_counts",
+    "sumv_declared",
+]
+FUND_LIST_COLUMNS = [("organisation" if c == "subdivision" else c) for c in MO_LIST_COLUMNS]
 
 
 class UploadedFileView(ScopedModelView):
@@ -68,6 +216,7 @@ class UploadedFileView(ScopedModelView):
     class_permission_name = Resource.UPLOADED_FILE
     list_widget = OmsListWidget
     list_template = "oms/file_list.html"
+    show_template = "oms/file_show.html"
     list_title = _l("File upload")
     show_title = _l("Uploaded file")
     base_permissions = ["can_read", "can_write"]
@@ -77,30 +226,32 @@ class UploadedFileView(ScopedModelView):
         "retry": "write",
         "cases": "read",
         "case_list": "read",
+        "selection": "read",
+        "progress": "read",
         "errors": "read",
         "error_list": "read",
         "protocol_xml": "read",
         "protocol_xlsx": "read",
     }
-    list_columns = [
-        "archive_name",
-        "files",
-        "subdivision",
-        "period",
-        "uploaded_by",
-        "uploaded_at",
-        "status",
-        "note",
-        "records",
-        "flk_counts",
-        "mek_counts",
-    ]
+    # «Удалить данные файла» says «Выбрано: N на сумму X» (the invoice sums of the chosen files)
+    confirm_sum_column = "sumv_declared"
+
+    @property
+    def list_columns(self):
+        """Per user: the МО column for the ТФОМС, «Подразделение» for an МО (the list fits 1366 px)."""
+        return FUND_LIST_COLUMNS if _sees_every_mo() else MO_LIST_COLUMNS
+
+    @list_columns.setter
+    def list_columns(self, value):  # Flask-AppBuilder sets it once; the two lists above are the columns
+        pass
+
     show_columns = [
         "archive_name",
         "h_name",
         "l_name",
         "file_type",
         "version",
+        "organisation",
         "subdivision",
         "period",
         "nschet",
@@ -111,15 +262,11 @@ class UploadedFileView(ScopedModelView):
         "finished_at",
         "status",
         "note",
-        "records",
-        "flk_rejected",
-        "flk_errors",
-        "mek_rejected",
         "archive_size",
         "archive_sha256",
     ]
     search_columns = ["year", "month", "status", "subdivision", "uploaded_at", "archive_name", "h_name", "uploaded_by"]
-    order_columns = ["archive_name", "uploaded_at", "status", "records"]
+    order_columns = ["archive_name", "uploaded_at", "status", "records", "sumv_declared"]
     base_order = ("uploaded_at", "desc")
     page_size = 50
     formatters_columns = {
@@ -127,8 +274,12 @@ class UploadedFileView(ScopedModelView):
         "records": _records_cell,
         "flk_counts": _flk_cell,
         "mek_counts": _mek_cell,
-        "uploaded_at": format_datetime,
+        "uploaded_at": _uploaded_cell,
+        "organisation": _sender_cell,
+        "uploaded_by": _uploader,
         "finished_at": format_datetime,
+        "period": _period,
+        "file_type": _file_type,
     }
     label_columns = {
         "archive_name": _l("Archive"),
@@ -137,6 +288,7 @@ class UploadedFileView(ScopedModelView):
         "l_name": _l("Personal data file"),
         "file_type": _l("File type"),
         "version": _l("Format version"),
+        "organisation": "МО",
         "subdivision": _l("Subdivision"),
         "period": _l("Period"),
         "year": _l("Year"),
@@ -145,15 +297,15 @@ class UploadedFileView(ScopedModelView):
         "dschet": _l("Invoice date"),
         "sumv_declared": _l("Invoice sum"),
         "uploaded_by": _l("Uploaded by"),
-        "uploaded_at": _l("Uploaded at"),
+        "uploaded_at": "Загружен",
         "finished_at": _l("Finished at"),
         "status": _l("Status"),
         "note": _l("Note"),
-        "records": _l("Number of records"),
-        "flk_counts": _l("Records rejected on FLK / FLK errors"),
+        "records": "Количество записей",
+        "flk_counts": "ФЛК: отклонено / ошибок",
         "flk_rejected": _l("Records rejected on FLK"),
         "flk_errors": _l("FLK errors"),
-        "mek_counts": _l("Records rejected on MEK"),
+        "mek_counts": "Снято по МЭК",
         "mek_rejected": _l("Records rejected on MEK"),
         "archive_size": _l("Archive size, bytes"),
         "archive_sha256": _l("Archive SHA-256"),
@@ -166,20 +318,33 @@ class UploadedFileView(ScopedModelView):
                 "can_write", self.class_permission_name
             )
             lst = widgets.get("list")
-            values = []
-            if lst is not None:  # a generator: keep the rows for the template
+            values, pks = [], []
+            if lst is not None:  # generators: keep the rows for the template
                 values = lst.template_args["value_columns"] = list(lst.template_args.get("value_columns", []))
-            pks = []
-            if lst is not None:
                 pks = lst.template_args["pks"] = list(lst.template_args.get("pks", []))
-            loading = [pk for pk, v in zip(pks, values, strict=True) if v.get("status") in FILE_LOADING]
-            # the bar of a loading file: its progress is no list column, so it is read for those rows
-            progress = listing.progress_of(g.user, loading)
+            # what the columns do not hold: the bar of a loading file, «заменен файлом от …», the
+            # МЭК money, the uploader's name, the re-upload counts — read for the page's rows
+            details = file_reports.row_details(g.user, [int(pk) for pk in pks])
             for pk, v in zip(pks, values, strict=True):
-                if pk in progress:
-                    v["progress"] = progress[pk]
-            kwargs["loading"] = bool(loading)
+                v["_details"] = details.get(int(pk), {})
+            kwargs["loading"] = [pk for pk, v in zip(pks, values, strict=True) if v.get("status") in FILE_LOADING]
+        elif template == self.show_template and kwargs.get("pk") is not None:
+            file = self._scoped_get(kwargs["pk"])
+            kwargs["file"] = file
+            kwargs["card"] = file_reports.file_card(g.user, file)
+            kwargs["version_labels"] = VERSION_LABELS
         return super().render_template(template, **kwargs)
+
+    @expose("/progress")
+    @has_access
+    def progress(self):
+        """{id: {status, stage, progress, loading}} of the user's files named by ``ids`` (the bars of
+        the list poll it)."""
+        ids = []
+        for part in (request.args.get("ids") or "").split(",")[:200]:
+            if part.strip().isdigit():
+                ids.append(int(part))
+        return jsonify({str(k): v for k, v in listing.load_progress(g.user, ids).items()})
 
     # -- deleting a file's data -------------------------------------------------------------------------
     @action(
@@ -236,6 +401,8 @@ class UploadedFileView(ScopedModelView):
             "oms/file_cases.html",
             file=file,
             groups=file_reports.cases_by_status(file),
+            card=file_reports.file_card(g.user, file),
+            version_labels=VERSION_LABELS,
             cases=None,
             title=_l("Cases of the file %(name)s", name=file.archive_name),
         )
@@ -250,8 +417,36 @@ class UploadedFileView(ScopedModelView):
             "oms/file_cases.html",
             file=file,
             groups=file_reports.cases_by_status(file),
+            card=file_reports.file_card(g.user, file),
+            version_labels=VERSION_LABELS,
             cases=cases,
             status=status,
+            total=total,
+            page=page,
+            pages=math.ceil(total / file_reports.PAGE_SIZE),
+            page_arg="",
+            title=_l("Cases of the file %(name)s", name=file.archive_name),
+        )
+
+    @expose("/selection/<int:pk>/<kind>")
+    @has_access
+    def selection(self, pk, kind):
+        """The cases of a re-upload outcome (new, updated, unchanged, skipped) or withheld in part."""
+        file = self._scoped_get(pk)
+        if kind not in file_reports.SELECTIONS:
+            abort(404)
+        page = self._page()
+        rows, total = file_reports.selected_cases(g.user, file, kind, page)
+        return self.render_template(
+            "oms/file_cases.html",
+            file=file,
+            groups=file_reports.cases_by_status(file),
+            card=file_reports.file_card(g.user, file),
+            version_labels=VERSION_LABELS,
+            cases=None,
+            selected=rows,
+            kind=kind,
+            heading=file_reports.SELECTIONS[kind],
             total=total,
             page=page,
             pages=math.ceil(total / file_reports.PAGE_SIZE),

@@ -16,7 +16,21 @@ from app.models.vocabulary import NOTE_NO_CASES_FOR_ERZ, FileStatus
 from tests.factories import org_by_code
 from tests.intake.helpers import MO1, demo_pair, set_text, user
 
-KEYS = {"file", "file_id", "status", "note", "records", "flk_rejected", "flk_errors", "mek_rejected", "errors"}
+KEYS = {
+    "file",
+    "file_id",
+    "status",
+    "note",
+    "records",
+    "flk_rejected",
+    "flk_errors",
+    "mek_rejected",
+    "new",
+    "updated",
+    "unchanged",
+    "skipped",
+    "errors",
+}
 ERROR_KEYS = {"stage", "code", "element", "n_zap", "idcase", "sl_id", "value", "comment"}
 FLK_CODES = sorted(c for c in INJECTIONS if c not in MEK_INJECTIONS)
 
@@ -59,6 +73,7 @@ def test_one_json_object_per_archive_and_exit_code_0(app, cli, tmp_path):
     assert (second["file"], second["status"]) == ("broken.zip", FileStatus.ERR_UPLOAD)
     assert second["note"] == "Файл не является ZIP-архивом или поврежден"
     assert (second["records"], second["errors"]) == (0, [])
+    assert (second["new"], second["updated"], second["unchanged"], second["skipped"]) == (0, 0, 0, 0)
 
     assert (third["status"], third["note"]) == (FileStatus.ERR_ERZ, NOTE_NO_CASES_FOR_ERZ)
     assert third["records"] == third["flk_rejected"] == 3

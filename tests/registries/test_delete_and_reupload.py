@@ -94,7 +94,13 @@ def test_reupload_outcomes_new_updated_unchanged_skipped(app_ctx, tmp_path):
     again = load(demo(tmp_path / "2", seed=505, cases=40, persons=20, year=2025, month=5).path, name="again.zip")
     assert again.skipped_count == in_registry
     assert again.unchanged_count == 40 - in_registry
-    assert again.records == 40 - in_registry  # the skipped versions are not stored
+    assert again.records == 40  # the records of the file; the skipped versions are not stored
+    assert (
+        db.session.execute(
+            select(func.count()).select_from(MedicalCase).where(MedicalCase.file_id == again.id)
+        ).scalar()
+        == 40 - in_registry
+    )
     outcomes = {v.outcome for v in db.session.query(CaseVersion).filter_by(file_id=again.id)}
     assert outcomes == {"без изменений"} | {f"пропущен: уже в реестре {n}" for n in numbers} & outcomes
     assert any(o.startswith("пропущен: уже в реестре ") for o in outcomes)
@@ -106,7 +112,15 @@ def test_reupload_outcomes_new_updated_unchanged_skipped(app_ctx, tmp_path):
     ).scalar()
     assert reg_cases == in_registry
     db.session.expire_all()
-    assert db.session.get(UploadedFile, first.id).records == in_registry  # replaced versions left file 1
+    # replaced versions left file 1: it keeps its records and says which file replaced them
+    assert db.session.get(UploadedFile, first.id).records == 40
+    assert db.session.get(UploadedFile, first.id).replaced_by_id == again.id
+    assert (
+        db.session.execute(
+            select(func.count()).select_from(MedicalCase).where(MedicalCase.file_id == first.id)
+        ).scalar()
+        == in_registry
+    )
 
     # a corrected export: different sums on the same identities -> «обновлен»; more cases -> «новый»
     third = load(demo(tmp_path / "3", seed=505, cases=45, persons=20, year=2025, month=5).path, name="third.zip")
@@ -143,7 +157,9 @@ def test_corrected_case_is_updated_and_replaces_the_earlier_version(app_ctx, tmp
     assert second.updated_count == 12 and second.new_count == 0
     assert {v.outcome for v in db.session.query(CaseVersion).filter_by(file_id=second.id)} == {"обновлен"}
     db.session.expire_all()
-    assert db.session.get(UploadedFile, first.id).records == 0
+    assert db.session.get(UploadedFile, first.id).records == 12  # the records of the file stay
+    assert db.session.get(UploadedFile, first.id).replaced_by_id == second.id
+    assert not db.session.execute(select(MedicalCase.id).where(MedicalCase.file_id == first.id)).first()
     # the stored version is the corrected one
     from app.models.intake import CasePayload
 

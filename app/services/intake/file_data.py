@@ -25,7 +25,18 @@ from app.security.request_scope import get_scoped, not_found_message
 STILL_LOADING = "Загрузка файлов еще не завершена. Попробуйте позже!"
 IN_REGISTRY = "Невозможно удалить данные файла. Случаи файла уже находятся в реестре"
 DELETED = "Данные файла удалены"
-ZERO_COUNTS = dict(records=0, flk_rejected=0, flk_errors=0, mek_rejected=0, mek_errors=0)
+#: the counts of a file row whose load wrote nothing (or whose data was removed)
+ZERO_COUNTS = dict(
+    records=0,
+    flk_rejected=0,
+    flk_errors=0,
+    mek_rejected=0,
+    mek_errors=0,
+    new_count=0,
+    updated_count=0,
+    unchanged_count=0,
+    skipped_count=0,
+)
 
 
 # -- control errors ----------------------------------------------------------------------------------
@@ -77,10 +88,11 @@ def save_findings(
 
 # -- counts of the file row ------------------------------------------------------------------------------
 def file_counts(file_id: int) -> dict[str, int]:
-    """«Количество записей», rejected on ФЛК / ФЛК errors, rejected on МЭК / МЭК errors."""
-    records, flk_rejected, mek_rejected = db.session.execute(
+    """Rejected on ФЛК / ФЛК errors, rejected on МЭК / МЭК errors: of the cases the file keeps.
+    «Количество записей» is not among them: it is the records read from the file (the stage «ФЛК»
+    writes it), which a re-upload that replaces or skips cases does not change."""
+    flk_rejected, mek_rejected = db.session.execute(
         select(
-            func.count(),
             func.coalesce(func.sum(func.cast(MedicalCase.status == CaseStatus.FLK_REJECTED, db.Integer)), 0),
             func.coalesce(func.sum(func.cast(MedicalCase.status == CaseStatus.MEK_REJECTED, db.Integer)), 0),
         ).where(MedicalCase.file_id == file_id)
@@ -91,7 +103,6 @@ def file_counts(file_id: int) -> dict[str, int]:
         ).all()
     )
     return dict(
-        records=records,
         flk_rejected=flk_rejected,
         mek_rejected=mek_rejected,
         flk_errors=by_stage.get(STAGE_FLK, 0),
@@ -141,6 +152,8 @@ def delete_file_data(user: OmsUser, file_id: int) -> Outcome:
         "uploaded_by_id": row.uploaded_by_id,
     }
     remove_loaded_data(file_id)
+    # the files whose cases it had replaced no longer point to it
+    db.session.execute(update(UploadedFile).where(UploadedFile.replaced_by_id == file_id).values(replaced_by_id=None))
     archive = row.archive_path
     db.session.delete(row)
     audit.record("file_data_deleted", user=user, object_type="UploadedFile", object_id=file_id, details=details)

@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, select
 from app.extensions import db
 from app.models.intake import UploadedFile
 from app.models.user import OmsUser
-from app.models.vocabulary import FileStatus
+from app.models.vocabulary import FILE_LOADING, FileStatus
 from app.security.scope import Scope
 
 BAD_PERIOD = "Период указывается как ГГГГ-ММ"
@@ -98,13 +98,22 @@ def files_by_id(user: OmsUser, ids: list[int]) -> list[UploadedFile]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def progress_of(user: OmsUser, ids: list[int]) -> dict[int, int]:
-    """The progress (percent) of the user's files of these ids: the bar of a file being loaded."""
+def load_progress(user: OmsUser, ids: list[int]) -> dict[int, dict]:
+    """{id: {status, stage, progress, loading}} of the user's files of these ids — what the bar of
+    a loading row shows (the stage is the status while a file loads) and what the page polls."""
     if not ids:
         return {}
     rows = db.session.execute(
-        select(UploadedFile.id, UploadedFile.progress).where(
+        select(UploadedFile.id, UploadedFile.status, UploadedFile.progress).where(
             UploadedFile.id.in_(ids), Scope.of(user).clause(UploadedFile)
         )
     ).all()
-    return {file_id: progress or 0 for file_id, progress in rows}
+    return {
+        file_id: {
+            "status": status,
+            "stage": status,
+            "progress": max(0, min(100, progress or 0)),
+            "loading": status in FILE_LOADING,
+        }
+        for file_id, status, progress in rows
+    }

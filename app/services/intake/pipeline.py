@@ -128,7 +128,8 @@ def _short(exc: BaseException) -> str:
 
 
 def summary(row: UploadedFile, max_errors: Optional[int] = None) -> dict:
-    """The JSON of ``oms load`` (and of the API) for one file."""
+    """The JSON of ``oms load`` for one file: ``records`` is the number of ZAP records read from
+    the file; ``new`` / ``updated`` / ``unchanged`` / ``skipped`` what the load did with them."""
     fields = ("stage", "code", "element", "n_zap", "idcase", "sl_id", "value", "comment")
     # the columns only, not ControlError objects: a file may have a hundred thousand errors
     q = (
@@ -148,5 +149,14 @@ def summary(row: UploadedFile, max_errors: Optional[int] = None) -> dict:
         "flk_rejected": row.flk_rejected,
         "flk_errors": row.flk_errors,
         "mek_rejected": row.mek_rejected,
+        **version_counts(row),
         "errors": errors,
     }
+
+
+def version_counts(row: Optional[UploadedFile]) -> dict[str, int]:
+    """What a load did against the versions already known, as ``oms load`` and the API name it:
+    ``new``, ``updated``, ``unchanged``, ``skipped`` (already in a registry, not stored)."""
+    if row is None:
+        return dict(new=0, updated=0, unchanged=0, skipped=0)
+    return dict(new=row.new_count, updated=row.updated_count, unchanged=row.unchanged_count, skipped=row.skipped_count)

@@ -4,44 +4,309 @@ loaded through the user's scope."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterable, Iterator, Optional
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import case as sql_case
 
 from app.controls.finding import STAGE_FLK, STAGE_MEK, Finding
 from app.extensions import db
-from app.formats.flk_p import protocol_name, write_flk_p, write_flk_xlsx
+from app.formats.flk_p import protocol_name, write_flk_p
 from app.models.intake import ControlError, MedicalCase, Patient, UploadedFile
 from app.models.reference import ControlRule
+from app.models.registry import CaseVersion, Registry
+from app.models.user import OmsUser
+from app.models.vocabulary import CaseStatus
+from app.security.scope import Scope
 from app.services.intake.listing import FilterRefused
+from app.services.intake.stages import versions
+from app.services.reference.code_names import code_label
 from app.services.reference.rules import hints as rule_hints
 
 PAGE_SIZE = 200
+ZERO = Decimal("0.00")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+# -- money withheld on the МЭК ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MekMoney:
+    """«Снято по МЭК» of a file: the cases refused in full and those withheld in part, each a
+    count and a sum.  A case's withheld sum is the larger of its own МЭК sanction (SANK_IT of the
+    load: ``mek_withheld``) and what the payer's МЭК results left unpaid (SUMV − SUMP); it is
+    refused in full when «Отклонен МЭК», or when the payer accepted nothing of it (SUMP 0)."""
+
+    refused: int = 0
+    refused_sum: Decimal = ZERO
+    partial: int = 0
+    partial_sum: Decimal = ZERO
+
+    @property
+    def cases(self) -> int:
+        return self.refused + self.partial
+
+    @property
+    def total(self) -> Decimal:
+        return self.refused_sum + self.partial_sum
+
+
+def _withheld() -> ColumnElement:
+    """The sum withheld from a case (see :class:`MekMoney`)."""
+    own = func.coalesce(MedicalCase.mek_withheld, 0)
+    unpaid = sql_case(
+        (and_(MedicalCase.sump.is_not(None), MedicalCase.sumv.is_not(None)), MedicalCase.sumv - MedicalCase.sump),
+        else_=0,
+    )
+    return sql_case((own >= unpaid, own), else_=unpaid)
+
+
+def _refused_in_full() -> ColumnElement:
+    return or_(
+        MedicalCase.status == CaseStatus.MEK_REJECTED,
+        and_(
+            MedicalCase.status != CaseStatus.FLK_REJECTED,
+            func.coalesce(MedicalCase.sump, -1) == 0,
+            func.coalesce(MedicalCase.sumv, 0) > 0,
+        ),
+    )
+
+
+def _withheld_in_part() -> ColumnElement:
+    return and_(
+        MedicalCase.status.not_in((CaseStatus.MEK_REJECTED, CaseStatus.FLK_REJECTED)),
+        func.coalesce(MedicalCase.sump, -1) != 0,
+        _withheld() > 0,
+    )
+
+
+def mek_money(file_ids: Iterable[int]) -> dict[int, MekMoney]:
+    """:class:`MekMoney` of these files (ids the caller took from the user's scope), one query."""
+    ids = list(file_ids)
+    if not ids:
+        return {}
+    refused, partial, withheld = _refused_in_full(), _withheld_in_part(), _withheld()
+    refused_sum = sql_case((withheld > 0, withheld), else_=func.coalesce(MedicalCase.sumv, 0))
+    rows = db.session.execute(
+        select(
+            MedicalCase.file_id,
+            func.coalesce(func.sum(sql_case((refused, 1), else_=0)), 0),
+            func.coalesce(func.sum(sql_case((refused, refused_sum), else_=0)), 0),
+            func.coalesce(func.sum(sql_case((partial, 1), else_=0)), 0),
+            func.coalesce(func.sum(sql_case((partial, withheld), else_=0)), 0),
+        )
+        .where(MedicalCase.file_id.in_(ids), or_(refused, partial))
+        .group_by(MedicalCase.file_id)
+    ).all()
+    return {
+        file_id: MekMoney(int(n_refused), _money(s_refused), int(n_partial), _money(s_partial))
+        for file_id, n_refused, s_refused, n_partial, s_partial in rows
+    }
+
+
+def _money(value: object) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+# -- the card of a file -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Replacement:
+    """The later file that replaced cases of this one: its id, upload time and archive, or — when
+    that file is outside the user's scope (another subdivision's) — nothing but the fact."""
+
+    file_id: Optional[int]
+    uploaded_at: Optional[dt.datetime]
+    archive_name: Optional[str]
+
+    @property
+    def text(self) -> str:
+        if self.uploaded_at is None:
+            return "заменен более поздним файлом"
+        return f"заменен файлом от {self.uploaded_at.strftime('%d.%m.%Y %H:%M')}"
+
+
+def replacements(user: OmsUser, files: Iterable[UploadedFile | tuple[int, Optional[int]]]) -> dict[int, Replacement]:
+    """For the files (rows, or pairs (id, replaced_by_id)) that were replaced: :class:`Replacement`
+    of each, by id.  The later file is named only when the user may see it."""
+    pairs = [(f.id, f.replaced_by_id) if isinstance(f, UploadedFile) else f for f in files]
+    pairs = [(i, r) for i, r in pairs if r]
+    if not pairs:
+        return {}
+    later = {
+        i: (at, name)
+        for i, at, name in db.session.execute(
+            select(UploadedFile.id, UploadedFile.uploaded_at, UploadedFile.archive_name).where(
+                UploadedFile.id.in_({r for _, r in pairs}), Scope.of(user).clause(UploadedFile)
+            )
+        )
+    }
+    out = {}
+    for file_id, newer in pairs:
+        if newer in later:
+            out[file_id] = Replacement(newer, *later[newer])
+        else:
+            out[file_id] = Replacement(None, None, None)
+    return out
+
+
+def row_details(user: OmsUser, ids: list[int]) -> dict[int, dict]:
+    """What a page of «Загрузка файла» shows beside the list's columns, for the user's files of
+    these ids: ``progress`` (of a loading file), ``replaced_by`` (a :class:`Replacement`, or None),
+    ``money`` (the :class:`MekMoney` of «Снято по МЭК»), ``uploaded_by`` (the uploader's name) and
+    ``versions`` (new, updated, unchanged, skipped).  Three queries for a page."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            UploadedFile.id,
+            UploadedFile.progress,
+            UploadedFile.replaced_by_id,
+            OmsUser.first_name,
+            OmsUser.last_name,
+            UploadedFile.new_count,
+            UploadedFile.updated_count,
+            UploadedFile.unchanged_count,
+            UploadedFile.skipped_count,
+        )
+        .outerjoin(OmsUser, OmsUser.id == UploadedFile.uploaded_by_id)
+        .where(UploadedFile.id.in_(ids), Scope.of(user).clause(UploadedFile))
+    ).all()
+    replaced = replacements(user, [(r[0], r[2]) for r in rows])
+    money = mek_money([r[0] for r in rows])
+    return {
+        file_id: {
+            "progress": max(0, min(100, progress or 0)),
+            "replaced_by": replaced.get(file_id),
+            "money": money.get(file_id, MekMoney()),
+            "uploaded_by": " ".join(p for p in (first, last) if p) or None,
+            "versions": tuple(counts),
+        }
+        for file_id, progress, _, first, last, *counts in rows
+    }
+
+
+@dataclass(frozen=True)
+class FileCard:
+    """What the card of a file shows beside its columns: the money and the re-upload."""
+
+    money: MekMoney
+    declared: Optional[Decimal]  # Σ SUMV of the cases the file keeps
+    payable: Optional[Decimal]  # Σ SUMP of those not refused
+    replaced_by: Optional[Replacement]
+    versions: dict[str, int] = field(default_factory=dict)  # new / updated / unchanged / skipped
+
+
+def file_card(user: OmsUser, file: UploadedFile) -> FileCard:
+    """The card's figures of a file the caller loaded through the user's scope."""
+    declared, payable = db.session.execute(
+        select(
+            func.sum(MedicalCase.sumv),
+            func.sum(sql_case((MedicalCase.status != CaseStatus.MEK_REJECTED, MedicalCase.sump), else_=None)),
+        ).where(MedicalCase.file_id == file.id, MedicalCase.status != CaseStatus.FLK_REJECTED)
+    ).one()
+    return FileCard(
+        money=mek_money([file.id]).get(file.id, MekMoney()),
+        declared=_money(declared) if declared is not None else None,
+        payable=_money(payable) if payable is not None else None,
+        replaced_by=replacements(user, [file]).get(file.id),
+        versions=dict(zip(VERSION_KINDS, file.version_counts, strict=True)),
+    )
+
+
+# -- the cases of a re-upload outcome, or withheld in part ---------------------------------------------------
+#: the kinds of the selection page: the re-upload outcomes of a file's cases, and the money of the МЭК
+VERSION_KINDS = ("new", "updated", "unchanged", "skipped")
+SELECTIONS = {
+    "new": "Новые случаи",
+    "updated": "Обновленные случаи (заменили прежнюю версию)",
+    "unchanged": "Случаи без изменений (заменили прежнюю версию)",
+    "skipped": "Пропущенные случаи: прежняя версия уже в реестре",
+    "refused": "Случаи, снятые по МЭК полностью (в том числе по результатам МЭК плательщика)",
+    "withheld": "Случаи, снятые по МЭК частично (в том числе по результатам МЭК плательщика)",
+}
+_OUTCOMES = {"new": versions.NEW, "updated": versions.UPDATED, "unchanged": versions.UNCHANGED}
+
+
+@dataclass
+class SelectedCase:
+    """A row of the selection page: the case (None for a skipped one of a registry the user may
+    not see), its patient, and for a skipped one the numbers in this file and the registry."""
+
+    case: Optional[MedicalCase]
+    patient: Optional[Patient]
+    n_zap: Optional[str] = None
+    idcase: Optional[str] = None
+    registry_number: Optional[str] = None
+
+
+def selected_cases(
+    user: OmsUser, file: UploadedFile, kind: str, page: int = 0, page_size: int = PAGE_SIZE
+) -> tuple[list[SelectedCase], int]:
+    """The cases of one :data:`SELECTIONS` kind of a file, with the total.  A skipped case was not
+    stored: the row is the earlier version in its registry (shown only within the user's scope)."""
+    if kind not in SELECTIONS:
+        raise FilterRefused(f"Неизвестный отбор случаев «{kind}»")
+    if kind in ("refused", "withheld"):
+        money_cond = _refused_in_full() if kind == "refused" else _withheld_in_part()
+        cond = and_(MedicalCase.file_id == file.id, money_cond)
+        total = db.session.execute(select(func.count()).select_from(MedicalCase).where(cond)).scalar_one()
+        rows = db.session.execute(
+            select(MedicalCase, Patient)
+            .outerjoin(Patient, Patient.id == MedicalCase.patient_id)
+            .where(cond)
+            .order_by(MedicalCase.id)
+            .offset(page * page_size)
+            .limit(page_size)
+        ).all()
+        return [SelectedCase(c, p, c.n_zap, c.idcase) for c, p in rows], total
+    if kind == "skipped":
+        cond = and_(CaseVersion.file_id == file.id, CaseVersion.outcome.startswith(versions.SKIPPED_PREFIX))
+        joined = and_(MedicalCase.id == CaseVersion.earlier_case_id, Scope.of(user).clause(MedicalCase))
+    else:
+        cond = and_(CaseVersion.file_id == file.id, CaseVersion.outcome == _OUTCOMES[kind])
+        joined = and_(MedicalCase.id == CaseVersion.case_id, MedicalCase.file_id == file.id)
+    total = db.session.execute(select(func.count()).select_from(CaseVersion).where(cond)).scalar_one()
+    rows = db.session.execute(
+        select(CaseVersion, MedicalCase, Patient)
+        .outerjoin(MedicalCase, joined)
+        .outerjoin(Patient, Patient.id == MedicalCase.patient_id)
+        .where(cond)
+        .order_by(CaseVersion.id)
+        .offset(page * page_size)
+        .limit(page_size)
+    ).all()
+    return [SelectedCase(c, p, v.n_zap, v.idcase, v.registry_number) for v, c, p in rows], total
 
 
 def cases_by_status(file: UploadedFile) -> list[dict]:
-    """[{status, registry, count}] — the registry name where cases are in one (later issues
-    add the registry; until then it is empty)."""
+    """[{status, registry, count}] — the registry's number where the cases are in one."""
     rows = db.session.execute(
-        select(MedicalCase.status, func.count())
+        select(MedicalCase.status, Registry.number, func.count())
+        .outerjoin(Registry, Registry.id == MedicalCase.registry_id)
         .where(MedicalCase.file_id == file.id)
-        .group_by(MedicalCase.status)
-        .order_by(MedicalCase.status)
+        .group_by(MedicalCase.status, Registry.number)
+        .order_by(MedicalCase.status, Registry.number)
     ).all()
-    return [{"status": status, "registry": None, "count": count} for status, count in rows]
+    return [{"status": status, "registry": number, "count": count} for status, number, count in rows]
 
 
 def errors_by_code(file: UploadedFile, stage: str) -> list[dict]:
-    """[{code, message, count, cases}] ordered by count."""
+    """[{code, message, hint, count, cases, refusal, withheld}] ordered by count; for the МЭК
+    ``refusal`` is the F014 reason with its name («1.1.4 — …») and ``withheld`` the sum of the
+    sanctions of the code's findings (None for the ФЛК)."""
     rows = db.session.execute(
         select(
             ControlError.code,
             func.count(),
             func.count(func.distinct(ControlError.case_id)),
             func.min(ControlError.comment),
+            func.min(ControlError.refusal_code),
+            func.sum(ControlError.sanction_sum),
         )
         .where(ControlError.file_id == file.id, ControlError.stage == stage)
         .group_by(ControlError.code)
@@ -66,8 +331,10 @@ def errors_by_code(file: UploadedFile, stage: str) -> list[dict]:
             "hint": catalogue.get(code, (None, None))[1],
             "count": count,
             "cases": cases,
+            "refusal": code_label("F014", refusal) if refusal else None,
+            "withheld": _money(withheld) if stage == STAGE_MEK else None,
         }
-        for code, count, cases, sample in rows
+        for code, count, cases, sample, refusal, withheld in rows
     ]
 
 
@@ -90,6 +357,16 @@ class ErrorLine:
     line: Optional[int]
     sl_id: Optional[str]
     idserv: Optional[str]
+    refusal: Optional[str] = None  # МЭК: the F014 reason with its name
+    sanction_sum: Optional[Decimal] = None  # МЭК: what the finding withholds
+
+    @property
+    def shown_value(self) -> Optional[str]:
+        """The wrong value as people read it: a date of the file (ГГГГ-ММ-ДД) as ДД.ММ.ГГГГ."""
+        if self.value and _ISO_DATE.fullmatch(self.value):
+            year, month, day = self.value.split("-")
+            return f"{day}.{month}.{year}"
+        return self.value
 
 
 def error_lines(
@@ -141,6 +418,8 @@ def error_lines(
                 line=err.line,
                 sl_id=err.sl_id,
                 idserv=err.idserv,
+                refusal=code_label("F014", err.refusal_code) if err.refusal_code else None,
+                sanction_sum=err.sanction_sum,
             )
         )
     return lines, total, rule_hints([code]).get(code)
@@ -249,7 +528,115 @@ def write_protocol_xml(file: UploadedFile) -> Path:
     return tmp
 
 
+#: the protocol's XLSX for people: (header, width)
+XLSX_COLUMNS = (
+    ("Этап", 7),
+    ("Код ошибки", 14),
+    ("ФИО пациента", 32),
+    ("Дата рождения", 12),
+    ("Номер записи (N_ZAP)", 10),
+    ("Номер случая (IDCASE)", 12),
+    ("Поле (IM_POL)", 16),
+    ("Базовый элемент (BAS_EL)", 18),
+    ("Значение", 20),
+    ("Комментарий", 60),
+    ("Основание отказа (F014)", 40),
+    ("Сумма санкции", 14),
+    ("Идентификатор случая (SL_ID)", 16),
+    ("Номер услуги (IDSERV)", 14),
+    ("Код пациента (ID_PAC)", 20),
+    ("Строка файла", 8),
+    ("Подсказка", 60),
+)
+
+
+def protocol_rows(file: UploadedFile) -> Iterator[list]:
+    """The protocol's rows for people, in its order (ФЛК first, then МЭК), streamed: the stage,
+    the error, the patient's ФИО and birth date (the L file's person of the case, or of the L
+    record), the place, the value, the message, and for the МЭК the F014 reason and the sanction."""
+    known = rule_hints(
+        db.session.execute(select(ControlError.code).where(ControlError.file_id == file.id).distinct()).scalars()
+    )
+    q = (
+        select(ControlError, Patient.fam, Patient.im, Patient.ot, Patient.dr)
+        .outerjoin(MedicalCase, MedicalCase.id == ControlError.case_id)
+        .outerjoin(
+            Patient,
+            and_(
+                Patient.file_id == ControlError.file_id,
+                Patient.id_pac == func.coalesce(MedicalCase.id_pac, ControlError.id_pac),
+            ),
+        )
+        .where(ControlError.file_id == file.id)
+        .order_by(*_PROTOCOL_ORDER)
+        .execution_options(yield_per=2000)
+    )
+    labels: dict[str, str] = {}
+    for err, fam, im, ot, dr in db.session.execute(q):
+        refusal = None
+        if err.refusal_code:
+            refusal = labels.get(err.refusal_code) or labels.setdefault(
+                err.refusal_code, code_label("F014", err.refusal_code)
+            )
+        yield [
+            err.stage,
+            err.code,
+            " ".join(p for p in (fam, im, ot) if p) or None,
+            dr,
+            err.n_zap,
+            err.idcase,
+            err.element,
+            err.base_element,
+            err.value,
+            err.comment,
+            refusal,
+            err.sanction_sum,
+            err.sl_id,
+            err.idserv,
+            err.id_pac,
+            err.line,
+            known.get(err.code),
+        ]
+
+
 def write_protocol_xlsx(file: UploadedFile) -> Path:
+    """The protocol as an XLSX sheet for people (openpyxl, write-only: rows streamed): one header
+    row, frozen, with an autofilter; dates and sums typed; every text a text cell (never a formula)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     tmp = Path(tempfile.mkstemp(suffix=".xlsx", prefix="flk_p_")[1])
-    write_flk_xlsx(tmp, findings_of(file))
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Протокол")
+    for i, (_, width) in enumerate(XLSX_COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for title, _ in XLSX_COLUMNS:
+        cell = WriteOnlyCell(ws, value=title)
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    count = 0
+    for row in protocol_rows(file):
+        cells = []
+        for value in row:
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            cell = WriteOnlyCell(ws, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            elif isinstance(value, dt.date):
+                cell.number_format = "DD.MM.YYYY"
+            elif isinstance(value, Decimal):
+                cell.number_format = "#,##0.00"
+            cells.append(cell)
+        ws.append(cells)
+        count += 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(XLSX_COLUMNS))}{count + 1}"
+    wb.save(tmp)
     return tmp

@@ -117,6 +117,8 @@ class _FlkRun:
                 if finals:
                     self.fatal = True
                     self.save(finals)
+        # «Количество записей»: every ZAP read, whatever becomes of it later (rejected, replaced, skipped)
+        load.update_file(records=self.seen)
         if self.fatal:
             db.session.execute(
                 update(MedicalCase).where(MedicalCase.file_id == load.file_id).values(status=CaseStatus.FLK_REJECTED)

@@ -7,6 +7,8 @@ When a loaded file brings a case whose identity is known from an earlier file of
 - else the new version replaces the earlier one: «обновлен», or «без изменений» when nothing but
   the numbering (N_ZAP, IDCASE, SL_ID, IDSERV, PR_NOV) differs;
 - a new identity is «новый».
+A file whose cases were replaced keeps its «Количество записей» (the records it had) and points to
+the file that replaced them (``replaced_by_id``: «заменен файлом от …» on its row).
 Excluded cases («Исключен») are final and never replaced.  All set-based.
 """
 
@@ -151,6 +153,8 @@ def resolve_versions(file_id: int, organisation_id: int, subdivision_id: Optiona
     _delete_cases(gone)
     for other in touched:
         recount(other)
+    if touched:  # their row says «заменен файлом от …», this one
+        db.session.execute(update(UploadedFile).where(UploadedFile.id.in_(touched)).values(replaced_by_id=file_id))
     counts = {NEW: 0, UPDATED: 0, UNCHANGED: 0, "skipped": len(blocked)}
     for v in versions:
         if v["outcome"] in counts:
