@@ -1,13 +1,16 @@
-"""«Текущие реестры» (linked filters, status changes one by one or in bulk, documents, the payer's
-МЭК results, «Повторить») and «Закрытые реестры» (the last 12 months, columns the user adds).
+"""«Текущие реестры» (linked filters, status changes one by one or in bulk — each confirmed with the
+registries' number and sum, the bulk menu offering only what the chosen rows allow —, documents,
+the payer's МЭК results, «Повторить»), a registry's cases, the printable documents, and «Закрытые
+реестры» (the same filter panel, from 12 months back by default; columns the user adds).
 Thin: the rules are in :mod:`app.services.registries`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
-from flask import abort, flash, g, has_request_context, redirect, request, send_file, url_for
+from flask import abort, flash, g, has_request_context, redirect, render_template, request, send_file, url_for
 from flask_appbuilder import action, expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual
@@ -16,14 +19,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from app.core.formatting import format_datetime, format_money
+from app.core.formatting import format_date, format_datetime, format_money
 from app.core.outcome import Outcome
-from app.errors import query_safe
+from app.errors import parse_page, query_safe
 from app.models.registry import Registry
-from app.models.vocabulary import RegistryStatus, Resource
+from app.models.vocabulary import OrgKind, RegistryStatus, Resource
 from app.security.scoped_views import ScopedModelView
 from app.services.accounts import preferences
-from app.services.registries import mek_results, overview, queries, workflow
+from app.services.registries import cases, mek_results, overview, printing, queries, workflow
 from app.services.registries.documents import documents_of
 from app.services.signing import registry_signing
 from app.views.formatting import link, row_aware, text
@@ -40,20 +43,81 @@ def _row(pk) -> overview.RowActions | None:
     return getattr(g, "_registry_rows", {}).get(int(pk))
 
 
+#: the bulk actions of the action panel, by the status they move the registries to
+BULK_ACTIONS = {
+    RegistryStatus.SENT: "to_sent",
+    RegistryStatus.TAKEN: "to_taken",
+    RegistryStatus.MO_SIGNING: "to_mo_signing",
+}
+DELETE_ACTION = "delete_registry"
+
+
+def _bulk_actions_of(row: overview.RowActions) -> list[str]:
+    """The bulk actions the user may take on this row now (the menu offers what every chosen row allows)."""
+    names = [BULK_ACTIONS[t] for t in row.targets if t in BULK_ACTIONS and t not in row.needs_comment]
+    return names + ([DELETE_ACTION] if row.can_delete else [])
+
+
+def _period(value) -> str:
+    """«2026-11» → «11.2026»."""
+    text_value = str(value or "")
+    year, _, month = text_value.partition("-")
+    return f"{month}.{year}" if year.isdigit() and month.isdigit() else text_value
+
+
+@row_aware
+def _number_cell(item, pk):
+    return Markup('<a class="oms-nowrap" href="{}" title="Карточка реестра">{}</a>').format(
+        url_for("RegistryView.documents_page", pk=pk), item["number"]
+    )
+
+
+@row_aware
+def _type_cell(item, pk):
+    row = _row(pk)
+    if row is None or not row.subtype:
+        return text(item["reg_type"])
+    return Markup('<span class="oms-nowrap">{} · {}</span>').format(item["reg_type"], row.subtype)
+
+
 @row_aware
 def _documents_cell(item, pk):
-    return link(url_for("RegistryView.documents_page", pk=pk), Markup('<i class="fa fa-file-text-o"></i>'))
+    return Markup(
+        '<span class="oms-nowrap"><a href="{}" title="Документы"><i class="fa fa-file-text-o"></i></a> '
+        '<a href="{}" title="Случаи реестра" class="registry-cases"><i class="fa fa-list"></i></a></span>'
+    ).format(url_for("RegistryView.documents_page", pk=pk), url_for("RegistryView.cases_page", pk=pk))
+
+
+def withheld_text(w: overview.Withheld) -> Markup:
+    """«Снято по МЭК» of a registry: the sum, then the fully refused and the partly paid cases."""
+    if not w.count:
+        return Markup('<span class="oms-nowrap">0,00</span>')
+    parts = []
+    if w.refused:
+        parts.append(f"отказ {w.refused}")
+    if w.partial:
+        parts.append(f"частично {w.partial}")
+    title = (
+        f"Отказано полностью: {w.refused} на сумму {format_money(w.refused_sum)}; "
+        f"снято частично: {w.partial} на сумму {format_money(w.partial_sum)}"
+    )
+    return Markup(
+        '<span class="oms-nowrap" title="{}">{}</span><br><small class="text-muted oms-nowrap">{}</small>'
+    ).format(title, format_money(w.sum), ", ".join(parts))
 
 
 @row_aware
-def _mek_refused_cell(item, pk):
-    return link(url_for("RegistryView.documents_page", pk=pk) + "#refusals", item["mek_refused"])
+def _withheld_cell(item, pk):
+    row = _row(pk)
+    if row is None:
+        return text(item.get("mek_refused"))
+    return link(url_for("RegistryView.documents_page", pk=pk) + "#withheld", withheld_text(row.withheld))
 
 
 @row_aware
 def _status_cell(item, pk):
     row = _row(pk)
-    cell = text(item["status"])
+    cell = Markup('<span class="oms-nowrap">{}</span>').format(item["status"])
     if row is not None and row.error:
         cell += Markup('<br><small class="text-danger">{}</small>').format(row.error[:300])
     return cell
@@ -61,39 +125,72 @@ def _status_cell(item, pk):
 
 @row_aware
 def _actions_cell(item, pk):
-    """The status dropdown with the transitions this user may make now, the signing icon when it
-    is the user's turn, «Повторить» after a failed documents job."""
+    """The status dropdown with the transitions this user may make now (confirmed first, with the
+    registry's number and sum; a comment where the move needs one), the signing icon when it is
+    the user's turn, «Повторить» after a failed documents job."""
     row = _row(pk)
     if row is None:
         return ""
     html = Markup("")
     if row.targets:
-        options = Markup("").join(Markup('<option value="{0}">{0}</option>').format(t) for t in row.targets)
+        options = Markup("").join(
+            Markup('<option value="{0}"{1}>{0}</option>').format(
+                t, Markup(' data-needs-comment="1"') if t in row.needs_comment else ""
+            )
+            for t in row.targets
+        )
+        comment = (
+            Markup(
+                '<input type="text" name="comment" class="form-control input-sm registry-comment" '
+                'placeholder="комментарий" style="width:8em"> '
+            )
+            if row.needs_comment
+            else Markup("")
+        )
         html += Markup(
-            '<form method="post" action="{url}" class="form-inline registry-status">'
+            '<form method="post" action="{url}" class="form-inline registry-status oms-nowrap" '
+            'data-number="{number}" data-sum="{sum}" data-count="1">'
             '<input type="hidden" name="csrf_token" value="{csrf}">'
             '<input type="hidden" name="expected" value="{status}">'
-            '<select name="target" class="form-control input-sm">{options}</select> '
-            '<input type="text" name="comment" class="form-control input-sm" placeholder="{hint}" style="width:9em"> '
-            '<button type="submit" class="btn btn-primary btn-sm">OK</button></form>'
+            '<select name="target" class="form-control input-sm">{options}</select> {comment}'
+            '<button type="submit" class="btn btn-primary btn-sm">Выполнить</button></form>'
         ).format(
             url=url_for("RegistryView.status", pk=pk),
             csrf=generate_csrf(),
             status=row.status,
             options=options,
-            hint="комментарий",
+            comment=comment,
+            number=item["number"],
+            sum=format_money(item["sum_declared"]) if item.get("sum_declared") is not None else "",
         )
     if row.can_sign:
         html += Markup(
             '<a class="btn btn-success btn-sm sign-registry" href="{}" title="{}">'
             '<i class="fa fa-pencil-square-o"></i> {}</a>'
-        ).format(url_for("RegistrySigningView.page", pk=pk), _l("Sign"), _l("Sign"))
+        ).format(url_for("RegistrySigningView.page", pk=pk), "Подписать", "Подписать")
     if row.can_retry:
         html += Markup(
             '<form method="post" action="{}"><input type="hidden" name="csrf_token" value="{}">'
             '<button class="btn btn-warning btn-sm">Повторить</button></form>'
         ).format(url_for("RegistryView.retry", pk=pk), generate_csrf())
     return html
+
+
+def format_date_text(value: str) -> str:
+    """«2025-12-03» → «03.12.2025» (a date of the query string as people read it)."""
+    try:
+        return format_date(dt.date.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+def _is_mo_user() -> bool:
+    org = getattr(getattr(g, "user", None), "organisation", None)
+    return org is not None and org.kind == OrgKind.MO
+
+
+def _signed_in() -> bool:
+    return has_request_context() and getattr(g, "user", None) is not None and g.user.is_authenticated
 
 
 class _ClauseFilter(BaseFilter):
@@ -114,10 +211,12 @@ class RegistryView(ScopedModelView):
     route_base = "/registries"
     list_template = "oms/registry_list.html"
     linked_filters = True  # the linked dropdowns of queries.LINKED (else: FAB's search)
+    closed = False  # the closed registries («Закрыт с» in the panel)
     datamodel = SQLAInterface(Registry)
     class_permission_name = Resource.REGISTRY
     list_widget = OmsListWidget
     crud_methods = ()
+    confirm_sum_column = "sum_declared"  # the bulk confirmations: «Выбрано: N на сумму X»
     list_title = _l("Current registries")
     show_title = _l("Registry")
     show_columns = [
@@ -143,6 +242,7 @@ class RegistryView(ScopedModelView):
         "sum_calc": format_money,
         "created_at": format_datetime,
         "changed_at": format_datetime,
+        "period": _period,
     }
     label_columns = {
         "number": _l("Number"),
@@ -150,12 +250,12 @@ class RegistryView(ScopedModelView):
         "reg_type": _l("Registry type"),
         "subtype": _l("Subtype"),
         "subdivision": _l("Subdivision"),
-        "organisation": _l("MO"),
+        "organisation": "МО",
         "payer": _l("Payer"),
         "status": _l("Status"),
-        "cases": _l("Cases"),
-        "sum_declared": _l("Declared sum"),
-        "sum_calc": _l("Sum to pay"),
+        "cases": "Случаев",
+        "sum_declared": "Выставлено",
+        "sum_calc": "К оплате",
         "created_by": _l("Created by"),
         "created_at": _l("Created at"),
         "changed_at": _l("Changed at"),
@@ -163,11 +263,12 @@ class RegistryView(ScopedModelView):
         "month": _l("Month"),
     }
 
-    list_columns = [
+    #: the columns of the list: an МО user sees its subdivisions, the СМО and the ТФОМС the МО
+    LIST_COLUMNS = [
         "number",
         "period",
         "reg_type",
-        "subtype",
+        "organisation",
         "subdivision",
         "payer",
         "status",
@@ -183,6 +284,8 @@ class RegistryView(ScopedModelView):
         "documents_page": "read",
         "document": "read",
         "documents_zip": "read",
+        "cases_page": "read",
+        "print_document": "read",
         "retry": "write",
         "mek_upload": "write",
     }
@@ -190,37 +293,102 @@ class RegistryView(ScopedModelView):
     def __init__(self, **kwargs):
         self.formatters_columns = {
             **self.formatters_columns,
+            "number": _number_cell,
+            "reg_type": _type_cell,
             "documents": _documents_cell,
             "actions_cell": _actions_cell,
             "status": _status_cell,
-            "mek_refused": _mek_refused_cell,
+            "mek_refused": _withheld_cell,
         }
         self.label_columns = {
             **self.label_columns,
+            "reg_type": "Тип",
             "documents": _l("Documents"),
             "actions_cell": _l("Action"),
-            "mek_refused": _l("Closed cases removed on MEK"),
+            "mek_refused": "Снято по МЭК",
         }
         super().__init__(**kwargs)
+
+    @staticmethod
+    def _for_user(columns: list[str]) -> list[str]:
+        """The МО column for the СМО and the ТФОМС; the subdivision for an МО."""
+        if not _signed_in():
+            return list(columns)
+        drop = "organisation" if _is_mo_user() else "subdivision"
+        return [c for c in columns if c != drop]
+
+    @property
+    def list_columns(self):
+        return self._for_user(self.LIST_COLUMNS)
+
+    @list_columns.setter
+    def list_columns(self, value):
+        pass
 
     def _linked(self) -> dict:
         if not self.linked_filters:
             return {}
-        return query_safe(queries.LINKED.read(request.args), ids=("payer_id", "subdivision_id"), periods=("period",))
+        chosen = query_safe(queries.LINKED.read(request.args), ids=("payer_id", "subdivision_id"), periods=("period",))
+        if self.closed:
+            chosen["status"] = ""
+        return chosen
+
+    def _since(self) -> str:
+        """«Закрыт с» of «Закрытые реестры»: the last 12 months until the user changes it."""
+        if not self.closed:
+            return ""
+        return str(request.args.get("since", queries.default_since())).strip()
 
     def _get_list_widget(self, filters, **kwargs):
         chosen = self._linked()
-        if any(chosen.values()):
+        since = self._since()
+        if any(chosen.values()) or since:
             filters = filters.copy()
-            filters.add_filter("id", _ClauseFilter, queries.filter_clause(chosen))
+            clause = queries.filter_clause(chosen)
+            if since:
+                clause = clause & queries.since_clause(since)
+            filters.add_filter("id", _ClauseFilter, clause)
         widget = super()._get_list_widget(filters, **kwargs)
         g._registry_rows = overview.row_actions(g.user, list(widget["list"].template_args.get("pks") or []))
         return widget
 
+    def export_filter_notes(self) -> list[str]:
+        labels = {
+            "period": "Период",
+            "status": "Статус",
+            "reg_type": "Тип реестра",
+            "subtype": "Подвид",
+            "payer_id": "Плательщик",
+            "subdivision_id": "Подразделение",
+        }
+        chosen = self._linked()
+        options = queries.filter_options(g.user, chosen, closed=self.closed)
+        notes = []
+        for key, value in chosen.items():
+            if value:
+                label = dict(options.get(key, [])).get(value, value)
+                notes.append(f"{labels.get(key, key)}: {label}")
+        if self._since():
+            notes.append(f"Закрыт с: {format_date_text(self._since())}")
+        return notes
+
     def render_template(self, template, **kwargs):
-        if template == RegistryView.list_template:
+        if template == self.list_template and self.linked_filters:
             chosen = self._linked()
-            kwargs.update(linked=chosen, linked_options=queries.filter_options(g.user, chosen))
+            rows = getattr(g, "_registry_rows", {})
+            kwargs.update(
+                linked=chosen,
+                linked_options=queries.filter_options(g.user, chosen, closed=self.closed),
+                linked_keys=[k for k in queries.FILTERS if not (self.closed and k == "status")],
+                closed=self.closed,
+                since=self._since(),
+                since_text=format_date_text(self._since()),
+                clear_url=url_for(f"{type(self).__name__}.list"),
+                row_actions_json=json.dumps({str(pk): _bulk_actions_of(r) for pk, r in rows.items()}),
+                bulk_actions=[*BULK_ACTIONS.values(), DELETE_ACTION],
+                sent_status=str(RegistryStatus.SENT),
+                default_since=queries.default_since(),
+            )
         return super().render_template(template, **kwargs)
 
     @expose("/status/<int:pk>", methods=["POST"])
@@ -270,8 +438,34 @@ class RegistryView(ScopedModelView):
             docs=page.documents,
             history=page.history,
             checks=page.checks,
-            title=_l("Registry %(n)s", n=page.registry.number),
+            signatures=page.signatures,
+            steps=page.steps,
+            withheld=page.withheld,
+            printable=printing.printable_kinds(page.registry),
+            title=f"Реестр {page.registry.number}",
         )
+
+    @expose("/cases/<int:pk>")
+    @has_access
+    def cases_page(self, pk):
+        page = cases.registry_cases(g.user, pk, parse_page(request.args.get("page"), cases.PAGE_SIZE))
+        if page is None:
+            abort(404)
+        return self.render_template(
+            "oms/registry_cases.html",
+            page=page,
+            reg=page.registry,
+            page_size=cases.PAGE_SIZE,
+            title=f"Случаи реестра {page.registry.number}",
+        )
+
+    @expose("/print/<int:pk>/<kind>")
+    @has_access
+    def print_document(self, pk, kind):
+        page = printing.print_page(g.user, pk, kind)
+        if page is None:
+            abort(404)
+        return render_template(page.template, page=page, doc=page.data, reg=page.registry)
 
     @expose("/documents/<int:pk>/<int:doc_id>")
     @has_access
@@ -301,64 +495,70 @@ class RegistryView(ScopedModelView):
         _flash_all(workflow.change_statuses(g.user, self._ids(items), target))
         return redirect(url_for("RegistryView.list"))
 
-    @action("to_sent", "→ Отправлен", None, "fa-paper-plane")
+    @action(
+        "to_sent",
+        "→ Отправлен",
+        "Отправить выбранные реестры плательщику (статус «Отправлен»)?",
+        "fa-paper-plane",
+        single=False,
+    )
     def to_sent(self, items):
         return self._bulk_status(items, RegistryStatus.SENT)
 
-    @action("to_taken", "→ Выгружен", None, "fa-download")
+    @action("to_taken", "→ Выгружен", "Перевести выбранные реестры в статус «Выгружен»?", "fa-download", single=False)
     def to_taken(self, items):
         return self._bulk_status(items, RegistryStatus.TAKEN)
 
-    @action("to_mo_signing", "→ На подпись МО", None, "fa-pencil")
+    @action("to_mo_signing", "→ На подпись МО", "Передать выбранные реестры на подпись МО?", "fa-pencil", single=False)
     def to_mo_signing(self, items):
         return self._bulk_status(items, RegistryStatus.MO_SIGNING)
 
     @action(
         "delete_registry",
-        _l("Delete"),
-        _l("Delete the selected registries? Their cases return to «Принят»."),
+        "Удалить реестр",
+        "Удалить выбранные реестры? Их случаи вернутся в статус «Принят».",
         "fa-trash",
+        single=False,  # the show page offers no unfiltered buttons: the row's form and the bulk menu do
     )
     def delete_registry(self, items):
         _flash_all(queries.delete_registries(g.user, self._ids(items)))
         return redirect(url_for("RegistryView.list"))
 
 
-CLOSED_BASE_COLUMNS = ["number", "period", "reg_type", "subtype", "payer", "status", "cases", "sum_calc", "changed_at"]
-CLOSED_OPTIONAL_COLUMNS = ["documents", "subdivision", "sum_declared", "created_by", "created_at"]
+CLOSED_BASE_COLUMNS = ["number", "period", "reg_type", "organisation", "payer", "cases", "sum_calc", "changed_at"]
+CLOSED_OPTIONAL_COLUMNS = ["documents", "subdivision", "sum_declared", "mek_refused", "created_by", "created_at"]
 PREF_CLOSED_COLUMNS = "closed_registries.columns"
 
 
 class ClosedRegistryView(RegistryView):
-    """«Закрытые реестры»: the filter starts at the last 12 months; «Добавить столбец» adds columns
-    (among them «Документы»), remembered for the user."""
+    """«Закрытые реестры»: the filter panel of «Текущие реестры», with «Закрыт с» at 12 months back
+    to start with; «Добавить столбец» adds columns (among them «Документы»), remembered for the
+    user.  No status changes: a closed registry stays closed."""
 
     route_base = "/closed-registries"
     list_title = _l("Closed registries")
     base_filters = [["status", FilterEqual, RegistryStatus.CLOSED]]
     list_template = "oms/closed_registries.html"
-    linked_filters = False
+    closed = True
     search_columns = ["changed_at", "year", "month", "reg_type", "subtype", "payer", "subdivision"]
     method_permission_name = {**RegistryView.method_permission_name, "columns": "read"}
+    # no bulk actions on closed registries
+    to_sent = to_taken = to_mo_signing = delete_registry = None
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.label_columns["changed_at"] = "Дата закрытия"
 
     @property
     def list_columns(self):
-        if not has_request_context() or not getattr(g, "user", None) or not g.user.is_authenticated:
+        if not _signed_in():
             return CLOSED_BASE_COLUMNS + CLOSED_OPTIONAL_COLUMNS
         chosen = preferences.get(g.user, PREF_CLOSED_COLUMNS) or []
-        return CLOSED_BASE_COLUMNS + [c for c in CLOSED_OPTIONAL_COLUMNS if c in chosen]
+        return self._for_user(CLOSED_BASE_COLUMNS) + [c for c in CLOSED_OPTIONAL_COLUMNS if c in chosen]
 
     @list_columns.setter
     def list_columns(self, value):
         pass
-
-    @expose("/list/")
-    @has_access
-    def list(self):
-        if not any(k.startswith("_flt_") for k in request.args):
-            since = (dt.date.today() - dt.timedelta(days=365)).isoformat()
-            return redirect(url_for("ClosedRegistryView.list", _flt_1_changed_at=since))
-        return super().list()
 
     @expose("/columns", methods=["POST"])
     @has_access

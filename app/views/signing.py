@@ -1,11 +1,12 @@
 """Electronic signatures in the UI: «Администрирование» → «Эл. Подпись» (certificates and signing
 rights), «Корневые сертификаты» (the region's trust roots), and the signing page of a registry
-(sign with PKCS#12 or with .sig files, sign on paper, the signatures with a fresh verification,
-the documents with their signatures as one ZIP, «Печать»).  Business rules: app/services/signing/."""
+(sign with PKCS#12 or with .sig files, sign on paper, the step tracker and one row per signature with
+a fresh verification, the documents with their signatures as one ZIP, «Печать» — a printable signing
+sheet).  Business rules: app/services/signing/."""
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -18,6 +19,7 @@ from app.models.vocabulary import OrgKind, Resource
 from app.security.global_views import GlobalModelView
 from app.security.permissions import PERM_READ, PERM_WRITE
 from app.security.scoped_views import ScopedModelView
+from app.services.registries import printing
 from app.services.signing import certificates
 from app.services.signing import registry_signing as signing
 
@@ -201,8 +203,10 @@ class RegistrySigningView(ScopedModelView):
             refusal=page.refusal,
             paper_refusal=page.paper_refusal,
             checks=page.checks,
+            signatures=page.signatures,
+            steps=page.steps,
             provider=page.provider,
-            title=_l("Signing of registry %(n)s", n=page.registry.number),
+            title=f"Подписание реестра {page.registry.number}",
         )
 
     @expose("/<int:pk>/pkcs12", methods=["POST"])
@@ -248,6 +252,14 @@ class RegistrySigningView(ScopedModelView):
         page = signing.signing_page(g.user, pk)
         if page is None or not page.documents:
             abort(404)
-        return self.render_template(
-            "oms/signing_print.html", reg=page.registry, docs=page.documents, checks=page.checks, title=_l("Print")
+        return render_template(
+            "oms/signing_print.html",
+            page={"title": "Лист подписания"},
+            doc=page.registry,
+            reg=page.registry,
+            docs=page.documents,
+            checks=page.checks,
+            signatures=page.signatures,
+            steps=page.steps,
+            printable=printing.printable_kinds(page.registry),
         )

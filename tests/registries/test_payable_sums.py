@@ -65,7 +65,7 @@ def _rule_share(code: str, share: Decimal):
 
 
 def _row_of(page: str, number: str) -> str:
-    start = page.index(f"<td>{number}</td>")
+    start = page.index(f">{number}</a>")  # the number cell links to the registry card
     return page[page.rindex("<tr", 0, start) : page.index("</tr>", start)]
 
 

@@ -89,7 +89,8 @@ def _options(page: str, key: str) -> dict[str, str]:
 
 
 def _rows(page: str, world: World) -> set[str]:
-    return {k for k, n in world.number.items() if f"<td>{n}</td>" in page}
+    # the number cell links to the registry card
+    return {k for k, n in world.number.items() if f">{n}</a>" in page}
 
 
 def test_dropdowns_are_linked(app, world, browser_factory):

@@ -157,13 +157,12 @@ def _generate(reg: Registry) -> dict:
     return {"registry": reg.number, "documents": 4}
 
 
-def _render_docx(reg: Registry, file_name: str, date: dt.date, commit: bool) -> None:
-    """«Реестр счета», «Счет» and «Сводный реестр» with the registry's sums presented and payable
-    (the rows must add up to them); stored (committed after each step in the job)."""
+def doc_data(reg: Registry, file_name: str, date: dt.date) -> RegistryDocData:
+    """What «Реестр счета», «Счет» and «Сводный реестр» show of a registry (the rows are read
+    when a document reads them): the data of the DOCX documents and of their printable pages."""
     mo, payer, payer_kind = _parties(reg)
-    report_progress(40, "Реестр счета")
     profiles = dict(db.session.execute(select(NsiItem.code, NsiItem.name).where(NsiItem.book == "V002")).all())
-    data = RegistryDocData(
+    return RegistryDocData(
         number=reg.number,
         date=date,
         year=reg.year,
@@ -181,6 +180,13 @@ def _render_docx(reg: Registry, file_name: str, date: dt.date, commit: bool) -> 
         total=reg.sum_declared,
         payable=reg.sum_calc,
     )
+
+
+def _render_docx(reg: Registry, file_name: str, date: dt.date, commit: bool) -> None:
+    """«Реестр счета», «Счет» and «Сводный реестр» with the registry's sums presented and payable
+    (the rows must add up to them); stored (committed after each step in the job)."""
+    report_progress(40, "Реестр счета")
+    data = doc_data(reg, file_name, date)
     _store(reg, "registry_list", f"Реестр_счета_{reg.number}.docx", render_registry_list(data))
     if commit:
         db.session.commit()
@@ -189,22 +195,33 @@ def _render_docx(reg: Registry, file_name: str, date: dt.date, commit: bool) -> 
     _store(reg, "summary", f"Сводный_реестр_{reg.number}.docx", render_summary(data))
 
 
+def sent_file(reg: Registry) -> RegistryDocument | None:
+    """The registry file as it was sent to the payer (None before the documents are made)."""
+    return db.session.execute(
+        select(RegistryDocument).where(RegistryDocument.registry_id == reg.id, RegistryDocument.kind == "registry_file")
+    ).scalar_one_or_none()
+
+
+def documents_date(sent: RegistryDocument) -> dt.date:
+    """The date of the documents: DSCHET, the date of the entries of the registry file."""
+    date = sent.created_at.date()
+    try:
+        with zipfile.ZipFile(sent.path) as zf:
+            date = dt.date(*zf.infolist()[0].date_time[:3])
+    except (OSError, zipfile.BadZipFile, IndexError, ValueError):
+        pass
+    return date
+
+
 def refresh_payable_documents(reg: Registry) -> None:
     """After the payer's МЭК results: «Реестр счета», «Счет» and «Сводный реестр» again with the
     sums payable now (the registry file stays as it was sent; same date and file name). The
     caller has applied the results (:func:`app.services.registries.queries.apply_payer_sump`) and commits."""
-    sent = db.session.execute(
-        select(RegistryDocument).where(RegistryDocument.registry_id == reg.id, RegistryDocument.kind == "registry_file")
-    ).scalar_one_or_none()
+    sent = sent_file(reg)
     if sent is None:
         return
     db.session.refresh(reg)
-    date = sent.created_at.date()
-    try:
-        with zipfile.ZipFile(sent.path) as zf:  # DSCHET: the date of the entries
-            date = dt.date(*zf.infolist()[0].date_time[:3])
-    except (OSError, zipfile.BadZipFile, IndexError, ValueError):
-        pass
+    date = documents_date(sent)
     kinds = ("registry_list", "invoice", "summary")
     db.session.execute(
         delete(RegistryDocument).where(RegistryDocument.registry_id == reg.id, RegistryDocument.kind.in_(kinds))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO, Optional
 
 from flask import current_app
-from sqlalchemy import Row, delete, select
+from sqlalchemy import delete, select
 
 from app.controls.mek.rules_sums import CaseSums, case_sum_errors
 from app.core import audit
@@ -34,6 +34,7 @@ from app.models.vocabulary import OrgKind, RegistryStatus, Resource
 from app.security.access import can
 from app.security.permissions import PERM_WRITE
 from app.security.request_scope import get_scoped, not_found_message
+from app.services.reference.code_names import code_name
 from app.services.registries.documents import refresh_payable_documents
 from app.services.registries.queries import apply_payer_sump
 from app.services.registries.workflow import PAYER, actors_of
@@ -200,7 +201,7 @@ def load_results(user: OmsUser, registry_id: int, upload: Path) -> Outcome:
     # registry's sums and the documents with the sums payable follow
     apply_payer_sump(reg.id, payable)
     refresh_payable_documents(reg)
-    _act(reg, refusals, cases)
+    _act(reg)
     audit.record(
         "mek_results_loaded",
         user=user,
@@ -214,40 +215,45 @@ def load_results(user: OmsUser, registry_id: int, upload: Path) -> Outcome:
     )
 
 
-def _act(reg: Registry, refusals: list[dict], cases: list[Row]) -> None:
-    from app.services.registries.documents import _store
-
-    mo = db.session.get(Organisation, reg.organisation_id)
-    payer = db.session.get(Organisation, reg.payer_id)
-    patients = (
-        {
-            p.id: p
-            for p in db.session.query(Patient).filter(Patient.id.in_([c.patient_id for c in cases if c.patient_id]))
-        }
-        if cases
-        else {}
+def act_refusals(registry_id: int) -> list[Refusal]:
+    """The rows of «Акт МЭК»: the payer's refusals of the registry as recorded, with the patient
+    and the F014 reasons by name (the DOCX act and its printable page read the same rows)."""
+    q = (
+        select(RegistryRefusal, Patient)
+        .outerjoin(MedicalCase, MedicalCase.id == RegistryRefusal.case_id)
+        .outerjoin(Patient, Patient.id == MedicalCase.patient_id)
+        .where(RegistryRefusal.registry_id == registry_id)
+        .order_by(RegistryRefusal.id)
     )
-    by_case = {c.id: c for c in cases}
     rows = []
-    for r in refusals:
-        pat = patients.get(by_case[r["case_id"]].patient_id)
+    for r, pat in db.session.execute(q):
+        codes = [c.strip() for c in (r.codes or "").split(";") if c.strip()]
+        names = [n for n in (code_name("F014", c) for c in codes) if n]
+        reason = "; ".join(p for p in ("; ".join(names), r.comment or "") if p)
         rows.append(
             Refusal(
-                n_zap=r["n_zap"] or "",
-                idcase=r["idcase"] or "",
-                fam=pat.fam or "" if pat else "",
-                im=pat.im or "" if pat else "",
-                ot=pat.ot or "" if pat else "",
+                n_zap=r.n_zap or "",
+                idcase=r.idcase or "",
+                fam=(pat.fam or "") if pat else "",
+                im=(pat.im or "") if pat else "",
+                ot=(pat.ot or "") if pat else "",
                 birth_date=pat.dr if pat else None,
-                code=r["codes"] or "",
-                reason=r["comment"] or "",
-                withheld=r["sank_it"] or ZERO,
-                case_amount=r["sumv"],
+                code=r.codes or "",
+                reason=reason,
+                withheld=r.sank_it or ZERO,
+                case_amount=r.sumv,
             )
         )
-    data = RegistryDocData(
+    return rows
+
+
+def act_data(reg: Registry, date: Optional[dt.date] = None) -> RegistryDocData:
+    """What «Акт МЭК» shows of the registry besides its rows."""
+    mo = db.session.get(Organisation, reg.organisation_id)
+    payer = db.session.get(Organisation, reg.payer_id)
+    return RegistryDocData(
         number=reg.number,
-        date=dt.date.today(),
+        date=date or dt.date.today(),
         year=reg.year,
         month=reg.month,
         mo=Party.from_object(mo),
@@ -257,7 +263,14 @@ def _act(reg: Registry, refusals: list[dict], cases: list[Row]) -> None:
         case_count=reg.cases,
         total=reg.sum_declared,
     )
+
+
+def _act(reg: Registry) -> None:
+    """«Акт МЭК» of the refusals just recorded (flushed) for the registry."""
+    from app.services.registries.documents import _store
+
+    data = act_data(reg)
     db.session.execute(
         delete(RegistryDocument).where(RegistryDocument.registry_id == reg.id, RegistryDocument.kind == "mek_act")
     )
-    _store(reg, "mek_act", f"Акт_МЭК_{reg.number}.docx", render_mek_act(data, rows))
+    _store(reg, "mek_act", f"Акт_МЭК_{reg.number}.docx", render_mek_act(data, act_refusals(reg.id)))

@@ -12,6 +12,7 @@ registry; only its payable amount is smaller.  ``registry.sum_declared`` is Σ S
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Mapping, Optional
@@ -160,7 +161,35 @@ def filter_clause(filters: Mapping[str, str]) -> ColumnElement:
     return and_(*conds) if conds else true()
 
 
+def since_clause(value: str) -> ColumnElement:
+    """«Закрыт с»: the registries whose status changed on or after the date (ГГГГ-ММ-ДД); an empty
+    value keeps all, a value that is no date keeps nothing."""
+    value = str(value or "").strip()
+    if not value:
+        return true()
+    try:
+        since = dt.date.fromisoformat(value)
+    except ValueError:
+        return false()
+    return Registry.changed_at >= dt.datetime.combine(since, dt.time())
+
+
+def default_since(today: Optional[dt.date] = None) -> str:
+    """The default of «Закрытые реестры»: the last 12 months."""
+    today = today or dt.date.today()
+    return (today - dt.timedelta(days=365)).isoformat()
+
+
 # -- registry operations ---------------------------------------------------------------------------
+def may_delete(user: OmsUser, reg: Registry) -> bool:
+    """«Удалить реестр»: the registry's own МО, with the right to write, in «Создан» or «На доработку»."""
+    return (
+        reg.status in DELETABLE_REGISTRY_STATUSES
+        and getattr(user, "organisation_id", None) == reg.organisation_id
+        and can(user, PERM_WRITE, Resource.REGISTRY)
+    )
+
+
 def delete_registry(user: OmsUser, registry_id: int) -> Outcome:
     reg = get_scoped(user, Registry, registry_id, lock=True)
     if reg is None or not can(user, PERM_WRITE, Resource.REGISTRY) or user.organisation_id != reg.organisation_id:
@@ -194,6 +223,15 @@ def delete_registry(user: OmsUser, registry_id: int) -> Outcome:
 def delete_registries(user: OmsUser, registry_ids: list[int]) -> list[Outcome]:
     """«Удалить» of the action panel: each registry as by :func:`delete_registry`."""
     return [delete_registry(user, registry_id) for registry_id in registry_ids]
+
+
+def person_name(user: Optional[OmsUser], login: Optional[str] = None) -> str:
+    """A user's name as the pages show it (ФИО; the login only when the user has no name; the
+    system's own moves as «система»)."""
+    if user is not None:
+        name = " ".join(p for p in (user.first_name, user.last_name) if p).strip()
+        return name or user.username
+    return "система" if login in (None, "", "система", "system") else login
 
 
 def registry_history(registry_id: int) -> list[RegistryStatusChange]:

@@ -52,6 +52,8 @@ NEEDS_COMMENT = {(RegistryStatus.TAKEN, RegistryStatus.REWORK), (RegistryStatus.
 def needs_comment(src: str, dst: str) -> bool:
     """Whether the move from ``src`` to ``dst`` needs a comment (the pages ask for it first)."""
     return (src, dst) in NEEDS_COMMENT
+
+
 CHANGED_MEANWHILE = "Статус реестра уже изменен другим пользователем. Обновите вкладку и повторите"
 
 

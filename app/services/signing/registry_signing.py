@@ -49,6 +49,7 @@ from app.security.access import can
 from app.security.permissions import PERM_WRITE
 from app.security.request_scope import get_scoped, not_found_message
 from app.security.scope import Scope
+from app.services.registries.queries import person_name
 from app.services.registries.workflow import move
 from app.services.signing.certificates import active_certificates, trust_roots
 from app.signing import order
@@ -467,6 +468,8 @@ class SignatureCheck:
     document: str
     ok: bool
     result: str
+    who: str = ""  # the signer's name (ФИО)
+    sha256: str = ""  # of the document as it was signed
 
 
 def verify_registry(registry_id: int) -> list[SignatureCheck]:
@@ -486,6 +489,7 @@ def verify_registry(registry_id: int) -> list[SignatureCheck]:
             method=SigningMethod.label_of(step.method),
             signed_at=step.signed_at,
             certificate=cert_text,
+            who=person_name(user, step.username),
         )
         if step.method == SigningMethod.PAPER:
             out.append(
@@ -504,6 +508,7 @@ def verify_registry(registry_id: int) -> list[SignatureCheck]:
                         document=doc.title,
                         ok=False,
                         result="Недействительна: документ или пользователь удален",
+                        sha256=sig.document_sha256 or "",
                     )
                 )
                 continue
@@ -521,9 +526,103 @@ def verify_registry(registry_id: int) -> list[SignatureCheck]:
                     document=doc.title,
                     ok=why is None,
                     result="Действительна" if why is None else f"Недействительна: {why}",
+                    sha256=sig.document_sha256 or "",
                 )
             )
     return out
+
+
+@dataclass(frozen=True)
+class SignatureRow:
+    """One signature (a signing step) as the pages show it: the documents it covers grouped in
+    it, valid when every one of them is."""
+
+    signing_id: int
+    role: str
+    role_name: str
+    who: str
+    method: str
+    signed_at: object
+    certificate: str
+    ok: bool
+    result: str
+    documents: tuple[SignatureCheck, ...]
+
+
+def signature_rows(checks: list[SignatureCheck]) -> list[SignatureRow]:
+    """The checks of :func:`verify_registry` grouped: one row per signature, in the signing order."""
+    groups: dict[int, list[SignatureCheck]] = {}
+    for c in checks:
+        groups.setdefault(c.signing_id, []).append(c)
+    rows = []
+    for items in groups.values():
+        first = items[0]
+        bad = [c for c in items if not c.ok]
+        docs = tuple(c for c in items if c.document != "—")
+        if bad:
+            result = "; ".join(f"{c.document}: {c.result}" for c in bad)
+        elif docs:
+            result = f"Действительна (документов: {len(docs)})"
+        else:
+            result = first.result
+        rows.append(
+            SignatureRow(
+                signing_id=first.signing_id,
+                role=first.role,
+                role_name=first.role_name,
+                who=first.who or first.username,
+                method=first.method,
+                signed_at=first.signed_at,
+                certificate=first.certificate,
+                ok=not bad,
+                result=result,
+                documents=docs,
+            )
+        )
+    return rows
+
+
+STEP_DONE, STEP_CURRENT, STEP_WAITING = "done", "current", "waiting"
+STEP_STATE_NAMES = {STEP_DONE: "подписано", STEP_CURRENT: "сейчас подписывает", STEP_WAITING: "ожидает"}
+TRACKED_ROLES = (*MO_SIGNING_ORDER, SigningRight.SMO_SIGNER)
+PAPER_COVERS = {PaperRole.MO: set(MO_SIGNING_ORDER), PaperRole.SMO: {SigningRight.SMO_SIGNER}}
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step of the signing tracker: исполнитель → главный бухгалтер → руководитель → СМО."""
+
+    role: str
+    title: str
+    state: str  # done, current, waiting
+    who: str = ""
+    at: object = None
+    method: str = ""
+    ok: bool = True
+
+    @property
+    def state_name(self) -> str:
+        return STEP_STATE_NAMES[self.state]
+
+
+def signing_steps(reg: Registry, checks: Optional[list[SignatureCheck]] = None) -> list[Step]:
+    """The four steps of the registry's signing: who signed and when, whose turn it is now, which
+    wait (a stage marked as signed on paper covers its steps)."""
+    rows = signature_rows(verify_registry(reg.id) if checks is None else checks)
+    done: dict[str, SignatureRow] = {}
+    for row in rows:
+        for role in PAPER_COVERS.get(row.role, {row.role}):
+            done.setdefault(role, row)
+    now = turn(reg)
+    steps = []
+    for role in TRACKED_ROLES:
+        title = "СМО" if role == SigningRight.SMO_SIGNER else role_name(role)
+        row = done.get(role)
+        if row is not None:
+            steps.append(Step(role, title, STEP_DONE, row.who, row.signed_at, row.method, row.ok))
+        else:
+            steps.append(Step(role, title, STEP_CURRENT if role == now else STEP_WAITING))
+    return steps
 
 
 def write_documents_zip(registry_id: int, target: Union[str, Path, BinaryIO]) -> None:
@@ -549,6 +648,8 @@ class SigningPage:
     paper_refusal: Optional[str]  # why they cannot mark it signed on paper
     checks: list[SignatureCheck]  # the signatures so far, verified afresh
     provider: bool  # an external signing command is configured
+    signatures: list[SignatureRow]  # one row per signature
+    steps: list[Step]  # the tracker
 
 
 def signing_page(user: OmsUser, registry_id: int) -> Optional[SigningPage]:
@@ -557,12 +658,15 @@ def signing_page(user: OmsUser, registry_id: int) -> Optional[SigningPage]:
     if reg is None:
         return None
     docs = db.session.query(RegistryDocument).filter_by(registry_id=reg.id).order_by(RegistryDocument.id).all()
+    checks = verify_registry(reg.id)
     return SigningPage(
         registry=reg,
         documents=docs,
         turn=turn(reg),
         refusal=refusal_to_sign(user, reg),
         paper_refusal=paper_refusal(user, reg),
-        checks=verify_registry(reg.id),
+        checks=checks,
         provider=bool(current_app.config.get("SIGNING_SIGN_COMMAND")),
+        signatures=signature_rows(checks),
+        steps=signing_steps(reg, checks),
     )
