@@ -361,7 +361,7 @@ def guard_request() -> None:
         group_by = view_args.get("group_by", "0")
         if not _DIGITS.fullmatch(str(group_by)) or int(group_by) >= len(view.definitions):
             abort(404, NOT_FOUND)
-    if isinstance(view, BaseModelView) and method in ("list", "show", "edit", "add", "chart"):
+    if isinstance(view, BaseModelView) and method in ("list", "show", "edit", "add", "chart", "export_xlsx"):
         _check_list_arguments(view, known["names"], method)
     if request.blueprint == "ResetPasswordView":
         _check_reset_password_user()

@@ -26,7 +26,7 @@ from markupsafe import Markup
 
 from app.controls.finding import STAGE_FLK, STAGE_MEK
 from app.core.formatting import format_datetime, format_money
-from app.errors import parse_page
+from app.errors import parse_ids, parse_page
 from app.formats.names import TYPE_TITLES
 from app.models.intake import UploadedFile
 from app.models.vocabulary import FILE_ERRORS, FILE_LOADING, OrgKind, Resource
@@ -340,10 +340,7 @@ class UploadedFileView(ScopedModelView):
     def progress(self):
         """{id: {status, stage, progress, loading}} of the user's files named by ``ids`` (the bars of
         the list poll it)."""
-        ids = []
-        for part in (request.args.get("ids") or "").split(",")[:200]:
-            if part.strip().isdigit():
-                ids.append(int(part))
+        ids = parse_ids(request.args.get("ids"), UploadedFile.id)[:200]
         return jsonify({str(k): v for k, v in listing.load_progress(g.user, ids).items()})
 
     # -- deleting a file's data -------------------------------------------------------------------------
