@@ -76,35 +76,52 @@ def table_workbook(
     sheet: str | None = None,
 ) -> bytes:
     """The XLSX file of one sheet: ``title`` (bold) and each of ``notes`` on a line of their own,
-    an empty line, then the table — ``headers`` in bold, frozen, with an autofilter — and ``rows``."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
+    an empty line, then the table — ``headers`` in bold, frozen, with an autofilter — and ``rows``;
+    the column widths from the first rows."""
     rows = [list(r) for r in rows]
     widths = [max(MIN_WIDTH, len(str(h))) for h in headers]
     for row in rows[:2000]:  # widths from the first rows: enough to judge, cheap for 100 000
         for i, value in enumerate(row[: len(widths)]):
             widths[i] = max(widths[i], _width(value))
+    out = io.BytesIO()
+    write_table(out, headers, rows, widths=[w + 2 for w in widths], title=title, notes=notes, sheet=sheet or title)
+    return out.getvalue()
+
+
+def write_table(
+    target,
+    headers: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    widths: Sequence[int],
+    title: str | None = None,
+    notes: Sequence[str] = (),
+    sheet: str = "Лист",
+) -> int:
+    """Stream a table into ``target`` (a path or a binary file): a title and notes above it when
+    given, the header bold and frozen, an autofilter over the rows; returns the number of rows."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet_title(sheet or title))
+    ws = wb.create_sheet(sheet_title(sheet))
     for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = min(MAX_WIDTH, w + 2)
-    header_row = len(notes) + 3  # title, notes, an empty line
-    last_col = get_column_letter(max(1, len(headers)))
+        ws.column_dimensions[get_column_letter(i)].width = min(MAX_WIDTH, w)
+    header_row = len(notes) + 3 if title is not None else 1  # title, notes, an empty line
     ws.freeze_panes = f"A{header_row + 1}"
-    ws.auto_filter.ref = f"A{header_row}:{last_col}{header_row + len(rows)}"
-
+    if title is not None:
+        ws.append([_cell(ws, title, Font(bold=True, size=12))])
+        for note in notes:
+            ws.append([_cell(ws, note)])
+        ws.append([])
     bold = Font(bold=True)
-    ws.append([_cell(ws, title, Font(bold=True, size=12))])
-    for note in notes:
-        ws.append([_cell(ws, note)])
-    ws.append([])
     ws.append([_cell(ws, h, bold) for h in headers])
+    count = 0
     for row in rows:
         ws.append([_cell(ws, v) for v in row])
-
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        count += 1
+    # write-only: the filter's range is written when the sheet closes, so it can follow the rows
+    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(max(1, len(headers)))}{header_row + count}"
+    wb.save(target)
+    return count

@@ -56,22 +56,6 @@ PR_FIELDS_5 = (
     ("COMMENT", "comment"),
 )
 
-#: spreadsheet columns: (header, attribute of Finding)
-XLSX_COLUMNS = (
-    ("Код ошибки", "code"),
-    ("Поле (IM_POL)", "element"),
-    ("Базовый элемент (BAS_EL)", "base_element"),
-    ("Номер записи (N_ZAP)", "n_zap"),
-    ("Номер случая (IDCASE)", "idcase"),
-    ("Идентификатор случая (SL_ID)", "sl_id"),
-    ("Номер услуги (IDSERV)", "idserv"),
-    ("Код пациента (ID_PAC)", "id_pac"),
-    ("Значение", "value"),
-    ("Строка файла", "line"),
-    ("Комментарий", "comment"),
-    ("Подсказка", "hint"),
-)
-
 PathOrFile = Union[str, os.PathLike, IO[bytes]]
 
 
@@ -157,35 +141,3 @@ def read_flk_p(path_or_file: PathOrFile) -> tuple[str, str, list[dict]]:
     root = tree.getroot()
     rows = [{c.tag: (c.text or "").strip() for c in pr} for pr in root.iter("PR")]
     return (root.findtext("FNAME") or "").strip(), (root.findtext("FNAME_I") or "").strip(), rows
-
-
-def write_flk_xlsx(
-    path: Union[str, os.PathLike], findings: Iterable[Finding], sheet_title: str = "Протокол ФЛК"
-) -> int:
-    """The same rows as an XLSX sheet (openpyxl write-only); returns the number of rows."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet_title)
-    widths = (12, 16, 18, 12, 14, 38, 38, 38, 24, 10, 80, 80)
-    for i, w in enumerate(widths):
-        ws.column_dimensions[chr(ord("A") + i)].width = w
-    ws.append([h for h, _ in XLSX_COLUMNS])
-    count = 0
-    for f in findings:
-        row = []
-        for _, attr in XLSX_COLUMNS:
-            value = getattr(f, attr)
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-                cell = WriteOnlyCell(ws, value=value)
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-                row.append(cell)
-            else:
-                row.append(value)
-        ws.append(row)
-        count += 1
-    wb.save(path)
-    return count

@@ -410,20 +410,7 @@ class UploadedFileView(ScopedModelView):
         file = self._scoped_get(pk)
         page = self._page()
         cases, total = file_reports.cases_of(file, status, page)
-        return self.render_template(
-            "oms/file_cases.html",
-            file=file,
-            groups=file_reports.cases_by_status(file),
-            card=file_reports.file_card(g.user, file),
-            version_labels=VERSION_LABELS,
-            cases=cases,
-            status=status,
-            total=total,
-            page=page,
-            pages=math.ceil(total / file_reports.PAGE_SIZE),
-            page_arg="",
-            title=_l("Cases of the file %(name)s", name=file.archive_name),
-        )
+        return self._cases_page(file, total, page, cases=cases, status=status)
 
     @expose("/selection/<int:pk>/<kind>")
     @has_access
@@ -434,21 +421,24 @@ class UploadedFileView(ScopedModelView):
             abort(404)
         page = self._page()
         rows, total = file_reports.selected_cases(g.user, file, kind, page)
+        return self._cases_page(
+            file, total, page, cases=None, selected=rows, kind=kind, heading=file_reports.SELECTIONS[kind]
+        )
+
+    def _cases_page(self, file, total: int, page: int, **shown):
+        """A page of the file's cases (by status, or of a re-upload outcome) under its card."""
         return self.render_template(
             "oms/file_cases.html",
             file=file,
             groups=file_reports.cases_by_status(file),
             card=file_reports.file_card(g.user, file),
             version_labels=VERSION_LABELS,
-            cases=None,
-            selected=rows,
-            kind=kind,
-            heading=file_reports.SELECTIONS[kind],
             total=total,
             page=page,
             pages=math.ceil(total / file_reports.PAGE_SIZE),
             page_arg="",
             title=_l("Cases of the file %(name)s", name=file.archive_name),
+            **shown,
         )
 
     @expose("/errors/<int:pk>/<stage>")

@@ -1,10 +1,9 @@
 import io
 
 from lxml import etree
-from openpyxl import load_workbook
 
 from app.controls.finding import Finding
-from app.formats.flk_p import XLSX_COLUMNS, protocol_name, read_flk_p, write_flk_p, write_flk_xlsx
+from app.formats.flk_p import protocol_name, read_flk_p, write_flk_p
 
 FINDINGS = [
     Finding(
@@ -91,18 +90,3 @@ def test_empty_protocol(tmp_path):
     path = tmp_path / "V.xml"
     assert write_flk_p(path, "VHM1", "HM1", []) == 0
     assert read_flk_p(path) == ("VHM1", "HM1", [])
-
-
-def test_xlsx_has_russian_headers_and_same_rows(tmp_path):
-    path = tmp_path / "protocol.xlsx"
-    assert write_flk_xlsx(path, FINDINGS) == 3
-    ws = load_workbook(path).active
-    rows = list(ws.iter_rows(values_only=True))
-    assert rows[0] == tuple(h for h, _ in XLSX_COLUMNS)
-    assert rows[0][0] == "Код ошибки" and rows[0][-2:] == ("Комментарий", "Подсказка")
-    assert rows[1][:7] == ("902", "CODE_USL", "USL", "3", "3", "00000000-0000-0000-0000-000000000003", "3-2")
-    assert rows[1][9] == 77
-    assert rows[2][8] == "=HYPERLINK(\"x\")"  # kept as text, not a formula
-    assert ws.cell(row=3, column=9).data_type == "s"
-    assert rows[3][0] == "XML" and "\x01" not in rows[3][-2] and rows[3][-1] is None  # a finding without a hint
-    assert len(rows) == 4

@@ -4,7 +4,6 @@ withheld sum and the F014 reason with its text.  Period 2023-06."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 from decimal import Decimal
 
@@ -19,26 +18,11 @@ from app.models.reference import ControlRule
 from app.models.vocabulary import CaseStatus
 from app.services.intake import reports
 from app.services.reference.code_names import code_label, code_name
-from tests.registries.helpers import demo, load, user
+from tests.registries.helpers import demo, load, rule_share, user
 
 FULL = "003K.00.0590"  # DS1 of chapter P for a grown-up: refused in full (F014 1.1.4)
 PART = "003K.00.0550"  # no visits counted (F014 1.1.3): set to withhold 30 % in the catalogue
 SHARE = Decimal("0.3000")
-
-
-@contextlib.contextmanager
-def _share(code: str, share: Decimal):
-    """The ТФОМС sets a МЭК rule's share in «Правила контроля» (restored afterwards)."""
-    row = db.session.execute(select(ControlRule).where(ControlRule.code == code)).scalar_one()
-    saved = row.withhold_share
-    row.withhold_share = share
-    db.session.commit()
-    try:
-        yield
-    finally:
-        row = db.session.execute(select(ControlRule).where(ControlRule.code == code)).scalar_one()
-        row.withhold_share = saved
-        db.session.commit()
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +31,7 @@ def money_file(app, tmp_path_factory):
     with app.app_context():
         archive = demo(tmp, seed=1806, cases=40, error_rate=0.3, codes=[FULL, PART], year=2023, month=6)
         assert {i["code"] for i in archive.injected} == {FULL, PART}
-        with _share(PART, SHARE):
+        with rule_share(PART, SHARE):
             row = load(archive.path)
         return row.id
 

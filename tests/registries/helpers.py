@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from app.demo.files import write_archive
@@ -33,3 +34,22 @@ def demo(tmp: Path, **kw):
 
 # the payer's МЭК results for a registry's file: app/demo/month.py makes them for the demo month too
 results_file = payer_results
+
+
+@contextlib.contextmanager
+def rule_share(code: str, share):
+    """The ТФОМС sets a МЭК rule's share in «Правила контроля» (restored afterwards)."""
+    from sqlalchemy import select
+
+    from app.models.reference import ControlRule
+
+    row = db.session.execute(select(ControlRule).where(ControlRule.code == code)).scalar_one()
+    saved = row.withhold_share
+    row.withhold_share = share
+    db.session.commit()
+    try:
+        yield
+    finally:
+        row = db.session.execute(select(ControlRule).where(ControlRule.code == code)).scalar_one()
+        row.withhold_share = saved
+        db.session.commit()

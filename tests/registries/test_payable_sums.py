@@ -4,7 +4,6 @@ registry, its amount payable is SUMP — in the registry's «Сумма к оп�
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 from decimal import Decimal
@@ -16,13 +15,12 @@ from sqlalchemy import select
 from app.core.formatting import format_money
 from app.extensions import db
 from app.models.intake import MedicalCase
-from app.models.reference import ControlRule
 from app.models.registry import Registry, RegistryDocument
 from app.services.registries import workflow as wf
 from app.services.registries.formation import form_registries
 from app.services.registries.mek_results import load_results
 from app.services.registries.queries import delete_registry
-from tests.registries.helpers import demo, load, results_file, user
+from tests.registries.helpers import demo, load, results_file, rule_share, user
 
 
 def _cases(reg_id) -> list[MedicalCase]:
@@ -47,21 +45,6 @@ def _text(doc: RegistryDocument) -> str:
 
 def _list_table(doc: RegistryDocument):
     return Document(doc.path).tables[0]
-
-
-@contextlib.contextmanager
-def _rule_share(code: str, share: Decimal):
-    """The ТФОМС sets a МЭК rule's share in the catalogue (restored afterwards)."""
-    row = db.session.execute(select(ControlRule).where(ControlRule.code == code)).scalar_one()
-    saved = row.withhold_share
-    row.withhold_share = share
-    db.session.commit()
-    try:
-        yield
-    finally:
-        row = db.session.execute(select(ControlRule).where(ControlRule.code == code)).scalar_one()
-        row.withhold_share = saved
-        db.session.commit()
 
 
 def _row_of(page: str, number: str) -> str:
@@ -135,7 +118,7 @@ def test_payer_partial_sanction_makes_every_sum_payable(app, tmp_path, browser_f
 def test_own_mek_partial_sanction_counts_from_formation_on(app, tmp_path):
     app.config["JOBS_MODE"] = "sync"
     with app.app_context():
-        with _rule_share("003K.00.0620", Decimal("0.3000")):
+        with rule_share("003K.00.0620", Decimal("0.3000")):
             load(demo(tmp_path, seed=1902, cases=40, year=2023, month=10, error_rate=0.3, codes=["003K.00.0620"]).path)
         result = form_registries(user("mo1_operator"), "2023-10", "АПП")
         assert result.ok

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy import case as sql_case
 
 from app.controls.finding import STAGE_FLK, STAGE_MEK, Finding
@@ -369,22 +369,24 @@ class ErrorLine:
         return self.value
 
 
+def _with_patient(query: Select) -> Select:
+    """An error with its case and the L file's person of the case (or of the L record)."""
+    return query.outerjoin(MedicalCase, MedicalCase.id == ControlError.case_id).outerjoin(
+        Patient,
+        and_(
+            Patient.file_id == ControlError.file_id,
+            Patient.id_pac == func.coalesce(MedicalCase.id_pac, ControlError.id_pac),
+        ),
+    )
+
+
 def error_lines(
     file: UploadedFile, stage: str, code: str, page: int = 0, page_size: int = PAGE_SIZE
 ) -> tuple[list[ErrorLine], int, Optional[str]]:
     """The personalised list of one error code: case, patient, place, value, message; with the
     total and the code's hint for the operator."""
-    base = (
-        select(ControlError, MedicalCase, Patient)
-        .outerjoin(MedicalCase, MedicalCase.id == ControlError.case_id)
-        .outerjoin(
-            Patient,
-            and_(
-                Patient.file_id == ControlError.file_id,
-                Patient.id_pac == func.coalesce(MedicalCase.id_pac, ControlError.id_pac),
-            ),
-        )
-        .where(ControlError.file_id == file.id, ControlError.stage == stage, ControlError.code == code)
+    base = _with_patient(select(ControlError, MedicalCase, Patient)).where(
+        ControlError.file_id == file.id, ControlError.stage == stage, ControlError.code == code
     )
     total = db.session.execute(
         select(func.count()).select_from(
@@ -558,15 +560,7 @@ def protocol_rows(file: UploadedFile) -> Iterator[list]:
         db.session.execute(select(ControlError.code).where(ControlError.file_id == file.id).distinct()).scalars()
     )
     q = (
-        select(ControlError, Patient.fam, Patient.im, Patient.ot, Patient.dr)
-        .outerjoin(MedicalCase, MedicalCase.id == ControlError.case_id)
-        .outerjoin(
-            Patient,
-            and_(
-                Patient.file_id == ControlError.file_id,
-                Patient.id_pac == func.coalesce(MedicalCase.id_pac, ControlError.id_pac),
-            ),
-        )
+        _with_patient(select(ControlError, Patient.fam, Patient.im, Patient.ot, Patient.dr))
         .where(ControlError.file_id == file.id)
         .order_by(*_PROTOCOL_ORDER)
         .execution_options(yield_per=2000)
@@ -600,43 +594,11 @@ def protocol_rows(file: UploadedFile) -> Iterator[list]:
 
 
 def write_protocol_xlsx(file: UploadedFile) -> Path:
-    """The protocol as an XLSX sheet for people (openpyxl, write-only: rows streamed): one header
-    row, frozen, with an autofilter; dates and sums typed; every text a text cell (never a formula)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    """The protocol as an XLSX sheet for people (rows streamed): one header row, frozen, with an
+    autofilter; dates and sums typed; every text a text cell (never a formula)."""
+    from app.core.xlsx import write_table
 
     tmp = Path(tempfile.mkstemp(suffix=".xlsx", prefix="flk_p_")[1])
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Протокол")
-    for i, (_, width) in enumerate(XLSX_COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for title, _ in XLSX_COLUMNS:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
-    count = 0
-    for row in protocol_rows(file):
-        cells = []
-        for value in row:
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            cell = WriteOnlyCell(ws, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-            elif isinstance(value, dt.date):
-                cell.number_format = "DD.MM.YYYY"
-            elif isinstance(value, Decimal):
-                cell.number_format = "#,##0.00"
-            cells.append(cell)
-        ws.append(cells)
-        count += 1
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(XLSX_COLUMNS))}{count + 1}"
-    wb.save(tmp)
+    headers = [title for title, _ in XLSX_COLUMNS]
+    write_table(tmp, headers, protocol_rows(file), widths=[w for _, w in XLSX_COLUMNS], sheet="Протокол")
     return tmp
