@@ -7,8 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
 
-from tests.browser.pages import body, login
+from tests.browser.pages import body, login, row_checkbox, wait
 from tests.crawl import crawl
 
 pytestmark = pytest.mark.browser
@@ -72,3 +74,27 @@ def test_every_crawled_page_is_photographed(browser_factory, live_server, driver
         driver.get(live_server + url)
         assert "/login" not in driver.current_url, url
         shot(re.sub(r"[^\w]+", "_", url).strip("_")[:80] or "home")
+
+
+def test_bulk_menu_offers_what_the_rows_allow_and_confirms_count_and_sum(live_server, driver, shot, demo_month):
+    """An МО operator ticks a registry «Создан»: «Действия» offers sending and deleting, not the
+    payer's moves; choosing «Отправлен» asks first, with the number of rows and their sum."""
+    created = next(n for n, s in demo_month["registries"].items() if s == "Создан")
+    login(driver, live_server, "mo2_operator")
+    driver.get(live_server + "/registries/list/")
+    row_checkbox(driver, created).click()
+    driver.find_element(By.XPATH, "//button[contains(@class,'dropdown-toggle') and contains(.,'Действия')]").click()
+    offered = {
+        a.text.strip()
+        for a in driver.find_elements(By.CSS_SELECTOR, "ul.dropdown-menu a")
+        if a.is_displayed() and a.text.strip()
+    }
+    assert "→ Отправлен" in offered and "Удалить реестр" in offered, offered
+    assert not offered & {"→ Выгружен", "→ На подпись МО"}, offered
+    shot("bulk-menu")
+    driver.find_element(By.XPATH, "//ul[contains(@class,'dropdown-menu')]//a[contains(., '→ Отправлен')]").click()
+    dialog = wait(driver).until(EC.visibility_of_element_located((By.ID, "modal-confirm")))
+    assert re.search(r"Выбрано: 1 на сумму \d[\d\s\u00a0]*,\d\d", dialog.text), dialog.text
+    assert "Отмена" in dialog.text and "Cancel" not in dialog.text
+    shot("confirm-send")
+    dialog.find_element(By.CSS_SELECTOR, "[data-dismiss=modal]").click()
