@@ -72,6 +72,15 @@ def plain_value(formatter, value):
     return shown.striptags() if isinstance(shown, Markup) else str(shown)
 
 
+def _exported(formatter, item, column: str, pk):
+    """A row-aware cell whose file value is not its column's (``formatter.plain(item, pk)``: the
+    registry's withheld sum, where the column holds a count) — else :func:`plain_value`."""
+    plain = getattr(formatter, "plain", None)
+    if plain is not None and pk is not None:
+        return plain(item, pk)
+    return plain_value(formatter, item.get(column))
+
+
 def _filter_value(view, column: str, value) -> str:
     """A filter's value as the user chose it: a date as ДД.ММ.ГГГГ, a related row by its name —
     only a row the user may see (another organisation's id stays a number)."""
@@ -164,7 +173,11 @@ def list_rows(view, limit: int = EXPORT_ROW_LIMIT) -> tuple[list[str], list[list
     ]
     formatters = args.get("formatters_columns") or {}
     headers = [str(args["label_columns"].get(c, c)) for c in columns]
-    rows = [[plain_value(formatters.get(c), item.get(c)) for c in columns] for item in items]
+    pks = list(args.get("pks") or [])
+    rows = [
+        [_exported(formatters.get(c), item, c, pk) for c in columns]
+        for item, pk in zip(items, pks or [None] * len(items), strict=True)
+    ]
     return headers, rows, int(args.get("count") or 0), filters
 
 

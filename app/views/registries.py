@@ -114,6 +114,10 @@ def _withheld_cell(item, pk):
     return link(url_for("RegistryView.documents_page", pk=pk) + "#withheld", withheld_text(row.withheld))
 
 
+# in the Excel file: the sum withheld (the page's figure), not the count the column holds
+_withheld_cell.plain = lambda item, pk: row.withheld.sum if (row := _row(pk)) is not None else None
+
+
 @row_aware
 def _status_cell(item, pk):
     row = _row(pk)

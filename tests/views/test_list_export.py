@@ -335,3 +335,20 @@ def test_a_cells_plain_value():
     assert plain_value(row_aware(lambda item, pk: "кнопка"), (3, 5)) == "3 / 5"
     assert plain_value(row_aware(lambda item, pk: "кнопка"), 4) == 4
     assert (plain_value(None, True), plain_value(None, None), plain_value(None, ["a", "b"])) == ("Да", None, "a, b")
+
+
+def test_registry_export_gives_the_withheld_sum_the_page_shows(app, demo_month, browser_factory):
+    """«Снято по МЭК» in the file is the sum («выставленная» − «к оплате»), as on the page, not the
+    count of refused cases the column holds."""
+    from app.services.registries.overview import row_actions
+
+    b = browser_factory("mo1_operator")
+    current = _export(b, "/registries/export.xlsx")
+    header = _label(app, "RegistryView", "mek_refused")
+    numbers = current.column(_label(app, "RegistryView", "number"))
+    with app.app_context():
+        regs = {r.number: r for r in _scoped(Registry, "mo1_operator") if r.number in numbers}
+        mo1 = db.session.query(OmsUser).filter_by(username="mo1_operator").one()
+        withheld = {n: row_actions(mo1, [r.id])[r.id].withheld.sum for n, r in regs.items()}
+    assert any(withheld.values())  # the demo month's returned registry: a refused case
+    assert dict(zip(numbers, current.column(header), strict=True)) == {n: float(v) for n, v in withheld.items()}
