@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from app.core.formatting import format_date, format_datetime, format_money
 from app.core.outcome import Outcome
+from app.core.withheld import Withheld
 from app.errors import parse_page, query_safe
 from app.models.registry import Registry
 from app.models.vocabulary import OrgKind, RegistryStatus, Resource
@@ -88,7 +89,7 @@ def _documents_cell(item, pk):
     ).format(url_for("RegistryView.documents_page", pk=pk), url_for("RegistryView.cases_page", pk=pk))
 
 
-def withheld_text(w: overview.Withheld) -> Markup:
+def withheld_text(w: Withheld) -> Markup:
     """«Снято по МЭК» of a registry: the sum, then the fully refused and the partly paid cases."""
     if not w.count:
         return Markup('<span class="oms-nowrap">0,00</span>')

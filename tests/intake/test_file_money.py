@@ -50,8 +50,8 @@ def test_refused_in_full_and_withheld_in_part(app_ctx, money_file):
     money = reports.mek_money([money_file])[money_file]
     assert (money.refused, money.refused_sum) == (len(refused), sum(c.sumv for c in refused))
     assert (money.partial, money.partial_sum) == (len(partial), sum(c.mek_withheld for c in partial))
-    assert money.total == money.refused_sum + money.partial_sum
-    assert money.cases == len(refused) + len(partial)
+    assert money.sum == money.refused_sum + money.partial_sum
+    assert money.count == len(refused) + len(partial)
 
 
 def test_the_row_and_the_card_show_counts_and_sums(app, money_file, browser_factory):
@@ -72,7 +72,7 @@ def test_the_row_and_the_card_show_counts_and_sums(app, money_file, browser_fact
     ) in row
     assert f"ошибок МЭК: {mek_errors}" in row
     card = b.get(f"/files/show/{money_file}").get_data(as_text=True)
-    assert format_money(money.total) in card and format_money(money.partial_sum) in card
+    assert format_money(money.sum) in card and format_money(money.partial_sum) in card
     # the links lead to those very cases
     for kind, n in (("refused", money.refused), ("withheld", money.partial)):
         page = b.get(f"/files/selection/{money_file}/{kind}").get_data(as_text=True)

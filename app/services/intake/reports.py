@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy import case as sql_case
 
 from app.controls.finding import STAGE_FLK, STAGE_MEK, Finding
+from app.core.withheld import Withheld
 from app.extensions import db
 from app.formats.flk_p import protocol_name, write_flk_p
 from app.models.intake import ControlError, MedicalCase, Patient, UploadedFile
@@ -35,29 +36,10 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 # -- money withheld on the МЭК ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class MekMoney:
-    """«Снято по МЭК» of a file: the cases refused in full and those withheld in part, each a
-    count and a sum.  A case's withheld sum is the larger of its own МЭК sanction (SANK_IT of the
-    load: ``mek_withheld``) and what the payer's МЭК results left unpaid (SUMV − SUMP); it is
-    refused in full when «Отклонен МЭК», or when the payer accepted nothing of it (SUMP 0)."""
-
-    refused: int = 0
-    refused_sum: Decimal = ZERO
-    partial: int = 0
-    partial_sum: Decimal = ZERO
-
-    @property
-    def cases(self) -> int:
-        return self.refused + self.partial
-
-    @property
-    def total(self) -> Decimal:
-        return self.refused_sum + self.partial_sum
-
-
 def _withheld() -> ColumnElement:
-    """The sum withheld from a case (see :class:`MekMoney`)."""
+    """The sum withheld from a case: the larger of its own МЭК sanction (SANK_IT of the load:
+    ``mek_withheld``) and what the payer's МЭК results left unpaid (SUMV − SUMP).  A case is
+    refused in full when «Отклонен МЭК», or when the payer accepted nothing of it (SUMP 0)."""
     own = func.coalesce(MedicalCase.mek_withheld, 0)
     unpaid = sql_case(
         (and_(MedicalCase.sump.is_not(None), MedicalCase.sumv.is_not(None)), MedicalCase.sumv - MedicalCase.sump),
@@ -85,8 +67,8 @@ def _withheld_in_part() -> ColumnElement:
     )
 
 
-def mek_money(file_ids: Iterable[int]) -> dict[int, MekMoney]:
-    """:class:`MekMoney` of these files (ids the caller took from the user's scope), one query."""
+def mek_money(file_ids: Iterable[int]) -> dict[int, Withheld]:
+    """:class:`Withheld` of these files (ids the caller took from the user's scope), one query."""
     ids = list(file_ids)
     if not ids:
         return {}
@@ -104,7 +86,7 @@ def mek_money(file_ids: Iterable[int]) -> dict[int, MekMoney]:
         .group_by(MedicalCase.file_id)
     ).all()
     return {
-        file_id: MekMoney(int(n_refused), _money(s_refused), int(n_partial), _money(s_partial))
+        file_id: Withheld(int(n_refused), _money(s_refused), int(n_partial), _money(s_partial))
         for file_id, n_refused, s_refused, n_partial, s_partial in rows
     }
 
@@ -157,7 +139,7 @@ def replacements(user: OmsUser, files: Iterable[UploadedFile | tuple[int, Option
 def row_details(user: OmsUser, ids: list[int]) -> dict[int, dict]:
     """What a page of «Загрузка файла» shows beside the list's columns, for the user's files of
     these ids: ``progress`` (of a loading file), ``replaced_by`` (a :class:`Replacement`, or None),
-    ``money`` (the :class:`MekMoney` of «Снято по МЭК»), ``uploaded_by`` (the uploader's name) and
+    ``money`` (the :class:`Withheld` of «Снято по МЭК»), ``uploaded_by`` (the uploader's name) and
     ``versions`` (new, updated, unchanged, skipped).  Three queries for a page."""
     if not ids:
         return {}
@@ -182,7 +164,7 @@ def row_details(user: OmsUser, ids: list[int]) -> dict[int, dict]:
         file_id: {
             "progress": max(0, min(100, progress or 0)),
             "replaced_by": replaced.get(file_id),
-            "money": money.get(file_id, MekMoney()),
+            "money": money.get(file_id, Withheld()),
             "uploaded_by": " ".join(p for p in (first, last) if p) or None,
             "versions": tuple(counts),
         }
@@ -194,7 +176,7 @@ def row_details(user: OmsUser, ids: list[int]) -> dict[int, dict]:
 class FileCard:
     """What the card of a file shows beside its columns: the money and the re-upload."""
 
-    money: MekMoney
+    money: Withheld
     declared: Optional[Decimal]  # Σ SUMV of the cases the file keeps
     payable: Optional[Decimal]  # Σ SUMP of those not refused
     replaced_by: Optional[Replacement]
@@ -210,7 +192,7 @@ def file_card(user: OmsUser, file: UploadedFile) -> FileCard:
         ).where(MedicalCase.file_id == file.id, MedicalCase.status != CaseStatus.FLK_REJECTED)
     ).one()
     return FileCard(
-        money=mek_money([file.id]).get(file.id, MekMoney()),
+        money=mek_money([file.id]).get(file.id, Withheld()),
         declared=_money(declared) if declared is not None else None,
         payable=_money(payable) if payable is not None else None,
         replaced_by=replacements(user, [file]).get(file.id),

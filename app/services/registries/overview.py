@@ -14,6 +14,7 @@ from typing import Optional
 from sqlalchemy import and_, case, func, select
 
 from app.core.bulk_update import in_values
+from app.core.withheld import Withheld
 from app.extensions import db
 from app.models.intake import MedicalCase
 from app.models.registry import Registry, RegistryDocument, RegistryRefusal
@@ -26,25 +27,6 @@ from app.services.registries.queries import payable_expr, person_name, registry_
 from app.services.signing import registry_signing
 
 ZERO = Decimal("0.00")
-
-
-@dataclass(frozen=True)
-class Withheld:
-    """What the МЭК took off a registry: cases refused in full (nothing payable) and cases paid in
-    part, each as a count and a sum; ``sum`` is «выставленная» − «к оплате»."""
-
-    refused: int = 0
-    refused_sum: Decimal = ZERO
-    partial: int = 0
-    partial_sum: Decimal = ZERO
-
-    @property
-    def count(self) -> int:
-        return self.refused + self.partial
-
-    @property
-    def sum(self) -> Decimal:
-        return self.refused_sum + self.partial_sum
 
 
 def withheld_by_registry(registry_ids: list[int]) -> dict[int, Withheld]:
