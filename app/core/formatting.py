@@ -21,6 +21,16 @@ def format_datetime(value: Optional[dt.datetime]) -> str:
     return value.strftime("%d.%m.%Y %H:%M:%S")
 
 
+def format_period(value, month=None) -> str:
+    """A reporting period as people read it, «ММ.ГГГГ»: from «ГГГГ-ММ» (the filters' and the
+    models' ``period``), or from a year and a month."""
+    if month is not None:
+        return f"{int(month):02d}.{value}" if value else ""
+    text = str(value or "")
+    year, _, mm = text.partition("-")
+    return f"{mm}.{year}" if year.isdigit() and mm.isdigit() else text
+
+
 def format_money(value) -> str:
     if value is None:
         return ""
@@ -38,3 +48,4 @@ def register_template_filters(app) -> None:
     app.jinja_env.filters["ru_date"] = format_date
     app.jinja_env.filters["ru_datetime"] = format_datetime
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["ru_period"] = format_period

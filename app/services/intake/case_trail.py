@@ -17,6 +17,7 @@ from typing import Optional
 from sqlalchemy import select
 
 from app.controls.finding import STAGE_FLK
+from app.core.formatting import format_period
 from app.extensions import db
 from app.models.intake import ControlError, MedicalCase, Patient, UploadedFile
 from app.models.organisation import Organisation
@@ -37,11 +38,6 @@ def readable_value(value: Optional[str]) -> Optional[str]:
         return None
     m = _ISO_DATE.match(value.strip())
     return f"{m.group(3)}.{m.group(2)}.{m.group(1)}" if m else value
-
-
-def period_label(year: Optional[int], month: Optional[int]) -> Optional[str]:
-    """«ММ.ГГГГ»."""
-    return f"{month:02d}.{year}" if year and month else None
 
 
 @dataclass(frozen=True)
@@ -125,7 +121,7 @@ def _file(case: MedicalCase) -> Optional[TrailFile]:
         id=f.id,
         archive_name=f.archive_name,
         h_name=f.h_name,
-        period=period_label(f.year, f.month),
+        period=format_period(f.year, f.month) or None,
         uploaded_at=f.uploaded_at,
         status=f.status,
         nschet=f.nschet,
@@ -202,7 +198,7 @@ def _registries(case: MedicalCase) -> list[TrailRegistry]:
                 number=reg.number,
                 status=reg.status,
                 closed=reg.status == RegistryStatus.CLOSED,
-                period=period_label(reg.year, reg.month) or "",
+                period=format_period(reg.year, reg.month),
                 payer=f"{payer.code} {payer.short_name or payer.name}" if payer is not None else None,
                 current=reg.id == case.registry_id,
                 results_loaded_at=reg.mek_loaded_at,

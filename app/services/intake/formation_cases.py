@@ -9,18 +9,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Mapping, Optional
 
+from app.core.formatting import format_period
 from app.models.intake import MedicalCase, Patient
 from app.models.user import OmsUser
 from app.services.intake.case_search import person_name, policy_text
 from app.services.reference.code_names import code_label
 from app.services.registries import formation
-
-
-def period_label(period: Optional[str]) -> str:
-    """«ГГГГ-ММ» (the filters' value) as people read it: «ММ.ГГГГ»."""
-    text = (period or "").strip()
-    year, _, month = text.partition("-")
-    return f"{month}.{year}" if year.isdigit() and month.isdigit() else text
 
 
 @dataclass(frozen=True)
@@ -63,7 +57,7 @@ def group_page(user: OmsUser, filters: Mapping[str, str], page: int, size: int) 
         None,
     )
     return GroupPage(
-        period=period_label(filters.get("period")),
+        period=format_period(filters.get("period")),
         reg_type=filters.get("reg_type") or "",
         subtype=filters.get("subtype") or "",
         subdivision=(group.subdivision if group is not None and group.subdivision else "без подразделения"),

@@ -25,6 +25,7 @@ from app.models.registry import CaseVersion, Registry
 from app.models.user import OmsUser
 from app.models.vocabulary import CaseStatus
 from app.security.scope import Scope
+from app.services.accounts.people import display_name
 from app.services.intake.listing import FilterRefused
 from app.services.intake.stages import versions
 from app.services.reference.code_names import code_label
@@ -165,7 +166,7 @@ def row_details(user: OmsUser, ids: list[int]) -> dict[int, dict]:
             "progress": max(0, min(100, progress or 0)),
             "replaced_by": replaced.get(file_id),
             "money": money.get(file_id, Withheld()),
-            "uploaded_by": " ".join(p for p in (first, last) if p) or None,
+            "uploaded_by": display_name(first, last),
             "versions": tuple(counts),
         }
         for file_id, progress, _, first, last, *counts in rows

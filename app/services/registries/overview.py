@@ -21,9 +21,10 @@ from app.models.registry import Registry, RegistryDocument, RegistryRefusal
 from app.models.user import OmsUser
 from app.security.request_scope import get_scoped
 from app.security.scope import Scope
+from app.services.accounts.people import person_name
 from app.services.registries import mek_results, queries, workflow
 from app.services.registries.documents import documents_of
-from app.services.registries.queries import payable_expr, person_name, registry_history
+from app.services.registries.queries import payable_expr, registry_history
 from app.services.signing import registry_signing
 
 ZERO = Decimal("0.00")

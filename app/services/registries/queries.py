@@ -225,15 +225,6 @@ def delete_registries(user: OmsUser, registry_ids: list[int]) -> list[Outcome]:
     return [delete_registry(user, registry_id) for registry_id in registry_ids]
 
 
-def person_name(user: Optional[OmsUser], login: Optional[str] = None) -> str:
-    """A user's name as the pages show it (ФИО; the login only when the user has no name; the
-    system's own moves as «система»)."""
-    if user is not None:
-        name = " ".join(p for p in (user.first_name, user.last_name) if p).strip()
-        return name or user.username
-    return "система" if login in (None, "", "система", "system") else login
-
-
 def registry_history(registry_id: int) -> list[RegistryStatusChange]:
     """The status changes of a registry, oldest first."""
     return (

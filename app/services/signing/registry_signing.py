@@ -49,7 +49,7 @@ from app.security.access import can
 from app.security.permissions import PERM_WRITE
 from app.security.request_scope import get_scoped, not_found_message
 from app.security.scope import Scope
-from app.services.registries.queries import person_name
+from app.services.accounts.people import person_name
 from app.services.registries.workflow import move
 from app.services.signing.certificates import active_certificates, trust_roots
 from app.signing import order
