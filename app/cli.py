@@ -208,6 +208,7 @@ def load_command(paths, login, max_errors):
     records — записей в файле; new, updated, unchanged, skipped — новых, обновленных, без изменений и
     пропущенных (уже в реестре) случаев."""
     from app.extensions import db
+    from app.models.vocabulary import FileChannel
     from app.services.intake.pipeline import load_file, summary, version_counts
     from app.services.intake.uploads import IncomingArchive, UploadRefused, accept_archives
 
@@ -215,7 +216,7 @@ def load_command(paths, login, max_errors):
     for path in paths:
         with open(path, "rb") as stream:
             try:
-                rows = accept_archives(user, [IncomingArchive(path, stream)], run_job=False)
+                rows = accept_archives(user, [IncomingArchive(path, stream)], run_job=False, channel=FileChannel.CLI)
             except UploadRefused as exc:
                 print_json(
                     {

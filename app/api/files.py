@@ -14,7 +14,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app.api.base import MisApi
 from app.api.schemas import COMPONENTS, MisCaseSchema, MisErrorSchema, MisFileSchema
 from app.models.intake import UploadedFile
-from app.models.vocabulary import Resource
+from app.models.vocabulary import FileChannel, Resource
 from app.security.request_scope import get_scoped, not_found_message
 from app.services.intake import cases as file_cases
 from app.services.intake import reports as file_reports
@@ -112,7 +112,9 @@ class MisFileApi(MisApi):
         user = self.api_user()
         not_accepted = None
         try:
-            rows = accept_archives(user, [IncomingArchive(f.filename, f.stream) for f in files])
+            rows = accept_archives(
+                user, [IncomingArchive(f.filename, f.stream) for f in files], channel=FileChannel.API
+            )
         except PartialUpload as partial:
             rows, not_accepted = partial.rows, str(partial)
         except UploadRefused as exc:

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from app.models.base import Model, Money, utcnow
-from app.models.vocabulary import FILE_LOADING, CaseStatus, FileStatus
+from app.models.vocabulary import FILE_LOADING, CaseStatus, FileChannel, FileStatus
 from app.security.scope import ScopeRule
 
 _HAS_DISP = text("disp IS NOT NULL")
@@ -86,6 +86,14 @@ class UploadedFile(Model):
     skipped_count = Column(Integer, nullable=False, default=0, server_default="0")
     # the later file of the МО that replaced cases of this one (the last such): «заменен файлом от …»
     replaced_by_id = Column(Integer)
+    # how the archive came (FileChannel: web, api, cli, mail — «канал: почта» for the inbox folder)
+    channel = Column(String(10), nullable=False, default=FileChannel.WEB, server_default=FileChannel.WEB.value)
+    # «Проверить без загрузки»: the same pipeline, whose cases are removed once the protocol is kept
+    dry_run = Column(Boolean, nullable=False, default=False, server_default=text("false"))
+    # what was in force at the file's ФЛК/МЭК: the rule catalogue (its last change and size) and the
+    # НСИ books (JSON {book: version}) — app/services/reference/in_force.py
+    rules_version = Column(String(80))
+    nsi_versions = Column(Text)
 
     organisation = relationship("Organisation")
     subdivision = relationship("Subdivision")

@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEvent  # noqa: F401
 from app.models.erz import ErzPerson, ErzPolicy  # noqa: F401
+from app.models.inbox import InboxArchive  # noqa: F401
 from app.models.intake import CasePayload, ControlError, MedicalCase, Patient, UploadedFile  # noqa: F401
 from app.models.job import BackgroundJob  # noqa: F401
 from app.models.ksg import KsgGroup, KsgGrouperRow  # noqa: F401

@@ -49,6 +49,7 @@ class FileStatus(Vocabulary):
     MEK = "МЭК"
     RECALC = "Перерасчет стоимости"
     DONE = "Процесс загрузки завершен"
+    CHECKED = "Проверка завершена"  # «Проверить без загрузки»: the protocol is ready, nothing was stored
     ERR_UPLOAD = "Ошибка при загрузке файлов на сервер"
     ERR_ERZ = "Ошибка формирования файла для ЕРЗ"
     ERR_DB = "Ошибка при загрузке подготовленных данных"
@@ -65,6 +66,15 @@ FILE_LOADING = (
 )
 FILE_ERRORS = (FileStatus.ERR_UPLOAD, FileStatus.ERR_ERZ, FileStatus.ERR_DB, FileStatus.ERR_VALIDATION)
 NOTE_NO_CASES_FOR_ERZ = "Нет случаев для отправки в РС ЕРЗ"
+
+
+class FileChannel(Vocabulary):
+    """How an archive reached the system («канал»)."""
+
+    WEB = "web", "веб"
+    API = "api", "API"
+    CLI = "cli", "командная строка"
+    MAIL = "mail", "почта"
 
 
 # -- a case (законченный случай, Z_SL) ----------------------------------------------------------------------

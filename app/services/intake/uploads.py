@@ -21,7 +21,7 @@ from app.extensions import db
 from app.jobs.runtime import QUEUE_DOWN, QueueUnavailable, check_queue, enqueue
 from app.models.intake import UploadedFile
 from app.models.user import OmsUser
-from app.models.vocabulary import FILE_ERRORS, FILE_LOADING, FileStatus, OrgKind, Resource
+from app.models.vocabulary import FILE_ERRORS, FILE_LOADING, FileChannel, FileStatus, OrgKind, Resource
 from app.security.access import can
 from app.security.permissions import PERM_WRITE
 from app.security.request_scope import get_scoped, not_found_message
@@ -93,10 +93,17 @@ def _still_loading_refusal(name: str) -> str:
     return f"Архив «{name}» еще загружается. Дождитесь окончания загрузки и повторите попытку"
 
 
-def accept_archives(user: OmsUser, archives: Iterable[IncomingArchive], *, run_job: bool = True) -> list[UploadedFile]:
+def accept_archives(
+    user: OmsUser,
+    archives: Iterable[IncomingArchive],
+    *,
+    run_job: bool = True,
+    channel: FileChannel = FileChannel.WEB,
+) -> list[UploadedFile]:
     """Store every archive and queue its load. Each archive is one row; a refusal of one
     (the same name still loading) refuses that archive only and is raised after the others.
-    Nothing is stored when the queue is down (:data:`app.jobs.runtime.QUEUE_DOWN`)."""
+    Nothing is stored when the queue is down (:data:`app.jobs.runtime.QUEUE_DOWN`).  ``channel``:
+    how the archives came (the row's «канал»)."""
     check_uploader(user)
     if run_job:
         _check_queue()
@@ -117,6 +124,7 @@ def accept_archives(user: OmsUser, archives: Iterable[IncomingArchive], *, run_j
             archive_size=size,
             archive_sha256=sha,
             status=FileStatus.QUEUED,
+            channel=channel,
         )
         db.session.add(row)
         try:
@@ -131,7 +139,7 @@ def accept_archives(user: OmsUser, archives: Iterable[IncomingArchive], *, run_j
             user=user,
             object_type="UploadedFile",
             object_id=row.id,
-            details={"archive": name, "size": size, "sha256": sha},
+            details={"archive": name, "size": size, "sha256": sha, "channel": channel.value},
         )
         db.session.commit()
         rows.append(row)

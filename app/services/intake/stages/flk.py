@@ -34,6 +34,7 @@ from app.services.intake import file_data
 from app.services.intake.context import LoadContext, LoadFailed
 from app.services.intake.rows import case_row, date, integer, money, person_row, text
 from app.services.reference import format_versions
+from app.services.reference.in_force import in_force
 from app.services.reference.nsi import current_lookup
 from app.services.reference.rules import rule_book
 
@@ -41,6 +42,7 @@ BATCH = 2000
 
 
 def run(load: LoadContext) -> None:
+    load.update_file(**in_force())  # the catalogue and the НСИ this file is checked against
     _FlkRun(load).run()
 
 
