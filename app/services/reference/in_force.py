@@ -17,10 +17,16 @@ from app.models.reference import ControlRule, NsiBookVersion
 
 
 def rules_version() -> str:
-    """«правил: N, изменены ГГГГ-ММ-ДД ЧЧ:ММ:СС» of the catalogue as it is now."""
-    count, changed = db.session.execute(select(func.count(ControlRule.id), func.max(ControlRule.updated_at))).one()
-    stamp = changed.strftime("%Y-%m-%d %H:%M:%S") if changed else "—"
-    return f"правил: {count}, изменены {stamp}"
+    """«правил: N (включено M), изменены ДД.ММ.ГГГГ ЧЧ:ММ:СС» of the catalogue as it is now."""
+    count, enabled, changed = db.session.execute(
+        select(
+            func.count(ControlRule.id),
+            func.coalesce(func.sum(func.cast(ControlRule.enabled, db.Integer)), 0),
+            func.max(ControlRule.updated_at),
+        )
+    ).one()
+    stamp = changed.strftime("%d.%m.%Y %H:%M:%S") if changed else "—"
+    return f"правил: {count} (включено {enabled}), изменены {stamp}"
 
 
 def nsi_versions() -> dict[str, str]:
