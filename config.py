@@ -132,6 +132,14 @@ class Config:
     ARCHIVE_MAX_RATIO = int(os.environ.get("ARCHIVE_MAX_RATIO", "200"))
     FORMAT_6_0_ENABLED = _bool("FORMAT_6_0_ENABLED", False)  # accept files of format 6.0 (app/formats)
     FORMAT_REGIONAL_ELEMENTS = os.environ.get("FORMAT_REGIONAL_ELEMENTS") or None  # JSON of regional elements
+    # the mail channel (README «Почтовый канал»): the folder where the protected mail puts the МО's
+    # archives; each is loaded as its sender's upload (app.services.intake.inbox).  Unset: not watched
+    INBOX_DIR = Path(os.environ["INBOX_DIR"]) if os.environ.get("INBOX_DIR") else None
+    INBOX_POLL_SECONDS = float(os.environ.get("INBOX_POLL_SECONDS", "10"))  # how often the folder is looked at
+    INBOX_SETTLE_SECONDS = float(os.environ.get("INBOX_SETTLE_SECONDS", "5"))  # unchanged this long: complete
+    # «Проверить без загрузки»: a check's row, errors and kept protocol go this many days after it was
+    # accepted — removed when a later check is accepted (app.services.intake.dry_run.purge_old_checks)
+    CHECK_KEEP_DAYS = int(os.environ.get("CHECK_KEEP_DAYS", "7"))
 
     # -- language ----------------------------------------------------------------------------------------
     BABEL_DEFAULT_LOCALE = "ru"

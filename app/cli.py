@@ -15,11 +15,15 @@ oms_cli.add_command(api_key_cli)
 
 def _register_more_commands() -> None:
     """Commands kept in their own modules (the КСГ tables, the registers of attachment and licences)."""
+    from app.cli_analytics import register as register_analytics
+    from app.cli_inbox import register as register_inbox
     from app.cli_registers import register as register_registers
     from app.cli_tariffs import register as register_tariffs
 
     register_tariffs(oms_cli)
     register_registers(oms_cli)
+    register_inbox(oms_cli)
+    register_analytics(oms_cli)
 
 
 @oms_cli.command("sync-roles")
@@ -206,7 +210,23 @@ def fetch_nsi_command(books):
 def load_command(paths, login, max_errors):
     """Загрузить архивы синхронно (тот же конвейер, что и «Загрузка файла»); JSON на архив:
     records — записей в файле; new, updated, unchanged, skipped — новых, обновленных, без изменений и
-    пропущенных (уже в реестре) случаев."""
+    пропущенных (уже в реестре) случаев; dry_run — false."""
+    _load_archives(paths, login, max_errors, dry_run=False)
+
+
+@oms_cli.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--user", "login", required=True, help="Логин пользователя МО, от имени которого проверка")
+@click.option("--max-errors", type=int, default=None, help="Не более N ошибок в выводе на файл")
+def check_command(paths, login, max_errors):
+    """Проверить архивы без загрузки («Проверить без загрузки»): те же этапы, что у `oms load`
+    (ФЛК, ЕРЗ, МЭК по текущей базе, перерасчет, подсчет повторных случаев), тот же JSON с
+    "dry_run": true; случаи не сохраняются, протокол остается у строки «Проверка завершена»."""
+    _load_archives(paths, login, max_errors, dry_run=True)
+
+
+def _load_archives(paths, login, max_errors, *, dry_run: bool) -> None:
+    """`oms load` and `oms check`: each archive synchronously, one JSON line (pipeline.summary) each."""
     from app.extensions import db
     from app.models.vocabulary import FileChannel
     from app.services.intake.pipeline import load_file, summary, version_counts
@@ -216,12 +236,15 @@ def load_command(paths, login, max_errors):
     for path in paths:
         with open(path, "rb") as stream:
             try:
-                rows = accept_archives(user, [IncomingArchive(path, stream)], run_job=False, channel=FileChannel.CLI)
+                rows = accept_archives(
+                    user, [IncomingArchive(path, stream)], run_job=False, channel=FileChannel.CLI, dry_run=dry_run
+                )
             except UploadRefused as exc:
                 print_json(
                     {
                         "file": path,
                         "file_id": None,
+                        "dry_run": dry_run,
                         "status": None,
                         "note": str(exc),
                         "records": 0,

@@ -20,6 +20,7 @@ BENCHMARKS = [
     ("erz_mek", "erz_mek.main([])"),  # 1,000,000-person ЕРЗ, 5,000,000 earlier cases
     ("delete", "delete.main([])"),  # «Удалить данные файла», 100,000 of 1,100,000 cases
     ("hostile", "hostile.main([])"),  # peak memory of the web and the worker under hostile uploads
+    ("analytics", "analytics.main([])"),  # «Аналитика» over 5,000,000 cases: the refresh, the pages
 ]
 
 

@@ -1,7 +1,8 @@
-"""``/api/v1/mis/files``: upload archives, poll a file, its errors, its cases and its FLK_P
-protocol — the tab «Загрузка файла» for a МИС.  Thin: each method reads its arguments, calls one
-service (:mod:`app.services.intake.uploads`, :mod:`app.services.intake.listing`,
-:mod:`app.services.intake.reports`, :mod:`app.services.intake.cases`) and answers; a file is
+"""``/api/v1/mis/files``: upload archives (or check them without loading: ``/check``), poll a
+file, its errors, its cases and its FLK_P protocol — the tab «Загрузка файла» for a МИС.  Thin:
+each method reads its arguments, calls one service (:mod:`app.services.intake.uploads`,
+:mod:`app.services.intake.listing`, :mod:`app.services.intake.reports`,
+:mod:`app.services.intake.dry_run`, :mod:`app.services.intake.cases`) and answers; a file is
 looked up through the user's scope (:func:`app.security.request_scope.get_scoped`), so another
 organisation's file is «not found»."""
 
@@ -17,6 +18,7 @@ from app.models.intake import UploadedFile
 from app.models.vocabulary import FileChannel, Resource
 from app.security.request_scope import get_scoped, not_found_message
 from app.services.intake import cases as file_cases
+from app.services.intake import dry_run as checks
 from app.services.intake import reports as file_reports
 from app.services.intake.listing import FilterRefused, files_by_id, list_files
 from app.services.intake.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
@@ -33,6 +35,7 @@ class MisFileApi(MisApi):
     class_permission_name = Resource.UPLOADED_FILE  # the page «Загрузка файла»: same roles
     method_permission_name = {
         "upload": "write",
+        "check": "write",
         "list_files": "read",
         "show": "read",
         "errors": "read",
@@ -98,6 +101,66 @@ class MisFileApi(MisApi):
                   schema:
                     $ref: '#/components/schemas/MisMessageSchema'
         """
+        return self._accept(dry_run=False)
+
+    @expose("/check", methods=["POST"])
+    @protect()
+    @safe
+    def check(self):
+        """Check one or several ZIP archives without loading them («Проверить без загрузки»).
+        ---
+        post:
+          operationId: checkFiles
+          summary: Проверить архивы без загрузки (те же проверки, протокол без сохранения случаев)
+          description: >-
+            Каждый архив проходит все этапы загрузки в фоне — проверка архива, ФЛК, идентификация в
+            ЕРЗ, МЭК по текущей базе (с дублями прежних файлов и периодов), перерасчет стоимости,
+            подсчет новых и повторных случаев — и получает тот же протокол: FLK_P и XLSX
+            (GET /api/v1/mis/files/{pk}/protocol), ошибки (GET /api/v1/mis/files/{pk}/errors),
+            количества (GET /api/v1/mis/files/{pk}). Случаи не сохраняются и в реестры не попадают
+            (GET /api/v1/mis/files/{pk}/cases — ни одного); проверка заканчивается статусом
+            «Проверка завершена». Ответ — как у загрузки. Проверки хранятся CHECK_KEEP_DAYS дней
+            (по умолчанию 7).
+          requestBody:
+            required: true
+            content:
+              multipart/form-data:
+                schema:
+                  type: object
+                  properties:
+                    archives:
+                      type: array
+                      items:
+                        type: string
+                        format: binary
+          responses:
+            201:
+              description: Архивы приняты на проверку (все или часть, тогда refused называет остальные)
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/MisUploadResultSchema'
+            400:
+              description: Ни один архив не принят (сообщение в message)
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/MisMessageSchema'
+            401:
+              $ref: '#/components/responses/401'
+            403:
+              $ref: '#/components/responses/403'
+            413:
+              description: Запрос больше допустимого размера (MAX_UPLOAD_BYTES)
+              content:
+                application/json:
+                  schema:
+                    $ref: '#/components/schemas/MisMessageSchema'
+        """
+        return self._accept(dry_run=True)
+
+    def _accept(self, dry_run: bool):
+        """The upload and the check: the archives of the request to the one service of the page."""
         refused = self.csrf_refusal()
         if refused is not None:
             return refused
@@ -113,7 +176,7 @@ class MisFileApi(MisApi):
         not_accepted = None
         try:
             rows = accept_archives(
-                user, [IncomingArchive(f.filename, f.stream) for f in files], channel=FileChannel.API
+                user, [IncomingArchive(f.filename, f.stream) for f in files], channel=FileChannel.API, dry_run=dry_run
             )
         except PartialUpload as partial:
             rows, not_accepted = partial.rows, str(partial)
@@ -262,8 +325,8 @@ class MisFileApi(MisApi):
           operationId: listFileCases
           summary: Случаи файла (статус, SUMV, стоимость по тарифам, удержано по МЭК, SUMP)
           description: >-
-            Случаи файла, загрузка которого завершена (у файла, который еще загружается, — ни одного),
-            в порядке файла. Расчет стоимости случая: GET /api/v1/mis/cases/{pk}.
+            Случаи файла, загрузка которого завершена (у файла, который еще загружается, и у проверки
+            без загрузки — ни одного), в порядке файла. Расчет стоимости случая: GET /api/v1/mis/cases/{pk}.
           parameters:
           - {in: path, name: pk, required: true, schema: {type: integer}}
           - {in: query, name: status, schema: {type: string}, description: "статус случая, например «Принят»"}
@@ -338,11 +401,11 @@ class MisFileApi(MisApi):
         fmt = (request.args.get("format") or "xml").strip().lower()
         if fmt == "xml":
             return self.send_temporary(
-                file_reports.write_protocol_xml(file), file_reports.protocol_file_name(file, "xml"), "application/xml"
+                checks.protocol_download(file, "xml"), file_reports.protocol_file_name(file, "xml"), "application/xml"
             )
         if fmt == "xlsx":
             return self.send_temporary(
-                file_reports.write_protocol_xlsx(file),
+                checks.protocol_download(file, "xlsx"),
                 file_reports.protocol_file_name(file, "xlsx"),
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )

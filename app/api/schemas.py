@@ -54,6 +54,12 @@ class MisFileSchema(Schema):
     period = fields.String(metadata={"description": "ГГГГ-ММ"})
     subdivision = _code("subdivision", "код подразделения", allow_none=True)
     status = fields.String(metadata={"description": "статус, как на вкладке «Загрузка файла»"})
+    channel = fields.String(
+        metadata={"description": "как архив пришел: web (страница), api, cli (командная строка), mail (почта)"}
+    )
+    dry_run = fields.Boolean(
+        metadata={"description": "проверка без загрузки («Проверка завершена»: протокол есть, случаи не сохранены)"}
+    )
     note = fields.String(allow_none=True, metadata={"description": "примечание (что именно не так)"})
     loading = fields.Boolean(attribute="is_loading", metadata={"description": "загрузка еще идет"})
     progress = fields.Integer(metadata={"description": "процент выполнения этапа"})

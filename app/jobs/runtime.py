@@ -15,6 +15,7 @@ are mirrored in the ``background_job`` table («Фоновые задачи»).
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import datetime as dt
 import json
@@ -25,6 +26,7 @@ import threading
 import traceback
 from typing import Any, Optional
 
+import click
 from flask import Flask, current_app, has_app_context
 from werkzeug.utils import import_string
 
@@ -36,6 +38,7 @@ _app: Optional[Flask] = None  # the app of this process (set by create_app)
 _fake_server = None
 _embedded_thread: Optional[threading.Thread] = None
 _embedded_lock = threading.Lock()
+_inbox_watcher: Optional["_InboxWatcher"] = None
 _current_job_id: contextvars.ContextVar[Optional[int]] = contextvars.ContextVar("oms_job_id", default=None)
 
 DEFAULT_QUEUE = "default"
@@ -43,6 +46,7 @@ WORKER_ENTRY = "app.jobs.worker.execute"  # what every queued job calls (by name
 DEFAULT_TIMEOUT = 6 * 3600
 HEARTBEAT_SECONDS = 10  # a running job writes its heartbeat this often
 QUEUE_DOWN = "Очередь фоновых задач недоступна, повторите загрузку позже"
+INBOX_POLL = "app.jobs.inbox_jobs.poll_inbox"  # one look at the mail channel's folder (called by name)
 
 
 class QueueUnavailable(RuntimeError):
@@ -61,6 +65,12 @@ def worker_name() -> str:
 def init_app(app: Flask) -> None:
     global _app
     _app = app
+    # the mail channel's folder (INBOX_DIR) in the embedded mode: watched from the start of a server
+    # process, or from its first request when it was made by a command (``flask run``); a command
+    # of ``flask oms`` never watches it (its thread would die with the command, an archive in hand)
+    if click.get_current_context(silent=True) is None:
+        start_inbox_watcher(app)
+    app.before_request(_watch_inbox_from_first_request(app))
 
 
 def _now() -> dt.datetime:
@@ -326,3 +336,66 @@ def _ensure_embedded_worker() -> None:
         _embedded_thread = threading.Thread(target=run, name="oms-embedded-worker", daemon=True)
         _embedded_thread.start()
         log.info("embedded worker started")
+
+
+# -- the mail channel's folder in the embedded mode ------------------------------------------------
+def start_inbox_watcher(app: Flask) -> bool:
+    """Start the thread that looks at ``INBOX_DIR`` every ``INBOX_POLL_SECONDS`` — in the embedded
+    mode only (an ``rq worker`` looks in its maintenance, :mod:`app.jobs.worker`), once a process.
+    True when it started now."""
+    global _inbox_watcher
+    if app.config.get("JOBS_MODE") != "embedded" or not app.config.get("INBOX_DIR"):
+        return False
+    with _embedded_lock:
+        if _inbox_watcher is not None and _inbox_watcher.is_alive():
+            return False
+        _inbox_watcher = _InboxWatcher(app)
+        _inbox_watcher.start()
+    atexit.register(stop_inbox_watcher)
+    log.info("inbox watcher started: %s", app.config["INBOX_DIR"])
+    return True
+
+
+def stop_inbox_watcher(timeout: float = 30) -> None:
+    """Stop the watcher after the look it is in (the process ends, a test is done)."""
+    global _inbox_watcher
+    with _embedded_lock:
+        watcher, _inbox_watcher = _inbox_watcher, None
+    if watcher is not None:
+        watcher.stop(timeout)
+
+
+def _watch_inbox_from_first_request(app: Flask):
+    def hook() -> None:
+        if _inbox_watcher is None and app.config.get("INBOX_DIR") and app.config.get("JOBS_MODE") == "embedded":
+            start_inbox_watcher(app)
+
+    return hook
+
+
+class _InboxWatcher(threading.Thread):
+    """Looks at the folder (:data:`INBOX_POLL`) in its own app context, then waits; a failed look is
+    logged and the next one comes."""
+
+    def __init__(self, app: Flask):
+        super().__init__(name="oms-inbox-watcher", daemon=True)
+        self.app = app
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopped.is_set():
+            with self.app.app_context():
+                from app.extensions import db
+
+                try:
+                    import_string(INBOX_POLL)()
+                except Exception:  # noqa: BLE001 — the folder is looked at again next time
+                    log.exception("inbox look failed")
+                finally:
+                    db.session.remove()
+            self._stopped.wait(float(self.app.config["INBOX_POLL_SECONDS"]))
+
+    def stop(self, timeout: float) -> None:
+        self._stopped.set()
+        if self is not threading.current_thread():
+            self.join(timeout)

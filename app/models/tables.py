@@ -1,5 +1,6 @@
 """Every model module, imported so that the metadata knows all tables (see ``app.models``)."""
 
+from app.models.analytics import RefusalCase, RefusalStat, RefusalTotal  # noqa: F401
 from app.models.audit import AuditEvent  # noqa: F401
 from app.models.erz import ErzPerson, ErzPolicy  # noqa: F401
 from app.models.inbox import InboxArchive  # noqa: F401

@@ -199,3 +199,4 @@ class Resource(Vocabulary):
     CERTIFICATE = "Certificate", "Эл. подпись"
     TRUST_ROOT = "TrustRoot", "Корневые сертификаты"
     API_KEY = "ApiKey", "Ключи API"
+    ANALYTICS = "Analytics", "Аналитика"

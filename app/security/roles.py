@@ -37,6 +37,7 @@ ROLE_GRANTS: dict[str, dict[Resource, str]] = {
         Resource.CERTIFICATE: R,
         Resource.TRUST_ROOT: R,
         Resource.API_KEY: W,  # own keys of the МИС REST API («Ключи API»)
+        Resource.ANALYTICS: R,
     },
     ROLE_MO: {
         Resource.UPLOADED_FILE: W,
@@ -49,6 +50,7 @@ ROLE_GRANTS: dict[str, dict[Resource, str]] = {
         Resource.SUBDIVISION: R,
         Resource.CERTIFICATE: R,
         Resource.API_KEY: W,
+        Resource.ANALYTICS: R,
     },
     ROLE_SMO: {
         Resource.REGISTRY: W,
@@ -57,6 +59,7 @@ ROLE_GRANTS: dict[str, dict[Resource, str]] = {
         Resource.ORGANISATION: R,
         Resource.CERTIFICATE: R,
         Resource.API_KEY: W,
+        Resource.ANALYTICS: R,
     },
 }
 ALL_ROLES = (ROLE_ADMIN, ROLE_TFOMS, ROLE_MO, ROLE_SMO)

@@ -34,6 +34,9 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(RegistryView, "Current registries", label="Текущие реестры", icon="fa-folder-open")
     appbuilder.add_view(ClosedRegistryView, "Closed registries", label="Закрытые реестры", icon="fa-archive")
     appbuilder.add_view(CaseView, "Cases", label="Случаи", icon="fa-list-alt")
+    from app.views.analytics import AnalyticsView
+
+    appbuilder.add_view(AnalyticsView, "Analytics", label="Аналитика", icon="fa-bar-chart")
     appbuilder.add_view(
         OrganisationView, "Organisations", label="Организации", icon="fa-building", category=ADMIN_CATEGORY
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 
 from flask import abort, flash, g, redirect
 from flask_appbuilder import BaseView, action, expose, has_access
@@ -16,7 +18,7 @@ from markupsafe import Markup, escape
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Optional, Regexp
 
-from app.core.formatting import format_datetime
+from app.core.formatting import format_date, format_datetime
 from app.models.audit import AuditEvent
 from app.models.job import BackgroundJob
 from app.models.organisation import LEVEL_MESSAGE, LEVEL_PATTERN, Organisation, Subdivision
@@ -352,7 +354,31 @@ DETAIL_KEYS = {
     "refused": "отказано",
     "count": "количество",
     "status": "статус",
+    "h_name": "файл случаев",
+    "l_name": "файл персональных данных",
+    "records": "записей",
+    "uploaded_at": "загружен",
+    "uploaded_by_id": "загрузил (id)",
+    "channel": "канал",
+    "reason": "причина",
+    "after": "после",
 }
+#: a date or a date and time the details carry as JSON text (``str`` of a Python value)
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+
+
+def _detail_value(item) -> str:
+    """One value of the details as people read it: «да/нет», a list joined, ДД.ММ.ГГГГ for dates."""
+    if isinstance(item, bool):
+        return "да" if item else "нет"
+    if isinstance(item, list):
+        return ", ".join(str(i) for i in item) or "—"
+    if item is None or item == "":
+        return "—"
+    if isinstance(item, str) and _ISO_MOMENT.match(item):
+        moment = dt.datetime.fromisoformat(item)
+        return format_date(moment) if len(item) == 10 else format_datetime(moment)
+    return str(item)
 
 
 def _person(username) -> str:
@@ -388,15 +414,7 @@ def _details(value):
         return value
     if not isinstance(data, dict):
         return value
-    parts = []
-    for key, item in data.items():
-        if isinstance(item, bool):
-            item = "да" if item else "нет"
-        elif isinstance(item, list):
-            item = ", ".join(str(i) for i in item) or "—"
-        elif item is None or item == "":
-            item = "—"
-        parts.append(f"{DETAIL_KEYS.get(key, key)}: {item}")
+    parts = [f"{DETAIL_KEYS.get(key, key)}: {_detail_value(item)}" for key, item in data.items()]
     return Markup("; ".join(str(escape(p)) for p in parts))
 
 

@@ -29,10 +29,11 @@ from app.core.formatting import format_datetime, format_money, format_period
 from app.errors import parse_ids, parse_page
 from app.formats.names import TYPE_TITLES
 from app.models.intake import UploadedFile
-from app.models.vocabulary import FILE_ERRORS, FILE_LOADING, OrgKind, Resource
+from app.models.vocabulary import FILE_ERRORS, FILE_LOADING, FileChannel, OrgKind, Resource
 from app.security.request_scope import current_scope
 from app.security.scoped_views import ScopedModelView
 from app.services.accounts.people import person_name
+from app.services.intake import dry_run as checks
 from app.services.intake import file_data, listing, uploads
 from app.services.intake import reports as file_reports
 from app.services.intake.uploads import IncomingArchive, PartialUpload, UploadRefused, accept_archives
@@ -58,6 +59,13 @@ def _uploader(user) -> str:
     return person_name(user) if user is not None else ""
 
 
+def _check_line(details) -> Markup:
+    """«Проверка без загрузки» under the status of a dry run's row."""
+    if not details.get("dry_run"):
+        return Markup("")
+    return Markup('<div class="small text-info"><i class="fa fa-search"></i> {}</div>').format(checks.CHECK_LABEL)
+
+
 @row_aware
 def _status_cell(item, pk):
     status = item["status"]
@@ -67,8 +75,8 @@ def _status_cell(item, pk):
         # the stage and its percentage; the page polls them (file_list.html) and moves the bar
         return Markup('<div class="oms-file-progress" data-pk="{}"><span class="oms-stage">{}</span>{}</div>').format(
             pk, status, progress_bar(percent)
-        )
-    cell = text(status)
+        ) + _check_line(details)
+    cell = text(status) + _check_line(details)
     note = item.get("note")
     if note:
         short = note if len(note) <= NOTE_CHARS else note[: NOTE_CHARS - 1] + "…"
@@ -81,7 +89,11 @@ def _status_cell(item, pk):
             '<form method="post" action="{}" style="margin-top:4px">'
             '<input type="hidden" name="csrf_token" value="{}">'
             '<button class="btn btn-warning btn-xs" title="{}">Повторить</button></form>'
-        ).format(_url("retry", pk=pk), generate_csrf(), "Загрузить сохраненный архив еще раз")
+        ).format(
+            _url("retry", pk=pk),
+            generate_csrf(),
+            "Проверить сохраненный архив еще раз" if details.get("dry_run") else "Загрузить сохраненный архив еще раз",
+        )
     return cell
 
 
@@ -112,9 +124,14 @@ def _version_lines(pk, counts) -> list[Markup]:
 
 @row_aware
 def _records_cell(item, pk):
-    """The records read from the file (→ its cases by status) and what the load did with them."""
+    """The records read from the file (→ its cases by status) and what the load did with them; a
+    check's, which stored no case, without links."""
+    details = _details(item)
+    if details.get("dry_run"):
+        counts = zip(file_reports.VERSION_KINDS, details.get("versions") or (), strict=False)
+        return text(item["records"]) + _small(*(f"{VERSION_LABELS[kind]}: {n}" for kind, n in counts if n))
     cell = link(_url("cases", pk=pk), item["records"])
-    return cell + _small(*_version_lines(pk, _details(item).get("versions") or ()))
+    return cell + _small(*_version_lines(pk, details.get("versions") or ()))
 
 
 @row_aware
@@ -156,10 +173,14 @@ def _mek_cell(item, pk):
 
 
 def _uploaded_cell(item, pk=None):
-    """When, and by whom (ФИО); on the card (one value, no row) the date and time."""
+    """When, and by whom (ФИО) — or «канал: почта» for an archive that came by mail; on the card
+    (one value, no row) the date and time."""
     if pk is None:
         return format_datetime(item)
-    return text(format_datetime(item["uploaded_at"])[:16]) + _small(_details(item).get("uploaded_by"))
+    details = _details(item)
+    by_mail = details.get("channel") == FileChannel.MAIL
+    who = f"канал: {FileChannel.MAIL.label}" if by_mail else details.get("uploaded_by")
+    return text(format_datetime(item["uploaded_at"])[:16]) + _small(who)
 
 
 _uploaded_cell.row_aware = True
@@ -248,6 +269,7 @@ class UploadedFileView(ScopedModelView):
         "dschet",
         "sumv_declared",
         "uploaded_by",
+        "channel",
         "uploaded_at",
         "finished_at",
         "status",
@@ -255,7 +277,20 @@ class UploadedFileView(ScopedModelView):
         "archive_size",
         "archive_sha256",
     ]
-    search_columns = ["year", "month", "status", "subdivision", "uploaded_at", "archive_name", "h_name", "uploaded_by"]
+    # «organisation»: the ТФОМС's home page opens an МО's files (``_flt_0_organisation``), and its
+    # figures leave the checks out (``_flt_1_dry_run=y``: «Проверка без загрузки» not «Да»)
+    search_columns = [
+        "year",
+        "month",
+        "status",
+        "subdivision",
+        "organisation",
+        "dry_run",
+        "uploaded_at",
+        "archive_name",
+        "h_name",
+        "uploaded_by",
+    ]
     order_columns = ["archive_name", "uploaded_at", "status", "records", "sumv_declared"]
     base_order = ("uploaded_at", "desc")
     page_size = 50
@@ -267,6 +302,7 @@ class UploadedFileView(ScopedModelView):
         "uploaded_at": _uploaded_cell,
         "organisation": _sender_cell,
         "uploaded_by": _uploader,
+        "channel": FileChannel.label_of,
         "finished_at": format_datetime,
         "period": format_period,
         "file_type": _file_type,
@@ -287,10 +323,12 @@ class UploadedFileView(ScopedModelView):
         "dschet": _l("Invoice date"),
         "sumv_declared": _l("Invoice sum"),
         "uploaded_by": _l("Uploaded by"),
+        "channel": "Канал",
         "uploaded_at": "Загружен",
         "finished_at": _l("Finished at"),
         "status": _l("Status"),
         "note": _l("Note"),
+        "dry_run": "Проверка без загрузки",
         "records": "Количество записей",
         "flk_counts": "ФЛК: отклонено / ошибок",
         "flk_rejected": _l("Records rejected on FLK"),
@@ -363,15 +401,18 @@ class UploadedFileView(ScopedModelView):
             if not files:
                 flash(str(_l("Choose at least one archive")), "warning")
                 return redirect(_url("upload"))
+            dry_run = request.form.get("dry_run") == "1"  # «Проверить без загрузки»
             try:
-                rows = accept_archives(g.user, [IncomingArchive(f.filename, f.stream) for f in files])
+                rows = accept_archives(g.user, [IncomingArchive(f.filename, f.stream) for f in files], dry_run=dry_run)
             except PartialUpload as refused:
                 rows = refused.rows
                 flash(str(refused), "danger")
             except UploadRefused as refused:
                 flash(str(refused), "danger")
                 return redirect(_url("list"))
-            if rows:
+            if rows and dry_run:
+                flash(f"Архивы приняты на проверку без загрузки: {len(rows)}", "success")
+            elif rows:
                 flash(str(_l("Archives accepted for loading: %(n)s", n=len(rows))), "success")
             return redirect(_url("list"))
         return self.render_template("oms/upload.html", title=_l("Upload files"), back="UploadedFileView.list")
@@ -380,10 +421,17 @@ class UploadedFileView(ScopedModelView):
     def _page(self):
         return parse_page(request.args.get("page"), file_reports.PAGE_SIZE)
 
+    def _no_cases(self, file):
+        """A check stored no case: its cases pages say so on the file's card."""
+        flash(checks.NO_CASES, "info")
+        return redirect(_url("show", pk=file.id))
+
     @expose("/cases/<int:pk>")
     @has_access
     def cases(self, pk):
         file = self._scoped_get(pk)
+        if file.dry_run:
+            return self._no_cases(file)
         return self.render_template(
             "oms/file_cases.html",
             file=file,
@@ -398,6 +446,8 @@ class UploadedFileView(ScopedModelView):
     @has_access
     def case_list(self, pk, status):
         file = self._scoped_get(pk)
+        if file.dry_run:
+            return self._no_cases(file)
         page = self._page()
         cases, total = file_reports.cases_of(file, status, page)
         return self._cases_page(file, total, page, cases=cases, status=status)
@@ -409,6 +459,8 @@ class UploadedFileView(ScopedModelView):
         file = self._scoped_get(pk)
         if kind not in file_reports.SELECTIONS:
             abort(404)
+        if file.dry_run:
+            return self._no_cases(file)
         page = self._page()
         rows, total = file_reports.selected_cases(g.user, file, kind, page)
         return self._cases_page(
@@ -480,7 +532,7 @@ class UploadedFileView(ScopedModelView):
     def protocol_xml(self, pk):
         file = self._scoped_get(pk)
         return self._send(
-            file_reports.write_protocol_xml(file), file_reports.protocol_file_name(file, "xml"), "application/xml"
+            checks.protocol_download(file, "xml"), file_reports.protocol_file_name(file, "xml"), "application/xml"
         )
 
     @expose("/protocol/<int:pk>.xlsx")
@@ -488,7 +540,7 @@ class UploadedFileView(ScopedModelView):
     def protocol_xlsx(self, pk):
         file = self._scoped_get(pk)
         return self._send(
-            file_reports.write_protocol_xlsx(file),
+            checks.protocol_download(file, "xlsx"),
             file_reports.protocol_file_name(file, "xlsx"),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )

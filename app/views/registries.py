@@ -25,9 +25,10 @@ from app.core.withheld import Withheld
 from app.errors import parse_page, query_safe
 from app.models.registry import Registry
 from app.models.vocabulary import OrgKind, RegistryStatus, Resource
+from app.security.request_scope import not_found_message
 from app.security.scoped_views import ScopedModelView
 from app.services.accounts import preferences
-from app.services.registries import cases, mek_results, overview, printing, queries, workflow
+from app.services.registries import cases, mek_results, overview, printing, queries, timeline, workflow
 from app.services.registries.documents import documents_of
 from app.services.signing import registry_signing
 from app.views.formatting import link, row_aware, text
@@ -51,6 +52,7 @@ BULK_ACTIONS = {
     RegistryStatus.MO_SIGNING: "to_mo_signing",
 }
 DELETE_ACTION = "delete_registry"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _bulk_actions_of(row: overview.RowActions) -> list[str]:
@@ -78,8 +80,13 @@ def _type_cell(item, pk):
 def _documents_cell(item, pk):
     return Markup(
         '<span class="oms-nowrap"><a href="{}" title="Документы"><i class="fa fa-file-text-o"></i></a> '
-        '<a href="{}" title="Случаи реестра" class="registry-cases"><i class="fa fa-list"></i></a></span>'
-    ).format(url_for("RegistryView.documents_page", pk=pk), url_for("RegistryView.cases_page", pk=pk))
+        '<a href="{}" title="Случаи реестра" class="registry-cases"><i class="fa fa-list"></i></a> '
+        '<a href="{}" title="Хронология" class="registry-timeline"><i class="fa fa-clock-o"></i></a></span>'
+    ).format(
+        url_for("RegistryView.documents_page", pk=pk),
+        url_for("RegistryView.cases_page", pk=pk),
+        url_for("RegistryView.timeline_page", pk=pk),
+    )
 
 
 def withheld_text(w: Withheld) -> Markup:
@@ -233,7 +240,8 @@ class RegistryView(ScopedModelView):
         "created_at",
         "changed_at",
     ]
-    search_columns = ["year", "month", "status", "reg_type", "subtype", "payer", "subdivision"]
+    # «organisation»: the ТФОМС's home page opens an МО's registries (``_flt_0_organisation``)
+    search_columns = ["year", "month", "status", "reg_type", "subtype", "payer", "subdivision", "organisation"]
     base_order = ("id", "desc")
     formatters_columns = {
         "sum_declared": format_money,
@@ -286,6 +294,9 @@ class RegistryView(ScopedModelView):
         "print_document": "read",
         "retry": "write",
         "mek_upload": "write",
+        "timeline_page": "read",
+        "timeline_print": "read",
+        "timeline_xlsx": "read",
     }
 
     def __init__(self, **kwargs):
@@ -407,7 +418,7 @@ class RegistryView(ScopedModelView):
         if upload is None or not upload.filename:
             flash(str(_l("Choose the MEK results file")), "warning")
             return redirect(url_for("RegistryView.documents_page", pk=pk))
-        result = mek_results.load_results_upload(g.user, pk, upload.stream)
+        result = mek_results.load_results_upload(g.user, pk, upload.stream, upload.filename)
         flash(
             result.message + ("" if result.ok else ": " + "; ".join((result.reasons or [])[:10])),
             "success" if result.ok else "danger",
@@ -464,6 +475,40 @@ class RegistryView(ScopedModelView):
         if page is None:
             abort(404)
         return render_template(page.template, page=page, doc=page.data, reg=page.registry)
+
+    @expose("/timeline/<int:pk>")
+    @has_access
+    def timeline_page(self, pk):
+        """«Хронология»: the registry's whole story, in time order."""
+        story = timeline.registry_timeline(g.user, pk)
+        if story is None:
+            abort(404, not_found_message(Registry))
+        return self.render_template("oms/registry_timeline.html", timeline=story, reg=story.registry, title=story.title)
+
+    @expose("/timeline/<int:pk>/print")
+    @has_access
+    def timeline_print(self, pk):
+        """The timeline on A4 (landscape): the browser's «Печать» makes the PDF."""
+        story = timeline.registry_timeline(g.user, pk)
+        if story is None:
+            abort(404, not_found_message(Registry))
+        return render_template(
+            "oms/registry_timeline_print.html",
+            page={"title": "Хронология реестра"},
+            doc=story.registry,
+            reg=story.registry,
+            timeline=story,
+        )
+
+    @expose("/timeline/<int:pk>.xlsx")
+    @has_access
+    def timeline_xlsx(self, pk):
+        """The timeline for an auditor: the page's entries as an Excel workbook."""
+        result = timeline.timeline_xlsx(g.user, pk)
+        if result is None:
+            abort(404, not_found_message(Registry))
+        data, name = result
+        return send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype=XLSX_MIMETYPE)
 
     @expose("/documents/<int:pk>/<int:doc_id>")
     @has_access
@@ -538,7 +583,7 @@ class ClosedRegistryView(RegistryView):
     base_filters = [["status", FilterEqual, RegistryStatus.CLOSED]]
     list_template = "oms/closed_registries.html"
     closed = True
-    search_columns = ["changed_at", "year", "month", "reg_type", "subtype", "payer", "subdivision"]
+    search_columns = ["changed_at", "year", "month", "reg_type", "subtype", "payer", "subdivision", "organisation"]
     method_permission_name = {**RegistryView.method_permission_name, "columns": "read"}
     # no bulk actions on closed registries
     to_sent = to_taken = to_mo_signing = delete_registry = None

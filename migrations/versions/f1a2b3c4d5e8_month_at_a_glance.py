@@ -28,8 +28,6 @@ def upgrade():
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("archive_name", sa.String(length=255), nullable=False),
         sa.Column("received_at", sa.DateTime(), nullable=False),
-        sa.Column("outcome", sa.String(length=20), nullable=False),
-        sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("organisation_id", sa.Integer(), nullable=True),
         sa.Column("file_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["organisation_id"], ["organisation.id"]),

@@ -10,6 +10,7 @@ from tests.api.helpers import REGISTRIES, Api, fetch_spec
 
 ENDPOINTS = {
     "/api/v1/mis/files/": {"get", "post"},
+    "/api/v1/mis/files/check": {"post"},
     "/api/v1/mis/files/{pk}": {"get"},
     "/api/v1/mis/files/{pk}/errors": {"get"},
     "/api/v1/mis/files/{pk}/protocol": {"get"},

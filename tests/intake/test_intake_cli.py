@@ -19,6 +19,7 @@ from tests.intake.helpers import MO1, demo_pair, set_text, user
 KEYS = {
     "file",
     "file_id",
+    "dry_run",
     "status",
     "note",
     "records",

@@ -256,6 +256,7 @@ def test_control_crashes(intake, tmp_path, monkeypatch, scope):
 def test_every_reachable_status_is_covered():
     """The statuses this folder and tests/hostile bring a file to (the ФЛК stage's reach)."""
     reached = {FileStatus.QUEUED, FileStatus.ARCHIVE, FileStatus.FLK, FileStatus.DONE} | ERROR_STATUSES_OF_THE_FLK_STAGE
+    reached.add(FileStatus.CHECKED)  # «Проверить без загрузки»: test_dry_run.py
     assert reached <= set(FileStatus.values())
     assert set(FileStatus.values()) - reached == set(FILE_LOADING) - {
         FileStatus.QUEUED,

@@ -177,7 +177,7 @@ def test_the_menu_work_tabs_then_reference_then_one_administration(browser_facto
     admin = browser_factory("tfoms_admin")
     menu = _menu(_page(admin, "/"))
     tops = [top for top, _ in menu]
-    assert tops == WORK_TABS + ["Справочники", "Администрирование"]
+    assert tops == WORK_TABS + ["Аналитика", "Справочники", "Администрирование"]  # «Аналитика»: after the work
     administration = dict(menu)["Администрирование"]
     assert administration[:4] == ["Организации", "Подразделения", "Список пользователей", "Роли и права"]
     for entry in ("Журнал аудита", "Фоновые задачи", "Ключи API", "Эл. подпись", "Корневые сертификаты"):
@@ -270,3 +270,12 @@ def test_the_library_catalogue_is_merged_with_the_projects_and_ours_wins(app):
         )
         assert gettext("Search") == "Поиск"  # the library's own, which we do not repeat
         assert gettext("Delete") == "Удалить"  # the library's catalogue has none
+
+
+def test_audit_details_show_dates_as_people_read_them():
+    """«Удалить данные файла» keeps the upload time in the details: the log shows ДД.ММ.ГГГГ, not ISO."""
+    from app.views.admin import _details
+
+    shown = str(_details('{"archive": "a.zip", "uploaded_at": "2026-12-04 16:30:01.123456", "day": "2025-10-01"}'))
+    assert shown == "архив: a.zip; загружен: 04.12.2026 16:30:01; day: 01.10.2025"
+    assert str(_details('{"records": 3, "n": "2026-12-04x"}')) == "записей: 3; n: 2026-12-04x"

@@ -17,6 +17,7 @@ from app.security.access import can
 from app.security.permissions import PERM_WRITE
 from app.security.request_scope import not_found_message
 from app.security.scope import Scope
+from app.services.analytics.refresh import refresh_after_case_change
 
 # target status -> (allowed current status, name of the action)
 TRANSITIONS = {
@@ -100,4 +101,5 @@ def change_status(user: OmsUser, case_ids: list[int], target: str, reason: str) 
         details={"cases": ids[:1000], "count": changed, "from": allowed, "to": target, "reason": reason},
     )
     db.session.commit()
+    refresh_after_case_change(ids)  # «Аналитика» of the cases' periods (never raises)
     return Outcome(True, f"{action}: случаев {changed}", changed=changed)

@@ -42,6 +42,9 @@ class LoadContext:
     uploaded_by_id: Optional[int]
     archive_path: Optional[str]
     workdir: Path
+    # «Проверить без загрузки»: the same stages, then the protocol is kept and the cases go
+    # (app/services/intake/dry_run.py); the stage «versions» only counts
+    dry_run: bool = False
     # «Проверка архива»: the extracted pair, who sent it
     pair: Optional[ArchivePair] = None
     file_type: Optional[str] = None  # H, C, T, DP, …
@@ -69,6 +72,7 @@ class LoadContext:
             uploaded_by_id=row.uploaded_by_id,
             archive_path=row.archive_path,
             workdir=workdir,
+            dry_run=bool(row.dry_run),
         )
 
     @property

@@ -5,8 +5,11 @@ and the removal of all of it — by the load itself when it fails, and by «Уд
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 from typing import Iterable, Optional
 
+from flask import current_app
 from sqlalchemy import delete, exists, func, select, update
 
 from app.controls.finding import STAGE_FLK, STAGE_MEK, Finding
@@ -21,6 +24,7 @@ from app.models.vocabulary import FILE_LOADING, CaseStatus, Resource
 from app.security.access import can
 from app.security.permissions import PERM_WRITE
 from app.security.request_scope import get_scoped, not_found_message
+from app.services.analytics.refresh import refresh_after_delete
 
 STILL_LOADING = "Загрузка файлов еще не завершена. Попробуйте позже!"
 IN_REGISTRY = "Невозможно удалить данные файла. Случаи файла уже находятся в реестре"
@@ -116,15 +120,24 @@ def recount(file_id: int) -> None:
 
 
 # -- removal ----------------------------------------------------------------------------------------------
-def remove_loaded_data(file_id: int) -> None:
+def remove_loaded_data(file_id: int, keep_errors: bool = False) -> None:
     """Remove everything a load wrote for this file: errors, payloads, cases, patients, versions
-    (the caller commits)."""
+    (the caller commits).  ``keep_errors``: the errors stay, pointing to no case (the protocol of
+    a dry run, «Проверить без загрузки»)."""
     case_ids = select(MedicalCase.id).where(MedicalCase.file_id == file_id)
-    db.session.execute(delete(ControlError).where(ControlError.file_id == file_id))
+    if keep_errors:
+        db.session.execute(update(ControlError).where(ControlError.file_id == file_id).values(case_id=None))
+    else:
+        db.session.execute(delete(ControlError).where(ControlError.file_id == file_id))
     db.session.execute(delete(CasePayload).where(CasePayload.case_id.in_(case_ids)))
     db.session.execute(delete(MedicalCase).where(MedicalCase.file_id == file_id))
     db.session.execute(delete(Patient).where(Patient.file_id == file_id))
     db.session.execute(delete(CaseVersion).where(CaseVersion.file_id == file_id))
+
+
+def check_folder(file_id: int) -> Path:
+    """Where a dry run («Проверить без загрузки») keeps its protocol: ``DATA_DIR/checks/<id>``."""
+    return Path(current_app.config["DATA_DIR"]) / "checks" / str(int(file_id))
 
 
 def delete_file_data(user: OmsUser, file_id: int) -> Outcome:
@@ -155,14 +168,17 @@ def delete_file_data(user: OmsUser, file_id: int) -> Outcome:
     # the files whose cases it had replaced no longer point to it
     db.session.execute(update(UploadedFile).where(UploadedFile.replaced_by_id == file_id).values(replaced_by_id=None))
     archive = row.archive_path
+    period = (row.organisation_id, row.year, row.month)  # «Аналитика» of the period, after the commit
     db.session.delete(row)
     audit.record("file_data_deleted", user=user, object_type="UploadedFile", object_id=file_id, details=details)
     db.session.commit()
+    refresh_after_delete(*period)
     if archive:
         try:
             os.unlink(archive)
         except OSError:
             pass
+    shutil.rmtree(check_folder(file_id), ignore_errors=True)  # a dry run's kept protocol
     return Outcome(True, DELETED)
 
 

@@ -10,6 +10,10 @@ ends it in «Ошибка при загрузке подготовленных �
 «Ошибка при валидации данных».  A failure removes what the load wrote (unless the failure keeps
 the ФЛК errors for the protocol) and the extracted files always go.  Re-uploads replace earlier
 versions of the cases only in the last stage, so a load that fails before leaves them as they were.
+
+A dry run («Проверить без загрузки», ``UploadedFile.dry_run``) runs the same stages (the last one
+only counts) and then ends in «Проверка завершена» with its protocol kept and its cases removed
+(:mod:`app.services.intake.dry_run`), never in «Процесс загрузки завершен».
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from app.extensions import db
 from app.jobs.runtime import runs_beside_web_requests
 from app.models.intake import ControlError, UploadedFile
 from app.models.vocabulary import FileStatus
-from app.services.intake import file_data
+from app.services.analytics import refresh as analytics_refresh
+from app.services.intake import dry_run, file_data
 from app.services.intake.context import LoadContext, LoadFailed
 from app.services.intake.stages import archive, erz, flk, mek, recalc, versions
 
@@ -77,9 +82,13 @@ def run(load: LoadContext) -> None:
             load.enter(stage.name, stage.status, stage.start, stage.share)
             stage.run(load)
         load.finish()
+        if load.dry_run:  # «Проверить без загрузки»: the protocol stays, the cases go — never DONE
+            dry_run.finish_check(load)
+            return
         load.set_status(
             FileStatus.DONE, 100, note=None, finished_at=dt.datetime.now(), **file_data.file_counts(load.file_id)
         )
+        analytics_refresh.refresh_after_load(load.file_id)  # «Аналитика»: this МО-period (never raises)
     except LoadFailed as failure:
         _fail(load, failure)
     except SQLAlchemyError as exc:
@@ -101,6 +110,9 @@ def run(load: LoadContext) -> None:
 def _fail(load: LoadContext, failure: LoadFailed) -> None:
     db.session.rollback()
     load.finish()
+    if load.dry_run:  # a failing check keeps no case either (app.services.intake.dry_run)
+        dry_run.fail_check(load, failure)
+        return
     if failure.cleanup:
         file_data.remove_loaded_data(load.file_id)
         values = dict(file_data.ZERO_COUNTS)
@@ -128,8 +140,10 @@ def _short(exc: BaseException) -> str:
 
 
 def summary(row: UploadedFile, max_errors: Optional[int] = None) -> dict:
-    """The JSON of ``oms load`` for one file: ``records`` is the number of ZAP records read from
-    the file; ``new`` / ``updated`` / ``unchanged`` / ``skipped`` what the load did with them."""
+    """The JSON of ``oms load`` (and ``oms check``) for one file: ``records`` is the number of ZAP
+    records read from the file; ``new`` / ``updated`` / ``unchanged`` / ``skipped`` what the load did
+    with them (a check: would do); ``dry_run`` — a check («Проверить без загрузки»), which stored
+    no case."""
     fields = ("stage", "code", "element", "n_zap", "idcase", "sl_id", "value", "comment")
     # the columns only, not ControlError objects: a file may have a hundred thousand errors
     q = (
@@ -143,6 +157,7 @@ def summary(row: UploadedFile, max_errors: Optional[int] = None) -> dict:
     return {
         "file": row.archive_name,
         "file_id": row.id,
+        "dry_run": bool(row.dry_run),
         "status": row.status,
         "note": row.note,
         "records": row.records,

@@ -42,4 +42,5 @@ def end_interrupted_load(file_id: int, reason: str) -> bool:
         setattr(row, column, value)
     db.session.commit()
     shutil.rmtree(work_folder(file_id), ignore_errors=True)
+    shutil.rmtree(file_data.check_folder(file_id), ignore_errors=True)  # a check's protocol half kept
     return True

@@ -12,11 +12,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy import case as sql_case
 
 from app.controls.finding import STAGE_FLK, STAGE_MEK, Finding
-from app.core.withheld import Withheld
+from app.core.withheld import Withheld, case_withheld, refused_in_full, withheld_in_part
 from app.extensions import db
 from app.formats.flk_p import protocol_name, write_flk_p
 from app.models.intake import ControlError, MedicalCase, Patient, UploadedFile
@@ -37,43 +37,12 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 # -- money withheld on the МЭК ---------------------------------------------------------------------------
-def _withheld() -> ColumnElement:
-    """The sum withheld from a case: the larger of its own МЭК sanction (SANK_IT of the load:
-    ``mek_withheld``) and what the payer's МЭК results left unpaid (SUMV − SUMP).  A case is
-    refused in full when «Отклонен МЭК», or when the payer accepted nothing of it (SUMP 0)."""
-    own = func.coalesce(MedicalCase.mek_withheld, 0)
-    unpaid = sql_case(
-        (and_(MedicalCase.sump.is_not(None), MedicalCase.sumv.is_not(None)), MedicalCase.sumv - MedicalCase.sump),
-        else_=0,
-    )
-    return sql_case((own >= unpaid, own), else_=unpaid)
-
-
-def _refused_in_full() -> ColumnElement:
-    return or_(
-        MedicalCase.status == CaseStatus.MEK_REJECTED,
-        and_(
-            MedicalCase.status != CaseStatus.FLK_REJECTED,
-            func.coalesce(MedicalCase.sump, -1) == 0,
-            func.coalesce(MedicalCase.sumv, 0) > 0,
-        ),
-    )
-
-
-def _withheld_in_part() -> ColumnElement:
-    return and_(
-        MedicalCase.status.not_in((CaseStatus.MEK_REJECTED, CaseStatus.FLK_REJECTED)),
-        func.coalesce(MedicalCase.sump, -1) != 0,
-        _withheld() > 0,
-    )
-
-
 def mek_money(file_ids: Iterable[int]) -> dict[int, Withheld]:
     """:class:`Withheld` of these files (ids the caller took from the user's scope), one query."""
     ids = list(file_ids)
     if not ids:
         return {}
-    refused, partial, withheld = _refused_in_full(), _withheld_in_part(), _withheld()
+    refused, partial, withheld = refused_in_full(), withheld_in_part(), case_withheld()
     refused_sum = sql_case((withheld > 0, withheld), else_=func.coalesce(MedicalCase.sumv, 0))
     rows = db.session.execute(
         select(
@@ -140,8 +109,9 @@ def replacements(user: OmsUser, files: Iterable[UploadedFile | tuple[int, Option
 def row_details(user: OmsUser, ids: list[int]) -> dict[int, dict]:
     """What a page of «Загрузка файла» shows beside the list's columns, for the user's files of
     these ids: ``progress`` (of a loading file), ``replaced_by`` (a :class:`Replacement`, or None),
-    ``money`` (the :class:`Withheld` of «Снято по МЭК»), ``uploaded_by`` (the uploader's name) and
-    ``versions`` (new, updated, unchanged, skipped).  Three queries for a page."""
+    ``money`` (the :class:`Withheld` of «Снято по МЭК»), ``uploaded_by`` (the uploader's name),
+    ``versions`` (new, updated, unchanged, skipped), ``dry_run`` (a check, «Проверить без
+    загрузки») and ``channel`` (how the archive came: «канал: почта»).  Three queries for a page."""
     if not ids:
         return {}
     rows = db.session.execute(
@@ -155,6 +125,8 @@ def row_details(user: OmsUser, ids: list[int]) -> dict[int, dict]:
             UploadedFile.updated_count,
             UploadedFile.unchanged_count,
             UploadedFile.skipped_count,
+            UploadedFile.dry_run,
+            UploadedFile.channel,
         )
         .outerjoin(OmsUser, OmsUser.id == UploadedFile.uploaded_by_id)
         .where(UploadedFile.id.in_(ids), Scope.of(user).clause(UploadedFile))
@@ -168,8 +140,10 @@ def row_details(user: OmsUser, ids: list[int]) -> dict[int, dict]:
             "money": money.get(file_id, Withheld()),
             "uploaded_by": display_name(first, last),
             "versions": tuple(counts),
+            "dry_run": bool(dry_run),
+            "channel": channel,
         }
-        for file_id, progress, _, first, last, *counts in rows
+        for file_id, progress, _, first, last, *counts, dry_run, channel in rows
     }
 
 
@@ -235,7 +209,7 @@ def selected_cases(
     if kind not in SELECTIONS:
         raise FilterRefused(f"Неизвестный отбор случаев «{kind}»")
     if kind in ("refused", "withheld"):
-        money_cond = _refused_in_full() if kind == "refused" else _withheld_in_part()
+        money_cond = refused_in_full() if kind == "refused" else withheld_in_part()
         cond = and_(MedicalCase.file_id == file.id, money_cond)
         total = db.session.execute(select(func.count()).select_from(MedicalCase).where(cond)).scalar_one()
         rows = db.session.execute(

@@ -1,11 +1,14 @@
 """Accepting uploaded archives: store each one, create its row «В очереди», queue its load.
 
-Used by the page «Загрузка файла», the REST API and ``oms load`` alike.
+Used by the page «Загрузка файла», the REST API and ``oms load`` alike — and by «Проверить без
+загрузки» (``oms check``, ``POST …/files/check``): the same row and job with ``dry_run`` set
+(:mod:`app.services.intake.dry_run`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +22,15 @@ from app.core import audit
 from app.core.outcome import Outcome
 from app.extensions import db
 from app.jobs.runtime import QUEUE_DOWN, QueueUnavailable, check_queue, enqueue
+from app.models.inbox import InboxArchive
 from app.models.intake import UploadedFile
+from app.models.organisation import Organisation, Subdivision
 from app.models.user import OmsUser
 from app.models.vocabulary import FILE_ERRORS, FILE_LOADING, FileChannel, FileStatus, OrgKind, Resource
 from app.security.access import can
 from app.security.permissions import PERM_WRITE
 from app.security.request_scope import get_scoped, not_found_message
+from app.services.intake import dry_run as checks
 from app.services.intake import file_data
 
 CHUNK = 1024 * 1024
@@ -99,14 +105,19 @@ def accept_archives(
     *,
     run_job: bool = True,
     channel: FileChannel = FileChannel.WEB,
+    dry_run: bool = False,
 ) -> list[UploadedFile]:
     """Store every archive and queue its load. Each archive is one row; a refusal of one
     (the same name still loading) refuses that archive only and is raised after the others.
     Nothing is stored when the queue is down (:data:`app.jobs.runtime.QUEUE_DOWN`).  ``channel``:
-    how the archives came (the row's «канал»)."""
+    how the archives came (the row's «канал»).  ``dry_run``: «Проверить без загрузки» — the same
+    load, which keeps the protocol and stores no case; the checks older than ``CHECK_KEEP_DAYS``
+    go first (:func:`app.services.intake.dry_run.purge_old_checks`)."""
     check_uploader(user)
     if run_job:
         _check_queue()
+    if dry_run:
+        checks.purge_old_checks()
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     rows, refusals = [], []
     for incoming in archives:
@@ -125,6 +136,7 @@ def accept_archives(
             archive_sha256=sha,
             status=FileStatus.QUEUED,
             channel=channel,
+            dry_run=dry_run,
         )
         db.session.add(row)
         try:
@@ -135,7 +147,7 @@ def accept_archives(
             refusals.append(_still_loading_refusal(name))
             continue
         audit.record(
-            "file_uploaded",
+            "file_check_started" if dry_run else "file_uploaded",
             user=user,
             object_type="UploadedFile",
             object_id=row.id,
@@ -179,8 +191,10 @@ class PartialUpload(UploadRefused):
         self.rows = rows
 
 
-def queue_load(row: UploadedFile, user: OmsUser) -> None:
-    job = enqueue("app.jobs.intake_jobs.load_file", row.id, title=f"Загрузка файла {row.archive_name}", user=user)
+def queue_load(row: UploadedFile, user: Optional[OmsUser]) -> None:
+    name = row.archive_name
+    title = f"Проверка файла {name} без загрузки" if row.dry_run else f"Загрузка файла {name}"
+    job = enqueue("app.jobs.intake_jobs.load_file", row.id, title=title, user=user)
     db.session.query(UploadedFile).filter_by(id=row.id).update({"job_id": job.id})
     db.session.commit()
 
@@ -209,6 +223,7 @@ def retry_load(user: OmsUser, file_id: int) -> Outcome:
         db.session.rollback()
         return Outcome(False, QUEUE_DOWN)
     file_data.remove_loaded_data(row.id)
+    shutil.rmtree(file_data.check_folder(row.id), ignore_errors=True)  # a failed check's protocol
     previous = row.status
     for column, value in file_data.ZERO_COUNTS.items():
         setattr(row, column, value)
@@ -233,3 +248,93 @@ def retry_load(user: OmsUser, file_id: int) -> Outcome:
         db.session.commit()
         return Outcome(False, QUEUE_DOWN)
     return Outcome(True, RETRIED.format(row.archive_name))
+
+
+# -- the mail channel: an archive of the inbox folder (app.services.intake.inbox) ------------------------
+class AlreadyReceived(UploadRefused):
+    """The same archive, by its content, came by mail before: it is not loaded twice."""
+
+
+class MailDeferred(UploadRefused):
+    """The archive cannot be taken now (its name is still loading, the queue is down): nothing of it
+    is kept, and it waits in the inbox for the next look."""
+
+
+def accept_mail_archive(
+    organisation: Organisation, subdivision: Optional[Subdivision], filename: str, stream: BinaryIO
+) -> UploadedFile:
+    """An archive of the mail channel, accepted as if its sender had uploaded it: stored, its row
+    «В очереди» of the sender's МО (and subdivision) with no uploader and the channel «почта», its
+    load queued.  The :class:`InboxArchive` row of its content hash is inserted first, in the same
+    transaction, and its unique hash decides: of two copies (dropped again, or taken by two watchers
+    at once) one goes through and the other gets :class:`AlreadyReceived`.  :class:`MailDeferred`
+    when the name is still loading or the queue is down; :class:`UploadRefused` when it is too big."""
+    name = safe_archive_name(filename)
+    if _loading_name(organisation.id, name):
+        raise MailDeferred(_still_loading_refusal(name))
+    path, size, sha = _store(stream, current_app.config["MAX_CONTENT_LENGTH"])
+    receipt = InboxArchive(sha256=sha, archive_name=name, organisation_id=organisation.id)
+    db.session.add(receipt)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        path.unlink(missing_ok=True)
+        raise AlreadyReceived(already_received(sha)) from None
+    row = UploadedFile(
+        organisation_id=organisation.id,
+        subdivision_id=subdivision.id if subdivision is not None else None,
+        uploaded_by_id=None,
+        archive_name=name,
+        archive_path=str(path),
+        archive_size=size,
+        archive_sha256=sha,
+        status=FileStatus.QUEUED,
+        channel=FileChannel.MAIL,
+    )
+    db.session.add(row)
+    try:
+        db.session.flush()  # the unique index of loading names, as for an upload
+    except IntegrityError:
+        db.session.rollback()
+        path.unlink(missing_ok=True)
+        raise MailDeferred(_still_loading_refusal(name)) from None
+    receipt.file_id = row.id
+    event = audit.record(
+        "file_received_by_mail",
+        object_type="UploadedFile",
+        object_id=row.id,
+        details={"archive": name, "size": size, "sha256": sha, "channel": FileChannel.MAIL.value},
+    )
+    event.organisation_id = organisation.id  # no user: the event is the sender's
+    db.session.commit()
+    try:
+        queue_load(row, None)
+    except QueueUnavailable:
+        db.session.execute(delete(InboxArchive).where(InboxArchive.id == receipt.id))
+        _discard([row])
+        raise MailDeferred(QUEUE_DOWN) from None
+    return row
+
+
+def already_received(sha256: str) -> str:
+    """Why a second copy of an archive is refused: when, and as which file, it came first."""
+    first = db.session.query(InboxArchive).filter_by(sha256=sha256).one_or_none()
+    if first is None:  # pragma: no cover - the row that refused the copy was removed meanwhile
+        return "Архив уже получен ранее"
+    when = first.received_at.strftime("%d.%m.%Y %H:%M")
+    file_part = f", файл № {first.file_id}" if first.file_id else ""
+    return f"Архив уже получен {when} (под именем «{first.archive_name}»{file_part}); повторно он не загружается"
+
+
+def _loading_name(organisation_id: int, name: str) -> bool:
+    return (
+        db.session.query(UploadedFile.id)
+        .filter(
+            UploadedFile.organisation_id == organisation_id,
+            UploadedFile.archive_name == name,
+            UploadedFile.status.in_(FILE_LOADING),
+        )
+        .first()
+        is not None
+    )

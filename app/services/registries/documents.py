@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 from flask import current_app
 from sqlalchemy import delete, select, update
 
+from app.core import audit
 from app.documents import Party, RegistryDocData, case_row_xml, render_invoice, render_registry_list, render_summary
 from app.documents.data import PAYER_SMO, PAYER_TFOMS
 from app.extensions import db
@@ -108,6 +109,7 @@ def generate_documents(registry_id: int) -> dict:
         db.session.rollback()
         reg = db.session.get(Registry, registry_id)
         reg.error = f"Документы не сформированы: {type(exc).__name__}: {exc}"[:2000]
+        _record_failure(reg.id, reg.number, reg.error)
         db.session.commit()
         raise
     return result
@@ -153,6 +155,18 @@ def _generate(reg: Registry) -> dict:
     _render_docx(reg, pair.name, today, commit=True)
     if not move(reg.id, RegistryStatus.SENT, RegistryStatus.FORMED, user=None, comment="Документы сформированы"):
         raise RuntimeError("статус реестра изменился во время формирования документов")
+    audit.record(
+        "registry_documents_made",
+        object_type="Registry",
+        object_id=reg.id,
+        details={
+            "number": reg.number,
+            "cases": reg.cases,
+            "sum_declared": reg.sum_declared,
+            "sum_calc": reg.sum_calc,
+            "documents": document_digests(reg.id),
+        },
+    )
     db.session.commit()
     return {"registry": reg.number, "documents": 4}
 
@@ -233,11 +247,32 @@ def documents_of(registry_id: int) -> list[RegistryDocument]:
     return db.session.query(RegistryDocument).filter_by(registry_id=registry_id).order_by(RegistryDocument.id).all()
 
 
+def document_digests(registry_id: int) -> list[dict]:
+    """The documents of a registry as the audit keeps them (kind, title, file, size, SHA-256): a
+    document made again replaces its row, so the audit is where its earlier versions stay."""
+    return [
+        {"kind": d.kind, "title": d.title, "file": d.file_name, "size": d.size, "sha256": d.sha256}
+        for d in documents_of(registry_id)
+    ]
+
+
+def _record_failure(registry_id: int, number: str, error: str) -> None:
+    """The failure of the documents job in the audit (the registry's ``error`` is only the last one)."""
+    audit.record(
+        "registry_documents_failed",
+        object_type="Registry",
+        object_id=registry_id,
+        details={"number": number, "error": error},
+    )
+
+
 def mark_interrupted(registry_id: int, reason: str) -> None:
     """The documents job died: a registry still «Отправлен» shows the error, and «Повторить»."""
-    db.session.execute(
-        update(Registry)
-        .where(Registry.id == registry_id, Registry.status == RegistryStatus.SENT)
-        .values(error=f"Формирование документов прервано: {reason}"[:2000])
-    )
+    error = f"Формирование документов прервано: {reason}"[:2000]
+    changed = db.session.execute(
+        update(Registry).where(Registry.id == registry_id, Registry.status == RegistryStatus.SENT).values(error=error)
+    ).rowcount
+    if changed:
+        number = db.session.execute(select(Registry.number).where(Registry.id == registry_id)).scalar_one()
+        _record_failure(registry_id, number, error)
     db.session.commit()

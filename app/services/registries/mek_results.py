@@ -8,6 +8,7 @@ recorded per case, the registry counts them, and «Акт МЭК» joins the doc
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import shutil
 import tempfile
 import zipfile
@@ -34,8 +35,9 @@ from app.models.vocabulary import OrgKind, RegistryStatus, Resource
 from app.security.access import can
 from app.security.permissions import PERM_WRITE
 from app.security.request_scope import get_scoped, not_found_message
+from app.services.analytics.refresh import refresh_after_payer_results
 from app.services.reference.code_names import code_name
-from app.services.registries.documents import refresh_payable_documents
+from app.services.registries.documents import document_digests, refresh_payable_documents
 from app.services.registries.queries import apply_payer_sump
 from app.services.registries.workflow import PAYER, actors_of
 
@@ -91,16 +93,25 @@ def refusals_of(registry_id: int) -> list[RegistryRefusal]:
     return db.session.query(RegistryRefusal).filter_by(registry_id=registry_id).order_by(RegistryRefusal.id).all()
 
 
-def load_results_upload(user: OmsUser, registry_id: int, stream: BinaryIO) -> Outcome:
+def load_results_upload(user: OmsUser, registry_id: int, stream: BinaryIO, file_name: Optional[str] = None) -> Outcome:
     """:func:`load_results` of an uploaded file (kept in a temporary folder for the call)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "results.zip"
         with open(path, "wb") as out:
             shutil.copyfileobj(stream, out, CHUNK)
-        return load_results(user, registry_id, path)
+        return load_results(user, registry_id, path, file_name=file_name)
 
 
-def load_results(user: OmsUser, registry_id: int, upload: Path) -> Outcome:
+def _fingerprint(upload: Path, file_name: Optional[str]) -> dict:
+    """What the audit keeps of the payer's file: its name, size and SHA-256 (the file itself is not stored)."""
+    digest = hashlib.sha256()
+    with open(upload, "rb") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
+            digest.update(chunk)
+    return {"file": Path(file_name or upload.name).name, "size": upload.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def load_results(user: OmsUser, registry_id: int, upload: Path, file_name: Optional[str] = None) -> Outcome:
     reg = get_scoped(user, Registry, registry_id)
     if reg is None:
         return Outcome(False, not_found_message(Registry), refused_cases=0, reasons=[])
@@ -207,9 +218,16 @@ def load_results(user: OmsUser, registry_id: int, upload: Path) -> Outcome:
         user=user,
         object_type="Registry",
         object_id=reg.id,
-        details={"number": reg.number, "refused": len(refusals)},
+        details={
+            "number": reg.number,
+            "refused": len(refusals),
+            **_fingerprint(Path(upload), file_name),
+            "sum_calc": reg.sum_calc,
+            "documents": document_digests(reg.id),
+        },
     )
     db.session.commit()
+    refresh_after_payer_results(registry_id)  # «Аналитика» of the registry's period (never raises)
     return Outcome(
         True, f"Результаты МЭК загружены: снято случаев {len(refusals)}", refused_cases=len(refusals), reasons=[]
     )

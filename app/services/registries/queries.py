@@ -32,6 +32,7 @@ from app.security.access import can
 from app.security.permissions import PERM_WRITE
 from app.security.request_scope import get_scoped, not_found_message
 from app.security.scope import Scope
+from app.services.analytics import refresh as analytics_refresh
 from app.services.registries.linked_filters import NONE_VALUE, LinkedFilters
 
 NOT_DELETABLE = "Удалить можно только реестр в статусе «Создан» или «На доработку»"
@@ -198,6 +199,10 @@ def delete_registry(user: OmsUser, registry_id: int) -> Outcome:
     if reg.status not in DELETABLE_REGISTRY_STATUSES:
         db.session.rollback()
         return Outcome(False, NOT_DELETABLE)
+    # the files of its cases: the timeline of a later registry of the same cases finds this one by them
+    files = sorted(
+        db.session.execute(select(MedicalCase.file_id).where(MedicalCase.registry_id == reg.id).distinct()).scalars()
+    )
     values = dict(registry_id=None, status=CaseStatus.ACCEPTED)
     if reg.mek_loaded_at is not None:
         # the payer's SUMP was for this registry: back to what our own МЭК left payable
@@ -213,10 +218,20 @@ def delete_registry(user: OmsUser, registry_id: int) -> Outcome:
         user=user,
         object_type="Registry",
         object_id=reg.id,
-        details={"number": reg.number, "status": reg.status, "cases": returned},
+        details={
+            "number": reg.number,
+            "status": reg.status,
+            "cases": returned,
+            "files": files,
+            "payer_id": reg.payer_id,
+            "subdivision_id": reg.subdivision_id,
+        },
     )
+    payer_results = reg.mek_loaded_at is not None
     db.session.delete(reg)
     db.session.commit()
+    if payer_results:  # «Аналитика»: the payer's refusals of these cases are gone
+        analytics_refresh.refresh_after_delete(reg.organisation_id, reg.year, reg.month)
     return Outcome(True, f"Реестр {reg.number} удален, случаев возвращено: {returned}")
 
 

@@ -188,5 +188,13 @@ def retry_documents(user: OmsUser, registry_id: int) -> Outcome:
         return Outcome(False, not_found_message(Registry))
     if not may_retry_documents(user, reg):
         return Outcome(False, RETRY_REFUSED, status=reg.status)
+    audit.record(
+        "registry_documents_retried",
+        user=user,
+        object_type="Registry",
+        object_id=reg.id,
+        details={"number": reg.number, "error": reg.error},
+    )
+    db.session.commit()
     after_change(reg.id, RegistryStatus.SENT, user)
     return Outcome(True, RETRY_STARTED, status=reg.status)

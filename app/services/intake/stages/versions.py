@@ -15,6 +15,7 @@ Excluded cases («Исключен») are final and never replaced.  All set-bas
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import Table, and_, delete, select, update
@@ -43,8 +44,18 @@ def _normalised(xml: str) -> str:
 def run(load: LoadContext) -> None:
     """The last stage, the switch: the earlier versions are replaced and the file's counts set in
     the transaction that the pipeline commits with «Процесс загрузки завершен» — a load that dies
-    before leaves the earlier versions as they were, and one that dies here leaves nothing half done."""
-    counts = resolve_versions(load.file_id, load.organisation_id, load.subdivision_id)
+    before leaves the earlier versions as they were, and one that dies here leaves nothing half done.
+
+    A dry run («Проверить без загрузки») only counts: no earlier file is touched and no version
+    row written.  It drops its own cases a load would skip (their earlier version is in a
+    registry), with their errors, as the load does — so that its counts and protocol are the
+    load's."""
+    if load.dry_run:
+        found = classify_versions(load.file_id, load.organisation_id, load.subdivision_id)
+        _delete_cases(id_set("skipped", found.blocked))
+        counts = found.counts
+    else:
+        counts = resolve_versions(load.file_id, load.organisation_id, load.subdivision_id)
     db.session.execute(
         update(UploadedFile)
         .where(UploadedFile.id == load.file_id)
@@ -57,10 +68,28 @@ def run(load: LoadContext) -> None:
     )
 
 
+@dataclass
+class Versions:
+    """What each case of a just-loaded file is against the earlier versions (nothing written yet)."""
+
+    blocked: dict[int, tuple[int, str]]  # new case -> (earlier case in a registry, its number)
+    replaced: dict[int, list[int]]  # new case -> earlier versions it replaces
+    rows: list[dict]  # the ``case_version`` rows of the file, one per case
+    counts: dict[str, int]  # new, updated, unchanged, skipped
+
+
 def resolve_versions(file_id: int, organisation_id: int, subdivision_id: Optional[int]) -> dict[str, int]:
     """Apply the rules above to the cases of a just-loaded file; returns the counts.  Earlier
     versions are the cases of the МО's other files that ended «Процесс загрузки завершен».  Set-based
     (joins and temporary id sets; no query binds a list that grows with the file); the caller commits."""
+    found = classify_versions(file_id, organisation_id, subdivision_id)
+    apply_versions(file_id, found)
+    return found.counts
+
+
+def classify_versions(file_id: int, organisation_id: int, subdivision_id: Optional[int]) -> Versions:
+    """What each case of the file is (the rules above), read only: the load applies it
+    (:func:`apply_versions`), a dry run counts it."""
     new, old = aliased(MedicalCase), aliased(MedicalCase)
     earlier = and_(
         old.organisation_id == new.organisation_id,
@@ -139,12 +168,23 @@ def resolve_versions(file_id: int, organisation_id: int, subdivision_id: Optiona
             )
     for v in versions:
         v.update(file_id=file_id, organisation_id=organisation_id, subdivision_id=subdivision_id)
+    counts = {NEW: 0, UPDATED: 0, UNCHANGED: 0, "skipped": len(blocked)}
+    for v in versions:
+        if v["outcome"] in counts:
+            counts[v["outcome"]] += 1
+    return Versions(blocked, replaced, versions, counts)
+
+
+def apply_versions(file_id: int, found: Versions) -> None:
+    """Write what :func:`classify_versions` found: the file's version rows; the skipped new
+    versions are not stored; the replaced earlier versions go and their files are recounted and
+    point to this one.  The caller commits."""
     db.session.execute(delete(CaseVersion).where(CaseVersion.file_id == file_id))
-    insert_rows(CaseVersion.__table__, versions)  # COPY on PostgreSQL: one row per case
+    insert_rows(CaseVersion.__table__, found.rows)  # COPY on PostgreSQL: one row per case
 
     # the skipped new versions are not stored; the replaced earlier versions go
-    _delete_cases(id_set("skipped", blocked))
-    gone = id_set("replaced", (o for olds in replaced.values() for o in olds))
+    _delete_cases(id_set("skipped", found.blocked))
+    gone = id_set("replaced", (o for olds in found.replaced.values() for o in olds))
     touched = (
         db.session.execute(select(MedicalCase.file_id).where(MedicalCase.id.in_(select(gone.c.id))).distinct())
         .scalars()
@@ -155,11 +195,6 @@ def resolve_versions(file_id: int, organisation_id: int, subdivision_id: Optiona
         recount(other)
     if touched:  # their row says «заменен файлом от …», this one
         db.session.execute(update(UploadedFile).where(UploadedFile.id.in_(touched)).values(replaced_by_id=file_id))
-    counts = {NEW: 0, UPDATED: 0, UNCHANGED: 0, "skipped": len(blocked)}
-    for v in versions:
-        if v["outcome"] in counts:
-            counts[v["outcome"]] += 1
-    return counts
 
 
 def _delete_cases(ids: Table) -> None:
