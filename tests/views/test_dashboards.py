@@ -92,9 +92,27 @@ def test_every_figure_of_the_demo_month_opens_a_list_of_that_count(browser_facto
     assert _check_links(b, _home(b, f"?period={DEMO_PERIOD}")) >= 1
 
 
-def test_the_demo_home_page_shows_the_demo_month_by_default(browser_factory, demo_month):
+def test_the_demo_home_page_shows_the_latest_month_with_data_by_default(app, browser_factory, demo_month):
+    """The default is the latest period of the МО's files (not checks) and registries — the demo
+    month 2025-10, or a later one other tests of the session loaded for ЯГБ №2."""
+    from sqlalchemy import select, union
+
+    from app.extensions import db
+    from app.models.intake import UploadedFile
+    from app.models.organisation import Organisation
+    from app.models.registry import Registry
+
+    with app.app_context():
+        mo2 = db.session.execute(select(Organisation.id).where(Organisation.code == "140002")).scalar_one()
+        files = select(UploadedFile.year, UploadedFile.month).where(
+            UploadedFile.organisation_id == mo2, UploadedFile.dry_run.is_(False), UploadedFile.month.is_not(None)
+        )
+        registries = select(Registry.year, Registry.month).where(Registry.organisation_id == mo2)
+        year, month = max(tuple(r) for r in db.session.execute(union(files, registries)))
+    assert (year, month) >= (2025, 10)
     page = _home(_login(browser_factory, "mo2_operator"))
-    assert 'value="2025-10" selected' in page  # the latest period of ЯГБ №2's data (the demo's only one)
+    assert f'value="{year}-{month:02d}" selected' in page
+    assert 'value="2025-10"' in page  # the demo month is among the periods offered
 
 
 # -- the hand-made month: links, scoping, dry runs ----------------------------------------------------
