@@ -64,7 +64,7 @@ db: venv
 
 # RQ's forking worker whose maintenance (every minute) also ends the jobs of dead workers
 worker: venv
-	$(BIN)/rq worker --url "$${REDIS_URL:?set REDIS_URL}" --worker-class app.jobs.worker.OmsWorker default documents
+	$(BIN)/rq worker --url "$${REDIS_URL:?set REDIS_URL}" --worker-class app.jobs.worker.OmsWorker intake-small default documents intake-chunks
 
 test: venv translations
 	$(BIN)/python -m pytest -q $(PYTEST_XDIST) --durations=$(PYTEST_DURATIONS) $(PYTEST_ARGS)

@@ -56,6 +56,13 @@ class Config:
     JOB_SWEEP_SECONDS = int(os.environ.get("JOB_SWEEP_SECONDS", "30"))  # the web's sweep, at most this often
     # an idle `rq worker` (app.jobs.worker.OmsWorker) sweeps this often, and between jobs
     JOB_WORKER_SWEEP_SECONDS = int(os.environ.get("JOB_WORKER_SWEEP_SECONDS", "60"))
+    # scale-out (app/services/intake/scale_out.py): a file of more records than this is cut into
+    # chunks of this many that any number of `rq worker` processes check at once; 0 — every file in
+    # one job (the embedded default: it has one worker thread)
+    LOAD_CHUNK_RECORDS = int(os.environ.get("LOAD_CHUNK_RECORDS", "5000" if JOBS_MODE == "rq" else "0"))
+    # an archive whose cases file is at most this big (uncompressed) loads from the queue of small
+    # files, which every worker looks at first: it never waits behind the chunks of big files
+    LOAD_SMALL_FILE_BYTES = int(os.environ.get("LOAD_SMALL_FILE_BYTES", str(4 * 1024 * 1024)))
 
     # -- the region ---------------------------------------------------------------------------
     REGION_CODE = os.environ.get("REGION_CODE", "14")
@@ -152,4 +159,5 @@ class TestConfig(Config):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or Config.SQLALCHEMY_DATABASE_URI
     JOBS_MODE = "sync"
+    LOAD_CHUNK_RECORDS = 0  # a test that cuts a load into chunks says so
     # the login rate limit stays on: every test client has its own remote address

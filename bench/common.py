@@ -15,6 +15,9 @@ BIN = Path(sys.executable).parent
 BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/oms_bench")
 BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 SECRET_KEY = secrets.token_hex(32)
+#: the queues of `make worker` (app.jobs.runtime.WORKER_QUEUES; the app is imported only once the
+#: environment of the bench is set)
+WORKER_QUEUES = ("intake-small", "default", "documents", "intake-chunks")
 
 
 def env() -> dict:
@@ -51,7 +54,7 @@ def fresh_database() -> None:
         flask(*cmd)
 
 
-def run_worker_burst(queues=("default",)) -> tuple[float, int]:
+def run_worker_burst(queues=WORKER_QUEUES) -> tuple[float, int]:
     """One `rq worker --burst` (jobs in the worker process itself); returns (seconds, peak RSS in
     bytes of that process)."""
     import resource
@@ -83,7 +86,7 @@ class Worker:
     """A running `rq worker` (jobs in the worker process itself, as SimpleWorker) whose peak
     memory is read from /proc before it stops."""
 
-    def __init__(self, queues=("default",)):
+    def __init__(self, queues=WORKER_QUEUES):
         self.proc = subprocess.Popen(
             [str(BIN / "rq"), "worker", "--url", BENCH_REDIS, "--worker-class", "rq.worker.SimpleWorker", *queues],
             cwd=ROOT,

@@ -99,6 +99,8 @@ else:
     os.environ["OMS_DATA_DIR"] = str(_TMP / "data")
     os.environ["OMS_TEST_TMP"] = str(_TMP)
     os.environ["OMS_TEST_PID"] = str(os.getpid())
+    # an rq worker a test starts loads every file in one job, unless the test cuts loads into chunks
+    os.environ.setdefault("LOAD_CHUNK_RECORDS", "0")
     # DATABASE_URL is set, so the app runs in production mode and wants a strong key of its own
     os.environ.setdefault("SECRET_KEY", __import__("secrets").token_hex(32))
 

@@ -15,6 +15,11 @@ def _is_postgres() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
+def supports_reserved_ids() -> bool:
+    """Whether :func:`reserve_ids` can hand out keys before the insert (PostgreSQL's sequences)."""
+    return _is_postgres()
+
+
 def reserve_ids(table: Table, count: int) -> list[int]:
     """``count`` new primary keys of ``table`` (PostgreSQL: from its sequence in one query)."""
     if count == 0:

@@ -36,13 +36,18 @@ from app.models.vocabulary import JobStatus
 
 log = logging.getLogger(__name__)
 
-#: what ends the work of a job whose process died: func of the job -> recovery(job args..., reason=)
+#: what ends the work of a job whose process died: func of the job -> recovery(job args..., reason=, job_id=)
 RECOVERIES: dict[str, str] = {
     "app.jobs.intake_jobs.load_file": "app.jobs.intake_jobs.recover_load",
+    "app.jobs.intake_jobs.load_chunk": "app.jobs.intake_jobs.recover_chunk",
     "app.jobs.registry_jobs.generate_documents": "app.jobs.registry_jobs.recover_documents",
 }
 #: the jobs queued again after an embedded restart (their queue died with the process)
-REQUEUE_AFTER_RESTART = ("app.jobs.intake_jobs.load_file", "app.jobs.registry_jobs.generate_documents")
+REQUEUE_AFTER_RESTART = (
+    "app.jobs.intake_jobs.load_file",
+    "app.jobs.intake_jobs.load_chunk",
+    "app.jobs.registry_jobs.generate_documents",
+)
 
 _last_sweep = 0.0
 _sweep_lock = threading.Lock()
@@ -98,7 +103,7 @@ def end_dead_job(job: BackgroundJob, reason: str) -> bool:
     recovery = RECOVERIES.get(job.func)
     if recovery is not None:
         args, _kwargs = _job_arguments(job)
-        import_string(recovery)(*args, reason=reason)
+        import_string(recovery)(*args, reason=reason, job_id=job.id)
     log.warning("job %s (%s) ended: %s", job.id, job.func, reason)
     return True
 

@@ -42,6 +42,10 @@ _inbox_watcher: Optional["_InboxWatcher"] = None
 _current_job_id: contextvars.ContextVar[Optional[int]] = contextvars.ContextVar("oms_job_id", default=None)
 
 DEFAULT_QUEUE = "default"
+SMALL_LOADS_QUEUE = "intake-small"  # loads of small files: looked at first, never behind big files' chunks
+CHUNKS_QUEUE = "intake-chunks"  # the parts of big loads: looked at last
+#: the queues a worker looks at, in this order (`make worker`, the embedded worker)
+WORKER_QUEUES = (SMALL_LOADS_QUEUE, DEFAULT_QUEUE, "documents", CHUNKS_QUEUE)
 WORKER_ENTRY = "app.jobs.worker.execute"  # what every queued job calls (by name)
 DEFAULT_TIMEOUT = 6 * 3600
 HEARTBEAT_SECONDS = 10  # a running job writes its heartbeat this often
@@ -326,7 +330,7 @@ def _ensure_embedded_worker() -> None:
 
         app = current_app._get_current_object()
         conn = connection()
-        worker = ThreadWorker([DEFAULT_QUEUE, "documents"], connection=conn)
+        worker = ThreadWorker(list(WORKER_QUEUES), connection=conn)
 
         def run():
             global _app

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -21,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from app.models.base import Model, Money, utcnow
-from app.models.vocabulary import FILE_LOADING, CaseStatus, FileChannel, FileStatus
+from app.models.vocabulary import FILE_LOADING, CaseStatus, ChunkStatus, FileChannel, FileStatus
 from app.security.scope import ScopeRule
 
 _HAS_DISP = text("disp IS NOT NULL")
@@ -94,6 +95,9 @@ class UploadedFile(Model):
     # НСИ books (JSON {book: version}) — app/services/reference/in_force.py
     rules_version = Column(String(80))
     nsi_versions = Column(Text)
+    # a load cut into chunks (app/services/intake/scale_out.py): the parts of its current stage not yet
+    # done (the cutting itself counts as one while it runs); None for a load in one job
+    chunks_left = Column(Integer)
 
     organisation = relationship("Organisation")
     subdivision = relationship("Subdivision")
@@ -126,6 +130,30 @@ class UploadedFile(Model):
 
     def __repr__(self) -> str:
         return self.archive_name or f"файл {self.id}"
+
+
+class LoadChunk(Model):
+    """One part of a load cut into chunks (app/services/intake/scale_out.py): records of the file
+    for the «ФЛК», a range of its accepted cases for «Идентификация в ЕРЗ», «МЭК» and «Перерасчет
+    стоимости».  Any ``rq worker`` takes it; its findings wait here (``findings``) until the stage
+    ends, then go to ``control_error`` in the order of the parts — the order of a load in one job."""
+
+    __tablename__ = "load_chunk"
+    __table_args__ = (Index("ix_load_chunk_status", "status", "organisation_id"),)
+
+    id = Column(Integer, primary_key=True)
+    file_id = Column(Integer, ForeignKey("uploaded_file.id", ondelete="CASCADE"), nullable=False, index=True)
+    organisation_id = Column(Integer, nullable=False)
+    stage = Column(String(8), nullable=False)  # LoadStage: flk, erz, mek, recalc
+    number = Column(Integer, nullable=False)  # 1, 2, … within the stage
+    first = Column(BigInteger)  # ФЛК: the first record (1-based); later stages: the first case id
+    last = Column(BigInteger)
+    size = Column(Integer, nullable=False, default=0)  # records or cases
+    done = Column(Integer, nullable=False, default=0)  # of them, checked so far (the file's progress)
+    status = Column(String(8), nullable=False, default=ChunkStatus.QUEUED)
+    job_id = Column(Integer)  # the background job that took it (its death ends the file)
+    started_at = Column(DateTime)
+    findings = Column(LargeBinary)  # the staged control_error rows (zlib of pickle)
 
 
 class Patient(Model):

@@ -68,6 +68,14 @@ FILE_ERRORS = (FileStatus.ERR_UPLOAD, FileStatus.ERR_ERZ, FileStatus.ERR_DB, Fil
 NOTE_NO_CASES_FOR_ERZ = "Нет случаев для отправки в РС ЕРЗ"
 
 
+class ChunkStatus(Vocabulary):
+    """A part of a load cut into chunks (``load_chunk``)."""
+
+    QUEUED = "queued", "в очереди"
+    RUNNING = "running", "выполняется"
+    DONE = "done", "выполнена"
+
+
 class FileChannel(Vocabulary):
     """How an archive reached the system («канал»)."""
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from app.demo.files import write_archive
 from app.extensions import db
+from app.jobs.runtime import WORKER_QUEUES
 from app.models.intake import CasePayload, ControlError, MedicalCase, Patient, UploadedFile
 from app.models.vocabulary import FileStatus
 from app.security.roles import ROLE_MO
@@ -52,8 +53,7 @@ def rq_mode(app):
                 REDIS_URL,
                 "--worker-class",
                 "app.jobs.worker.OmsWorker",
-                "default",
-                "documents",
+                *WORKER_QUEUES,
             ],
             cwd=ROOT,
             env=env,

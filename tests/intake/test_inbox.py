@@ -477,7 +477,7 @@ def test_two_rq_workers_watch_one_folder(app, tmp_path):
     workers = [
         subprocess.Popen(
             [str(Path(sys.executable).parent / "rq"), "worker", "--url", redis_url]
-            + ["--worker-class", "app.jobs.worker.OmsWorker", "default", "documents"],
+            + ["--worker-class", "app.jobs.worker.OmsWorker", *runtime.WORKER_QUEUES],
             cwd=root,
             env=env,
             stdout=subprocess.DEVNULL,

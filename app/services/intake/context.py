@@ -55,6 +55,10 @@ class LoadContext:
     month: Optional[int] = None
     header: Optional[Node] = None  # ZL_LIST header (ZGLV, SCHET): DISP, the account's sums for the МЭК
     flk: Optional[FlkContext] = None
+    # the ФЛК cut the file into chunks: the rest of the load runs in the chunks' jobs
+    # (app/services/intake/scale_out/flow.py), not in this one
+    handed_off: bool = False
+    chunk_context: Optional[dict] = None  # a part's: what the cutting wrote beside the chunks
     # progress: the stage being run, its status, start and share of the file's percentage
     stage: str = ""
     status: FileStatus = FileStatus.QUEUED

@@ -17,7 +17,7 @@ from app.core import audit
 from app.core.bulk import insert_returning_ids
 from app.core.outcome import Outcome
 from app.extensions import db
-from app.models.intake import CasePayload, ControlError, MedicalCase, Patient, UploadedFile
+from app.models.intake import CasePayload, ControlError, LoadChunk, MedicalCase, Patient, UploadedFile
 from app.models.registry import CaseVersion
 from app.models.user import OmsUser
 from app.models.vocabulary import FILE_LOADING, CaseStatus, Resource
@@ -133,6 +133,12 @@ def remove_loaded_data(file_id: int, keep_errors: bool = False) -> None:
     db.session.execute(delete(MedicalCase).where(MedicalCase.file_id == file_id))
     db.session.execute(delete(Patient).where(Patient.file_id == file_id))
     db.session.execute(delete(CaseVersion).where(CaseVersion.file_id == file_id))
+    remove_chunks(file_id)
+
+
+def remove_chunks(file_id: int) -> None:
+    """The parts of a load cut into chunks, with the findings they staged (the caller commits)."""
+    db.session.execute(delete(LoadChunk).where(LoadChunk.file_id == file_id))
 
 
 def check_folder(file_id: int) -> Path:

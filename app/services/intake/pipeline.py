@@ -18,49 +18,24 @@ only counts) and then ends in «Проверка завершена» with its p
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
-from app.controls.catalogue import RuleError
 from app.core.collector import collector_paused
 from app.extensions import db
 from app.jobs.runtime import runs_beside_web_requests
 from app.models.intake import ControlError, UploadedFile
-from app.models.vocabulary import FileStatus
-from app.services.analytics import refresh as analytics_refresh
-from app.services.intake import dry_run, file_data
-from app.services.intake.context import LoadContext, LoadFailed
-from app.services.intake.stages import archive, erz, flk, mek, recalc, versions
+from app.services.intake import ending
+from app.services.intake.context import LoadContext
+from app.services.intake.scale_out import flow
+from app.services.intake.stage_table import STAGES, Stage  # noqa: F401 — Stage: the tests' own stages
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Stage:
-    name: str
-    status: FileStatus  # what the file row shows while it runs
-    start: int  # the progress (%) when it starts
-    share: int  # the part of the progress bar it covers
-    run: Callable[[LoadContext], None]
-
-
-STAGES: tuple[Stage, ...] = (
-    Stage("archive", FileStatus.ARCHIVE, 2, 1, archive.open_archive),
-    Stage("sender", FileStatus.ARCHIVE, 3, 2, archive.check_sender),
-    Stage("flk", FileStatus.FLK, 5, 80, flk.run),
-    Stage("erz", FileStatus.ERZ, 86, 3, erz.run),
-    Stage("mek", FileStatus.MEK, 90, 4, mek.run),
-    Stage("recalc", FileStatus.RECALC, 95, 4, recalc.run),
-    Stage("versions", FileStatus.RECALC, 99, 1, versions.run),
-)
 
 
 def load_file(file_id: int) -> dict:
@@ -81,62 +56,20 @@ def run(load: LoadContext) -> None:
         for stage in STAGES:
             load.enter(stage.name, stage.status, stage.start, stage.share)
             stage.run(load)
-        load.finish()
-        if load.dry_run:  # «Проверить без загрузки»: the protocol stays, the cases go — never DONE
-            dry_run.finish_check(load)
-            return
-        load.set_status(
-            FileStatus.DONE, 100, note=None, finished_at=dt.datetime.now(), **file_data.file_counts(load.file_id)
-        )
-        analytics_refresh.refresh_after_load(load.file_id)  # «Аналитика»: this МО-period (never raises)
-    except LoadFailed as failure:
-        _fail(load, failure)
-    except SQLAlchemyError as exc:
-        _fail(load, LoadFailed(FileStatus.ERR_DB, f"Ошибка записи в базу данных: {_short(exc)}"))
-    except RuleError as exc:
-        _fail(load, LoadFailed(FileStatus.ERR_VALIDATION, f"Сбой проверки: {exc}"))
-    except Exception as exc:  # noqa: BLE001 — a control or the reader crashed on this input, or the driver
-        if _is_driver_error(exc):  # the driver's own (COPY through the raw connection)
-            _fail(load, LoadFailed(FileStatus.ERR_DB, f"Ошибка записи в базу данных: {_short(exc)}"))
+            if load.handed_off:  # cut into chunks: the workers of the chunks go on
+                break
         else:
-            log.exception("load of file %s crashed", load.file_id)
-            _fail(load, LoadFailed(FileStatus.ERR_VALIDATION, f"Сбой при проверке данных: {type(exc).__name__}: {exc}"))
+            ending.succeed(load)
+    except Exception as exc:  # noqa: BLE001 — every failure ends the file in its status
+        ending.fail_on(load, exc)
+        load.handed_off = False
     finally:
-        shutil.rmtree(load.workdir, ignore_errors=True)
+        if not load.handed_off:
+            shutil.rmtree(load.workdir, ignore_errors=True)
         if load.timings:
             log.info("file %s stages (s): %s", load.file_id, ", ".join(f"{k} {v:.1f}" for k, v in load.timings.items()))
-
-
-def _fail(load: LoadContext, failure: LoadFailed) -> None:
-    db.session.rollback()
-    load.finish()
-    if load.dry_run:  # a failing check keeps no case either (app.services.intake.dry_run)
-        dry_run.fail_check(load, failure)
-        return
-    if failure.cleanup:
-        file_data.remove_loaded_data(load.file_id)
-        values = dict(file_data.ZERO_COUNTS)
-    else:
-        values = file_data.file_counts(load.file_id)
-    load.set_status(failure.status, 100, note=failure.note[:2000], finished_at=dt.datetime.now(), **values)
-
-
-def _is_driver_error(exc: BaseException) -> bool:
-    """A DB-API error raised past SQLAlchemy (PostgreSQL COPY through the raw connection)."""
-    import sqlite3
-
-    if isinstance(exc, sqlite3.Error):
-        return True
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover
-        return False
-    return isinstance(exc, psycopg.Error)
-
-
-def _short(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None)
-    return str(orig or exc).splitlines()[0][:500]
+    if load.handed_off:
+        flow.cutting_done(load)
 
 
 def summary(row: UploadedFile, max_errors: Optional[int] = None) -> dict:

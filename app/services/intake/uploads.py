@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import uuid
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable, Optional
@@ -21,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from app.core import audit
 from app.core.outcome import Outcome
 from app.extensions import db
-from app.jobs.runtime import QUEUE_DOWN, QueueUnavailable, check_queue, enqueue
+from app.jobs.runtime import DEFAULT_QUEUE, QUEUE_DOWN, SMALL_LOADS_QUEUE, QueueUnavailable, check_queue, enqueue
 from app.models.inbox import InboxArchive
 from app.models.intake import UploadedFile
 from app.models.organisation import Organisation, Subdivision
@@ -194,9 +195,21 @@ class PartialUpload(UploadRefused):
 def queue_load(row: UploadedFile, user: Optional[OmsUser]) -> None:
     name = row.archive_name
     title = f"Проверка файла {name} без загрузки" if row.dry_run else f"Загрузка файла {name}"
-    job = enqueue("app.jobs.intake_jobs.load_file", row.id, title=title, user=user)
+    job = enqueue("app.jobs.intake_jobs.load_file", row.id, title=title, user=user, queue=load_queue(row.archive_path))
     db.session.query(UploadedFile).filter_by(id=row.id).update({"job_id": job.id})
     db.session.commit()
+
+
+def load_queue(archive_path: Optional[str]) -> str:
+    """The queue of a load by the size of its archive's content (the ZIP's directory says it without
+    unpacking): a small file goes to the queue every worker looks at first — it never waits behind
+    the chunks of big files, which come last (:data:`app.jobs.runtime.WORKER_QUEUES`)."""
+    try:
+        with zipfile.ZipFile(archive_path) as zf:
+            size = sum(i.file_size for i in zf.infolist())
+    except (OSError, TypeError, ValueError, zipfile.BadZipFile):
+        return DEFAULT_QUEUE  # the load itself says what is wrong with it
+    return SMALL_LOADS_QUEUE if size <= int(current_app.config["LOAD_SMALL_FILE_BYTES"]) else DEFAULT_QUEUE
 
 
 RETRY_ONLY_FAILED = "Повторить можно только загрузку, завершившуюся ошибкой"

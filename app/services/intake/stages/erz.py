@@ -24,7 +24,7 @@ from app.extensions import db
 from app.models.intake import MedicalCase, Patient
 from app.models.organisation import Organisation
 from app.models.vocabulary import OrgKind
-from app.services.intake.accepted import accepted_batches
+from app.services.intake.accepted import Range, accepted_batches
 from app.services.intake.context import LoadContext
 
 log = logging.getLogger(__name__)
@@ -76,8 +76,14 @@ _ERZ_COLUMNS = (
 )
 
 
-def identify_cases(file_id: int, progress: Optional[Callable[[float], None]] = None) -> dict[str, int]:
-    """Identify the accepted cases of one file; returns counts by how they were found.
+def identify_cases(
+    file_id: int,
+    progress: Optional[Callable[[float], None]] = None,
+    within: Optional[Range] = None,
+    commit: Callable[[], None] = db.session.commit,
+) -> dict[str, int]:
+    """Identify the accepted cases of one file (of the id range ``within``: a part of a load cut
+    into chunks, whose ``commit`` holds the file again); returns counts by how they were found.
     ``progress(share done)`` is called before every batch but the first."""
     cfg = current_app.config
     adapter = get_adapter(cfg)
@@ -103,7 +109,7 @@ def identify_cases(file_id: int, progress: Optional[Callable[[float], None]] = N
         Patient.ot,
         Patient.dr,
     ).outerjoin(Patient, Patient.id == mc.patient_id)
-    for rows in accepted_batches(file_id, BATCH, query, progress):
+    for rows in accepted_batches(file_id, BATCH, query, progress, within):
         queries = [_query(r) for r in rows]
         matches = adapter.identify(queries)
         values = []
@@ -127,7 +133,7 @@ def identify_cases(file_id: int, progress: Optional[Callable[[float], None]] = N
                 }
             )
         update_rows(MedicalCase, values, _ERZ_COLUMNS)
-        db.session.commit()
+        commit()
     return counts
 
 

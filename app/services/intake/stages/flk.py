@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from app.controls.finding import STAGE_FLK, Finding
@@ -33,6 +34,7 @@ from app.models.vocabulary import NOTE_NO_CASES_FOR_ERZ, CaseStatus, FileStatus
 from app.services.intake import file_data
 from app.services.intake.context import LoadContext, LoadFailed
 from app.services.intake.rows import case_row, date, integer, money, person_row, text
+from app.services.intake.scale_out.cutting import Cutter
 from app.services.reference import format_versions
 from app.services.reference.in_force import in_force
 from app.services.reference.nsi import current_lookup
@@ -46,6 +48,12 @@ def run(load: LoadContext) -> None:
     _FlkRun(load).run()
 
 
+def chunk_records(load: LoadContext) -> int:
+    """Records per chunk of a load cut into chunks; 0 — the whole file in this job (the embedded
+    mode, a check without loading, or the setting 0)."""
+    return 0 if load.dry_run else max(0, int(current_app.config.get("LOAD_CHUNK_RECORDS") or 0))
+
+
 class _FlkRun:
     """The ФЛК of one file: what it keeps while the files stream by."""
 
@@ -57,6 +65,8 @@ class _FlkRun:
         self.expected = 0  # SD_Z: records announced by the header
         self.seen = 0
         self.version_note: Optional[str] = None  # the file's VERSION is not the one of its period
+        self.l_header: Optional[Node] = None
+        self.cutter: Optional[Cutter] = None  # the file is longer than a chunk: the rest goes to chunks
 
     def save(self, findings: list[Finding], case_ids: Optional[list[Optional[int]]] = None) -> None:
         load = self.load
@@ -73,6 +83,7 @@ class _FlkRun:
             if h.fatal or l_file.fatal or h.header is None or l_file.header is None:
                 self.fatal = True
             header = h.header
+            self.l_header = l_file.header
             self._remember_header(header)
             if header is not None:
                 load.flk = FlkContext.from_header(
@@ -109,32 +120,20 @@ class _FlkRun:
             if not h.fatal and h.definition is not None:
                 self._read_cases(h, totals)
             late = h.findings[opened_h:] + l_file.findings[opened_l:]  # reading broke off midway
-            self.save(late)
             if any(f.fatal for f in late):
                 self.fatal = True
-            if totals is not None and not h.fatal:
-                finals = totals.finish(header)
-                for f in finals:
-                    f.fatal = True
-                if finals:
-                    self.fatal = True
-                    self.save(finals)
-        # «Количество записей»: every ZAP read, whatever becomes of it later (rejected, replaced, skipped)
-        load.update_file(records=self.seen)
-        if self.fatal:
-            db.session.execute(
-                update(MedicalCase).where(MedicalCase.file_id == load.file_id).values(status=CaseStatus.FLK_REJECTED)
-            )
-            db.session.commit()
-        accepted = db.session.execute(
-            select(func.count())
-            .select_from(MedicalCase)
-            .where(MedicalCase.file_id == load.file_id, MedicalCase.status == CaseStatus.ACCEPTED)
-        ).scalar_one()
-        if accepted == 0:  # the errors stay for the protocol; earlier versions stay as they were
-            # a file in the version of another period: the note says which version its period requires
-            note = f"{NOTE_NO_CASES_FOR_ERZ}. {self.version_note}" if self.version_note else NOTE_NO_CASES_FOR_ERZ
-            raise LoadFailed(FileStatus.ERR_ERZ, note, cleanup=False)
+            finals = totals.finish(header) if totals is not None and not h.fatal else []
+            for f in finals:
+                f.fatal = True
+            if finals:
+                self.fatal = True
+        if self.cutter is not None:  # the chunks end the ФЛК (scale_out.flow.after_flk)
+            self.cutter.finish(late + finals, records=self.seen, fatal=self.fatal, version_note=self.version_note)
+            self.load.handed_off = True
+            return
+        self.save(late)
+        self.save(finals)
+        end_flk(load, self.seen, self.fatal, self.version_note)
 
     def _remember_header(self, header: Optional[Node]) -> None:
         if header is None:
@@ -195,14 +194,103 @@ class _FlkRun:
 
     # -- the cases file ------------------------------------------------------------------------------
     def _read_cases(self, h: XmlFile, totals: Optional[FileTotals]) -> None:
-        structure = StructureChecker(h.definition)
+        """Check and write the records in batches; in a load cut into chunks (``LOAD_CHUNK_RECORDS``)
+        the first chunk's records are checked here and the rest go to the chunks that any worker
+        checks (:mod:`app.services.intake.scale_out`) — the file totals are fed here, in file order."""
+        checker = RecordChecker(self.load, StructureChecker(h.definition), self.bad_persons, self.fatal)
+        limit = chunk_records(self.load)
         batch = []
-        for item in h.items():
-            batch.append(item)
+        for zap, reader_findings in h.items():
+            more = totals.add(zap) if totals is not None else []
+            self.seen += 1
+            if limit and self.seen > limit:
+                if self.cutter is None:  # the records of this job first: their case ids come first
+                    checker.check_and_write(batch, FileSink(self.load))
+                    batch = []
+                    self.cutter = Cutter(self.load, limit, self._chunk_context(h))
+                self.cutter.take(zap, reader_findings, more)
+                continue
+            batch.append((zap, reader_findings, more))
             if len(batch) >= BATCH:
-                self._check_and_write(batch, structure, totals)
+                checker.check_and_write(batch, FileSink(self.load))
                 batch = []
-        self._check_and_write(batch, structure, totals)
+                self._progress()
+        checker.check_and_write(batch, FileSink(self.load))
+        self._progress()
+
+    def _progress(self) -> None:
+        if self.expected:
+            self.load.progress(min(self.seen, self.expected) / self.expected)
+
+    def _chunk_context(self, h: XmlFile) -> dict:
+        """What a chunk of this file needs of what the ФЛК read before the cases (pickled)."""
+        return dict(
+            bad_persons=self.bad_persons,
+            fatal=self.fatal,
+            expected=self.expected,
+            l_header=self.l_header,
+            kind=h.kind,
+            version=h.version,
+        )
+
+    def _duplicate_person(self, pers: Node, id_pac: str) -> Finding:
+        message = self.load.flk.rules.message(UNIQUE_PERSON) if self.load.flk else UNIQUE_PERSON.message
+        return Finding(
+            code=UNIQUE_PERSON.code,
+            comment=message,
+            element="ID_PAC",
+            base_element="PERS",
+            id_pac=id_pac,
+            value=id_pac,
+            line=pers.line,
+            file_kind="L",
+        )
+
+
+def end_flk(load: LoadContext, records: int, fatal: bool, version_note: Optional[str]) -> None:
+    """After every record: «Количество записей», a fatal error rejects every case, and a file with no
+    case accepted ends here («Нет случаев для отправки в РС ЕРЗ», its errors kept)."""
+    # «Количество записей»: every ZAP read, whatever becomes of it later (rejected, replaced, skipped)
+    load.update_file(records=records)
+    if fatal:
+        db.session.execute(
+            update(MedicalCase).where(MedicalCase.file_id == load.file_id).values(status=CaseStatus.FLK_REJECTED)
+        )
+        db.session.commit()
+    accepted = db.session.execute(
+        select(func.count())
+        .select_from(MedicalCase)
+        .where(MedicalCase.file_id == load.file_id, MedicalCase.status == CaseStatus.ACCEPTED)
+    ).scalar_one()
+    if accepted == 0:  # the errors stay for the protocol; earlier versions stay as they were
+        # a file in the version of another period: the note says which version its period requires
+        note = f"{NOTE_NO_CASES_FOR_ERZ}. {version_note}" if version_note else NOTE_NO_CASES_FOR_ERZ
+        raise LoadFailed(FileStatus.ERR_ERZ, note, cleanup=False)
+
+
+class FileSink:
+    """Where the records checked in the load's own job go: their findings straight to the file's
+    errors, each batch committed."""
+
+    def __init__(self, load: LoadContext) -> None:
+        self.load = load
+
+    def save(self, findings: list[Finding], case_ids: list[Optional[int]]) -> None:
+        load = self.load
+        file_data.save_findings(load.file_id, load.organisation_id, load.subdivision_id, findings, case_ids)
+
+    def commit(self) -> None:
+        db.session.commit()
+
+
+class RecordChecker:
+    """The ФЛК of the records of a cases file, batch by batch — the same in the load's own job and
+    in a chunk of it: the structure, the Q015 rules with the record's person from the L file, the
+    findings of the file totals already made for it; the case rows and their ZAP written with one
+    query per table (``ids``: the case ids the cutting reserved for the records, in their order)."""
+
+    def __init__(self, load: LoadContext, structure: StructureChecker, bad_persons: set[str], fatal: bool) -> None:
+        self.load, self.structure, self.bad_persons, self.fatal = load, structure, bad_persons, fatal
 
     def _persons_of(self, zaps: list[Node]) -> dict[str, tuple[int, str]]:
         ids = {z.get("PACIENT/ID_PAC") for z in zaps} - {None}
@@ -215,25 +303,23 @@ class _FlkRun:
         )
         return {id_pac: (pid, xml) for pid, id_pac, xml in rows}
 
-    def _check_and_write(
-        self, batch: list[tuple[Node, list[Finding]]], structure: StructureChecker, totals: Optional[FileTotals]
+    def check_and_write(
+        self, batch: list[tuple[Node, list[Finding], list[Finding]]], sink, ids: Optional[list[int]] = None
     ) -> None:
         if not batch:
             return
         load, flk = self.load, self.load.flk
-        persons = self._persons_of([z for z, _ in batch])
+        persons = self._persons_of([z for z, _, _ in batch])
         disp = load.disp
         cases, payloads, per_case = [], [], []
-        for zap, reader_findings in batch:
+        for zap, reader_findings, totals_findings in batch:
             id_pac = zap.get("PACIENT/ID_PAC")
             person = persons.get(id_pac)
-            found = list(reader_findings) + structure.record(zap)
+            found = list(reader_findings) + self.structure.record(zap)
             if flk is not None:
                 pers = parse_fragment(person[1], lines=True) if person and person[1] else None
                 found += check_record(zap, pers, flk)
-            if totals is not None:
-                found += totals.add(zap)
-            found = prefer_rule_codes(found)
+            found = prefer_rule_codes(found + list(totals_findings))
             rejected = bool(found) or self.fatal or (id_pac in self.bad_persons)
             row = case_row(zap)
             row.update(
@@ -251,24 +337,13 @@ class _FlkRun:
             cases.append(row)
             payloads.append(to_xml(zap))
             per_case.append(found)
-        ids = insert_returning_ids(MedicalCase.__table__, cases)
+        if ids is not None:  # reserved by the cutting, in the order of the file's records
+            for row, case_id in zip(cases, ids, strict=True):
+                row["id"] = case_id
+            insert_rows(MedicalCase.__table__, cases)
+        else:
+            ids = insert_returning_ids(MedicalCase.__table__, cases)
         insert_rows(CasePayload.__table__, [{"case_id": i, "zap_xml": x} for i, x in zip(ids, payloads, strict=True)])
         errors = [(case_id, f) for case_id, found in zip(ids, per_case, strict=True) for f in found]
-        self.save([f for _, f in errors], case_ids=[c for c, _ in errors])
-        db.session.commit()
-        self.seen += len(batch)
-        if self.expected:
-            load.progress(self.seen / self.expected)
-
-    def _duplicate_person(self, pers: Node, id_pac: str) -> Finding:
-        message = self.load.flk.rules.message(UNIQUE_PERSON) if self.load.flk else UNIQUE_PERSON.message
-        return Finding(
-            code=UNIQUE_PERSON.code,
-            comment=message,
-            element="ID_PAC",
-            base_element="PERS",
-            id_pac=id_pac,
-            value=id_pac,
-            line=pers.line,
-            file_kind="L",
-        )
+        sink.save([f for _, f in errors], [c for c, _ in errors])
+        sink.commit()

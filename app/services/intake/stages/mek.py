@@ -27,7 +27,7 @@ from app.extensions import db
 from app.formats.fast_fragments import parse_fragment
 from app.models.intake import CasePayload, ControlError, MedicalCase, Patient
 from app.models.vocabulary import CaseStatus
-from app.services.intake.accepted import accepted_batches
+from app.services.intake.accepted import Range, accepted_batches
 from app.services.intake.context import LoadContext
 from app.services.intake.file_data import error_row
 from app.services.reference.nsi import current_lookup
@@ -74,7 +74,10 @@ def mek_context(load: LoadContext) -> MekContext:
 
 
 def case_batches(
-    file_id: int, with_erz: bool, progress: Optional[Callable[[float], None]] = None
+    file_id: int,
+    with_erz: bool,
+    progress: Optional[Callable[[float], None]] = None,
+    within: Optional[Range] = None,
 ) -> Iterator[list[Any]]:
     """The file's accepted cases with their ZAP and patient (and what the ЕРЗ said), in batches."""
     mc = MedicalCase
@@ -84,7 +87,7 @@ def case_batches(
     query = (
         select(*cols).join(CasePayload, CasePayload.case_id == mc.id).outerjoin(Patient, Patient.id == mc.patient_id)
     )
-    return accepted_batches(file_id, BATCH, query, progress)
+    return accepted_batches(file_id, BATCH, query, progress, within)
 
 
 def mek_case(row: Any, with_erz: bool) -> MekCase:
@@ -101,17 +104,24 @@ def mek_case(row: Any, with_erz: bool) -> MekCase:
 
 
 def write_sanctions(
-    load: LoadContext, found: list[tuple[int, Sanction]], refused: dict[int, Optional[Decimal]]
+    load: LoadContext,
+    found: list[tuple[int, Sanction]],
+    refused: dict[int, Optional[Decimal]],
+    staged: Optional[list[dict]] = None,
 ) -> None:
     """The findings as errors with their sanctions, and the refused cases «Отклонен МЭК» (the
-    caller commits)."""
+    caller commits).  ``staged``: a part of a load cut into chunks keeps its error rows there, for
+    the end of the stage to write in the order of the parts."""
     if found:
         rows = []
         for case_id, s in found:
             row = error_row(s.finding, load.file_id, load.organisation_id, load.subdivision_id, case_id)
             row.update(refusal_code=s.refusal[:10], sanction_sum=s.amount)
             rows.append(row)
-        insert_rows(ControlError.__table__, rows)  # PostgreSQL: COPY
+        if staged is not None:
+            staged += rows
+        else:
+            insert_rows(ControlError.__table__, rows)  # PostgreSQL: COPY
     if refused:
         update_rows(
             MedicalCase,
@@ -128,20 +138,42 @@ def check_file(
     load: LoadContext, ctx: Optional[MekContext] = None, progress: Optional[Callable[[float], None]] = None
 ) -> dict[str, int]:
     ctx = ctx or mek_context(load)
+    counts = check_cases(load, ctx, progress)
+    found, refused = check_set(load, ctx)
+    counts["findings"] += found
+    counts["refused"] += refused
+    return counts
+
+
+def check_cases(
+    load: LoadContext,
+    ctx: MekContext,
+    progress: Optional[Callable[[float], None]] = None,
+    within: Optional[Range] = None,
+    commit: Callable[[], None] = db.session.commit,
+    staged: Optional[list[dict]] = None,
+) -> dict[str, int]:
+    """The ``case`` rules over the accepted cases (of the id range ``within``, a part of a load cut
+    into chunks: its error rows ``staged``, each batch ended by its ``commit``)."""
     counts = {"checked": 0, "findings": 0, "refused": 0}
     if ctx.active("case"):
-        for rows in case_batches(load.file_id, with_erz=True, progress=progress):
+        for rows in case_batches(load.file_id, with_erz=True, progress=progress, within=within):
             found, refused = [], {}
             for row in rows:
                 for s in check_case(mek_case(row, True), ctx):
                     found.append((row.id, s))
                     if s.full:
                         refused[row.id] = row.sumv
-            write_sanctions(load, found, refused)
-            db.session.commit()
+            write_sanctions(load, found, refused, staged)
+            commit()
             counts["checked"] += len(rows)
             counts["findings"] += len(found)
             counts["refused"] += len(refused)
+    return counts
+
+
+def check_set(load: LoadContext, ctx: MekContext) -> tuple[int, int]:
+    """The ``set`` rules over the whole file; returns (findings, cases refused)."""
     found = run_set_rules(ctx, load.file_id)
     if found:
         # an account-level finding (SUMMAP, SANK_MEK … of SCHET) has no case: kept without one, refusing nothing
@@ -156,6 +188,5 @@ def check_file(
         refused = {i: sums.get(i) for i, s in found if s.full and i is not None}
         write_sanctions(load, found, refused)
         db.session.commit()
-        counts["findings"] += len(found)
-        counts["refused"] += len(refused)
-    return counts
+        return len(found), len(refused)
+    return 0, 0

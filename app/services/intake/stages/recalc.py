@@ -22,6 +22,7 @@ from app.extensions import db
 from app.models.intake import ControlError, MedicalCase
 from app.models.organisation import Organisation
 from app.models.vocabulary import CaseStatus
+from app.services.intake.accepted import Range
 from app.services.intake.context import LoadContext
 from app.services.intake.stages.mek import ZERO, case_batches, mek_case, mek_context, write_sanctions
 from app.tariffs import TariffBook, calculate
@@ -40,13 +41,18 @@ def recalculate_file(
     ctx: Optional[MekContext] = None,
     book: Optional[TariffBook] = None,
     progress: Optional[Callable[[float], None]] = None,
+    within: Optional[Range] = None,
+    commit: Callable[[], None] = db.session.commit,
+    staged: Optional[list[dict]] = None,
 ) -> dict[str, int]:
+    """Price the cases still «Принят» (of the id range ``within``, a part of a load cut into chunks:
+    its error rows ``staged``, each batch ended by its ``commit``)."""
     ctx = ctx or mek_context(load)
     book = book if book is not None else load_book()
     org = db.session.get(Organisation, load.organisation_id) if load.organisation_id else None
     level = org.level if org is not None else None
     counts = {"priced": 0, "no_tariff": 0, "findings": 0}
-    for rows in case_batches(load.file_id, with_erz=False, progress=progress):
+    for rows in case_batches(load.file_id, with_erz=False, progress=progress, within=within):
         ids = [r.id for r in rows]
         earlier = dict(
             db.session.execute(
@@ -76,9 +82,9 @@ def recalculate_file(
             if calc.total is None:
                 counts["no_tariff"] += 1
             values.append(value)
-        write_sanctions(load, found, {})
+        write_sanctions(load, found, {}, staged)
         update_rows(MedicalCase, values, ("status", "sum_calc", "calc_detail", "mek_withheld", "sump"))
-        db.session.commit()
+        commit()
         counts["priced"] += len(rows)
         counts["findings"] += len(found)
     return counts
