@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 from rq import Worker
+from rq.defaults import DEFAULT_MAINTENANCE_TASK_INTERVAL
 
 from app.jobs import runtime
 from config import Config
@@ -30,7 +31,10 @@ class OmsWorker(Worker):
     workers that died."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("maintenance_interval", Config.JOB_WORKER_SWEEP_SECONDS)
+        # `rq worker` passes its own default (10 minutes) explicitly: only another value given on
+        # its command line (--maintenance-interval) is kept
+        if kwargs.get("maintenance_interval") in (None, DEFAULT_MAINTENANCE_TASK_INTERVAL):
+            kwargs["maintenance_interval"] = Config.JOB_WORKER_SWEEP_SECONDS
         super().__init__(*args, **kwargs)
 
     @property
