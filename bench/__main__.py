@@ -21,6 +21,7 @@ BENCHMARKS = [
     ("delete", "delete.main([])"),  # «Удалить данные файла», 100,000 of 1,100,000 cases
     ("hostile", "hostile.main([])"),  # peak memory of the web and the worker under hostile uploads
     ("analytics", "analytics.main([])"),  # «Аналитика» over 5,000,000 cases: the refresh, the pages
+    ("scale_out", "scale_out.main([])"),  # 100,000 cases with 1 and 2 workers; the month end of 20 МО
 ]
 
 

@@ -95,12 +95,15 @@ def one_file(cases: int, workers: int, out: Path) -> dict:
     try:
         start = time.perf_counter()
         file_id = _upload(app, archive, "mo1_operator")
-        _wait_all(app, [file_id])
+        timeline: list = []
+        common.wait_file(app, file_id, timeline=timeline)
         seconds = time.perf_counter() - start
     finally:
         _stop(running)
     status, *_ = _status(app, file_id)
-    return dict(workers=workers, seconds=seconds, status=status)
+    stages = common.stage_seconds(timeline)
+    print(f"  {workers} worker(s), stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items()), flush=True)
+    return dict(workers=workers, seconds=seconds, status=status, stages=stages)
 
 
 def _month_end_orgs(app, count: int) -> list[str]:
@@ -172,6 +175,22 @@ def month_end(mos: int, mo_cases: int, out: Path, workers: int = 2) -> dict:
     return dict(total=total, small_wait=small_wait, statuses=statuses, first_big=first, last_big=last)
 
 
+#: the issue's figure: a region of 1,000,000 people sends about 1,500,000 cases a month
+CASES_PER_PERSON_MONTH = 1.5
+PEAK_HOURS = 8
+
+
+def sizing(per_worker: float) -> list[tuple[str, int, int]]:
+    """(region, cases a month, workers to load them all within the peak's 8 hours) at the measured
+    throughput of one worker (cases/s, as it was with 2 workers sharing a database)."""
+    rows = []
+    for people in (1_000_000, 5_000_000, 12_000_000):
+        cases = int(people * CASES_PER_PERSON_MONTH)
+        workers = -(-cases // int(per_worker * PEAK_HOURS * 3600))
+        rows.append((f"{people // 1_000_000} млн", cases, workers))
+    return rows
+
+
 def main(argv=None) -> list[dict]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=100_000)
@@ -198,6 +217,11 @@ def main(argv=None) -> list[dict]:
         f"last at {m['last_big']:.0f} s; the 1,000-case file waited {m['small_wait']:.1f} s; statuses {m['statuses']}",
         flush=True,
     )
+    per_worker = total_cases / m["total"] / 2
+    print(f"throughput per worker at the month end (2 workers): {per_worker:.0f} cases/s", flush=True)
+    print(f"sizing — every case of a month loaded within {PEAK_HOURS} h:")
+    for region, cases, workers in sizing(per_worker):
+        print(f"  region of {region} people: {cases:,} cases a month → {workers} worker core(s)", flush=True)
     n = f"{args.cases:,}"
     rows += [
         dict(figure=f"scale-out: {n} cases, 1 worker, s", target=None, measured=one["seconds"]),
@@ -214,6 +238,7 @@ def main(argv=None) -> list[dict]:
             measured=m["total"],
         ),
         dict(figure="month end: wait of the 1,000-case file uploaded last, s", target=30, measured=m["small_wait"]),
+        dict(figure="month end: cases/s per worker (2 workers)", target=None, measured=per_worker),
     ]
     return rows
 

@@ -28,10 +28,11 @@ from flask import current_app
 from app.controls.finding import STAGE_FLK
 from app.controls.flk import FlkContext
 from app.core.bulk import insert_rows
+from app.core.collector import collector_paused
 from app.extensions import db
 from app.formats.definitions import get_definition
 from app.formats.structure import StructureChecker
-from app.jobs.runtime import current_job_id, report_progress
+from app.jobs.runtime import current_job_id, report_progress, runs_beside_web_requests
 from app.models.intake import ControlError, LoadChunk, UploadedFile
 from app.models.job import BackgroundJob
 from app.services.intake import ending, recovery
@@ -82,7 +83,13 @@ def restore(row: UploadedFile) -> LoadContext:
 # -- a part -----------------------------------------------------------------------------------------------
 def run_next_part() -> Optional[dict]:
     """The job of the chunk queue: take the fairest queued part and do it; the last part of a stage
-    runs what follows it.  Returns what it did (None: no part was left)."""
+    runs what follows it.  Returns what it did (None: no part was left).  The collector is paused as
+    for a whole load (:mod:`app.core.collector`)."""
+    with collector_paused(enabled=not runs_beside_web_requests()):
+        return _run_next_part()
+
+
+def _run_next_part() -> Optional[dict]:
     chunk = chunks.take(current_job_id())
     if chunk is None:
         return None
