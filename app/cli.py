@@ -257,7 +257,7 @@ def _load_archives(paths, login, max_errors, *, dry_run: bool) -> None:
                 )
                 continue
         for row in rows:
-            load_file(row.id)
+            load_file(row.id, in_parts=False)  # to its end here: the JSON says how it ended
             db.session.expire_all()
             print_json(summary(db.session.get(type(row), row.id), max_errors))
 

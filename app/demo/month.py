@@ -38,7 +38,7 @@ def _load(path: Path, login: str) -> UploadedFile:
 
     with open(path, "rb") as fh:
         row = accept_archives(_user(login), [IncomingArchive(path.name, fh)], run_job=False)[0]
-    load_file(row.id)
+    load_file(row.id, in_parts=False)
     db.session.expire_all()
     return db.session.get(UploadedFile, row.id)
 

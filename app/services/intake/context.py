@@ -59,6 +59,7 @@ class LoadContext:
     # (app/services/intake/scale_out/flow.py), not in this one
     handed_off: bool = False
     chunk_context: Optional[dict] = None  # a part's: what the cutting wrote beside the chunks
+    in_parts: bool = True  # a big file may be cut into chunks (the command line loads it whole)
     # progress: the stage being run, its status, start and share of the file's percentage
     stage: str = ""
     status: FileStatus = FileStatus.QUEUED

@@ -38,12 +38,15 @@ from app.services.intake.stage_table import STAGES, Stage  # noqa: F401 — Stag
 log = logging.getLogger(__name__)
 
 
-def load_file(file_id: int) -> dict:
-    """Run the whole load of one file; returns :func:`summary` of it."""
+def load_file(file_id: int, in_parts: bool = True) -> dict:
+    """Run the load of one file; returns :func:`summary` of it.  A big file is cut into chunks that
+    the workers go on with (``LOAD_CHUNK_RECORDS``), unless ``in_parts`` is False: the command line
+    loads each file to its end in its own process."""
     row = db.session.get(UploadedFile, file_id)
     if row is None:
         raise LookupError(f"файл {file_id} не найден")
     load = LoadContext.of(row, Path(current_app.config["DATA_DIR"]) / "work" / str(row.id))
+    load.in_parts = in_parts
     # the collector is paused only where no web request is served meanwhile (see app.core.collector)
     with collector_paused(enabled=not runs_beside_web_requests()):
         run(load)

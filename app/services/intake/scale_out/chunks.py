@@ -121,8 +121,7 @@ def finish(chunk: LoadChunk, staged: list[dict]) -> int:
     the parts of its stage still to do — 0: the caller runs what follows the stage."""
     chunk.status, chunk.done = ChunkStatus.DONE, chunk.size
     chunk.findings = zlib.compress(pickle.dumps(staged, protocol=pickle.HIGHEST_PROTOCOL), 1) if staged else None
-    left = count_down(chunk.file_id)
-    return left
+    return count_down(chunk.file_id)
 
 
 def count_down(file_id: int) -> int:
@@ -153,10 +152,6 @@ def staged_findings(file_id: int, stage: str) -> list[dict]:
 def clear(file_id: int) -> None:
     """The file's parts go (the caller commits)."""
     db.session.execute(LoadChunk.__table__.delete().where(LoadChunk.file_id == file_id))
-
-
-def has_parts(file_id: int) -> bool:
-    return db.session.execute(select(UploadedFile.chunks_left).where(UploadedFile.id == file_id)).scalar() is not None
 
 
 # -- progress --------------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from flask import current_app
+from sqlalchemy import select
 
 from app.controls.finding import STAGE_FLK
 from app.controls.flk import FlkContext
@@ -38,6 +39,7 @@ from app.models.job import BackgroundJob
 from app.services.intake import ending, recovery
 from app.services.intake.accepted import accepted_chunks
 from app.services.intake.context import LoadContext
+from app.services.intake.file_data import error_row
 from app.services.intake.scale_out import chunks, cutting
 from app.services.intake.scale_out.records import decode
 from app.services.intake.stage_table import STAGES, Stage
@@ -184,8 +186,6 @@ class _StagedSink:
         self.load, self.rows = load, []
 
     def save(self, findings, case_ids) -> None:
-        from app.services.intake.file_data import error_row
-
         load = self.load
         self.rows += [
             error_row(f, load.file_id, load.organisation_id, load.subdivision_id, case_id)
@@ -262,8 +262,6 @@ def _write_staged(load: LoadContext, stage: str, extra: list[dict] = ()) -> None
 
 def after_flk(load: LoadContext) -> None:
     tail = cutting.read_pickle(cutting.folder(load) / "tail.pkl")
-    from app.services.intake.file_data import error_row
-
     rows = [error_row(f, load.file_id, load.organisation_id, load.subdivision_id, None) for f in tail["tail"]]
     _write_staged(load, "flk", rows)
     flk.end_flk(load, tail["records"], tail["fatal"], tail["version_note"])
@@ -312,8 +310,6 @@ def _start(load: LoadContext, name: str) -> bool:
 # -- a part whose worker died ------------------------------------------------------------------------------------
 def recover_part(job_id: int, reason: str) -> None:
     """End the file of the part the dead job had taken (:mod:`app.jobs.recovery`)."""
-    from sqlalchemy import select
-
     file_id = db.session.execute(select(LoadChunk.file_id).where(LoadChunk.job_id == job_id)).scalar()
     db.session.rollback()
     if file_id is not None:

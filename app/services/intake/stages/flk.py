@@ -51,7 +51,9 @@ def run(load: LoadContext) -> None:
 def chunk_records(load: LoadContext) -> int:
     """Records per chunk of a load cut into chunks; 0 — the whole file in this job (the embedded
     mode, a check without loading, or the setting 0)."""
-    return 0 if load.dry_run else max(0, int(current_app.config.get("LOAD_CHUNK_RECORDS") or 0))
+    if load.dry_run or not load.in_parts:
+        return 0
+    return max(0, int(current_app.config.get("LOAD_CHUNK_RECORDS") or 0))
 
 
 class _FlkRun:
