@@ -79,12 +79,6 @@ def add(file_id: int, organisation_id: int, stage: str, number: int, first: int,
     return row
 
 
-def add_done(file_id: int, organisation_id: int, stage: str, size: int) -> None:
-    """The part the load's own job did (number 0: it counts in the progress, stages nothing)."""
-    row = add(file_id, organisation_id, stage, 0, 1, size, size)
-    row.status, row.done = ChunkStatus.DONE, size
-
-
 def call_worker(organisation_id: int, title: str) -> None:
     """One job of the chunk queue: it takes the fairest part queued when it starts."""
     enqueue(CHUNK_JOB, title=title, organisation_id=organisation_id, queue=CHUNK_QUEUE)

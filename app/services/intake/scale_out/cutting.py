@@ -1,5 +1,5 @@
-"""The cutting of a big file: the load's own job checks the first ``LOAD_CHUNK_RECORDS`` records
-itself (as a small file's), then writes every further chunk of records to a chunk file of its work
+"""The cutting of a big file: once the load's own job has read more than ``LOAD_CHUNK_RECORDS``
+records, it writes every chunk of records, the first included, to a chunk file of its work
 folder (``DATA_DIR/work/<file>/chunks``, shared by the worker hosts as the uploaded archives are) with
 the case ids reserved for them in file order, registers the part and queues a job for it — the
 workers check the first chunks while the file is still being read.  What the chunks need of the
@@ -55,7 +55,7 @@ class Cutter:
         self.load, self.limit = load, limit
         self.records: list[Record] = []
         self.number = 0
-        self.first = limit + 1  # the number of the first record of the chunk being filled
+        self.first = 1  # the number of the first record of the chunk being filled
         folder(load).mkdir(parents=True, exist_ok=True)
         flk = load.flk
         write_pickle(
@@ -73,7 +73,6 @@ class Cutter:
                 l_member_name=load.pair.l_name,
             ),
         )
-        chunks.add_done(load.file_id, load.organisation_id, STAGE, limit)  # checked by the load's own job
         chunks.open_stage(load.file_id, 1)  # the cutting counts as one part until it ends
         db.session.commit()
 

@@ -196,28 +196,32 @@ class _FlkRun:
 
     # -- the cases file ------------------------------------------------------------------------------
     def _read_cases(self, h: XmlFile, totals: Optional[FileTotals]) -> None:
-        """Check and write the records in batches; in a load cut into chunks (``LOAD_CHUNK_RECORDS``)
-        the first chunk's records are checked here and the rest go to the chunks that any worker
-        checks (:mod:`app.services.intake.scale_out`) — the file totals are fed here, in file order."""
+        """Check and write the records in batches.  In a load cut into chunks (``LOAD_CHUNK_RECORDS``)
+        the first chunk's records wait here until the file proves longer than a chunk: then every
+        chunk, the first included, goes to the workers (:mod:`app.services.intake.scale_out`) while
+        this job reads on; a file no longer than a chunk is checked here.  The file totals are fed
+        here, in file order."""
         checker = RecordChecker(self.load, StructureChecker(h.definition), self.bad_persons, self.fatal)
         limit = chunk_records(self.load)
-        batch = []
+        batch = []  # without chunks: the records of the next batch; with: those of the first chunk
         for zap, reader_findings in h.items():
             more = totals.add(zap) if totals is not None else []
             self.seen += 1
-            if limit and self.seen > limit:
-                if self.cutter is None:  # the records of this job first: their case ids come first
-                    checker.check_and_write(batch, FileSink(self.load))
-                    batch = []
-                    self.cutter = Cutter(self.load, limit, self._chunk_context(h))
+            if self.cutter is not None:
                 self.cutter.take(zap, reader_findings, more)
                 continue
             batch.append((zap, reader_findings, more))
-            if len(batch) >= BATCH:
+            if limit and len(batch) > limit:  # longer than a chunk: cut from its first record on
+                self.cutter = Cutter(self.load, limit, self._chunk_context(h))
+                for record in batch:
+                    self.cutter.take(*record)
+                batch = []
+            elif not limit and len(batch) >= BATCH:
                 checker.check_and_write(batch, FileSink(self.load))
                 batch = []
                 self._progress()
-        checker.check_and_write(batch, FileSink(self.load))
+        for start in range(0, len(batch), BATCH):  # no chunks, or a file no longer than one
+            checker.check_and_write(batch[start : start + BATCH], FileSink(self.load))
         self._progress()
 
     def _progress(self) -> None:
