@@ -1,4 +1,4 @@
-"""A load cut into chunks that any number of ``rq worker`` processes check at once (issue 19).
+"""A load cut into chunks that any number of ``rq worker`` processes check at once.
 
 - :mod:`.records`: a ZAP record with its findings as bytes and back, exactly (lines included);
 - :mod:`.cutting`: the load's own job cuts the records after its first chunk into chunk files;

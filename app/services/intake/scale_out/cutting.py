@@ -18,6 +18,7 @@ from typing import Any, Optional
 from app.controls.finding import Finding
 from app.core.bulk import reserve_ids, supports_reserved_ids
 from app.extensions import db
+from app.formats.record import Node
 from app.models.intake import MedicalCase
 from app.services.intake.context import LoadContext
 from app.services.intake.scale_out import chunks
@@ -76,7 +77,7 @@ class Cutter:
         chunks.open_stage(load.file_id, 1)  # the cutting counts as one part until it ends
         db.session.commit()
 
-    def take(self, zap, reader_findings: list[Finding], totals_findings: list[Finding]) -> None:
+    def take(self, zap: Node, reader_findings: list[Finding], totals_findings: list[Finding]) -> None:
         self.records.append((zap, reader_findings, totals_findings))
         if len(self.records) >= self.limit:
             self._ship()

@@ -26,7 +26,7 @@ from typing import Callable, Optional
 from flask import current_app
 from sqlalchemy import select
 
-from app.controls.finding import STAGE_FLK
+from app.controls.finding import STAGE_FLK, Finding
 from app.controls.flk import FlkContext
 from app.core.bulk import insert_rows
 from app.core.collector import collector_paused
@@ -185,7 +185,7 @@ class _StagedSink:
     def __init__(self, load: LoadContext) -> None:
         self.load, self.rows = load, []
 
-    def save(self, findings, case_ids) -> None:
+    def save(self, findings: list[Finding], case_ids: list[Optional[int]]) -> None:
         load = self.load
         self.rows += [
             error_row(f, load.file_id, load.organisation_id, load.subdivision_id, case_id)

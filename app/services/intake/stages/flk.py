@@ -12,7 +12,7 @@ error rejects its own case only.  A file with no case accepted ends here: «Ош
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
+from typing import Optional, Protocol
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -274,6 +274,14 @@ def end_flk(load: LoadContext, records: int, fatal: bool, version_note: Optional
         raise LoadFailed(FileStatus.ERR_ERZ, note, cleanup=False)
 
 
+class FindingSink(Protocol):
+    """Where the checked records' findings go: :class:`FileSink` or a part's staging."""
+
+    def save(self, findings: list[Finding], case_ids: list[Optional[int]]) -> None: ...
+
+    def commit(self) -> None: ...
+
+
 class FileSink:
     """Where the records checked in the load's own job go: their findings straight to the file's
     errors, each batch committed."""
@@ -310,7 +318,7 @@ class RecordChecker:
         return {id_pac: (pid, xml) for pid, id_pac, xml in rows}
 
     def check_and_write(
-        self, batch: list[tuple[Node, list[Finding], list[Finding]]], sink, ids: Optional[list[int]] = None
+        self, batch: list[tuple[Node, list[Finding], list[Finding]]], sink: FindingSink, ids: Optional[list[int]] = None
     ) -> None:
         if not batch:
             return
