@@ -129,7 +129,7 @@ def main(argv=None) -> list[dict]:
     server.port = free_port()
     server.start()
     web = _gunicorn_worker(server.proc.pid)
-    worker = common.Worker(("default", "documents"))
+    worker = common.Worker(common.WORKER_QUEUES)
     rows = []
     try:
         client = Client(server.url)

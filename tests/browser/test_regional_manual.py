@@ -25,6 +25,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
 from app.demo.files import write_archive
+from app.jobs.runtime import WORKER_QUEUES
 from tests.browser.pages import body, login, row_checkbox, run_action, submit, wait, wait_for_download
 
 pytestmark = pytest.mark.browser
@@ -50,8 +51,7 @@ def jobs(app):
             redis_url,
             "--worker-class",
             "app.jobs.worker.OmsWorker",
-            "default",
-            "documents",
+            *WORKER_QUEUES,
         ],
         cwd=ROOT,
         env=dict(os.environ),
